@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../server/config.js';
+import { openDb } from '../server/db/db.js';
+import { migrate } from '../server/db/migrate.js';
+import { openContext, startServer } from '../server/main.js';
+import { seedDemo } from '../server/seed/demo.js';
+import { createUser } from './user-create.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Builds the web app when dist/web is missing (first `npm start` after `npm ci`). */
+async function ensureWebBuilt() {
+  if (existsSync(join(ROOT, 'dist/web/index.html'))) return;
+  console.log('首次启动：正在构建网页（约 30 秒）…');
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+const program = new Command('tanfang').description('探访 — 分散供养特困人员定期探访系统');
+
+program
+  .command('start')
+  .description('启动服务（首次启动会构建网页、建库并载入演示数据）')
+  .action(async () => {
+    const config = loadConfig();
+    await ensureWebBuilt();
+    const running = await startServer(config);
+    const shutdown = async (signal: string) => {
+      console.log(`收到 ${signal}，正在停止…`);
+      await running.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+const db = program.command('db').description('数据库');
+db.command('migrate')
+  .description('应用数据库迁移')
+  .action(async () => {
+    const config = loadConfig();
+    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const applied = await migrate(db);
+      console.log(applied.length ? `已应用迁移：${applied.join('、')}` : '数据库已是最新，无需迁移');
+    } finally {
+      await db.close();
+    }
+  });
+
+const seed = program.command('seed').description('演示数据');
+seed
+  .command('demo')
+  .description('在空数据库中载入演示数据')
+  .action(async () => {
+    const ctx = await openContext(loadConfig());
+    try {
+      const [{ n }] = await ctx.db.query<{ n: number }>('select count(*)::int as n from users');
+      if (n > 0) throw new ConfigError('数据库中已有用户，演示数据只能载入空数据库');
+      await seedDemo(ctx, (s) => console.log(`载入：${s}`));
+      console.log('演示数据已载入');
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+const user = program.command('user').description('用户');
+user
+  .command('create')
+  .description('创建用户')
+  .requiredOption('--username <name>', '用户名')
+  .requiredOption('--role <role>', '角色：bureau_admin、bureau_supervisor、town_officer、village_officer、visitor、department_liaison')
+  .requiredOption('--area <code>', '辖区代码，例如 150602 或 150602101')
+  .option('--name <displayName>', '姓名')
+  .option('--password <password>', '密码（省略则生成）')
+  .option('--department <dept>', '部门联络人的部门：health、police…')
+  .option('--visitor-type <type>', '探访责任人类型：cadre、coordinator、social_worker、volunteer')
+  .action(async (opts) => {
+    const ctx = await openContext(loadConfig());
+    try {
+      const res = await createUser(ctx, opts);
+      console.log(`已创建用户 ${opts.username}（id ${res.id}）${res.password ? `，密码 ${res.password}` : ''}`);
+    } finally {
+      await ctx.db.close();
+    }
+  });
+
+program.parseAsync().catch((e) => {
+  if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const msg = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `端口已被占用：${(e as Error).message}（请设置 PORT）` : e.message;
+    console.error(`启动失败：${msg}`);
+  } else {
+    console.error(`错误：${(e as Error).message}`);
+    if (process.env.TANFANG_DEBUG) console.error(e);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  demo: boolean;
+  /** Fixed clock for demos and tests (TANFANG_NOW). */
+  now?: string;
+  secretKey?: string;
+  sessionHours: number;
+  idleMinutes: number;
+  loginRateMax: number;
+  logLevel: string;
+}
+
+/** Reads the environment once; every setting is documented in README.md. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const num = (name: string, def: number) => {
+    const v = env[name];
+    if (v === undefined || v === '') return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} 必须是非负数字，当前值为 "${v}"`);
+    return n;
+  };
+  if (env.TANFANG_NOW && Number.isNaN(Date.parse(env.TANFANG_NOW))) {
+    throw new ConfigError(`TANFANG_NOW 不是有效的 ISO 时间: "${env.TANFANG_NOW}"（例如 2026-03-15T09:00:00+08:00）`);
+  }
+  return {
+    port: num('PORT', 3000),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.TANFANG_DATA_DIR || 'data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    demo: env.TANFANG_DEMO !== '0',
+    now: env.TANFANG_NOW || undefined,
+    secretKey: env.TANFANG_SECRET_KEY || undefined,
+    sessionHours: num('TANFANG_SESSION_HOURS', 12),
+    idleMinutes: num('TANFANG_IDLE_MINUTES', 120),
+    loginRateMax: num('TANFANG_LOGIN_RATE_MAX', 10),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}
+
+/** A start-up problem the operator can fix; main prints its message on one line and exits 1. */
+export class ConfigError extends Error {}

@@ -1,0 +1,10 @@
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/db.js';
+
+/** What the running server holds once: handed to routes, jobs and the CLI. */
+export interface Ctx {
+  db: Db;
+  clock: Clock;
+  config: Config;
+}

@@ -1,0 +1,100 @@
+import { mkdirSync, accessSync, constants, existsSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { ConfigError } from '../config.js';
+
+/** Anything that runs SQL: the database itself or a transaction. Repositories take this. */
+export interface Queryable {
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgresql';
+  /** Runs fn in one transaction; rolls back if it throws. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Same JS shapes from both engines: dates stay 'YYYY-MM-DD' strings, int8 and numeric become numbers.
+const DATE = 1082;
+const INT8 = 20;
+const NUMERIC = 1700;
+
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string }): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+}
+
+async function openPglite(dataDir?: string): Promise<Db> {
+  if (dataDir) {
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      accessSync(dataDir, constants.W_OK);
+    } catch (e) {
+      throw new ConfigError(
+        `数据目录 ${dataDir} 不可写（${(e as NodeJS.ErrnoException).code}）：请设置 TANFANG_DATA_DIR 为可写目录`,
+      );
+    }
+  }
+  const pgliteDir = dataDir ? `${dataDir}/pglite` : undefined;
+  if (pgliteDir && !existsSync(pgliteDir)) mkdirSync(pgliteDir, { recursive: true });
+  const db = await PGlite.create({
+    dataDir: pgliteDir,
+    parsers: { [DATE]: (v: string) => v, [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
+  });
+  const run = async (q: { query: PGlite['query'] }, sql: string, params?: unknown[]) =>
+    (await q.query(sql, params as any[])).rows as any[];
+  return {
+    kind: 'pglite',
+    query: (sql, params) => run(db, sql, params),
+    tx: (fn) => db.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) })),
+    exec: async (sql) => {
+      await db.exec(sql);
+    },
+    close: () => db.close(),
+  };
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const types = {
+    getTypeParser: (oid: number, format?: any) => {
+      if (oid === DATE) return (v: string) => v;
+      if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.TANFANG_PG_POOL || 10), types });
+  pool.on('error', () => {
+    /* a dropped idle client is replaced on next use */
+  });
+  try {
+    const c = await pool.connect();
+    c.release();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    throw new ConfigError(`无法连接 DATABASE_URL（${(e as Error).message}）：请检查地址、端口、用户和数据库是否正确`);
+  }
+  return {
+    kind: 'postgresql',
+    query: async (sql, params) => (await pool.query(sql, params as any[])).rows,
+    tx: async (fn) => {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const r = await fn({ query: async (sql, params) => (await c.query(sql, params as any[])).rows });
+        await c.query('COMMIT');
+        return r;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        c.release();
+      }
+    },
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    close: () => pool.end(),
+  };
+}

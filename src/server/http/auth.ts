@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Permission, can } from '../../shared/roles.js';
+import type { Ctx } from '../context.js';
+import { authenticate } from '../modules/auth/service.js';
+import { AppError, forbidden, unauthorized } from './errors.js';
+import type { Actor } from './scope.js';
+
+export const SESSION_COOKIE = 'tf_session';
+export const CSRF_COOKIE = 'tf_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+  interface FastifyContextConfig {
+    /** Route needs no login. */
+    public?: boolean;
+  }
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Authenticates every /api route before its body is validated: Bearer token, or the session cookie
+ * plus the CSRF header on unsafe methods (double submit, bound to the session).
+ */
+export function registerAuth(app: FastifyInstance, ctx: Ctx) {
+  app.decorateRequest('actor', null);
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
+    if (!req.routeOptions.url) return; // unknown route: the 404 handler answers
+    const header = req.headers.authorization;
+    let token: string | undefined;
+    let viaCookie = false;
+    if (header?.startsWith('Bearer ')) token = header.slice(7).trim();
+    else if (req.cookies?.[SESSION_COOKIE]) {
+      token = req.cookies[SESSION_COOKIE];
+      viaCookie = true;
+    }
+    if (!token) throw unauthorized();
+    const actor = await authenticate({ ...ctx, token, viaCookie });
+    if (viaCookie && !SAFE.has(req.method) && req.headers[CSRF_HEADER] !== actor.csrfToken) {
+      throw new AppError(403, 'CSRF', '缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token），请刷新页面后重试');
+    }
+    req.actor = actor;
+  });
+}
+
+/** The authenticated actor of a protected route. */
+export function actorOf(req: FastifyRequest): Actor {
+  if (!req.actor) throw unauthorized();
+  return req.actor;
+}
+
+/** The actor, after checking a permission from the shared table. */
+export function requirePermission(req: FastifyRequest, permission: Permission): Actor {
+  const actor = actorOf(req);
+  if (!can(actor.roles, permission)) throw forbidden();
+  return actor;
+}

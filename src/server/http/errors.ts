@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import type { ApiError } from '../../shared/errors.js';
+
+/** An error a use case raises on purpose; the handler turns it into the one JSON error shape. */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, field?: string) => new AppError(400, 'BAD_REQUEST', message, field);
+export const notFound = (what = '记录') => new AppError(404, 'NOT_FOUND', `${what}不存在或不在您的辖区内`);
+export const forbidden = (message = '无权执行此操作') => new AppError(403, 'FORBIDDEN', message);
+export const conflict = (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field);
+export const unauthorized = (message = '请先登录') => new AppError(401, 'UNAUTHORIZED', message);
+
+const PART_LABEL: Record<string, string> = { body: '请求体', querystring: '查询参数', params: '路径参数', headers: '请求头' };
+
+export function registerErrorHandler(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const send = (e: ApiError) => reply.code(e.statusCode).send(e);
+    if (err instanceof AppError) {
+      return send({ statusCode: err.statusCode, code: err.code, message: err.message, field: err.field });
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const first = err.validation[0];
+      const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const part = err.validationContext ?? 'body';
+      const field = path ? `${part}.${path}` : part;
+      const label = path ? `字段 ${path}` : PART_LABEL[part] ?? part;
+      return send({ statusCode: 400, code: 'VALIDATION', message: `${label}：${first.message}`, field });
+    }
+    if (isResponseSerializationError(err)) {
+      req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');
+      return send({ statusCode: 500, code: 'INTERNAL', message: '服务器内部错误' });
+    }
+    const status = err.statusCode ?? 500;
+    if (status < 500) {
+      const messages: Record<string, string> = {
+        FST_ERR_CTP_INVALID_JSON_BODY: '请求体不是有效的 JSON',
+        FST_ERR_CTP_EMPTY_JSON_BODY: '请求体为空，应为 JSON',
+        FST_ERR_CTP_BODY_TOO_LARGE: '请求体过大',
+        FST_ERR_CTP_INVALID_MEDIA_TYPE: '不支持的请求内容类型',
+        FST_ERR_CTP_INVALID_CONTENT_LENGTH: '请求体长度与 Content-Length 不符',
+      };
+      const isJsonSyntax = err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY';
+      const message = isJsonSyntax ? messages.FST_ERR_CTP_INVALID_JSON_BODY : (messages[err.code] ?? err.message);
+      return send({ statusCode: status, code: err.code ?? 'BAD_REQUEST', message, field: status === 413 || isJsonSyntax ? 'body' : undefined });
+    }
+    // Unique-constraint races surface as conflicts, not crashes.
+    if ((err as any).code === '23505') {
+      return send({ statusCode: 409, code: 'CONFLICT', message: '记录已存在（唯一性冲突）' });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return send({ statusCode: 500, code: 'INTERNAL', message: '服务器内部错误，请稍后重试' });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', message: `接口不存在：${req.method} ${req.url.split('?')[0]}` });
+  });
+}

@@ -1,0 +1,50 @@
+import type { Department, Role } from '../../shared/roles.js';
+
+export interface Grant {
+  role: Role;
+  areaId: number;
+  department: Department | null;
+}
+
+/** Who is asking, resolved once per request by the auth hook. */
+export interface Actor {
+  userId: number;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  grants: Grant[];
+  sessionId: string;
+  viaCookie: boolean;
+  csrfToken: string;
+  scope: Scope;
+}
+
+/**
+ * What an actor may see. Every repository list/get takes one and applies it in its SQL, so a route
+ * that forgets a filter cannot leak records.
+ */
+export interface Scope {
+  userId: number;
+  /** True when an area role covers the root of the tree: no area filter needed. */
+  all: boolean;
+  /** Every area id (towns, villages) inside the actor's area-role subtrees. */
+  areaIds: number[];
+  /** Holds the visitor role: may see the persons assigned to them. */
+  visitor: boolean;
+  departments: Department[];
+}
+
+/**
+ * SQL condition restricting `column` (an area id) to the scope. Pushes its parameter onto params.
+ * A scope with no area reach yields a condition that matches nothing.
+ */
+export function areaCondition(scope: Scope, column: string, params: unknown[]): string {
+  if (scope.all) return 'true';
+  if (scope.areaIds.length === 0) return 'false';
+  params.push(scope.areaIds);
+  return `${column} = any($${params.length}::int[])`;
+}
+
+export function inScope(scope: Scope, areaId: number | null | undefined): boolean {
+  return scope.all || (areaId != null && scope.areaIds.includes(areaId));
+}

@@ -1,0 +1,92 @@
+import type { Queryable } from '../../db/db.js';
+import type { Grant } from '../../http/scope.js';
+
+export interface LoginUserRow {
+  id: number;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  disabled_at: Date | null;
+  failed_logins: number;
+  locked_until: Date | null;
+}
+
+export async function findUserForLogin(q: Queryable, username: string): Promise<LoginUserRow | undefined> {
+  const rows = await q.query<LoginUserRow>(
+    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until
+       from users where lower(username) = lower($1)`,
+    [username],
+  );
+  return rows[0];
+}
+
+export async function setLoginFailures(q: Queryable, userId: number, failures: number, lockedUntil: Date | null) {
+  await q.query('update users set failed_logins = $2, locked_until = $3 where id = $1', [userId, failures, lockedUntil]);
+}
+
+export async function insertSession(
+  q: Queryable,
+  s: { id: string; userId: number; csrf: string; now: Date; expiresAt: Date; ip?: string; userAgent?: string },
+) {
+  await q.query(
+    `insert into sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
+     values ($1, $2, $3, $4, $4, $5, $6, $7)`,
+    [s.id, s.userId, s.csrf, s.now, s.expiresAt, s.ip ?? null, s.userAgent ?? null],
+  );
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  username: string;
+  display_name: string;
+  disabled_at: Date | null;
+}
+
+export async function findSession(q: Queryable, id: string): Promise<SessionRow | undefined> {
+  const rows = await q.query<SessionRow>(
+    `select s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, s.revoked_at,
+            u.username, u.display_name, u.disabled_at
+       from sessions s join users u on u.id = s.user_id where s.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+export async function touchSession(q: Queryable, id: string, now: Date) {
+  await q.query('update sessions set last_seen_at = $2 where id = $1', [id, now]);
+}
+
+export async function revokeSession(q: Queryable, id: string, now: Date) {
+  await q.query('update sessions set revoked_at = $2 where id = $1 and revoked_at is null', [id, now]);
+}
+
+export async function revokeUserSessions(q: Queryable, userId: number, now: Date) {
+  await q.query('update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [userId, now]);
+}
+
+export async function listGrants(q: Queryable, userId: number): Promise<Grant[]> {
+  const rows = await q.query<{ role: Grant['role']; area_id: number; department: Grant['department'] }>(
+    'select role, area_id, department from user_roles where user_id = $1 order by id',
+    [userId],
+  );
+  return rows.map((r) => ({ role: r.role, areaId: r.area_id, department: r.department }));
+}
+
+/** Every area inside the subtrees of the user's area-role grants; `all` when one of them is a root. */
+export async function scopeAreas(q: Queryable, userId: number): Promise<{ all: boolean; areaIds: number[] }> {
+  const rows = await q.query<{ id: number; is_root: boolean }>(
+    `select distinct a.id, (g.parent_id is null and a.id = g.id) as is_root
+       from user_roles r
+       join areas g on g.id = r.area_id
+       join areas a on a.path like g.path || '%'
+      where r.user_id = $1
+        and r.role in ('bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer')`,
+    [userId],
+  );
+  return { all: rows.some((r) => r.is_root), areaIds: rows.map((r) => r.id) };
+}

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AREA_LEVELS, DEPARTMENTS, ROLES } from '../../../shared/roles.js';
+import type { Ctx } from '../../context.js';
+import { actorOf, CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.js';
+import { listAreas } from '../areas/repo.js';
+import * as service from './service.js';
+
+export function authRoutes(app: FastifyInstance, ctx: Ctx) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const secure = process.env.TANFANG_SECURE_COOKIES === '1';
+  r.post(
+    '/api/auth/login',
+    {
+      config: {
+        public: true,
+        rateLimit: {
+          max: ctx.config.loginRateMax,
+          timeWindow: '1 minute',
+          keyGenerator: (req) => `${req.ip}|${String((req.body as any)?.username ?? '').toLowerCase()}`,
+        },
+      },
+      schema: {
+        tags: ['登录'],
+        summary: '登录（返回令牌并设置会话 Cookie）',
+        body: z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) }),
+        response: {
+          200: z.object({
+            token: z.string(),
+            csrfToken: z.string(),
+            expiresAt: z.string(),
+            user: z.object({ id: z.number(), username: z.string(), displayName: z.string(), roles: z.array(z.enum(ROLES)) }),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const res = await service.login({
+        ...ctx,
+        username: req.body.username,
+        password: req.body.password,
+        ip: req.ip,
+        userAgent: req.headers['user-agent'],
+      });
+      const cookie = { path: '/', sameSite: 'lax' as const, secure, expires: res.expiresAt };
+      reply.setCookie(SESSION_COOKIE, res.token, { ...cookie, httpOnly: true });
+      reply.setCookie(CSRF_COOKIE, res.csrfToken, { ...cookie, httpOnly: false });
+      return { ...res, expiresAt: res.expiresAt.toISOString() };
+    },
+  );
+  r.post(
+    '/api/auth/logout',
+    { schema: { tags: ['登录'], summary: '退出登录', response: { 204: z.null() } } },
+    async (req, reply) => {
+      await service.logout({ ...ctx, actor: actorOf(req) });
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(CSRF_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+  r.get(
+    '/api/me',
+    {
+      schema: {
+        tags: ['登录'],
+        summary: '当前用户、角色与辖区',
+        response: {
+          200: z.object({
+            id: z.number(),
+            username: z.string(),
+            displayName: z.string(),
+            roles: z.array(z.enum(ROLES)),
+            grants: z.array(
+              z.object({ role: z.enum(ROLES), areaId: z.number(), department: z.enum(DEPARTMENTS).nullable() }),
+            ),
+            areas: z.array(z.object({ id: z.number(), code: z.string(), name: z.string(), level: z.enum(AREA_LEVELS) })),
+            csrfToken: z.string(),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const a = actorOf(req);
+      const areas = await listAreas(ctx.db, [...new Set(a.grants.map((g) => g.areaId))], true);
+      return {
+        id: a.userId,
+        username: a.username,
+        displayName: a.displayName,
+        roles: a.roles,
+        grants: a.grants,
+        areas: areas.map((x) => ({ id: x.id, code: x.code, name: x.name, level: x.level })),
+        csrfToken: a.csrfToken,
+      };
+    },
+  );
+}

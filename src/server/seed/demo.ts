@@ -1,0 +1,118 @@
+import type { Role, VisitorType } from '../../shared/roles.js';
+import type { Ctx } from '../context.js';
+import type { Queryable } from '../db/db.js';
+import { findAreaByCode, insertArea } from '../modules/areas/repo.js';
+import { hashPassword } from '../modules/auth/password.js';
+import { insertUser, replaceGrants } from '../modules/users/repo.js';
+import { DISTRICT, TOWNS } from './areas.js';
+
+export const DEMO_PASSWORD = 'Demo@2026';
+
+export const DEMO_LOGINS: { username: string; role: string }[] = [
+  { username: 'admin', role: '民政局管理员 (bureau_admin)' },
+  { username: 'supervisor', role: '民政局督导 (bureau_supervisor)' },
+  { username: 'hantai', role: '罕台镇工作人员 (town_officer)' },
+  { username: 'visitor1', role: '罕台镇探访责任人 (visitor)' },
+  { username: 'weijian', role: '卫健联络人 (department_liaison)' },
+];
+
+/** Creates the district tree if missing; returns area ids by code. Safe to run twice. */
+export async function seedAreas(q: Queryable): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const ensure = async (code: string, name: string, level: 'district' | 'town' | 'village', parentId: number | null) => {
+    const found = await findAreaByCode(q, code);
+    const id = found ? found.id : (await insertArea(q, { parentId, code, name, level })).id;
+    ids.set(code, id);
+    return id;
+  };
+  const district = await ensure(DISTRICT.code, DISTRICT.name, 'district', null);
+  for (const t of TOWNS) {
+    const townCode = DISTRICT.code + t.code;
+    const town = await ensure(townCode, t.name, 'town', district);
+    for (const [i, v] of t.villages.entries()) {
+      await ensure(townCode + String(i + 1).padStart(3, '0'), v, 'village', town);
+    }
+  }
+  return ids;
+}
+
+const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文';
+const GIVEN = '秀英桂兰玉兰凤英建华志强海军永明春梅金花淑珍国庆丽娟文华宝山巴特尔其其格乌云娜仁格日勒图苏和额尔敦德力格尔';
+
+/** A deterministic pseudo-random source so the demo looks the same on every machine. */
+export function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+export function fakeName(rand: () => number): string {
+  const sur = SURNAMES[Math.floor(rand() * SURNAMES.length)];
+  const len = rand() < 0.7 ? 2 : 1;
+  let g = '';
+  for (let i = 0; i < len; i++) g += GIVEN[Math.floor(rand() * GIVEN.length)];
+  return sur + g;
+}
+
+export interface DemoUsers {
+  byUsername: Map<string, number>;
+  /** Visitors per village id. */
+  visitorsByVillage: Map<number, number[]>;
+}
+
+/** Areas, the five documented demo logins, and officers and visitors for every town. */
+export async function seedDemoUsers(ctx: Ctx): Promise<DemoUsers> {
+  const hash = await hashPassword(DEMO_PASSWORD);
+  const now = ctx.clock.now();
+  return ctx.db.tx(async (q) => {
+    const areas = await seedAreas(q);
+    const byUsername = new Map<string, number>();
+    const visitorsByVillage = new Map<number, number[]>();
+    const add = async (
+      username: string,
+      displayName: string,
+      grants: { role: Role; areaId: number; department?: 'health' | 'police' }[],
+      visitorType?: VisitorType,
+    ) => {
+      const id = await insertUser(q, { username, displayName, passwordHash: hash, visitorType, now });
+      await replaceGrants(q, id, grants.map((g) => ({ ...g, department: g.department ?? null })));
+      byUsername.set(username, id);
+      return id;
+    };
+    const district = areas.get(DISTRICT.code)!;
+    await add('admin', '区民政局管理员', [{ role: 'bureau_admin', areaId: district }]);
+    await add('supervisor', '区民政局督导员', [{ role: 'bureau_supervisor', areaId: district }]);
+    await add('weijian', '区卫健委联络员', [{ role: 'department_liaison', areaId: district, department: 'health' }]);
+    await add('gongan', '公安分局联络员', [{ role: 'department_liaison', areaId: district, department: 'police' }]);
+    const rand = rng(2026);
+    const types: VisitorType[] = ['cadre', 'coordinator', 'social_worker', 'volunteer'];
+    let visitorNo = 1;
+    // 罕台镇 first so that visitor1 is one of its visitors.
+    const ordered = [...TOWNS].sort((a, b) => Number(b.code === '101') - Number(a.code === '101'));
+    for (const t of ordered) {
+      const townCode = DISTRICT.code + t.code;
+      const townId = areas.get(townCode)!;
+      const officer = t.code === '101' ? 'hantai' : `town${t.code}`;
+      await add(officer, `${t.name}民政专干`, [{ role: 'town_officer', areaId: townId }]);
+      for (const [i] of t.villages.entries()) {
+        const villageId = areas.get(townCode + String(i + 1).padStart(3, '0'))!;
+        const ids: number[] = [];
+        for (let k = 0; k < 2; k++) {
+          const username = `visitor${visitorNo++}`;
+          const type = types[(visitorNo + k) % types.length];
+          ids.push(await add(username, fakeName(rand), [{ role: 'visitor', areaId: villageId }], type));
+        }
+        visitorsByVillage.set(villageId, ids);
+      }
+    }
+    return { byUsername, visitorsByVillage };
+  });
+}
+
+/** Loads the whole demo on an empty database. Later modules add their part here. */
+export async function seedDemo(ctx: Ctx, onProgress?: (step: string) => void): Promise<void> {
+  onProgress?.('辖区与用户');
+  await seedDemoUsers(ctx);
+}

@@ -1,0 +1,72 @@
+/** Roles of DOMAIN.md section 2. A user may hold several, each bound to an area. */
+export const ROLES = [
+  'bureau_admin',
+  'bureau_supervisor',
+  'town_officer',
+  'village_officer',
+  'visitor',
+  'department_liaison',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  bureau_admin: '民政局管理员',
+  bureau_supervisor: '民政局督导',
+  town_officer: '镇街工作人员',
+  village_officer: '村居工作人员',
+  visitor: '探访责任人',
+  department_liaison: '部门联络人',
+};
+
+/** Roles whose reach is an area subtree (the others reach assigned persons or department items). */
+export const AREA_ROLES: readonly Role[] = ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'];
+
+/** Departments that incidents and referrals can be addressed to. */
+export const DEPARTMENTS = ['health', 'medical_insurance', 'police', 'disabled_federation', 'housing', 'emergency'] as const;
+export type Department = (typeof DEPARTMENTS)[number];
+export const DEPARTMENT_LABELS: Record<Department, string> = {
+  health: '卫健',
+  medical_insurance: '医保',
+  police: '公安',
+  disabled_federation: '残联',
+  housing: '住建',
+  emergency: '应急',
+};
+
+/** 探访责任人类型 */
+export const VISITOR_TYPES = ['cadre', 'coordinator', 'social_worker', 'volunteer'] as const;
+export type VisitorType = (typeof VISITOR_TYPES)[number];
+export const VISITOR_TYPE_LABELS: Record<VisitorType, string> = {
+  cadre: '村居干部',
+  coordinator: '社会救助协理员',
+  social_worker: '专业社工',
+  volunteer: '志愿者',
+};
+
+export const AREA_LEVELS = ['district', 'town', 'village'] as const;
+export type AreaLevel = (typeof AREA_LEVELS)[number];
+export const AREA_LEVEL_LABELS: Record<AreaLevel, string> = { district: '区', town: '镇街', village: '村居' };
+
+/** What each role may do. One table, read by the server's guards and by the web menu. */
+export const PERMISSIONS = {
+  'users.manage': ['bureau_admin', 'town_officer'],
+  'areas.manage': ['bureau_admin', 'town_officer'],
+  'config.manage': ['bureau_admin'],
+  'persons.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
+  'persons.write': ['bureau_admin', 'town_officer', 'village_officer'],
+  'audit.read': ['bureau_admin', 'bureau_supervisor'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+/** True when any of the roles grants the permission. */
+export function can(roles: readonly Role[], permission: Permission): boolean {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  return roles.some((r) => allowed.includes(r));
+}
+
+/** Roles a user holding `actorRoles` may hand out. Town officers staff their own town only. */
+export function grantableRoles(actorRoles: readonly Role[]): Role[] {
+  if (actorRoles.includes('bureau_admin')) return [...ROLES];
+  if (actorRoles.includes('town_officer')) return ['town_officer', 'village_officer', 'visitor'];
+  return [];
+}

@@ -1,0 +1,29 @@
+import { Card, Col, Descriptions, Row, Typography } from 'antd';
+import { ROLE_LABELS } from '../../../shared/roles';
+import { chinaDate } from '../../../shared/china-time';
+import { useSession } from '../../lib/session';
+
+/** The landing page: who and where you are. Module dashboards add their cards here. */
+export function HomePage() {
+  const { me } = useSession();
+  if (!me) return null;
+  return (
+    <div>
+      <Typography.Title level={4} data-testid="dashboard-title">
+        工作台
+      </Typography.Title>
+      <Row gutter={16}>
+        <Col xs={24} md={12}>
+          <Card title="我的账户">
+            <Descriptions column={1} size="small">
+              <Descriptions.Item label="姓名">{me.displayName}</Descriptions.Item>
+              <Descriptions.Item label="角色">{me.roles.map((r) => ROLE_LABELS[r]).join('、')}</Descriptions.Item>
+              <Descriptions.Item label="辖区">{me.areas.map((a) => a.name).join('、')}</Descriptions.Item>
+              <Descriptions.Item label="今日（北京时间）">{chinaDate(new Date())}</Descriptions.Item>
+            </Descriptions>
+          </Card>
+        </Col>
+      </Row>
+    </div>
+  );
+}

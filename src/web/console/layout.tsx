@@ -1,0 +1,65 @@
+import { EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { useQueryClient } from '@tanstack/react-query';
+import { Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
+import { useEffect } from 'react';
+import { Outlet, useLocation, useNavigate } from 'react-router';
+import { can, ROLE_LABELS } from '../../shared/roles';
+import { api, setUnauthorizedHandler } from '../lib/api';
+import { useSession } from '../lib/session';
+import { ROUTES } from './routes';
+
+export function ConsoleLayout() {
+  const { me, refresh } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const qc = useQueryClient();
+  useEffect(() => setUnauthorizedHandler(() => refresh()), [refresh]);
+  if (!me) return null;
+  const items = ROUTES.filter((r) => !r.permission || can(me.roles, r.permission)).map((r) => ({
+    key: r.path,
+    icon: r.icon,
+    label: r.label,
+  }));
+  const logout = async () => {
+    await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
+    qc.clear();
+    refresh();
+    navigate('/login');
+  };
+  const areaText = me.areas.map((a) => a.name).join('、') || '—';
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider breakpoint="lg" collapsedWidth={0} width={208} theme="light" style={{ borderRight: '1px solid #eee' }}>
+        <div style={{ padding: '18px 20px', fontWeight: 600, fontSize: 17 }}>
+          探访 <span style={{ color: '#888', fontWeight: 400, fontSize: 13 }}>tanfang</span>
+        </div>
+        <Menu mode="inline" selectedKeys={[location.pathname]} items={items} onClick={(e) => navigate(e.key)} />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{ background: '#fff', borderBottom: '1px solid #eee', padding: '0 20px', display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}
+        >
+          <Space>
+            <EnvironmentOutlined />
+            <Typography.Text data-testid="current-area">{areaText}</Typography.Text>
+            {me.roles.map((r) => (
+              <Tag key={r} color="blue">
+                {ROLE_LABELS[r]}
+              </Tag>
+            ))}
+          </Space>
+          <Dropdown
+            menu={{ items: [{ key: 'logout', icon: <LogoutOutlined />, label: '退出登录', onClick: logout }] }}
+          >
+            <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
+              {me.displayName}
+            </Button>
+          </Dropdown>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 20 }}>
+          <Outlet />
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

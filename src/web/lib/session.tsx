@@ -1,0 +1,37 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { createContext, type ReactNode, useContext } from 'react';
+import type { AreaLevel, Department, Role } from '../../shared/roles';
+import { api } from './api';
+
+export interface Me {
+  id: number;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  grants: { role: Role; areaId: number; department: Department | null }[];
+  areas: { id: number; code: string; name: string; level: AreaLevel }[];
+}
+
+const SessionContext = createContext<{ me: Me | null; loading: boolean; refresh: () => void }>({
+  me: null,
+  loading: true,
+  refresh: () => {},
+});
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const qc = useQueryClient();
+  const q = useQuery({
+    queryKey: ['me'],
+    queryFn: () => api<Me>('/api/me').catch(() => null),
+    staleTime: 60_000,
+  });
+  return (
+    <SessionContext.Provider
+      value={{ me: q.data ?? null, loading: q.isLoading, refresh: () => qc.invalidateQueries({ queryKey: ['me'] }) }}
+    >
+      {children}
+    </SessionContext.Provider>
+  );
+}
+
+export const useSession = () => useContext(SessionContext);

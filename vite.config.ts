@@ -1,0 +1,20 @@
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The web app lives in src/web; the server serves dist/web.
+export default defineConfig({
+  root: resolve(import.meta.dirname, 'src/web'),
+  plugins: [react()],
+  build: {
+    outDir: resolve(import.meta.dirname, 'dist/web'),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      input: {
+        console: resolve(import.meta.dirname, 'src/web/index.html'),
+      },
+    },
+  },
+  server: { proxy: { '/api': 'http://localhost:3000' } },
+});
