@@ -72,7 +72,10 @@ user
   .command('create')
   .description('创建用户')
   .requiredOption('--username <name>', '用户名')
-  .requiredOption('--role <role>', '角色：bureau_admin、bureau_supervisor、town_officer、village_officer、visitor、department_liaison')
+  .requiredOption(
+    '--role <role>',
+    '角色：bureau_admin、bureau_supervisor、town_officer、village_officer、visitor、department_liaison',
+  )
   .requiredOption('--area <code>', '辖区代码，例如 150602 或 150602101')
   .option('--name <displayName>', '姓名')
   .option('--password <password>', '密码（省略则生成）')
@@ -82,7 +85,9 @@ user
     const ctx = await openContext(loadConfig());
     try {
       const res = await createUser(ctx, opts);
-      console.log(`已创建用户 ${opts.username}（id ${res.id}）${res.password ? `，密码 ${res.password}` : ''}`);
+      console.log(
+        `已创建用户 ${opts.username}（id ${res.id}）${res.password ? `，密码 ${res.password}` : ''}`,
+      );
     } finally {
       await ctx.db.close();
     }
@@ -90,7 +95,10 @@ user
 
 program.parseAsync().catch((e) => {
   if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    const msg = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `端口已被占用：${(e as Error).message}（请设置 PORT）` : e.message;
+    const msg =
+      (e as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `端口已被占用：${(e as Error).message}（请设置 PORT）`
+        : e.message;
     console.error(`启动失败：${msg}`);
   } else {
     console.error(`错误：${(e as Error).message}`);

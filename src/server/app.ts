@@ -49,7 +49,16 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
     crossOriginEmbedderPolicy: false,
   });
   await app.register(fastifyCookie);
-  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // After parsing, so the login limit can key on the username as well as the address.
+    hook: 'preHandler',
+    errorResponseBuilder: (_req, c) => ({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: `尝试过于频繁，请 ${Math.ceil(c.ttl / 1000)} 秒后再试`,
+    }),
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
@@ -71,7 +80,9 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   authRoutes(app, ctx);
   areaRoutes(app, ctx);
   userRoutes(app, ctx);
-  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 
   if (existsSync(WEB_DIR)) {
     await app.register(fastifyStatic, { root: WEB_DIR, wildcard: false });

@@ -25,7 +25,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return n;
   };
   if (env.TANFANG_NOW && Number.isNaN(Date.parse(env.TANFANG_NOW))) {
-    throw new ConfigError(`TANFANG_NOW 不是有效的 ISO 时间: "${env.TANFANG_NOW}"（例如 2026-03-15T09:00:00+08:00）`);
+    throw new ConfigError(
+      `TANFANG_NOW 不是有效的 ISO 时间: "${env.TANFANG_NOW}"（例如 2026-03-15T09:00:00+08:00）`,
+    );
   }
   return {
     port: num('PORT', 3000),

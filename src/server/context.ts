@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type { FieldCipher } from './crypto/field-cipher.js';
 import type { Db } from './db/db.js';
 
 /** What the running server holds once: handed to routes, jobs and the CLI. */
@@ -7,4 +8,6 @@ export interface Ctx {
   db: Db;
   clock: Clock;
   config: Config;
+  /** Encrypts ID numbers and phones at rest. */
+  fields: FieldCipher;
 }

@@ -3,10 +3,11 @@ import { buildApp } from './app.js';
 import { createClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
+import { loadFieldCipher } from './crypto/field-cipher.js';
 import { openDb } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { generatePassword, hashPassword } from './modules/auth/password.js';
 import { appendAudit } from './modules/audit/repo.js';
+import { generatePassword, hashPassword } from './modules/auth/password.js';
 import { insertUser, replaceGrants } from './modules/users/repo.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedAreas, seedDemo } from './seed/demo.js';
 
@@ -15,11 +16,12 @@ export async function openContext(config: Config): Promise<Ctx> {
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(db);
+    loadFieldCipher(config);
   } catch (e) {
     await db.close();
     throw e;
   }
-  return { db, clock: createClock(config.now), config };
+  return { db, clock: createClock(config.now), config, fields: loadFieldCipher(config) };
 }
 
 /** First start: the demo, or (TANFANG_DEMO=0) the district tree and one admin with a printed password. */
@@ -34,9 +36,21 @@ async function firstStart(ctx: Ctx, print: (s: string) => void): Promise<'demo' 
   const hash = await hashPassword(password);
   await ctx.db.tx(async (q) => {
     const areas = await seedAreas(q);
-    const id = await insertUser(q, { username: 'admin', displayName: '系统管理员', passwordHash: hash, now: ctx.clock.now() });
+    const id = await insertUser(q, {
+      username: 'admin',
+      displayName: '系统管理员',
+      passwordHash: hash,
+      now: ctx.clock.now(),
+    });
     await replaceGrants(q, id, [{ role: 'bureau_admin', areaId: areas.get('150602')!, department: null }]);
-    await appendAudit(q, { at: ctx.clock.now(), actorId: null, action: 'user.create', entity: 'user', entityId: id, detail: { username: 'admin', firstStart: true } });
+    await appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: null,
+      action: 'user.create',
+      entity: 'user',
+      entityId: id,
+      detail: { username: 'admin', firstStart: true },
+    });
   });
   print(`\n  管理员账户已创建（只显示这一次，请立即记下并修改）：\n    用户名 admin   密码 ${password}\n`);
   return 'admin';
@@ -49,7 +63,10 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, print: (s: string) => void = console.log): Promise<Running> {
+export async function startServer(
+  config: Config,
+  print: (s: string) => void = console.log,
+): Promise<Running> {
   const t0 = Date.now();
   const ctx = await openContext(config);
   const seeded = await firstStart(ctx, print);
@@ -62,7 +79,9 @@ export async function startServer(config: Config, print: (s: string) => void = c
     throw e;
   }
   const url = `http://localhost:${config.port}`;
-  print(`\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : 'PostgreSQL'}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`);
+  print(
+    `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : 'PostgreSQL'}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
+  );
   print(`  网址:     ${url}`);
   print(`  接口文档: ${url}/api/docs`);
   if (config.now) print(`  时钟固定为 TANFANG_NOW=${config.now}`);

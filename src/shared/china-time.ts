@@ -7,7 +7,13 @@ export const CHINA_OFFSET_MS = 8 * 3600 * 1000;
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Calendar parts of an instant as seen in China. */
-export function chinaParts(at: Date): { year: number; month: number; day: number; hour: number; minute: number } {
+export function chinaParts(at: Date): {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+} {
   const d = new Date(at.getTime() + CHINA_OFFSET_MS);
   return {
     year: d.getUTCFullYear(),

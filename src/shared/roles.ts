@@ -19,10 +19,22 @@ export const ROLE_LABELS: Record<Role, string> = {
 };
 
 /** Roles whose reach is an area subtree (the others reach assigned persons or department items). */
-export const AREA_ROLES: readonly Role[] = ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'];
+export const AREA_ROLES: readonly Role[] = [
+  'bureau_admin',
+  'bureau_supervisor',
+  'town_officer',
+  'village_officer',
+];
 
 /** Departments that incidents and referrals can be addressed to. */
-export const DEPARTMENTS = ['health', 'medical_insurance', 'police', 'disabled_federation', 'housing', 'emergency'] as const;
+export const DEPARTMENTS = [
+  'health',
+  'medical_insurance',
+  'police',
+  'disabled_federation',
+  'housing',
+  'emergency',
+] as const;
 export type Department = (typeof DEPARTMENTS)[number];
 export const DEPARTMENT_LABELS: Record<Department, string> = {
   health: '卫健',

@@ -1,4 +1,4 @@
-import { mkdirSync, accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { ConfigError } from '../config.js';
@@ -41,7 +41,11 @@ async function openPglite(dataDir?: string): Promise<Db> {
   if (pgliteDir && !existsSync(pgliteDir)) mkdirSync(pgliteDir, { recursive: true });
   const db = await PGlite.create({
     dataDir: pgliteDir,
-    parsers: { [DATE]: (v: string) => v, [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
+    parsers: {
+      [DATE]: (v: string) => v,
+      [INT8]: (v: string) => Number(v),
+      [NUMERIC]: (v: string) => Number(v),
+    },
   });
   const run = async (q: { query: PGlite['query'] }, sql: string, params?: unknown[]) =>
     (await q.query(sql, params as any[])).rows as any[];
@@ -73,7 +77,9 @@ async function openPostgres(url: string): Promise<Db> {
     c.release();
   } catch (e) {
     await pool.end().catch(() => {});
-    throw new ConfigError(`无法连接 DATABASE_URL（${(e as Error).message}）：请检查地址、端口、用户和数据库是否正确`);
+    throw new ConfigError(
+      `无法连接 DATABASE_URL（${(e as Error).message}）：请检查地址、端口、用户和数据库是否正确`,
+    );
   }
   return {
     kind: 'postgresql',

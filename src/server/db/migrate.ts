@@ -8,12 +8,18 @@ const DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 /** Applies the numbered .sql files not yet applied, each in its own transaction, under a lock. */
 export async function migrate(db: Db): Promise<string[]> {
   const applied: string[] = [];
-  await db.exec('create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())');
+  await db.exec(
+    'create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())',
+  );
   await db.tx(async (q) => {
     // Two servers starting at once on one PostgreSQL must not both migrate.
     await q.query('select pg_advisory_xact_lock(7261001)');
-    const done = new Set((await q.query<{ name: string }>('select name from schema_migrations')).map((r) => r.name));
-    for (const file of readdirSync(DIR).filter((f) => f.endsWith('.sql')).sort()) {
+    const done = new Set(
+      (await q.query<{ name: string }>('select name from schema_migrations')).map((r) => r.name),
+    );
+    for (const file of readdirSync(DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()) {
       if (done.has(file)) continue;
       const sql = readFileSync(join(DIR, file), 'utf8');
       for (const stmt of splitStatements(sql)) await q.query(stmt);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Permission, can } from '../../shared/roles.js';
+import { can, type Permission } from '../../shared/roles.js';
 import type { Ctx } from '../context.js';
 import { authenticate } from '../modules/auth/service.js';
 import { AppError, forbidden, unauthorized } from './errors.js';

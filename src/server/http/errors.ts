@@ -14,13 +14,19 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, field?: string) => new AppError(400, 'BAD_REQUEST', message, field);
+export const badRequest = (message: string, field?: string) =>
+  new AppError(400, 'BAD_REQUEST', message, field);
 export const notFound = (what = '记录') => new AppError(404, 'NOT_FOUND', `${what}不存在或不在您的辖区内`);
 export const forbidden = (message = '无权执行此操作') => new AppError(403, 'FORBIDDEN', message);
 export const conflict = (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field);
 export const unauthorized = (message = '请先登录') => new AppError(401, 'UNAUTHORIZED', message);
 
-const PART_LABEL: Record<string, string> = { body: '请求体', querystring: '查询参数', params: '路径参数', headers: '请求头' };
+const PART_LABEL: Record<string, string> = {
+  body: '请求体',
+  querystring: '查询参数',
+  params: '路径参数',
+  headers: '请求头',
+};
 
 export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -33,7 +39,7 @@ export function registerErrorHandler(app: FastifyInstance) {
       const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
       const part = err.validationContext ?? 'body';
       const field = path ? `${part}.${path}` : part;
-      const label = path ? `字段 ${path}` : PART_LABEL[part] ?? part;
+      const label = path ? `字段 ${path}` : (PART_LABEL[part] ?? part);
       return send({ statusCode: 400, code: 'VALIDATION', message: `${label}：${first.message}`, field });
     }
     if (isResponseSerializationError(err)) {
@@ -50,8 +56,15 @@ export function registerErrorHandler(app: FastifyInstance) {
         FST_ERR_CTP_INVALID_CONTENT_LENGTH: '请求体长度与 Content-Length 不符',
       };
       const isJsonSyntax = err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY';
-      const message = isJsonSyntax ? messages.FST_ERR_CTP_INVALID_JSON_BODY : (messages[err.code] ?? err.message);
-      return send({ statusCode: status, code: err.code ?? 'BAD_REQUEST', message, field: status === 413 || isJsonSyntax ? 'body' : undefined });
+      const message = isJsonSyntax
+        ? messages.FST_ERR_CTP_INVALID_JSON_BODY
+        : (messages[err.code] ?? err.message);
+      return send({
+        statusCode: status,
+        code: err.code ?? 'BAD_REQUEST',
+        message,
+        field: status === 413 || isJsonSyntax ? 'body' : undefined,
+      });
     }
     // Unique-constraint races surface as conflicts, not crashes.
     if ((err as any).code === '23505') {
@@ -61,6 +74,10 @@ export function registerErrorHandler(app: FastifyInstance) {
     return send({ statusCode: 500, code: 'INTERNAL', message: '服务器内部错误，请稍后重试' });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', message: `接口不存在：${req.method} ${req.url.split('?')[0]}` });
+    reply.code(404).send({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      message: `接口不存在：${req.method} ${req.url.split('?')[0]}`,
+    });
   });
 }

@@ -19,7 +19,12 @@ export const DEMO_LOGINS: { username: string; role: string }[] = [
 /** Creates the district tree if missing; returns area ids by code. Safe to run twice. */
 export async function seedAreas(q: Queryable): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  const ensure = async (code: string, name: string, level: 'district' | 'town' | 'village', parentId: number | null) => {
+  const ensure = async (
+    code: string,
+    name: string,
+    level: 'district' | 'town' | 'village',
+    parentId: number | null,
+  ) => {
     const found = await findAreaByCode(q, code);
     const id = found ? found.id : (await insertArea(q, { parentId, code, name, level })).id;
     ids.set(code, id);
@@ -36,8 +41,10 @@ export async function seedAreas(q: Queryable): Promise<Map<string, number>> {
   return ids;
 }
 
-const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文';
-const GIVEN = '秀英桂兰玉兰凤英建华志强海军永明春梅金花淑珍国庆丽娟文华宝山巴特尔其其格乌云娜仁格日勒图苏和额尔敦德力格尔';
+const SURNAMES =
+  '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文';
+const GIVEN =
+  '秀英桂兰玉兰凤英建华志强海军永明春梅金花淑珍国庆丽娟文华宝山巴特尔其其格乌云娜仁格日勒图苏和额尔敦德力格尔';
 
 /** A deterministic pseudo-random source so the demo looks the same on every machine. */
 export function rng(seed: number) {
@@ -77,15 +84,23 @@ export async function seedDemoUsers(ctx: Ctx): Promise<DemoUsers> {
       visitorType?: VisitorType,
     ) => {
       const id = await insertUser(q, { username, displayName, passwordHash: hash, visitorType, now });
-      await replaceGrants(q, id, grants.map((g) => ({ ...g, department: g.department ?? null })));
+      await replaceGrants(
+        q,
+        id,
+        grants.map((g) => ({ ...g, department: g.department ?? null })),
+      );
       byUsername.set(username, id);
       return id;
     };
     const district = areas.get(DISTRICT.code)!;
     await add('admin', '区民政局管理员', [{ role: 'bureau_admin', areaId: district }]);
     await add('supervisor', '区民政局督导员', [{ role: 'bureau_supervisor', areaId: district }]);
-    await add('weijian', '区卫健委联络员', [{ role: 'department_liaison', areaId: district, department: 'health' }]);
-    await add('gongan', '公安分局联络员', [{ role: 'department_liaison', areaId: district, department: 'police' }]);
+    await add('weijian', '区卫健委联络员', [
+      { role: 'department_liaison', areaId: district, department: 'health' },
+    ]);
+    await add('gongan', '公安分局联络员', [
+      { role: 'department_liaison', areaId: district, department: 'police' },
+    ]);
     const rand = rng(2026);
     const types: VisitorType[] = ['cadre', 'coordinator', 'social_worker', 'volunteer'];
     let visitorNo = 1;

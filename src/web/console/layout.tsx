@@ -29,15 +29,33 @@ export function ConsoleLayout() {
   const areaText = me.areas.map((a) => a.name).join('、') || '—';
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider breakpoint="lg" collapsedWidth={0} width={208} theme="light" style={{ borderRight: '1px solid #eee' }}>
+      <Layout.Sider
+        breakpoint="lg"
+        collapsedWidth={0}
+        width={208}
+        theme="light"
+        style={{ borderRight: '1px solid #eee' }}
+      >
         <div style={{ padding: '18px 20px', fontWeight: 600, fontSize: 17 }}>
           探访 <span style={{ color: '#888', fontWeight: 400, fontSize: 13 }}>tanfang</span>
         </div>
-        <Menu mode="inline" selectedKeys={[location.pathname]} items={items} onClick={(e) => navigate(e.key)} />
+        <Menu
+          mode="inline"
+          selectedKeys={[location.pathname]}
+          items={items}
+          onClick={(e) => navigate(e.key)}
+        />
       </Layout.Sider>
       <Layout>
         <Layout.Header
-          style={{ background: '#fff', borderBottom: '1px solid #eee', padding: '0 20px', display: 'flex', alignItems: 'center', justifyContent: 'space-between' }}
+          style={{
+            background: '#fff',
+            borderBottom: '1px solid #eee',
+            padding: '0 20px',
+            display: 'flex',
+            alignItems: 'center',
+            justifyContent: 'space-between',
+          }}
         >
           <Space>
             <EnvironmentOutlined />
@@ -49,7 +67,9 @@ export function ConsoleLayout() {
             ))}
           </Space>
           <Dropdown
-            menu={{ items: [{ key: 'logout', icon: <LogoutOutlined />, label: '退出登录', onClick: logout }] }}
+            menu={{
+              items: [{ key: 'logout', icon: <LogoutOutlined />, label: '退出登录', onClick: logout }],
+            }}
           >
             <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
               {me.displayName}

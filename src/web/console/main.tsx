@@ -12,7 +12,9 @@ import { LoginPage } from './login/login-page';
 import { ROUTES } from './routes';
 
 dayjs.locale('zh-cn');
-const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },
+});
 
 function Shell() {
   const { me, loading } = useSession();

@@ -16,6 +16,18 @@ export interface ConsoleRoute {
 
 export const ROUTES: ConsoleRoute[] = [
   { path: '/', label: '工作台', icon: <DashboardOutlined />, element: <HomePage /> },
-  { path: '/users', label: '用户管理', icon: <TeamOutlined />, element: <UsersPage />, permission: 'users.manage' },
-  { path: '/areas', label: '辖区管理', icon: <ApartmentOutlined />, element: <AreasPage />, permission: 'areas.manage' },
+  {
+    path: '/users',
+    label: '用户管理',
+    icon: <TeamOutlined />,
+    element: <UsersPage />,
+    permission: 'users.manage',
+  },
+  {
+    path: '/areas',
+    label: '辖区管理',
+    icon: <ApartmentOutlined />,
+    element: <AreasPage />,
+    permission: 'areas.manage',
+  },
 ];

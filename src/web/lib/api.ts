@@ -39,7 +39,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   const res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
   if (res.status === 204) return undefined as T;
-  const data = await res.json().catch(() => ({ statusCode: res.status, code: 'NETWORK', message: `服务器返回 ${res.status}` }));
+  const data = await res
+    .json()
+    .catch(() => ({ statusCode: res.status, code: 'NETWORK', message: `服务器返回 ${res.status}` }));
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized?.();
     throw new HttpError(res.status, data as ApiError);

@@ -27,7 +27,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   });
   return (
     <SessionContext.Provider
-      value={{ me: q.data ?? null, loading: q.isLoading, refresh: () => qc.invalidateQueries({ queryKey: ['me'] }) }}
+      value={{
+        me: q.data ?? null,
+        loading: q.isLoading,
+        refresh: () => qc.invalidateQueries({ queryKey: ['me'] }),
+      }}
     >
       {children}
     </SessionContext.Provider>

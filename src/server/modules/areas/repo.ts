@@ -15,7 +15,11 @@ export interface AreaRow {
 const COLS = 'id, parent_id, code, name, level, path, retired_at, version';
 
 /** Areas among `ids` (or all when ids is null), ordered for tree building. */
-export async function listAreas(q: Queryable, ids: number[] | null, includeRetired: boolean): Promise<AreaRow[]> {
+export async function listAreas(
+  q: Queryable,
+  ids: number[] | null,
+  includeRetired: boolean,
+): Promise<AreaRow[]> {
   const params: unknown[] = [];
   const where: string[] = [];
   if (ids) {
@@ -56,7 +60,7 @@ export async function insertArea(
 /** Next free code under a parent: parent code + 3-digit serial. */
 export async function nextChildCode(q: Queryable, parent: AreaRow): Promise<string> {
   const [r] = await q.query<{ n: number }>(
-    `select coalesce(max(substring(code from $2)::int), 0) + 1 as n
+    `select coalesce(max(substring(code from $2::int)::int), 0) + 1 as n
        from areas where parent_id = $1 and code ~ ('^' || $3 || '[0-9]{3}$')`,
     [parent.id, parent.code.length + 1, parent.code],
   );

@@ -53,7 +53,9 @@ export function areaRoutes(app: FastifyInstance, ctx: Ctx) {
   );
   r.get(
     '/api/areas/:id',
-    { schema: { tags: ['辖区'], params: z.object({ id: z.coerce.number().int() }), response: { 200: Area } } },
+    {
+      schema: { tags: ['辖区'], params: z.object({ id: z.coerce.number().int() }), response: { 200: Area } },
+    },
     async (req) => present(await service.getVisibleArea(ctx, actorOf(req), req.params.id)),
   );
   r.post(
@@ -65,12 +67,16 @@ export function areaRoutes(app: FastifyInstance, ctx: Ctx) {
         body: z.object({
           parentId: z.number().int(),
           name: Name,
-          code: z.string().regex(/^\d{6,15}$/, '辖区代码应为 6–15 位数字').optional(),
+          code: z
+            .string()
+            .regex(/^\d{6,15}$/, '辖区代码应为 6–15 位数字')
+            .optional(),
         }),
         response: { 201: Area },
       },
     },
-    async (req, reply) => reply.code(201).send(present(await service.addVillage(ctx, actorOf(req), req.body))),
+    async (req, reply) =>
+      reply.code(201).send(present(await service.addVillage(ctx, actorOf(req), req.body))),
   );
   r.patch(
     '/api/areas/:id',

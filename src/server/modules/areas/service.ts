@@ -1,9 +1,9 @@
 import type { AreaLevel } from '../../../shared/roles.js';
+import { can } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { inScope } from '../../http/scope.js';
-import { can } from '../../../shared/roles.js';
 import { appendAudit } from '../audit/repo.js';
 import * as repo from './repo.js';
 
@@ -26,7 +26,14 @@ export async function getAreaTree(ctx: Ctx, actor: Actor, includeRetired = false
   const rows = await repo.listAreas(ctx.db, visibleIds(actor), includeRetired);
   const nodes = new Map<number, AreaNode>();
   for (const r of rows) {
-    nodes.set(r.id, { id: r.id, code: r.code, name: r.name, level: r.level, retired: !!r.retired_at, children: [] });
+    nodes.set(r.id, {
+      id: r.id,
+      code: r.code,
+      name: r.name,
+      level: r.level,
+      retired: !!r.retired_at,
+      children: [],
+    });
   }
   const roots: AreaNode[] = [];
   for (const r of rows) {
@@ -50,7 +57,11 @@ function assertManage(actor: Actor, areaId: number) {
   if (!inScope(actor.scope, areaId)) throw notFound('辖区');
 }
 
-export async function addVillage(ctx: Ctx, actor: Actor, input: { parentId: number; name: string; code?: string }) {
+export async function addVillage(
+  ctx: Ctx,
+  actor: Actor,
+  input: { parentId: number; name: string; code?: string },
+) {
   const parent = await getVisibleArea(ctx, actor, input.parentId);
   assertManage(actor, parent.id);
   if (parent.level !== 'town') throw badRequest('村（社区）只能添加在镇（街道）下', 'parentId');
@@ -58,7 +69,12 @@ export async function addVillage(ctx: Ctx, actor: Actor, input: { parentId: numb
   return ctx.db.tx(async (q) => {
     const code = input.code ?? (await repo.nextChildCode(q, parent));
     if (await repo.findAreaByCode(q, code)) throw conflict(`辖区代码 ${code} 已被使用`, 'code');
-    const area = await repo.insertArea(q, { parentId: parent.id, code, name: input.name.trim(), level: 'village' });
+    const area = await repo.insertArea(q, {
+      parentId: parent.id,
+      code,
+      name: input.name.trim(),
+      level: 'village',
+    });
     await appendAudit(q, {
       at: ctx.clock.now(),
       actorId: actor.userId,
@@ -80,12 +96,19 @@ export async function updateVillage(
 ) {
   const area = await getVisibleArea(ctx, actor, id);
   assertManage(actor, area.id);
-  if (area.level !== 'village' && input.retired !== undefined) throw badRequest('只能撤销村（社区）', 'retired');
+  if (area.level !== 'village' && input.retired !== undefined)
+    throw badRequest('只能撤销村（社区）', 'retired');
   if (area.level === 'district' || (area.level === 'town' && !actor.roles.includes('bureau_admin'))) {
     throw forbidden('只有民政局管理员可以修改镇街名称');
   }
   return ctx.db.tx(async (q) => {
-    const row = await repo.updateArea(q, id, input.version, { name: input.name?.trim(), retired: input.retired }, ctx.clock.now());
+    const row = await repo.updateArea(
+      q,
+      id,
+      input.version,
+      { name: input.name?.trim(), retired: input.retired },
+      ctx.clock.now(),
+    );
     if (!row) throw conflict('辖区已被他人修改，请刷新后重试', 'version');
     await appendAudit(q, {
       at: ctx.clock.now(),
@@ -94,7 +117,10 @@ export async function updateVillage(
       entity: 'area',
       entityId: id,
       areaId: id,
-      detail: { old: { name: area.name, retired: !!area.retired_at }, new: { name: row.name, retired: !!row.retired_at } },
+      detail: {
+        old: { name: area.name, retired: !!area.retired_at },
+        new: { name: row.name, retired: !!row.retired_at },
+      },
     });
     return row;
   });

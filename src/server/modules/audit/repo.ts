@@ -75,6 +75,17 @@ export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
   await q.query(
     `insert into audit_log (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [at, row.actor_id, row.action, row.entity, row.entity_id, row.area_id, JSON.stringify(row.detail), row.ip, prev, hash],
+    [
+      at,
+      row.actor_id,
+      row.action,
+      row.entity,
+      row.entity_id,
+      row.area_id,
+      JSON.stringify(row.detail),
+      row.ip,
+      prev,
+      hash,
+    ],
   );
 }

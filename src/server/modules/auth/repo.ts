@@ -20,13 +20,30 @@ export async function findUserForLogin(q: Queryable, username: string): Promise<
   return rows[0];
 }
 
-export async function setLoginFailures(q: Queryable, userId: number, failures: number, lockedUntil: Date | null) {
-  await q.query('update users set failed_logins = $2, locked_until = $3 where id = $1', [userId, failures, lockedUntil]);
+export async function setLoginFailures(
+  q: Queryable,
+  userId: number,
+  failures: number,
+  lockedUntil: Date | null,
+) {
+  await q.query('update users set failed_logins = $2, locked_until = $3 where id = $1', [
+    userId,
+    failures,
+    lockedUntil,
+  ]);
 }
 
 export async function insertSession(
   q: Queryable,
-  s: { id: string; userId: number; csrf: string; now: Date; expiresAt: Date; ip?: string; userAgent?: string },
+  s: {
+    id: string;
+    userId: number;
+    csrf: string;
+    now: Date;
+    expiresAt: Date;
+    ip?: string;
+    userAgent?: string;
+  },
 ) {
   await q.query(
     `insert into sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
@@ -66,7 +83,10 @@ export async function revokeSession(q: Queryable, id: string, now: Date) {
 }
 
 export async function revokeUserSessions(q: Queryable, userId: number, now: Date) {
-  await q.query('update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [userId, now]);
+  await q.query('update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [
+    userId,
+    now,
+  ]);
 }
 
 export async function listGrants(q: Queryable, userId: number): Promise<Grant[]> {

@@ -30,7 +30,12 @@ export function authRoutes(app: FastifyInstance, ctx: Ctx) {
             token: z.string(),
             csrfToken: z.string(),
             expiresAt: z.string(),
-            user: z.object({ id: z.number(), username: z.string(), displayName: z.string(), roles: z.array(z.enum(ROLES)) }),
+            user: z.object({
+              id: z.number(),
+              username: z.string(),
+              displayName: z.string(),
+              roles: z.array(z.enum(ROLES)),
+            }),
           }),
         },
       },
@@ -72,9 +77,15 @@ export function authRoutes(app: FastifyInstance, ctx: Ctx) {
             displayName: z.string(),
             roles: z.array(z.enum(ROLES)),
             grants: z.array(
-              z.object({ role: z.enum(ROLES), areaId: z.number(), department: z.enum(DEPARTMENTS).nullable() }),
+              z.object({
+                role: z.enum(ROLES),
+                areaId: z.number(),
+                department: z.enum(DEPARTMENTS).nullable(),
+              }),
             ),
-            areas: z.array(z.object({ id: z.number(), code: z.string(), name: z.string(), level: z.enum(AREA_LEVELS) })),
+            areas: z.array(
+              z.object({ id: z.number(), code: z.string(), name: z.string(), level: z.enum(AREA_LEVELS) }),
+            ),
             csrfToken: z.string(),
           }),
         },

@@ -59,7 +59,11 @@ export async function login(opts: {
       });
     });
     if (lockUntil) {
-      throw new AppError(423, 'ACCOUNT_LOCKED', `连续 ${MAX_FAILURES} 次登录失败，账户已锁定 ${LOCK_MINUTES} 分钟`);
+      throw new AppError(
+        423,
+        'ACCOUNT_LOCKED',
+        `连续 ${MAX_FAILURES} 次登录失败，账户已锁定 ${LOCK_MINUTES} 分钟`,
+      );
     }
     throw wrong;
   }
@@ -79,19 +83,30 @@ export async function login(opts: {
       ip: opts.ip,
       userAgent: opts.userAgent,
     });
-    await appendAudit(q, { at: now, actorId: user.id, action: 'login', entity: 'user', entityId: user.id, ip: opts.ip });
+    await appendAudit(q, {
+      at: now,
+      actorId: user.id,
+      action: 'login',
+      entity: 'user',
+      entityId: user.id,
+      ip: opts.ip,
+    });
   });
   const grants = await repo.listGrants(db, user.id);
   return {
     token,
     csrfToken,
     expiresAt,
-    user: { id: user.id, username: user.username, displayName: user.display_name, roles: uniqueRoles(grants) },
+    user: {
+      id: user.id,
+      username: user.username,
+      displayName: user.display_name,
+      roles: uniqueRoles(grants),
+    },
   };
 }
 
-const DUMMY_HASH =
-  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 const uniqueRoles = (grants: { role: Role }[]) => [...new Set(grants.map((g) => g.role))];
 
@@ -114,7 +129,10 @@ export async function authenticate(opts: {
   if (s.disabled_at) throw new AppError(401, 'ACCOUNT_DISABLED', '账户已停用');
   // Write last-seen at most once a minute: a busy visitor should not cost a write per request.
   if (now.getTime() - s.last_seen_at.getTime() > 60000) await repo.touchSession(opts.db, s.id, now);
-  const [grants, areas] = await Promise.all([repo.listGrants(opts.db, s.user_id), repo.scopeAreas(opts.db, s.user_id)]);
+  const [grants, areas] = await Promise.all([
+    repo.listGrants(opts.db, s.user_id),
+    repo.scopeAreas(opts.db, s.user_id),
+  ]);
   const roles = uniqueRoles(grants);
   return {
     userId: s.user_id,

@@ -12,8 +12,16 @@ export function healthRoutes(app: FastifyInstance, ctx: Ctx) {
         tags: ['系统'],
         summary: '健康检查（数据库可用时为 ok）',
         response: {
-          200: z.object({ status: z.literal('ok'), database: z.enum(['pglite', 'postgresql']), time: z.string() }),
-          503: z.object({ status: z.literal('error'), database: z.enum(['pglite', 'postgresql']), message: z.string() }),
+          200: z.object({
+            status: z.literal('ok'),
+            database: z.enum(['pglite', 'postgresql']),
+            time: z.string(),
+          }),
+          503: z.object({
+            status: z.literal('error'),
+            database: z.enum(['pglite', 'postgresql']),
+            message: z.string(),
+          }),
         },
       },
     },
@@ -22,7 +30,9 @@ export function healthRoutes(app: FastifyInstance, ctx: Ctx) {
         await ctx.db.query('select 1');
         return { status: 'ok' as const, database: ctx.db.kind, time: ctx.clock.now().toISOString() };
       } catch (e) {
-        return reply.code(503).send({ status: 'error' as const, database: ctx.db.kind, message: (e as Error).message });
+        return reply
+          .code(503)
+          .send({ status: 'error' as const, database: ctx.db.kind, message: (e as Error).message });
       }
     },
   );

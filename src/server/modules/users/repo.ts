@@ -54,7 +54,10 @@ export async function listUsers(
     where.push(`u.id > $${params.length}`);
   }
   params.push(f.limit);
-  return q.query<UserRow>(`${SELECT} where ${where.join(' and ')} order by u.id limit $${params.length}`, params);
+  return q.query<UserRow>(
+    `${SELECT} where ${where.join(' and ')} order by u.id limit $${params.length}`,
+    params,
+  );
 }
 
 export async function getUser(q: Queryable, scope: Scope, id: number): Promise<UserRow | undefined> {
@@ -69,7 +72,14 @@ export async function usernameTaken(q: Queryable, username: string): Promise<boo
 
 export async function insertUser(
   q: Queryable,
-  u: { username: string; displayName: string; passwordHash: string; visitorType?: string | null; organization?: string | null; now: Date },
+  u: {
+    username: string;
+    displayName: string;
+    passwordHash: string;
+    visitorType?: string | null;
+    organization?: string | null;
+    now: Date;
+  },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
     `insert into users (username, display_name, password_hash, visitor_type, organization, password_changed_at, created_at, updated_at)
@@ -95,7 +105,13 @@ export async function updateUser(
   q: Queryable,
   id: number,
   version: number,
-  p: { displayName?: string; visitorType?: string | null; organization?: string | null; disabled?: boolean; now: Date },
+  p: {
+    displayName?: string;
+    visitorType?: string | null;
+    organization?: string | null;
+    disabled?: boolean;
+    now: Date;
+  },
 ): Promise<boolean> {
   const rows = await q.query(
     `update users set
@@ -128,5 +144,6 @@ export async function setPassword(q: Queryable, id: number, hash: string, now: D
 }
 
 export async function getPasswordHash(q: Queryable, id: number): Promise<string> {
-  return (await q.query<{ password_hash: string }>('select password_hash from users where id = $1', [id]))[0].password_hash;
+  return (await q.query<{ password_hash: string }>('select password_hash from users where id = $1', [id]))[0]
+    .password_hash;
 }

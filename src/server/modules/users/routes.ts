@@ -38,10 +38,16 @@ export const presentUser = (u: UserRow, now: Date): z.infer<typeof User> => ({
   disabled: !!u.disabled_at,
   locked: !!u.locked_until && new Date(u.locked_until) > now,
   version: u.version,
-  grants: u.grants.map((g) => ({ role: g.role, areaId: g.area_id, areaName: g.area_name, department: g.department })),
+  grants: u.grants.map((g) => ({
+    role: g.role,
+    areaId: g.area_id,
+    areaName: g.area_name,
+    department: g.department,
+  })),
 });
 const Id = z.object({ id: z.coerce.number().int() });
-const toGrants = (gs: z.infer<typeof GrantIn>[]) => gs.map((g) => ({ ...g, department: g.department ?? null }));
+const toGrants = (gs: z.infer<typeof GrantIn>[]) =>
+  gs.map((g) => ({ ...g, department: g.department ?? null }));
 const Username = z
   .string()
   .trim()
@@ -94,7 +100,10 @@ export function userRoutes(app: FastifyInstance, ctx: Ctx) {
       },
     },
     async (req, reply) => {
-      const res = await service.createUser(ctx, actorOf(req), { ...req.body, grants: toGrants(req.body.grants) });
+      const res = await service.createUser(ctx, actorOf(req), {
+        ...req.body,
+        grants: toGrants(req.body.grants),
+      });
       return reply.code(201).send({ user: presentUser(res.user, ctx.clock.now()), password: res.password });
     },
   );

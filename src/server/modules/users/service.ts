@@ -1,5 +1,5 @@
-import { type AreaLevel, type Role, can, grantableRoles, ROLE_LABELS } from '../../../shared/roles.js';
 import { passwordProblem } from '../../../shared/password-policy.js';
+import { type AreaLevel, can, grantableRoles, ROLE_LABELS, type Role } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, type Grant, inScope } from '../../http/scope.js';
@@ -28,7 +28,11 @@ export async function getUser(ctx: Ctx, actor: Actor, id: number) {
   if (id !== actor.userId && !can(actor.roles, 'users.manage') && !can(actor.roles, 'audit.read')) {
     throw notFound('用户');
   }
-  const user = await repo.getUser(ctx.db, id === actor.userId ? { ...actor.scope, all: true } : actor.scope, id);
+  const user = await repo.getUser(
+    ctx.db,
+    id === actor.userId ? { ...actor.scope, all: true } : actor.scope,
+    id,
+  );
   if (!user) throw notFound('用户');
   return user;
 }
@@ -42,10 +46,16 @@ async function checkGrants(ctx: Ctx, actor: Actor, grants: Grant[]) {
     const area = await getArea(ctx.db, g.areaId);
     if (!area || area.retired_at) throw badRequest('辖区不存在或已撤销', `${field}.areaId`);
     if (!ROLE_LEVELS[g.role].includes(area.level)) {
-      throw badRequest(`角色「${ROLE_LABELS[g.role]}」不能绑定到「${area.name}」这一级辖区`, `${field}.areaId`);
+      throw badRequest(
+        `角色「${ROLE_LABELS[g.role]}」不能绑定到「${area.name}」这一级辖区`,
+        `${field}.areaId`,
+      );
     }
     if ((g.role === 'department_liaison') !== !!g.department) {
-      throw badRequest(g.department ? '只有部门联络人需要填写部门' : '部门联络人必须选择部门', `${field}.department`);
+      throw badRequest(
+        g.department ? '只有部门联络人需要填写部门' : '部门联络人必须选择部门',
+        `${field}.department`,
+      );
     }
   }
 }
@@ -86,7 +96,8 @@ export async function createUser(
   const hash = await hashPassword(password);
   const now = ctx.clock.now();
   const id = await ctx.db.tx(async (q) => {
-    if (await repo.usernameTaken(q, input.username)) throw conflict(`用户名 ${input.username} 已存在`, 'username');
+    if (await repo.usernameTaken(q, input.username))
+      throw conflict(`用户名 ${input.username} 已存在`, 'username');
     const id = await repo.insertUser(q, { ...input, passwordHash: hash, now });
     await repo.replaceGrants(q, id, input.grants);
     await appendAudit(q, {
@@ -99,7 +110,10 @@ export async function createUser(
     });
     return id;
   });
-  return { user: (await repo.getUser(ctx.db, { ...actor.scope, all: true }, id))!, password: input.password ? undefined : password };
+  return {
+    user: (await repo.getUser(ctx.db, { ...actor.scope, all: true }, id))!,
+    password: input.password ? undefined : password,
+  };
 }
 
 export async function updateUser(
@@ -152,7 +166,13 @@ export async function resetPassword(ctx: Ctx, actor: Actor, id: number, password
   await ctx.db.tx(async (q) => {
     await repo.setPassword(q, id, hash, now);
     await revokeUserSessions(q, id, now);
-    await appendAudit(q, { at: now, actorId: actor.userId, action: 'user.password_reset', entity: 'user', entityId: id });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'user.password_reset',
+      entity: 'user',
+      entityId: id,
+    });
   });
   return { password: password ? undefined : pw };
 }
@@ -166,6 +186,12 @@ export async function changeOwnPassword(ctx: Ctx, actor: Actor, current: string,
   const newHash = await hashPassword(next);
   await ctx.db.tx(async (q) => {
     await repo.setPassword(q, actor.userId, newHash, now);
-    await appendAudit(q, { at: now, actorId: actor.userId, action: 'user.password_change', entity: 'user', entityId: actor.userId });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'user.password_change',
+      entity: 'user',
+      entityId: actor.userId,
+    });
   });
 }

@@ -39,7 +39,14 @@ export function AreasPage() {
           {n.level === 'village' && (
             <a
               onClick={() =>
-                run(async () => api(`/api/areas/${n.id}`, { method: 'PATCH', body: { version: await withVersion(n.id), retired: !n.retired } }), n.retired ? '已恢复' : '已撤销')
+                run(
+                  async () =>
+                    api(`/api/areas/${n.id}`, {
+                      method: 'PATCH',
+                      body: { version: await withVersion(n.id), retired: !n.retired },
+                    }),
+                  n.retired ? '已恢复' : '已撤销',
+                )
               }
             >
               {n.retired ? '恢复' : '撤销'}
@@ -58,7 +65,13 @@ export function AreasPage() {
         </Space>
       }
     >
-      {tree.data && <Tree treeData={toData(tree.data)} defaultExpandedKeys={tree.data.map((n) => n.id)} selectable={false} />}
+      {tree.data && (
+        <Tree
+          treeData={toData(tree.data)}
+          defaultExpandedKeys={tree.data.map((n) => n.id)}
+          selectable={false}
+        />
+      )}
       <Modal
         open={!!adding || !!renaming}
         title={adding ? `在「${adding.name}」下添加村（社区）` : `改名：${renaming?.name}`}
@@ -70,8 +83,21 @@ export function AreasPage() {
         onOk={async () => {
           const v = await form.validateFields();
           const ok = adding
-            ? await run(() => api('/api/areas', { body: { parentId: adding.id, name: v.name, code: v.code || undefined } }), '已添加')
-            : await run(async () => api(`/api/areas/${renaming!.id}`, { method: 'PATCH', body: { version: await withVersion(renaming!.id), name: v.name } }), '已改名');
+            ? await run(
+                () =>
+                  api('/api/areas', {
+                    body: { parentId: adding.id, name: v.name, code: v.code || undefined },
+                  }),
+                '已添加',
+              )
+            : await run(
+                async () =>
+                  api(`/api/areas/${renaming!.id}`, {
+                    method: 'PATCH',
+                    body: { version: await withVersion(renaming!.id), name: v.name },
+                  }),
+                '已改名',
+              );
           if (ok) {
             setAdding(null);
             setRenaming(null);

@@ -1,6 +1,6 @@
 import { Card, Col, Descriptions, Row, Typography } from 'antd';
-import { ROLE_LABELS } from '../../../shared/roles';
 import { chinaDate } from '../../../shared/china-time';
+import { ROLE_LABELS } from '../../../shared/roles';
 import { useSession } from '../../lib/session';
 
 /** The landing page: who and where you are. Module dashboards add their cards here. */
@@ -17,7 +17,9 @@ export function HomePage() {
           <Card title="我的账户">
             <Descriptions column={1} size="small">
               <Descriptions.Item label="姓名">{me.displayName}</Descriptions.Item>
-              <Descriptions.Item label="角色">{me.roles.map((r) => ROLE_LABELS[r]).join('、')}</Descriptions.Item>
+              <Descriptions.Item label="角色">
+                {me.roles.map((r) => ROLE_LABELS[r]).join('、')}
+              </Descriptions.Item>
               <Descriptions.Item label="辖区">{me.areas.map((a) => a.name).join('、')}</Descriptions.Item>
               <Descriptions.Item label="今日（北京时间）">{chinaDate(new Date())}</Descriptions.Item>
             </Descriptions>

@@ -21,13 +21,22 @@ export function LoginPage() {
     }
   };
   return (
-    <div style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', background: 'linear-gradient(160deg,#eef4ff,#f7f9fc)' }}>
+    <div
+      style={{
+        minHeight: '100vh',
+        display: 'grid',
+        placeItems: 'center',
+        background: 'linear-gradient(160deg,#eef4ff,#f7f9fc)',
+      }}
+    >
       <Card style={{ width: 380, maxWidth: '92vw' }}>
         <Typography.Title level={3} style={{ marginBottom: 4 }}>
           探访
         </Typography.Title>
         <Typography.Paragraph type="secondary">分散供养特困人员定期探访系统</Typography.Paragraph>
-        {error && <Alert type="error" title={error} style={{ marginBottom: 16 }} showIcon data-testid="login-error" />}
+        {error && (
+          <Alert type="error" title={error} style={{ marginBottom: 16 }} showIcon data-testid="login-error" />
+        )}
         <Form layout="vertical" onFinish={onFinish} requiredMark={false}>
           <Form.Item name="username" label="用户名" rules={[{ required: true, message: '请输入用户名' }]}>
             <Input prefix={<UserOutlined />} autoComplete="username" autoFocus />

@@ -41,7 +41,10 @@ export function UsersPage() {
   const reload = () => qc.invalidateQueries({ queryKey: ['users'] });
   const toggle = async (u: User) => {
     try {
-      await api(`/api/users/${u.id}`, { method: 'PATCH', body: { version: u.version, disabled: !u.disabled } });
+      await api(`/api/users/${u.id}`, {
+        method: 'PATCH',
+        body: { version: u.version, disabled: !u.disabled },
+      });
       message.success(u.disabled ? '已启用' : '已停用');
       reload();
     } catch (e) {
@@ -51,7 +54,14 @@ export function UsersPage() {
   const reset = async (u: User) => {
     try {
       const r = await api<{ password: string }>(`/api/users/${u.id}/password`, { body: {} });
-      modal.info({ title: `${u.displayName} 的新密码`, content: <Typography.Text copyable code>{r.password}</Typography.Text> });
+      modal.info({
+        title: `${u.displayName} 的新密码`,
+        content: (
+          <Typography.Text copyable code>
+            {r.password}
+          </Typography.Text>
+        ),
+      });
     } catch (e) {
       message.error((e as Error).message);
     }
@@ -80,8 +90,8 @@ export function UsersPage() {
           {
             title: '角色与辖区',
             render: (_, u) =>
-              u.grants.map((g, i) => (
-                <Tag key={i} color="blue">
+              u.grants.map((g) => (
+                <Tag key={`${g.role}-${g.areaId}-${g.department ?? ''}`} color="blue">
                   {ROLE_LABELS[g.role]}
                   {g.department ? `·${DEPARTMENT_LABELS[g.department]}` : ''} · {g.areaName}
                 </Tag>
@@ -91,7 +101,13 @@ export function UsersPage() {
           {
             title: '状态',
             render: (_, u) =>
-              u.disabled ? <Tag>已停用</Tag> : u.locked ? <Tag color="orange">已锁定</Tag> : <Tag color="green">正常</Tag>,
+              u.disabled ? (
+                <Tag>已停用</Tag>
+              ) : u.locked ? (
+                <Tag color="orange">已锁定</Tag>
+              ) : (
+                <Tag color="green">正常</Tag>
+              ),
           },
           {
             title: '操作',
@@ -105,12 +121,26 @@ export function UsersPage() {
           },
         ]}
       />
-      {editing && <UserForm user={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={reload} />}
+      {editing && (
+        <UserForm
+          user={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={reload}
+        />
+      )}
     </div>
   );
 }
 
-function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () => void; onSaved: () => void }) {
+function UserForm({
+  user,
+  onClose,
+  onSaved,
+}: {
+  user: User | null;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
   const { me } = useSession();
   const { message, modal } = App.useApp();
   const [form] = Form.useForm();
@@ -121,22 +151,37 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
     const v = await form.validateFields();
     setSaving(true);
     try {
-      const grants = [{ role: v.role, areaId: v.areaId, department: v.role === 'department_liaison' ? v.department : null }];
+      const grants = [
+        { role: v.role, areaId: v.areaId, department: v.role === 'department_liaison' ? v.department : null },
+      ];
       if (user) {
         await api(`/api/users/${user.id}`, {
           method: 'PATCH',
-          body: { version: user.version, displayName: v.displayName, visitorType: v.visitorType ?? null, grants },
+          body: {
+            version: user.version,
+            displayName: v.displayName,
+            visitorType: v.visitorType ?? null,
+            grants,
+          },
         });
         message.success('已保存');
       } else {
         const r = await api<{ password?: string }>('/api/users', {
-          body: { username: v.username, displayName: v.displayName, visitorType: v.visitorType ?? null, grants },
+          body: {
+            username: v.username,
+            displayName: v.displayName,
+            visitorType: v.visitorType ?? null,
+            grants,
+          },
         });
         modal.success({
           title: '用户已创建',
           content: (
             <span>
-              初始密码（只显示一次）：<Typography.Text copyable code>{r.password}</Typography.Text>
+              初始密码（只显示一次）：
+              <Typography.Text copyable code>
+                {r.password}
+              </Typography.Text>
             </span>
           ),
         });
@@ -155,14 +200,33 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
   const g = user?.grants[0];
   const role = Form.useWatch('role', form);
   return (
-    <Modal open title={user ? `编辑 ${user.displayName}` : '新建用户'} onOk={submit} confirmLoading={saving} onCancel={onClose} okText="保存">
+    <Modal
+      open
+      title={user ? `编辑 ${user.displayName}` : '新建用户'}
+      onOk={submit}
+      confirmLoading={saving}
+      onCancel={onClose}
+      okText="保存"
+    >
       <Form
         form={form}
         layout="vertical"
-        initialValues={{ displayName: user?.displayName, role: g?.role, areaId: g?.areaId, department: g?.department, visitorType: user?.visitorType }}
+        initialValues={{
+          displayName: user?.displayName,
+          role: g?.role,
+          areaId: g?.areaId,
+          department: g?.department,
+          visitorType: user?.visitorType,
+        }}
       >
         {!user && (
-          <Form.Item name="username" label="用户名" rules={[{ required: true, pattern: /^[A-Za-z0-9_.-]{3,32}$/, message: '3–32 位字母、数字、下划线' }]}>
+          <Form.Item
+            name="username"
+            label="用户名"
+            rules={[
+              { required: true, pattern: /^[A-Za-z0-9_.-]{3,32}$/, message: '3–32 位字母、数字、下划线' },
+            ]}
+          >
             <Input />
           </Form.Item>
         )}
@@ -173,7 +237,12 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
           <Select options={roles.map((r) => ({ value: r, label: ROLE_LABELS[r] }))} />
         </Form.Item>
         <Form.Item name="areaId" label="辖区" rules={[{ required: true, message: '请选择辖区' }]}>
-          <TreeSelect treeData={toTreeData(areas.data ?? [])} treeDefaultExpandAll={false} showSearch treeNodeFilterProp="title" />
+          <TreeSelect
+            treeData={toTreeData(areas.data ?? [])}
+            treeDefaultExpandAll={false}
+            showSearch
+            treeNodeFilterProp="title"
+          />
         </Form.Item>
         {role === 'department_liaison' && (
           <Form.Item name="department" label="部门" rules={[{ required: true, message: '请选择部门' }]}>
@@ -181,7 +250,11 @@ function UserForm({ user, onClose, onSaved }: { user: User | null; onClose: () =
           </Form.Item>
         )}
         {role === 'visitor' && (
-          <Form.Item name="visitorType" label="探访责任人类型" rules={[{ required: true, message: '请选择类型' }]}>
+          <Form.Item
+            name="visitorType"
+            label="探访责任人类型"
+            rules={[{ required: true, message: '请选择类型' }]}
+          >
             <Select options={VISITOR_TYPES.map((t) => ({ value: t, label: VISITOR_TYPE_LABELS[t] }))} />
           </Form.Item>
         )}

@@ -1,0 +1,171 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestEnv, testEnv } from '../../../../test/context.js';
+import { buildTown, buildUser, client, login, TEST_PASSWORD } from '../../../../test/factories.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv();
+});
+
+describe('login', () => {
+  it('answers a token and the user with roles, and sets httpOnly session and CSRF cookies', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'town_officer', town.id);
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: u.username, password: TEST_PASSWORD },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.token).toMatch(/^[\w-]{40,}$/);
+    expect(body.user).toMatchObject({ id: u.id, username: u.username, roles: ['town_officer'] });
+    const session = res.cookies.find((c) => c.name === 'tf_session')!;
+    expect(session.httpOnly).toBe(true);
+    expect(session.sameSite).toBe('Lax');
+    expect(res.cookies.find((c) => c.name === 'tf_csrf')!.httpOnly).toBeFalsy();
+  });
+
+  it('rejects a wrong password and an unknown user with the same message', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'town_officer', town.id);
+    const a = await env.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: u.username, password: 'nope' },
+    });
+    const b = await env.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'no-such-user', password: 'nope' },
+    });
+    expect(a.statusCode).toBe(401);
+    expect(b.statusCode).toBe(401);
+    expect(a.json().message).toBe(b.json().message);
+  });
+
+  it('locks the account for 15 minutes after 5 failures, even for the right password', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'visitor', town.id);
+    const attempt = (password: string) =>
+      env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password } });
+    for (let i = 0; i < 4; i++) expect((await attempt('wrong')).statusCode).toBe(401);
+    const fifth = await attempt('wrong');
+    expect(fifth.statusCode).toBe(423);
+    expect(fifth.json().message).toContain('锁定');
+    expect((await attempt(TEST_PASSWORD)).statusCode).toBe(423);
+    env.ctx.clock.advance(15 * 60000 + 1000);
+    try {
+      expect((await attempt(TEST_PASSWORD)).statusCode).toBe(200);
+    } finally {
+      env.ctx.clock.advance(-(15 * 60000 + 1000));
+    }
+  });
+
+  it('rate-limits repeated login attempts for one name from one address', async () => {
+    const name = `ratelimit-${Date.now()}`;
+    const codes: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      codes.push(
+        (
+          await env.app.inject({
+            method: 'POST',
+            url: '/api/auth/login',
+            payload: { username: name, password: 'x' },
+          })
+        ).statusCode,
+      );
+    }
+    expect(codes.slice(0, 10).every((c) => c === 401)).toBe(true);
+    expect(codes.slice(10)).toEqual([429, 429]);
+  });
+
+  it('refuses a disabled user', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'visitor', town.id);
+    await env.ctx.db.query('update users set disabled_at = now() where id = $1', [u.id]);
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: u.username, password: TEST_PASSWORD },
+    });
+    expect(res.statusCode).toBe(403);
+  });
+});
+
+describe('sessions', () => {
+  it('accepts the bearer token on API routes and refuses a missing or forged one', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'town_officer', town.id);
+    const s = await login(env, u.username);
+    expect((await client(env, s.token).get('/api/me')).json()).toMatchObject({
+      id: u.id,
+      roles: ['town_officer'],
+    });
+    expect((await env.app.inject({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
+    expect((await client(env, 'forged-token').get('/api/me')).statusCode).toBe(401);
+  });
+
+  it('accepts the cookie session, and requires the CSRF header for changes made with it', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'town_officer', town.id);
+    const s = await login(env, u.username);
+    const cookies = { tf_session: s.cookies.tf_session };
+    expect((await env.app.inject({ method: 'GET', url: '/api/me', cookies })).statusCode).toBe(200);
+    const payload = { parentId: town.id, name: `CSRF村${Date.now()}` };
+    const without = await env.app.inject({ method: 'POST', url: '/api/areas', cookies, payload });
+    expect(without.statusCode).toBe(403);
+    expect(without.json().code).toBe('CSRF');
+    const wrong = await env.app.inject({
+      method: 'POST',
+      url: '/api/areas',
+      cookies,
+      payload,
+      headers: { 'x-csrf-token': 'guess' },
+    });
+    expect(wrong.statusCode).toBe(403);
+    const ok = await env.app.inject({
+      method: 'POST',
+      url: '/api/areas',
+      cookies,
+      payload,
+      headers: { 'x-csrf-token': s.csrf },
+    });
+    expect(ok.statusCode, ok.body).toBe(201);
+  });
+
+  it('expires after the configured hours and after idle time', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'visitor', town.id);
+    const http = client(env, (await login(env, u.username)).token);
+    const hours = env.ctx.config.sessionHours;
+    try {
+      // Stay active every hour: idle never triggers, the absolute expiry does.
+      for (let h = 1; h < hours; h++) {
+        env.ctx.clock.advance(3600000);
+        expect((await http.get('/api/me')).statusCode).toBe(200);
+      }
+      env.ctx.clock.advance(3600000);
+      const res = await http.get('/api/me');
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('SESSION_EXPIRED');
+    } finally {
+      env.ctx.clock.advance(-hours * 3600000);
+    }
+    const idle = client(env, (await login(env, u.username)).token);
+    try {
+      env.ctx.clock.advance((env.ctx.config.idleMinutes + 1) * 60000);
+      expect((await idle.get('/api/me')).json().code).toBe('SESSION_IDLE');
+    } finally {
+      env.ctx.clock.advance(-(env.ctx.config.idleMinutes + 1) * 60000);
+    }
+  });
+
+  it('logout ends the session', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'visitor', town.id);
+    const http = client(env, (await login(env, u.username)).token);
+    expect((await http.post('/api/auth/logout')).statusCode).toBe(204);
+    expect((await http.get('/api/me')).statusCode).toBe(401);
+  });
+});
