@@ -6,6 +6,7 @@ import type { Ctx } from './context.js';
 import { loadFieldCipher } from './crypto/field-cipher.js';
 import { openDb } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { startScheduler } from './jobs/runner.js';
 import { appendAudit } from './modules/audit/repo.js';
 import { generatePassword, hashPassword } from './modules/auth/password.js';
 import { insertUser, replaceGrants } from './modules/users/repo.js';
@@ -78,6 +79,10 @@ export async function startServer(
     await ctx.db.close();
     throw e;
   }
+  const stopScheduler =
+    process.env.TANFANG_JOBS === '0'
+      ? () => {}
+      : startScheduler(ctx, (msg, err) => app.log.error({ err }, msg));
   const url = `http://localhost:${config.port}`;
   print(
     `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : 'PostgreSQL'}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
@@ -93,6 +98,7 @@ export async function startServer(
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    stopScheduler();
     await app.close();
     await ctx.db.close();
   };

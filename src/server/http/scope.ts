@@ -48,3 +48,29 @@ export function areaCondition(scope: Scope, column: string, params: unknown[]): 
 export function inScope(scope: Scope, areaId: number | null | undefined): boolean {
   return scope.all || (areaId != null && scope.areaIds.includes(areaId));
 }
+
+/**
+ * SQL condition: the person row aliased `p` is visible to the scope. Area roles see persons in their
+ * areas; visitors see the persons they are the responsible or a backup visitor of. This is the one
+ * definition every module's person-related query uses.
+ */
+export function personCondition(scope: Scope, p: string, params: unknown[]): string {
+  const parts: string[] = [];
+  if (scope.all) return 'true';
+  if (scope.areaIds.length > 0) {
+    params.push(scope.areaIds);
+    parts.push(
+      `${p}.village_id = any($${params.length}::int[])`,
+      `${p}.town_id = any($${params.length}::int[])`,
+    );
+  }
+  if (scope.visitor) {
+    params.push(scope.userId);
+    const u = `$${params.length}`;
+    parts.push(
+      `${p}.visitor_id = ${u}`,
+      `exists (select 1 from person_assignments pa where pa.person_id = ${p}.id and pa.visitor_id = ${u} and pa.kind = 'backup' and pa.to_at is null)`,
+    );
+  }
+  return parts.length ? `(${parts.join(' or ')})` : 'false';
+}

@@ -86,3 +86,12 @@ create table settings (
   updated_by integer references users(id)
 );
 create unique index settings_uq on settings (coalesce(area_id, 0), key);
+
+-- Named periodic jobs (jobs/runner.ts): when each last ran, so every process agrees on what is due.
+create table job_runs (
+  name text primary key,
+  last_started_at timestamptz,
+  last_finished_at timestamptz,
+  last_result jsonb,
+  last_error text
+);

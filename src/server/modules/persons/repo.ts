@@ -60,3 +60,33 @@ export async function insertPerson(q: Queryable, p: NewPersonRow): Promise<numbe
   );
   return row.id;
 }
+
+/** Appends one event to a person's timeline; every module calls this inside its own transaction. */
+export async function insertPersonEvent(
+  q: Queryable,
+  e: {
+    personId: number;
+    at: Date;
+    kind: string;
+    title: string;
+    detail?: Record<string, unknown>;
+    actorId?: number | null;
+    refEntity?: string;
+    refId?: string | number;
+  },
+): Promise<void> {
+  await q.query(
+    `insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      e.personId,
+      e.at,
+      e.kind,
+      e.title,
+      JSON.stringify(e.detail ?? {}),
+      e.actorId ?? null,
+      e.refEntity ?? null,
+      e.refId == null ? null : String(e.refId),
+    ],
+  );
+}

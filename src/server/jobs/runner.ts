@@ -1,0 +1,103 @@
+import type { Ctx } from '../context.js';
+
+/**
+ * Named periodic jobs. Each run takes a PostgreSQL advisory lock named after the job, so on several
+ * server processes a job runs once at a time; jobs themselves must be idempotent (running twice does
+ * no more than running once), because a crash can always cut one short.
+ */
+export interface Job {
+  name: string;
+  /** How often the scheduler starts it. */
+  everyMinutes: number;
+  run(ctx: Ctx): Promise<Record<string, unknown> | undefined>;
+}
+
+const jobs = new Map<string, Job>();
+
+export function registerJob(job: Job) {
+  jobs.set(job.name, job);
+}
+
+export function listJobs(): Job[] {
+  return [...jobs.values()];
+}
+
+function lockKey(name: string): number {
+  let h = 7261;
+  for (const ch of name) h = (Math.imul(h, 31) + ch.charCodeAt(0)) | 0;
+  return h;
+}
+
+/**
+ * Runs one job now unless another process (or this one) is running it. Returns its result, or null
+ * when skipped. On PostgreSQL the lock is a transaction-level advisory lock held on a dedicated
+ * connection for the job's whole run.
+ */
+export async function runJob(ctx: Ctx, name: string): Promise<Record<string, unknown> | null> {
+  const job = jobs.get(name);
+  if (!job) throw new Error(`未知任务 ${name}`);
+  if (running.has(name)) return null;
+  running.add(name);
+  try {
+    // PGlite is single-process (its folder cannot be opened twice) and single-connection: a lock
+    // transaction would block the job's own queries, so the in-process guard above is the lock.
+    if (ctx.db.kind === 'pglite') return await execute(ctx, job);
+    return await ctx.db.tx(async (q) => {
+      const [{ got }] = await q.query<{ got: boolean }>('select pg_try_advisory_xact_lock($1) as got', [
+        lockKey(name),
+      ]);
+      return got ? execute(ctx, job) : null;
+    });
+  } finally {
+    running.delete(name);
+  }
+}
+
+const running = new Set<string>();
+
+async function execute(ctx: Ctx, job: Job): Promise<Record<string, unknown>> {
+  const { db } = ctx;
+  await db.query(
+    `insert into job_runs (name, last_started_at) values ($1, $2)
+     on conflict (name) do update set last_started_at = excluded.last_started_at`,
+    [job.name, ctx.clock.now()],
+  );
+  try {
+    const result = (await job.run(ctx)) ?? {};
+    await db.query(
+      'update job_runs set last_finished_at = $2, last_result = $3, last_error = null where name = $1',
+      [job.name, ctx.clock.now(), JSON.stringify(result)],
+    );
+    return result;
+  } catch (e) {
+    await db.query('update job_runs set last_finished_at = $2, last_error = $3 where name = $1', [
+      job.name,
+      ctx.clock.now(),
+      (e as Error).message,
+    ]);
+    throw e;
+  }
+}
+
+/** Starts the in-process scheduler: every 30 s, each job whose interval has passed runs. */
+export function startScheduler(ctx: Ctx, log: (msg: string, err?: unknown) => void): () => void {
+  const lastRun = new Map<string, number>();
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const job of jobs.values()) {
+        const now = ctx.clock.now().getTime();
+        if (now - (lastRun.get(job.name) ?? 0) < job.everyMinutes * 60000) continue;
+        lastRun.set(job.name, now);
+        await runJob(ctx, job.name).catch((e) => log(`任务 ${job.name} 失败`, e));
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 30000);
+  void tick();
+  return () => clearInterval(timer);
+}
