@@ -29,7 +29,8 @@ export function registerAuth(app: FastifyInstance, ctx: Ctx) {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
-    if (!req.routeOptions.url) return; // unknown route: the 404 handler answers
+    // Unknown /api paths reach the 404 answer (directly, or via the web app's catch-all); docs are public.
+    if (req.is404 || req.routeOptions.url === '/*' || req.url.startsWith('/api/docs')) return;
     const header = req.headers.authorization;
     let token: string | undefined;
     let viaCookie = false;

@@ -1,0 +1,50 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseUrl, hasChromium, launch, loginAs, SKIP_REASON } from './browser.js';
+
+if (!hasChromium()) console.warn(SKIP_REASON);
+
+describe.runIf(hasChromium())('console shell in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('admin logs in and sees the dashboard shell with the bureau menu', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 800 }, locale: 'zh-CN' });
+    await page.goto(`${baseUrl()}/`);
+    await page.waitForURL('**/login');
+    await expect(page.getByText('分散供养特困人员定期探访系统')).toBeTruthy();
+    await page.screenshot({ path: 'test-output/e2e/login.png' });
+
+    await loginAs(page, 'admin', 'wrong-password');
+    await page.getByTestId('login-error').waitFor();
+    expect(await page.getByTestId('login-error').innerText()).toContain('用户名或密码错误');
+
+    await loginAs(page, 'admin');
+    await page.getByTestId('dashboard-title').waitFor();
+    expect(await page.getByTestId('current-area').innerText()).toContain('东胜区');
+    const menu = await page.locator('.ant-menu').innerText();
+    expect(menu).toContain('用户管理');
+    expect(menu).toContain('辖区管理');
+    await page.screenshot({ path: 'test-output/e2e/shell-admin.png' });
+
+    await page.getByTestId('user-menu').hover();
+    await page.getByText('退出登录').click();
+    await page.waitForURL('**/login');
+    await page.close();
+  });
+
+  it('a visitor sees a menu without administration', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    await loginAs(page, 'visitor1');
+    await page.getByTestId('dashboard-title').waitFor();
+    const menu = await page.locator('.ant-menu').innerText();
+    expect(menu).not.toContain('用户管理');
+    expect(await page.getByTestId('current-area').innerText()).not.toContain('东胜区');
+    await page.close();
+  });
+});
