@@ -67,6 +67,12 @@ export const PERMISSIONS = {
   'persons.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
   'persons.write': ['bureau_admin', 'town_officer', 'village_officer'],
   'audit.read': ['bureau_admin', 'bureau_supervisor'],
+  /** Caregivers, care agreements, pledges, reviews and replacement cases. */
+  'care.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  'care.write': ['bureau_admin', 'town_officer', 'village_officer'],
+  /** Support money: the payments grid and the disbursement import. */
+  'money.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  'money.write': ['bureau_admin', 'town_officer'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
