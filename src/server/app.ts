@@ -13,9 +13,13 @@ import { z } from 'zod';
 import type { Ctx } from './context.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/errors.js';
+import { registerObservability } from './http/observability.js';
 import { areaRoutes } from './modules/areas/routes.js';
+import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
+import { notificationRoutes } from './modules/notifications/routes.js';
+import { securityRoutes } from './modules/security/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
 z.config(z.locales.zhCN());
@@ -28,7 +32,11 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
     logger: opts.logger ?? false,
     bodyLimit: 1024 * 1024,
     trustProxy: process.env.TANFANG_TRUST_PROXY === '1',
-    genReqId: () => crypto.randomUUID(),
+    // A caller's (or proxy's) x-request-id is kept when sane, so one id follows a request across hops.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{8,80}$/.test(given) ? given : crypto.randomUUID();
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -75,11 +83,15 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   registerAuth(app, ctx);
+  registerObservability(app, ctx);
 
   healthRoutes(app, ctx);
   authRoutes(app, ctx);
   areaRoutes(app, ctx);
   userRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  securityRoutes(app, ctx);
+  notificationRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -1,0 +1,339 @@
+import { createHmac } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { backoffMs, type ChannelConfigInput } from '../../../shared/notifications.js';
+import type { Department, Role } from '../../../shared/roles.js';
+import type { Ctx } from '../../context.js';
+import type { Queryable } from '../../db/db.js';
+import { badRequest, notFound } from '../../http/errors.js';
+import type { Actor } from '../../http/scope.js';
+import { appendAudit } from '../audit/repo.js';
+import * as repo from './repo.js';
+
+export const CHANNELS_SETTING = 'notify.channels';
+
+/** The stored channel configuration (secrets included; never sent to the browser). */
+export interface ChannelConfig {
+  email: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    secure: boolean;
+    from: string;
+    user: string;
+    password: string;
+  };
+  webhook: { enabled: boolean; url: string; secret: string };
+  maxAttempts: number;
+  backoffSeconds: number;
+}
+
+export const DEFAULT_CHANNELS: ChannelConfig = {
+  email: { enabled: false, host: '', port: 25, secure: false, from: '', user: '', password: '' },
+  webhook: { enabled: false, url: '', secret: '' },
+  maxAttempts: 5,
+  backoffSeconds: 60,
+};
+
+export async function loadChannels(q: Queryable): Promise<ChannelConfig> {
+  const v = await repo.getSetting<Partial<ChannelConfig>>(q, CHANNELS_SETTING);
+  return {
+    ...DEFAULT_CHANNELS,
+    ...v,
+    email: { ...DEFAULT_CHANNELS.email, ...v?.email },
+    webhook: { ...DEFAULT_CHANNELS.webhook, ...v?.webhook },
+  };
+}
+
+export interface RecipientSelector {
+  role: Role;
+  /** Users whose grant of `role` covers this area (the area itself or an ancestor). */
+  areaId: number;
+  department?: Department;
+}
+export type Recipients = number[] | RecipientSelector | (number | RecipientSelector)[];
+
+export interface NotifyInput {
+  recipients: Recipients;
+  /** e.g. 'incident.opened'; see NOTIFICATION_KIND_LABELS. */
+  kind: string;
+  title: string;
+  body?: string;
+  ref?: { entity: string; id: string | number };
+  /** Names the event: the same key never reaches the same recipient twice on any channel. */
+  dedupeKey: string;
+  now: Date;
+}
+
+/** Resolves user ids and role/area selectors to distinct, enabled user ids. */
+export async function resolveRecipients(q: Queryable, r: Recipients): Promise<number[]> {
+  const list = Array.isArray(r) ? r : [r];
+  const ids = new Set<number>();
+  for (const item of list) {
+    if (typeof item === 'number') ids.add(item);
+    else for (const id of await repo.usersCoveringArea(q, item)) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/**
+ * The one way any module tells people something. Call inside the transaction of the change: it
+ * writes the in-app inbox row and one outbound queue row per configured channel for each recipient,
+ * so either the change and its notifications both happen or neither. Idempotent per
+ * (dedupeKey, recipient, channel). The delivery job sends the queue later.
+ */
+export async function notify(
+  q: Queryable,
+  n: NotifyInput,
+): Promise<{ recipients: number[]; queued: number }> {
+  const ids = await resolveRecipients(q, n.recipients);
+  if (ids.length === 0) return { recipients: [], queued: 0 };
+  const users = await repo.recipientsInfo(q, ids);
+  const refEntity = n.ref?.entity ?? null;
+  const refId = n.ref ? String(n.ref.id) : null;
+  const inserted = await repo.insertInbox(q, {
+    userIds: users.map((u) => u.id),
+    kind: n.kind,
+    title: n.title,
+    body: n.body ?? '',
+    refEntity,
+    refId,
+    dedupeKey: n.dedupeKey,
+    now: n.now,
+  });
+  const inboxId = new Map(inserted.map((r) => [r.user_id, r.id]));
+  const channels = await loadChannels(q);
+  const rows: Parameters<typeof repo.enqueue>[1] = [];
+  for (const u of users) {
+    const payload: repo.OutboxPayload = {
+      kind: n.kind,
+      title: n.title,
+      body: n.body ?? '',
+      ref: refEntity && refId ? { entity: refEntity, id: refId } : null,
+      recipient: { userId: u.id, username: u.username, displayName: u.display_name },
+      at: n.now.toISOString(),
+    };
+    const base = { notificationId: inboxId.get(u.id) ?? null, userId: u.id, dedupeKey: n.dedupeKey, payload };
+    if (channels.email.enabled && u.notify_email) {
+      rows.push({ ...base, channel: 'email', address: u.notify_email });
+    }
+    if (channels.webhook.enabled && channels.webhook.url) {
+      rows.push({ ...base, channel: 'webhook', address: channels.webhook.url });
+    }
+  }
+  const queued = await repo.enqueue(q, rows, n.now);
+  return { recipients: users.map((u) => u.id), queued };
+}
+
+/** HMAC-SHA256 over `${timestamp}.${body}`, hex; sent as `X-Tanfang-Signature: sha256=<hex>`. */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+const LEASE_MS = 5 * 60000;
+
+async function send(row: repo.OutboxRow, cfg: ChannelConfig, now: Date): Promise<void> {
+  const p = row.payload;
+  if (row.channel === 'webhook') {
+    if (!cfg.webhook.enabled || !cfg.webhook.url) throw new Error('Webhook 渠道未启用');
+    const body = JSON.stringify({
+      id: `${row.dedupe_key}:${row.user_id}`,
+      deliveryId: row.id,
+      kind: p.kind,
+      title: p.title,
+      body: p.body,
+      ref: p.ref,
+      recipient: p.recipient,
+      at: p.at,
+    });
+    const ts = String(Math.floor(now.getTime() / 1000));
+    const res = await fetch(cfg.webhook.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'x-tanfang-event': p.kind,
+        'x-tanfang-delivery': String(row.id),
+        'x-tanfang-timestamp': ts,
+        'x-tanfang-signature': `sha256=${signWebhook(cfg.webhook.secret, ts, body)}`,
+      },
+      body,
+      signal: AbortSignal.timeout(10000),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) throw new Error(`Webhook 返回 HTTP ${res.status}`);
+    return;
+  }
+  if (!cfg.email.enabled || !cfg.email.host) throw new Error('邮件渠道未启用');
+  if (!row.address) throw new Error('收件人没有邮箱地址');
+  const transport = nodemailer.createTransport({
+    host: cfg.email.host,
+    port: cfg.email.port,
+    secure: cfg.email.secure,
+    auth: cfg.email.user ? { user: cfg.email.user, pass: cfg.email.password } : undefined,
+    connectionTimeout: 10000,
+    greetingTimeout: 10000,
+    socketTimeout: 20000,
+  });
+  try {
+    await transport.sendMail({
+      from: cfg.email.from || 'tanfang@localhost',
+      to: row.address,
+      subject: `【探访】${p.title}`,
+      text: `${p.recipient.displayName}：\n\n${p.body || p.title}\n\n（此邮件由探访系统自动发送，请登录系统处理。）`,
+      // Same id on every retry, so a receiving server can drop a repeat.
+      messageId: `<${row.id}.${row.user_id}@tanfang>`,
+      headers: {
+        'X-Tanfang-Event': p.kind,
+        'X-Tanfang-Id': `${row.dedupe_key}:${row.user_id}`,
+        'X-Tanfang-Delivery': String(row.id),
+      },
+    });
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * Sends due queued rows: claims a batch (a lease of 5 minutes), sends each, records the result. A
+ * failed try waits backoffSeconds·2^(attempt−1) before the next; after maxAttempts the row is
+ * 'failed'. `maxRows` bounds one run (tests use it to stop a run part-way, as a crash would).
+ */
+export async function deliverDue(
+  ctx: Pick<Ctx, 'db' | 'clock'>,
+  opts: { batch?: number; maxRows?: number } = {},
+): Promise<{ sent: number; retried: number; failed: number }> {
+  const out = { sent: 0, retried: 0, failed: 0 };
+  const cfg = await loadChannels(ctx.db);
+  let budget = opts.maxRows ?? Number.POSITIVE_INFINITY;
+  while (budget > 0) {
+    const now = ctx.clock.now();
+    const rows = await ctx.db.tx((q) =>
+      repo.claimDue(q, now, new Date(now.getTime() + LEASE_MS), Math.min(opts.batch ?? 20, budget)),
+    );
+    if (rows.length === 0) break;
+    budget -= rows.length;
+    for (const row of rows) {
+      try {
+        await send(row, cfg, ctx.clock.now());
+        await repo.markSent(ctx.db, row.id, ctx.clock.now());
+        out.sent++;
+      } catch (e) {
+        const last = row.attempts >= cfg.maxAttempts;
+        await repo.markAttemptFailed(ctx.db, row.id, {
+          error: (e as Error).message || String(e),
+          nextAttemptAt: last
+            ? null
+            : new Date(ctx.clock.now().getTime() + backoffMs(row.attempts, cfg.backoffSeconds)),
+        });
+        if (last) out.failed++;
+        else out.retried++;
+      }
+    }
+  }
+  return out;
+}
+
+// ---- inbox and configuration use cases ----
+
+export async function listInbox(
+  ctx: Ctx,
+  actor: Actor,
+  o: { unreadOnly: boolean; cursor?: number; limit: number },
+) {
+  const [items, unread] = await Promise.all([
+    repo.listInbox(ctx.db, actor.userId, o),
+    repo.unreadCount(ctx.db, actor.userId),
+  ]);
+  return { items, unread };
+}
+
+export async function markRead(ctx: Ctx, actor: Actor, id: number) {
+  const ok = await repo.markRead(ctx.db, actor.userId, id, ctx.clock.now());
+  if (!ok) throw notFound('通知');
+  return { unread: await repo.unreadCount(ctx.db, actor.userId) };
+}
+
+export async function markAllRead(ctx: Ctx, actor: Actor) {
+  await repo.markAllRead(ctx.db, actor.userId, ctx.clock.now());
+  return { unread: 0 };
+}
+
+export async function setMyEmail(ctx: Ctx, actor: Actor, email: string | null) {
+  await ctx.db.tx(async (q) => {
+    await repo.setNotifyEmail(q, actor.userId, email);
+    await appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'user.notify_email',
+      entity: 'user',
+      entityId: actor.userId,
+      detail: { set: !!email },
+    });
+  });
+}
+
+export async function saveChannels(ctx: Ctx, actor: Actor, input: ChannelConfigInput) {
+  if (input.email.enabled && (!input.email.host || !input.email.from)) {
+    throw badRequest(
+      '启用邮件渠道需填写 SMTP 服务器和发件人',
+      input.email.host ? 'email.from' : 'email.host',
+    );
+  }
+  if (input.webhook.enabled) {
+    let url: URL | undefined;
+    try {
+      url = new URL(input.webhook.url);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol)) {
+      throw badRequest('Webhook 地址应为 http:// 或 https:// 开头的网址', 'webhook.url');
+    }
+  }
+  return ctx.db.tx(async (q) => {
+    const old = await loadChannels(q);
+    const next: ChannelConfig = {
+      email: {
+        enabled: input.email.enabled,
+        host: input.email.host,
+        port: input.email.port,
+        secure: input.email.secure,
+        from: input.email.from,
+        user: input.email.user,
+        password: input.email.password || old.email.password,
+      },
+      webhook: {
+        enabled: input.webhook.enabled,
+        url: input.webhook.url,
+        secret: input.webhook.secret || old.webhook.secret,
+      },
+      maxAttempts: input.maxAttempts,
+      backoffSeconds: input.backoffSeconds,
+    };
+    if (next.webhook.enabled && !next.webhook.secret) {
+      throw badRequest('启用 Webhook 需设置签名密钥', 'webhook.secret');
+    }
+    await repo.putSetting(q, CHANNELS_SETTING, next, actor.userId, ctx.clock.now());
+    await appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'settings.notify_channels',
+      entity: 'settings',
+      entityId: CHANNELS_SETTING,
+      detail: { email: next.email.enabled, webhook: next.webhook.enabled },
+    });
+    return next;
+  });
+}
+
+export async function retryFailed(ctx: Ctx, actor: Actor, id: number) {
+  await ctx.db.tx(async (q) => {
+    if (!(await repo.requeue(q, id, ctx.clock.now()))) throw notFound('发送失败的消息');
+    await appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'notification.retry',
+      entity: 'notification_outbox',
+      entityId: id,
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Outbound channels a notification can go out on besides the in-app inbox. */
+export const CHANNELS = ['email', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+export const CHANNEL_LABELS: Record<Channel, string> = { email: '电子邮件', webhook: 'Webhook' };
+
+export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
+  queued: '排队中',
+  sending: '发送中',
+  sent: '已发送',
+  failed: '发送失败',
+};
+
+/**
+ * The channel configuration form (bureau_admin). Secrets (SMTP password, webhook secret) are
+ * write-only: leave them empty to keep the stored value.
+ */
+export const ChannelConfigInput = z.object({
+  email: z.object({
+    enabled: z.boolean(),
+    host: z.string().trim().max(200).default(''),
+    port: z.number().int().min(1).max(65535).default(25),
+    /** Implicit TLS (port 465); otherwise STARTTLS when the server offers it. */
+    secure: z.boolean().default(false),
+    from: z.string().trim().max(200).default(''),
+    user: z.string().trim().max(200).default(''),
+    password: z.string().max(200).optional(),
+  }),
+  webhook: z.object({
+    enabled: z.boolean(),
+    url: z.string().trim().max(500).default(''),
+    secret: z.string().max(200).optional(),
+  }),
+  /** Tries per message before it is marked failed. */
+  maxAttempts: z.number().int().min(1).max(20).default(5),
+  /** First retry delay in seconds; each further retry waits twice as long. */
+  backoffSeconds: z.number().int().min(1).max(86400).default(60),
+});
+export type ChannelConfigInput = z.infer<typeof ChannelConfigInput>;
+
+/** Notification kinds and their Chinese names (inbox filter and labels). */
+export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
+  'incident.opened': '应急事件',
+  'incident.escalated': '应急升级',
+  'concern.opened': '诉求问题',
+  'concern.overdue': '整改逾期',
+  'concern.resolved': '整改待核验',
+  'referral.opened': '转介',
+  'referral.updated': '转介进展',
+};
+
+/** Retry delay after the n-th failed attempt (n ≥ 1): base · 2^(n−1) seconds. */
+export function backoffMs(attempt: number, baseSeconds: number): number {
+  return baseSeconds * 1000 * 2 ** Math.max(0, attempt - 1);
+}
