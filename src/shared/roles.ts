@@ -67,6 +67,12 @@ export const PERMISSIONS = {
   'persons.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
   'persons.write': ['bureau_admin', 'town_officer', 'village_officer'],
   'audit.read': ['bureau_admin', 'bureau_supervisor'],
+  /** Visit tasks, visits and their photos (scope decides which). */
+  'visits.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
+  /** Record a visit (visitors; officers entering a paper record). */
+  'visits.record': ['town_officer', 'village_officer', 'visitor'],
+  /** Open special visit rounds (campaigns) for an area. */
+  'visits.campaigns': ['bureau_admin', 'town_officer'],
   /** Caregivers, care agreements, pledges, reviews and replacement cases. */
   'care.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
   'care.write': ['bureau_admin', 'town_officer', 'village_officer'],
