@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -19,6 +20,7 @@ import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
+import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 
@@ -57,6 +59,8 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
     crossOriginEmbedderPolicy: false,
   });
   await app.register(fastifyCookie);
+  // Uploads (roster import): one file per request, size-limited; routes stream it to a temp file.
+  await app.register(fastifyMultipart, { limits: { fileSize: IMPORT_MAX_BYTES, files: 1, fields: 10 } });
   await app.register(fastifyRateLimit, {
     global: false,
     // After parsing, so the login limit can key on the username as well as the address.
@@ -89,6 +93,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   authRoutes(app, ctx);
   areaRoutes(app, ctx);
   userRoutes(app, ctx);
+  personRoutes(app, ctx);
   auditRoutes(app, ctx);
   securityRoutes(app, ctx);
   notificationRoutes(app, ctx);

@@ -66,6 +66,9 @@ export const PERMISSIONS = {
   'config.manage': ['bureau_admin'],
   'persons.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
   'persons.write': ['bureau_admin', 'town_officer', 'village_officer'],
+  /** Full ID numbers and phones on the person page and in roster exports (each view audited). */
+  'persons.sensitive': ['bureau_admin', 'town_officer', 'village_officer'],
+  'persons.export': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
   'audit.read': ['bureau_admin', 'bureau_supervisor'],
   /** Visit tasks, visits and their photos (scope decides which). */
   'visits.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],

@@ -5,6 +5,7 @@ import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js'
 import type { Actor } from '../../http/scope.js';
 import { inScope } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
+import { assertAreaHasNoPersons } from '../persons/service.js';
 import * as repo from './repo.js';
 
 export interface AreaNode {
@@ -102,6 +103,7 @@ export async function updateVillage(
     throw forbidden('只有民政局管理员可以修改镇街名称');
   }
   return ctx.db.tx(async (q) => {
+    if (input.retired && !area.retired_at) await assertAreaHasNoPersons(q, id, area.name);
     const row = await repo.updateArea(
       q,
       id,

@@ -1,0 +1,651 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { chinaDate } from '../../../shared/china-time.js';
+import {
+  ageOn,
+  BENEFIT_CARD_STATES,
+  END_REASONS,
+  PERSON_FLAGS,
+  PERSON_STATUSES,
+  SELF_CARE_INDICATORS,
+  SELF_CARE_LEVELS,
+  TIERS,
+} from '../../../shared/person.js';
+import { VISITOR_TYPES } from '../../../shared/roles.js';
+import type { Ctx } from '../../context.js';
+import { type actorOf, requirePermission } from '../../http/auth.js';
+import { AppError, badRequest, notFound } from '../../http/errors.js';
+import type { AssessmentRow, AssignmentRow, PersonRow } from './repo.js';
+import { badRowsFile, exportRoster, importRoster, rosterTemplate } from './roster.js';
+import * as service from './service.js';
+
+/** Upload limit of a roster file. */
+export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+
+const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
+const Id = z.object({ id: z.coerce.number().int().positive() });
+const Indicators = z.object(
+  Object.fromEntries(SELF_CARE_INDICATORS.map((i) => [i.key, z.boolean()])) as Record<
+    (typeof SELF_CARE_INDICATORS)[number]['key'],
+    z.ZodBoolean
+  >,
+);
+
+const PersonListItem = z.object({
+  id: z.number(),
+  name: z.string(),
+  idNumberMasked: z.string(),
+  sex: z.enum(['male', 'female']),
+  birthDate: z.string(),
+  age: z.number(),
+  ethnicity: z.string().nullable(),
+  phoneMasked: z.string().nullable(),
+  townId: z.number(),
+  townName: z.string(),
+  villageId: z.number(),
+  villageName: z.string(),
+  status: z.enum(PERSON_STATUSES),
+  statusReason: z.string().nullable(),
+  statusSince: z.string().nullable(),
+  pausedUntil: z.string().nullable(),
+  endReason: z.enum(END_REASONS).nullable(),
+  selfCare: z.enum(SELF_CARE_LEVELS),
+  tier: z.enum(TIERS),
+  /** Stored flags plus the derived 'aged_80'. */
+  flags: z.array(z.string()),
+  visitorId: z.number().nullable(),
+  visitorName: z.string().nullable(),
+  version: z.number(),
+});
+const Assessment = z.object({
+  id: z.number(),
+  assessedOn: z.string(),
+  indicators: z.record(z.string(), z.boolean()),
+  level: z.enum(SELF_CARE_LEVELS),
+  assessorName: z.string().nullable(),
+  note: z.string().nullable(),
+  createdAt: z.string(),
+});
+const Assignment = z.object({
+  id: z.number(),
+  visitorId: z.number(),
+  visitorName: z.string(),
+  kind: z.enum(['responsible', 'backup']),
+  fromAt: z.string(),
+  toAt: z.string().nullable(),
+  actorName: z.string().nullable(),
+});
+const PersonFile = PersonListItem.extend({
+  registeredAddress: z.string().nullable(),
+  currentAddress: z.string().nullable(),
+  latitude: z.number().nullable(),
+  longitude: z.number().nullable(),
+  supportStart: z.string(),
+  certificateNo: z.string().nullable(),
+  flagNote: z.string().nullable(),
+  benefitCard: z.enum(BENEFIT_CARD_STATES),
+  cardCustodian: z.string().nullable(),
+  cardCustodianReason: z.string().nullable(),
+  note: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  assessments: z.array(Assessment),
+  assignments: z.array(Assignment),
+  canWrite: z.boolean(),
+  canRevealIdNumber: z.boolean(),
+});
+const TimelineEvent = z.object({
+  id: z.number(),
+  at: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+  actorName: z.string().nullable(),
+  refEntity: z.string().nullable(),
+  refId: z.string().nullable(),
+});
+const Visitor = z.object({
+  id: z.number(),
+  displayName: z.string(),
+  username: z.string(),
+  visitorType: z.enum(VISITOR_TYPES).nullable(),
+  organization: z.string().nullable(),
+  disabled: z.boolean(),
+  areas: z.array(z.object({ id: z.number(), name: z.string() })),
+  activePersons: z.number(),
+  keyPersons: z.number(),
+  backupPersons: z.number(),
+});
+const ImportResult = z.object({
+  dryRun: z.boolean(),
+  total: z.number(),
+  created: z.number(),
+  updated: z.number(),
+  rejected: z.array(z.object({ row: z.number(), column: z.string(), message: z.string() })),
+  badRowsToken: z.string().nullable(),
+});
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+export function presentListItem(p: PersonRow, today: string): z.infer<typeof PersonListItem> {
+  const age = ageOn(p.birth_date, today);
+  return {
+    id: p.id,
+    name: p.name,
+    idNumberMasked: p.id_number_masked,
+    sex: p.sex,
+    birthDate: p.birth_date,
+    age,
+    ethnicity: p.ethnicity,
+    phoneMasked: p.phone_masked,
+    townId: p.town_id,
+    townName: p.town_name,
+    villageId: p.village_id,
+    villageName: p.village_name,
+    status: p.status,
+    statusReason: p.status_reason,
+    statusSince: p.status_since,
+    pausedUntil: p.paused_until,
+    endReason: p.end_reason as z.infer<typeof PersonListItem>['endReason'],
+    selfCare: p.self_care,
+    tier: p.tier,
+    flags: [...(age >= 80 ? ['aged_80'] : []), ...p.flags],
+    visitorId: p.visitor_id,
+    visitorName: p.visitor_name,
+    version: p.version,
+  };
+}
+
+const presentAssessment = (a: AssessmentRow): z.infer<typeof Assessment> => ({
+  id: a.id,
+  assessedOn: a.assessed_on,
+  indicators: a.indicators,
+  level: a.level,
+  assessorName: a.assessor_name,
+  note: a.note,
+  createdAt: iso(a.created_at),
+});
+const presentAssignment = (a: AssignmentRow): z.infer<typeof Assignment> => ({
+  id: a.id,
+  visitorId: a.visitor_id,
+  visitorName: a.visitor_name,
+  kind: a.kind,
+  fromAt: iso(a.from_at),
+  toAt: a.to_at ? iso(a.to_at) : null,
+  actorName: a.actor_name,
+});
+
+const PersonBody = z.object({
+  name: z.string().trim().min(1).max(50),
+  idNumber: z.string().trim().min(1).max(30),
+  ethnicity: z.string().trim().max(20).nullable().optional(),
+  phone: z.string().trim().max(30).nullable().optional(),
+  registeredAddress: z.string().trim().max(200).nullable().optional(),
+  currentAddress: z.string().trim().max(200).nullable().optional(),
+  villageId: z.number().int(),
+  latitude: z.number().min(-90).max(90).nullable().optional(),
+  longitude: z.number().min(-180).max(180).nullable().optional(),
+  supportStart: DateStr,
+  certificateNo: z.string().trim().max(50).nullable().optional(),
+  selfCare: z.enum(SELF_CARE_LEVELS).optional(),
+  indicators: Indicators.optional(),
+  assessedOn: DateStr.optional(),
+  flags: z.array(z.enum(PERSON_FLAGS)).max(10).optional(),
+  flagNote: z.string().trim().max(200).nullable().optional(),
+  benefitCard: z.enum(BENEFIT_CARD_STATES).optional(),
+  cardCustodian: z.string().trim().max(50).nullable().optional(),
+  cardCustodianReason: z.string().trim().max(200).nullable().optional(),
+  visitorId: z.number().int().nullable().optional(),
+  note: z.string().trim().max(500).nullable().optional(),
+  allowSimilar: z.boolean().optional(),
+});
+
+const importProgress = new Map<string, { rows: number; done: boolean; at: number }>();
+
+export function personRoutes(app: FastifyInstance, ctx: Ctx) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const today = () => chinaDate(ctx.clock.now());
+  const file = async (id: number, actor: ReturnType<typeof actorOf>) => {
+    const f = await service.getPersonFile(ctx, actor, id);
+    const p = f.person;
+    return {
+      ...presentListItem(p, today()),
+      registeredAddress: p.registered_address,
+      currentAddress: p.current_address,
+      latitude: p.latitude,
+      longitude: p.longitude,
+      supportStart: p.support_start,
+      certificateNo: p.certificate_no,
+      flagNote: p.flag_note,
+      benefitCard: p.benefit_card,
+      cardCustodian: p.card_custodian,
+      cardCustodianReason: p.card_custodian_reason,
+      note: p.note,
+      createdAt: iso(p.created_at),
+      updatedAt: iso(p.updated_at),
+      assessments: f.assessments.map(presentAssessment),
+      assignments: f.assignments.map(presentAssignment),
+      canWrite: f.canWrite,
+      canRevealIdNumber: f.canRevealIdNumber,
+    };
+  };
+
+  r.get(
+    '/api/persons',
+    {
+      schema: {
+        tags: ['对象档案'],
+        summary: '对象列表（按 id 键集分页：nextCursor 传回 cursor）',
+        querystring: z.object({
+          areaId: z.coerce.number().int().optional(),
+          tier: z.enum(TIERS).optional(),
+          status: z.enum(PERSON_STATUSES).optional(),
+          unassigned: z
+            .enum(['true', 'false'])
+            .optional()
+            .transform((v) => v === 'true'),
+          visitorId: z.coerce.number().int().optional(),
+          flags: z
+            .string()
+            .optional()
+            .transform((v) => (v ? v.split(',').filter(Boolean) : [])),
+          q: z.string().trim().max(50).optional(),
+          cursor: z.coerce.number().int().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: { 200: z.object({ items: z.array(PersonListItem), nextCursor: z.number().nullable() }) },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'persons.read');
+      const { flags, ...rest } = req.query;
+      const known = flags.filter((f) => (PERSON_FLAGS as readonly string[]).includes(f));
+      const unknown = flags.filter((f) => f !== 'aged_80' && !known.includes(f));
+      if (unknown.length) throw badRequest(`未知的标识：${unknown.join('、')}`, 'querystring.flags');
+      const rows = await service.listPersons(ctx, actor, {
+        ...rest,
+        flags: known,
+        aged80: flags.includes('aged_80'),
+      });
+      const t = today();
+      return {
+        items: rows.map((p) => presentListItem(p, t)),
+        nextCursor: rows.length === req.query.limit ? rows[rows.length - 1].id : null,
+      };
+    },
+  );
+
+  r.post(
+    '/api/persons',
+    {
+      schema: {
+        tags: ['对象档案'],
+        summary: '新建对象档案（同名同出生日期时返回 409 POSSIBLE_DUPLICATE，确认后带 allowSimilar 重发）',
+        body: PersonBody,
+        response: { 201: PersonFile },
+      },
+    },
+    async (req, reply) => {
+      const actor = requirePermission(req, 'persons.write');
+      const id = await service.createPerson(ctx, actor, req.body);
+      return reply.code(201).send(await file(id, actor));
+    },
+  );
+
+  r.get(
+    '/api/persons/:id',
+    { schema: { tags: ['对象档案'], params: Id, response: { 200: PersonFile } } },
+    async (req) => file(req.params.id, requirePermission(req, 'persons.read')),
+  );
+
+  r.patch(
+    '/api/persons/:id',
+    {
+      schema: {
+        tags: ['对象档案'],
+        summary: '修改档案（须带 version，过期返回 409）',
+        params: Id,
+        body: PersonBody.omit({
+          selfCare: true,
+          indicators: true,
+          assessedOn: true,
+          visitorId: true,
+          allowSimilar: true,
+        })
+          .partial()
+          .extend({ version: z.number().int() }),
+        response: { 200: PersonFile },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'persons.write');
+      await service.updatePersonFile(ctx, actor, req.params.id, req.body);
+      return file(req.params.id, actor);
+    },
+  );
+
+  r.get(
+    '/api/persons/:id/sensitive',
+    {
+      schema: {
+        tags: ['对象档案'],
+        summary: '查看完整身份证号码和电话（记入审计日志）',
+        params: Id,
+        response: { 200: z.object({ idNumber: z.string().nullable(), phone: z.string().nullable() }) },
+      },
+    },
+    async (req) => service.revealSensitive(ctx, requirePermission(req, 'persons.read'), req.params.id),
+  );
+
+  r.post(
+    '/api/persons/:id/assessments',
+    {
+      schema: {
+        tags: ['对象档案'],
+        summary: '生活自理能力评估（六项指标，等级由规则得出）',
+        params: Id,
+        body: z.object({
+          assessedOn: DateStr,
+          indicators: Indicators,
+          assessorName: z.string().trim().max(50).nullable().optional(),
+          note: z.string().trim().max(500).nullable().optional(),
+        }),
+        response: {
+          201: z.object({
+            id: z.number(),
+            level: z.enum(SELF_CARE_LEVELS),
+            tier: z.enum(TIERS),
+            current: z.boolean(),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const actor = requirePermission(req, 'persons.write');
+      return reply
+        .code(201)
+        .send(await service.addAssessment(ctx, actor, { personId: req.params.id, ...req.body }));
+    },
+  );
+
+  r.post(
+    '/api/persons/:id/status',
+    {
+      schema: {
+        tags: ['对象档案'],
+        summary: '暂停、终止或恢复供养',
+        params: Id,
+        body: z.object({
+          version: z.number().int(),
+          status: z.enum(PERSON_STATUSES),
+          effectiveOn: DateStr.optional(),
+          reason: z.string().trim().max(200).nullable().optional(),
+          endReason: z.enum(END_REASONS).optional(),
+          until: DateStr.nullable().optional(),
+        }),
+        response: { 200: PersonFile },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'persons.write');
+      await service.changePersonStatus(ctx, { actor, personId: req.params.id, ...req.body });
+      return file(req.params.id, actor);
+    },
+  );
+
+  r.get(
+    '/api/persons/:id/timeline',
+    {
+      schema: {
+        tags: ['对象档案'],
+        summary: '对象时间线（各模块的事件，新的在前；before 传上一页最后一条的 id）',
+        params: Id,
+        querystring: z.object({
+          before: z.coerce.number().int().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: z.object({ items: z.array(TimelineEvent) }) },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'persons.read');
+      const rows = await service.getPersonTimeline(ctx, actor, req.params.id, req.query);
+      return {
+        items: rows.map((e) => ({
+          id: e.id,
+          at: iso(e.at),
+          kind: e.kind,
+          title: e.title,
+          detail: e.detail ?? {},
+          actorName: e.actor_name,
+          refEntity: e.ref_entity,
+          refId: e.ref_id,
+        })),
+      };
+    },
+  );
+
+  r.put(
+    '/api/persons/:id/backups',
+    {
+      schema: {
+        tags: ['探访责任人'],
+        summary: '设置备用探访人',
+        params: Id,
+        body: z.object({ visitorIds: z.array(z.number().int()).max(5) }),
+        response: { 200: PersonFile },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'persons.write');
+      await service.setBackupVisitors(ctx, actor, req.params.id, req.body.visitorIds);
+      return file(req.params.id, actor);
+    },
+  );
+
+  r.post(
+    '/api/persons/reassign',
+    {
+      schema: {
+        tags: ['探访责任人'],
+        summary: '批量指定或移交探访责任人（选定对象，或某责任人的全部对象）',
+        body: z.object({
+          personIds: z.array(z.number().int()).max(5000).optional(),
+          fromVisitorId: z.number().int().optional(),
+          toVisitorId: z.number().int(),
+        }),
+        response: { 200: z.object({ moved: z.number(), unchanged: z.number() }) },
+      },
+    },
+    async (req) =>
+      service.reassignPersons(ctx, { actor: requirePermission(req, 'persons.write'), ...req.body }),
+  );
+
+  r.get(
+    '/api/visitors',
+    {
+      schema: {
+        tags: ['探访责任人'],
+        summary: '探访责任人及其工作量（负责的在册对象数）',
+        querystring: z.object({
+          areaId: z.coerce.number().int().optional(),
+          q: z.string().trim().max(50).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(Visitor) }) },
+      },
+    },
+    async (req) => {
+      const rows = await service.listVisitors(ctx, requirePermission(req, 'persons.read'), req.query);
+      return {
+        items: rows.map((v) => ({
+          id: v.id,
+          displayName: v.display_name,
+          username: v.username,
+          visitorType: v.visitor_type as z.infer<typeof Visitor>['visitorType'],
+          organization: v.organization,
+          disabled: !!v.disabled_at,
+          areas: (v.areas ?? []).map((a) => ({ id: a.id, name: a.name })),
+          activePersons: v.active_persons,
+          keyPersons: v.key_persons,
+          backupPersons: v.backup_persons,
+        })),
+      };
+    },
+  );
+
+  r.post(
+    '/api/persons/import',
+    {
+      schema: {
+        tags: ['花名册'],
+        summary: '导入花名册 .xlsx（multipart 字段 file；dryRun=true 只检查不写入）',
+        consumes: ['multipart/form-data'],
+        querystring: z.object({
+          dryRun: z
+            .enum(['true', 'false'])
+            .default('false')
+            .transform((v) => v === 'true'),
+          progressId: z.string().uuid().optional(),
+        }),
+        response: { 200: ImportResult },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'persons.write');
+      if (!req.isMultipart()) throw badRequest('请以 multipart/form-data 上传文件（字段名 file）', 'file');
+      const part = await req.file();
+      if (part?.fieldname !== 'file') throw badRequest('请选择要导入的文件（字段名 file）', 'file');
+      const tmp = join(tmpdir(), `tanfang-upload-${randomUUID()}.xlsx`);
+      const tooLarge = () =>
+        new AppError(
+          413,
+          'FILE_TOO_LARGE',
+          `文件超过 ${IMPORT_MAX_BYTES / 1024 / 1024} MB 上限，请按镇街拆分后分批导入`,
+          'file',
+        );
+      const { progressId } = req.query;
+      try {
+        try {
+          await pipeline(part.file, createWriteStream(tmp));
+        } catch (e) {
+          if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
+          throw e;
+        }
+        if (part.file.truncated) throw tooLarge();
+        if (progressId) importProgress.set(progressId, { rows: 0, done: false, at: Date.now() });
+        return await importRoster(ctx, actor, {
+          path: tmp,
+          dryRun: req.query.dryRun,
+          onProgress: (rows) => {
+            if (progressId) importProgress.set(progressId, { rows, done: false, at: Date.now() });
+          },
+        });
+      } finally {
+        if (progressId)
+          importProgress.set(progressId, {
+            ...(importProgress.get(progressId) ?? { rows: 0 }),
+            done: true,
+            at: Date.now(),
+          });
+        for (const [k, v] of importProgress) if (Date.now() - v.at > 3600_000) importProgress.delete(k);
+        await unlink(tmp).catch(() => {});
+      }
+    },
+  );
+
+  r.get(
+    '/api/persons/import/progress/:progressId',
+    {
+      schema: {
+        tags: ['花名册'],
+        summary: '导入进度（已处理的数据行数）',
+        params: z.object({ progressId: z.string().uuid() }),
+        response: { 200: z.object({ rows: z.number(), done: z.boolean() }) },
+      },
+    },
+    async (req) => {
+      requirePermission(req, 'persons.write');
+      const p = importProgress.get(req.params.progressId);
+      return { rows: p?.rows ?? 0, done: p?.done ?? false };
+    },
+  );
+
+  r.get(
+    '/api/persons/import/bad-rows/:token',
+    {
+      schema: {
+        tags: ['花名册'],
+        summary: '下载未导入的行（.xlsx，含原因列）',
+        params: z.object({ token: z.string() }),
+      },
+    },
+    async (req, reply) => {
+      const actor = requirePermission(req, 'persons.write');
+      const path = badRowsFile(actor.userId, req.params.token.replace(/\.xlsx$/, ''));
+      if (!path) throw notFound('文件');
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header(
+          'content-disposition',
+          `attachment; filename*=UTF-8''${encodeURIComponent('未导入的行.xlsx')}`,
+        )
+        .send(createReadStream(path));
+    },
+  );
+
+  r.get(
+    '/api/persons/import/template.xlsx',
+    { schema: { tags: ['花名册'], summary: '花名册模板' } },
+    async (req, reply) => {
+      requirePermission(req, 'persons.read');
+      return reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header(
+          'content-disposition',
+          `attachment; filename*=UTF-8''${encodeURIComponent('特困人员花名册模板.xlsx')}`,
+        )
+        .send(await rosterTemplate());
+    },
+  );
+
+  r.get(
+    '/api/persons/export.xlsx',
+    {
+      schema: {
+        tags: ['花名册'],
+        summary: '导出花名册（无权查看完整号码的角色导出脱敏号码）',
+        querystring: z.object({
+          areaId: z.coerce.number().int().optional(),
+          includeEnded: z
+            .enum(['true', 'false'])
+            .optional()
+            .transform((v) => v === 'true'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const actor = requirePermission(req, 'persons.export');
+      const out = new PassThrough();
+      const done = exportRoster(ctx, actor, req.query, out).catch((e) => {
+        req.log.error({ err: e }, 'roster export failed');
+        out.destroy(e);
+      });
+      reply
+        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header(
+          'content-disposition',
+          `attachment; filename*=UTF-8''${encodeURIComponent(`花名册-${today()}.xlsx`)}`,
+        );
+      void done;
+      return reply.send(out);
+    },
+  );
+}
