@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -33,4 +34,61 @@ describe('start-up problems get a one-line message and a non-zero exit', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('TANFANG_NOW');
   });
+});
+
+describe('TANFANG_DEMO=0', () => {
+  it('first start creates only the district and one admin whose printed password logs in; a second start prints none', async () => {
+    const dataDir = join(ROOT, '.tmp', `nodemo-${process.pid}-${Date.now()}`);
+    const port = 3400 + Math.floor(Math.random() * 500);
+    const start = () =>
+      new Promise<{ output: string; stop: () => void }>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {
+          env: {
+            ...process.env,
+            DATABASE_URL: '',
+            TANFANG_DEMO: '0',
+            TANFANG_DATA_DIR: dataDir,
+            PORT: String(port),
+            LOG_LEVEL: 'warn',
+            TANFANG_JOBS: '0',
+          },
+        });
+        let output = '';
+        const timer = setTimeout(() => reject(new Error(`no start:\n${output}`)), 90000);
+        child.stdout.on('data', (d) => {
+          output += d;
+          if (output.includes('接口文档')) {
+            clearTimeout(timer);
+            resolve({ output, stop: () => child.kill('SIGKILL') });
+          }
+        });
+        child.stderr.on('data', (d) => (output += d));
+        child.on('exit', () => reject(new Error(`exited:\n${output}`)));
+      });
+    try {
+      const first = await start();
+      const password = first.output.match(/用户名 admin\s+密码 (\S+)/)?.[1];
+      expect(password, first.output).toBeTruthy();
+      expect(first.output).not.toContain('演示账户');
+      const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
+      expect(login.status).toBe(200);
+      const token = (await login.json()).token;
+      const users = await fetch(`http://127.0.0.1:${port}/api/users`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect((await users.json()).items.map((u: { username: string }) => u.username)).toEqual(['admin']);
+      first.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      const second = await start();
+      expect(second.output).not.toMatch(/密码 \S+/);
+      second.stop();
+    } finally {
+      await new Promise((r) => setTimeout(r, 300));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180000);
 });
