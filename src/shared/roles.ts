@@ -82,6 +82,26 @@ export const PERMISSIONS = {
   /** Support money: the payments grid and the disbursement import. */
   'money.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
   'money.write': ['bureau_admin', 'town_officer'],
+  /** Incidents: read (liaisons only those addressed to their department), open, handle and close. */
+  'incidents.read': [
+    'bureau_admin',
+    'bureau_supervisor',
+    'town_officer',
+    'village_officer',
+    'visitor',
+    'department_liaison',
+  ],
+  'incidents.open': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
+  'incidents.manage': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Concerns and rectification: raise, handle (towns and villages), verify and supervise (bureau). */
+  'concerns.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
+  'concerns.open': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
+  'concerns.handle': ['bureau_admin', 'town_officer', 'village_officer'],
+  'concerns.verify': ['bureau_admin', 'bureau_supervisor'],
+  /** Referrals: towns create and confirm; the addressed department's liaison answers. */
+  'referrals.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'department_liaison'],
+  'referrals.manage': ['bureau_admin', 'town_officer', 'village_officer'],
+  'referrals.answer': ['department_liaison'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
