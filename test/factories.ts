@@ -150,3 +150,23 @@ export async function buildPerson(
   });
   return { id, idNumber };
 }
+
+/** A valid 18-digit ID number (random region and serial) that no other test is likely to use. */
+export function freshIdNumber(birthDate = '1948-06-15', sex: 'male' | 'female' = 'female') {
+  const region = `15${String(Math.floor(Math.random() * 9000) + 1000)}`;
+  return fakeIdNumber(birthDate, sex, Math.floor(Math.random() * 1000), region);
+}
+
+/** A multipart/form-data body with one file field, for app.inject uploads. */
+export function multipartFile(content: Buffer, filename = 'roster.xlsx', field = 'file') {
+  const boundary = `----tanfang${uniq()}${uniq()}`;
+  const payload = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\n` +
+        'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n',
+    ),
+    content,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}

@@ -7,6 +7,7 @@ import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
 import { openContext, startServer } from '../server/main.js';
 import { seedDemo } from '../server/seed/demo.js';
+import { registerTrustCommands } from './trust.js';
 import { createUser } from './user-create.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -92,6 +93,8 @@ user
       await ctx.db.close();
     }
   });
+
+registerTrustCommands(program);
 
 program.parseAsync().catch((e) => {
   if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {

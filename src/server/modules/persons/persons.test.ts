@@ -1,22 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
-import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
+import { actorClient, buildPerson, buildTown, buildUser, freshIdNumber } from '../../../../test/factories.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { checkDigit, parseIdNumber } from '../../../shared/id-card.js';
 import { deriveSelfCare, type SelfCareIndicators, tierOf } from '../../../shared/person.js';
-import { fakeIdNumber } from '../../seed/fake.js';
 import { changePersonStatus, registerPersonListener } from './service.js';
 
 let env: TestEnv;
 beforeAll(async () => {
   env = await testEnv();
 });
-
-/** A valid ID number nobody else in the test run uses. */
-export function freshIdNumber(birthDate = '1948-06-15', sex: 'male' | 'female' = 'female') {
-  const region = `15${String(Math.floor(Math.random() * 9000) + 1000)}`;
-  return fakeIdNumber(birthDate, sex, Math.floor(Math.random() * 1000), region);
-}
 
 const ALL_MET: SelfCareIndicators = {
   eating: true,
