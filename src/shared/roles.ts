@@ -102,6 +102,14 @@ export const PERMISSIONS = {
   'referrals.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'department_liaison'],
   'referrals.manage': ['bureau_admin', 'town_officer', 'village_officer'],
   'referrals.answer': ['department_liaison'],
+  /** Oversight figures and their drill-downs (scope decides which; visitors see their own progress). */
+  'oversight.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'visitor'],
+  /** Town assessment weights. */
+  'oversight.configure': ['bureau_admin', 'bureau_supervisor'],
+  /** Visit and problem ledgers (.xlsx); ID numbers follow 'persons.sensitive'. */
+  'ledger.export': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Monthly report PDFs: generate, list, download. */
+  'reports.read': ['bureau_admin', 'bureau_supervisor', 'town_officer'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
