@@ -1,0 +1,168 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEnv } from './context.js';
+import { buildUser, TEST_PASSWORD } from './factories.js';
+
+/**
+ * Several stateless server processes on one PostgreSQL: two real `tanfang start` processes serve the
+ * same users, a job runs once, and what one stores the other reads. PGlite is one process by design
+ * (its folder cannot be opened twice), so this runs only when DATABASE_URL is set.
+ */
+const URL = process.env.DATABASE_URL;
+const ROOT = join(import.meta.dirname, '..');
+if (!URL)
+  console.warn(
+    'multi-process test: runs only on PostgreSQL (set DATABASE_URL); the embedded database is one process by design',
+  );
+
+interface Server {
+  proc: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+async function startServer(port: number): Promise<Server> {
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: URL,
+      TANFANG_DEMO: '0',
+      // The jobs are started through the API below, so the test decides when they run.
+      TANFANG_JOBS: '0',
+      TANFANG_SECRET_KEY: '07'.repeat(32),
+      TANFANG_DATA_DIR: join(ROOT, `.tmp/multi-process-${port}`),
+      LOG_LEVEL: 'warn',
+      TZ: 'Asia/Shanghai',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 200000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server on ${port} exited:\n${out}`);
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server on ${port} did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return { proc, url, output: () => out };
+}
+
+async function stopServer(s: Server | undefined) {
+  if (!s || s.proc.exitCode !== null) return;
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+  if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+
+describe.runIf(!!URL)('two server processes on one PostgreSQL', () => {
+  let a: Server | undefined;
+  let b: Server | undefined;
+  let adminName = '';
+
+  beforeAll(async () => {
+    const env = await testEnv();
+    // A user exists before the servers start, so their first start seeds nothing.
+    adminName = (await buildUser(env, 'bureau_admin', env.districtId)).username;
+    const port = 3300 + Math.floor(Math.random() * 300);
+    // One after the other: the first builds the web app if it is missing, the second finds it built.
+    a = await startServer(port);
+    b = await startServer(port + 1);
+  }, 420000);
+
+  afterAll(async () => {
+    await Promise.all([stopServer(a), stopServer(b)]);
+  });
+
+  it('a session made on one process works on the other, and a logout on the other ends it on both', async () => {
+    const res = await fetch(`${a!.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: adminName, password: TEST_PASSWORD }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { token } = (await res.json()) as { token: string };
+
+    const meOnB = await fetch(`${b!.url}/api/me`, { headers: bearer(token) });
+    expect(meOnB.status).toBe(200);
+    expect(JSON.stringify(await meOnB.json())).toContain(adminName);
+
+    const out = await fetch(`${b!.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: bearer(token),
+      body: '{}',
+    });
+    expect(out.status).toBe(204);
+    expect((await fetch(`${a!.url}/api/me`, { headers: bearer(token) })).status).toBe(401);
+    expect((await fetch(`${b!.url}/api/me`, { headers: bearer(token) })).status).toBe(401);
+  });
+
+  it('the same job started on both processes at once runs on one of them only', async () => {
+    const login = async (s: Server) => {
+      const r = await fetch(`${s.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: adminName, password: TEST_PASSWORD }),
+      });
+      return ((await r.json()) as { token: string }).token;
+    };
+    const [ta, tb] = [await login(a!), await login(b!)];
+    const jobs = (await (await fetch(`${a!.url}/api/jobs`, { headers: bearer(ta) })).json()) as {
+      items: { name: string }[];
+    };
+    expect(jobs.items.length).toBeGreaterThan(0);
+    const job = jobs.items[0].name;
+
+    // Hold the job's bookkeeping row: whichever process takes the job's advisory lock first stops at
+    // its first write and keeps the lock, so the other must find the job running — a real overlap,
+    // however fast the job itself is.
+    const holder = new pg.Client({ connectionString: URL });
+    await holder.connect();
+    try {
+      await holder.query('insert into job_runs (name) values ($1) on conflict (name) do nothing', [job]);
+      await holder.query('begin');
+      await holder.query('select name from job_runs where name = $1 for update', [job]);
+      const run = (s: Server, t: string) =>
+        fetch(`${s.url}/api/jobs/${encodeURIComponent(job)}/run`, {
+          method: 'POST',
+          headers: bearer(t),
+          body: '{}',
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as { ran: boolean } }));
+      const both = [run(a!, ta), run(b!, tb)];
+      const first = await Promise.race(both);
+      // The one that answers while the row is held could not have run the job.
+      expect(first).toEqual({ status: 200, body: expect.objectContaining({ ran: false }) });
+      await holder.query('commit');
+      const results = await Promise.all(both);
+      expect(results.map((r) => r.status)).toEqual([200, 200]);
+      expect(results.filter((r) => r.body.ran)).toHaveLength(1);
+      const [row] = (await holder.query('select last_finished_at from job_runs where name = $1', [job])).rows;
+      expect(row.last_finished_at).not.toBeNull();
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
+
+    // Once the first run is over, the other process may run it again.
+    const again = await fetch(`${b!.url}/api/jobs/${encodeURIComponent(job)}/run`, {
+      method: 'POST',
+      headers: bearer(tb),
+      body: '{}',
+    });
+    expect(((await again.json()) as { ran: boolean }).ran).toBe(true);
+  });
+});
