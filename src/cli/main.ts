@@ -29,9 +29,17 @@ program
     const config = loadConfig();
     await ensureWebBuilt();
     const running = await startServer(config);
+    let signals = 0;
     const shutdown = async (signal: string) => {
-      console.log(`收到 ${signal}，正在停止…`);
+      // A second signal, or a shutdown that hangs, ends the process at once.
+      if (++signals > 1) process.exit(1);
+      console.log(`收到 ${signal}，正在停止（等待进行中的请求和任务完成）…`);
+      setTimeout(() => {
+        console.error('停止超时（30 秒），强制退出');
+        process.exit(1);
+      }, 30000).unref();
       await running.stop();
+      console.log('已停止');
       process.exit(0);
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));

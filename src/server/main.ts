@@ -81,7 +81,7 @@ export async function startServer(
   }
   const stopScheduler =
     process.env.TANFANG_JOBS === '0'
-      ? () => {}
+      ? async () => {}
       : startScheduler(ctx, (msg, err) => app.log.error({ err }, msg));
   const url = `http://localhost:${config.port}`;
   print(
@@ -94,13 +94,17 @@ export async function startServer(
     print(`  演示账户（密码均为 ${DEMO_PASSWORD}）:`);
     for (const l of DEMO_LOGINS) print(`    ${l.username.padEnd(12)} ${l.role}`);
   }
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    stopScheduler();
-    await app.close();
-    await ctx.db.close();
+  let stopping: Promise<void> | undefined;
+  // Graceful: readiness turns 503, no new job starts, the running job and every in-flight request
+  // finish (app.close stops accepting and waits for them), then the database closes.
+  const stop = () => {
+    stopping ??= (async () => {
+      app.draining.value = true;
+      await stopScheduler();
+      await app.close();
+      await ctx.db.close();
+    })();
+    return stopping;
   };
   return { app, ctx, url, stop };
 }

@@ -15,6 +15,8 @@ export interface Db extends Queryable {
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /** Connection pool figures for /metrics (PostgreSQL only). */
+  stats?(): { total: number; idle: number; waiting: number };
 }
 
 // Same JS shapes from both engines: dates stay 'YYYY-MM-DD' strings, int8 and numeric become numbers.
@@ -102,5 +104,6 @@ async function openPostgres(url: string): Promise<Db> {
       await pool.query(sql);
     },
     close: () => pool.end(),
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

@@ -48,3 +48,13 @@ function splitStatements(sql: string): string[] {
   if (cur.trim()) out.push(cur.trim());
   return out;
 }
+
+/** Migration files not yet applied: readiness is false while any are pending. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const done = new Set(
+    (await db.query<{ name: string }>('select name from schema_migrations')).map((r) => r.name),
+  );
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith('.sql') && !done.has(f))
+    .sort();
+}

@@ -79,25 +79,38 @@ async function execute(ctx: Ctx, job: Job): Promise<Record<string, unknown>> {
   }
 }
 
-/** Starts the in-process scheduler: every 30 s, each job whose interval has passed runs. */
-export function startScheduler(ctx: Ctx, log: (msg: string, err?: unknown) => void): () => void {
+/**
+ * Starts the in-process scheduler: every 30 s, each job whose interval has passed runs. The returned
+ * stop function starts no further job and resolves once the job running now has finished.
+ */
+export function startScheduler(ctx: Ctx, log: (msg: string, err?: unknown) => void): () => Promise<void> {
   const lastRun = new Map<string, number>();
-  let busy = false;
+  let busy: Promise<void> | null = null;
+  let stopped = false;
   const tick = async () => {
-    if (busy) return;
-    busy = true;
+    if (busy || stopped) return;
+    let done = () => {};
+    busy = new Promise<void>((r) => {
+      done = r;
+    });
     try {
       for (const job of jobs.values()) {
+        if (stopped) break;
         const now = ctx.clock.now().getTime();
         if (now - (lastRun.get(job.name) ?? 0) < job.everyMinutes * 60000) continue;
         lastRun.set(job.name, now);
         await runJob(ctx, job.name).catch((e) => log(`任务 ${job.name} 失败`, e));
       }
     } finally {
-      busy = false;
+      busy = null;
+      done();
     }
   };
   const timer = setInterval(() => void tick(), 30000);
   void tick();
-  return () => clearInterval(timer);
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await busy;
+  };
 }

@@ -12,7 +12,7 @@ export interface AuditEntry {
   ip?: string | null;
 }
 
-const GENESIS = '0'.repeat(64);
+export const GENESIS = '0'.repeat(64);
 
 /** The canonical text hashed for one row; verify recomputes it the same way. */
 export function auditRowText(r: {
@@ -56,8 +56,17 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex'
  * advisory lock orders writers so the chain has no forks.
  */
 export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
+  await appendAuditTo(q, 'audit_log', e);
+}
+
+/**
+ * appendAudit into a named table of the same shape. Only `audit_log` is used by the product; tests
+ * build throw-away chains in copies of it to tamper with.
+ */
+export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry): Promise<void> {
+  const t = auditTable(table);
   await q.query('select pg_advisory_xact_lock(7261002)');
-  const last = await q.query<{ hash: string }>('select hash from audit_log order by id desc limit 1');
+  const last = await q.query<{ hash: string }>(`select hash from ${t} order by id desc limit 1`);
   const prev = last[0]?.hash ?? GENESIS;
   // Millisecond precision: what PostgreSQL stores is what we hash.
   const at = new Date(Math.floor(e.at.getTime()));
@@ -68,12 +77,13 @@ export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
     entity: e.entity,
     entity_id: e.entityId == null ? null : String(e.entityId),
     area_id: e.areaId ?? null,
-    detail: e.detail ?? {},
+    // What jsonb gives back (dates become strings, undefined keys vanish) is what we hash.
+    detail: JSON.parse(JSON.stringify(e.detail ?? {})),
     ip: e.ip ?? null,
   };
   const hash = sha256(prev + auditRowText(row));
   await q.query(
-    `insert into audit_log (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash)
+    `insert into ${t} (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
       at,
@@ -88,4 +98,79 @@ export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
       hash,
     ],
   );
+}
+
+/** A table name for the audit chain: a plain identifier, optionally schema-qualified. */
+export function auditTable(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/.test(name)) throw new Error(`不合法的表名 ${name}`);
+  return name;
+}
+
+export interface AuditSearchRow {
+  id: number;
+  at: Date;
+  actor_id: number | null;
+  actor_username: string | null;
+  actor_name: string | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  area_id: number | null;
+  detail: Record<string, unknown>;
+  ip: string | null;
+}
+
+export interface AuditFilter {
+  actorId?: number;
+  /** Exact action, or a prefix ending in '.' / '*' (e.g. 'login*', 'person.'). */
+  action?: string;
+  entity?: string;
+  entityId?: string;
+  /** Rows about this person: the person entity itself or any row whose detail names it. */
+  personId?: number;
+  from?: Date;
+  to?: Date;
+  /** Keyset: rows with id below this one (newest first). */
+  before?: number;
+  limit: number;
+}
+
+/** Newest first, keyset-paged on id. The audit log is district-wide: only bureau roles search it. */
+export async function searchAudit(q: Queryable, f: AuditFilter): Promise<AuditSearchRow[]> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (f.actorId !== undefined) where.push(`l.actor_id = ${p(f.actorId)}`);
+  if (f.action) {
+    const a = f.action.replace(/\*$/, '');
+    if (f.action.endsWith('*') || f.action.endsWith('.')) {
+      where.push(`l.action like ${p(`${a.replace(/[%_\\]/g, '\\$&')}%`)}`);
+    } else where.push(`l.action = ${p(a)}`);
+  }
+  if (f.entity) where.push(`l.entity = ${p(f.entity)}`);
+  if (f.entityId) where.push(`l.entity_id = ${p(f.entityId)}`);
+  if (f.personId !== undefined) {
+    const v = p(String(f.personId));
+    where.push(`((l.entity = 'person' and l.entity_id = ${v}) or l.detail->>'personId' = ${v})`);
+  }
+  if (f.from) where.push(`l.at >= ${p(f.from)}`);
+  if (f.to) where.push(`l.at < ${p(f.to)}`);
+  if (f.before) where.push(`l.id < ${p(f.before)}`);
+  return q.query<AuditSearchRow>(
+    `select l.id::int as id, l.at, l.actor_id, u.username as actor_username, u.display_name as actor_name,
+            l.action, l.entity, l.entity_id, l.area_id, l.detail, l.ip
+       from audit_log l left join users u on u.id = l.actor_id
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by l.id desc limit ${p(f.limit)}`,
+    params,
+  );
+}
+
+/** The distinct actions seen so far, for the search form. */
+export async function listAuditActions(q: Queryable): Promise<string[]> {
+  const rows = await q.query<{ action: string }>('select distinct action from audit_log order by action');
+  return rows.map((r) => r.action);
 }

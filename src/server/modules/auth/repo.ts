@@ -9,11 +9,15 @@ export interface LoginUserRow {
   disabled_at: Date | null;
   failed_logins: number;
   locked_until: Date | null;
+  totp_secret_enc: string | null;
+  totp_enabled_at: Date | null;
+  totp_last_step: number | null;
 }
 
 export async function findUserForLogin(q: Queryable, username: string): Promise<LoginUserRow | undefined> {
   const rows = await q.query<LoginUserRow>(
-    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until
+    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
+            totp_secret_enc, totp_enabled_at, totp_last_step
        from users where lower(username) = lower($1)`,
     [username],
   );
@@ -109,4 +113,73 @@ export async function scopeAreas(q: Queryable, userId: number): Promise<{ all: b
     [userId],
   );
   return { all: rows.some((r) => r.is_root), areaIds: rows.map((r) => r.id) };
+}
+
+export async function findUserById(q: Queryable, id: number): Promise<LoginUserRow | undefined> {
+  const rows = await q.query<LoginUserRow>(
+    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
+            totp_secret_enc, totp_enabled_at, totp_last_step
+       from users where id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+export async function insertChallenge(
+  q: Queryable,
+  c: { id: string; userId: number; now: Date; expiresAt: Date; ip?: string },
+) {
+  await q.query(
+    'insert into login_challenges (id, user_id, created_at, expires_at, ip) values ($1, $2, $3, $4, $5)',
+    [c.id, c.userId, c.now, c.expiresAt, c.ip ?? null],
+  );
+}
+
+export interface ChallengeRow {
+  id: string;
+  user_id: number;
+  expires_at: Date;
+  used_at: Date | null;
+  attempts: number;
+}
+
+/** Locks the challenge row: two codes sent at once cannot both redeem it. */
+export async function lockChallenge(q: Queryable, id: string): Promise<ChallengeRow | undefined> {
+  return (
+    await q.query<ChallengeRow>(
+      'select id, user_id, expires_at, used_at, attempts from login_challenges where id = $1 for update',
+      [id],
+    )
+  )[0];
+}
+
+export async function countChallengeAttempt(q: Queryable, id: string) {
+  await q.query('update login_challenges set attempts = attempts + 1 where id = $1', [id]);
+}
+
+export async function redeemChallenge(q: Queryable, id: string, now: Date) {
+  await q.query('update login_challenges set used_at = $2 where id = $1', [id, now]);
+}
+
+export async function setTotp(
+  q: Queryable,
+  userId: number,
+  t: { secretEnc: string | null; enabledAt: Date | null; lastStep?: number | null },
+) {
+  await q.query(
+    'update users set totp_secret_enc = $2, totp_enabled_at = $3, totp_last_step = $4 where id = $1',
+    [userId, t.secretEnc, t.enabledAt, t.lastStep ?? null],
+  );
+}
+
+export async function setTotpLastStep(q: Queryable, userId: number, step: number) {
+  await q.query('update users set totp_last_step = $2 where id = $1', [userId, step]);
+}
+
+/** A system-wide setting (area null) from the settings table, or the default. */
+export async function getSystemSetting<T>(q: Queryable, key: string, def: T): Promise<T> {
+  const rows = await q.query<{ value: T }>('select value from settings where area_id is null and key = $1', [
+    key,
+  ]);
+  return rows.length ? rows[0].value : def;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AREA_LEVELS, DEPARTMENTS, ROLES } from '../../../shared/roles.js';
@@ -7,9 +7,33 @@ import { actorOf, CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.js';
 import { listAreas } from '../areas/repo.js';
 import * as service from './service.js';
 
+const Session = z.object({
+  token: z.string(),
+  csrfToken: z.string(),
+  expiresAt: z.string(),
+  user: z.object({
+    id: z.number(),
+    username: z.string(),
+    displayName: z.string(),
+    roles: z.array(z.enum(ROLES)),
+  }),
+});
+const TotpStep = z.object({
+  totpRequired: z.literal(true),
+  challenge: z.string(),
+  expiresAt: z.string(),
+  enrol: z.object({ secret: z.string(), otpauthUri: z.string() }).optional(),
+});
+
 export function authRoutes(app: FastifyInstance, ctx: Ctx) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const secure = process.env.TANFANG_SECURE_COOKIES === '1';
+  const startSession = (reply: FastifyReply, res: service.LoginResult) => {
+    const cookie = { path: '/', sameSite: 'lax' as const, secure, expires: res.expiresAt };
+    reply.setCookie(SESSION_COOKIE, res.token, { ...cookie, httpOnly: true });
+    reply.setCookie(CSRF_COOKIE, res.csrfToken, { ...cookie, httpOnly: false });
+    return { ...res, expiresAt: res.expiresAt.toISOString() };
+  };
   r.post(
     '/api/auth/login',
     {
@@ -25,19 +49,7 @@ export function authRoutes(app: FastifyInstance, ctx: Ctx) {
         tags: ['登录'],
         summary: '登录（返回令牌并设置会话 Cookie）',
         body: z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) }),
-        response: {
-          200: z.object({
-            token: z.string(),
-            csrfToken: z.string(),
-            expiresAt: z.string(),
-            user: z.object({
-              id: z.number(),
-              username: z.string(),
-              displayName: z.string(),
-              roles: z.array(z.enum(ROLES)),
-            }),
-          }),
-        },
+        response: { 200: z.union([Session, TotpStep]) },
       },
     },
     async (req, reply) => {
@@ -48,10 +60,43 @@ export function authRoutes(app: FastifyInstance, ctx: Ctx) {
         ip: req.ip,
         userAgent: req.headers['user-agent'],
       });
-      const cookie = { path: '/', sameSite: 'lax' as const, secure, expires: res.expiresAt };
-      reply.setCookie(SESSION_COOKIE, res.token, { ...cookie, httpOnly: true });
-      reply.setCookie(CSRF_COOKIE, res.csrfToken, { ...cookie, httpOnly: false });
-      return { ...res, expiresAt: res.expiresAt.toISOString() };
+      if ('totpRequired' in res) return { ...res, expiresAt: res.expiresAt.toISOString() };
+      return startSession(reply, res);
+    },
+  );
+  r.post(
+    '/api/auth/totp',
+    {
+      config: {
+        public: true,
+        rateLimit: {
+          max: ctx.config.loginRateMax,
+          timeWindow: '1 minute',
+          keyGenerator: (req) => `${req.ip}|totp`,
+        },
+      },
+      schema: {
+        tags: ['登录'],
+        summary: '登录第二步：输入动态验证码（TOTP）',
+        body: z.object({
+          challenge: z.string().min(10).max(100),
+          code: z
+            .string()
+            .trim()
+            .regex(/^\d{6}$/, '动态验证码为 6 位数字'),
+        }),
+        response: { 200: Session },
+      },
+    },
+    async (req, reply) => {
+      const res = await service.loginTotp({
+        ...ctx,
+        challenge: req.body.challenge,
+        code: req.body.code,
+        ip: req.ip,
+        userAgent: req.headers['user-agent'],
+      });
+      return startSession(reply, res);
     },
   );
   r.post(

@@ -2,17 +2,32 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '../../../shared/roles.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
+import type { FieldCipher } from '../../crypto/field-cipher.js';
 import type { Db } from '../../db/db.js';
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
 import { verifyPassword } from './password.js';
 import * as repo from './repo.js';
+import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
 
 export const MAX_FAILURES = 5;
 export const LOCK_MINUTES = 15;
 
-const tokenId = (token: string) => createHash('sha256').update(token).digest('hex');
+export const tokenId = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export const REQUIRE_TOTP_ADMIN = 'security.require_totp_admin';
+const CHALLENGE_MINUTES = 5;
+const MAX_TOTP_ATTEMPTS = 5;
+
+/** After a right password, when the user has (or must set up) a second factor. */
+export interface TotpStep {
+  totpRequired: true;
+  challenge: string;
+  expiresAt: Date;
+  /** Present when the user must enrol now: the secret to type into the authenticator app. */
+  enrol?: { secret: string; otpauthUri: string };
+}
 
 export interface LoginResult {
   token: string;
@@ -25,11 +40,12 @@ export async function login(opts: {
   db: Db;
   clock: Clock;
   config: Config;
+  fields: FieldCipher;
   username: string;
   password: string;
   ip?: string;
   userAgent?: string;
-}): Promise<LoginResult> {
+}): Promise<LoginResult | TotpStep> {
   const { db, clock } = opts;
   const now = clock.now();
   const user = await repo.findUserForLogin(db, opts.username);
@@ -69,6 +85,108 @@ export async function login(opts: {
   }
   if (user.disabled_at) throw new AppError(403, 'ACCOUNT_DISABLED', '账户已停用，请联系管理员');
 
+  const grants = await repo.listGrants(db, user.id);
+  const totpRequired =
+    !!user.totp_enabled_at ||
+    (grants.some((g) => g.role === 'bureau_admin') &&
+      (await repo.getSystemSetting(db, REQUIRE_TOTP_ADMIN, false)) === true);
+  if (totpRequired) {
+    // Second step: the password was right; a challenge now waits for the authenticator code.
+    const challenge = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(now.getTime() + CHALLENGE_MINUTES * 60000);
+    let enrol: { secret: string; otpauthUri: string } | undefined;
+    await db.tx(async (q) => {
+      await repo.setLoginFailures(q, user.id, 0, null);
+      await repo.insertChallenge(q, { id: tokenId(challenge), userId: user.id, now, expiresAt, ip: opts.ip });
+      if (!user.totp_enabled_at) {
+        // Required but not yet set up: enrol now, shown once, confirmed by the first code.
+        const secret = generateTotpSecret();
+        await repo.setTotp(q, user.id, { secretEnc: opts.fields.encrypt(secret), enabledAt: null });
+        enrol = { secret, otpauthUri: otpauthUri(user.username, secret) };
+      }
+      await appendAudit(q, {
+        at: now,
+        actorId: user.id,
+        action: 'login.password_ok',
+        entity: 'user',
+        entityId: user.id,
+        detail: { totp: enrol ? 'enrol' : 'code' },
+        ip: opts.ip,
+      });
+    });
+    return { totpRequired: true, challenge, expiresAt, enrol };
+  }
+  return openSession({ ...opts, user, grants, now, detail: {} });
+}
+
+/** Redeems a login challenge with an authenticator code; enables TOTP when this was its enrolment. */
+export async function loginTotp(opts: {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  fields: FieldCipher;
+  challenge: string;
+  code: string;
+  ip?: string;
+  userAgent?: string;
+}): Promise<LoginResult> {
+  const { db } = opts;
+  const now = opts.clock.now();
+  const expired = new AppError(401, 'CHALLENGE_EXPIRED', '验证已失效，请重新输入用户名和密码');
+  const outcome = await db.tx(async (q) => {
+    const c = await repo.lockChallenge(q, tokenId(opts.challenge));
+    if (!c || c.used_at || c.expires_at <= now || c.attempts >= MAX_TOTP_ATTEMPTS) return 'expired' as const;
+    const user = await repo.findUserById(q, c.user_id);
+    if (!user?.totp_secret_enc || user.disabled_at) return 'expired' as const;
+    const step = verifyTotp(opts.fields.decrypt(user.totp_secret_enc), opts.code, now, user.totp_last_step);
+    if (step === null) {
+      await repo.countChallengeAttempt(q, c.id);
+      await appendAudit(q, {
+        at: now,
+        actorId: user.id,
+        action: 'login.totp_failed',
+        entity: 'user',
+        entityId: user.id,
+        ip: opts.ip,
+      });
+      return 'wrong' as const;
+    }
+    await repo.redeemChallenge(q, c.id, now);
+    const enrolled = !user.totp_enabled_at;
+    await repo.setTotp(q, user.id, {
+      secretEnc: user.totp_secret_enc,
+      enabledAt: user.totp_enabled_at ?? now,
+      lastStep: step,
+    });
+    if (enrolled) {
+      await appendAudit(q, {
+        at: now,
+        actorId: user.id,
+        action: 'user.totp_enable',
+        entity: 'user',
+        entityId: user.id,
+        ip: opts.ip,
+      });
+    }
+    return { user, enrolled };
+  });
+  if (outcome === 'expired') throw expired;
+  if (outcome === 'wrong') throw new AppError(401, 'BAD_TOTP', '动态验证码错误', 'code');
+  const grants = await repo.listGrants(db, outcome.user.id);
+  return openSession({ ...opts, user: outcome.user, grants, now, detail: { totp: true } });
+}
+
+async function openSession(opts: {
+  db: Db;
+  config: Config;
+  user: repo.LoginUserRow;
+  grants: Awaited<ReturnType<typeof repo.listGrants>>;
+  now: Date;
+  detail: Record<string, unknown>;
+  ip?: string;
+  userAgent?: string;
+}): Promise<LoginResult> {
+  const { db, user, now } = opts;
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
   const expiresAt = new Date(now.getTime() + opts.config.sessionHours * 3600000);
@@ -89,10 +207,10 @@ export async function login(opts: {
       action: 'login',
       entity: 'user',
       entityId: user.id,
+      detail: opts.detail,
       ip: opts.ip,
     });
   });
-  const grants = await repo.listGrants(db, user.id);
   return {
     token,
     csrfToken,
@@ -101,7 +219,7 @@ export async function login(opts: {
       id: user.id,
       username: user.username,
       displayName: user.display_name,
-      roles: uniqueRoles(grants),
+      roles: uniqueRoles(opts.grants),
     },
   };
 }

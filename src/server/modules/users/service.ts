@@ -7,6 +7,7 @@ import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { generatePassword, hashPassword, verifyPassword } from '../auth/password.js';
 import { revokeUserSessions } from '../auth/repo.js';
+import { assertPasswordNotReused, rememberCurrentPassword } from '../security/service.js';
 import * as repo from './repo.js';
 
 /** The area level each role is bound to. */
@@ -161,9 +162,11 @@ export async function resetPassword(ctx: Ctx, actor: Actor, id: number, password
   const pw = password ?? generatePassword();
   const problem = passwordProblem(pw, user.username);
   if (problem) throw badRequest(problem, 'password');
+  await assertPasswordNotReused(ctx.db, id, pw, 'password');
   const hash = await hashPassword(pw);
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
+    await rememberCurrentPassword(q, id, now);
     await repo.setPassword(q, id, hash, now);
     await revokeUserSessions(q, id, now);
     await appendAudit(q, {
@@ -182,9 +185,11 @@ export async function changeOwnPassword(ctx: Ctx, actor: Actor, current: string,
   if (!(await verifyPassword(current, hash))) throw badRequest('当前密码不正确', 'currentPassword');
   const problem = passwordProblem(next, actor.username);
   if (problem) throw badRequest(problem, 'newPassword');
+  await assertPasswordNotReused(ctx.db, actor.userId, next, 'newPassword');
   const now = ctx.clock.now();
   const newHash = await hashPassword(next);
   await ctx.db.tx(async (q) => {
+    await rememberCurrentPassword(q, actor.userId, now);
     await repo.setPassword(q, actor.userId, newHash, now);
     await appendAudit(q, {
       at: now,

@@ -1,0 +1,59 @@
+import { chinaDayStart } from '../../../shared/china-time.js';
+import type { Ctx } from '../../context.js';
+import type { Queryable } from '../../db/db.js';
+import { badRequest } from '../../http/errors.js';
+import type { Actor } from '../../http/scope.js';
+import { type AuditFilter, appendAudit, searchAudit } from './repo.js';
+
+/**
+ * Records that an actor looked at sensitive data (a person file, full ID numbers, an export). Call it
+ * in the transaction that reads the data, so a view that is not logged is a view that did not happen.
+ */
+export async function recordView(
+  q: Queryable,
+  o: {
+    actor: Actor;
+    at: Date;
+    entity: string;
+    entityId: string | number;
+    areaId?: number | null;
+    personId?: number | null;
+    /** What was shown, e.g. ['idNumber', 'phone'] or 'file'. */
+    what?: string | string[];
+    reason?: string;
+    ip?: string | null;
+  },
+): Promise<void> {
+  await appendAudit(q, {
+    at: o.at,
+    actorId: o.actor.userId,
+    action: `${o.entity}.view`,
+    entity: o.entity,
+    entityId: o.entityId,
+    areaId: o.areaId ?? null,
+    detail: {
+      ...(o.personId != null ? { personId: o.personId } : {}),
+      ...(o.what ? { what: o.what } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    },
+    ip: o.ip ?? null,
+  });
+}
+
+/** A date `YYYY-MM-DD` is a China-time calendar day; anything else must be an ISO instant. */
+function toInstant(v: string, field: string, endOfDay: boolean): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    const d = chinaDayStart(v);
+    return endOfDay ? new Date(d.getTime() + 86400000) : d;
+  }
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw badRequest('日期格式应为 YYYY-MM-DD 或 ISO 时间', field);
+  return new Date(t);
+}
+
+export async function search(ctx: Ctx, f: Omit<AuditFilter, 'from' | 'to'> & { from?: string; to?: string }) {
+  const from = f.from ? toInstant(f.from, 'from', false) : undefined;
+  const to = f.to ? toInstant(f.to, 'to', true) : undefined;
+  if (from && to && from >= to) throw badRequest('开始日期应早于结束日期', 'from');
+  return searchAudit(ctx.db, { ...f, from, to });
+}

@@ -1,0 +1,84 @@
+import type { Queryable } from '../../db/db.js';
+
+export interface SessionListRow {
+  id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** Sessions that still work: not revoked, not past their absolute or idle expiry. */
+export async function listActiveSessions(
+  q: Queryable,
+  userId: number,
+  now: Date,
+  idleMinutes: number,
+): Promise<SessionListRow[]> {
+  return q.query<SessionListRow>(
+    `select id, created_at, last_seen_at, expires_at, ip, user_agent from sessions
+      where user_id = $1 and revoked_at is null and expires_at > $2
+        and last_seen_at > $2::timestamptz - make_interval(mins => $3)
+      order by last_seen_at desc limit 100`,
+    [userId, now, idleMinutes],
+  );
+}
+
+/**
+ * Revokes one session of a user by its public key (the first 16 hex digits of the stored token hash,
+ * which is itself a hash: the key cannot be turned back into a token). True when one was revoked.
+ */
+export async function revokeSessionByKey(
+  q: Queryable,
+  userId: number,
+  key: string,
+  now: Date,
+): Promise<boolean> {
+  const rows = await q.query(
+    `update sessions set revoked_at = $3
+      where user_id = $1 and substr(id, 1, 16) = $2 and revoked_at is null returning id`,
+    [userId, key, now],
+  );
+  return rows.length > 0;
+}
+
+/** The hashes a new password must not match: the current one and the last `keep - 1` before it. */
+export async function recentPasswordHashes(q: Queryable, userId: number, keep: number): Promise<string[]> {
+  const rows = await q.query<{ password_hash: string }>(
+    `(select password_hash from users where id = $1)
+     union all
+     (select password_hash from password_history where user_id = $1 order by id desc limit $2)`,
+    [userId, keep - 1],
+  );
+  return rows.map((r) => r.password_hash);
+}
+
+/** Keeps the replaced hash in the history; older entries beyond what the rule needs are dropped. */
+export async function rememberPassword(
+  q: Queryable,
+  userId: number,
+  oldHash: string,
+  now: Date,
+  keep: number,
+) {
+  await q.query('insert into password_history (user_id, password_hash, changed_at) values ($1, $2, $3)', [
+    userId,
+    oldHash,
+    now,
+  ]);
+  await q.query(
+    `delete from password_history where user_id = $1 and id not in
+       (select id from password_history where user_id = $1 order by id desc limit $2)`,
+    [userId, keep],
+  );
+}
+
+export async function setSystemSetting(q: Queryable, key: string, value: unknown, userId: number, now: Date) {
+  await q.query(
+    `insert into settings (area_id, key, value, updated_at, updated_by) values (null, $1, $2, $3, $4)
+     on conflict ((coalesce(area_id, 0)), key) do update
+       set value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    [key, JSON.stringify(value), now, userId],
+  );
+}
