@@ -155,3 +155,34 @@ export function seasonFlags(
 export function dueDateOfWindowEnd(end: Date): string {
   return chinaDate(new Date(end.getTime() - 1));
 }
+
+/** Schedule configuration, per area, inherited down the tree (settings keys and built-in defaults). */
+export interface VisitSettings {
+  /** Visit frequency per tier. */
+  'visits.frequency': { general: Frequency; key: Frequency };
+  /** Require an in-person visit at least every N periods (0 = no such rule). */
+  'visits.inPersonEvery': number;
+  /** Follow-up window length in hours, by severity. */
+  'visits.followUpHours': { critical: number; normal: number };
+  /** Heating and flood seasons (section G checks are asked inside them). */
+  'visits.seasons': { heating: SeasonRange; flood: SeasonRange };
+  /** Visitors are reminded this many days before a task is due. */
+  'visits.reminderDays': number;
+}
+export type VisitSettingKey = keyof VisitSettings;
+
+export const VISIT_SETTING_DEFAULTS: VisitSettings = {
+  'visits.frequency': { general: 'month', key: 'half_month' },
+  'visits.inPersonEvery': 0,
+  'visits.followUpHours': { critical: 24, normal: 72 },
+  'visits.seasons': DEFAULT_SEASONS,
+  'visits.reminderDays': DUE_SOON_DAYS,
+};
+
+export const VISIT_SETTING_LABELS: Record<VisitSettingKey, string> = {
+  'visits.frequency': '探访频次',
+  'visits.inPersonEvery': '上门探访最长间隔（期）',
+  'visits.followUpHours': '跟进探访时限（小时）',
+  'visits.seasons': '供暖期与汛期',
+  'visits.reminderDays': '到期提醒提前天数',
+};

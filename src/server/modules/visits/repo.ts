@@ -1,0 +1,725 @@
+import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
+import type { Frequency } from '../../../shared/schedule.js';
+import type { Queryable } from '../../db/db.js';
+import { personCondition, type Scope } from '../../http/scope.js';
+
+// ---------------------------------------------------------------------------------------------
+// Settings (inherited down the area tree)
+// ---------------------------------------------------------------------------------------------
+
+export interface SettingRow {
+  area_id: number | null;
+  key: string;
+  value: unknown;
+}
+
+/** Every visits.* setting row (the table is small: a few keys per configured area). */
+export async function listVisitSettings(q: Queryable): Promise<SettingRow[]> {
+  return q.query<SettingRow>(`select area_id, key, value from settings where key like 'visits.%'`);
+}
+
+/** Settings rows on the path of an area (nearest area first, system default last). */
+export async function settingsOnPath(q: Queryable, areaId: number | null): Promise<SettingRow[]> {
+  return q.query<SettingRow>(
+    `select s.area_id, s.key, s.value from settings s
+       left join areas a on a.id = s.area_id
+      where s.key like 'visits.%'
+        and (s.area_id is null or s.area_id::text = any(string_to_array(trim(both '/' from
+              coalesce((select path from areas where id = $1), '')), '/')))
+      order by length(coalesce(a.path, '')) desc`,
+    [areaId],
+  );
+}
+
+export async function upsertSetting(
+  q: Queryable,
+  s: { areaId: number | null; key: string; value: unknown; userId: number; now: Date },
+) {
+  await q.query(
+    `insert into settings (area_id, key, value, updated_at, updated_by) values ($1, $2, $3, $4, $5)
+     on conflict (coalesce(area_id, 0), key) do update set value = excluded.value,
+       updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    [s.areaId, s.key, JSON.stringify(s.value), s.now, s.userId],
+  );
+}
+
+export async function deleteSetting(q: Queryable, areaId: number | null, key: string) {
+  await q.query('delete from settings where coalesce(area_id, 0) = coalesce($1::int, 0) and key = $2', [
+    areaId,
+    key,
+  ]);
+}
+
+/** (id, path) of every village: the engine resolves per-village configuration from these. */
+export async function villagePaths(q: Queryable): Promise<{ id: number; path: string }[]> {
+  return q.query(`select id, path from areas where level = 'village'`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The schedule engine
+// ---------------------------------------------------------------------------------------------
+
+const TASK_INSERT_COLS =
+  'person_id, kind, period, tier, window_start, window_end, due_date, visitor_id, town_id, village_id, created_at';
+
+/** Which persons a generation statement covers: a tier (all villages, or listed ones). */
+export interface TierSelector {
+  tier: 'general' | 'key';
+  /** null = every village. */
+  villageIds: number[] | null;
+}
+
+function selectorSql(sel: TierSelector[], params: unknown[]): string {
+  const parts = sel.map((s) => {
+    params.push(s.tier);
+    const t = `p.tier = $${params.length}`;
+    if (!s.villageIds) return t;
+    params.push(s.villageIds);
+    return `(${t} and p.village_id = any($${params.length}::int[]))`;
+  });
+  return parts.length ? `(${parts.join(' or ')})` : 'false';
+}
+
+function personFilter(personIds: number[] | undefined, params: unknown[]): string {
+  if (!personIds) return 'true';
+  params.push(personIds);
+  return `p.id = any($${params.length}::int[])`;
+}
+
+/**
+ * Cancels open tasks of persons who are no longer active, and keeps open tasks on the person's current
+ * visitor and area (a safety net under the person hooks: nobody's task stays with the wrong visitor).
+ */
+export async function syncOpenTasks(q: Queryable, now: Date, personIds?: number[]) {
+  const p1: unknown[] = [now];
+  const cancelled = await q.query(
+    `update visit_tasks t set status = 'cancelled', status_at = $1, status_reason = p.status
+       from persons p
+      where p.id = t.person_id and t.status = 'open' and p.status <> 'active' and ${personFilter(personIds, p1)}
+      returning t.id`,
+    p1,
+  );
+  const p2: unknown[] = [];
+  const moved = await q.query(
+    `update visit_tasks t set visitor_id = p.visitor_id, town_id = p.town_id, village_id = p.village_id
+       from persons p
+      where p.id = t.person_id and t.status = 'open' and ${personFilter(personIds, p2)}
+        and (t.visitor_id is distinct from p.visitor_id or t.town_id <> p.town_id or t.village_id <> p.village_id)
+      returning t.id`,
+    p2,
+  );
+  return { cancelled: cancelled.length, moved: moved.length };
+}
+
+/** Reopens regular tasks cancelled by a pause when the person is active again within the window. */
+export async function reopenResumedTasks(q: Queryable, now: Date, today: string, personIds?: number[]) {
+  const params: unknown[] = [now, today];
+  const rows = await q.query<{ id: number }>(
+    `update visit_tasks t set status = 'open', status_at = $1, status_reason = null,
+            visitor_id = p.visitor_id, town_id = p.town_id, village_id = p.village_id
+       from persons p
+      where p.id = t.person_id and t.kind = 'regular' and t.status = 'cancelled'
+        and t.window_start <= $1 and t.window_end > $1
+        and p.status = 'active' and p.support_start <= $2 and ${personFilter(personIds, params)}
+      returning t.id`,
+    params,
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/**
+ * Inserts the regular task of `period` for every active person the selectors cover, unless the person
+ * already has a (not cancelled) regular task overlapping the window — a tier change therefore takes
+ * effect from the next period. ON CONFLICT DO NOTHING on (person, period, kind) makes it idempotent
+ * even when two processes run it at once.
+ */
+export async function insertRegularTasks(
+  q: Queryable,
+  o: {
+    period: string;
+    start: Date;
+    end: Date;
+    due: string;
+    today: string;
+    now: Date;
+    selectors: TierSelector[];
+    personIds?: number[];
+    /** Only persons with no task covering `now` (the fallback after a tier change). */
+    onlyUncovered?: boolean;
+  },
+): Promise<number[]> {
+  const params: unknown[] = [o.period, o.start, o.end, o.due, o.today, o.now];
+  const sel = selectorSql(o.selectors, params);
+  const pf = personFilter(o.personIds, params);
+  const uncovered = o.onlyUncovered
+    ? `and not exists (select 1 from visit_tasks c where c.person_id = p.id and c.kind = 'regular'
+         and c.window_start <= $6 and c.window_end > $6)`
+    : '';
+  const rows = await q.query<{ id: number }>(
+    `insert into visit_tasks (${TASK_INSERT_COLS})
+     select p.id, 'regular', $1, p.tier, $2, $3, $4, p.visitor_id, p.town_id, p.village_id, $6
+       from persons p
+      where p.status = 'active' and p.support_start <= $5 and ${sel} and ${pf}
+        and not exists (select 1 from visit_tasks o where o.person_id = p.id and o.kind = 'regular'
+              and o.status <> 'cancelled' and o.window_start < $3 and o.window_end > $2)
+        ${uncovered}
+     on conflict (person_id, period, kind) do nothing
+     returning id`,
+    params,
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/** Marks the given open tasks done when a qualifying visit already lies in their window (late tasks). */
+export async function completeFromExistingVisits(q: Queryable, taskIds: number[], now: Date) {
+  if (taskIds.length === 0) return 0;
+  const rows = await q.query(
+    `update visit_tasks t set status = 'done', status_at = $2,
+            visit_id = (select v.id from visits v where v.person_id = t.person_id and v.qualifying
+                          and v.at >= t.window_start and v.at < t.window_end order by v.at limit 1)
+      where t.id = any($1::bigint[]) and t.status = 'open'
+        and exists (select 1 from visits v where v.person_id = t.person_id and v.qualifying
+                     and v.at >= t.window_start and v.at < t.window_end)
+      returning t.id`,
+    [taskIds, now],
+  );
+  return rows.length;
+}
+
+/** Open tasks whose window has closed become missed. */
+export async function markMissed(q: Queryable, now: Date): Promise<number> {
+  const rows = await q.query(
+    `update visit_tasks set status = 'missed', status_at = $1 where status = 'open' and window_end <= $1 returning id`,
+    [now],
+  );
+  return rows.length;
+}
+
+/** Cancels a person's open tasks whose window reaches past `from` (pause or end from that date). */
+export async function cancelOpenTasksFrom(
+  q: Queryable,
+  personId: number,
+  from: Date,
+  reason: string,
+  now: Date,
+): Promise<number> {
+  const rows = await q.query(
+    `update visit_tasks set status = 'cancelled', status_at = $3, status_reason = $4
+      where person_id = $1 and status = 'open' and window_end > $2 returning id`,
+    [personId, from, now, reason],
+  );
+  return rows.length;
+}
+
+export async function moveOpenTasks(q: Queryable, personIds: number[], visitorId: number | null) {
+  await q.query(
+    `update visit_tasks set visitor_id = $2 where person_id = any($1::int[]) and status = 'open'`,
+    [personIds, visitorId],
+  );
+}
+
+export interface PersonBrief {
+  id: number;
+  name: string;
+  status: 'active' | 'paused' | 'ended';
+  tier: 'general' | 'key';
+  support_start: string;
+  visitor_id: number | null;
+  town_id: number;
+  village_id: number;
+  birth_date: string;
+  flags: string[];
+}
+
+export async function getPersonBrief(q: Queryable, personId: number, scope?: Scope) {
+  const params: unknown[] = [personId];
+  const cond = scope ? personCondition(scope, 'p', params) : 'true';
+  const [row] = await q.query<PersonBrief>(
+    `select p.id, p.name, p.status, p.tier, p.support_start, p.visitor_id, p.town_id, p.village_id,
+            p.birth_date, p.flags
+       from persons p where p.id = $1 and ${cond}`,
+    params,
+  );
+  return row;
+}
+
+/** Inserts one extra (follow-up or campaign) task; returns it, or the existing one on a repeat. */
+export async function insertExtraTask(
+  q: Queryable,
+  t: {
+    personId: number;
+    kind: 'follow_up' | 'campaign';
+    period: string;
+    start: Date;
+    end: Date;
+    due: string;
+    reason: string;
+    sourceEntity?: string | null;
+    sourceId?: string | null;
+    campaignId?: number | null;
+    now: Date;
+  },
+): Promise<TaskRow> {
+  await q.query(
+    `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+        town_id, village_id, reason, source_entity, source_id, campaign_id, created_at)
+     select p.id, $2, $3, p.tier, $4, $5, $6, p.visitor_id, p.town_id, p.village_id, $7, $8, $9, $10, $11
+       from persons p where p.id = $1
+     on conflict (person_id, period, kind) do nothing`,
+    [
+      t.personId,
+      t.kind,
+      t.period,
+      t.start,
+      t.end,
+      t.due,
+      t.reason,
+      t.sourceEntity ?? null,
+      t.sourceId ?? null,
+      t.campaignId ?? null,
+      t.now,
+    ],
+  );
+  const [row] = await q.query<TaskRow>(
+    `${TASK_SELECT} where t.person_id = $1 and t.period = $2 and t.kind = $3`,
+    [t.personId, t.period, t.kind],
+  );
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+// ---------------------------------------------------------------------------------------------
+
+export interface CampaignRow {
+  id: number;
+  name: string;
+  kind: string;
+  area_id: number;
+  area_name: string;
+  selection: CampaignSelection;
+  opens_at: Date;
+  deadline: string;
+  note: string | null;
+  task_count: number;
+  done_count: number;
+  created_by: number | null;
+  created_at: Date;
+}
+export interface CampaignSelection {
+  tiers?: ('general' | 'key')[];
+  flags?: string[];
+  minAge?: number;
+}
+
+export async function insertCampaign(
+  q: Queryable,
+  c: {
+    name: string;
+    kind: string;
+    areaId: number;
+    selection: CampaignSelection;
+    opensAt: Date;
+    deadline: string;
+    note?: string | null;
+    userId: number;
+  },
+): Promise<number> {
+  const [r] = await q.query<{ id: number }>(
+    `insert into visit_campaigns (name, kind, area_id, selection, opens_at, deadline, note, created_by, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $5) returning id`,
+    [c.name, c.kind, c.areaId, JSON.stringify(c.selection), c.opensAt, c.deadline, c.note ?? null, c.userId],
+  );
+  return r.id;
+}
+
+/** Creates the campaign's tasks for the selected active persons of an area subtree. */
+export async function insertCampaignTasks(
+  q: Queryable,
+  o: {
+    campaignId: number;
+    areaPath: string;
+    selection: CampaignSelection;
+    start: Date;
+    end: Date;
+    due: string;
+    today: string;
+    reason: string;
+    now: Date;
+  },
+): Promise<number> {
+  const params: unknown[] = [
+    `c${o.campaignId}`,
+    o.start,
+    o.end,
+    o.due,
+    o.today,
+    o.now,
+    o.campaignId,
+    o.reason,
+  ];
+  const where: string[] = [];
+  params.push(`${o.areaPath}%`);
+  where.push(`p.village_id in (select id from areas where path like $${params.length})`);
+  if (o.selection.tiers?.length) {
+    params.push(o.selection.tiers);
+    where.push(`p.tier = any($${params.length}::text[])`);
+  }
+  if (o.selection.flags?.length) {
+    params.push(o.selection.flags);
+    where.push(`p.flags @> $${params.length}::text[]`);
+  }
+  if (o.selection.minAge) {
+    params.push(o.selection.minAge);
+    where.push(`p.birth_date <= ($5::date - make_interval(years => $${params.length}::int))::date`);
+  }
+  const rows = await q.query(
+    `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+        town_id, village_id, campaign_id, reason, created_at)
+     select p.id, 'campaign', $1, p.tier, $2, $3, $4, p.visitor_id, p.town_id, p.village_id, $7, $8, $6
+       from persons p
+      where p.status = 'active' and p.support_start <= $5 and ${where.join(' and ')}
+     on conflict (person_id, period, kind) do nothing
+     returning id`,
+    params,
+  );
+  await q.query('update visit_campaigns set task_count = task_count + $2 where id = $1', [
+    o.campaignId,
+    rows.length,
+  ]);
+  return rows.length;
+}
+
+export async function listCampaigns(q: Queryable, scope: Scope, limit = 100): Promise<CampaignRow[]> {
+  const params: unknown[] = [];
+  let cond = 'true';
+  if (!scope.all) {
+    params.push(scope.areaIds);
+    cond = `c.area_id = any($1::int[])`;
+  }
+  return q.query<CampaignRow>(
+    `select c.*, a.name as area_name,
+            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count
+       from visit_campaigns c join areas a on a.id = c.area_id
+      where ${cond} order by c.created_at desc, c.id desc limit ${Math.min(limit, 500)}`,
+    params,
+  );
+}
+
+export async function getCampaign(q: Queryable, id: number): Promise<CampaignRow | undefined> {
+  const [r] = await q.query<CampaignRow>(
+    `select c.*, a.name as area_name,
+            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count
+       from visit_campaigns c join areas a on a.id = c.area_id where c.id = $1`,
+    [id],
+  );
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks: lists
+// ---------------------------------------------------------------------------------------------
+
+export interface TaskRow {
+  id: number;
+  person_id: number;
+  person_name: string;
+  kind: 'regular' | 'follow_up' | 'campaign';
+  period: string;
+  tier: 'general' | 'key' | null;
+  window_start: Date;
+  window_end: Date;
+  due_date: string;
+  visitor_id: number | null;
+  visitor_name: string | null;
+  town_id: number;
+  village_id: number;
+  village_name: string | null;
+  status: 'open' | 'done' | 'missed' | 'cancelled';
+  status_at: Date | null;
+  status_reason: string | null;
+  visit_id: number | null;
+  campaign_id: number | null;
+  reason: string | null;
+}
+
+const TASK_SELECT = `select t.id, t.person_id, p.name as person_name, t.kind, t.period, t.tier, t.window_start,
+    t.window_end, t.due_date, t.visitor_id, u.display_name as visitor_name, t.town_id, t.village_id,
+    va.name as village_name, t.status, t.status_at, t.status_reason, t.visit_id, t.campaign_id, t.reason
+  from visit_tasks t
+  join persons p on p.id = t.person_id
+  left join users u on u.id = t.visitor_id
+  left join areas va on va.id = t.village_id`;
+
+export interface TaskFilter {
+  visitorId?: number;
+  townId?: number;
+  villageId?: number;
+  personId?: number;
+  status?: 'open' | 'done' | 'missed' | 'cancelled' | 'due_soon';
+  kind?: 'regular' | 'follow_up' | 'campaign';
+  from?: string;
+  to?: string;
+  /** China today, for "due soon". */
+  today: string;
+  dueSoonDays: number;
+  after?: { due: string; id: number };
+  limit: number;
+  /** Newest first (a person's history) instead of by due date. */
+  desc?: boolean;
+}
+
+/** Tasks visible to the scope, filtered, keyset-paged on (due_date, id). */
+export async function listTasks(q: Queryable, scope: Scope, f: TaskFilter): Promise<TaskRow[]> {
+  const params: unknown[] = [];
+  const where: string[] = [personCondition(scope, 'p', params)];
+  const add = (sql: (n: string) => string, v: unknown) => {
+    params.push(v);
+    where.push(sql(`$${params.length}`));
+  };
+  if (f.visitorId != null) add((n) => `t.visitor_id = ${n}`, f.visitorId);
+  if (f.townId != null) add((n) => `t.town_id = ${n}`, f.townId);
+  if (f.villageId != null) add((n) => `t.village_id = ${n}`, f.villageId);
+  if (f.personId != null) add((n) => `t.person_id = ${n}`, f.personId);
+  if (f.kind) add((n) => `t.kind = ${n}`, f.kind);
+  if (f.status === 'due_soon') {
+    where.push(`t.status = 'open'`);
+    add((n) => `t.due_date >= ${n}::date`, f.today);
+    add((n) => `t.due_date <= ${n}::date`, addDaysSql(f.today, f.dueSoonDays));
+  } else if (f.status) add((n) => `t.status = ${n}`, f.status);
+  if (f.from) add((n) => `t.due_date >= ${n}::date`, f.from);
+  if (f.to) add((n) => `t.due_date <= ${n}::date`, f.to);
+  const dir = f.desc ? 'desc' : 'asc';
+  if (f.after) {
+    params.push(f.after.due, f.after.id);
+    const op = f.desc ? '<' : '>';
+    where.push(`(t.due_date, t.id) ${op} ($${params.length - 1}::date, $${params.length}::bigint)`);
+  }
+  return q.query<TaskRow>(
+    `${TASK_SELECT} where ${where.join(' and ')} order by t.due_date ${dir}, t.id ${dir} limit ${f.limit}`,
+    params,
+  );
+}
+
+function addDaysSql(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400000).toISOString().slice(0, 10);
+}
+
+export async function getTask(q: Queryable, id: number, scope: Scope): Promise<TaskRow | undefined> {
+  const params: unknown[] = [id];
+  const cond = personCondition(scope, 'p', params);
+  const [r] = await q.query<TaskRow>(`${TASK_SELECT} where t.id = $1 and ${cond}`, params);
+  return r;
+}
+
+/** Open tasks due within `days` that have not been reminded yet, per visitor. */
+export async function tasksToRemind(q: Queryable, today: string, lastDue: string) {
+  return q.query<{ visitor_id: number; ids: number[]; n: number; first_due: string }>(
+    `select visitor_id, array_agg(id order by due_date) as ids, count(*)::int as n, min(due_date) as first_due
+       from visit_tasks
+      where status = 'open' and reminded_at is null and visitor_id is not null
+        and due_date >= $1::date and due_date <= $2::date
+      group by visitor_id`,
+    [today, lastDue],
+  );
+}
+
+export async function markReminded(q: Queryable, ids: number[], now: Date) {
+  await q.query('update visit_tasks set reminded_at = $2 where id = any($1::bigint[])', [ids, now]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visits
+// ---------------------------------------------------------------------------------------------
+
+export interface VisitRow {
+  id: number;
+  client_id: string;
+  person_id: number;
+  person_name: string;
+  visitor_id: number;
+  visitor_name: string;
+  town_id: number;
+  village_id: number;
+  at: Date;
+  method: VisitMethod;
+  outcome: VisitOutcome;
+  qualifying: boolean;
+  duration_minutes: number | null;
+  notes: string | null;
+  checklist_version: number;
+  answers: ChecklistAnswers;
+  seasons: string[];
+  location_consent: boolean;
+  latitude: number | null;
+  longitude: number | null;
+  photo_count: number;
+  has_signature: boolean;
+  recorded_by: number;
+  recorded_at: Date;
+}
+
+const VISIT_SELECT = `select v.id, v.client_id, v.person_id, p.name as person_name, v.visitor_id,
+    u.display_name as visitor_name, v.town_id, v.village_id, v.at, v.method, v.outcome, v.qualifying,
+    v.duration_minutes, v.notes, v.checklist_version, v.answers, v.seasons, v.location_consent, v.latitude,
+    v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at
+  from visits v join persons p on p.id = v.person_id join users u on u.id = v.visitor_id`;
+
+export async function insertVisit(
+  q: Queryable,
+  v: {
+    clientId: string;
+    personId: number;
+    visitorId: number;
+    townId: number;
+    villageId: number;
+    at: Date;
+    method: VisitMethod;
+    outcome: VisitOutcome;
+    qualifying: boolean;
+    durationMinutes: number | null;
+    notes: string | null;
+    checklistVersion: number;
+    answers: ChecklistAnswers;
+    seasons: string[];
+    locationConsent: boolean;
+    latitude: number | null;
+    longitude: number | null;
+    photoCount: number;
+    hasSignature: boolean;
+    recordedBy: number;
+    recordedAt: Date;
+  },
+): Promise<number | null> {
+  const rows = await q.query<{ id: number }>(
+    `insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
+        duration_minutes, notes, checklist_version, answers, seasons, location_consent, latitude, longitude,
+        photo_count, has_signature, recorded_by, recorded_at)
+     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+     on conflict (client_id) do nothing returning id`,
+    [
+      v.clientId,
+      v.personId,
+      v.visitorId,
+      v.townId,
+      v.villageId,
+      v.at,
+      v.method,
+      v.outcome,
+      v.qualifying,
+      v.durationMinutes,
+      v.notes,
+      v.checklistVersion,
+      JSON.stringify(v.answers),
+      v.seasons,
+      v.locationConsent,
+      v.latitude,
+      v.longitude,
+      v.photoCount,
+      v.hasSignature,
+      v.recordedBy,
+      v.recordedAt,
+    ],
+  );
+  return rows[0] ? Number(rows[0].id) : null;
+}
+
+export async function insertVisitFile(
+  q: Queryable,
+  f: {
+    visitId: number;
+    kind: 'photo' | 'signature';
+    seq: number;
+    mime: string;
+    sha256: string;
+    content: Buffer;
+  },
+) {
+  await q.query(
+    `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content) values ($1,$2,$3,$4,$5,$6,$7)`,
+    [f.visitId, f.kind, f.seq, f.mime, f.content.length, f.sha256, f.content],
+  );
+}
+
+export async function findVisitIdByClientId(q: Queryable, clientId: string) {
+  const [r] = await q.query<{ id: number; person_id: number }>(
+    'select id, person_id from visits where client_id = $1',
+    [clientId],
+  );
+  return r ? { id: Number(r.id), personId: r.person_id } : undefined;
+}
+
+export async function getVisit(q: Queryable, id: number, scope: Scope): Promise<VisitRow | undefined> {
+  const params: unknown[] = [id];
+  const cond = personCondition(scope, 'p', params);
+  const [r] = await q.query<VisitRow>(`${VISIT_SELECT} where v.id = $1 and ${cond}`, params);
+  return r;
+}
+
+export async function listPersonVisits(
+  q: Queryable,
+  personId: number,
+  o: { before?: { at: Date; id: number }; limit: number },
+): Promise<VisitRow[]> {
+  const params: unknown[] = [personId];
+  let cond = '';
+  if (o.before) {
+    params.push(o.before.at, o.before.id);
+    cond = 'and (v.at, v.id) < ($2, $3)';
+  }
+  return q.query<VisitRow>(
+    `${VISIT_SELECT} where v.person_id = $1 ${cond} order by v.at desc, v.id desc limit ${o.limit}`,
+    params,
+  );
+}
+
+/** Tasks that a visit completed. */
+export async function tasksOfVisit(q: Queryable, visitId: number): Promise<TaskRow[]> {
+  return q.query<TaskRow>(`${TASK_SELECT} where t.visit_id = $1 order by t.id`, [visitId]);
+}
+
+/** Completes the person's open or missed tasks whose window contains `at`. */
+export async function completeTasksAt(
+  q: Queryable,
+  o: { personId: number; at: Date; visitId: number; now: Date; kinds?: string[] },
+): Promise<number[]> {
+  const params: unknown[] = [o.personId, o.at, o.visitId, o.now];
+  let kinds = '';
+  if (o.kinds) {
+    params.push(o.kinds);
+    kinds = `and kind = any($5::text[])`;
+  }
+  const rows = await q.query<{ id: number }>(
+    `update visit_tasks set status = 'done', status_at = $4, visit_id = $3
+      where person_id = $1 and status in ('open', 'missed') and window_start <= $2 and window_end > $2 ${kinds}
+      returning id`,
+    params,
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/** True when the person had a qualifying in-person visit at or after `since`. */
+export async function hasInPersonSince(q: Queryable, personId: number, since: Date): Promise<boolean> {
+  const [r] = await q.query<{ n: number }>(
+    `select count(*)::int as n from visits where person_id = $1 and qualifying and method = 'in_person' and at >= $2`,
+    [personId, since],
+  );
+  return r.n > 0;
+}
+
+export async function listVisitFiles(q: Queryable, visitId: number) {
+  return q.query<{ id: number; kind: 'photo' | 'signature'; seq: number; mime: string; size: number }>(
+    'select id, kind, seq, mime, size from visit_files where visit_id = $1 order by kind, seq',
+    [visitId],
+  );
+}
+
+export async function getVisitFile(q: Queryable, visitId: number, fileId: number) {
+  const [r] = await q.query<{ mime: string; content: Buffer | Uint8Array; size: number }>(
+    'select mime, content, size from visit_files where visit_id = $1 and id = $2',
+    [visitId, fileId],
+  );
+  return r;
+}
+
+export type { Frequency };

@@ -1,0 +1,557 @@
+import {
+  type ChecklistAnswers,
+  checklistFor,
+  isQualifying,
+  OUTCOMES_BY_METHOD,
+  VISIT_METHOD_LABELS,
+  VISIT_OUTCOME_LABELS,
+  type VisitMethod,
+  type VisitOutcome,
+  validateChecklist,
+} from '../../../shared/checklist.js';
+import { addDays, chinaDate, chinaDateTime, chinaDayStart } from '../../../shared/china-time.js';
+import {
+  DUE_SOON_DAYS,
+  periodWindow,
+  previousPeriod,
+  seasonFlags,
+  VISIT_SETTING_DEFAULTS,
+  type VisitSettingKey,
+} from '../../../shared/schedule.js';
+import type { Ctx } from '../../context.js';
+import type { Queryable } from '../../db/db.js';
+import { AppError, badRequest, notFound } from '../../http/errors.js';
+import { type Actor, inScope } from '../../http/scope.js';
+import { getArea } from '../areas/repo.js';
+import { appendAudit } from '../audit/repo.js';
+import { insertPersonEvent } from '../persons/repo.js';
+import { emitVisitRecorded, type RecordedVisit } from './events.js';
+import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
+import * as repo from './repo.js';
+import { generateTasks, visitSettings, visitSettingsWithSource } from './schedule.js';
+
+export interface RecordVisitInput {
+  clientId: string;
+  personId: number;
+  at: Date;
+  method: VisitMethod;
+  outcome: VisitOutcome;
+  durationMinutes?: number | null;
+  notes?: string | null;
+  answers?: ChecklistAnswers;
+  location?: { consent: boolean; latitude: number; longitude: number } | null;
+  photos?: { data: string; name?: string }[];
+  signature?: { data: string } | null;
+  /** An officer entering a paper record names the visitor; a visitor records as themself. */
+  visitorId?: number;
+}
+
+/** Clock skew we tolerate between a phone and the server before "in the future" is refused. */
+const FUTURE_SLACK_MS = 5 * 60000;
+
+const personNotFound = () => new AppError(404, 'NOT_FOUND', '探访对象不存在或不在您的辖区内', 'personId');
+
+/**
+ * Records one visit. A repeat of the same clientId stores nothing and answers the stored visit
+ * (`repeated: true`). Qualifying visits complete the person's open (or already missed) tasks whose
+ * window contains the visit time; attempts complete nothing. Everything — visit, files, tasks,
+ * timeline, audit and the registered visit-recorded handlers — commits in one transaction.
+ */
+export async function recordVisit(
+  ctx: Ctx,
+  actor: Actor,
+  input: RecordVisitInput,
+): Promise<{ visitId: number; repeated: boolean; notice: string | null }> {
+  const existing = await repo.findVisitIdByClientId(ctx.db, input.clientId);
+  if (existing) return repeatOf(ctx, actor, existing.id);
+
+  const now = ctx.clock.now();
+  if (input.at.getTime() > now.getTime() + FUTURE_SLACK_MS)
+    throw badRequest('探访时间不能晚于当前时间', 'at');
+  if (!OUTCOMES_BY_METHOD[input.method].includes(input.outcome))
+    throw badRequest(
+      `${VISIT_METHOD_LABELS[input.method]}不能选择结果「${VISIT_OUTCOME_LABELS[input.outcome]}」`,
+      'outcome',
+    );
+  const qualifying = isQualifying(input.outcome);
+  const answers = input.answers ?? {};
+  if (!qualifying && Object.keys(answers).length > 0)
+    throw badRequest('未见到或未联系到本人时不填写探访检查表', 'answers');
+  if (input.location && !input.location.consent)
+    throw badRequest('未经本人同意不得记录位置，请勾选“本人同意记录位置”或不提交位置', 'location.consent');
+  if (input.method !== 'in_person' && input.location) throw badRequest('只有上门探访才记录位置', 'location');
+  if (input.method !== 'in_person' && input.signature)
+    throw badRequest('只有上门探访才有本人签字', 'signature');
+  if (input.method === 'phone' && input.photos?.length) throw badRequest('电话探访不能附照片', 'photos');
+  if ((input.photos?.length ?? 0) > MAX_PHOTOS) throw badRequest(`照片最多 ${MAX_PHOTOS} 张`, 'photos');
+  // Decode and check files before any write, so a bad photo leaves nothing behind.
+  const photos = (input.photos ?? []).map((p, i) =>
+    decodeImage(p.data, `photos.${i}`, `第 ${i + 1} 张照片`, MAX_PHOTO_BYTES),
+  );
+  const signature = input.signature
+    ? decodeImage(input.signature.data, 'signature', '签字图片', MAX_SIGNATURE_BYTES)
+    : null;
+
+  const person = await repo.getPersonBrief(ctx.db, input.personId, actor.scope);
+  if (!person) throw personNotFound();
+  const atDate = chinaDate(input.at);
+  if (input.at < chinaDayStart(person.support_start))
+    throw badRequest(`探访时间早于该对象的供养开始日期（${person.support_start}）`, 'at');
+  if (person.status === 'ended') {
+    const [end] = await ctx.db.query<{ status_since: string | null }>(
+      'select status_since from persons where id = $1',
+      [person.id],
+    );
+    if (end?.status_since && input.at >= chinaDayStart(end.status_since))
+      throw badRequest(`该对象已于 ${end.status_since} 终止供养，不能记录此后的探访`, 'at');
+  }
+
+  let visitorId = actor.userId;
+  if (input.visitorId != null && input.visitorId !== actor.userId) {
+    if (!actor.roles.some((r) => r === 'town_officer' || r === 'village_officer'))
+      throw badRequest('只能以本人名义记录探访', 'visitorId');
+    visitorId = input.visitorId;
+  } else if (!actor.roles.includes('visitor') && person.visitor_id) {
+    // An officer typing in a paper record without naming the visitor: it was the responsible visitor's.
+    visitorId = input.visitorId ?? person.visitor_id;
+  }
+
+  const settings = await visitSettings(ctx.db, person.village_id);
+  const seasons = seasonFlags(atDate, settings['visits.seasons']);
+  const def = checklistFor(atDate);
+  if (qualifying) {
+    const errors = validateChecklist(def, answers, { method: input.method, seasons });
+    if (errors.length) throw badRequest(errors[0].message, errors[0].field);
+  }
+
+  const result = await ctx.db.tx(async (q) => {
+    const visitId = await repo.insertVisit(q, {
+      clientId: input.clientId,
+      personId: person.id,
+      visitorId,
+      townId: person.town_id,
+      villageId: person.village_id,
+      at: input.at,
+      method: input.method,
+      outcome: input.outcome,
+      qualifying,
+      durationMinutes: input.durationMinutes ?? null,
+      notes: input.notes?.trim() || null,
+      checklistVersion: def.version,
+      answers: qualifying ? answers : {},
+      seasons: (Object.keys(seasons) as ('heating' | 'flood')[]).filter((k) => seasons[k]),
+      locationConsent: !!input.location?.consent,
+      latitude: input.location?.latitude ?? null,
+      longitude: input.location?.longitude ?? null,
+      photoCount: photos.length,
+      hasSignature: !!signature,
+      recordedBy: actor.userId,
+      recordedAt: now,
+    });
+    if (visitId == null) return null; // the same clientId committed meanwhile
+    for (const [i, p] of photos.entries())
+      await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
+    if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
+
+    let notice: string | null = null;
+    let completed: number[] = [];
+    if (qualifying) {
+      // The task of the current period may not exist yet (the job has not run since midnight).
+      if (person.status === 'active') await generateTasks(q, { now, personIds: [person.id] });
+      let kinds: string[] | undefined;
+      const every = settings['visits.inPersonEvery'];
+      if (every > 0 && input.method !== 'in_person') {
+        const [task] = await q.query<{ period: string }>(
+          `select period from visit_tasks where person_id = $1 and kind = 'regular' and status in ('open', 'missed')
+             and window_start <= $2 and window_end > $2`,
+          [person.id, input.at],
+        );
+        if (task) {
+          let p = task.period;
+          for (let i = 1; i < every; i++) p = previousPeriod(p);
+          if (!(await repo.hasInPersonSince(q, person.id, periodWindow(p).start))) {
+            kinds = ['follow_up', 'campaign'];
+            notice = `本辖区要求每 ${every} 期至少上门探访一次：本期常规任务需上门探访才能完成`;
+          }
+        }
+      }
+      completed = await repo.completeTasksAt(q, { personId: person.id, at: input.at, visitId, now, kinds });
+    }
+    const title = `${VISIT_METHOD_LABELS[input.method]}：${VISIT_OUTCOME_LABELS[input.outcome]}`;
+    await insertPersonEvent(q, {
+      personId: person.id,
+      at: input.at,
+      kind: qualifying ? 'visit' : 'visit_attempt',
+      title,
+      detail: { method: input.method, outcome: input.outcome, completedTasks: completed.length },
+      actorId: actor.userId,
+      refEntity: 'visit',
+      refId: visitId,
+    });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'visit.record',
+      entity: 'visit',
+      entityId: visitId,
+      areaId: person.village_id,
+      detail: {
+        personId: person.id,
+        method: input.method,
+        outcome: input.outcome,
+        completedTasks: completed,
+      },
+    });
+    const recorded: RecordedVisit = {
+      id: visitId,
+      clientId: input.clientId,
+      personId: person.id,
+      visitorId,
+      townId: person.town_id,
+      villageId: person.village_id,
+      at: input.at,
+      method: input.method,
+      outcome: input.outcome,
+      qualifying,
+      answers: qualifying ? answers : {},
+      notes: input.notes?.trim() || null,
+      completedTaskIds: completed,
+      recordedBy: actor.userId,
+    };
+    await emitVisitRecorded(q, ctx, recorded);
+    return { visitId, notice };
+  });
+  if (!result) {
+    const again = await repo.findVisitIdByClientId(ctx.db, input.clientId);
+    if (!again) throw new AppError(409, 'CONFLICT', '探访记录保存冲突，请重试', 'clientId');
+    return repeatOf(ctx, actor, again.id);
+  }
+  return { visitId: result.visitId, repeated: false, notice: result.notice };
+}
+
+async function repeatOf(ctx: Ctx, actor: Actor, visitId: number) {
+  const v = await repo.getVisit(ctx.db, visitId, actor.scope);
+  if (!v) throw new AppError(409, 'CONFLICT', '该 clientId 已被另一条探访记录使用', 'clientId');
+  return { visitId, repeated: true, notice: null };
+}
+
+/** One visit with its files and completed tasks; the view is audited (sensitive personal data). */
+export async function getVisit(ctx: Ctx, actor: Actor, id: number, audit = true) {
+  const v = await repo.getVisit(ctx.db, id, actor.scope);
+  if (!v) throw notFound('探访记录');
+  const [files, tasks] = await Promise.all([repo.listVisitFiles(ctx.db, id), repo.tasksOfVisit(ctx.db, id)]);
+  if (audit)
+    await ctx.db.tx((q) =>
+      appendAudit(q, {
+        at: ctx.clock.now(),
+        actorId: actor.userId,
+        action: 'visit.view',
+        entity: 'visit',
+        entityId: id,
+        areaId: v.village_id,
+      }),
+    );
+  return { visit: v, files, tasks };
+}
+
+export async function getVisitFile(ctx: Ctx, actor: Actor, visitId: number, fileId: number) {
+  const v = await repo.getVisit(ctx.db, visitId, actor.scope);
+  if (!v) throw notFound('探访记录');
+  const f = await repo.getVisitFile(ctx.db, visitId, fileId);
+  if (!f) throw notFound('文件');
+  await ctx.db.tx((q) =>
+    appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'visit.file.view',
+      entity: 'visit',
+      entityId: visitId,
+      areaId: v.village_id,
+      detail: { fileId },
+    }),
+  );
+  return { mime: f.mime, content: Buffer.from(f.content) };
+}
+
+export async function listPersonVisits(
+  ctx: Ctx,
+  actor: Actor,
+  personId: number,
+  o: { cursor?: string; limit: number },
+) {
+  const person = await repo.getPersonBrief(ctx.db, personId, actor.scope);
+  if (!person) throw notFound('探访对象');
+  const before = o.cursor ? decodeVisitCursor(o.cursor) : undefined;
+  const rows = await repo.listPersonVisits(ctx.db, personId, { before, limit: o.limit + 1 });
+  const more = rows.length > o.limit;
+  const items = rows.slice(0, o.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor:
+      more && last ? Buffer.from(`${last.at.toISOString()}|${last.id}`).toString('base64url') : null,
+  };
+}
+
+function decodeVisitCursor(c: string): { at: Date; id: number } {
+  const [at, id] = Buffer.from(c, 'base64url').toString().split('|');
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime()) || !/^\d+$/.test(id ?? '')) throw badRequest('分页游标无效', 'cursor');
+  return { at: d, id: Number(id) };
+}
+
+export interface ListTasksQuery {
+  assignee?: string;
+  areaId?: number;
+  personId?: number;
+  status?: repo.TaskFilter['status'];
+  kind?: repo.TaskFilter['kind'];
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit: number;
+  desc?: boolean;
+}
+
+/** Work lists: a visitor's own tasks, a town's or the bureau's lists; keyset-paged on (due date, id). */
+export async function listTasks(ctx: Ctx, actor: Actor, query: ListTasksQuery) {
+  const f: repo.TaskFilter = {
+    status: query.status,
+    kind: query.kind,
+    from: query.from,
+    to: query.to,
+    personId: query.personId,
+    today: chinaDate(ctx.clock.now()),
+    dueSoonDays: DUE_SOON_DAYS,
+    limit: query.limit + 1,
+    desc: query.desc,
+  };
+  if (query.assignee === 'me') f.visitorId = actor.userId;
+  else if (query.assignee) {
+    if (!/^\d+$/.test(query.assignee)) throw badRequest('assignee 应为 me 或用户编号', 'assignee');
+    f.visitorId = Number(query.assignee);
+  }
+  if (query.areaId != null) {
+    const area = await getArea(ctx.db, query.areaId);
+    if (!area || (!inScope(actor.scope, area.id) && !actor.scope.visitor)) throw notFound('辖区');
+    if (area.level === 'town') f.townId = area.id;
+    else if (area.level === 'village') f.villageId = area.id;
+  }
+  if (query.cursor) {
+    const [due, id] = Buffer.from(query.cursor, 'base64url').toString().split('|');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(due ?? '') || !/^\d+$/.test(id ?? ''))
+      throw badRequest('分页游标无效', 'cursor');
+    f.after = { due, id: Number(id) };
+  }
+  const rows = await repo.listTasks(ctx.db, actor.scope, f);
+  const more = rows.length > query.limit;
+  const items = rows.slice(0, query.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    today: f.today,
+    nextCursor: more && last ? Buffer.from(`${last.due_date}|${last.id}`).toString('base64url') : null,
+  };
+}
+
+export async function listPersonTasks(
+  ctx: Ctx,
+  actor: Actor,
+  personId: number,
+  o: { cursor?: string; limit: number; status?: repo.TaskFilter['status'] },
+) {
+  const person = await repo.getPersonBrief(ctx.db, personId, actor.scope);
+  if (!person) throw notFound('探访对象');
+  return listTasks(ctx, actor, { personId, limit: o.limit, cursor: o.cursor, status: o.status, desc: true });
+}
+
+/** The checklist in force on a China day, with the season flags for a person's (or an area's) settings. */
+export async function checklistAt(
+  ctx: Ctx,
+  actor: Actor,
+  o: { at?: string; personId?: number; areaId?: number },
+) {
+  const date = o.at ?? chinaDate(ctx.clock.now());
+  let areaId: number | null = o.areaId ?? null;
+  if (o.personId != null) {
+    const p = await repo.getPersonBrief(ctx.db, o.personId, actor.scope);
+    if (!p) throw personNotFound();
+    areaId = p.village_id;
+  }
+  const settings = await visitSettings(ctx.db, areaId);
+  return { date, definition: checklistFor(date), seasons: seasonFlags(date, settings['visits.seasons']) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+export async function readSettings(ctx: Ctx, actor: Actor, areaId: number | null) {
+  if (areaId != null) {
+    const area = await getArea(ctx.db, areaId);
+    if (!area || !inScope(actor.scope, areaId)) throw notFound('辖区');
+  }
+  const values = await visitSettingsWithSource(ctx.db, areaId);
+  const sourceIds = [...new Set(Object.values(values).map((v) => v.source))].filter(
+    (s): s is number => typeof s === 'number',
+  );
+  const names = new Map<number, string>();
+  for (const id of sourceIds) names.set(id, (await getArea(ctx.db, id))?.name ?? String(id));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k,
+      {
+        value: v.value,
+        source: v.source,
+        sourceName:
+          v.source === 'default' ? '系统默认' : v.source === null ? '全区设置' : (names.get(v.source) ?? ''),
+        own: v.source === areaId,
+      },
+    ]),
+  ) as Record<
+    VisitSettingKey,
+    { value: unknown; source: number | null | 'default'; sourceName: string; own: boolean }
+  >;
+}
+
+/** Sets (or with value null clears, so it inherits again) one setting for an area or the system. */
+export async function writeSetting(
+  ctx: Ctx,
+  actor: Actor,
+  s: { areaId: number | null; key: VisitSettingKey; value: unknown | null },
+) {
+  if (!(s.key in VISIT_SETTING_DEFAULTS)) throw badRequest('未知的设置项', 'key');
+  if (s.areaId != null) {
+    const area = await getArea(ctx.db, s.areaId);
+    if (!area || !inScope(actor.scope, s.areaId)) throw notFound('辖区');
+  }
+  const now = ctx.clock.now();
+  await ctx.db.tx(async (q) => {
+    if (s.value == null) await repo.deleteSetting(q, s.areaId, s.key);
+    else
+      await repo.upsertSetting(q, {
+        areaId: s.areaId,
+        key: s.key,
+        value: s.value,
+        userId: actor.userId,
+        now,
+      });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: s.value == null ? 'setting.clear' : 'setting.set',
+      entity: 'setting',
+      entityId: s.key,
+      areaId: s.areaId,
+      detail: { key: s.key, value: s.value as never },
+    });
+  });
+  return readSettings(ctx, actor, s.areaId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+// ---------------------------------------------------------------------------------------------
+
+export async function openCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  c: {
+    name: string;
+    kind: string;
+    areaId: number;
+    deadline: string;
+    selection: repo.CampaignSelection;
+    note?: string;
+  },
+) {
+  const area = await getArea(ctx.db, c.areaId);
+  if (!area || !inScope(actor.scope, c.areaId))
+    throw new AppError(404, 'NOT_FOUND', '辖区不存在或不在您的辖区内', 'areaId');
+  const now = ctx.clock.now();
+  const today = chinaDate(now);
+  if (c.deadline < today) throw badRequest('截止日期不能早于今天', 'deadline');
+  if (c.deadline > addDays(today, 92)) throw badRequest('截止日期不能晚于三个月后', 'deadline');
+  return ctx.db.tx(async (q) => {
+    const id = await repo.insertCampaign(q, {
+      name: c.name,
+      kind: c.kind,
+      areaId: c.areaId,
+      selection: c.selection,
+      opensAt: now,
+      deadline: c.deadline,
+      note: c.note,
+      userId: actor.userId,
+    });
+    const created = await repo.insertCampaignTasks(q, {
+      campaignId: id,
+      areaPath: area.path,
+      selection: c.selection,
+      start: now,
+      end: chinaDayStart(addDays(c.deadline, 1)),
+      due: c.deadline,
+      today,
+      reason: c.name,
+      now,
+    });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'campaign.open',
+      entity: 'visit_campaign',
+      entityId: id,
+      areaId: c.areaId,
+      detail: { name: c.name, deadline: c.deadline, selection: c.selection as never, tasks: created },
+    });
+    return (await repo.getCampaign(q, id))!;
+  });
+}
+
+export async function listCampaigns(ctx: Ctx, actor: Actor) {
+  return repo.listCampaigns(ctx.db, actor.scope);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reminders
+// ---------------------------------------------------------------------------------------------
+
+type NotifyFn = (
+  q: Queryable,
+  n: {
+    recipients: number[];
+    kind: string;
+    title: string;
+    body?: string;
+    ref?: { entity: string; id: string | number };
+    dedupeKey: string;
+    now: Date;
+  },
+) => Promise<unknown>;
+
+/**
+ * Reminds each visitor once per task of open tasks due within the configured days (default 3), through
+ * the notifications module's in-app inbox. Idempotent: reminded tasks are marked.
+ */
+export async function remindDueTasks(ctx: Ctx, notify: NotifyFn) {
+  const now = ctx.clock.now();
+  const today = chinaDate(now);
+  const days = VISIT_SETTING_DEFAULTS['visits.reminderDays'];
+  const groups = await repo.tasksToRemind(ctx.db, today, addDays(today, days));
+  let sent = 0;
+  for (const g of groups) {
+    await ctx.db.tx(async (q) => {
+      await notify(q, {
+        recipients: [g.visitor_id],
+        kind: 'visit.due_soon',
+        title: `您有 ${g.n} 个探访任务将在 ${days} 天内到期`,
+        body: `最早的截止日期为 ${g.first_due}，请尽快完成探访。`,
+        ref: { entity: 'visit_task', id: g.ids[0] },
+        dedupeKey: `visit.due_soon:${g.visitor_id}:${g.ids.join(',')}`,
+        now,
+      });
+      await repo.markReminded(q, g.ids, now);
+    });
+    sent++;
+  }
+  return { visitorsReminded: sent, at: chinaDateTime(now) };
+}

@@ -1,0 +1,308 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { testEnv } from '../../../../test/context.js';
+import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
+import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
+import { chinaDate } from '../../../shared/china-time.js';
+import { seasonFlags } from '../../../shared/schedule.js';
+import { openDb } from '../../db/db.js';
+import { generateTasks, markMissedTasks, onPersonReassigned, onPersonStatusChanged } from './schedule.js';
+
+const env = await testEnv();
+const db = env.ctx.db;
+
+async function setup(selfCare: 'capable' | 'partial' = 'capable') {
+  const { town, villages } = await buildTown(env);
+  const visitor = await actorClient(env, 'visitor', villages[0].id);
+  const person = await buildPerson(env, {
+    townId: town.id,
+    villageId: villages[0].id,
+    visitorId: visitor.id,
+    selfCare,
+    supportStart: '2025-06-01',
+  });
+  return { town, villages, visitor, person };
+}
+
+const tasksOf = (personId: number) =>
+  db.query<{ period: string; status: string; kind: string; visitor_id: number; due_date: string }>(
+    'select period, status, kind, visitor_id, due_date from visit_tasks where person_id = $1 order by window_start, id',
+    [personId],
+  );
+
+const visitBody = (personId: number, at: string, extra: Record<string, unknown> = {}) => ({
+  clientId: randomUUID(),
+  personId,
+  at,
+  method: 'in_person',
+  outcome: 'reached',
+  answers: fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(new Date(at)))),
+  notes: '一切正常',
+  ...extra,
+});
+
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('schedule engine', () => {
+  it('gives a new person the task of the current period, once, with the due date at month end', async () => {
+    const { person } = await setup();
+    const now = new Date('2026-03-10T09:00:00+08:00');
+    await generateTasks(db, { now, personIds: [person.id] });
+    await generateTasks(db, { now, personIds: [person.id] });
+    expect(await tasksOf(person.id)).toMatchObject([
+      { period: '2026-03', status: 'open', due_date: '2026-03-31' },
+    ]);
+  });
+
+  it('gives key persons half-month tasks split at midnight China time', async () => {
+    const { person } = await setup('partial');
+    await generateTasks(db, { now: new Date('2026-02-15T23:30:00+08:00'), personIds: [person.id] });
+    await generateTasks(db, { now: new Date('2026-02-16T00:10:00+08:00'), personIds: [person.id] });
+    expect((await tasksOf(person.id)).map((t) => [t.period, t.due_date])).toEqual([
+      ['2026-02-1', '2026-02-15'],
+      ['2026-02-2', '2026-02-28'],
+    ]);
+  });
+
+  it('never makes a second task when two connections generate at once', async () => {
+    const { town, villages, visitor } = await setup();
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++)
+      ids.push(
+        (await buildPerson(env, { townId: town.id, villageId: villages[1].id, visitorId: visitor.id })).id,
+      );
+    const now = new Date('2026-04-03T08:00:00+08:00');
+    const second = db.kind === 'postgresql' ? await openDb({ databaseUrl: process.env.DATABASE_URL }) : db;
+    try {
+      const results = await Promise.all([
+        db.tx((q) => generateTasks(q, { now, personIds: ids })),
+        second.tx((q) => generateTasks(q, { now, personIds: ids })),
+      ]);
+      expect(results[0].created + results[1].created).toBe(20);
+    } finally {
+      if (second !== db) await second.close();
+    }
+    const [{ n, persons }] = await db.query<{ n: number; persons: number }>(
+      `select count(*)::int as n, count(distinct person_id)::int as persons from visit_tasks where person_id = any($1::int[])`,
+      [ids],
+    );
+    expect([n, persons]).toEqual([20, 20]);
+  });
+
+  it('applies a tier change from the next period; the open task keeps its window', async () => {
+    const { person } = await setup('capable');
+    await generateTasks(db, { now: new Date('2026-03-05T10:00:00+08:00'), personIds: [person.id] });
+    await db.query(`update persons set self_care = 'partial', tier = 'key' where id = $1`, [person.id]);
+    await generateTasks(db, { now: new Date('2026-03-20T10:00:00+08:00'), personIds: [person.id] });
+    await generateTasks(db, { now: new Date('2026-04-01T00:00:01+08:00'), personIds: [person.id] });
+    expect((await tasksOf(person.id)).map((t) => t.period)).toEqual(['2026-03', '2026-04-1']);
+    // Back to monthly mid-April: the second half still gets a task (nobody slips through), then May.
+    await db.query(`update persons set self_care = 'capable', tier = 'general' where id = $1`, [person.id]);
+    await generateTasks(db, { now: new Date('2026-04-16T08:00:00+08:00'), personIds: [person.id] });
+    await generateTasks(db, { now: new Date('2026-05-02T08:00:00+08:00'), personIds: [person.id] });
+    expect((await tasksOf(person.id)).map((t) => t.period)).toEqual([
+      '2026-03',
+      '2026-04-1',
+      '2026-04-2',
+      '2026-05',
+    ]);
+  });
+
+  it('cancels open tasks on pause, reopens them on resume in the same period, and marks missed ones', async () => {
+    const { person } = await setup();
+    await generateTasks(db, { now: new Date('2026-05-02T08:00:00+08:00'), personIds: [person.id] });
+    await db.query(`update persons set status = 'paused' where id = $1`, [person.id]);
+    await onPersonStatusChanged(db, {
+      personId: person.id,
+      to: 'paused',
+      effectiveOn: '2026-05-10',
+      at: new Date('2026-05-10T09:00:00+08:00'),
+    });
+    expect((await tasksOf(person.id))[0].status).toBe('cancelled');
+    await generateTasks(db, { now: new Date('2026-05-12T08:00:00+08:00'), personIds: [person.id] });
+    expect(await tasksOf(person.id)).toHaveLength(1);
+    await db.query(`update persons set status = 'active' where id = $1`, [person.id]);
+    await onPersonStatusChanged(db, {
+      personId: person.id,
+      to: 'active',
+      effectiveOn: '2026-05-20',
+      at: new Date('2026-05-20T09:00:00+08:00'),
+    });
+    expect(await tasksOf(person.id)).toMatchObject([{ period: '2026-05', status: 'open' }]);
+    await markMissedTasks(db, new Date('2026-06-01T00:00:00+08:00'));
+    // Missing only touches windows that ended: only this person's May task is asserted.
+    expect((await tasksOf(person.id))[0].status).toBe('missed');
+  });
+
+  it('moves open tasks to the new visitor on reassignment', async () => {
+    const { person, villages } = await setup();
+    const other = await actorClient(env, 'visitor', villages[0].id);
+    await generateTasks(db, { now: new Date('2026-06-02T08:00:00+08:00'), personIds: [person.id] });
+    await db.query('update persons set visitor_id = $2 where id = $1', [person.id, other.id]);
+    await onPersonReassigned(db, { personIds: [person.id], toVisitorId: other.id });
+    expect((await tasksOf(person.id))[0].visitor_id).toBe(other.id);
+    const mine = await other.http.get('/api/visit-tasks?assignee=me&from=2026-06-01&to=2026-06-30');
+    expect(mine.json().items.map((t: { personId: number }) => t.personId)).toEqual([person.id]);
+  });
+});
+
+describe('recording visits', () => {
+  it('completes the task whose window contains the visit and answers a repeat with the same visit', async () => {
+    const { person, visitor } = await setup('partial');
+    await generateTasks(db, { now: new Date('2026-03-01T08:00:00+08:00'), personIds: [person.id] });
+    await generateTasks(db, { now: new Date('2026-03-16T08:00:00+08:00'), personIds: [person.id] });
+    const body = visitBody(person.id, '2026-03-15T23:30:00+08:00', {
+      photos: [{ data: PNG.toString('base64') }],
+    });
+    const first = await visitor.http.post('/api/visits', body);
+    expect(first.statusCode).toBe(201);
+    expect(first.json().completedTasks.map((t: { period: string }) => t.period)).toEqual(['2026-03-1']);
+    const again = await visitor.http.post('/api/visits', body);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(first.json().id);
+    const [{ n }] = await db.query<{ n: number }>(
+      'select count(*)::int as n from visits where person_id = $1',
+      [person.id],
+    );
+    expect(n).toBe(1);
+    expect((await tasksOf(person.id)).map((t) => t.status)).toEqual([
+      'done',
+      'open',
+      ...(await tasksOf(person.id)).slice(2).map(() => 'open'),
+    ]);
+    const photo = await visitor.http.get(first.json().photos[0].url);
+    expect(photo.headers['content-type']).toBe('image/png');
+    expect(photo.rawPayload.equals(PNG)).toBe(true);
+  });
+
+  it('stores a failed call as an attempt that completes nothing', async () => {
+    const { person, visitor } = await setup();
+    await generateTasks(db, { now: new Date('2026-07-01T08:00:00+08:00'), personIds: [person.id] });
+    const res = await visitor.http.post('/api/visits', {
+      clientId: randomUUID(),
+      personId: person.id,
+      at: '2026-07-03T10:00:00+08:00',
+      method: 'phone',
+      outcome: 'no_answer',
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ qualifying: false, completedTasks: [] });
+    expect((await tasksOf(person.id))[0].status).toBe('open');
+    const list = await visitor.http.get(`/api/persons/${person.id}/visits`);
+    expect(list.json().items[0].outcome).toBe('no_answer');
+  });
+
+  it('a late paper record completes a task already marked missed', async () => {
+    const { person, visitor } = await setup();
+    await generateTasks(db, { now: new Date('2026-01-05T08:00:00+08:00'), personIds: [person.id] });
+    await db.query(`update visit_tasks set status = 'missed' where person_id = $1 and period = '2026-01'`, [
+      person.id,
+    ]);
+    const res = await visitor.http.post('/api/visits', visitBody(person.id, '2026-01-31T23:59:00+08:00'));
+    expect(res.json().completedTasks.map((t: { period: string }) => t.period)).toEqual(['2026-01']);
+  });
+
+  it('rejects bad input naming the field and writes nothing', async () => {
+    const { person, visitor } = await setup();
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ personId: 99999999 }, 404, 'personId'],
+      [{ at: new Date(Date.now() + 3600000).toISOString() }, 400, 'at'],
+      [{ at: '2025-05-31T12:00:00+08:00' }, 400, 'at'],
+      [{ method: 'phone', outcome: 'not_home' }, 400, 'outcome'],
+      [{ clientId: 'not-a-uuid' }, 400, 'body.clientId'],
+      [{ location: { consent: false, latitude: 39.8, longitude: 109.9 } }, 400, 'location.consent'],
+      [
+        { photos: [{ data: Buffer.from('%PDF-1.4 not an image').toString('base64'), name: 'x.jpg' }] },
+        400,
+        'photos.0',
+      ],
+      [
+        {
+          photos: [
+            { data: PNG.toString('base64') },
+            { data: Buffer.alloc(30 * 1024 * 1024, 0xff).toString('base64'), name: 'big.jpg' },
+          ],
+        },
+        400,
+        'photos.1',
+      ],
+    ];
+    for (const [patch, status, field] of cases) {
+      const body = { ...visitBody(person.id, '2026-08-10T10:00:00+08:00'), ...patch };
+      const res = await visitor.http.post('/api/visits', body);
+      expect([res.statusCode, res.json().field], JSON.stringify(Object.keys(patch))).toEqual([status, field]);
+    }
+    const a = fineAnswers(CHECKLIST_V1, seasonFlags('2026-08-10'));
+    a.D!.house = { value: 'hazard' };
+    const res = await visitor.http.post(
+      '/api/visits',
+      visitBody(person.id, '2026-08-10T10:00:00+08:00', { answers: a }),
+    );
+    expect([res.statusCode, res.json().field]).toEqual([400, 'answers.D.house']);
+    const noFlood = fineAnswers(CHECKLIST_V1, { heating: false, flood: false });
+    const res2 = await visitor.http.post(
+      '/api/visits',
+      visitBody(person.id, '2026-08-10T10:00:00+08:00', { answers: noFlood }),
+    );
+    expect([res2.statusCode, res2.json().field]).toEqual([400, 'answers.G.electrical']);
+    const [{ n }] = await db.query<{ n: number }>(
+      'select count(*)::int as n from visits where person_id = $1',
+      [person.id],
+    );
+    expect(n).toBe(0);
+  });
+
+  it('a visitor sees and records only their own persons', async () => {
+    const { person, villages, visitor } = await setup();
+    const stranger = await actorClient(env, 'visitor', villages[0].id);
+    const res = await stranger.http.post('/api/visits', visitBody(person.id, '2026-08-10T10:00:00+08:00'));
+    expect([res.statusCode, res.json().field]).toEqual([404, 'personId']);
+    const ok = await visitor.http.post('/api/visits', visitBody(person.id, '2026-08-10T10:00:00+08:00'));
+    expect(ok.statusCode).toBe(201);
+    expect((await stranger.http.get(`/api/visits/${ok.json().id}`)).statusCode).toBe(404);
+    expect((await stranger.http.get(`/api/persons/${person.id}/visits`)).statusCode).toBe(404);
+    expect((await stranger.http.get(`/api/visits/${ok.json().id}/files/1`)).statusCode).toBe(404);
+    const list = await stranger.http.get('/api/visit-tasks?status=open');
+    expect(list.json().items.filter((t: { personId: number }) => t.personId === person.id)).toEqual([]);
+  });
+
+  it('lists a town with keyset paging and due-soon status', async () => {
+    const { town, villages, visitor } = await setup();
+    const officer = await actorClient(env, 'town_officer', town.id);
+    for (let i = 0; i < 5; i++) {
+      const p = await buildPerson(env, { townId: town.id, villageId: villages[1].id, visitorId: visitor.id });
+      await generateTasks(db, { now: env.ctx.clock.now(), personIds: [p.id] });
+    }
+    const seen: number[] = [];
+    let cursor = '';
+    for (let page = 0; page < 10; page++) {
+      const res = await officer.http.get(
+        `/api/visit-tasks?areaId=${town.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.statusCode).toBe(200);
+      seen.push(...res.json().items.map((t: { id: number }) => t.id));
+      if (!res.json().nextCursor) break;
+      cursor = res.json().nextCursor;
+    }
+    expect(seen.length).toBe(5);
+    expect(new Set(seen).size).toBe(5);
+    const other = await buildTown(env);
+    const otherOfficer = await actorClient(env, 'town_officer', other.town.id);
+    expect((await otherOfficer.http.get(`/api/visit-tasks?areaId=${town.id}`)).statusCode).toBe(404);
+  });
+
+  it('serves the checklist with the seasons in force', async () => {
+    const { visitor, person } = await setup();
+    const res = await visitor.http.get(`/api/checklist?at=2026-01-10&personId=${person.id}`);
+    expect(res.json().seasons).toEqual({ heating: true, flood: false });
+    expect(
+      res
+        .json()
+        .definition.sections.map((s: { key: string }) => s.key)
+        .join(''),
+    ).toBe('ABCDEFGHIJKLM');
+  });
+});
