@@ -24,6 +24,7 @@ import { notificationRoutes } from './modules/notifications/routes.js';
 import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { userRoutes } from './modules/users/routes.js';
+import { visitRoutes } from './modules/visits/routes.js';
 
 z.config(z.locales.zhCN());
 
@@ -98,6 +99,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   auditRoutes(app, ctx);
   securityRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  visitRoutes(app, ctx);
   jobRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
