@@ -5,6 +5,7 @@ import { findAreaByCode, insertArea } from '../modules/areas/repo.js';
 import { hashPassword } from '../modules/auth/password.js';
 import { insertUser, replaceGrants } from '../modules/users/repo.js';
 import { DISTRICT, TOWNS } from './areas.js';
+import { seedDemoPersons } from './persons.js';
 
 export const DEMO_PASSWORD = 'Demo@2026';
 
@@ -129,5 +130,7 @@ export async function seedDemoUsers(ctx: Ctx): Promise<DemoUsers> {
 /** Loads the whole demo on an empty database. Later modules add their part here. */
 export async function seedDemo(ctx: Ctx, onProgress?: (step: string) => void): Promise<void> {
   onProgress?.('辖区与用户');
-  await seedDemoUsers(ctx);
+  const users = await seedDemoUsers(ctx);
+  onProgress?.('特困人员档案');
+  await seedDemoPersons(ctx, users);
 }
