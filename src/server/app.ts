@@ -23,6 +23,7 @@ import { healthRoutes } from './modules/health/routes.js';
 import { jobRoutes } from './modules/jobs/routes.js';
 import { moneyRoutes } from './modules/money/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
+import { oversightRoutes } from './modules/oversight/routes.js';
 import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { userRoutes } from './modules/users/routes.js';
@@ -103,6 +104,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   auditRoutes(app, ctx);
   securityRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  oversightRoutes(app, ctx);
   visitRoutes(app, ctx);
   jobRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>

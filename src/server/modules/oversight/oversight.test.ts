@@ -1,0 +1,269 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestEnv, testEnv } from '../../../../test/context.js';
+import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
+import { insertTaskRow, insertVisitRow } from '../../../../test/oversight-fixtures.js';
+
+/**
+ * A town counted by hand. Clock: 2026-03-29 10:00 China time.
+ * village 1: P1 (capable, in-person visit 03-05 → task 2026-03 done, knows the policy)
+ *            P2 (capable, failed call 03-06; a reached call at 02-28 23:30 China time = February)
+ * village 2: P3 (key: 03-1 done by a reached phone call 03-10, 03-2 open; does not know the policy)
+ *            P4 (key, paused 03-08: 03-1 cancelled; still active in March)
+ *            P5 (key: 03-1 missed, 03-2 open)
+ *            P6 (ended 02-10: active in February only)
+ */
+let env: TestEnv;
+let t: Awaited<ReturnType<typeof setup>>;
+
+async function setup() {
+  const { town, villages } = await buildTown(env, 2);
+  const [v1, v2] = villages;
+  const vis1 = await buildUser(env, 'visitor', v1.id);
+  const vis2 = await buildUser(env, 'visitor', v2.id);
+  const p = async (village: number, visitorId: number, selfCare: 'capable' | 'partial' = 'capable') =>
+    (await buildPerson(env, { townId: town.id, villageId: village, visitorId, selfCare })).id;
+  const P1 = await p(v1.id, vis1.id);
+  const P2 = await p(v1.id, vis1.id);
+  const P3 = await p(v2.id, vis2.id, 'partial');
+  const P4 = await p(v2.id, vis2.id, 'partial');
+  const P5 = await p(v2.id, vis2.id, 'partial');
+  const P6 = await p(v2.id, vis2.id);
+  const db = env.ctx.db;
+  await db.query(`update persons set status = 'paused', status_since = '2026-03-08' where id = $1`, [P4]);
+  await db.query(
+    `update persons set status = 'ended', status_since = '2026-02-10', end_reason = 'death' where id = $1`,
+    [P6],
+  );
+  const at = (s: string) => new Date(s);
+  const row = (personId: number, village: number, visitorId: number) => ({
+    personId,
+    townId: town.id,
+    villageId: village,
+    visitorId,
+  });
+  const visit1 = await insertVisitRow(db, {
+    ...row(P1, v1.id, vis1.id),
+    at: at('2026-03-05T10:00:00+08:00'),
+    method: 'in_person',
+    outcome: 'reached',
+    answers: { M: { policyAware: { value: 'yes' } } },
+  });
+  const failed = await insertVisitRow(db, {
+    ...row(P2, v1.id, vis1.id),
+    at: at('2026-03-06T10:00:00+08:00'),
+    method: 'phone',
+    outcome: 'no_answer',
+  });
+  const febCall = await insertVisitRow(db, {
+    ...row(P2, v1.id, vis1.id),
+    at: at('2026-02-28T23:30:00+08:00'),
+    method: 'phone',
+    outcome: 'reached',
+  });
+  const call3 = await insertVisitRow(db, {
+    ...row(P3, v2.id, vis2.id),
+    at: at('2026-03-10T09:00:00+08:00'),
+    method: 'phone',
+    outcome: 'reached',
+    answers: { M: { policyAware: { value: 'no', note: '不清楚' } } },
+  });
+  const task = (personId: number, village: number, visitorId: number, period: string, status: any) =>
+    insertTaskRow(db, { ...row(personId, village, visitorId), period, status });
+  const tasks = {
+    p1: await task(P1, v1.id, vis1.id, '2026-03', 'done'),
+    p2: await task(P2, v1.id, vis1.id, '2026-03', 'open'),
+    p3a: await task(P3, v2.id, vis2.id, '2026-03-1', 'done'),
+    p3b: await task(P3, v2.id, vis2.id, '2026-03-2', 'open'),
+    p4a: await task(P4, v2.id, vis2.id, '2026-03-1', 'cancelled'),
+    p5a: await task(P5, v2.id, vis2.id, '2026-03-1', 'missed'),
+    p5b: await task(P5, v2.id, vis2.id, '2026-03-2', 'open'),
+  };
+  return {
+    town,
+    v1,
+    v2,
+    vis1,
+    vis2,
+    persons: { P1, P2, P3, P4, P5, P6 },
+    visits: { visit1, failed, febCall, call3 },
+    tasks,
+  };
+}
+
+beforeAll(async () => {
+  env = await testEnv();
+  env.ctx.clock.set('2026-03-29T10:00:00+08:00');
+  t = await setup();
+});
+
+const fig = (body: any, m: string) => body.figures[m];
+
+describe('oversight figures against a hand count', () => {
+  it('computes every visit and task figure of the town for a month, and each village', async () => {
+    const officer = await actorClient(env, 'town_officer', t.town.id);
+    const res = await officer.http.get(`/api/oversight/metrics?period=2026-03&areaId=${t.town.id}`);
+    expect(res.statusCode).toBe(200);
+    const b = res.json();
+    expect(fig(b, 'activePersons')).toEqual({ value: 5 });
+    expect(fig(b, 'coverage')).toEqual({ value: 2 / 5, numerator: 2, denominator: 5 });
+    // Ended windows: P3 03-1 done, P5 03-1 missed; P4's cancelled task is not counted.
+    expect(fig(b, 'onTime')).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    expect(fig(b, 'missed')).toEqual({ value: 1 });
+    // Open and due 03-31, two days from 03-29: P2 2026-03, P3 03-2, P5 03-2.
+    expect(fig(b, 'dueSoon')).toEqual({ value: 3 });
+    // Qualifying visits: P1 in person, P3 by phone; the failed call is no visit.
+    expect(fig(b, 'inPersonShare')).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    expect(fig(b, 'policyAwareness')).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    expect(b.childKind).toBe('area');
+    const byName = Object.fromEntries(b.children.map((c: any) => [c.name, c.figures]));
+    expect(byName[t.v1.name].coverage).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    expect(byName[t.v2.name].coverage).toEqual({ value: 1 / 3, numerator: 1, denominator: 3 });
+    expect(byName[t.v2.name].missed).toEqual({ value: 1 });
+    expect(byName[t.v1.name].onTime.value).toBeNull();
+  });
+
+  it('counts a half-month period and February (China-time window edges, the ended person)', async () => {
+    const officer = await actorClient(env, 'town_officer', t.town.id);
+    const half = (
+      await officer.http.get(`/api/oversight/metrics?period=2026-03-1&areaId=${t.town.id}`)
+    ).json();
+    expect(fig(half, 'onTime')).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    expect(fig(half, 'coverage')).toMatchObject({ numerator: 2, denominator: 5 });
+    const feb = (await officer.http.get(`/api/oversight/metrics?period=2026-02&areaId=${t.town.id}`)).json();
+    expect(fig(feb, 'activePersons')).toEqual({ value: 6 });
+    expect(fig(feb, 'coverage')).toEqual({ value: 1 / 6, numerator: 1, denominator: 6 });
+    const trend = (await officer.http.get(`/api/oversight/trends?period=2026-03&areaId=${t.town.id}`)).json();
+    expect(trend.periods).toHaveLength(12);
+    expect(trend.periods[0].period).toBe('2025-04');
+    expect(trend.periods[10].figures.coverage).toMatchObject({ numerator: 1, denominator: 6 });
+    expect(trend.periods[11].figures.coverage).toMatchObject({ numerator: 2, denominator: 5 });
+  });
+
+  it('drills down to exactly the records behind each number', async () => {
+    const officer = await actorClient(env, 'town_officer', t.town.id);
+    const m = (await officer.http.get(`/api/oversight/metrics?period=2026-03&areaId=${t.town.id}`)).json();
+    const rec = async (metric: string, part = 'base') =>
+      (
+        await officer.http.get(
+          `/api/oversight/metrics/${metric}/records?period=2026-03&areaId=${t.town.id}&part=${part}`,
+        )
+      ).json();
+    const P = t.persons;
+    const cov = await rec('coverage');
+    expect(cov.total).toBe(m.figures.coverage.denominator);
+    expect(cov.items.map((i: any) => i.personId).sort()).toEqual([P.P1, P.P2, P.P3, P.P4, P.P5].sort());
+    const covered = await rec('coverage', 'counted');
+    expect(covered.total).toBe(m.figures.coverage.numerator);
+    expect(covered.items.map((i: any) => i.personId).sort()).toEqual([P.P1, P.P3].sort());
+    const onTime = await rec('onTime');
+    expect(onTime.recordKind).toBe('task');
+    expect(onTime.items.map((i: any) => i.id).sort()).toEqual([t.tasks.p3a, t.tasks.p5a].sort());
+    expect(onTime.items.find((i: any) => i.id === t.tasks.p3a).counted).toBe(true);
+    const missed = await rec('missed');
+    expect(missed.items.map((i: any) => i.id)).toEqual([t.tasks.p5a]);
+    const due = await rec('dueSoon');
+    expect(due.total).toBe(3);
+    expect(due.items.map((i: any) => i.id).sort()).toEqual([t.tasks.p2, t.tasks.p3b, t.tasks.p5b].sort());
+    const inPerson = await rec('inPersonShare');
+    expect(inPerson.items.map((i: any) => i.id).sort()).toEqual([t.visits.visit1, t.visits.call3].sort());
+    expect(inPerson.items.every((i: any) => i.id !== t.visits.failed)).toBe(true);
+    const active = await rec('activePersons');
+    expect(active.total).toBe(m.figures.activePersons.value);
+    // Paging: one record a page walks the same set.
+    const page1 = (
+      await officer.http.get(
+        `/api/oversight/metrics/coverage/records?period=2026-03&areaId=${t.town.id}&limit=2`,
+      )
+    ).json();
+    expect(page1.items).toHaveLength(2);
+    const page2 = (
+      await officer.http.get(
+        `/api/oversight/metrics/coverage/records?period=2026-03&areaId=${t.town.id}&limit=2&after=${page1.nextAfter}`,
+      )
+    ).json();
+    expect(page2.items[0].personId).toBeGreaterThan(page1.items[1].personId);
+  });
+
+  it('shows a visitor their own progress only, and hides other towns', async () => {
+    const visitor = await actorClient(env, 'visitor', t.v1.id);
+    // A fresh visitor has no persons: their own figures are empty, not the village's.
+    const own = (await visitor.http.get('/api/oversight/metrics?period=2026-03')).json();
+    expect(own.figures.activePersons).toEqual({ value: 0 });
+    expect((await visitor.http.get(`/api/oversight/metrics?areaId=${t.town.id}`)).statusCode).toBe(404);
+
+    const { login, client } = await import('../../../../test/factories.js');
+    const s = await login(env, t.vis1.username);
+    const v1 = client(env, s.token);
+    const mine = (await v1.get('/api/oversight/metrics?period=2026-03')).json();
+    expect(mine.figures.activePersons).toEqual({ value: 2 });
+    expect(mine.figures.coverage).toMatchObject({ numerator: 1, denominator: 2 });
+    expect(mine.figures.dueSoon).toEqual({ value: 1 });
+    expect((await v1.get(`/api/oversight/metrics?visitorId=${t.vis2.id}`)).statusCode).toBe(404);
+
+    const other = await buildTown(env, 1);
+    const stranger = await actorClient(env, 'town_officer', other.town.id);
+    expect((await stranger.http.get(`/api/oversight/metrics?areaId=${t.town.id}`)).statusCode).toBe(404);
+    expect(
+      (await stranger.http.get(`/api/oversight/metrics/coverage/records?areaId=${t.town.id}`)).statusCode,
+    ).toBe(404);
+    const own2 = (await stranger.http.get('/api/oversight/metrics?period=2026-03')).json();
+    expect(own2.area.id).toBe(other.town.id);
+    expect(own2.figures.activePersons).toEqual({ value: 0 });
+  });
+
+  it('lists the town among the district figures and splits a town by visitor', async () => {
+    const bureau = await actorClient(env, 'bureau_supervisor', env.districtId);
+    const d = (await bureau.http.get('/api/oversight/metrics?period=2026-03')).json();
+    expect(d.area.level).toBe('district');
+    const mine = d.children.find((c: any) => c.id === t.town.id);
+    expect(mine.figures.coverage).toEqual({ value: 2 / 5, numerator: 2, denominator: 5 });
+    const byVisitor = (
+      await bureau.http.get(`/api/oversight/metrics?period=2026-03&areaId=${t.town.id}&groupBy=visitor`)
+    ).json();
+    expect(byVisitor.childKind).toBe('visitor');
+    const v2 = byVisitor.children.find((c: any) => c.id === t.vis2.id);
+    expect(v2.figures.activePersons).toEqual({ value: 3 });
+    expect(v2.figures.missed).toEqual({ value: 1 });
+  });
+
+  it('rejects a bad period and an unknown metric with a message naming the field', async () => {
+    const officer = await actorClient(env, 'town_officer', t.town.id);
+    const bad = await officer.http.get('/api/oversight/metrics?period=2026-13');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toContain('期间');
+    const unknown = await officer.http.get('/api/oversight/metrics/nonsense/records');
+    expect(unknown.statusCode).toBe(400);
+  });
+});
+
+describe('town assessment', () => {
+  it('scores each town with the configured weights, ranked, components visible', async () => {
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    const officer = await actorClient(env, 'town_officer', t.town.id);
+    const weights = {
+      coverage: 30,
+      onTime: 25,
+      inPersonShare: 15,
+      incidentAckWithin: 0,
+      rectificationOnTime: 0,
+      agreementCoverage: 0,
+      reviewPassRate: 0,
+    };
+    expect((await officer.http.put('/api/oversight/assessment/weights', weights)).statusCode).toBe(403);
+    const neg = await admin.http.put('/api/oversight/assessment/weights', { coverage: -1 });
+    expect(neg.statusCode).toBe(400);
+    const put = await admin.http.put('/api/oversight/assessment/weights', weights);
+    expect(put.statusCode).toBe(200);
+    const a = (await admin.http.get('/api/oversight/assessment?period=2026-03')).json();
+    const mine = a.towns.find((x: any) => x.areaId === t.town.id);
+    // (0.4·30 + 0.5·25 + 0.5·15) / 70 · 100 = 45.7
+    expect(mine.score).toBe(45.7);
+    expect(mine.components.find((c: any) => c.metric === 'coverage')).toMatchObject({
+      weight: 30,
+      value: 0.4,
+    });
+    const scores = a.towns.map((x: any) => x.score ?? -1);
+    expect([...scores].sort((x, y) => y - x)).toEqual(scores);
+    expect(a.towns[0].rank).toBe(1);
+  });
+});

@@ -1,0 +1,389 @@
+/**
+ * The SQL behind every oversight figure. Each figure is a pair of predicates over one base table
+ * (the "family"): `base` selects the records it counts (a ratio's denominator) and `counted` the
+ * numerator among them. The figure query counts them with one grouped scan per family, and the
+ * drill-down lists `base [and counted]` with the very same predicates — so a drill-down always
+ * lists exactly the records that make up its number.
+ */
+import type { MetricId, RecordKind } from '../../../shared/metrics.js';
+import type { Queryable } from '../../db/db.js';
+import type { Scope } from '../../http/scope.js';
+
+/** Positional parameter binder: `b.v(x)` pushes x and returns its placeholder. */
+export class Binder {
+  readonly params: unknown[] = [];
+  v(x: unknown, cast = ''): string {
+    this.params.push(x);
+    return `$${this.params.length}${cast}`;
+  }
+}
+
+/** The instants and days a period (and "now") stand for. */
+export interface PeriodBounds {
+  start: Date;
+  end: Date;
+  startDate: string;
+  endDate: string;
+  now: Date;
+  today: string;
+  /** today + DUE_SOON_DAYS */
+  dueSoonUntil: string;
+  /** today + AGREEMENT_EXPIRING_DAYS */
+  expiringUntil: string;
+}
+
+/** Whose records: an area subtree, and optionally one visitor; always within the actor's scope. */
+export interface Slice {
+  area: { id: number; level: 'district' | 'town' | 'village' } | null;
+  visitorId?: number;
+  scope: Scope;
+}
+
+/** How rows are split: by the child area under the slice's area, or by visitor. */
+export type GroupKey = 'town_id' | 'village_id' | 'visitor_id' | null;
+
+interface Family {
+  /** FROM clause; the row alias `r` carries town_id, village_id, visitor_id. */
+  from: string;
+  /** Condition common to every figure of the family (the period window; cheap and indexed). */
+  where: (b: Binder, p: PeriodBounds) => string;
+  kind: RecordKind;
+  /** Columns of a drill-down row. */
+  select: string;
+  /** Keyset column of the drill-down. */
+  idColumn: string;
+}
+
+/** Statuses a person may have been in during a period: active at any time in it. */
+const activeIn = (b: Binder, p: PeriodBounds, a = 'p') =>
+  `${a}.support_start <= ${b.v(p.endDate)}::date and (${a}.status = 'active' or ${a}.status_since > ${b.v(p.startDate)}::date)`;
+
+/** The answer read by shared/checklist.ts policyAwareOf (section M, item policyAware). */
+const POLICY_AWARE = `(r.answers #>> '{M,policyAware,value}')`;
+
+const PERSON_SELECT = `r.id, r.name, r.town_id, r.village_id, r.visitor_id, r.status, r.self_care, r.tier,
+  null::timestamptz as at, null::date as due_date, null::text as detail`;
+
+const FAMILIES = {
+  persons: {
+    from: 'persons r',
+    where: (b, p) => activeIn(b, p, 'r'),
+    kind: 'person',
+    select: `${PERSON_SELECT}, r.id as person_id, r.name as person_name`,
+    idColumn: 'r.id',
+  },
+  careNeed: {
+    from: 'persons r',
+    where: () => `r.status = 'active'`,
+    kind: 'person',
+    select: `${PERSON_SELECT}, r.id as person_id, r.name as person_name`,
+    idColumn: 'r.id',
+  },
+  tasks: {
+    from: 'visit_tasks r join persons pp on pp.id = r.person_id',
+    where: (b, p) => `r.due_date between ${b.v(p.startDate)}::date and ${b.v(p.endDate)}::date`,
+    kind: 'task',
+    select: `r.id, r.kind as name, r.town_id, r.village_id, r.visitor_id, r.status, r.period as self_care, r.tier,
+      r.status_at as at, r.due_date, r.status_reason as detail, r.person_id, pp.name as person_name`,
+    idColumn: 'r.id',
+  },
+  visits: {
+    from: 'visits r join persons pp on pp.id = r.person_id',
+    where: (b, p) => `r.at >= ${b.v(p.start)} and r.at < ${b.v(p.end)}`,
+    kind: 'visit',
+    select: `r.id, r.method as name, r.town_id, r.village_id, r.visitor_id, r.outcome as status, null::text as self_care,
+      null::text as tier, r.at, null::date as due_date, ${POLICY_AWARE} as detail, r.person_id, pp.name as person_name`,
+    idColumn: 'r.id',
+  },
+  agreements: {
+    from: `care_agreements a join persons r on r.id = a.person_id`,
+    where: () => `a.status = 'active'`,
+    kind: 'agreement',
+    select: `a.id, a.relation as name, r.town_id, r.village_id, r.visitor_id, a.status, r.self_care, r.tier,
+      null::timestamptz as at, a.end_date as due_date, null::text as detail, r.id as person_id, r.name as person_name`,
+    idColumn: 'a.id',
+  },
+  reviews: {
+    from: `caregiver_reviews w join persons r on r.id = w.person_id`,
+    where: (b, p) => `w.period_to between ${b.v(p.startDate)}::date and ${b.v(p.endDate)}::date`,
+    kind: 'review',
+    select: `w.id, w.score::text as name, r.town_id, r.village_id, r.visitor_id,
+      case when w.passed then 'passed' else 'failed' end as status, r.self_care, r.tier,
+      w.created_at as at, w.period_to as due_date, w.note as detail, r.id as person_id, r.name as person_name`,
+    idColumn: 'w.id',
+  },
+} satisfies Record<string, Family>;
+type FamilyName = keyof typeof FAMILIES;
+
+interface FigureSql {
+  family: FamilyName;
+  /** The records the figure counts (a ratio's denominator). */
+  base: (b: Binder, p: PeriodBounds, o: FigureOptions) => string;
+  /** A ratio's numerator among the base records. */
+  counted?: (b: Binder, p: PeriodBounds, o: FigureOptions) => string;
+}
+
+export interface FigureOptions {
+  /** Self-care levels that need a care agreement (care.needingLevels). */
+  careNeedingLevels: string[];
+}
+
+/** Figures whose tables exist; the others are reported as unavailable. */
+export const FIGURES: Partial<Record<MetricId, FigureSql>> = {
+  activePersons: { family: 'persons', base: () => 'true' },
+  coverage: {
+    family: 'persons',
+    base: () => 'true',
+    counted: (b, p) =>
+      `exists (select 1 from visits v where v.person_id = r.id and v.qualifying and v.at >= ${b.v(p.start)} and v.at < ${b.v(p.end)})`,
+  },
+  onTime: {
+    family: 'tasks',
+    // Window ended (by now) and not cancelled; a task is `done` only by a qualifying visit in its window.
+    base: (b, p) => `r.window_end <= ${b.v(p.now)} and r.status <> 'cancelled'`,
+    counted: () => `r.status = 'done'`,
+  },
+  missed: { family: 'tasks', base: () => `r.status = 'missed'` },
+  dueSoon: {
+    family: 'tasks',
+    base: (b, p) =>
+      `r.status = 'open' and r.due_date between ${b.v(p.today)}::date and ${b.v(p.dueSoonUntil)}::date`,
+  },
+  inPersonShare: {
+    family: 'visits',
+    base: () => 'r.qualifying',
+    counted: () => `r.method = 'in_person'`,
+  },
+  policyAwareness: {
+    family: 'visits',
+    base: () => `r.qualifying and ${POLICY_AWARE} in ('yes', 'no')`,
+    counted: () => `${POLICY_AWARE} = 'yes'`,
+  },
+  agreementCoverage: {
+    family: 'careNeed',
+    base: (b, _p, o) => `r.self_care = any(${b.v(o.careNeedingLevels)}::text[])`,
+    counted: (b, p) =>
+      `exists (select 1 from care_agreements ca where ca.person_id = r.id and ca.status = 'active' and ca.start_date <= ${b.v(p.today)}::date and ca.end_date >= ${b.v(p.today)}::date)`,
+  },
+  agreementsExpiring: {
+    family: 'agreements',
+    base: (b, p) => `a.end_date between ${b.v(p.today)}::date and ${b.v(p.expiringUntil)}::date`,
+  },
+  reviewPassRate: {
+    family: 'reviews',
+    base: () => 'true',
+    counted: () => 'w.passed',
+  },
+};
+
+/** The slice as SQL on the family row `r` (its own town/village/visitor columns), scope included. */
+function sliceCondition(b: Binder, s: Slice): string {
+  const parts: string[] = [];
+  if (s.area) {
+    if (s.area.level === 'town') parts.push(`r.town_id = ${b.v(s.area.id)}::int`);
+    else if (s.area.level === 'village') parts.push(`r.village_id = ${b.v(s.area.id)}::int`);
+    else parts.push(`r.town_id in (select id from areas where parent_id = ${b.v(s.area.id)}::int)`);
+  }
+  if (s.visitorId != null) parts.push(`r.visitor_id = ${b.v(s.visitorId)}::int`);
+  const sc = s.scope;
+  if (!sc.all) {
+    const reach: string[] = [];
+    if (sc.areaIds.length) {
+      const ids = b.v(sc.areaIds, '::int[]');
+      reach.push(`r.town_id = any(${ids})`, `r.village_id = any(${ids})`);
+    }
+    if (sc.visitor) reach.push(`r.visitor_id = ${b.v(sc.userId)}::int`);
+    parts.push(reach.length ? `(${reach.join(' or ')})` : 'false');
+  }
+  return parts.length ? parts.join(' and ') : 'true';
+}
+
+export interface GroupedCounts {
+  /** Group key value (area or visitor id); null key row with total=true is the whole slice. */
+  key: number | null;
+  total: boolean;
+  /** metric id → [base count, counted count] */
+  counts: Partial<Record<MetricId, [number, number]>>;
+}
+
+/**
+ * Counts every available figure of the given metrics for the slice, split by `group` (and the
+ * slice total), with one grouped query per family.
+ */
+export async function countFigures(
+  q: Queryable,
+  metrics: MetricId[],
+  slice: Slice,
+  p: PeriodBounds,
+  group: GroupKey,
+  o: FigureOptions,
+): Promise<GroupedCounts[]> {
+  const byFamily = new Map<FamilyName, MetricId[]>();
+  for (const m of metrics) {
+    const f = FIGURES[m];
+    if (!f) continue;
+    byFamily.set(f.family, [...(byFamily.get(f.family) ?? []), m]);
+  }
+  const out = new Map<string, GroupedCounts>();
+  const slot = (key: number | null, total: boolean) => {
+    const k = total ? 'total' : String(key);
+    let g = out.get(k);
+    if (!g) {
+      g = { key, total, counts: {} };
+      out.set(k, g);
+    }
+    return g;
+  };
+  await Promise.all(
+    [...byFamily].map(async ([name, ms]) => {
+      const fam: Family = FAMILIES[name];
+      const b = new Binder();
+      const cols = ms.map((m, i) => {
+        const f = FIGURES[m]!;
+        const base = f.base(b, p, o);
+        const counted = f.counted ? `${base} and ${f.counted(b, p, o)}` : 'false';
+        return `count(*) filter (where ${base}) as b${i}, count(*) filter (where ${counted}) as c${i}`;
+      });
+      const where = `${fam.where(b, p)} and ${sliceCondition(b, slice)}`;
+      const keyExpr = group ? `r.${group}` : 'null::int';
+      const sql = group
+        ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${cols.join(', ')} from ${fam.from}
+            where ${where} group by grouping sets ((${keyExpr}), ())`
+        : `select null::int as k, 1 as g, ${cols.join(', ')} from ${fam.from} where ${where}`;
+      const rows = await q.query<Record<string, number | null>>(sql, b.params);
+      for (const r of rows) {
+        const g = slot(r.k as number | null, Number(r.g) === 1);
+        ms.forEach((m, i) => {
+          g.counts[m] = [Number(r[`b${i}`]), Number(r[`c${i}`])];
+        });
+      }
+    }),
+  );
+  return [...out.values()];
+}
+
+export interface RecordRow {
+  id: number;
+  name: string | null;
+  town_id: number;
+  village_id: number;
+  visitor_id: number | null;
+  status: string | null;
+  self_care: string | null;
+  tier: string | null;
+  at: Date | null;
+  due_date: string | null;
+  detail: string | null;
+  person_id: number;
+  person_name: string;
+  counted: boolean;
+  town_name: string;
+  village_name: string;
+  visitor_name: string | null;
+}
+
+/** The records behind a figure (part 'base' = all it counts; 'counted' = the numerator only), keyset-paged. */
+export async function listFigureRecords(
+  q: Queryable,
+  metric: MetricId,
+  slice: Slice,
+  p: PeriodBounds,
+  o: FigureOptions & { part: 'base' | 'counted'; after: number; limit: number },
+): Promise<{ kind: RecordKind; rows: RecordRow[] }> {
+  const f = FIGURES[metric]!;
+  const fam: Family = FAMILIES[f.family];
+  const b = new Binder();
+  const base = f.base(b, p, o);
+  const counted = f.counted ? f.counted(b, p, o) : 'true';
+  const where = [fam.where(b, p), sliceCondition(b, slice), base, `${fam.idColumn} > ${b.v(o.after)}`];
+  if (o.part === 'counted') where.push(counted);
+  const rows = await q.query<RecordRow>(
+    `select x.*, t.name as town_name, v.name as village_name, u.display_name as visitor_name
+       from (select ${fam.select}, (${counted}) as counted from ${fam.from}
+              where ${where.join(' and ')} order by ${fam.idColumn} limit ${b.v(o.limit)}) x
+       join areas t on t.id = x.town_id join areas v on v.id = x.village_id
+       left join users u on u.id = x.visitor_id
+      order by x.id`,
+    b.params,
+  );
+  return { kind: fam.kind, rows };
+}
+
+/** Counts of the drill-down (for its header): same predicates as listFigureRecords. */
+export async function countFigureRecords(
+  q: Queryable,
+  metric: MetricId,
+  slice: Slice,
+  p: PeriodBounds,
+  o: FigureOptions & { part: 'base' | 'counted' },
+): Promise<number> {
+  const f = FIGURES[metric]!;
+  const fam: Family = FAMILIES[f.family];
+  const b = new Binder();
+  const where = [fam.where(b, p), sliceCondition(b, slice), f.base(b, p, o)];
+  if (o.part === 'counted' && f.counted) where.push(f.counted(b, p, o));
+  const [r] = await q.query<{ n: number }>(
+    `select count(*)::int as n from ${fam.from} where ${where.join(' and ')}`,
+    b.params,
+  );
+  return r.n;
+}
+
+/** Names of the groups a figure table shows. */
+export async function namesOf(q: Queryable, group: GroupKey, ids: number[]): Promise<Map<number, string>> {
+  if (!ids.length || !group) return new Map();
+  const rows =
+    group === 'visitor_id'
+      ? await q.query<{ id: number; name: string }>(
+          'select id, display_name as name from users where id = any($1::int[])',
+          [ids],
+        )
+      : await q.query<{ id: number; name: string }>('select id, name from areas where id = any($1::int[])', [
+          ids,
+        ]);
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Child areas of an area (towns of the district, villages of a town), not retired. */
+export async function childAreas(q: Queryable, areaId: number) {
+  return q.query<{ id: number; name: string; code: string; level: string }>(
+    `select id, name, code, level from areas where parent_id = $1 and retired_at is null order by code`,
+    [areaId],
+  );
+}
+
+export async function getAreaBrief(q: Queryable, id: number) {
+  return (
+    await q.query<{
+      id: number;
+      name: string;
+      level: 'district' | 'town' | 'village';
+      parent_id: number | null;
+    }>('select id, name, level, parent_id from areas where id = $1', [id])
+  )[0];
+}
+
+/** The district (root) area. */
+export async function rootArea(q: Queryable) {
+  return (
+    await q.query<{ id: number; name: string; level: 'district' }>(
+      `select id, name, level from areas where parent_id is null order by id limit 1`,
+    )
+  )[0];
+}
+
+export async function readSetting<T>(q: Queryable, key: string): Promise<T | undefined> {
+  const [r] = await q.query<{ value: T }>(`select value from settings where area_id is null and key = $1`, [
+    key,
+  ]);
+  return r?.value;
+}
+
+export async function writeSetting(q: Queryable, key: string, value: unknown, userId: number, now: Date) {
+  await q.query(
+    `insert into settings (area_id, key, value, updated_at, updated_by) values (null, $1, $2, $3, $4)
+     on conflict (coalesce(area_id, 0), key) do update set value = excluded.value,
+       updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    [key, JSON.stringify(value), now, userId],
+  );
+}

@@ -1,0 +1,321 @@
+import { addDays, chinaDate } from '../../../shared/china-time.js';
+import {
+  AGREEMENT_EXPIRING_DAYS,
+  ASSESSMENT_COMPONENTS,
+  ASSESSMENT_WEIGHTS_KEY,
+  type AssessmentWeights,
+  assessmentScore,
+  DEFAULT_ASSESSMENT_WEIGHTS,
+  METRIC_IDS,
+  METRICS,
+  type MetricId,
+  type MetricValue,
+  ratio,
+} from '../../../shared/metrics.js';
+import { can } from '../../../shared/roles.js';
+import {
+  DUE_SOON_DAYS,
+  frequencyOf,
+  isPeriod,
+  periodOf,
+  periodWindow,
+  previousPeriod,
+} from '../../../shared/schedule.js';
+import type { Ctx } from '../../context.js';
+import type { Queryable } from '../../db/db.js';
+import { badRequest, notFound } from '../../http/errors.js';
+import { type Actor, inScope } from '../../http/scope.js';
+import { appendAudit } from '../audit/repo.js';
+import * as repo from './repo.js';
+
+/** Setting key and default of who needs a care agreement (owned by the care module's settings). */
+const CARE_NEEDING_KEY = 'care.needingLevels';
+const CARE_NEEDING_DEFAULT = ['partial', 'none'];
+
+/** Bounds of a period key, seen from `now`. */
+export function periodBounds(period: string, now: Date): repo.PeriodBounds {
+  if (!isPeriod(period)) throw badRequest('期间格式应为 YYYY-MM 或 YYYY-MM-1 / YYYY-MM-2', 'period');
+  const w = periodWindow(period);
+  const today = chinaDate(now);
+  return {
+    start: w.start,
+    end: w.end,
+    startDate: w.startDate,
+    endDate: w.endDate,
+    now,
+    today,
+    dueSoonUntil: addDays(today, DUE_SOON_DAYS),
+    expiringUntil: addDays(today, AGREEMENT_EXPIRING_DAYS),
+  };
+}
+
+let tablesPresent: Promise<Set<string>> | undefined;
+/**
+ * Figures on incidents, concerns and care read tables other modules own; a figure whose table is
+ * not installed is reported as unavailable instead of failing the whole dashboard.
+ */
+async function presentTables(q: Queryable): Promise<Set<string>> {
+  tablesPresent ??= q
+    .query<{ t: string }>(
+      `select table_name as t from information_schema.tables
+        where table_schema = current_schema() and table_name in ('care_agreements', 'caregiver_reviews', 'incidents', 'concerns')`,
+    )
+    .then((r) => new Set(r.map((x) => x.t)));
+  return tablesPresent;
+}
+const NEEDS: Partial<Record<MetricId, string>> = {
+  agreementCoverage: 'care_agreements',
+  agreementsExpiring: 'care_agreements',
+  reviewPassRate: 'caregiver_reviews',
+};
+
+/** The figures this installation can compute. */
+export async function availableMetrics(q: Queryable): Promise<MetricId[]> {
+  const t = await presentTables(q);
+  return METRIC_IDS.filter((m) => repo.FIGURES[m] && (!NEEDS[m] || t.has(NEEDS[m]!)));
+}
+
+async function figureOptions(q: Queryable): Promise<repo.FigureOptions> {
+  const levels = await repo.readSetting<string[]>(q, CARE_NEEDING_KEY);
+  return { careNeedingLevels: Array.isArray(levels) ? levels : CARE_NEEDING_DEFAULT };
+}
+
+export interface SliceQuery {
+  areaId?: number;
+  visitorId?: number;
+}
+
+/**
+ * The actor's slice: an area they may see (default: their widest area) and optionally a visitor.
+ * A visitor without an area role sees only their own figures. Out-of-scope ids answer 404.
+ */
+export async function resolveSlice(ctx: Ctx, actor: Actor, f: SliceQuery) {
+  const s = actor.scope;
+  const hasArea = s.all || s.areaIds.length > 0;
+  let area: { id: number; name: string; level: 'district' | 'town' | 'village' } | null = null;
+  if (f.areaId != null) {
+    const a = await repo.getAreaBrief(ctx.db, f.areaId);
+    if (!a || !inScope(s, a.id)) throw notFound('辖区');
+    area = a;
+  } else if (s.all) {
+    area = await repo.rootArea(ctx.db);
+  } else if (s.areaIds.length) {
+    // The widest granted area: a town before its villages.
+    const grants = actor.grants.filter((g) => s.areaIds.includes(g.areaId));
+    const briefs = await Promise.all(grants.map((g) => repo.getAreaBrief(ctx.db, g.areaId)));
+    area = briefs.filter(Boolean).sort((a, b) => levelRank(a!.level) - levelRank(b!.level))[0] ?? null;
+  }
+  let visitorId = f.visitorId;
+  if (!hasArea) {
+    if (!s.visitor) throw notFound('辖区');
+    if (visitorId != null && visitorId !== actor.userId) throw notFound('探访责任人');
+    visitorId = actor.userId;
+  }
+  return { area, visitorId, scope: s } satisfies repo.Slice & { area: unknown };
+}
+const levelRank = (l: string) => (l === 'district' ? 0 : l === 'town' ? 1 : 2);
+
+function figureValue(m: MetricId, c: [number, number] | undefined): MetricValue {
+  if (!c) return { value: null };
+  const [base, counted] = c;
+  if (METRICS[m].unit === 'ratio')
+    return { value: ratio(counted, base), numerator: counted, denominator: base };
+  return { value: base };
+}
+
+export interface FigureRow {
+  id: number | null;
+  name: string;
+  figures: Partial<Record<MetricId, MetricValue>>;
+}
+
+/**
+ * The figures of a period for the slice, and for each child (towns of the district, villages of a
+ * town, visitors of a village or when `groupBy` is 'visitor').
+ */
+export async function getMetrics(
+  ctx: Ctx,
+  actor: Actor,
+  f: SliceQuery & { period?: string; groupBy?: 'area' | 'visitor' },
+) {
+  const now = ctx.clock.now();
+  const period = f.period ?? periodOf(now, 'month');
+  const bounds = periodBounds(period, now);
+  const slice = await resolveSlice(ctx, actor, f);
+  const metrics = await availableMetrics(ctx.db);
+  const group: repo.GroupKey =
+    f.groupBy === 'visitor' || !slice.area || slice.area.level === 'village'
+      ? slice.visitorId != null
+        ? null
+        : 'visitor_id'
+      : slice.area.level === 'district'
+        ? 'town_id'
+        : 'village_id';
+  const counts = await repo.countFigures(ctx.db, metrics, slice, bounds, group, await figureOptions(ctx.db));
+  const total = counts.find((c) => c.total);
+  const figures = Object.fromEntries(metrics.map((m) => [m, figureValue(m, total?.counts[m])]));
+  let children: FigureRow[] = [];
+  if (group) {
+    const rows = counts.filter((c) => !c.total);
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    // Child areas are listed even when they have no records (a silent village is news too).
+    const keys: (number | null)[] =
+      group !== 'visitor_id' && slice.area
+        ? (await repo.childAreas(ctx.db, slice.area.id)).map((a) => a.id)
+        : rows.map((r) => r.key);
+    for (const r of rows) if (!keys.includes(r.key)) keys.push(r.key);
+    const names = await repo.namesOf(
+      ctx.db,
+      group,
+      keys.filter((k): k is number => k != null),
+    );
+    children = keys.map((k) => ({
+      id: k,
+      name: k == null ? '（未分配）' : (names.get(k) ?? String(k)),
+      figures: Object.fromEntries(metrics.map((m) => [m, figureValue(m, byKey.get(k)?.counts[m])])),
+    }));
+  }
+  return {
+    period,
+    area: slice.area ? { id: slice.area.id, name: slice.area.name, level: slice.area.level } : null,
+    visitorId: slice.visitorId ?? null,
+    childKind: group === 'visitor_id' ? ('visitor' as const) : group ? ('area' as const) : null,
+    figures,
+    children,
+    unavailable: METRIC_IDS.filter((m) => !metrics.includes(m)),
+    computedAt: now,
+  };
+}
+
+/** The last `count` periods (same frequency as `period`) ending with it, oldest first. */
+export function lastPeriods(period: string, count: number): string[] {
+  const out = [period];
+  while (out.length < count) out.unshift(previousPeriod(out[0]));
+  return out;
+}
+
+/** One figure family's values over the last 12 periods for the slice (no children). */
+export async function getTrends(ctx: Ctx, actor: Actor, f: SliceQuery & { period?: string; count?: number }) {
+  const now = ctx.clock.now();
+  const period = f.period ?? periodOf(now, 'month');
+  periodBounds(period, now);
+  const slice = await resolveSlice(ctx, actor, f);
+  const metrics = (await availableMetrics(ctx.db)).filter((m) => !METRICS[m].asOfNow);
+  const opts = await figureOptions(ctx.db);
+  const periods = lastPeriods(period, f.count ?? 12);
+  const series = await Promise.all(
+    periods.map(async (p) => {
+      const counts = await repo.countFigures(ctx.db, metrics, slice, periodBounds(p, now), null, opts);
+      const total = counts.find((c) => c.total);
+      return {
+        period: p,
+        figures: Object.fromEntries(metrics.map((m) => [m, figureValue(m, total?.counts[m])])),
+      };
+    }),
+  );
+  return { frequency: frequencyOf(period), periods: series };
+}
+
+/** The records behind one figure (the denominator's for ratios, unless part = 'counted'). */
+export async function getRecords(
+  ctx: Ctx,
+  actor: Actor,
+  metric: MetricId,
+  f: SliceQuery & { period?: string; part?: 'base' | 'counted'; after?: number; limit?: number },
+) {
+  const available = await availableMetrics(ctx.db);
+  if (!available.includes(metric)) throw notFound('指标');
+  const now = ctx.clock.now();
+  const period = f.period ?? periodOf(now, 'month');
+  const bounds = periodBounds(period, now);
+  const slice = await resolveSlice(ctx, actor, f);
+  const opts = { ...(await figureOptions(ctx.db)), part: f.part ?? 'base', after: f.after ?? 0 };
+  const limit = f.limit ?? 200;
+  const [list, total] = await Promise.all([
+    repo.listFigureRecords(ctx.db, metric, slice, bounds, { ...opts, limit }),
+    repo.countFigureRecords(ctx.db, metric, slice, bounds, opts),
+  ]);
+  const maskNames = !can(actor.roles, 'persons.read');
+  return {
+    metric,
+    period,
+    part: opts.part,
+    recordKind: list.kind,
+    total,
+    nextAfter: list.rows.length === limit ? list.rows[list.rows.length - 1].id : null,
+    items: list.rows.map((r) => ({
+      id: r.id,
+      personId: r.person_id,
+      personName: maskNames ? `${r.person_name.slice(0, 1)}**` : r.person_name,
+      townName: r.town_name,
+      villageName: r.village_name,
+      visitorName: r.visitor_name,
+      status: r.status,
+      label: r.name,
+      extra: r.self_care,
+      at: r.at,
+      dueDate: r.due_date,
+      detail: r.detail,
+      counted: !!r.counted,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Town assessment (考核)
+// ---------------------------------------------------------------------------------------------
+
+export async function getAssessmentWeights(q: Queryable): Promise<AssessmentWeights> {
+  const w = await repo.readSetting<AssessmentWeights>(q, ASSESSMENT_WEIGHTS_KEY);
+  return w && typeof w === 'object'
+    ? { ...DEFAULT_ASSESSMENT_WEIGHTS, ...w }
+    : { ...DEFAULT_ASSESSMENT_WEIGHTS };
+}
+
+export async function setAssessmentWeights(ctx: Ctx, actor: Actor, weights: AssessmentWeights) {
+  const clean: AssessmentWeights = {};
+  for (const m of ASSESSMENT_COMPONENTS) {
+    const v = weights[m];
+    if (v == null) continue;
+    if (!Number.isFinite(v) || v < 0 || v > 100) throw badRequest(`${METRICS[m].label}的权重应为 0–100`, m);
+    clean[m] = v;
+  }
+  if (!Object.values(clean).some((v) => (v ?? 0) > 0)) throw badRequest('至少一项权重应大于 0', 'weights');
+  const full = { ...Object.fromEntries(ASSESSMENT_COMPONENTS.map((m) => [m, 0])), ...clean };
+  await ctx.db.tx(async (q) => {
+    await repo.writeSetting(q, ASSESSMENT_WEIGHTS_KEY, full, actor.userId, ctx.clock.now());
+    await appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'oversight.weights',
+      entity: 'settings',
+      entityId: ASSESSMENT_WEIGHTS_KEY,
+      areaId: null,
+      detail: full,
+    });
+  });
+  return full as AssessmentWeights;
+}
+
+/** Each town's weighted score for a month, best first, with its components. */
+export async function getAssessment(ctx: Ctx, actor: Actor, f: { period?: string; areaId?: number }) {
+  const now = ctx.clock.now();
+  const period = f.period ?? periodOf(now, 'month');
+  if (!/^\d{4}-\d{2}$/.test(period)) throw badRequest('考核按月进行：期间格式应为 YYYY-MM', 'period');
+  const m = await getMetrics(ctx, actor, { period, areaId: f.areaId });
+  const weights = await getAssessmentWeights(ctx.db);
+  const rows = (
+    m.area?.level === 'district'
+      ? m.children
+      : [{ id: m.area?.id ?? null, name: m.area?.name ?? '', figures: m.figures }]
+  ).map((c) => {
+    const values = Object.fromEntries(ASSESSMENT_COMPONENTS.map((k) => [k, c.figures[k]?.value ?? null]));
+    const s = assessmentScore(values, weights);
+    return { areaId: c.id, name: c.name, score: s.score, components: s.components, rank: 0 };
+  });
+  rows.sort((a, b) => (b.score ?? -1) - (a.score ?? -1));
+  rows.forEach((r, i) => {
+    r.rank = i > 0 && rows[i - 1].score === r.score ? rows[i - 1].rank : i + 1;
+  });
+  return { period, weights, towns: rows };
+}

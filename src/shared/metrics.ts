@@ -1,0 +1,323 @@
+/**
+ * The oversight figures of DOMAIN.md section 10, each defined ONCE. Every screen, export and report
+ * reads its label, unit and direction from here, and the server computes each id with exactly one
+ * grouped query (modules/oversight/repo.ts) whose drill-down lists the records behind the number.
+ *
+ * Period keys are those of shared/schedule.ts: 'YYYY-MM' (a month) or 'YYYY-MM-1|2' (a half month).
+ */
+
+export const METRIC_IDS = [
+  'activePersons',
+  'coverage',
+  'onTime',
+  'dueSoon',
+  'missed',
+  'inPersonShare',
+  'policyAwareness',
+  'incidentAckMedian',
+  'incidentAckWithin',
+  'incidentsOpen',
+  'rectificationOnTime',
+  'rectificationOverdue',
+  'agreementCoverage',
+  'agreementsExpiring',
+  'reviewPassRate',
+] as const;
+export type MetricId = (typeof METRIC_IDS)[number];
+
+/**
+ * ratio: numerator ÷ denominator (shown as a percentage); rolls up by summing both parts.
+ * count: a number of records; rolls up by summing.
+ * median: minutes; not additive, so every area's value is computed from its own records.
+ */
+export type MetricUnit = 'ratio' | 'count' | 'minutes';
+export type MetricRollup = 'sum' | 'sumParts' | 'recompute';
+
+/** What a drill-down lists: one row per record of this kind. */
+export type RecordKind = 'person' | 'task' | 'visit' | 'incident' | 'concern' | 'agreement' | 'review';
+
+export interface MetricDefinition {
+  id: MetricId;
+  label: string;
+  /** The rule in words, shown beside the figure (tooltips, the report's notes). */
+  definition: string;
+  unit: MetricUnit;
+  /** 'up': higher is better (coverage); 'down': lower is better (missed). */
+  good: 'up' | 'down';
+  rollup: MetricRollup;
+  /** Records listed by the drill-down (the denominator's, for ratios; the counted ones otherwise). */
+  records: RecordKind;
+  /** Labels of the two parts of a ratio. */
+  numeratorLabel?: string;
+  denominatorLabel?: string;
+  /** The group of figures the dashboards show it in. */
+  group: 'visits' | 'incidents' | 'rectification' | 'care';
+  /** Is it meaningful "as of now" only (a backlog), rather than for a past period? */
+  asOfNow?: boolean;
+}
+
+export const METRICS: Record<MetricId, MetricDefinition> = {
+  activePersons: {
+    id: 'activePersons',
+    label: '在册对象',
+    definition: '本期内任一时刻处于在保（active）状态的分散供养特困人员人数',
+    unit: 'count',
+    good: 'up',
+    rollup: 'sum',
+    records: 'person',
+    group: 'visits',
+  },
+  coverage: {
+    id: 'coverage',
+    label: '探访覆盖率',
+    definition: '本期内至少有一次有效探访（联系到本人）的在册对象 ÷ 在册对象',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'person',
+    numeratorLabel: '已探访对象',
+    denominatorLabel: '在册对象',
+    group: 'visits',
+  },
+  onTime: {
+    id: 'onTime',
+    label: '按时率',
+    definition: '窗口在本期内结束的探访任务中已按时完成的比例（已取消的任务不计）',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'task',
+    numeratorLabel: '按时完成任务',
+    denominatorLabel: '到期任务（不含已取消）',
+    group: 'visits',
+  },
+  dueSoon: {
+    id: 'dueSoon',
+    label: '即将到期',
+    definition: '本期内到期、距到期日 3 天及以内仍未完成的探访任务',
+    unit: 'count',
+    good: 'down',
+    rollup: 'sum',
+    records: 'task',
+    group: 'visits',
+    asOfNow: true,
+  },
+  missed: {
+    id: 'missed',
+    label: '逾期未访',
+    definition: '窗口在本期内结束而未完成探访（已标记逾期）的任务',
+    unit: 'count',
+    good: 'down',
+    rollup: 'sum',
+    records: 'task',
+    group: 'visits',
+  },
+  inPersonShare: {
+    id: 'inPersonShare',
+    label: '上门率',
+    definition: '本期有效探访中上门探访的比例（未接通等失败联系不计）',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'visit',
+    numeratorLabel: '上门有效探访',
+    denominatorLabel: '有效探访',
+    group: 'visits',
+  },
+  policyAwareness: {
+    id: 'policyAwareness',
+    label: '政策知晓率',
+    definition: '本期有效探访中回答“知晓本人供养政策”的比例（未作答的不计）',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'visit',
+    numeratorLabel: '知晓政策',
+    denominatorLabel: '已作答探访',
+    group: 'visits',
+  },
+  incidentAckMedian: {
+    id: 'incidentAckMedian',
+    label: '应急响应时长（中位数）',
+    definition: '本期开启的应急事件从开启到首次确认的时长中位数（分钟）',
+    unit: 'minutes',
+    good: 'down',
+    rollup: 'recompute',
+    records: 'incident',
+    group: 'incidents',
+  },
+  incidentAckWithin: {
+    id: 'incidentAckWithin',
+    label: '按时确认率',
+    definition: '本期开启的应急事件中在确认时限内完成首次确认的比例',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'incident',
+    numeratorLabel: '时限内确认',
+    denominatorLabel: '本期开启事件',
+    group: 'incidents',
+  },
+  incidentsOpen: {
+    id: 'incidentsOpen',
+    label: '未结应急事件',
+    definition: '当前尚未关闭的应急事件（按类型分列）',
+    unit: 'count',
+    good: 'down',
+    rollup: 'sum',
+    records: 'incident',
+    group: 'incidents',
+    asOfNow: true,
+  },
+  rectificationOnTime: {
+    id: 'rectificationOnTime',
+    label: '整改按期率',
+    definition: '办理期限在本期内届满的限期整改诉求中，在期限内办结的比例',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'concern',
+    numeratorLabel: '按期办结',
+    denominatorLabel: '本期届满',
+    group: 'rectification',
+  },
+  rectificationOverdue: {
+    id: 'rectificationOverdue',
+    label: '超期未整改',
+    definition: '当前已过办理期限仍未办结的诉求',
+    unit: 'count',
+    good: 'down',
+    rollup: 'sum',
+    records: 'concern',
+    group: 'rectification',
+    asOfNow: true,
+  },
+  agreementCoverage: {
+    id: 'agreementCoverage',
+    label: '照料协议签订率',
+    definition: '需要委托照料（生活自理能力为半失能、失能）的在保对象中有生效协议的比例',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'person',
+    numeratorLabel: '有生效协议',
+    denominatorLabel: '需签协议对象',
+    group: 'care',
+    asOfNow: true,
+  },
+  agreementsExpiring: {
+    id: 'agreementsExpiring',
+    label: '协议即将到期',
+    definition: '30 天内到期的生效照料协议',
+    unit: 'count',
+    good: 'down',
+    rollup: 'sum',
+    records: 'agreement',
+    group: 'care',
+    asOfNow: true,
+  },
+  reviewPassRate: {
+    id: 'reviewPassRate',
+    label: '照料考核合格率',
+    definition: '考核期在本期内结束的照料服务人考核评价中合格的比例',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'review',
+    numeratorLabel: '合格',
+    denominatorLabel: '考核次数',
+    group: 'care',
+  },
+};
+
+/** Days ahead an agreement counts as "expiring" (matches the expiry notice). */
+export const AGREEMENT_EXPIRING_DAYS = 30;
+
+/** One figure for one area (or visitor) and period. */
+export interface MetricValue {
+  /** ratio: numerator ÷ denominator; count: the count; minutes: the median. Null when undefined (0 ÷ 0). */
+  value: number | null;
+  numerator?: number;
+  denominator?: number;
+}
+
+/** Value of a ratio; null when nothing is counted (so "no tasks" never shows as 0 % or 100 %). */
+export function ratio(numerator: number, denominator: number): number | null {
+  return denominator > 0 ? numerator / denominator : null;
+}
+
+/** Display text of a value: '87.5%', '12', '35 分钟', '—'. */
+export function formatMetric(id: MetricId, v: MetricValue | number | null | undefined): string {
+  const value = typeof v === 'object' && v !== null ? v.value : v;
+  if (value == null) return '—';
+  const unit = METRICS[id].unit;
+  if (unit === 'ratio') return `${(Math.round(value * 1000) / 10).toFixed(1)}%`;
+  if (unit === 'minutes') return `${Math.round(value)} 分钟`;
+  return String(value);
+}
+
+/** Town assessment (考核): weights per component; figures without records are left out and the rest renormalised. */
+export type AssessmentWeights = Partial<Record<MetricId, number>>;
+
+export const ASSESSMENT_COMPONENTS: MetricId[] = [
+  'coverage',
+  'onTime',
+  'inPersonShare',
+  'incidentAckWithin',
+  'rectificationOnTime',
+  'agreementCoverage',
+  'reviewPassRate',
+];
+
+export const DEFAULT_ASSESSMENT_WEIGHTS: AssessmentWeights = {
+  coverage: 30,
+  onTime: 25,
+  inPersonShare: 15,
+  incidentAckWithin: 10,
+  rectificationOnTime: 10,
+  agreementCoverage: 5,
+  reviewPassRate: 5,
+};
+
+/** The settings key of the weights (district-wide, edited by the bureau). */
+export const ASSESSMENT_WEIGHTS_KEY = 'oversight.assessmentWeights';
+
+export interface AssessmentComponent {
+  metric: MetricId;
+  weight: number;
+  value: number | null;
+  /** Points earned: value × weight × 100 ÷ (sum of weights of the components that have a value). */
+  points: number | null;
+}
+
+/**
+ * Weighted score 0–100 from ratio figures. A component with no records (value null) is left out and
+ * the remaining weights are renormalised, so a town with no incidents is not punished for them.
+ */
+export function assessmentScore(
+  values: Partial<Record<MetricId, number | null>>,
+  weights: AssessmentWeights,
+): { score: number | null; components: AssessmentComponent[] } {
+  const comps = ASSESSMENT_COMPONENTS.filter((m) => (weights[m] ?? 0) > 0).map((m) => ({
+    metric: m,
+    weight: weights[m] ?? 0,
+    value: values[m] ?? null,
+  }));
+  const total = comps.reduce((s, c) => s + (c.value == null ? 0 : c.weight), 0);
+  const components = comps.map((c) => ({
+    ...c,
+    points:
+      c.value == null || total === 0 ? null : Math.round(((c.value * c.weight * 100) / total) * 10) / 10,
+  }));
+  if (total === 0) return { score: null, components };
+  const score = comps.reduce((s, c) => s + (c.value == null ? 0 : (c.value * c.weight * 100) / total), 0);
+  return { score: Math.round(score * 10) / 10, components };
+}
+
+/** Is a value worse than another for this metric? (Nulls sort last.) For "worst first" tables. */
+export function compareWorstFirst(id: MetricId, a: number | null, b: number | null): number {
+  if (a == null && b == null) return 0;
+  if (a == null) return 1;
+  if (b == null) return -1;
+  return METRICS[id].good === 'up' ? a - b : b - a;
+}
