@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
+import { chinaDate } from '../src/shared/china-time.js';
+import { seasonFlags } from '../src/shared/schedule.js';
 import { testEnv } from './context.js';
-import { buildUser, TEST_PASSWORD } from './factories.js';
+import { buildPerson, buildTown, buildUser, TEST_PASSWORD } from './factories.js';
 
 /**
  * Several stateless server processes on one PostgreSQL: two real `tanfang start` processes serve the
@@ -67,17 +71,30 @@ async function stopServer(s: Server | undefined) {
   if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
 }
 
+// A 1×1 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 const bearer = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
 describe.runIf(!!URL)('two server processes on one PostgreSQL', () => {
   let a: Server | undefined;
   let b: Server | undefined;
   let adminName = '';
+  let visitorName = '';
+  let personId = 0;
 
   beforeAll(async () => {
     const env = await testEnv();
     // A user exists before the servers start, so their first start seeds nothing.
     adminName = (await buildUser(env, 'bureau_admin', env.districtId)).username;
+    const { town, villages } = await buildTown(env);
+    const visitor = await buildUser(env, 'visitor', villages[0].id);
+    visitorName = visitor.username;
+    personId = (await buildPerson(env, { townId: town.id, villageId: villages[0].id, visitorId: visitor.id }))
+      .id;
     const port = 3300 + Math.floor(Math.random() * 300);
     // One after the other: the first builds the web app if it is missing, the second finds it built.
     a = await startServer(port);
@@ -164,5 +181,37 @@ describe.runIf(!!URL)('two server processes on one PostgreSQL', () => {
       body: '{}',
     });
     expect(((await again.json()) as { ran: boolean }).ran).toBe(true);
+  });
+
+  it('a visit photo sent to one process is served by the other (files live in the database)', async () => {
+    const r = await fetch(`${a!.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: visitorName, password: TEST_PASSWORD }),
+    });
+    const { token } = (await r.json()) as { token: string };
+    const at = new Date(Date.now() - 3600000);
+    const sent = await fetch(`${a!.url}/api/visits`, {
+      method: 'POST',
+      headers: bearer(token),
+      body: JSON.stringify({
+        clientId: randomUUID(),
+        personId,
+        at: at.toISOString(),
+        method: 'in_person',
+        outcome: 'reached',
+        answers: fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at))),
+        photos: [{ data: PNG.toString('base64') }],
+      }),
+    });
+    expect(sent.status, await sent.clone().text()).toBe(201);
+    const visit = (await sent.json()) as { id: number; photos: { url: string }[] };
+    const photo = await fetch(`${b!.url}${visit.photos[0].url}`, { headers: bearer(token) });
+    expect(photo.status).toBe(200);
+    expect(photo.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await photo.arrayBuffer()).equals(PNG)).toBe(true);
+    // The visit itself reads the same on the other process.
+    const onB = await fetch(`${b!.url}/api/visits/${visit.id}`, { headers: bearer(token) });
+    expect(((await onB.json()) as { id: number }).id).toBe(visit.id);
   });
 });
