@@ -22,6 +22,7 @@ import { careRoutes } from './modules/care/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { jobRoutes } from './modules/jobs/routes.js';
 import { moneyRoutes } from './modules/money/routes.js';
+import { incidentRoutes } from './modules/incidents/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
 import { oversightRoutes } from './modules/oversight/routes.js';
 import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
@@ -104,6 +105,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   auditRoutes(app, ctx);
   securityRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  incidentRoutes(app, ctx);
   oversightRoutes(app, ctx);
   visitRoutes(app, ctx);
   jobRoutes(app, ctx);

@@ -1,0 +1,286 @@
+import type { IncidentType } from '../../../shared/incidents.js';
+import type { Queryable } from '../../db/db.js';
+import { personCondition, type Scope } from '../../http/scope.js';
+
+export interface CasePerson {
+  id: number;
+  name: string;
+  town_id: number;
+  village_id: number;
+  status: 'active' | 'paused' | 'ended';
+  version: number;
+}
+
+/** A person the scope can see (for opening an incident, concern or referral by hand). */
+export async function getPersonInScope(
+  q: Queryable,
+  scope: Scope,
+  id: number,
+): Promise<CasePerson | undefined> {
+  const params: unknown[] = [id];
+  const cond = personCondition(scope, 'p', params);
+  const [row] = await q.query<CasePerson>(
+    `select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1 and ${cond}`,
+    params,
+  );
+  return row;
+}
+
+export async function getPersonById(q: Queryable, id: number): Promise<CasePerson | undefined> {
+  const [row] = await q.query<CasePerson>(
+    'select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1',
+    [id],
+  );
+  return row;
+}
+
+/**
+ * Scope for incidents and referrals: the person is visible (areas, own visitees), or the record is
+ * addressed to one of the liaison's departments. `deptSql` is the SQL giving the record's
+ * departments as text[].
+ */
+export function caseCondition(scope: Scope, deptSql: string, params: unknown[]): string {
+  const parts = [personCondition(scope, 'p', params)];
+  if (scope.departments.length > 0) {
+    params.push(scope.departments);
+    parts.push(`(${deptSql} && $${params.length}::text[])`);
+  }
+  return `(${parts.join(' or ')})`;
+}
+
+export interface IncidentRow {
+  id: number;
+  person_id: number;
+  person_name: string;
+  town_id: number;
+  town_name: string;
+  village_id: number;
+  village_name: string;
+  type: IncidentType;
+  critical: boolean;
+  description: string;
+  source: 'visit' | 'manual';
+  visit_id: number | null;
+  status: 'open' | 'closed';
+  departments: string[];
+  outcome: string | null;
+  opened_at: Date;
+  opened_by_name: string | null;
+  closed_at: Date | null;
+  version: number;
+  parties: {
+    party: string;
+    due_at: string;
+    acknowledged_at: string | null;
+    acknowledged_by_name: string | null;
+    escalated_at: string | null;
+  }[];
+}
+
+const SELECT = `
+  select i.id, i.person_id, p.name as person_name, i.town_id, t.name as town_name, i.village_id,
+         v.name as village_name, i.type, i.critical, i.description, i.source, i.visit_id, i.status,
+         i.departments, i.outcome, i.opened_at, ou.display_name as opened_by_name, i.closed_at, i.version,
+         coalesce((select json_agg(json_build_object('party', ip.party, 'due_at', ip.due_at,
+                     'acknowledged_at', ip.acknowledged_at, 'acknowledged_by_name', au.display_name,
+                     'escalated_at', ip.escalated_at) order by ip.party)
+                   from incident_parties ip left join users au on au.id = ip.acknowledged_by
+                  where ip.incident_id = i.id), '[]'::json) as parties
+    from incidents i
+    join persons p on p.id = i.person_id
+    join areas t on t.id = i.town_id
+    join areas v on v.id = i.village_id
+    left join users ou on ou.id = i.opened_by`;
+
+export async function getIncident(q: Queryable, scope: Scope, id: number, forUpdate = false) {
+  const params: unknown[] = [id];
+  const cond = caseCondition(scope, 'i.departments', params);
+  if (forUpdate) await q.query('select id from incidents where id = $1 for update', [id]);
+  const [row] = await q.query<IncidentRow>(`${SELECT} where i.id = $1 and ${cond}`, params);
+  return row;
+}
+
+export interface IncidentFilter {
+  status?: 'open' | 'closed';
+  type?: IncidentType;
+  townId?: number;
+  personId?: number;
+  department?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Open first (oldest first), then closed (newest first). */
+export async function listIncidents(q: Queryable, scope: Scope, f: IncidentFilter) {
+  const params: unknown[] = [];
+  const where = [caseCondition(scope, 'i.departments', params)];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.status) add('i.status = ?', f.status);
+  if (f.type) add('i.type = ?', f.type);
+  if (f.townId) add('i.town_id = ?', f.townId);
+  if (f.personId) add('i.person_id = ?', f.personId);
+  if (f.department) add('? = any(i.departments)', f.department);
+  const w = where.join(' and ');
+  const [{ n }] = await q.query<{ n: number }>(
+    `select count(*)::int as n from incidents i join persons p on p.id = i.person_id where ${w}`,
+    params,
+  );
+  params.push(f.limit, f.offset);
+  const rows = await q.query<IncidentRow>(
+    `${SELECT} where ${w}
+      order by (i.status = 'open') desc,
+               case when i.status = 'open' then extract(epoch from i.opened_at) else -extract(epoch from coalesce(i.closed_at, i.opened_at)) end,
+               i.id desc
+      limit $${params.length - 1} offset $${params.length}`,
+    params,
+  );
+  return { rows, total: n };
+}
+
+export async function insertIncident(
+  q: Queryable,
+  i: {
+    personId: number;
+    townId: number;
+    villageId: number;
+    type: IncidentType;
+    critical: boolean;
+    description: string;
+    source: 'visit' | 'manual';
+    visitId: number | null;
+    departments: string[];
+    openedBy: number | null;
+    now: Date;
+  },
+): Promise<number | null> {
+  const rows = await q.query<{ id: number }>(
+    `insert into incidents (person_id, town_id, village_id, type, critical, description, source, visit_id, departments,
+                            opened_at, opened_by)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     on conflict (visit_id, type) where visit_id is not null do nothing
+     returning id`,
+    [
+      i.personId,
+      i.townId,
+      i.villageId,
+      i.type,
+      i.critical,
+      i.description,
+      i.source,
+      i.visitId,
+      i.departments,
+      i.now,
+      i.openedBy,
+    ],
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function insertParties(q: Queryable, incidentId: number, parties: string[], dueAt: Date) {
+  for (const p of parties) {
+    await q.query(
+      `insert into incident_parties (incident_id, party, due_at) values ($1, $2, $3) on conflict do nothing`,
+      [incidentId, p, dueAt],
+    );
+  }
+}
+
+export async function insertAction(
+  q: Queryable,
+  a: { incidentId: number; kind: string; note?: string; actorId: number | null; detail?: object; at: Date },
+) {
+  await q.query(
+    `insert into incident_actions (incident_id, at, kind, note, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
+    [a.incidentId, a.at, a.kind, a.note ?? '', a.actorId, JSON.stringify(a.detail ?? {})],
+  );
+}
+
+export async function listActions(q: Queryable, incidentId: number) {
+  return q.query<{
+    id: number;
+    at: Date;
+    kind: string;
+    note: string;
+    actor_name: string | null;
+    detail: any;
+  }>(
+    `select a.id, a.at, a.kind, a.note, u.display_name as actor_name, a.detail
+       from incident_actions a left join users u on u.id = a.actor_id
+      where a.incident_id = $1 order by a.id`,
+    [incidentId],
+  );
+}
+
+/** Marks the parties acknowledged; returns the ones that were still open. */
+export async function acknowledgeParties(
+  q: Queryable,
+  incidentId: number,
+  parties: string[],
+  userId: number,
+  now: Date,
+): Promise<string[]> {
+  const rows = await q.query<{ party: string }>(
+    `update incident_parties set acknowledged_at = $4, acknowledged_by = $3
+      where incident_id = $1 and party = any($2::text[]) and acknowledged_at is null returning party`,
+    [incidentId, parties, userId, now],
+  );
+  return rows.map((r) => r.party);
+}
+
+export async function closeIncident(q: Queryable, id: number, outcome: string, userId: number, now: Date) {
+  await q.query(
+    `update incidents set status = 'closed', outcome = $2, closed_at = $3, closed_by = $4, version = version + 1
+      where id = $1`,
+    [id, outcome, now, userId],
+  );
+}
+
+export async function bumpVersion(q: Queryable, id: number) {
+  await q.query('update incidents set version = version + 1 where id = $1', [id]);
+}
+
+/**
+ * Parties past their deadline, not acknowledged and not yet escalated, on open incidents. Locked
+ * with SKIP LOCKED so a second process escalating at the same moment takes other rows.
+ */
+export async function claimOverdueParties(q: Queryable, now: Date, limit: number) {
+  return q.query<{ incident_id: number; party: string; due_at: Date }>(
+    `update incident_parties ip set escalated_at = $1
+      where (ip.incident_id, ip.party) in (
+        select x.incident_id, x.party from incident_parties x join incidents i on i.id = x.incident_id
+         where x.acknowledged_at is null and x.escalated_at is null and x.due_at <= $1 and i.status = 'open'
+         order by x.due_at limit $2 for update of x skip locked)
+      returning ip.incident_id, ip.party, ip.due_at`,
+    [now, limit],
+  );
+}
+
+/** Open counts by type and median minutes to acknowledge, for the board header. */
+export async function incidentStats(q: Queryable, scope: Scope) {
+  const params: unknown[] = [];
+  const cond = caseCondition(scope, 'i.departments', params);
+  const byType = await q.query<{ type: string; n: number }>(
+    `select i.type, count(*)::int as n from incidents i join persons p on p.id = i.person_id
+      where i.status = 'open' and ${cond} group by i.type`,
+    params,
+  );
+  const [ack] = await q.query<{ median_minutes: number | null; within: number | null }>(
+    `select percentile_cont(0.5) within group (order by extract(epoch from ip.acknowledged_at - i.opened_at) / 60) as median_minutes,
+            avg(case when ip.acknowledged_at <= ip.due_at then 1.0 else 0.0 end) as within
+       from incident_parties ip join incidents i on i.id = ip.incident_id join persons p on p.id = i.person_id
+      where ip.acknowledged_at is not null and ${cond}`,
+    params,
+  );
+  return { byType, medianAckMinutes: ack?.median_minutes ?? null, ackWithinShare: ack?.within ?? null };
+}
+
+export async function openTaskIds(q: Queryable, personId: number): Promise<number[]> {
+  const rows = await q.query<{ id: number }>(
+    `select id from visit_tasks where person_id = $1 and status = 'open'`,
+    [personId],
+  );
+  return rows.map((r) => r.id);
+}
