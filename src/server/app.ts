@@ -24,6 +24,7 @@ import { jobRoutes } from './modules/jobs/routes.js';
 import { moneyRoutes } from './modules/money/routes.js';
 import { incidentRoutes } from './modules/incidents/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
+import { ledgerRoutes } from './modules/ledger/routes.js';
 import { oversightRoutes } from './modules/oversight/routes.js';
 import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
 import { securityRoutes } from './modules/security/routes.js';
@@ -107,6 +108,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   notificationRoutes(app, ctx);
   incidentRoutes(app, ctx);
   oversightRoutes(app, ctx);
+  ledgerRoutes(app, ctx);
   visitRoutes(app, ctx);
   jobRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>

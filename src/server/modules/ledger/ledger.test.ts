@@ -1,0 +1,107 @@
+import ExcelJS from 'exceljs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestEnv, testEnv } from '../../../../test/context.js';
+import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
+import { insertVisitRow } from '../../../../test/oversight-fixtures.js';
+import { CHECKLIST_V1, checklistColumns, fineAnswers } from '../../../shared/checklist.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv();
+  env.ctx.clock.set('2026-03-29T10:00:00+08:00');
+});
+
+async function readWorkbook(body: Buffer) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(body as any);
+  const ws = wb.worksheets[0];
+  const rows: string[][] = [];
+  ws.eachRow((row) => rows.push((row.values as any[]).slice(1).map((v) => (v == null ? '' : String(v)))));
+  return { name: ws.name, rows };
+}
+
+describe('visit ledger', () => {
+  it('has one row per visit of the period with the checklist columns, ID numbers masked per role', async () => {
+    const { town, villages } = await buildTown(env, 1);
+    const v = villages[0];
+    const visitor = await buildUser(env, 'visitor', v.id);
+    const p1 = await buildPerson(env, {
+      townId: town.id,
+      villageId: v.id,
+      visitorId: visitor.id,
+      name: '王大爷',
+    });
+    const p2 = await buildPerson(env, {
+      townId: town.id,
+      villageId: v.id,
+      visitorId: visitor.id,
+      name: '李奶奶',
+    });
+    const answers = fineAnswers(CHECKLIST_V1, { heating: true, flood: false }) as any;
+    answers.D.house = { value: 'hazard', note: '西墙裂缝' };
+    const base = { townId: town.id, villageId: v.id, visitorId: visitor.id };
+    await insertVisitRow(env.ctx.db, {
+      ...base,
+      personId: p1.id,
+      at: new Date('2026-03-05T10:00:00+08:00'),
+      method: 'in_person',
+      outcome: 'reached',
+      answers,
+    });
+    await insertVisitRow(env.ctx.db, {
+      ...base,
+      personId: p2.id,
+      at: new Date('2026-03-06T10:00:00+08:00'),
+      method: 'phone',
+      outcome: 'no_answer',
+    });
+    // February (China time) and another town: not in this ledger.
+    await insertVisitRow(env.ctx.db, {
+      ...base,
+      personId: p2.id,
+      at: new Date('2026-02-28T23:59:00+08:00'),
+      method: 'phone',
+      outcome: 'reached',
+    });
+
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const res = await officer.http.get(`/api/ledger/visits.xlsx?period=2026-03&areaId=${town.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('spreadsheetml');
+    expect(decodeURIComponent(String(res.headers['content-disposition']))).toContain('探访记录台账');
+    const { name, rows } = await readWorkbook(res.rawPayload);
+    expect(name).toBe('探访记录台账');
+    const head = rows[1];
+    expect(head.slice(0, 6)).toEqual([
+      '序号',
+      '探访时间',
+      '镇（街道）',
+      '村（社区）',
+      '探访对象',
+      '身份证号码',
+    ]);
+    for (const c of checklistColumns(CHECKLIST_V1)) expect(head).toContain(c.header);
+    const data = rows.slice(2);
+    expect(data).toHaveLength(2);
+    expect(data[0][4]).toBe('王大爷');
+    expect(data[0][1]).toBe('2026-03-05 10:00');
+    expect(data[0][5]).toBe(p1.idNumber);
+    expect(data[0]).toContain('有隐患（西墙裂缝）');
+    expect(data[1][8]).toBe('无人接听');
+    expect(data[1][9]).toBe('否');
+
+    const supervisor = await actorClient(env, 'bureau_supervisor', env.districtId);
+    const masked = await readWorkbook(
+      (await supervisor.http.get(`/api/ledger/visits.xlsx?period=2026-03&areaId=${town.id}`)).rawPayload,
+    );
+    expect(masked.rows[2][5]).not.toBe(p1.idNumber);
+    expect(masked.rows[2][5]).toMatch(/\*/);
+
+    const other = await buildTown(env, 1);
+    const stranger = await actorClient(env, 'town_officer', other.town.id);
+    expect((await stranger.http.get(`/api/ledger/visits.xlsx?areaId=${town.id}`)).statusCode).toBe(404);
+    const visitorClient = await actorClient(env, 'visitor', v.id);
+    expect((await visitorClient.http.get('/api/ledger/visits.xlsx')).statusCode).toBe(403);
+    expect((await officer.http.get('/api/ledger/visits.xlsx?period=2026-3')).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,162 @@
+import type { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import {
+  CHECKLISTS,
+  type ChecklistDefinition,
+  checklistColumns,
+  checklistFor,
+  formatAnswer,
+  SEASON_LABELS,
+  type Season,
+  VISIT_METHOD_LABELS,
+  VISIT_OUTCOME_LABELS,
+  type VisitMethod,
+  type VisitOutcome,
+} from '../../../shared/checklist.js';
+import { chinaDateTime } from '../../../shared/china-time.js';
+import { can } from '../../../shared/roles.js';
+import { isPeriod, periodLabel, periodOf, periodWindow } from '../../../shared/schedule.js';
+import type { Ctx } from '../../context.js';
+import { badRequest } from '../../http/errors.js';
+import type { Actor } from '../../http/scope.js';
+import { appendAudit } from '../audit/repo.js';
+import { resolveSlice } from '../oversight/service.js';
+import * as repo from './repo.js';
+
+const BATCH = 2000;
+export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export interface LedgerQuery {
+  period?: string;
+  areaId?: number;
+}
+
+/** The slice of a ledger request: an area the actor may see and the period's window. */
+export async function ledgerSlice(ctx: Ctx, actor: Actor, f: LedgerQuery) {
+  const period = f.period ?? periodOf(ctx.clock.now(), 'month');
+  if (!isPeriod(period)) throw badRequest('期间格式应为 YYYY-MM 或 YYYY-MM-1 / YYYY-MM-2', 'period');
+  const s = await resolveSlice(ctx, actor, { areaId: f.areaId });
+  const w = periodWindow(period);
+  return {
+    period,
+    areaName: s.area?.name ?? '',
+    slice: { area: s.area, scope: actor.scope, from: w.start, to: w.end } satisfies repo.LedgerSlice,
+  };
+}
+
+/** Download name: 探访记录台账-罕台镇-2026年3月.xlsx */
+export function ledgerFileName(kind: string, areaName: string, period: string) {
+  return `${kind}-${areaName}-${periodLabel(period)}.xlsx`;
+}
+
+/** Fixed columns of the visit ledger before the checklist's. */
+const VISIT_HEAD = [
+  { header: '序号', width: 7 },
+  { header: '探访时间', width: 17 },
+  { header: '镇（街道）', width: 12 },
+  { header: '村（社区）', width: 12 },
+  { header: '探访对象', width: 10 },
+  { header: '身份证号码', width: 20 },
+  { header: '探访责任人', width: 10 },
+  { header: '探访方式', width: 10 },
+  { header: '探访结果', width: 14 },
+  { header: '是否有效探访', width: 8 },
+  { header: '时长（分钟）', width: 8 },
+  { header: '季节检查', width: 10 },
+];
+const VISIT_TAIL = [
+  { header: '照片（张）', width: 8 },
+  { header: '签名', width: 6 },
+  { header: '备注', width: 24 },
+];
+
+/**
+ * Streams the visit ledger (one row per visit, checklist columns from the checklist definition in
+ * force for the period) as .xlsx into `out`. Rows come from the database in keyset batches, so the
+ * memory stays flat however many visits there are. ID numbers are full only for 'persons.sensitive'.
+ */
+export async function writeVisitLedger(
+  ctx: Ctx,
+  actor: Actor,
+  f: LedgerQuery,
+  out: Writable,
+  onRows?: (n: number) => void,
+): Promise<number> {
+  const { period, areaName, slice } = await ledgerSlice(ctx, actor, f);
+  const full = can(actor.roles, 'persons.sensitive');
+  const def: ChecklistDefinition = checklistFor(periodWindow(period).startDate);
+  const cols = checklistColumns(def);
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+  wb.creator = 'tanfang 探访';
+  const ws = wb.addWorksheet('探访记录台账', { views: [{ state: 'frozen', xSplit: 5, ySplit: 2 }] });
+  ws.columns = [...VISIT_HEAD, ...cols.map((c) => ({ header: c.header, width: 16 })), ...VISIT_TAIL].map(
+    (c) => ({
+      width: c.width,
+    }),
+  );
+  const title = ws.addRow([`${areaName} 探访记录台账（${periodLabel(period)}）`]);
+  title.font = { bold: true, size: 13 };
+  title.commit();
+  const head = ws.addRow([
+    ...VISIT_HEAD.map((c) => c.header),
+    ...cols.map((c) => c.header),
+    ...VISIT_TAIL.map((c) => c.header),
+  ]);
+  head.font = { bold: true };
+  head.alignment = { wrapText: true, vertical: 'middle' };
+  head.commit();
+  let n = 0;
+  let after: { at: Date; id: number } | null = null;
+  for (;;) {
+    const rows = await repo.visitBatch(ctx.db, slice, after, BATCH);
+    for (const r of rows) {
+      // A visit keeps the checklist version it was recorded with; columns follow the period's.
+      const own =
+        r.checklist_version === def.version ? def : CHECKLISTS.find((c) => c.version === r.checklist_version);
+      const items = new Map(own ? checklistColumns(own).map((c) => [c.key, c.item]) : []);
+      const answers = r.answers ?? {};
+      ws.addRow([
+        ++n,
+        chinaDateTime(new Date(r.at)),
+        r.town_name,
+        r.village_name,
+        r.person_name,
+        full ? ctx.fields.decrypt(r.id_number_enc) : r.id_number_masked,
+        r.visitor_name,
+        VISIT_METHOD_LABELS[r.method as VisitMethod] ?? r.method,
+        VISIT_OUTCOME_LABELS[r.outcome as VisitOutcome] ?? r.outcome,
+        r.qualifying ? '是' : '否',
+        r.duration_minutes ?? '',
+        (r.seasons ?? []).map((s) => SEASON_LABELS[s as Season] ?? s).join('、'),
+        ...cols.map((c) => {
+          const item = items.get(c.key);
+          return item ? formatAnswer(item, answers[c.section.key]?.[c.item.key]) : '';
+        }),
+        r.photo_count,
+        r.has_signature ? '有' : '',
+        r.notes ?? '',
+      ]).commit();
+    }
+    onRows?.(n);
+    if (rows.length < BATCH) break;
+    const last = rows[rows.length - 1];
+    after = { at: last.at, id: last.id };
+  }
+  ws.commit();
+  await wb.commit();
+  await ctx.db.tx((q) =>
+    appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'ledger.visits',
+      entity: 'ledger',
+      areaId: slice.area?.id ?? null,
+      detail: { period, rows: n, fullNumbers: full },
+    }),
+  );
+  return n;
+}
