@@ -229,6 +229,26 @@ export class PdfBuilder {
     return this;
   }
 
+  /**
+   * A drawn figure (a chart): reserves `height` points across the content width (a new page when
+   * needed) and hands the caller the document and the box to draw in with pdfkit's vector calls.
+   * The 'cjk' and 'cjk-bold' fonts are registered for labels.
+   */
+  figure(
+    height: number,
+    draw: (doc: PDFKit.PDFDocument, box: { x: number; y: number; w: number; h: number }) => void,
+  ): this {
+    this.ensureSpace(height);
+    const y = this.doc.y;
+    this.doc.save();
+    draw(this.doc, { x: MARGIN, y, w: CONTENT_W, h: height });
+    this.doc.restore();
+    this.doc.font('cjk').fontSize(11).fillColor('black');
+    this.doc.x = MARGIN;
+    this.doc.y = y + height;
+    return this;
+  }
+
   /** Finishes the document: watermark line and page numbers on every page. */
   async toBuffer(): Promise<Buffer> {
     const doc = this.doc;
