@@ -15,11 +15,13 @@ export function ConsoleLayout() {
   const qc = useQueryClient();
   useEffect(() => setUnauthorizedHandler(() => refresh()), [refresh]);
   if (!me) return null;
-  const items = ROUTES.filter((r) => !r.permission || can(me.roles, r.permission)).map((r) => ({
-    key: r.path,
-    icon: r.icon,
-    label: r.label,
-  }));
+  const items = ROUTES.filter((r) => !r.hidden && (!r.permission || can(me.roles, r.permission))).map(
+    (r) => ({
+      key: r.path,
+      icon: r.icon,
+      label: r.label,
+    }),
+  );
   const logout = async () => {
     await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
     qc.clear();
@@ -41,7 +43,7 @@ export function ConsoleLayout() {
         </div>
         <Menu
           mode="inline"
-          selectedKeys={[location.pathname]}
+          selectedKeys={[`/${location.pathname.split('/')[1]}`]}
           items={items}
           onClick={(e) => navigate(e.key)}
         />

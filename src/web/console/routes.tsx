@@ -1,8 +1,18 @@
-import { ApartmentOutlined, DashboardOutlined, TeamOutlined } from '@ant-design/icons';
+import {
+  ApartmentOutlined,
+  ContactsOutlined,
+  DashboardOutlined,
+  SolutionOutlined,
+  TeamOutlined,
+} from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import type { Permission } from '../../shared/roles';
 import { AreasPage } from './areas/areas-page';
 import { HomePage } from './home/home-page';
+import { ImportPage } from './persons/import-page';
+import { PersonPage } from './persons/person-page';
+import { PersonsPage } from './persons/persons-page';
+import { VisitorsPage } from './persons/visitors-page';
 import { UsersPage } from './users/users-page';
 
 /** Every console page: its path, menu entry and the permission that shows it. Modules add theirs here. */
@@ -12,10 +22,42 @@ export interface ConsoleRoute {
   icon: ReactNode;
   element: ReactNode;
   permission?: Permission;
+  /** A page reached from another page (e.g. a detail page): routed, but not in the menu. */
+  hidden?: boolean;
 }
 
 export const ROUTES: ConsoleRoute[] = [
   { path: '/', label: '工作台', icon: <DashboardOutlined />, element: <HomePage /> },
+  {
+    path: '/persons',
+    label: '对象档案',
+    icon: <ContactsOutlined />,
+    element: <PersonsPage />,
+    permission: 'persons.read',
+  },
+  {
+    path: '/persons/import',
+    label: '导入花名册',
+    icon: null,
+    element: <ImportPage />,
+    permission: 'persons.write',
+    hidden: true,
+  },
+  {
+    path: '/persons/:id',
+    label: '对象档案',
+    icon: null,
+    element: <PersonPage />,
+    permission: 'persons.read',
+    hidden: true,
+  },
+  {
+    path: '/visitors',
+    label: '探访责任人',
+    icon: <SolutionOutlined />,
+    element: <VisitorsPage />,
+    permission: 'persons.read',
+  },
   {
     path: '/users',
     label: '用户管理',

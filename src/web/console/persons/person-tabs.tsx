@@ -1,0 +1,34 @@
+import type { ReactNode } from 'react';
+import type { Permission } from '../../../shared/roles';
+import { AssessmentsTab, AssignmentTab, FileTab, TimelineTab } from './person-file-tabs';
+import type { PersonFile } from './types';
+
+/**
+ * The tabs of the person page (/persons/:id). Other modules add theirs with one entry here, e.g.
+ * `{ key: 'visits', label: '探访记录', order: 25, render: (p) => <PersonVisitsTab person={p} /> }`.
+ * Tabs are sorted by `order`; `permission` hides a tab from roles without it.
+ */
+export interface PersonTab {
+  key: string;
+  label: string;
+  order: number;
+  permission?: Permission;
+  render: (person: PersonFile, reload: () => void) => ReactNode;
+}
+
+export const PERSON_TABS: PersonTab[] = [
+  { key: 'file', label: '基本档案', order: 10, render: (p) => <FileTab person={p} /> },
+  { key: 'timeline', label: '时间线', order: 20, render: (p) => <TimelineTab person={p} /> },
+  {
+    key: 'assessments',
+    label: '自理能力评估',
+    order: 30,
+    render: (p, reload) => <AssessmentsTab person={p} reload={reload} />,
+  },
+  {
+    key: 'assignment',
+    label: '探访责任人',
+    order: 40,
+    render: (p, reload) => <AssignmentTab person={p} reload={reload} />,
+  },
+];

@@ -1,0 +1,281 @@
+import { DownloadOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { App, Button, Checkbox, Input, Modal, Select, Space, Table, Tag, TreeSelect, Typography } from 'antd';
+import { useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import {
+  PERSON_FLAG_LABELS,
+  PERSON_STATUS_LABELS,
+  PERSON_STATUSES,
+  SELF_CARE_SHORT,
+  TIER_LABELS,
+  TIERS,
+} from '../../../shared/person';
+import { can } from '../../../shared/roles';
+import { api } from '../../lib/api';
+import { toTreeData, useAreaTree } from '../../lib/areas';
+import { useSession } from '../../lib/session';
+import { PersonFormModal } from './person-form';
+import { FlagTags, StatusTag, TierTag } from './tags';
+import type { PersonListItem, VisitorWorkload } from './types';
+
+const PAGE = 50;
+
+export function PersonsPage() {
+  const { me } = useSession();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const areas = useAreaTree();
+  const [selected, setSelected] = useState<number[]>([]);
+  const [reassignOpen, setReassignOpen] = useState(false);
+  const [creating, setCreating] = useState(false);
+  const filters = {
+    areaId: params.get('areaId') ?? '',
+    tier: params.get('tier') ?? '',
+    status: params.get('status') ?? '',
+    flags: params.get('flags') ?? '',
+    unassigned: params.get('unassigned') ?? '',
+    visitorId: params.get('visitorId') ?? '',
+    q: params.get('q') ?? '',
+  };
+  const set = (k: keyof typeof filters, v: string | undefined) => {
+    const next = new URLSearchParams(params);
+    if (v) next.set(k, v);
+    else next.delete(k);
+    setParams(next, { replace: true });
+    setSelected([]);
+  };
+  const query = new URLSearchParams(
+    Object.entries(filters).filter(([, v]) => v) as [string, string][],
+  ).toString();
+  const list = useInfiniteQuery({
+    queryKey: ['persons', query],
+    initialPageParam: null as number | null,
+    queryFn: ({ pageParam }) =>
+      api<{ items: PersonListItem[]; nextCursor: number | null }>(
+        `/api/persons?limit=${PAGE}${query ? `&${query}` : ''}${pageParam ? `&cursor=${pageParam}` : ''}`,
+      ),
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const writable = !!me && can(me.roles, 'persons.write');
+  const exportUrl = `/api/persons/export.xlsx${filters.areaId ? `?areaId=${filters.areaId}` : ''}`;
+
+  return (
+    <div>
+      <Space style={{ marginBottom: 12, justifyContent: 'space-between', width: '100%' }} wrap>
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          对象档案（一人一档）
+        </Typography.Title>
+        <Space wrap>
+          {writable && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+              新建档案
+            </Button>
+          )}
+          {writable && (
+            <Button icon={<UploadOutlined />} onClick={() => navigate('/persons/import')}>
+              导入花名册
+            </Button>
+          )}
+          {me && can(me.roles, 'persons.export') && (
+            <Button icon={<DownloadOutlined />} href={exportUrl}>
+              导出花名册
+            </Button>
+          )}
+        </Space>
+      </Space>
+      <Space wrap style={{ marginBottom: 12 }}>
+        <TreeSelect
+          style={{ width: 220 }}
+          placeholder="辖区"
+          allowClear
+          treeDefaultExpandAll={false}
+          value={filters.areaId ? Number(filters.areaId) : undefined}
+          treeData={toTreeData(areas.data ?? [])}
+          onChange={(v) => set('areaId', v ? String(v) : undefined)}
+          data-testid="filter-area"
+        />
+        <Select
+          style={{ width: 130 }}
+          placeholder="探访类别"
+          allowClear
+          value={filters.tier || undefined}
+          options={TIERS.map((t) => ({ value: t, label: TIER_LABELS[t] }))}
+          onChange={(v) => set('tier', v)}
+        />
+        <Select
+          style={{ width: 110 }}
+          placeholder="状态"
+          allowClear
+          value={filters.status || undefined}
+          options={PERSON_STATUSES.map((s) => ({ value: s, label: PERSON_STATUS_LABELS[s] }))}
+          onChange={(v) => set('status', v)}
+        />
+        <Select
+          mode="multiple"
+          style={{ minWidth: 200 }}
+          placeholder="标识（同时具备）"
+          allowClear
+          value={filters.flags ? filters.flags.split(',') : []}
+          options={Object.entries(PERSON_FLAG_LABELS).map(([value, label]) => ({ value, label }))}
+          onChange={(v: string[]) => set('flags', v.join(','))}
+        />
+        <Checkbox
+          checked={filters.unassigned === 'true'}
+          onChange={(e) => set('unassigned', e.target.checked ? 'true' : undefined)}
+          data-testid="filter-unassigned"
+        >
+          未指定探访责任人
+        </Checkbox>
+        <Input.Search
+          style={{ width: 260 }}
+          placeholder="姓名，或完整身份证号码 / 电话"
+          allowClear
+          defaultValue={filters.q}
+          onSearch={(v) => set('q', v.trim() || undefined)}
+          data-testid="person-search"
+        />
+        {filters.visitorId && (
+          <Tag closable onClose={() => set('visitorId', undefined)}>
+            仅看某探访责任人的对象
+          </Tag>
+        )}
+      </Space>
+      {writable && selected.length > 0 && (
+        <Space style={{ marginBottom: 8 }}>
+          <Typography.Text>已选 {selected.length} 人</Typography.Text>
+          <Button onClick={() => setReassignOpen(true)}>批量指定探访责任人</Button>
+        </Space>
+      )}
+      <Table<PersonListItem>
+        rowKey="id"
+        size="middle"
+        loading={list.isLoading}
+        dataSource={rows}
+        pagination={false}
+        rowSelection={
+          writable
+            ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys as number[]) }
+            : undefined
+        }
+        locale={{ emptyText: list.error ? (list.error as Error).message : '没有符合条件的对象' }}
+        columns={[
+          {
+            title: '姓名',
+            render: (_, p) => <Link to={`/persons/${p.id}`}>{p.name}</Link>,
+          },
+          { title: '身份证号码', dataIndex: 'idNumberMasked', render: (v) => <code>{v}</code> },
+          { title: '性别', render: (_, p) => (p.sex === 'male' ? '男' : '女'), width: 60 },
+          { title: '年龄', dataIndex: 'age', width: 60 },
+          { title: '镇（街道）', dataIndex: 'townName' },
+          { title: '村（社区）', dataIndex: 'villageName' },
+          { title: '自理能力', render: (_, p) => SELF_CARE_SHORT[p.selfCare] },
+          { title: '探访类别', render: (_, p) => <TierTag tier={p.tier} /> },
+          { title: '标识', render: (_, p) => <FlagTags flags={p.flags} /> },
+          {
+            title: '探访责任人',
+            render: (_, p) => p.visitorName ?? (p.status === 'active' ? <Tag color="red">未指定</Tag> : '—'),
+          },
+          { title: '状态', render: (_, p) => <StatusTag status={p.status} /> },
+        ]}
+      />
+      <div style={{ textAlign: 'center', marginTop: 12 }}>
+        {list.hasNextPage ? (
+          <Button
+            onClick={() => list.fetchNextPage()}
+            loading={list.isFetchingNextPage}
+            data-testid="load-more"
+          >
+            加载更多
+          </Button>
+        ) : (
+          rows.length > 0 && (
+            <Typography.Text type="secondary">共 {rows.length} 人，已全部显示</Typography.Text>
+          )
+        )}
+      </div>
+      <ReassignModal
+        open={reassignOpen}
+        personIds={selected}
+        onClose={() => setReassignOpen(false)}
+        onDone={(n) => {
+          message.success(`已为 ${n} 人指定探访责任人`);
+          setSelected([]);
+          setReassignOpen(false);
+          qc.invalidateQueries({ queryKey: ['persons'] });
+        }}
+      />
+      <PersonFormModal
+        open={creating}
+        onClose={() => setCreating(false)}
+        onSaved={(id) => {
+          setCreating(false);
+          qc.invalidateQueries({ queryKey: ['persons'] });
+          navigate(`/persons/${id}`);
+        }}
+      />
+    </div>
+  );
+}
+
+/** Picks a visitor and moves the persons (or all of one visitor's persons) to them. */
+export function ReassignModal(props: {
+  open: boolean;
+  personIds?: number[];
+  fromVisitorId?: number;
+  areaId?: number;
+  onClose: () => void;
+  onDone: (moved: number) => void;
+}) {
+  const { message } = App.useApp();
+  const [to, setTo] = useState<number>();
+  const [busy, setBusy] = useState(false);
+  const visitors = useQuery({
+    queryKey: ['visitors', props.areaId ?? ''],
+    queryFn: () =>
+      api<{ items: VisitorWorkload[] }>(`/api/visitors${props.areaId ? `?areaId=${props.areaId}` : ''}`),
+    enabled: props.open,
+  });
+  const submit = async () => {
+    if (!to) return;
+    setBusy(true);
+    try {
+      const r = await api<{ moved: number }>('/api/persons/reassign', {
+        body: { personIds: props.personIds, fromVisitorId: props.fromVisitorId, toVisitorId: to },
+      });
+      props.onDone(r.moved);
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      title={props.fromVisitorId ? '移交全部对象' : `为 ${props.personIds?.length ?? 0} 人指定探访责任人`}
+      open={props.open}
+      onCancel={props.onClose}
+      onOk={submit}
+      okButtonProps={{ disabled: !to, loading: busy }}
+      destroyOnHidden
+    >
+      <Select
+        showSearch
+        style={{ width: '100%' }}
+        placeholder="选择新的探访责任人（须负责对象所在村或镇）"
+        optionFilterProp="label"
+        value={to}
+        onChange={setTo}
+        options={(visitors.data?.items ?? [])
+          .filter((v) => !v.disabled && v.id !== props.fromVisitorId)
+          .map((v) => ({
+            value: v.id,
+            label: `${v.displayName}（${v.areas.map((a) => a.name).join('、')}，现负责 ${v.activePersons} 人）`,
+          }))}
+      />
+    </Modal>
+  );
+}
