@@ -26,6 +26,7 @@ import { incidentRoutes } from './modules/incidents/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
 import { ledgerRoutes } from './modules/ledger/routes.js';
 import { oversightRoutes } from './modules/oversight/routes.js';
+import { reportRoutes } from './modules/reports/routes.js';
 import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { userRoutes } from './modules/users/routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   incidentRoutes(app, ctx);
   oversightRoutes(app, ctx);
   ledgerRoutes(app, ctx);
+  reportRoutes(app, ctx);
   visitRoutes(app, ctx);
   jobRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { chinaDateTime } from '../../../shared/china-time.js';
+import {
+  compareWorstFirst,
+  formatMetric,
+  METRICS,
+  type MetricId,
+  type MetricValue,
+} from '../../../shared/metrics.js';
+import { periodLabel } from '../../../shared/schedule.js';
+import type { Ctx } from '../../context.js';
+import { badRequest, notFound } from '../../http/errors.js';
+import type { Actor } from '../../http/scope.js';
+import { createPdf } from '../../pdf/document.js';
+import { appendAudit } from '../audit/repo.js';
+import { getAssessment, getMetrics, getTrends } from '../oversight/service.js';
+import { horizontalBars, lineChart } from './charts.js';
+import * as repo from './repo.js';
+
+/** Figures of the report's area table, in this order. */
+const TABLE: MetricId[] = [
+  'activePersons',
+  'coverage',
+  'onTime',
+  'inPersonShare',
+  'missed',
+  'dueSoon',
+  'incidentsOpen',
+  'rectificationOverdue',
+  'agreementCoverage',
+];
+
+const v = (figs: Partial<Record<MetricId, MetricValue>>, m: MetricId) => figs[m]?.value ?? null;
+
+/**
+ * Builds the monthly report PDF of an area (the district by default): headline figures, all child
+ * areas side by side (worst coverage first) as a chart and a table, the 12-month trend, the town
+ * assessment and the definitions. It is stored, so the same file can be downloaded again.
+ */
+export async function generateMonthlyReport(ctx: Ctx, actor: Actor, f: { period?: string; areaId?: number }) {
+  const period = f.period;
+  if (!period || !/^\d{4}-(0[1-9]|1[0-2])$/.test(period))
+    throw badRequest('月报期间格式应为 YYYY-MM', 'period');
+  const m = await getMetrics(ctx, actor, { period, areaId: f.areaId });
+  if (!m.area) throw notFound('辖区');
+  const trends = await getTrends(ctx, actor, { period, areaId: m.area.id });
+  const assessment =
+    m.area.level === 'district' ? await getAssessment(ctx, actor, { period, areaId: m.area.id }) : null;
+  const now = ctx.clock.now();
+  const shown = TABLE.filter((id) => !m.unavailable.includes(id));
+  const title = `${m.area.name}特困人员探访工作月报`;
+  const pdf = createPdf({
+    title,
+    watermark: `${actor.displayName} 于 ${chinaDateTime(now)} 生成`,
+    footer: `${m.area.name} · ${periodLabel(period)}`,
+  });
+  pdf.title(title, `${periodLabel(period)}（数据截至 ${chinaDateTime(now)}）`);
+
+  pdf.heading('一、总体情况');
+  pdf.keyValues(
+    (Object.keys(METRICS) as MetricId[])
+      .filter((id) => !m.unavailable.includes(id))
+      .map((id) => {
+        const val = m.figures[id];
+        const parts = val?.denominator != null ? `（${val.numerator}/${val.denominator}）` : '';
+        return [METRICS[id].label, `${formatMetric(id, val)}${parts}`] as [string, string];
+      }),
+  );
+
+  const childWord =
+    m.childKind === 'visitor' ? '探访责任人' : m.area.level === 'district' ? '镇（街道）' : '村（社区）';
+  const children = [...m.children].sort(
+    (a, b) =>
+      compareWorstFirst('coverage', v(a.figures, 'coverage'), v(b.figures, 'coverage')) ||
+      a.name.localeCompare(b.name, 'zh'),
+  );
+  pdf.heading(`二、各${childWord}情况（按探访覆盖率由低到高）`);
+  if (children.length) {
+    const chartRows = children.slice(0, 24);
+    pdf.figure(Math.max(120, 50 + chartRows.length * 22), (doc, box) =>
+      horizontalBars(doc, box, {
+        title: `探访覆盖率与按时率（${periodLabel(period)}）`,
+        labels: chartRows.map((c) => c.name),
+        series: [
+          { name: METRICS.coverage.label, values: chartRows.map((c) => v(c.figures, 'coverage')) },
+          { name: METRICS.onTime.label, values: chartRows.map((c) => v(c.figures, 'onTime')) },
+        ],
+      }),
+    );
+    pdf.table(
+      [
+        { title: childWord, width: 2 },
+        ...shown.map((id) => ({ title: METRICS[id].label, width: 1, align: 'right' as const })),
+      ],
+      children.map((c) => [c.name, ...shown.map((id) => formatMetric(id, c.figures[id]))]),
+    );
+  } else {
+    pdf.paragraph(`本辖区下没有${childWord}数据。`);
+  }
+
+  pdf.heading('三、近 12 个月走势');
+  const labels = trends.periods.map((p) => `${Number(p.period.slice(5, 7))}月`);
+  pdf.figure(190, (doc, box) =>
+    lineChart(doc, box, {
+      title: `${m.area!.name}：探访覆盖率、按时率与上门率`,
+      labels,
+      series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({
+        name: METRICS[id].label,
+        values: trends.periods.map((p) => p.figures[id]?.value ?? null),
+      })),
+    }),
+  );
+
+  if (assessment) {
+    pdf.heading('四、镇（街道）考核排名');
+    const comps = assessment.towns[0]?.components.map((c) => c.metric as MetricId) ?? [];
+    pdf.table(
+      [
+        { title: '名次', width: 0.6, align: 'center' },
+        { title: '镇（街道）', width: 2 },
+        { title: '得分', width: 0.8, align: 'right' },
+        ...comps.map((id) => ({
+          title: `${METRICS[id].label}（权重 ${assessment.weights[id] ?? 0}）`,
+          width: 1.1,
+          align: 'right' as const,
+        })),
+      ],
+      assessment.towns.map((t) => [
+        t.rank,
+        t.name,
+        t.score == null ? '—' : t.score.toFixed(1),
+        ...t.components.map((c) => formatMetric(c.metric as MetricId, c.value)),
+      ]),
+    );
+    pdf.paragraph('得分 = Σ（指标值 × 权重）÷ 有数据指标的权重之和 × 100；无相关记录的指标不计入。', {
+      size: 9,
+      color: '#666666',
+      indent: false,
+    });
+  }
+
+  pdf.heading(`${assessment ? '五' : '四'}、指标口径`);
+  pdf.table(
+    [
+      { title: '指标', width: 1.2 },
+      { title: '口径', width: 4 },
+    ],
+    (Object.keys(METRICS) as MetricId[])
+      .filter((id) => !m.unavailable.includes(id))
+      .map((id) => [METRICS[id].label, METRICS[id].definition]),
+  );
+  if (m.unavailable.length) {
+    pdf.paragraph(`本系统尚未启用的指标：${m.unavailable.map((id) => METRICS[id].label).join('、')}。`, {
+      size: 9,
+      color: '#666666',
+      indent: false,
+    });
+  }
+  const content = await pdf.toBuffer();
+  const filename = `${m.area.name}-${periodLabel(period)}探访工作月报.pdf`;
+  const id = await ctx.db.tx(async (q) => {
+    const id = await repo.insertReport(q, {
+      period,
+      areaId: m.area!.id,
+      filename,
+      content,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      createdBy: actor.userId,
+      now,
+    });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'report.generate',
+      entity: 'oversight_report',
+      entityId: id,
+      areaId: m.area!.id,
+      detail: { period, size: content.length },
+    });
+    return id;
+  });
+  return { id, filename, content };
+}
