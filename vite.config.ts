@@ -13,6 +13,8 @@ export default defineConfig({
     rollupOptions: {
       input: {
         console: resolve(import.meta.dirname, 'src/web/index.html'),
+        // The visitor app (/m/): its own light entry, no antd (budget 250 KB gzipped).
+        visitor: resolve(import.meta.dirname, 'src/web/visitor/visitor.html'),
       },
     },
   },

@@ -30,6 +30,7 @@ import { reportRoutes } from './modules/reports/routes.js';
 import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
 import { securityRoutes } from './modules/security/routes.js';
 import { userRoutes } from './modules/users/routes.js';
+import { visitorAppRoutes } from './modules/visitor-app/routes.js';
 import { visitRoutes } from './modules/visits/routes.js';
 
 z.config(z.locales.zhCN());
@@ -107,6 +108,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   auditRoutes(app, ctx);
   securityRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  visitorAppRoutes(app, ctx);
   incidentRoutes(app, ctx);
   oversightRoutes(app, ctx);
   ledgerRoutes(app, ctx);
@@ -122,6 +124,9 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
     // Client-side routes of the single-page app fall back to index.html.
     app.get('/*', { schema: { hide: true } }, (req, reply) => {
       if (req.url.startsWith('/api/')) return reply.callNotFound();
+      // The visitor app (phone, offline) is its own light entry under /m/.
+      if (req.url === '/m' || req.url.startsWith('/m/') || req.url.startsWith('/m?'))
+        return reply.sendFile('visitor/visitor.html');
       return reply.sendFile('index.html');
     });
   }

@@ -5,6 +5,7 @@ import {
   SolutionOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
+import { ScheduleOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import type { Permission } from '../../shared/roles';
 import { AreasPage } from './areas/areas-page';
@@ -14,6 +15,11 @@ import { PersonPage } from './persons/person-page';
 import { PersonsPage } from './persons/persons-page';
 import { VisitorsPage } from './persons/visitors-page';
 import { UsersPage } from './users/users-page';
+import { CampaignsPage } from './visits/campaigns-page';
+import { VisitSettingsPage } from './visits/settings-page';
+import { TasksPage } from './visits/tasks-page';
+import { VisitFormPage } from './visits/visit-form-page';
+import { VisitPage } from './visits/visit-page';
 
 /** Every console page: its path, menu entry and the permission that shows it. Modules add theirs here. */
 export interface ConsoleRoute {
@@ -28,6 +34,43 @@ export interface ConsoleRoute {
 
 export const ROUTES: ConsoleRoute[] = [
   { path: '/', label: '工作台', icon: <DashboardOutlined />, element: <HomePage /> },
+  {
+    path: '/visit-tasks',
+    label: '探访任务',
+    icon: <ScheduleOutlined />,
+    element: <TasksPage />,
+    permission: 'visits.read',
+  },
+  {
+    path: '/visits/new',
+    label: '记录探访',
+    icon: null,
+    element: <VisitFormPage />,
+    permission: 'visits.record',
+    hidden: true,
+  },
+  {
+    path: '/visits/:id',
+    label: '探访记录',
+    icon: null,
+    element: <VisitPage />,
+    permission: 'visits.read',
+    hidden: true,
+  },
+  {
+    path: '/visit-campaigns',
+    label: '专项探访',
+    icon: <ThunderboltOutlined />,
+    element: <CampaignsPage />,
+    permission: 'visits.campaigns',
+  },
+  {
+    path: '/visit-settings',
+    label: '探访设置',
+    icon: <SettingOutlined />,
+    element: <VisitSettingsPage />,
+    permission: 'config.manage',
+  },
   {
     path: '/persons',
     label: '对象档案',

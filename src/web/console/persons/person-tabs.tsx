@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Permission } from '../../../shared/roles';
+import { PersonVisitsTab } from '../visits/person-visits-tab';
 import { AssessmentsTab, AssignmentTab, FileTab, TimelineTab } from './person-file-tabs';
 import type { PersonFile } from './types';
 
@@ -19,6 +20,13 @@ export interface PersonTab {
 export const PERSON_TABS: PersonTab[] = [
   { key: 'file', label: '基本档案', order: 10, render: (p) => <FileTab person={p} /> },
   { key: 'timeline', label: '时间线', order: 20, render: (p) => <TimelineTab person={p} /> },
+  {
+    key: 'visits',
+    label: '探访记录',
+    order: 25,
+    permission: 'visits.read',
+    render: (p) => <PersonVisitsTab personId={p.id} active={p.status === 'active'} />,
+  },
   {
     key: 'assessments',
     label: '自理能力评估',

@@ -1,0 +1,179 @@
+import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
+import type { SeasonRange } from '../../../shared/schedule.js';
+import type { Queryable } from '../../db/db.js';
+import { personCondition, type Scope } from '../../http/scope.js';
+
+// Reads behind the visitor app's offline bundle. Every query starts from the visitor's OWN persons
+// (responsible or backup visitor, person not ended) inside the scope, so nothing else is cached on
+// a phone.
+
+export interface OwnPersonRow {
+  id: number;
+  name: string;
+  birth_date: string;
+  sex: 'male' | 'female';
+  phone_enc: string | null;
+  current_address: string | null;
+  registered_address: string | null;
+  town_id: number;
+  village_id: number;
+  village_name: string;
+  village_path: string;
+  status: 'active' | 'paused' | 'ended';
+  self_care: 'capable' | 'partial' | 'none';
+  tier: 'general' | 'key';
+  flags: string[];
+  flag_note: string | null;
+  benefit_card: 'self' | 'custodian' | 'lost' | 'none';
+  card_custodian: string | null;
+  backup: boolean;
+}
+
+export async function listOwnPersons(q: Queryable, scope: Scope): Promise<OwnPersonRow[]> {
+  const params: unknown[] = [scope.userId];
+  const cond = personCondition(scope, 'p', params);
+  return q.query<OwnPersonRow>(
+    `select p.id, p.name, p.birth_date::text as birth_date, p.sex, p.phone_enc, p.current_address,
+            p.registered_address, p.town_id, p.village_id, v.name as village_name, v.path as village_path,
+            p.status, p.self_care, p.tier, p.flags, p.flag_note, p.benefit_card, p.card_custodian,
+            (p.visitor_id is distinct from $1) as backup
+       from persons p join areas v on v.id = p.village_id
+      where p.status <> 'ended'
+        and (p.visitor_id = $1 or exists (select 1 from person_assignments pa where pa.person_id = p.id
+              and pa.visitor_id = $1 and pa.kind = 'backup' and pa.to_at is null))
+        and ${cond}
+      order by p.name, p.id`,
+    params,
+  );
+}
+
+export interface BundleTaskRow {
+  id: number;
+  person_id: number;
+  kind: 'regular' | 'follow_up' | 'campaign';
+  period: string;
+  tier: 'general' | 'key' | null;
+  window_start: Date;
+  window_end: Date;
+  due_date: string;
+  status: 'open' | 'done' | 'missed' | 'cancelled';
+  status_at: Date | null;
+  reason: string | null;
+}
+
+/** Open tasks of the persons, and those done in a window still running (the period's progress). */
+export async function listTasksOf(q: Queryable, personIds: number[], now: Date): Promise<BundleTaskRow[]> {
+  if (personIds.length === 0) return [];
+  return q.query<BundleTaskRow>(
+    `select id, person_id, kind, period, tier, window_start, window_end, due_date::text as due_date, status,
+            status_at, reason
+       from visit_tasks
+      where person_id = any($1::int[])
+        and (status = 'open' or (status = 'done' and window_end > $2))
+      order by due_date, id`,
+    [personIds, now],
+  );
+}
+
+export interface LastVisitRow {
+  id: number;
+  person_id: number;
+  at: Date;
+  method: VisitMethod;
+  outcome: VisitOutcome;
+  notes: string | null;
+  checklist_version: number;
+  answers: ChecklistAnswers;
+  visitor_name: string;
+}
+
+/** The latest qualifying visit of each person (its findings are shown on the doorstep). */
+export async function lastVisitsOf(q: Queryable, personIds: number[]): Promise<LastVisitRow[]> {
+  if (personIds.length === 0) return [];
+  return q.query<LastVisitRow>(
+    `select distinct on (v.person_id) v.id, v.person_id, v.at, v.method, v.outcome, v.notes,
+            v.checklist_version, v.answers, u.display_name as visitor_name
+       from visits v join users u on u.id = v.visitor_id
+      where v.person_id = any($1::int[]) and v.qualifying
+      order by v.person_id, v.at desc, v.id desc`,
+    [personIds],
+  );
+}
+
+export interface ConcernRow {
+  id: number;
+  person_id: number;
+  category: string;
+  description: string;
+  status: string;
+  deadline: string | null;
+  created_at: Date;
+}
+
+export async function openConcernsOf(q: Queryable, personIds: number[]): Promise<ConcernRow[]> {
+  if (personIds.length === 0) return [];
+  return q.query<ConcernRow>(
+    `select id, person_id, category, description, status, deadline::text as deadline, created_at
+       from concerns
+      where person_id = any($1::int[]) and status in ('open', 'in_progress')
+      order by person_id, id`,
+    [personIds],
+  );
+}
+
+export interface CaregiverRow {
+  person_id: number;
+  name: string;
+  relation: string;
+  phone_enc: string | null;
+}
+
+/** The current caregiver of each person (open assignment spell). */
+export async function caregiversOf(q: Queryable, personIds: number[]): Promise<CaregiverRow[]> {
+  if (personIds.length === 0) return [];
+  return q.query<CaregiverRow>(
+    `select distinct on (ca.person_id) ca.person_id, c.name, ca.relation, c.phone_enc
+       from caregiver_assignments ca join caregivers c on c.id = ca.caregiver_id
+      where ca.person_id = any($1::int[]) and ca.to_date is null
+      order by ca.person_id, ca.from_date desc, ca.id desc`,
+    [personIds],
+  );
+}
+
+export interface RecentVisitRow {
+  id: number;
+  client_id: string;
+  person_id: number;
+  person_name: string;
+  at: Date;
+  method: VisitMethod;
+  outcome: VisitOutcome;
+  qualifying: boolean;
+  photo_count: number;
+}
+
+/** The visitor's own latest visits (any person, also ones no longer assigned). */
+export async function recentVisitsBy(
+  q: Queryable,
+  visitorId: number,
+  limit: number,
+): Promise<RecentVisitRow[]> {
+  return q.query<RecentVisitRow>(
+    `select v.id, v.client_id, v.person_id, p.name as person_name, v.at, v.method, v.outcome, v.qualifying,
+            v.photo_count
+       from visits v join persons p on p.id = v.person_id
+      where v.visitor_id = $1
+      order by v.at desc, v.id desc
+      limit ${limit}`,
+    [visitorId],
+  );
+}
+
+/** Every 'visits.seasons' setting with the path of its area (null area = the whole system). */
+export async function seasonSettings(
+  q: Queryable,
+): Promise<{ path: string | null; value: { heating: SeasonRange; flood: SeasonRange } }[]> {
+  return q.query(
+    `select a.path, s.value from settings s left join areas a on a.id = s.area_id where s.key = 'visits.seasons'`,
+  );
+}

@@ -1,0 +1,368 @@
+/**
+ * The visitor app's state: the session, the offline bundle and the queue, mirrored from IndexedDB,
+ * plus the sender that empties the queue. A visit is written to IndexedDB before anything else
+ * happens to it, and leaves the queue only when the server has stored it (2xx, also for a repeat of
+ * the same clientId) or when the visitor discards it; a 4xx keeps it with the reason.
+ */
+import { useSyncExternalStore } from 'react';
+import { idb } from './idb';
+import type { Bundle, InboxItem, QueuedVisit, Session } from './types';
+
+export interface AppState {
+  ready: boolean;
+  session: Session | null;
+  /** The session was refused by the server (expired or ended): log in again; nothing is lost. */
+  sessionExpired: boolean;
+  bundle: Bundle | null;
+  bundleFetchedAt: string | null;
+  queue: QueuedVisit[];
+  online: boolean;
+  syncing: boolean;
+  refreshing: boolean;
+  lastSyncError: string | null;
+  inbox: { items: InboxItem[]; unread: number; fetchedAt: string } | null;
+  toast: string | null;
+}
+
+let state: AppState = {
+  ready: false,
+  session: null,
+  sessionExpired: false,
+  bundle: null,
+  bundleFetchedAt: null,
+  queue: [],
+  online: typeof navigator === 'undefined' ? true : navigator.onLine,
+  syncing: false,
+  refreshing: false,
+  lastSyncError: null,
+  inbox: null,
+  toast: null,
+};
+const listeners = new Set<() => void>();
+
+function set(patch: Partial<AppState>) {
+  state = { ...state, ...patch };
+  for (const l of listeners) l();
+}
+export const getState = () => state;
+export function useApp(): AppState {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => state,
+  );
+}
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+export function toast(message: string) {
+  clearTimeout(toastTimer);
+  set({ toast: message });
+  toastTimer = setTimeout(() => set({ toast: null }), 3000);
+}
+
+/** Queue entries of the signed-in user (others' stay on the phone until they log in). */
+export function myQueue(s: AppState = state): QueuedVisit[] {
+  return s.session ? s.queue.filter((q) => q.userId === s.session!.user.id) : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network
+// ---------------------------------------------------------------------------------------------
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** fetch with the bearer token; throws ApiFailure (status 0 = no connection). */
+async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (state.session) headers.set('authorization', `Bearer ${state.session.token}`);
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw new ApiFailure(0, '网络连接失败');
+  }
+  if (res.status === 401 && state.session) set({ sessionExpired: true });
+  return res;
+}
+
+async function failure(res: Response): Promise<ApiFailure> {
+  const body = await res.json().catch(() => null);
+  return new ApiFailure(res.status, body?.message ?? `服务器返回 ${res.status}`, body?.field);
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const res = await call(path);
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start, login, logout
+// ---------------------------------------------------------------------------------------------
+
+export async function start() {
+  const [session, bundle, fetchedAt, inbox, queue] = await Promise.all([
+    idb.get<Session>('kv', 'session'),
+    idb.get<Bundle>('kv', 'bundle'),
+    idb.get<string>('kv', 'bundleFetchedAt'),
+    idb.get<AppState['inbox']>('kv', 'inbox'),
+    idb.getAll<QueuedVisit>('queue'),
+  ]);
+  set({
+    ready: true,
+    session: session ?? null,
+    bundle: bundle ?? null,
+    bundleFetchedAt: fetchedAt ?? null,
+    inbox: inbox ?? null,
+    queue: sortQueue(queue),
+  });
+  window.addEventListener('online', () => {
+    set({ online: true });
+    void syncNow({ force: true });
+  });
+  window.addEventListener('offline', () => set({ online: false }));
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && navigator.onLine) void syncNow();
+  });
+  if (session && navigator.onLine) void syncNow({ force: true });
+}
+
+const sortQueue = (q: QueuedVisit[]) => [...q].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+
+export async function login(username: string, password: string, totp?: { challenge: string; code: string }) {
+  const res = totp
+    ? await call('/api/auth/totp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(totp),
+      })
+    : await call('/api/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+  if (!res.ok) throw await failure(res);
+  const body = await res.json();
+  if (body.totpRequired) return { totpChallenge: body.challenge as string };
+  const session: Session = { token: body.token, expiresAt: body.expiresAt, user: body.user };
+  const previous = state.session ?? (await idb.get<Session>('kv', 'session'));
+  // Cached cards belong to one visitor: another user starts clean (their queued visits stay, unsent).
+  if (previous && previous.user.id !== session.user.id) {
+    await Promise.all([
+      idb.delete('kv', 'bundle'),
+      idb.delete('kv', 'inbox'),
+      idb.delete('kv', 'bundleFetchedAt'),
+    ]);
+    set({ bundle: null, inbox: null, bundleFetchedAt: null });
+  }
+  await idb.put('kv', session, 'session');
+  set({ session, sessionExpired: false });
+  await syncNow({ force: true });
+  return {};
+}
+
+/** Ends the session and wipes everything on the phone: cards, inbox and queue (the UI warns first). */
+export async function logout() {
+  if (state.session && navigator.onLine)
+    await call('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
+  await Promise.all([idb.clear('kv'), idb.clear('queue')]);
+  clearTimeout(retryTimer);
+  set({ session: null, sessionExpired: false, bundle: null, bundleFetchedAt: null, queue: [], inbox: null });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundle and inbox
+// ---------------------------------------------------------------------------------------------
+
+export async function refreshBundle(): Promise<void> {
+  if (!state.session || state.sessionExpired) return;
+  set({ refreshing: true });
+  try {
+    const headers: Record<string, string> = {};
+    if (state.bundle?.etag && state.bundle.user.id === state.session.user.id)
+      headers['if-none-match'] = state.bundle.etag;
+    const res = await call('/api/visitor/bundle', { headers });
+    const fetchedAt = new Date().toISOString();
+    if (res.status === 304) {
+      await idb.put('kv', fetchedAt, 'bundleFetchedAt');
+      set({ bundleFetchedAt: fetchedAt });
+      return;
+    }
+    if (!res.ok) throw await failure(res);
+    const bundle: Bundle = await res.json();
+    await idb.put('kv', bundle, 'bundle');
+    await idb.put('kv', fetchedAt, 'bundleFetchedAt');
+    set({ bundle, bundleFetchedAt: fetchedAt });
+  } finally {
+    set({ refreshing: false });
+  }
+}
+
+export async function refreshInbox(): Promise<void> {
+  if (!state.session || state.sessionExpired) return;
+  const body = await getJson<{ items: InboxItem[]; unread: number }>('/api/inbox?limit=50');
+  const inbox = { items: body.items, unread: body.unread, fetchedAt: new Date().toISOString() };
+  await idb.put('kv', inbox, 'inbox');
+  set({ inbox });
+}
+
+export async function markRead(id: number) {
+  const res = await call(`/api/inbox/${id}/read`, { method: 'POST' });
+  if (!res.ok) throw await failure(res);
+  const { unread } = await res.json();
+  if (state.inbox) {
+    const inbox = {
+      ...state.inbox,
+      unread,
+      items: state.inbox.items.map((i) => (i.id === id ? { ...i, read: true } : i)),
+    };
+    await idb.put('kv', inbox, 'inbox');
+    set({ inbox });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The queue
+// ---------------------------------------------------------------------------------------------
+
+/** Saves a visit to IndexedDB first (returns when it is durable), then tries to send it. */
+export async function enqueue(v: QueuedVisit) {
+  await idb.put('queue', v);
+  set({ queue: sortQueue([...state.queue.filter((q) => q.clientId !== v.clientId), v]) });
+  void syncNow({ force: true });
+}
+
+export async function discard(clientId: string) {
+  await idb.delete('queue', clientId);
+  set({ queue: state.queue.filter((q) => q.clientId !== clientId) });
+}
+
+async function update(v: QueuedVisit) {
+  await idb.put('queue', v);
+  set({ queue: state.queue.map((q) => (q.clientId === v.clientId ? v : q)) });
+}
+
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_MAX_MS = 5 * 60 * 1000;
+/** Wait before retry n (1, 2, …): 2 s, 4 s, 8 s … at most 5 minutes, with ±20 % jitter. */
+export function backoffMs(attempt: number): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+let running: Promise<void> | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Sends what is due (all pending when `force`), one visit at a time, then refreshes the bundle so
+ * task lists show what the server now knows. Safe to call any time: one run at a time.
+ */
+export function syncNow(o: { force?: boolean } = {}): Promise<void> {
+  if (running) return running;
+  running = runSync(!!o.force).finally(() => {
+    running = null;
+    scheduleRetry();
+  });
+  return running;
+}
+
+async function runSync(force: boolean) {
+  if (!state.session || state.sessionExpired) return;
+  set({ syncing: true, lastSyncError: null });
+  let sent = 0;
+  try {
+    const due = myQueue().filter((q) => q.status === 'pending' && (force || q.nextAttemptAt <= Date.now()));
+    for (const item of due) {
+      const outcome = await send(item);
+      if (outcome === 'sent') sent++;
+      if (outcome === 'stop') break;
+    }
+    if (sent > 0 || force) await refreshBundle().catch((e) => set({ lastSyncError: (e as Error).message }));
+  } finally {
+    set({ syncing: false });
+  }
+  if (sent > 0) toast(`已上传 ${sent} 条探访记录`);
+}
+
+async function send(item: QueuedVisit): Promise<'sent' | 'kept' | 'stop'> {
+  const photos = await Promise.all(item.photos.map(blobToDataUrl));
+  let res: Response;
+  try {
+    res = await call('/api/visits', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(visitBody(item, photos)),
+    });
+  } catch (e) {
+    // No connection (or it dropped mid-upload): the server may or may not have the visit; the
+    // clientId makes the next attempt safe either way.
+    await retryLater(item, (e as Error).message);
+    return 'stop';
+  }
+  if (res.ok) {
+    await idb.delete('queue', item.clientId);
+    set({ queue: state.queue.filter((q) => q.clientId !== item.clientId) });
+    return 'sent';
+  }
+  if (res.status === 401) return 'stop';
+  const f = await failure(res);
+  if (res.status >= 500 || res.status === 408 || res.status === 429) {
+    await retryLater(item, f.message);
+    return 'kept';
+  }
+  await update({
+    ...item,
+    status: 'rejected',
+    rejection: { status: f.status, message: f.message, field: f.field },
+  });
+  return 'kept';
+}
+
+async function retryLater(item: QueuedVisit, message: string) {
+  const attempts = item.attempts + 1;
+  await update({ ...item, attempts, nextAttemptAt: Date.now() + backoffMs(attempts), lastError: message });
+  set({ lastSyncError: message });
+}
+
+function scheduleRetry() {
+  clearTimeout(retryTimer);
+  const pending = myQueue().filter((q) => q.status === 'pending');
+  if (!pending.length || !state.session || state.sessionExpired) return;
+  const next = Math.min(...pending.map((q) => q.nextAttemptAt));
+  retryTimer = setTimeout(() => void syncNow(), Math.max(1000, next - Date.now()));
+}
+
+/** The body of POST /api/visits (src/server/modules/visits/routes.ts, RecordBody). */
+function visitBody(item: QueuedVisit, photos: string[]) {
+  const d = item.draft;
+  return {
+    clientId: item.clientId,
+    personId: d.personId,
+    at: d.at,
+    method: d.method,
+    outcome: d.outcome,
+    durationMinutes: d.durationMinutes,
+    notes: d.notes || null,
+    answers: d.answers,
+    photos: photos.map((data, i) => ({ data, name: `photo-${i + 1}.jpg` })),
+  };
+}
+
+function blobToDataUrl(b: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result as string);
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(b);
+  });
+}
