@@ -111,7 +111,7 @@ export function ImportPage() {
 
   const report = (r: ImportResult) => (
     <>
-      <Space size={40} style={{ margin: '12px 0' }}>
+      <Space size={40} style={{ margin: '12px 0', display: 'flex' }}>
         <Statistic title="数据行" value={r.total} />
         <Statistic
           title={r.dryRun ? '将新建' : '已新建'}

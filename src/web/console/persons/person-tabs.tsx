@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Permission } from '../../../shared/roles';
+import { PersonCareTab } from '../care/person-care-tab';
 import { PersonVisitsTab } from '../visits/person-visits-tab';
 import { AssessmentsTab, AssignmentTab, FileTab, TimelineTab } from './person-file-tabs';
 import type { PersonFile } from './types';
@@ -38,5 +39,12 @@ export const PERSON_TABS: PersonTab[] = [
     label: '探访责任人',
     order: 40,
     render: (p, reload) => <AssignmentTab person={p} reload={reload} />,
+  },
+  {
+    key: 'care',
+    label: '照料与资金',
+    order: 50,
+    permission: 'care.read',
+    render: (p) => <PersonCareTab personId={p.id} />,
   },
 ];
