@@ -114,8 +114,10 @@ async function authorizeMetrics(req: FastifyRequest, ctx: Ctx) {
  */
 export function registerObservability(app: FastifyInstance, ctx: Ctx) {
   const metrics = new Metrics();
-  app.addHook('onRequest', async (req, reply) => {
+  // onSend: also on answers produced by a hook that threw (401 from the auth hook, 404 …).
+  app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', req.id);
+    return payload;
   });
   app.addHook('preValidation', async (req) => {
     for (const [part, value] of [

@@ -197,7 +197,6 @@ export async function restore(
   file: string,
   onTable?: (s: TableSum) => void,
 ): Promise<BackupManifest> {
-  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
   return db.tx(async (q) => {
     await q.query(`set local timezone to 'UTC'`);
     const tables = new Map((await listTables(q)).map((t) => [t.name, t]));
@@ -221,6 +220,15 @@ export async function restore(
       );
       current.buf = [];
     };
+    // Opened right before the loop: readline drops lines emitted before iteration starts.
+    const input = createReadStream(file).pipe(createGunzip());
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    // A damaged gzip ends the lines early; the missing manifest then refuses the restore.
+    let damaged = '';
+    input.on('error', (e) => {
+      damaged = `（${e.message}）`;
+      lines.close();
+    });
     for await (const line of lines) {
       if (!line) continue;
       if (line.startsWith('{"r":')) {
@@ -258,7 +266,9 @@ export async function restore(
         manifest = rec as BackupManifest;
       }
     }
-    if (!header || !manifest) throw new RestoreError('备份文件不完整（缺少文件头或清单）：文件可能被截断');
+    if (!header || !manifest) {
+      throw new RestoreError(`备份文件不完整（缺少文件头或清单）：文件可能被截断或损坏${damaged}`);
+    }
     for (const name of disabled) await q.query(`alter table ${ident(name)} enable trigger user`);
     for (const t of tables.values()) {
       for (const col of t.identity) {

@@ -1,0 +1,106 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type TestEnv, testEnv } from '../../../test/context.js';
+import { actorClient, buildTown } from '../../../test/factories.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv();
+});
+afterEach(() => {
+  delete process.env.TANFANG_METRICS_TOKEN;
+});
+
+describe('health probes', () => {
+  it('live answers without the database; ready checks database, migrations and shutdown', async () => {
+    const live = await env.app.inject({ method: 'GET', url: '/api/health?probe=live' });
+    expect(live.json()).toMatchObject({ status: 'ok', probe: 'live' });
+    const ready = await env.app.inject({ method: 'GET', url: '/api/health?probe=ready' });
+    expect(ready.json()).toMatchObject({ status: 'ok', probe: 'ready' });
+    env.app.draining.value = true;
+    try {
+      const draining = await env.app.inject({ method: 'GET', url: '/api/health?probe=ready' });
+      expect(draining.statusCode).toBe(503);
+      expect(draining.json().message).toContain('停机');
+      expect((await env.app.inject({ method: 'GET', url: '/api/health?probe=live' })).statusCode).toBe(200);
+    } finally {
+      env.app.draining.value = false;
+    }
+    expect((await env.app.inject({ method: 'GET', url: '/api/health?probe=dead' })).statusCode).toBe(400);
+  });
+});
+
+describe('request ids', () => {
+  it('returns a request id on every answer, keeping a sane one the caller sent', async () => {
+    const a = await env.app.inject({ method: 'GET', url: '/api/health' });
+    expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const b = await env.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { 'x-request-id': 'proxy-123456' },
+    });
+    expect(b.statusCode).toBe(401);
+    expect(b.headers['x-request-id']).toBe('proxy-123456');
+    const c = await env.app.inject({
+      method: 'GET',
+      url: '/api/health',
+      headers: { 'x-request-id': 'bad id\n' },
+    });
+    expect(c.headers['x-request-id']).not.toContain('bad');
+  });
+});
+
+describe('metrics', () => {
+  it('are closed without the token or an admin session', async () => {
+    expect((await env.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const { town } = await buildTown(env, 0);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    expect((await officer.http.get('/metrics')).statusCode).toBe(403);
+    process.env.TANFANG_METRICS_TOKEN = 'metrics-secret-1234567890';
+    const wrong = await env.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('count requests by route and status with a latency histogram, for the token or an admin', async () => {
+    process.env.TANFANG_METRICS_TOKEN = 'metrics-secret-1234567890';
+    await env.app.inject({ method: 'GET', url: '/api/health?probe=live' });
+    await env.app.inject({ method: 'GET', url: '/api/users/1' });
+    const res = await env.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer metrics-secret-1234567890' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const text = res.body;
+    expect(text).toMatch(
+      /tanfang_http_requests_total\{method="GET",route="\/api\/health",status="200"\} \d+/,
+    );
+    expect(text).toMatch(
+      /tanfang_http_requests_total\{method="GET",route="\/api\/users\/:id",status="401"\} \d+/,
+    );
+    expect(text).toMatch(
+      /tanfang_http_request_duration_seconds_bucket\{method="GET",route="\/api\/health",status="200",le="\+Inf"\} \d+/,
+    );
+    expect(text).toContain('# TYPE tanfang_job_last_run_failed gauge');
+    if (env.ctx.db.kind === 'postgresql')
+      expect(text).toMatch(/tanfang_db_pool_connections\{state="total"\} \d+/);
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    expect((await admin.http.get('/metrics')).statusCode).toBe(200);
+  });
+});
+
+describe('NUL characters', () => {
+  it('are refused with a 400 naming the field instead of reaching the database', async () => {
+    const { town } = await buildTown(env, 0);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const res = await officer.http.post('/api/areas', { parentId: town.id, name: 'a\u0000b' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().field).toBe('body.name');
+    const q = await officer.http.get('/api/users?q=%00');
+    expect(q.statusCode).toBe(400);
+  });
+});
