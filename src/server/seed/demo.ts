@@ -5,6 +5,7 @@ import { findAreaByCode, insertArea } from '../modules/areas/repo.js';
 import { hashPassword } from '../modules/auth/password.js';
 import { insertUser, replaceGrants } from '../modules/users/repo.js';
 import { DISTRICT, TOWNS } from './areas.js';
+import { seedDemoCare } from './care.js';
 import { seedDemoPersons } from './persons.js';
 
 export const DEMO_PASSWORD = 'Demo@2026';
@@ -133,4 +134,6 @@ export async function seedDemo(ctx: Ctx, onProgress?: (step: string) => void): P
   const users = await seedDemoUsers(ctx);
   onProgress?.('特困人员档案');
   await seedDemoPersons(ctx, users);
+  onProgress?.('照料服务人、照料协议与资金发放');
+  await seedDemoCare(ctx);
 }

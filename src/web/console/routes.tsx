@@ -1,15 +1,25 @@
 import {
+  AccountBookOutlined,
   ApartmentOutlined,
+  AuditOutlined,
   ContactsOutlined,
   DashboardOutlined,
+  FileProtectOutlined,
+  HeartOutlined,
   SolutionOutlined,
+  SwapOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
 import { ScheduleOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import type { Permission } from '../../shared/roles';
 import { AreasPage } from './areas/areas-page';
+import { AgreementsPage } from './care/agreements-page';
+import { CaregiversPage } from './care/caregivers-page';
+import { ReplacementsPage } from './care/replacements-page';
+import { ReviewsPage } from './care/reviews-page';
 import { HomePage } from './home/home-page';
+import { PaymentsPage } from './money/payments-page';
 import { ImportPage } from './persons/import-page';
 import { PersonPage } from './persons/person-page';
 import { PersonsPage } from './persons/persons-page';
@@ -100,6 +110,41 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <SolutionOutlined />,
     element: <VisitorsPage />,
     permission: 'persons.read',
+  },
+  {
+    path: '/caregivers',
+    label: '照料服务人',
+    icon: <HeartOutlined />,
+    element: <CaregiversPage />,
+    permission: 'care.read',
+  },
+  {
+    path: '/care-agreements',
+    label: '照料协议',
+    icon: <FileProtectOutlined />,
+    element: <AgreementsPage />,
+    permission: 'care.read',
+  },
+  {
+    path: '/caregiver-reviews',
+    label: '照料考核评价',
+    icon: <AuditOutlined />,
+    element: <ReviewsPage />,
+    permission: 'care.read',
+  },
+  {
+    path: '/care-replacements',
+    label: '更换照料服务人',
+    icon: <SwapOutlined />,
+    element: <ReplacementsPage />,
+    permission: 'care.read',
+  },
+  {
+    path: '/payments',
+    label: '资金发放',
+    icon: <AccountBookOutlined />,
+    element: <PaymentsPage />,
+    permission: 'money.read',
   },
   {
     path: '/users',

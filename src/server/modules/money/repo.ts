@@ -140,3 +140,22 @@ export async function unpaidPersons(q: Queryable, month: string, monthStart: str
     [month, monthStart],
   );
 }
+
+/** One person's payment rows from a month on, newest first (scope applied). */
+export async function personPayments(q: Queryable, scope: Scope, personId: number, fromMonth: string) {
+  const params: unknown[] = [personId, fromMonth];
+  const cond = personCondition(scope, 'p', params);
+  return q.query<{
+    month: string;
+    kind: PaymentKind;
+    amount_due: number;
+    amount_paid: number;
+    paid_on: string | null;
+  }>(
+    `select x.month, x.kind, x.amount_due, x.amount_paid, x.paid_on
+       from payments x join persons p on p.id = x.person_id
+      where x.person_id = $1 and x.month >= $2 and ${cond}
+      order by x.month desc, x.kind`,
+    params,
+  );
+}

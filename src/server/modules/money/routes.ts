@@ -68,6 +68,41 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
       return { ...g, items: g.items.map((i) => ({ ...i, selfCare: i.selfCare as 'capable' })) };
     },
   );
+  r.get(
+    '/api/payments/person/:personId',
+    {
+      schema: {
+        tags,
+        summary: '某对象近若干个月的发放记录',
+        params: z.object({ personId: z.coerce.number().int() }),
+        querystring: z.object({ months: z.coerce.number().int().min(1).max(60).default(12) }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                month: z.string(),
+                kind: z.enum(PAYMENT_KINDS),
+                amountDue: z.number(),
+                amountPaid: z.number(),
+                paidOn: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => ({
+      items: (await service.personPayments(ctx, actorOf(req), req.params.personId, req.query.months)).map(
+        (p) => ({
+          month: p.month,
+          kind: p.kind,
+          amountDue: Number(p.amount_due),
+          amountPaid: Number(p.amount_paid),
+          paidOn: p.paid_on,
+        }),
+      ),
+    }),
+  );
   r.put(
     '/api/payments',
     {

@@ -87,6 +87,13 @@ export async function paymentGrid(ctx: Ctx, actor: Actor, f: { areaId: number; m
   };
 }
 
+/** A person's payments over the last `months` months (for the person page). */
+export async function personPayments(ctx: Ctx, actor: Actor, personId: number, months: number) {
+  if (!can(actor.roles, 'money.read')) throw forbidden('无权查看资金发放');
+  const from = addMonths(chinaMonth(ctx.clock.now()), -(months - 1));
+  return repo.personPayments(ctx.db, actor.scope, personId, from);
+}
+
 /** Records one payment by hand. */
 export async function recordPayment(
   ctx: Ctx,

@@ -1,0 +1,267 @@
+import { UploadOutlined } from '@ant-design/icons';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Alert,
+  App,
+  Button,
+  DatePicker,
+  Modal,
+  Space,
+  Statistic,
+  Table,
+  Tag,
+  TreeSelect,
+  Typography,
+  Upload,
+} from 'antd';
+import dayjs from 'dayjs';
+import { useEffect, useState } from 'react';
+import { SELF_CARE_SHORT, type SelfCare } from '../../../shared/person';
+import { can } from '../../../shared/roles';
+import { api } from '../../lib/api';
+import { toTreeData, useAreaTree } from '../../lib/areas';
+import { useSession } from '../../lib/session';
+
+interface Cell {
+  due: number;
+  paid: number;
+  paidOn: string | null;
+  recorded: boolean;
+}
+interface Grid {
+  areaName: string;
+  month: string;
+  items: {
+    personId: number;
+    name: string;
+    idNumberMasked: string;
+    selfCare: SelfCare;
+    townName: string;
+    villageName: string;
+    allowance: Cell;
+    careFee: Cell;
+    state: 'paid' | 'partial' | 'unpaid';
+  }[];
+  totals: {
+    persons: number;
+    allowanceDue: number;
+    allowancePaid: number;
+    careFeeDue: number;
+    careFeePaid: number;
+    unpaid: number;
+    partial: number;
+  };
+}
+interface ImportResult {
+  dryRun: boolean;
+  total: number;
+  created: number;
+  updated: number;
+  rejected: { row: number; column: string; message: string }[];
+}
+
+const yuan = (n: number) => n.toFixed(2);
+const STATE: Record<Grid['items'][number]['state'], [string, string]> = {
+  paid: ['green', '已足额发放'],
+  partial: ['orange', '部分发放'],
+  unpaid: ['red', '未发放'],
+};
+
+function CellView({ c }: { c: Cell }) {
+  if (!c.recorded && c.due === 0) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
+    <Space direction="vertical" size={0}>
+      <span>
+        {yuan(c.paid)} / {yuan(c.due)}
+        {!c.recorded && <Typography.Text type="secondary">（应发标准）</Typography.Text>}
+      </span>
+      {c.paidOn && (
+        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+          {c.paidOn}
+        </Typography.Text>
+      )}
+    </Space>
+  );
+}
+
+/** 资金发放: the grid of one town (or village) and month, and the import of the disbursement list. */
+export function PaymentsPage() {
+  const { me } = useSession();
+  const areas = useAreaTree();
+  const [areaId, setAreaId] = useState<number>();
+  const [month, setMonth] = useState(dayjs().subtract(1, 'month').format('YYYY-MM'));
+  const [importing, setImporting] = useState(false);
+  useEffect(() => {
+    if (!areaId && areas.data?.length) {
+      const root = areas.data[0];
+      setAreaId(root.level === 'district' && root.children.length ? root.children[0].id : root.id);
+    }
+  }, [areas.data, areaId]);
+  const grid = useQuery({
+    queryKey: ['payments', areaId, month],
+    enabled: !!areaId,
+    queryFn: () => api<Grid>(`/api/payments?areaId=${areaId}&month=${month}`),
+  });
+  const t = grid.data?.totals;
+  return (
+    <div>
+      <Space style={{ marginBottom: 16, justifyContent: 'space-between', width: '100%' }}>
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          资金发放
+        </Typography.Title>
+        <Space>
+          <TreeSelect
+            style={{ width: 200 }}
+            treeData={toTreeData(areas.data ?? [])}
+            value={areaId}
+            onChange={setAreaId}
+            showSearch
+            treeNodeFilterProp="title"
+          />
+          <DatePicker
+            picker="month"
+            allowClear={false}
+            value={dayjs(`${month}-01`)}
+            onChange={(d) => d && setMonth(d.format('YYYY-MM'))}
+          />
+          <a href="/api/payments/template.xlsx">下载模板</a>
+          {me && can(me.roles, 'money.write') && (
+            <Button icon={<UploadOutlined />} onClick={() => setImporting(true)}>
+              导入发放名单
+            </Button>
+          )}
+        </Space>
+      </Space>
+      {t && (
+        <Space size={40} style={{ marginBottom: 16 }}>
+          <Statistic title="对象人数" value={t.persons} />
+          <Statistic
+            title="基本生活费 实发/应发"
+            value={`${yuan(t.allowancePaid)} / ${yuan(t.allowanceDue)}`}
+          />
+          <Statistic title="照料护理费 实发/应发" value={`${yuan(t.careFeePaid)} / ${yuan(t.careFeeDue)}`} />
+          <Statistic
+            title="未发放"
+            value={t.unpaid}
+            valueStyle={{ color: t.unpaid ? '#cf1322' : undefined }}
+          />
+          <Statistic title="部分发放" value={t.partial} />
+        </Space>
+      )}
+      <Table
+        rowKey="personId"
+        size="middle"
+        loading={grid.isLoading}
+        dataSource={grid.data?.items}
+        pagination={{ pageSize: 50 }}
+        columns={[
+          { title: '姓名', dataIndex: 'name' },
+          { title: '身份证号', dataIndex: 'idNumberMasked' },
+          { title: '村居', dataIndex: 'villageName' },
+          { title: '自理', render: (_, r) => SELF_CARE_SHORT[r.selfCare] },
+          { title: '基本生活费（实发/应发）', render: (_, r) => <CellView c={r.allowance} /> },
+          { title: '照料护理费（实发/应发）', render: (_, r) => <CellView c={r.careFee} /> },
+          {
+            title: '状态',
+            filters: Object.entries(STATE).map(([k, v]) => ({ text: v[1], value: k })),
+            onFilter: (v, r) => r.state === v,
+            render: (_, r) => <Tag color={STATE[r.state][0]}>{STATE[r.state][1]}</Tag>,
+          },
+        ]}
+      />
+      {importing && <ImportDialog onClose={() => setImporting(false)} />}
+    </div>
+  );
+}
+
+function ImportDialog({ onClose }: { onClose: () => void }) {
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [result, setResult] = useState<ImportResult | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async (dryRun: boolean) => {
+    if (!file) return;
+    const fd = new FormData();
+    fd.append('file', file);
+    setBusy(true);
+    try {
+      const r = await api<ImportResult>(`/api/payments/import?dryRun=${dryRun}`, {
+        method: 'POST',
+        body: fd,
+      });
+      setResult(r);
+      if (!dryRun) {
+        qc.invalidateQueries({ queryKey: ['payments'] });
+        message.success(`已导入：新增 ${r.created}，更新 ${r.updated}`);
+      }
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      width={720}
+      title="导入月度资金发放名单（.xlsx）"
+      onCancel={onClose}
+      footer={
+        <Space>
+          <Button onClick={onClose}>关闭</Button>
+          <Button disabled={!file} loading={busy} onClick={() => send(true)}>
+            检查（不写入）
+          </Button>
+          <Button
+            type="primary"
+            disabled={!file || (result !== null && !result.dryRun)}
+            loading={busy}
+            onClick={() => send(false)}
+          >
+            导入
+          </Button>
+        </Space>
+      }
+    >
+      <Upload
+        accept=".xlsx"
+        maxCount={1}
+        beforeUpload={(f) => {
+          setFile(f);
+          setResult(null);
+          return false;
+        }}
+        onRemove={() => setFile(null)}
+      >
+        <Button icon={<UploadOutlined />}>选择文件</Button>
+      </Upload>
+      <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+        须有「姓名」「身份证号码」「发放月份」列，以及「基本生活费实发」或「护理费实发」列；可选「应发」列和「发放日期」。同一人同一月份再次导入会更新。
+      </Typography.Paragraph>
+      {result && (
+        <>
+          <Alert
+            type={result.rejected.length ? 'warning' : 'success'}
+            showIcon
+            message={`${result.dryRun ? '检查结果' : '导入结果'}：共 ${result.total} 行，${result.dryRun ? '可新增' : '新增'} ${result.created}，${result.dryRun ? '可更新' : '更新'} ${result.updated}，未通过 ${result.rejected.length}`}
+          />
+          {result.rejected.length > 0 && (
+            <Table
+              style={{ marginTop: 12 }}
+              size="small"
+              rowKey={(r) => `${r.row}-${r.column}`}
+              pagination={{ pageSize: 10 }}
+              dataSource={result.rejected}
+              columns={[
+                { title: '行号', dataIndex: 'row', width: 70 },
+                { title: '列', dataIndex: 'column', width: 140 },
+                { title: '原因', dataIndex: 'message' },
+              ]}
+            />
+          )}
+        </>
+      )}
+    </Modal>
+  );
+}
