@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
-import { insertTaskRow, insertVisitRow } from '../../../../test/oversight-fixtures.js';
+import {
+  insertAgreementRow,
+  insertConcernRow,
+  insertIncidentRow,
+  insertTaskRow,
+  insertVisitRow,
+} from '../../../../test/oversight-fixtures.js';
 
 /**
  * A town counted by hand. Clock: 2026-03-29 10:00 China time.
@@ -265,5 +271,151 @@ describe('town assessment', () => {
     const scores = a.towns.map((x: any) => x.score ?? -1);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
     expect(a.towns[0].rank).toBe(1);
+  });
+});
+
+describe('incident, rectification and caregiver figures against a hand count', () => {
+  it('computes them for March and drills down to the same records', async () => {
+    const { town, villages } = await buildTown(env, 1);
+    const v = villages[0];
+    const visitor = await buildUser(env, 'visitor', v.id);
+    const mk = async (selfCare: 'capable' | 'partial' | 'none') =>
+      (await buildPerson(env, { townId: town.id, villageId: v.id, visitorId: visitor.id, selfCare })).id;
+    const Q1 = await mk('partial');
+    const Q2 = await mk('none');
+    const Q3 = await mk('capable');
+    const db = env.ctx.db;
+    const at = (s: string) => new Date(s);
+    const area = { townId: town.id, villageId: v.id };
+    // Incidents: I1 acknowledged after 30 min (in time), I2 after 300 min (late), I3 still waiting and
+    // not yet due, I4 opened in February and still open.
+    const I1 = await insertIncidentRow(db, {
+      ...area,
+      personId: Q1,
+      status: 'closed',
+      openedAt: at('2026-03-02T10:00:00+08:00'),
+      parties: [
+        {
+          party: 'town',
+          dueAt: at('2026-03-02T12:00:00+08:00'),
+          acknowledgedAt: at('2026-03-02T10:30:00+08:00'),
+        },
+        {
+          party: 'bureau',
+          dueAt: at('2026-03-02T12:00:00+08:00'),
+          acknowledgedAt: at('2026-03-02T11:00:00+08:00'),
+        },
+      ],
+    });
+    const I2 = await insertIncidentRow(db, {
+      ...area,
+      personId: Q2,
+      openedAt: at('2026-03-10T08:00:00+08:00'),
+      parties: [
+        {
+          party: 'town',
+          dueAt: at('2026-03-10T10:00:00+08:00'),
+          acknowledgedAt: at('2026-03-10T13:00:00+08:00'),
+        },
+      ],
+    });
+    await insertIncidentRow(db, {
+      ...area,
+      personId: Q3,
+      openedAt: at('2026-03-29T09:00:00+08:00'),
+      parties: [{ party: 'town', dueAt: at('2026-03-29T11:00:00+08:00') }],
+    });
+    await insertIncidentRow(db, {
+      ...area,
+      personId: Q3,
+      openedAt: at('2026-02-20T09:00:00+08:00'),
+      parties: [
+        {
+          party: 'town',
+          dueAt: at('2026-02-20T11:00:00+08:00'),
+          acknowledgedAt: at('2026-02-20T09:10:00+08:00'),
+        },
+      ],
+    });
+    // Concerns: C1 fixed before its deadline, C2 a day late, C3 overdue, C4 not yet due, C5 fixed on the
+    // spot (no deadline), C6 fixed at 23:30 China time on its deadline day.
+    const c = (o: any) =>
+      insertConcernRow(db, { ...area, personId: Q1, createdAt: at('2026-03-01T09:00:00+08:00'), ...o });
+    const C1 = await c({
+      handling: 'time_limited',
+      deadline: '2026-03-10',
+      status: 'resolved',
+      resolvedAt: at('2026-03-09T10:00:00+08:00'),
+    });
+    const C2 = await c({
+      handling: 'time_limited',
+      deadline: '2026-03-15',
+      status: 'verified',
+      resolvedAt: at('2026-03-16T10:00:00+08:00'),
+    });
+    const C3 = await c({ handling: 'time_limited', deadline: '2026-03-20', status: 'open' });
+    await c({ handling: 'time_limited', deadline: '2026-03-31', status: 'in_progress' });
+    await c({ handling: 'immediate', status: 'resolved', resolvedAt: at('2026-03-02T10:00:00+08:00') });
+    const C6 = await c({
+      handling: 'time_limited',
+      deadline: '2026-03-15',
+      status: 'resolved',
+      resolvedAt: at('2026-03-15T23:30:00+08:00'),
+    });
+    // Care: Q1 has an active agreement ending 04-15 (expiring within 30 days) reviewed and passed in March;
+    // Q2 needs one but only had a terminated one, whose March review failed; Q3 needs none.
+    const A1 = await insertAgreementRow(db, {
+      personId: Q1,
+      townId: town.id,
+      startDate: '2026-01-01',
+      endDate: '2026-04-15',
+      status: 'active',
+      review: { periodFrom: '2026-01-01', periodTo: '2026-03-31', passed: true },
+    });
+    await insertAgreementRow(db, {
+      personId: Q2,
+      townId: town.id,
+      startDate: '2025-12-01',
+      endDate: '2026-11-30',
+      status: 'terminated',
+      review: { periodFrom: '2025-12-16', periodTo: '2026-03-15', passed: false },
+    });
+
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const b = (await officer.http.get(`/api/oversight/metrics?period=2026-03&areaId=${town.id}`)).json();
+    expect(b.unavailable).toEqual([]);
+    expect(fig(b, 'incidentAckMedian')).toEqual({ value: 165, denominator: 2 });
+    expect(fig(b, 'incidentAckWithin')).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    expect(fig(b, 'incidentsOpen')).toEqual({ value: 3 });
+    expect(fig(b, 'rectificationOnTime')).toEqual({ value: 2 / 4, numerator: 2, denominator: 4 });
+    expect(fig(b, 'rectificationOverdue')).toEqual({ value: 1 });
+    expect(fig(b, 'agreementCoverage')).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    expect(fig(b, 'agreementsExpiring')).toEqual({ value: 1 });
+    expect(fig(b, 'reviewPassRate')).toEqual({ value: 1 / 2, numerator: 1, denominator: 2 });
+    // The village row recomputes the median from its own records.
+    expect(b.children[0].figures.incidentAckMedian).toEqual({ value: 165, denominator: 2 });
+
+    const rec = async (metric: string, part = 'base') =>
+      (
+        await officer.http.get(
+          `/api/oversight/metrics/${metric}/records?period=2026-03&areaId=${town.id}&part=${part}`,
+        )
+      ).json();
+    expect((await rec('incidentAckWithin')).items.map((i: any) => i.id).sort()).toEqual([I1, I2].sort());
+    expect((await rec('incidentAckWithin', 'counted')).items.map((i: any) => i.id)).toEqual([I1]);
+    expect((await rec('incidentsOpen')).total).toBe(3);
+    expect((await rec('rectificationOnTime')).items.map((i: any) => i.id).sort()).toEqual(
+      [C1, C2, C3, C6].sort(),
+    );
+    expect((await rec('rectificationOnTime', 'counted')).items.map((i: any) => i.id).sort()).toEqual(
+      [C1, C6].sort(),
+    );
+    expect((await rec('rectificationOverdue')).items.map((i: any) => i.id)).toEqual([C3]);
+    expect((await rec('agreementCoverage')).items.map((i: any) => i.personId).sort()).toEqual(
+      [Q1, Q2].sort(),
+    );
+    expect((await rec('agreementCoverage', 'counted')).items.map((i: any) => i.personId)).toEqual([Q1]);
+    expect((await rec('agreementsExpiring')).items.map((i: any) => i.id)).toEqual([A1]);
+    expect((await rec('reviewPassRate')).total).toBe(2);
   });
 });

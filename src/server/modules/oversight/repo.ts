@@ -43,8 +43,9 @@ export interface Slice {
 export type GroupKey = 'town_id' | 'village_id' | 'visitor_id' | null;
 
 interface Family {
-  /** FROM clause; the row alias `r` carries town_id, village_id, visitor_id. */
+  /** FROM clause; the row alias `r` carries town_id, village_id, visitor_id unless `cols` says otherwise. */
   from: string;
+  cols?: Cols;
   /** Condition common to every figure of the family (the period window; cheap and indexed). */
   where: (b: Binder, p: PeriodBounds) => string;
   kind: RecordKind;
@@ -53,6 +54,14 @@ interface Family {
   /** Keyset column of the drill-down. */
   idColumn: string;
 }
+
+/** Where a family's rows keep their area and visitor (the area at the time of the record). */
+interface Cols {
+  town_id: string;
+  village_id: string;
+  visitor_id: string;
+}
+const R_COLS: Cols = { town_id: 'r.town_id', village_id: 'r.village_id', visitor_id: 'r.visitor_id' };
 
 /** Statuses a person may have been in during a period: active at any time in it. */
 const activeIn = (b: Binder, p: PeriodBounds, a = 'p') =>
@@ -112,6 +121,28 @@ const FAMILIES = {
       w.created_at as at, w.period_to as due_date, w.note as detail, r.id as person_id, r.name as person_name`,
     idColumn: 'w.id',
   },
+  incidents: {
+    from: `incidents i join persons pp on pp.id = i.person_id
+      left join lateral (select min(x.acknowledged_at) as ack, min(x.due_at) as due
+                           from incident_parties x where x.incident_id = i.id) ip on true`,
+    cols: { town_id: 'i.town_id', village_id: 'i.village_id', visitor_id: 'pp.visitor_id' },
+    where: () => 'true',
+    kind: 'incident',
+    select: `i.id, i.type as name, i.town_id, i.village_id, pp.visitor_id, i.status, null::text as self_care,
+      null::text as tier, i.opened_at as at, null::date as due_date,
+      (extract(epoch from (ip.ack - i.opened_at)) / 60)::int::text as detail, i.person_id, pp.name as person_name`,
+    idColumn: 'i.id',
+  },
+  concerns: {
+    from: 'concerns c join persons pp on pp.id = c.person_id',
+    cols: { town_id: 'c.town_id', village_id: 'c.village_id', visitor_id: 'pp.visitor_id' },
+    where: () => 'true',
+    kind: 'concern',
+    select: `c.id, c.category as name, c.town_id, c.village_id, pp.visitor_id, c.status, c.handling as self_care,
+      null::text as tier, c.resolved_at as at, c.deadline as due_date, c.description as detail, c.person_id,
+      pp.name as person_name`,
+    idColumn: 'c.id',
+  },
 } satisfies Record<string, Family>;
 type FamilyName = keyof typeof FAMILIES;
 
@@ -121,6 +152,8 @@ interface FigureSql {
   base: (b: Binder, p: PeriodBounds, o: FigureOptions) => string;
   /** A ratio's numerator among the base records. */
   counted?: (b: Binder, p: PeriodBounds, o: FigureOptions) => string;
+  /** For a median figure: the measured expression (the figure is its median over the base records). */
+  median?: string;
 }
 
 export interface FigureOptions {
@@ -174,25 +207,52 @@ export const FIGURES: Partial<Record<MetricId, FigureSql>> = {
     base: () => 'true',
     counted: () => 'w.passed',
   },
+  incidentAckMedian: {
+    family: 'incidents',
+    base: (b, p) => `i.opened_at >= ${b.v(p.start)} and i.opened_at < ${b.v(p.end)} and ip.ack is not null`,
+    median: 'extract(epoch from (ip.ack - i.opened_at)) / 60',
+  },
+  incidentAckWithin: {
+    family: 'incidents',
+    // Opened in the period and either acknowledged or past its deadline (still waiting is not yet late).
+    base: (b, p) =>
+      `i.opened_at >= ${b.v(p.start)} and i.opened_at < ${b.v(p.end)} and (ip.ack is not null or ip.due <= ${b.v(p.now)})`,
+    counted: () => 'ip.ack is not null and ip.ack <= ip.due',
+  },
+  incidentsOpen: { family: 'incidents', base: () => `i.status = 'open'` },
+  rectificationOnTime: {
+    family: 'concerns',
+    // Time-limited concerns whose deadline falls in the period and has passed, or that are already fixed.
+    base: (b, p) =>
+      `c.handling = 'time_limited' and c.deadline between ${b.v(p.startDate)}::date and ${b.v(p.endDate)}::date
+       and (c.deadline < ${b.v(p.today)}::date or c.resolved_at is not null)`,
+    // Resolved before the end of the deadline day, China time.
+    counted: () =>
+      `c.status in ('resolved', 'verified') and c.resolved_at < ((c.deadline + 1)::text || ' 00:00:00+08')::timestamptz`,
+  },
+  rectificationOverdue: {
+    family: 'concerns',
+    base: (b, p) => `c.status in ('open', 'in_progress') and c.deadline < ${b.v(p.today)}::date`,
+  },
 };
 
 /** The slice as SQL on the family row `r` (its own town/village/visitor columns), scope included. */
-function sliceCondition(b: Binder, s: Slice): string {
+function sliceCondition(b: Binder, s: Slice, c: Cols = R_COLS): string {
   const parts: string[] = [];
   if (s.area) {
-    if (s.area.level === 'town') parts.push(`r.town_id = ${b.v(s.area.id)}::int`);
-    else if (s.area.level === 'village') parts.push(`r.village_id = ${b.v(s.area.id)}::int`);
-    else parts.push(`r.town_id in (select id from areas where parent_id = ${b.v(s.area.id)}::int)`);
+    if (s.area.level === 'town') parts.push(`${c.town_id} = ${b.v(s.area.id)}::int`);
+    else if (s.area.level === 'village') parts.push(`${c.village_id} = ${b.v(s.area.id)}::int`);
+    else parts.push(`${c.town_id} in (select id from areas where parent_id = ${b.v(s.area.id)}::int)`);
   }
-  if (s.visitorId != null) parts.push(`r.visitor_id = ${b.v(s.visitorId)}::int`);
+  if (s.visitorId != null) parts.push(`${c.visitor_id} = ${b.v(s.visitorId)}::int`);
   const sc = s.scope;
   if (!sc.all) {
     const reach: string[] = [];
     if (sc.areaIds.length) {
       const ids = b.v(sc.areaIds, '::int[]');
-      reach.push(`r.town_id = any(${ids})`, `r.village_id = any(${ids})`);
+      reach.push(`${c.town_id} = any(${ids})`, `${c.village_id} = any(${ids})`);
     }
-    if (sc.visitor) reach.push(`r.visitor_id = ${b.v(sc.userId)}::int`);
+    if (sc.visitor) reach.push(`${c.visitor_id} = ${b.v(sc.userId)}::int`);
     parts.push(reach.length ? `(${reach.join(' or ')})` : 'false');
   }
   return parts.length ? parts.join(' and ') : 'true';
@@ -238,23 +298,28 @@ export async function countFigures(
     [...byFamily].map(async ([name, ms]) => {
       const fam: Family = FAMILIES[name];
       const b = new Binder();
-      const cols = ms.map((m, i) => {
+      const figureCols = ms.map((m, i) => {
         const f = FIGURES[m]!;
         const base = f.base(b, p, o);
+        if (f.median)
+          return `count(*) filter (where ${base}) as b${i},
+            percentile_cont(0.5) within group (order by ${f.median}) filter (where ${base}) as c${i}`;
         const counted = f.counted ? `${base} and ${f.counted(b, p, o)}` : 'false';
         return `count(*) filter (where ${base}) as b${i}, count(*) filter (where ${counted}) as c${i}`;
       });
-      const where = `${fam.where(b, p)} and ${sliceCondition(b, slice)}`;
-      const keyExpr = group ? `r.${group}` : 'null::int';
+      const cols = fam.cols ?? R_COLS;
+      const where = `${fam.where(b, p)} and ${sliceCondition(b, slice, cols)}`;
+      const keyExpr = group ? cols[group] : 'null::int';
       const sql = group
-        ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${cols.join(', ')} from ${fam.from}
+        ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${figureCols.join(', ')} from ${fam.from}
             where ${where} group by grouping sets ((${keyExpr}), ())`
-        : `select null::int as k, 1 as g, ${cols.join(', ')} from ${fam.from} where ${where}`;
+        : `select null::int as k, 1 as g, ${figureCols.join(', ')} from ${fam.from} where ${where}`;
       const rows = await q.query<Record<string, number | null>>(sql, b.params);
       for (const r of rows) {
         const g = slot(r.k as number | null, Number(r.g) === 1);
         ms.forEach((m, i) => {
-          g.counts[m] = [Number(r[`b${i}`]), Number(r[`c${i}`])];
+          const c = r[`c${i}`];
+          g.counts[m] = [Number(r[`b${i}`]), c == null ? Number.NaN : Number(c)];
         });
       }
     }),
@@ -295,7 +360,12 @@ export async function listFigureRecords(
   const b = new Binder();
   const base = f.base(b, p, o);
   const counted = f.counted ? f.counted(b, p, o) : 'true';
-  const where = [fam.where(b, p), sliceCondition(b, slice), base, `${fam.idColumn} > ${b.v(o.after)}`];
+  const where = [
+    fam.where(b, p),
+    sliceCondition(b, slice, fam.cols),
+    base,
+    `${fam.idColumn} > ${b.v(o.after)}`,
+  ];
   if (o.part === 'counted') where.push(counted);
   const rows = await q.query<RecordRow>(
     `select x.*, t.name as town_name, v.name as village_name, u.display_name as visitor_name
@@ -320,7 +390,7 @@ export async function countFigureRecords(
   const f = FIGURES[metric]!;
   const fam: Family = FAMILIES[f.family];
   const b = new Binder();
-  const where = [fam.where(b, p), sliceCondition(b, slice), f.base(b, p, o)];
+  const where = [fam.where(b, p), sliceCondition(b, slice, fam.cols), f.base(b, p, o)];
   if (o.part === 'counted' && f.counted) where.push(f.counted(b, p, o));
   const [r] = await q.query<{ n: number }>(
     `select count(*)::int as n from ${fam.from} where ${where.join(' and ')}`,

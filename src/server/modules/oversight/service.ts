@@ -67,6 +67,11 @@ const NEEDS: Partial<Record<MetricId, string>> = {
   agreementCoverage: 'care_agreements',
   agreementsExpiring: 'care_agreements',
   reviewPassRate: 'caregiver_reviews',
+  incidentAckMedian: 'incidents',
+  incidentAckWithin: 'incidents',
+  incidentsOpen: 'incidents',
+  rectificationOnTime: 'concerns',
+  rectificationOverdue: 'concerns',
 };
 
 /** The figures this installation can compute. */
@@ -120,6 +125,11 @@ function figureValue(m: MetricId, c: [number, number] | undefined): MetricValue 
   const [base, counted] = c;
   if (METRICS[m].unit === 'ratio')
     return { value: ratio(counted, base), numerator: counted, denominator: base };
+  if (METRICS[m].unit === 'minutes')
+    return {
+      value: base > 0 && Number.isFinite(counted) ? Math.round(counted * 10) / 10 : null,
+      denominator: base,
+    };
   return { value: base };
 }
 
