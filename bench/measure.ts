@@ -1,0 +1,180 @@
+import type { FastifyInstance } from 'fastify';
+import type { Db, Queryable } from '../src/server/db/db.js';
+
+/** p50 / p95 / max of a list of milliseconds. */
+export function percentiles(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? 0;
+  return { p50: at(50), p95: at(95), max: s[s.length - 1] ?? 0, n: s.length };
+}
+
+export interface Recorded {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Wraps a Db so the SQL an API request runs can be captured and then replayed on its own: the
+ * "raw SQL behind it" of each benchmark is literally what the repositories sent.
+ */
+export function recordingDb(
+  db: Db,
+): Db & { record<T>(fn: () => Promise<T>): Promise<{ result: T; log: Recorded[] }> } {
+  let log: Recorded[] | null = null;
+  const wrap =
+    (q: Queryable): Queryable['query'] =>
+    (sql, params) => {
+      log?.push({ sql, params: params ?? [] });
+      return q.query(sql, params);
+    };
+  return {
+    kind: db.kind,
+    query: wrap(db),
+    tx: (fn) => db.tx((q) => fn({ query: wrap(q) })),
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+    async record(fn) {
+      log = [];
+      try {
+        const result = await fn();
+        return { result, log };
+      } finally {
+        log = null;
+      }
+    },
+  };
+}
+
+const isRead = (sql: string) =>
+  /^\s*(select|with)\b/i.test(sql) &&
+  !/\bfor update\b/i.test(sql) &&
+  !/\b(insert|update|delete)\b/i.test(sql.replace(/'[^']*'/g, ''));
+
+/** Scans over big tables found in a JSON plan (Seq Scan on a relation with many rows). */
+function seqScans(plan: any, out: string[] = []): string[] {
+  if (!plan || typeof plan !== 'object') return out;
+  if (plan['Node Type'] === 'Seq Scan' && (plan['Plan Rows'] ?? 0) >= 1000)
+    out.push(`${plan['Relation Name']} (~${plan['Plan Rows']} rows)`);
+  for (const p of plan.Plans ?? []) seqScans(p, out);
+  return out;
+}
+
+export interface EndpointResult {
+  name: string;
+  url: string;
+  queries: number;
+  reads: number;
+  writes: number;
+  api: ReturnType<typeof percentiles>;
+  sql: ReturnType<typeof percentiles>;
+  ratioP50: number;
+  ratioP95: number;
+  seqScans: string[];
+  status: number;
+  note?: string;
+}
+
+/**
+ * Times one GET endpoint through real HTTP against the in-process server, and the read statements it
+ * ran, replayed one after another on the same database. Writes the request makes (audit rows of a
+ * person view) are counted but not replayed.
+ */
+export async function measureEndpoint(o: {
+  name: string;
+  app: FastifyInstance;
+  db: ReturnType<typeof recordingDb>;
+  baseUrl: string;
+  url: string;
+  token: string;
+  n: number;
+}): Promise<EndpointResult> {
+  const headers = { authorization: `Bearer ${o.token}` };
+  const { result: first, log } = await o.db.record(() =>
+    o.app.inject({ method: 'GET', url: o.url, headers }),
+  );
+  if (first.statusCode !== 200) {
+    return {
+      name: o.name,
+      url: o.url,
+      queries: log.length,
+      reads: 0,
+      writes: 0,
+      api: percentiles([]),
+      sql: percentiles([]),
+      ratioP50: 0,
+      ratioP95: 0,
+      seqScans: [],
+      status: first.statusCode,
+      note: first.body.slice(0, 200),
+    };
+  }
+  const reads = log.filter((r) => isRead(r.sql));
+  const scans: string[] = [];
+  if (o.db.kind === 'postgresql' || o.db.kind === 'pglite') {
+    for (const r of reads) {
+      try {
+        const [row] = await o.db.query<any>(`explain (format json) ${r.sql}`, r.params);
+        const plan = row['QUERY PLAN'];
+        const parsed = typeof plan === 'string' ? JSON.parse(plan) : plan;
+        for (const s of seqScans(parsed[0].Plan))
+          scans.push(`${s} in: ${r.sql.replace(/\s+/g, ' ').slice(0, 120)}`);
+      } catch {
+        /* some statements (set-returning helpers) cannot be explained with parameters */
+      }
+    }
+  }
+  const warm = Math.min(10, o.n);
+  const api: number[] = [];
+  for (let i = 0; i < o.n + warm; i++) {
+    const t = performance.now();
+    const res = await fetch(`${o.baseUrl}${o.url}`, { headers });
+    await res.arrayBuffer();
+    if (i >= warm) api.push(performance.now() - t);
+  }
+  const sql: number[] = [];
+  for (let i = 0; i < o.n + warm; i++) {
+    const t = performance.now();
+    for (const r of reads) await o.db.query(r.sql, r.params);
+    if (i >= warm) sql.push(performance.now() - t);
+  }
+  const a = percentiles(api);
+  const s = percentiles(sql);
+  return {
+    name: o.name,
+    url: o.url,
+    queries: log.length,
+    reads: reads.length,
+    writes: log.length - reads.length,
+    api: a,
+    sql: s,
+    ratioP50: s.p50 ? a.p50 / s.p50 : 0,
+    ratioP95: s.p95 ? a.p95 / s.p95 : 0,
+    seqScans: [...new Set(scans)],
+    status: 200,
+  };
+}
+
+/** Peak resident memory of a process, sampled while fn runs (own process when pid is omitted). */
+export async function withPeakRss<T>(
+  fn: () => Promise<T>,
+  pid?: number,
+): Promise<{ result: T; baseMb: number; peakMb: number }> {
+  const { readFileSync } = await import('node:fs');
+  const rss = () => {
+    if (!pid) return process.memoryUsage().rss / 1048576;
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  };
+  const baseMb = rss();
+  let peakMb = baseMb;
+  const timer = setInterval(() => {
+    peakMb = Math.max(peakMb, rss());
+  }, 50);
+  try {
+    const result = await fn();
+    peakMb = Math.max(peakMb, rss());
+    return { result, baseMb, peakMb };
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,565 @@
+/**
+ * `npm run bench`: the benchmark of issue 10. Generates its own data (bench/generate.ts, COPY),
+ * measures the hot API endpoints against the SQL behind them, visit submission throughput, task
+ * generation, roster import, ledger export and start times, and writes bench/RESULTS.md.
+ *
+ *   npm run bench -- --persons 1000000 --months 12     (PostgreSQL scale; DATABASE_URL or --pg-url)
+ *   npm run bench -- --only start,pglite                (parts: start, pglite, pg)
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { buildApp } from '../src/server/app.js';
+import { createClock } from '../src/server/clock.js';
+import { loadConfig } from '../src/server/config.js';
+import type { Ctx } from '../src/server/context.js';
+import { loadFieldCipher } from '../src/server/crypto/field-cipher.js';
+import { type Db, openDb } from '../src/server/db/db.js';
+import { migrate } from '../src/server/db/migrate.js';
+import { hashPassword } from '../src/server/modules/auth/password.js';
+import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
+import { chinaDate } from '../src/shared/china-time.js';
+import { periodOf, periodWindow, seasonFlags } from '../src/shared/schedule.js';
+import { rosterFile } from './fixtures.js';
+import { type EndpointResult, measureEndpoint, recordingDb, withPeakRss } from './measure.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    persons: { type: 'string', default: '1000000' },
+    months: { type: 'string', default: '12' },
+    'pglite-persons': { type: 'string', default: '10000' },
+    'pg-url': {
+      type: 'string',
+      default: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/tanfang_bench',
+    },
+    only: { type: 'string', default: 'start,pglite,pg' },
+    n: { type: 'string', default: '100' },
+    port: { type: 'string', default: process.env.PORT || '3128' },
+    'data-dir': { type: 'string', default: join(ROOT, '.tmp/bench') },
+    'import-rows': { type: 'string', default: '100000' },
+    'export-rows': { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '15' },
+    'keep-data': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench/RESULTS.md') },
+  },
+});
+const parts = new Set(args.only!.split(','));
+const N = Number(args.n);
+const PORT = Number(args.port);
+const DATA = args['data-dir']!;
+const SECRET = 'b'.repeat(64);
+const PASSWORD = 'Bench@2026pw';
+const NOW = process.env.TANFANG_NOW || '2026-11-20T10:00:00+08:00';
+mkdirSync(DATA, { recursive: true });
+
+const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+const lines: string[] = [];
+const out = (s = '') => {
+  lines.push(s);
+  console.log(s);
+};
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+interface Server {
+  proc: ChildProcess;
+  url: string;
+  startedMs: number;
+  output: () => string;
+}
+
+async function startServer(env: Record<string, string>, port = PORT): Promise<Server> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TANFANG_SECRET_KEY: SECRET,
+      TANFANG_JOBS: '0',
+      TANFANG_NOW: NOW,
+      LOG_LEVEL: 'warn',
+      TANFANG_LOGIN_RATE_MAX: '1000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  proc.stdout!.on('data', (d) => (text += d));
+  proc.stderr!.on('data', (d) => (text += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited:\n${text}`);
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (performance.now() - t0 > 600000) throw new Error(`server did not start:\n${text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { proc, url, startedMs: performance.now() - t0, output: () => text };
+}
+
+async function stopServer(s: Server) {
+  if (s.proc.exitCode !== null) return;
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
+  if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
+}
+
+async function loginHttp(url: string, username: string): Promise<string> {
+  const r = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { token: string }).token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start times
+// ---------------------------------------------------------------------------------------------
+
+async function startTimes() {
+  const dir = join(DATA, 'start');
+  rmSync(dir, { recursive: true, force: true });
+  const env = { TANFANG_DATA_DIR: dir, DATABASE_URL: '' };
+  log('start: cold (fresh data folder: create the embedded database, migrate, load the demo)');
+  const cold = await startServer(env);
+  await stopServer(cold);
+  log('start: warm');
+  const warm = await startServer(env);
+  await stopServer(warm);
+  out('## `npm start`');
+  out();
+  out(
+    'Time from `node bin/tanfang.mjs start` to the first `200` from `/api/health` (web app already built).',
+  );
+  out();
+  out('| start | seconds |');
+  out('| --- | ---: |');
+  out(
+    `| cold: fresh data folder, embedded database created, migrations, demo data | ${(cold.startedMs / 1000).toFixed(1)} |`,
+  );
+  out(`| warm: existing data folder | ${(warm.startedMs / 1000).toFixed(1)} |`);
+  out();
+}
+
+// ---------------------------------------------------------------------------------------------
+// One engine at one scale
+// ---------------------------------------------------------------------------------------------
+
+async function openFresh(engine: 'pglite' | 'pg'): Promise<Db> {
+  if (engine === 'pg') {
+    const c = new pg.Client({ connectionString: args['pg-url'] });
+    await c.connect();
+    await c.query('drop schema if exists public cascade; create schema public;');
+    await c.end();
+    return openDb({ databaseUrl: args['pg-url'] });
+  }
+  const dir = join(DATA, 'db');
+  rmSync(dir, { recursive: true, force: true });
+  return openDb({ dataDir: dir });
+}
+
+interface Actors {
+  admin: string;
+  townOfficer: string;
+  visitor: string;
+  visitorId: number;
+  townId: number;
+  personId: number;
+  visitorPersonIds: number[];
+}
+
+/** Gives chosen generated users a known password and picks a typical visitor, town and person. */
+async function pickActors(db: Db): Promise<Actors> {
+  const hash = await hashPassword(PASSWORD);
+  const one = async <T>(sql: string, params: unknown[] = []) => (await db.query<T>(sql, params))[0];
+  // The town with the most persons, a visitor of median load in it, and one of that visitor's persons.
+  const town = await one<{ town_id: number }>(
+    `select town_id from persons group by town_id order by count(*) desc limit 1`,
+  );
+  const visitor = await one<{ visitor_id: number }>(
+    `select visitor_id from (select visitor_id, count(*) n from persons where town_id = $1 and visitor_id is not null
+       group by visitor_id) v order by n limit 1 offset (select count(distinct visitor_id) / 2 from persons where town_id = $1)`,
+    [town.town_id],
+  );
+  const persons = await db.query<{ id: number }>(
+    `select id from persons where visitor_id = $1 and status = 'active' order by id`,
+    [visitor.visitor_id],
+  );
+  const grant = async (role: string, areaId: number) => {
+    const [u] = await db.query<{ id: number; username: string }>(
+      `select u.id, u.username from users u join user_roles r on r.user_id = u.id
+        where r.role = $1 and r.area_id = $2 and u.disabled_at is null order by u.id limit 1`,
+      [role, areaId],
+    );
+    if (u) return u;
+    const [nu] = await db.query<{ id: number; username: string }>(
+      `insert into users (username, display_name, password_hash) values ($1, $2, $3) returning id, username`,
+      [`bench-${role}-${areaId}`, `压测${role}`, hash],
+    );
+    await db.query('insert into user_roles (user_id, role, area_id) values ($1, $2, $3)', [
+      nu.id,
+      role,
+      areaId,
+    ]);
+    return nu;
+  };
+  const [district] = await db.query<{ id: number }>(
+    `select id from areas where level = 'district' order by id limit 1`,
+  );
+  const admin = await grant('bureau_admin', district.id);
+  const officer = await grant('town_officer', town.town_id);
+  const v = await one<{ username: string }>('select username from users where id = $1', [visitor.visitor_id]);
+  await db.query(
+    'update users set password_hash = $1, failed_logins = 0, locked_until = null where id = any($2)',
+    [hash, [admin.id, officer.id, visitor.visitor_id]],
+  );
+  return {
+    admin: admin.username,
+    townOfficer: officer.username,
+    visitor: v.username,
+    visitorId: visitor.visitor_id,
+    townId: town.town_id,
+    personId: persons[Math.floor(persons.length / 2)]?.id ?? persons[0]?.id,
+    visitorPersonIds: persons.map((p) => p.id),
+  };
+}
+
+async function tableSizes(db: Db) {
+  return db.query<{ table: string; rows: number; mb: number }>(
+    `select c.relname as table, c.reltuples::bigint as rows, (pg_total_relation_size(c.oid) / 1048576)::int as mb
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind in ('r', 'p') and c.reltuples > 1000
+      order by pg_total_relation_size(c.oid) desc limit 12`,
+  );
+}
+
+function endpointTable(rs: EndpointResult[]) {
+  out(
+    '| endpoint | queries (reads/writes) | API p50 | API p95 | SQL p50 | SQL p95 | ratio p50 | ratio p95 |',
+  );
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rs) {
+    if (r.status !== 200) {
+      out(`| ${r.name} \`${r.url}\` | — | answered ${r.status}: ${r.note?.replace(/\|/g, '/')} | | | | | |`);
+      continue;
+    }
+    out(
+      `| ${r.name} \`${r.url}\` | ${r.queries} (${r.reads}/${r.writes}) | ${ms(r.api.p50)} | ${ms(r.api.p95)} | ${ms(r.sql.p50)} | ${ms(r.sql.p95)} | ${r.ratioP50.toFixed(2)} | ${r.ratioP95.toFixed(2)} |`,
+    );
+  }
+  out();
+  const scans = rs.flatMap((r) => r.seqScans.map((s) => `${r.name}: ${s}`));
+  if (scans.length) {
+    out('Sequential scans of more than 1,000 rows in the plans of these reads:');
+    out();
+    for (const s of scans) out(`- ${s}`);
+  } else out('No plan of these reads scans a table of more than 1,000 rows sequentially.');
+  out();
+}
+
+async function scenario(engine: 'pglite' | 'pg', persons: number, months: number) {
+  const label = engine === 'pg' ? 'PostgreSQL' : 'PGlite (embedded)';
+  out(`## ${label}: ${persons.toLocaleString('en')} persons, ${months} months of history`);
+  out();
+  const raw = await openFresh(engine);
+  await migrate(raw);
+  const config = {
+    ...loadConfig({ ...process.env, TANFANG_DATA_DIR: DATA, TANFANG_SECRET_KEY: SECRET, TANFANG_NOW: NOW }),
+    loginRateMax: 100000,
+  };
+  const fields = loadFieldCipher(config);
+  const db = recordingDb(raw);
+  const ctx: Ctx = { db, clock: createClock(NOW), config, fields };
+
+  // 1. Data
+  // BENCH_GENERATOR points at another generator module (same `generate(ctx, opts)` export).
+  const { generate } = (await import(process.env.BENCH_GENERATOR || './generate.js')) as {
+    generate: (c: Ctx, o: { persons: number; months: number; log: (s: string) => void }) => Promise<unknown>;
+  };
+  const g0 = performance.now();
+  const gen = await generate(ctx, { persons, months, log });
+  await raw.exec('analyze');
+  const genS = (performance.now() - g0) / 1000;
+  const sizes = engine === 'pg' ? await tableSizes(raw) : await tableSizes(raw).catch(() => []);
+  out(`Data generated and loaded with COPY in ${genS.toFixed(0)} s:`);
+  out();
+  out('| table | rows | MB (with indexes) |');
+  out('| --- | ---: | ---: |');
+  for (const s of sizes) out(`| ${s.table} | ${Number(s.rows).toLocaleString('en')} | ${s.mb} |`);
+  out();
+  if (gen && typeof gen === 'object') log(`generated: ${JSON.stringify(gen)}`);
+
+  // 2. Work lists, person page, dashboard: API against the SQL behind it
+  const actors = await pickActors(raw);
+  const app = await buildApp(ctx);
+  await app.listen({ port: PORT, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${PORT}`;
+  const [admin, officer, visitor] = [
+    await loginHttp(base, actors.admin),
+    await loginHttp(base, actors.townOfficer),
+    await loginHttp(base, actors.visitor),
+  ];
+  const m = (name: string, url: string, token: string) =>
+    measureEndpoint({ name, app, db, baseUrl: base, url, token, n: N });
+  const period = NOW.slice(0, 7);
+  log('endpoints');
+  const rs: EndpointResult[] = [];
+  rs.push(await m('visitor: my open tasks', '/api/visit-tasks?assignee=me&status=open&limit=50', visitor));
+  rs.push(await m('visitor: phone bundle', '/api/visitor/bundle', visitor));
+  rs.push(
+    await m('town: open tasks', `/api/visit-tasks?areaId=${actors.townId}&status=open&limit=50`, officer),
+  );
+  rs.push(await m('town: persons', `/api/persons?areaId=${actors.townId}&limit=50`, officer));
+  rs.push(await m('person page: file', `/api/persons/${actors.personId}`, officer));
+  rs.push(await m('person page: visits', `/api/persons/${actors.personId}/visits?limit=20`, officer));
+  rs.push(await m('person page: tasks', `/api/persons/${actors.personId}/visit-tasks?limit=20`, officer));
+  rs.push(await m('person page: timeline', `/api/persons/${actors.personId}/timeline`, officer));
+  rs.push(await m('bureau dashboard: metrics by town', `/api/oversight/metrics?period=${period}`, admin));
+  rs.push(await m('bureau dashboard: trends', `/api/oversight/trends?period=${period}`, admin));
+  out(`### Reads: API (HTTP, ${N} sequential requests after 10 warm-up) against the SQL it ran (replayed)`);
+  out();
+  out(
+    `Visitor ${actors.visitor} has ${actors.visitorPersonIds.length} persons; the town is the largest one. Times in ms.`,
+  );
+  out();
+  endpointTable(rs);
+  await app.close();
+
+  // 3. Task generation for one period
+  log('task generation');
+  const { generateTasks } = await import('../src/server/modules/visits/schedule.js');
+  const [{ active }] = await raw.query<{ active: number }>(
+    `select count(*)::int as active from persons where status = 'active'`,
+  );
+  const next = new Date(Date.parse(NOW) + 31 * 86400000);
+  const t0 = performance.now();
+  const res = await raw.tx((q) => generateTasks(q, { now: next }));
+  const genTasksS = (performance.now() - t0) / 1000;
+  out('### Task generation for the next period');
+  out();
+  out(
+    `${active.toLocaleString('en')} active persons: ${genTasksS.toFixed(1)} s (${JSON.stringify(res)}), **${((genTasksS * 100000) / active).toFixed(1)} s per 100,000 persons**.`,
+  );
+  out();
+
+  // Ledgers: the district's visit ledger of the last full month (one row per visit), and the
+  // district roster (one row per person).
+  const ledgerPeriod = periodOf(
+    new Date(periodWindow(periodOf(new Date(NOW), 'month')).start.getTime() - 86400000),
+    'month',
+  );
+  const w = periodWindow(ledgerPeriod);
+  const [{ n: visitRows }] = await raw.query<{ n: number }>(
+    'select count(*)::int as n from visits where at >= $1 and at < $2',
+    [w.start, w.end],
+  );
+  const [{ n: personRows }] = await raw.query<{ n: number }>(
+    `select count(*)::int as n from persons where status <> 'ended'`,
+  );
+  const exports = [
+    {
+      name: `visit ledger ${ledgerPeriod}`,
+      url: `/api/ledger/visits.xlsx?period=${ledgerPeriod}`,
+      rows: visitRows,
+    },
+    { name: 'district roster', url: '/api/persons/export.xlsx', rows: personRows },
+  ];
+  const rosterRows = Number(args['import-rows']);
+  const rosterPath = join(DATA, `roster-${rosterRows}.xlsx`);
+  if (!existsSync(rosterPath)) {
+    log(`writing a ${rosterRows}-row roster`);
+    const r0 = performance.now();
+    await rosterFile(raw, rosterPath, rosterRows, actors.townId);
+    log(`roster written in ${((performance.now() - r0) / 1000).toFixed(1)} s`);
+  }
+
+  // The rest runs against a separate server process, as in production.
+  const c0 = performance.now();
+  await raw.close();
+  log(`database closed in ${((performance.now() - c0) / 1000).toFixed(1)} s`);
+  const server = await startServer(
+    engine === 'pg'
+      ? { DATABASE_URL: args['pg-url']! }
+      : { DATABASE_URL: '', TANFANG_DATA_DIR: join(DATA, 'db') },
+  );
+  try {
+    await throughput(server, actors, engine);
+    for (const e of exports) await exportLedger(server, engine, actors, e);
+    await importRoster(server, engine, actors, rosterPath, rosterRows);
+  } finally {
+    await stopServer(server);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visit submission throughput
+// ---------------------------------------------------------------------------------------------
+
+async function throughput(server: Server, actors: Actors, engine: string) {
+  log('visit submission throughput (autocannon)');
+  const autocannon = (await import('autocannon')).default;
+  const token = await loginHttp(server.url, actors.visitor);
+  const ids = actors.visitorPersonIds;
+  let i = 0;
+  const at = new Date(Date.parse(NOW) - 3600000);
+  const answers = fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at)));
+  const result = await autocannon({
+    url: `${server.url}/api/visits`,
+    connections: 8,
+    duration: Number(args.seconds),
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        setupRequest: (req: any) => {
+          const personId = ids[i++ % ids.length];
+          req.body = JSON.stringify({
+            clientId: randomUUID(),
+            personId,
+            at: at.toISOString(),
+            method: 'in_person',
+            outcome: 'reached',
+            durationMinutes: 30,
+            answers,
+          });
+          return req;
+        },
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  out(
+    `### Visit submission (${engine}): autocannon, 8 connections, ${args.seconds} s, one visitor, full checklist`,
+  );
+  out();
+  out('| visits/s (2xx) | p50 ms | p95 ms (≈p97.5) | p99 ms | non-2xx | errors |');
+  out('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  out(
+    `| ${(ok / Number(args.seconds)).toFixed(0)} | ${result.latency.p50} | ${result.latency.p97_5} | ${result.latency.p99} | ${result.non2xx} | ${result.errors} |`,
+  );
+  out();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger export and roster import (server process memory)
+// ---------------------------------------------------------------------------------------------
+
+async function exportLedger(
+  server: Server,
+  engine: string,
+  actors: Actors,
+  target: { name: string; url: string; rows: number },
+) {
+  log('ledger export');
+  const token = await loginHttp(server.url, actors.admin);
+  let bytes = 0;
+  const t0 = performance.now();
+  const { baseMb, peakMb } = await withPeakRss(async () => {
+    const r = await fetch(`${server.url}${target.url}`, { headers: { authorization: `Bearer ${token}` } });
+    if (r.status !== 200) throw new Error(`export ${r.status}: ${await r.text()}`);
+    for await (const chunk of r.body as any) bytes += chunk.length;
+  }, server.proc.pid);
+  const s = (performance.now() - t0) / 1000;
+  out(`### Export (${engine}): ${target.name}, \`${target.url}\``);
+  out();
+  out(
+    `${target.rows.toLocaleString('en')} rows, ${(bytes / 1048576).toFixed(1)} MB in ${s.toFixed(1)} s: **${(target.rows / s).toFixed(0)} rows/s**; server memory ${baseMb.toFixed(0)} MB before, peak ${peakMb.toFixed(0)} MB.`,
+  );
+  out();
+}
+
+async function importRoster(server: Server, engine: string, actors: Actors, file: string, rows: number) {
+  log('roster import');
+  const token = await loginHttp(server.url, actors.townOfficer);
+  const body = new FormData();
+  body.set('file', new Blob([readFileSync(file)]), 'roster.xlsx');
+  const t0 = performance.now();
+  const { result, baseMb, peakMb } = await withPeakRss(async () => {
+    const r = await fetch(`${server.url}/api/persons/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    });
+    return { status: r.status, body: await r.text() };
+  }, server.proc.pid);
+  const s = (performance.now() - t0) / 1000;
+  out(`### Roster import (${engine}): ${rows.toLocaleString('en')} rows`);
+  out();
+  out(
+    result.status === 200
+      ? `${s.toFixed(1)} s: **${(rows / s).toFixed(0)} rows/s**; server memory ${baseMb.toFixed(0)} MB before, peak ${peakMb.toFixed(0)} MB. Result: ${result.body.slice(0, 200)}`
+      : `answered ${result.status}: ${result.body.slice(0, 300)}`,
+  );
+  out();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const t0 = Date.now();
+  const pgVersion = await (async () => {
+    try {
+      const c = new pg.Client({ connectionString: args['pg-url'] });
+      await c.connect();
+      const v = (await c.query('show server_version')).rows[0].server_version;
+      const sb = (await c.query('show shared_buffers')).rows[0].shared_buffers;
+      await c.end();
+      return `${v} (shared_buffers ${sb})`;
+    } catch (e) {
+      return `unavailable (${(e as Error).message})`;
+    }
+  })();
+  const pkg = (name: string) =>
+    JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  const commit = (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return '?';
+    }
+  })();
+  out('# Benchmark results');
+  out();
+  out(
+    `Produced by \`npm run bench -- ${process.argv.slice(2).join(' ')}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}.`,
+  );
+  out();
+  out(
+    `- Machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 1073741824).toFixed(0)} GB RAM, ${os.type()} ${os.release()}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at start`,
+  );
+  out(
+    `- Node ${process.version}; PostgreSQL ${pgVersion}; PGlite ${pkg('@electric-sql/pglite')}; Fastify ${pkg('fastify')}; autocannon ${pkg('autocannon')}`,
+  );
+  out(
+    `- Clock fixed at ${NOW}. Server and load generator share the same cores; other work on the machine makes absolute times noisy: read the ratios first.`,
+  );
+  out();
+  if (parts.has('start')) await startTimes();
+  if (parts.has('pglite')) await scenario('pglite', Number(args['pglite-persons']), Number(args.months));
+  if (parts.has('pg')) await scenario('pg', Number(args.persons), Number(args.months));
+  out(`Total benchmark time: ${((Date.now() - t0) / 60000).toFixed(1)} min.`);
+  writeFileSync(args.out!, `${lines.join('\n')}\n`);
+  log(`written ${args.out}`);
+}
+
+await main();
+process.exit(0);
