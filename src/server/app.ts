@@ -24,6 +24,7 @@ import { jobRoutes } from './modules/jobs/routes.js';
 import { moneyRoutes } from './modules/money/routes.js';
 import { incidentRoutes } from './modules/incidents/routes.js';
 import { concernRoutes } from './modules/concerns/routes.js';
+import { referralRoutes } from './modules/referrals/routes.js';
 import { notificationRoutes } from './modules/notifications/routes.js';
 import { ledgerRoutes } from './modules/ledger/routes.js';
 import { oversightRoutes } from './modules/oversight/routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   auditRoutes(app, ctx);
   securityRoutes(app, ctx);
   notificationRoutes(app, ctx);
+  referralRoutes(app, ctx);
   concernRoutes(app, ctx);
   visitorAppRoutes(app, ctx);
   incidentRoutes(app, ctx);
