@@ -105,3 +105,60 @@ describe('visit ledger', () => {
     expect((await officer.http.get('/api/ledger/visits.xlsx?period=2026-3')).statusCode).toBe(400);
   });
 });
+
+describe('problem ledger', () => {
+  it('lists the concerns of the period with deadline, state and overdue flag', async () => {
+    const { insertConcernRow } = await import('../../../../test/oversight-fixtures.js');
+    const { town, villages } = await buildTown(env, 1);
+    const v = villages[0];
+    const p = await buildPerson(env, { townId: town.id, villageId: v.id, name: '赵大娘' });
+    const area = { townId: town.id, villageId: v.id, personId: p.id };
+    await insertConcernRow(env.ctx.db, {
+      ...area,
+      handling: 'time_limited',
+      deadline: '2026-03-20',
+      status: 'open',
+      createdAt: new Date('2026-03-05T09:00:00+08:00'),
+      description: '院墙倒塌需修缮',
+    });
+    await insertConcernRow(env.ctx.db, {
+      ...area,
+      handling: 'immediate',
+      status: 'resolved',
+      resolvedAt: new Date('2026-03-06T10:00:00+08:00'),
+      createdAt: new Date('2026-03-06T09:00:00+08:00'),
+      description: '代购药品',
+    });
+    // Raised and fixed in January: not in the March ledger.
+    await insertConcernRow(env.ctx.db, {
+      ...area,
+      handling: 'immediate',
+      status: 'verified',
+      resolvedAt: new Date('2026-01-06T10:00:00+08:00'),
+      createdAt: new Date('2026-01-06T09:00:00+08:00'),
+      description: '一月旧事',
+    });
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const res = await officer.http.get(`/api/ledger/concerns.xlsx?period=2026-03&areaId=${town.id}`);
+    expect(res.statusCode).toBe(200);
+    const { name, rows } = await readWorkbook(res.rawPayload);
+    expect(name).toBe('问题整改台账');
+    expect(rows[1].slice(0, 8)).toEqual([
+      '序号',
+      '登记时间',
+      '镇（街道）',
+      '村（社区）',
+      '对象姓名',
+      '身份证号码',
+      '诉求类别',
+      '问题描述',
+    ]);
+    const data = rows.slice(2);
+    expect(data.map((r) => r[7])).toEqual(['院墙倒塌需修缮', '代购药品']);
+    expect(data[0][11]).toBe('2026-03-20');
+    expect(data[0][12]).toBe('待处理');
+    expect(data[0][13]).toBe('是');
+    expect(data[1][10]).toBe('立行立改');
+    expect(data[1][13]).toBe('否');
+  });
+});

@@ -64,4 +64,26 @@ export function ledgerRoutes(app: FastifyInstance, ctx: Ctx) {
       );
     },
   );
+
+  r.get(
+    '/api/ledger/concerns.xlsx',
+    {
+      schema: {
+        tags: ['台账'],
+        summary: '问题整改台账（本期登记或本期内未办结的诉求，含期限与状态）',
+        querystring: Query,
+      },
+    },
+    async (req, reply) => {
+      const actor = requirePermission(req, 'ledger.export');
+      const s = await service.ledgerSlice(ctx, actor, req.query);
+      return sendWorkbook(
+        req,
+        reply,
+        actor,
+        service.ledgerFileName('问题整改台账', s.areaName, s.period),
+        (out) => service.writeConcernLedger(ctx, actor, req.query, out),
+      );
+    },
+  );
 }

@@ -6,6 +6,7 @@ import {
   checklistColumns,
   checklistFor,
   formatAnswer,
+  REQUEST_CATEGORY_LABELS,
   SEASON_LABELS,
   type Season,
   VISIT_METHOD_LABELS,
@@ -13,7 +14,13 @@ import {
   type VisitMethod,
   type VisitOutcome,
 } from '../../../shared/checklist.js';
-import { chinaDateTime } from '../../../shared/china-time.js';
+import { chinaDate, chinaDateTime } from '../../../shared/china-time.js';
+import {
+  CONCERN_HANDLING_LABELS,
+  CONCERN_OWNER_LABELS,
+  CONCERN_SOURCE_LABELS,
+  CONCERN_STATUS_LABELS,
+} from '../../../shared/incidents.js';
 import { can } from '../../../shared/roles.js';
 import { isPeriod, periodLabel, periodOf, periodWindow } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
@@ -153,6 +160,104 @@ export async function writeVisitLedger(
       at: ctx.clock.now(),
       actorId: actor.userId,
       action: 'ledger.visits',
+      entity: 'ledger',
+      areaId: slice.area?.id ?? null,
+      detail: { period, rows: n, fullNumbers: full },
+    }),
+  );
+  return n;
+}
+
+const CONCERN_HEAD = [
+  { header: '序号', width: 7 },
+  { header: '登记时间', width: 17 },
+  { header: '镇（街道）', width: 12 },
+  { header: '村（社区）', width: 12 },
+  { header: '对象姓名', width: 10 },
+  { header: '身份证号码', width: 20 },
+  { header: '诉求类别', width: 10 },
+  { header: '问题描述', width: 30 },
+  { header: '来源', width: 12 },
+  { header: '责任主体', width: 8 },
+  { header: '办理方式', width: 10 },
+  { header: '办理期限', width: 11 },
+  { header: '状态', width: 12 },
+  { header: '是否超期', width: 8 },
+  { header: '办结时间', width: 17 },
+  { header: '办理结果', width: 24 },
+  { header: '核验时间', width: 17 },
+  { header: '重新整改次数', width: 8 },
+  { header: '督导意见', width: 24 },
+];
+
+/**
+ * Streams the problem ledger (问题整改台账): concerns raised in the period or still unresolved in it,
+ * with deadline, state and whether overdue; keyset batches, masked per role, audited.
+ */
+export async function writeConcernLedger(
+  ctx: Ctx,
+  actor: Actor,
+  f: LedgerQuery,
+  out: Writable,
+): Promise<number> {
+  const { period, areaName, slice } = await ledgerSlice(ctx, actor, f);
+  const full = can(actor.roles, 'persons.sensitive');
+  const today = chinaDate(ctx.clock.now());
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+  wb.creator = 'tanfang 探访';
+  const ws = wb.addWorksheet('问题整改台账', { views: [{ state: 'frozen', xSplit: 5, ySplit: 2 }] });
+  ws.columns = CONCERN_HEAD.map((c) => ({ width: c.width }));
+  const title = ws.addRow([`${areaName} 服务诉求与问题整改台账（${periodLabel(period)}）`]);
+  title.font = { bold: true, size: 13 };
+  title.commit();
+  const head = ws.addRow(CONCERN_HEAD.map((c) => c.header));
+  head.font = { bold: true };
+  head.commit();
+  const lbl = (m: Record<string, string>, k: string) => m[k] ?? k;
+  let n = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await repo.concernBatch(ctx.db, slice, after, BATCH);
+    for (const r of rows) {
+      const open = r.status === 'open' || r.status === 'in_progress';
+      const resolvedDay = r.resolved_at ? chinaDate(new Date(r.resolved_at)) : null;
+      const overdue = !!r.deadline && (open ? r.deadline < today : !!resolvedDay && resolvedDay > r.deadline);
+      ws.addRow([
+        ++n,
+        chinaDateTime(new Date(r.created_at)),
+        r.town_name,
+        r.village_name,
+        r.person_name,
+        full ? ctx.fields.decrypt(r.id_number_enc) : r.id_number_masked,
+        lbl(REQUEST_CATEGORY_LABELS, r.category),
+        r.description,
+        lbl(CONCERN_SOURCE_LABELS, r.source),
+        lbl(CONCERN_OWNER_LABELS, r.owner),
+        lbl(CONCERN_HANDLING_LABELS, r.handling),
+        r.deadline ?? '',
+        lbl(CONCERN_STATUS_LABELS, r.status),
+        overdue ? '是' : '否',
+        r.resolved_at ? chinaDateTime(new Date(r.resolved_at)) : '',
+        r.resolution ?? '',
+        r.verified_at ? chinaDateTime(new Date(r.verified_at)) : '',
+        r.reopened_count,
+        r.supervision ?? '',
+      ]).commit();
+    }
+    if (rows.length < BATCH) break;
+    after = rows[rows.length - 1].id;
+  }
+  ws.commit();
+  await wb.commit();
+  await ctx.db.tx((q) =>
+    appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'ledger.concerns',
       entity: 'ledger',
       areaId: slice.area?.id ?? null,
       detail: { period, rows: n, fullNumbers: full },
