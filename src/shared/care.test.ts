@@ -64,7 +64,8 @@ describe('caregiver review score', () => {
 describe('helpers', () => {
   it('masks names to the surname', () => {
     expect(maskName('张三')).toBe('张*');
-    expect(maskName('欧阳娜娜')).toBe('欧***');
+    expect(maskName('欧阳娜娜')).toBe('欧*');
+    expect(maskName('王秀英')).toBe('王*');
     expect(maskName('王')).toBe('*');
   });
   it('finds quarters and months', () => {

@@ -129,11 +129,13 @@ export function scoreReview(
   };
 }
 
-/** 张三 → 张*, 欧阳娜娜 → 欧***: the surname stays, the rest is hidden (public pledge page). */
+/**
+ * 张三 → 张*, 王秀英 → 王*, 欧阳娜娜 → 欧*: the first character and one star, so neither the given
+ * name nor its length shows (public pledge page).
+ */
 export function maskName(name: string): string {
   const chars = [...name.trim()];
-  if (chars.length <= 1) return '*';
-  return chars[0] + '*'.repeat(chars.length - 1);
+  return chars.length <= 1 ? '*' : `${chars[0]}*`;
 }
 
 /** The review period (calendar quarters by default) that contains a China date, as from/to dates. */

@@ -15,7 +15,7 @@ import { CaregiverSelect, type Replacement, ReplacementStatusTag } from './share
 export function ReplacementsPage() {
   const { me } = useSession();
   const canWrite = !!me && can(me.roles, 'care.write');
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const qc = useQueryClient();
   const [status, setStatus] = useState<string | undefined>('open');
   const list = useQuery({
@@ -32,6 +32,25 @@ export function ReplacementsPage() {
       message.error((e as Error).message);
     }
   };
+  const terminate = (r: Replacement) =>
+    modal.confirm({
+      title: `解除 ${r.personName} 与 ${r.oldCaregiverName} 的照料协议？`,
+      content: r.detail,
+      okText: '解除',
+      okButtonProps: { danger: true },
+      onOk: async () => {
+        try {
+          const a = await api<{ version: number }>(`/api/care-agreements/${r.oldAgreementId}`);
+          await api(`/api/care-agreements/${r.oldAgreementId}/terminate`, {
+            body: { version: a.version, reason: r.detail ?? '更换照料服务人' },
+          });
+          qc.invalidateQueries({ queryKey: ['care-replacements'] });
+          message.success('原协议已解除');
+        } catch (e) {
+          message.error((e as Error).message);
+        }
+      },
+    });
   return (
     <div>
       <Space style={{ marginBottom: 16, justifyContent: 'space-between', width: '100%' }}>
@@ -68,7 +87,19 @@ export function ReplacementsPage() {
               </Space>
             ),
           },
-          { title: '原照料服务人', render: (_, r) => r.oldCaregiverName ?? '—' },
+          {
+            title: '原照料服务人',
+            render: (_, r) => (
+              <Space direction="vertical" size={0}>
+                {r.oldCaregiverName ?? '—'}
+                {canWrite && r.status === 'open' && !r.steps.terminated && r.oldAgreementId && (
+                  <a style={{ color: '#cf1322' }} onClick={() => terminate(r)}>
+                    解除原协议
+                  </a>
+                )}
+              </Space>
+            ),
+          },
           {
             title: '办理进度',
             width: 380,
