@@ -683,10 +683,10 @@ export async function insertPersons(
         support_start, status_since, self_care, tier, flags, benefit_card, card_custodian, card_custodian_reason,
         visitor_id, status, paused_until, status_reason, end_reason, note, created_at, updated_at)
      select n, ie, ih, im, bd, sx, et, pe, ph, pm, ra, ca, ti, vi, ss, coalesce(sn, ss), sc, tr,
-            coalesce(array(select jsonb_array_elements_text(fl)), '{}'), bc, cc, cr, vs, st, pu, sr, er, nt, $29, $29
+            coalesce(string_to_array(nullif(fl, ''), ','), '{}'), bc, cc, cr, vs, st, pu, sr, er, nt, $29, $29
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[],
                    $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::date[], $16::date[],
-                   $17::text[], $18::text[], $19::jsonb[], $20::text[], $21::text[], $22::text[], $23::int[], $24::text[],
+                   $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::int[], $24::text[],
                    $25::date[], $26::text[], $27::text[], $28::text[])
          with ordinality as x(n, ie, ih, im, bd, sx, et, pe, ph, pm, ra, ca, ti, vi, ss, sn, sc, tr, fl, bc, cc, cr, vs,
                               st, pu, sr, er, nt, ord)
@@ -711,7 +711,7 @@ export async function insertPersons(
       col((r) => r.statusSince ?? null),
       col((r) => r.selfCare),
       col((r) => r.tier),
-      col((r) => JSON.stringify(r.flags ?? [])),
+      col((r) => (r.flags ?? []).join(',')),
       col((r) => r.benefitCard ?? 'self'),
       col((r) => r.cardCustodian ?? null),
       col((r) => r.cardCustodianReason ?? null),

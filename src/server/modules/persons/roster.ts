@@ -4,7 +4,6 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import { chinaDate } from '../../../shared/china-time.js';
 import { maskIdNumber, maskPhone, parseIdNumber } from '../../../shared/id-card.js';
 import {
@@ -33,6 +32,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import ExcelJS from '../../lib/xlsx.js';
 import { listAreas } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { emitPersonEvent } from './hooks.js';

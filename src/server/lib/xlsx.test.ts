@@ -1,0 +1,38 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import ExcelJS from './xlsx.js';
+
+describe('streaming .xlsx reader', () => {
+  it('keeps Chinese text intact across compressed-chunk boundaries (inline and shared strings)', async () => {
+    const dir = join('.tmp', `xlsx-test-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      for (const useSharedStrings of [false, true]) {
+        const path = join(dir, `cjk-${useSharedStrings}.xlsx`);
+        const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings });
+        const ws = wb.addWorksheet('花名册');
+        const text = (i: number) => `鄂尔多斯市东胜区罕台镇${i}号院独居老人部分丧失生活自理能力`;
+        for (let i = 0; i < 6000; i++) ws.addRow([i, text(i), `${text(i)}（代管）`]).commit();
+        ws.commit();
+        await wb.commit();
+        const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+          sharedStrings: 'cache',
+          worksheets: 'emit',
+        });
+        let rows = 0;
+        let broken = 0;
+        for await (const sheet of reader) {
+          for await (const row of sheet) {
+            const v = row.values as unknown[];
+            rows++;
+            if (v[2] !== text(Number(v[1])) || v[3] !== `${text(Number(v[1]))}（代管）`) broken++;
+          }
+        }
+        expect({ useSharedStrings, rows, broken }).toEqual({ useSharedStrings, rows: 6000, broken: 0 });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import { createRequire } from 'node:module';
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import ExcelJS from 'exceljs';
+
+/**
+ * exceljs 4.4's streaming reader decodes every compressed chunk of a sheet on its own (a stateless
+ * TextDecoder), so a Chinese character split across two chunks becomes "��" — about one cell in ten
+ * thousand in a real roster, silently. This patches the reader to decode with a stateful
+ * StringDecoder before its XML parser sees the text (strings pass through its decoder unchanged).
+ * Import ExcelJS from here, not from 'exceljs', wherever the streaming reader is used.
+ */
+const require = createRequire(import.meta.url);
+const WorksheetReader = require('exceljs/lib/stream/xlsx/worksheet-reader.js');
+const WorkbookReader = require('exceljs/lib/stream/xlsx/workbook-reader.js');
+
+async function* decodeUtf8(source: AsyncIterable<Buffer | string>) {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of source) {
+    const s = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (s) yield s;
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
+if (!WorksheetReader.prototype.__utf8Patched) {
+  const parse = WorksheetReader.prototype.parse;
+  WorksheetReader.prototype.parse = function (this: { iterator: AsyncIterable<Buffer | string> }) {
+    this.iterator = decodeUtf8(this.iterator);
+    return parse.call(this);
+  };
+  const parseSharedStrings = WorkbookReader.prototype._parseSharedStrings;
+  WorkbookReader.prototype._parseSharedStrings = function (entry: NodeJS.ReadableStream) {
+    const decoder = new StringDecoder('utf8');
+    const decoded = entry.pipe(
+      new Transform({
+        readableObjectMode: true,
+        transform(chunk: Buffer, _enc, done) {
+          const s = decoder.write(chunk);
+          done(null, s || undefined);
+        },
+        flush(done) {
+          done(null, decoder.end() || undefined);
+        },
+      }),
+    );
+    return parseSharedStrings.call(this, decoded);
+  };
+  WorksheetReader.prototype.__utf8Patched = true;
+}
+
+export default ExcelJS;
