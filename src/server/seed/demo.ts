@@ -7,6 +7,7 @@ import { insertUser, replaceGrants } from '../modules/users/repo.js';
 import { DISTRICT, TOWNS } from './areas.js';
 import { seedDemoCare } from './care.js';
 import { seedDemoPersons } from './persons.js';
+import { seedDemoVisits } from './visits.js';
 
 export const DEMO_PASSWORD = 'Demo@2026';
 
@@ -136,4 +137,6 @@ export async function seedDemo(ctx: Ctx, onProgress?: (step: string) => void): P
   await seedDemoPersons(ctx, users);
   onProgress?.('照料服务人、照料协议与资金发放');
   await seedDemoCare(ctx);
+  onProgress?.('探访任务与探访记录');
+  await seedDemoVisits(ctx);
 }

@@ -535,7 +535,7 @@ type NotifyFn = (
 export async function remindDueTasks(ctx: Ctx, notify: NotifyFn) {
   const now = ctx.clock.now();
   const today = chinaDate(now);
-  const days = VISIT_SETTING_DEFAULTS['visits.reminderDays'];
+  const days = (await visitSettings(ctx.db, null))['visits.reminderDays'];
   const groups = await repo.tasksToRemind(ctx.db, today, addDays(today, days));
   let sent = 0;
   for (const g of groups) {
