@@ -11,9 +11,15 @@ import {
   TeamOutlined,
 } from '@ant-design/icons';
 import { ScheduleOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { AlertOutlined, BellOutlined, NotificationOutlined, ShareAltOutlined, ToolOutlined } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import type { Permission } from '../../shared/roles';
 import { AreasPage } from './areas/areas-page';
+import { ConcernsPage } from './concerns/concerns-page';
+import { ChannelsPage } from './inbox/channels-page';
+import { InboxPage } from './inbox/inbox-page';
+import { IncidentsPage } from './incidents/incidents-page';
+import { ReferralsPage } from './referrals/referrals-page';
 import { AgreementsPage } from './care/agreements-page';
 import { CaregiversPage } from './care/caregivers-page';
 import { ReplacementsPage } from './care/replacements-page';
@@ -79,6 +85,35 @@ export const ROUTES: ConsoleRoute[] = [
     label: '探访设置',
     icon: <SettingOutlined />,
     element: <VisitSettingsPage />,
+    permission: 'config.manage',
+  },
+  {
+    path: '/incidents',
+    label: '应急处置',
+    icon: <AlertOutlined />,
+    element: <IncidentsPage />,
+    permission: 'incidents.read',
+  },
+  {
+    path: '/concerns',
+    label: '诉求整改',
+    icon: <ToolOutlined />,
+    element: <ConcernsPage />,
+    permission: 'concerns.read',
+  },
+  {
+    path: '/referrals',
+    label: '转介',
+    icon: <ShareAltOutlined />,
+    element: <ReferralsPage />,
+    permission: 'referrals.read',
+  },
+  { path: '/inbox', label: '消息通知', icon: <BellOutlined />, element: <InboxPage /> },
+  {
+    path: '/notification-settings',
+    label: '通知渠道',
+    icon: <NotificationOutlined />,
+    element: <ChannelsPage />,
     permission: 'config.manage',
   },
   {

@@ -108,6 +108,8 @@ export function PersonFormModal(props: {
     if (editing) {
       body.version = props.person!.version;
       if (body.idNumber === props.person!.idNumberMasked || !body.idNumber) delete body.idNumber;
+      // A blank phone field in the edit form means "unchanged" (the stored number is only shown masked).
+      if (!v.phone) delete body.phone;
     } else if (allowSimilar) body.allowSimilar = true;
     setBusy(true);
     try {
