@@ -6,7 +6,15 @@ import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { seasonFlags } from '../../../shared/schedule.js';
 import { openDb } from '../../db/db.js';
-import { generateTasks, markMissedTasks, onPersonReassigned, onPersonStatusChanged } from './schedule.js';
+import { notify } from '../notifications/service.js';
+import {
+  createFollowUpTask,
+  generateTasks,
+  markMissedTasks,
+  onPersonReassigned,
+  onPersonStatusChanged,
+} from './schedule.js';
+import { remindDueTasks } from './service.js';
 
 const env = await testEnv();
 const db = env.ctx.db;
@@ -304,5 +312,136 @@ describe('recording visits', () => {
         .definition.sections.map((s: { key: string }) => s.key)
         .join(''),
     ).toBe('ABCDEFGHIJKLM');
+  });
+});
+
+describe('configuration, campaigns, follow-ups, reminders', () => {
+  it('inherits settings down the tree: a town set to monthly key visits gets monthly tasks', async () => {
+    const { town, villages, person } = await setup('partial');
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    const bad = await admin.http.put('/api/visit-settings', {
+      areaId: town.id,
+      key: 'visits.frequency',
+      value: { general: 'month', key: 'weekly' },
+    });
+    expect([bad.statusCode, bad.json().field]).toEqual([400, 'value.key']);
+    const set = await admin.http.put('/api/visit-settings', {
+      areaId: town.id,
+      key: 'visits.frequency',
+      value: { general: 'month', key: 'month' },
+    });
+    expect(set.statusCode).toBe(200);
+    const village = await admin.http.get(`/api/visit-settings?areaId=${villages[0].id}`);
+    expect(village.json()['visits.frequency']).toMatchObject({
+      value: { key: 'month' },
+      source: town.id,
+      own: false,
+    });
+    await generateTasks(db, { now: new Date('2026-09-03T08:00:00+08:00'), personIds: [person.id] });
+    expect((await tasksOf(person.id)).map((t) => t.period)).toEqual(['2026-09']);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const denied = await officer.http.put('/api/visit-settings', {
+      areaId: town.id,
+      key: 'visits.inPersonEvery',
+      value: 2,
+    });
+    expect(denied.statusCode).toBe(403);
+    await admin.http.put('/api/visit-settings', { areaId: town.id, key: 'visits.frequency', value: null });
+  });
+
+  it('requires an in-person visit every N periods where configured', async () => {
+    const { town, person, visitor } = await setup();
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    await admin.http.put('/api/visit-settings', { areaId: town.id, key: 'visits.inPersonEvery', value: 1 });
+    await generateTasks(db, { now: new Date('2026-09-02T08:00:00+08:00'), personIds: [person.id] });
+    const a = fineAnswers(CHECKLIST_V1, seasonFlags('2026-09-05'));
+    delete a.D;
+    delete a.E;
+    delete a.F;
+    delete a.G;
+    const phone = await visitor.http.post(
+      '/api/visits',
+      visitBody(person.id, '2026-09-05T10:00:00+08:00', { method: 'phone', answers: a }),
+    );
+    expect(phone.json().completedTasks).toEqual([]);
+    expect(phone.json().notice).toContain('上门');
+    const home = await visitor.http.post('/api/visits', visitBody(person.id, '2026-09-06T10:00:00+08:00'));
+    expect(home.json().completedTasks.map((t: { period: string }) => t.period)).toEqual(['2026-09']);
+  });
+
+  it('opens a campaign for the selected persons of an area, with its own tasks', async () => {
+    const { town, villages, visitor, person } = await setup('partial');
+    const general = await buildPerson(env, {
+      townId: town.id,
+      villageId: villages[0].id,
+      visitorId: visitor.id,
+    });
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const today = chinaDate(env.ctx.clock.now());
+    const res = await officer.http.post('/api/visit-campaigns', {
+      name: '寒潮专项探访',
+      kind: 'cold_wave',
+      areaId: town.id,
+      deadline: today,
+      selection: { tiers: ['key'] },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().taskCount).toBe(1);
+    const kinds = await tasksOf(person.id);
+    expect(kinds.map((t) => t.kind)).toContain('campaign');
+    expect((await tasksOf(general.id)).map((t) => t.kind)).not.toContain('campaign');
+    const past = await officer.http.post('/api/visit-campaigns', {
+      name: 'x',
+      kind: 'festival',
+      areaId: town.id,
+      deadline: '2020-01-01',
+    });
+    expect([past.statusCode, past.json().field]).toEqual([400, 'deadline']);
+    const other = await buildTown(env);
+    const outside = await officer.http.post('/api/visit-campaigns', {
+      name: 'x',
+      kind: 'festival',
+      areaId: other.town.id,
+      deadline: today,
+    });
+    expect(outside.statusCode).toBe(404);
+  });
+
+  it('creates one follow-up task per source with a short window', async () => {
+    const { person } = await setup();
+    const now = new Date('2026-10-10T22:00:00+08:00');
+    const t1 = await createFollowUpTask(db, {
+      personId: person.id,
+      now,
+      severity: 'critical',
+      reason: '突发重病',
+      sourceEntity: 'incident',
+      sourceId: 7,
+    });
+    const t2 = await createFollowUpTask(db, {
+      personId: person.id,
+      now,
+      severity: 'critical',
+      reason: '突发重病',
+      sourceEntity: 'incident',
+      sourceId: 7,
+    });
+    expect(t1?.id).toBe(t2?.id);
+    expect(t1?.window_end.toISOString()).toBe('2026-10-11T14:00:00.000Z');
+    expect(t1?.due_date).toBe('2026-10-11');
+  });
+
+  it('reminds visitors of tasks due within three days, once, in the in-app inbox', async () => {
+    const { person, visitor } = await setup();
+    const now = env.ctx.clock.now();
+    await generateTasks(db, { now, personIds: [person.id] });
+    await db.query(`update visit_tasks set due_date = $2 where person_id = $1`, [person.id, chinaDate(now)]);
+    await remindDueTasks(env.ctx, notify);
+    await remindDueTasks(env.ctx, notify);
+    const inbox = await db.query<{ title: string }>(
+      `select title from notifications where user_id = $1 and kind = 'visit.due_soon'`,
+      [visitor.id],
+    );
+    expect(inbox.map((r) => r.title)).toEqual(['您有 1 个探访任务将在 3 天内到期']);
   });
 });
