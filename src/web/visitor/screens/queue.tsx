@@ -13,7 +13,7 @@ export function QueueScreen() {
     <section>
       <h2 className="title">待上传记录</h2>
       {mine.length === 0 && <p className="empty">没有待上传的记录</p>}
-      {mine.length > 0 && (
+      {mine.some((q) => q.status === 'pending') && (
         <p className="actions">
           <button
             type="button"
