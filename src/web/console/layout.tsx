@@ -1,6 +1,6 @@
-import { EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
-import { useQueryClient } from '@tanstack/react-query';
-import { Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
+import { BellOutlined, EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Badge, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
 import { useEffect } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { can, ROLE_LABELS } from '../../shared/roles';
@@ -68,20 +68,40 @@ export function ConsoleLayout() {
               </Tag>
             ))}
           </Space>
-          <Dropdown
-            menu={{
-              items: [{ key: 'logout', icon: <LogoutOutlined />, label: '退出登录', onClick: logout }],
-            }}
-          >
-            <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
-              {me.displayName}
-            </Button>
-          </Dropdown>
+          <Space>
+            <InboxBell />
+            <Dropdown
+              menu={{
+                items: [{ key: 'logout', icon: <LogoutOutlined />, label: '退出登录', onClick: logout }],
+              }}
+            >
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
+                {me.displayName}
+              </Button>
+            </Dropdown>
+          </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 20 }}>
           <Outlet />
         </Layout.Content>
       </Layout>
     </Layout>
+  );
+}
+
+/** The unread-notifications bell in the header; polls every minute, opens the inbox. */
+function InboxBell() {
+  const navigate = useNavigate();
+  const q = useQuery({
+    queryKey: ['inbox-unread'],
+    queryFn: () => api<{ unread: number }>('/api/inbox/unread-count'),
+    refetchInterval: 60000,
+  });
+  return (
+    <Button type="text" onClick={() => navigate('/inbox')} data-testid="inbox-bell" aria-label="消息通知">
+      <Badge count={q.data?.unread ?? 0} size="small" overflowCount={99}>
+        <BellOutlined style={{ fontSize: 18 }} />
+      </Badge>
+    </Button>
   );
 }

@@ -1,0 +1,516 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  App,
+  Button,
+  Card,
+  DatePicker,
+  Descriptions,
+  Drawer,
+  Form,
+  Input,
+  Modal,
+  Radio,
+  Select,
+  Space,
+  Switch,
+  Table,
+  Tag,
+  Timeline,
+  Typography,
+  Upload,
+} from 'antd';
+import dayjs from 'dayjs';
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { REQUEST_CATEGORIES, REQUEST_CATEGORY_LABELS } from '../../../shared/checklist';
+import {
+  CONCERN_HANDLING_LABELS,
+  CONCERN_OWNER_LABELS,
+  CONCERN_SOURCE_LABELS,
+  CONCERN_STATUS_LABELS,
+  CONCERN_STATUSES,
+  type ConcernHandling,
+  type ConcernOwner,
+  type ConcernSource,
+  type ConcernStatus,
+} from '../../../shared/incidents';
+import { can } from '../../../shared/roles';
+import { api } from '../../lib/api';
+import { useSession } from '../../lib/session';
+import { fmt, PersonPicker } from '../incidents/shared';
+
+interface Concern {
+  id: number;
+  person: { id: number; name: string };
+  town: { id: number; name: string };
+  village: { id: number; name: string };
+  category: string;
+  description: string;
+  source: ConcernSource;
+  visitId: number | null;
+  owner: ConcernOwner;
+  handling: ConcernHandling;
+  deadline: string | null;
+  daysLeft: number | null;
+  overdue: boolean;
+  escalated: boolean;
+  status: ConcernStatus;
+  resolution: string | null;
+  reopenedCount: number;
+  createdAt: string;
+  createdBy: string | null;
+  version: number;
+}
+interface Detail extends Concern {
+  entries: { id: number; at: string; kind: string; body: string; actor: string | null }[];
+  files: { id: number; name: string; mime: string; size: number; uploadedAt: string }[];
+}
+
+const STATUS_COLORS: Record<ConcernStatus, string> = {
+  open: 'orange',
+  in_progress: 'blue',
+  resolved: 'cyan',
+  verified: 'green',
+};
+const ENTRY_LABELS: Record<string, string> = {
+  created: '登记',
+  status: '状态',
+  comment: '留言',
+  supervision: '督导意见',
+  escalated: '逾期升级',
+  verified: '核验通过',
+  reopened: '退回整改',
+  file: '证明材料',
+};
+const categoryLabel = (c: string) => REQUEST_CATEGORY_LABELS[c as keyof typeof REQUEST_CATEGORY_LABELS] ?? c;
+
+export function DeadlineTag({
+  c,
+}: {
+  c: Pick<Concern, 'deadline' | 'daysLeft' | 'overdue' | 'handling' | 'status'>;
+}) {
+  if (c.handling === 'immediate') return <Tag>立行立改</Tag>;
+  if (!c.deadline) return null;
+  if (c.overdue)
+    return (
+      <Tag color="red">
+        已逾期 {-(c.daysLeft ?? 0)} 天（{c.deadline}）
+      </Tag>
+    );
+  if (c.daysLeft == null) return <Typography.Text type="secondary">{c.deadline}</Typography.Text>;
+  return (
+    <Tag color={c.daysLeft <= 3 ? 'orange' : 'default'}>
+      剩 {c.daysLeft} 天（{c.deadline}）
+    </Tag>
+  );
+}
+
+export function ConcernsPage() {
+  const { me } = useSession();
+  const qc = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const [status, setStatus] = useState<ConcernStatus | undefined>();
+  const [overdue, setOverdue] = useState(false);
+  const [category, setCategory] = useState<string | undefined>();
+  const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const openId = params.get('id') ? Number(params.get('id')) : null;
+  const list = useQuery({
+    queryKey: ['concerns', status, overdue, category, page],
+    queryFn: () =>
+      api<{ items: Concern[]; total: number }>(
+        `/api/concerns?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${overdue ? '&overdue=1' : ''}${
+          category ? `&category=${category}` : ''
+        }`,
+      ),
+  });
+  const reload = () => qc.invalidateQueries({ queryKey: ['concerns'] });
+  return (
+    <div>
+      <Space style={{ marginBottom: 16, justifyContent: 'space-between', width: '100%' }} wrap>
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          诉求与整改
+        </Typography.Title>
+        <Space wrap>
+          <Select
+            style={{ width: 150 }}
+            allowClear
+            placeholder="状态"
+            value={status}
+            onChange={(v) => {
+              setStatus(v);
+              setPage(1);
+            }}
+            options={CONCERN_STATUSES.map((s) => ({ value: s, label: CONCERN_STATUS_LABELS[s] }))}
+          />
+          <Select
+            style={{ width: 130 }}
+            allowClear
+            placeholder="类别"
+            value={category}
+            onChange={(v) => {
+              setCategory(v);
+              setPage(1);
+            }}
+            options={REQUEST_CATEGORIES.map((c) => ({ value: c, label: REQUEST_CATEGORY_LABELS[c] }))}
+          />
+          <span>
+            只看逾期 <Switch size="small" checked={overdue} onChange={(v) => (setOverdue(v), setPage(1))} />
+          </span>
+          {me && can(me.roles, 'concerns.open') && (
+            <Button type="primary" onClick={() => setCreating(true)}>
+              登记诉求/问题
+            </Button>
+          )}
+        </Space>
+      </Space>
+      <Table<Concern>
+        rowKey="id"
+        size="middle"
+        loading={list.isLoading}
+        dataSource={list.data?.items}
+        data-testid="concern-list"
+        pagination={{
+          current: page,
+          pageSize: 20,
+          total: list.data?.total,
+          onChange: setPage,
+          showSizeChanger: false,
+        }}
+        onRow={(r) => ({ onClick: () => setParams({ id: String(r.id) }), style: { cursor: 'pointer' } })}
+        columns={[
+          {
+            title: '类别',
+            width: 110,
+            render: (_, r) => <Tag>{categoryLabel(r.category)}</Tag>,
+          },
+          { title: '内容', dataIndex: 'description', ellipsis: true },
+          {
+            title: '对象',
+            render: (_, r) => (
+              <span>
+                {r.person.name}
+                <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
+                  {r.town.name} {r.village.name}
+                </Typography.Text>
+              </span>
+            ),
+          },
+          { title: '来源', width: 110, render: (_, r) => CONCERN_SOURCE_LABELS[r.source] },
+          {
+            title: '状态',
+            width: 130,
+            render: (_, r) => (
+              <Space size={2}>
+                <Tag color={STATUS_COLORS[r.status]}>{CONCERN_STATUS_LABELS[r.status]}</Tag>
+                {r.escalated && <Tag color="red">已升级</Tag>}
+              </Space>
+            ),
+          },
+          { title: '期限', width: 200, render: (_, r) => <DeadlineTag c={r} /> },
+        ]}
+      />
+      {openId && <ConcernDrawer id={openId} onClose={() => setParams({})} onChanged={reload} />}
+      {creating && (
+        <CreateConcern
+          onClose={() => setCreating(false)}
+          onCreated={(id) => {
+            setCreating(false);
+            reload();
+            setParams({ id: String(id) });
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function ConcernDrawer({
+  id,
+  onClose,
+  onChanged,
+}: {
+  id: number;
+  onClose: () => void;
+  onChanged: () => void;
+}) {
+  const { me } = useSession();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const q = useQuery({ queryKey: ['concern', id], queryFn: () => api<Detail>(`/api/concerns/${id}`) });
+  const d = q.data;
+  const call = async (fn: () => Promise<unknown>, ok: string) => {
+    setBusy(true);
+    try {
+      await fn();
+      message.success(ok);
+      setText('');
+      qc.invalidateQueries({ queryKey: ['concern', id] });
+      onChanged();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const patch = (body: object, ok: string) =>
+    call(() => api(`/api/concerns/${id}`, { method: 'PATCH', body: { version: d!.version, ...body } }), ok);
+  const handle = me && can(me.roles, 'concerns.handle');
+  const verify = me && can(me.roles, 'concerns.verify');
+  const upload = async (file: File) => {
+    const data = await new Promise<string>((resolve, reject) => {
+      const r = new FileReader();
+      r.onload = () => resolve(String(r.result).split(',')[1] ?? '');
+      r.onerror = () => reject(r.error);
+      r.readAsDataURL(file);
+    });
+    await call(
+      () => api(`/api/concerns/${id}/files`, { body: { name: file.name, mime: file.type, data } }),
+      '已上传证明材料',
+    );
+    return false;
+  };
+  return (
+    <Drawer
+      open
+      width={580}
+      onClose={onClose}
+      title={d ? `${categoryLabel(d.category)} · ${d.person.name}` : '诉求/问题'}
+    >
+      {d && (
+        <Space direction="vertical" style={{ width: '100%' }} size="middle">
+          <Descriptions size="small" column={1} bordered>
+            <Descriptions.Item label="状态">
+              <Tag color={STATUS_COLORS[d.status]}>{CONCERN_STATUS_LABELS[d.status]}</Tag>
+              {d.escalated && <Tag color="red">已升级至民政局</Tag>}
+              {d.reopenedCount > 0 && <Tag>退回 {d.reopenedCount} 次</Tag>}
+            </Descriptions.Item>
+            <Descriptions.Item label="对象">
+              {me && can(me.roles, 'persons.read') ? (
+                <Link to={`/persons/${d.person.id}`}>{d.person.name}</Link>
+              ) : (
+                d.person.name
+              )}
+              （{d.town.name} {d.village.name}）
+            </Descriptions.Item>
+            <Descriptions.Item label="内容">{d.description}</Descriptions.Item>
+            <Descriptions.Item label="来源">
+              {CONCERN_SOURCE_LABELS[d.source]}
+              {d.visitId && (
+                <>
+                  {' '}
+                  · <Link to={`/visits/${d.visitId}`}>查看探访</Link>
+                </>
+              )}
+              ，{d.createdBy ?? '系统'}，{fmt(d.createdAt)}
+            </Descriptions.Item>
+            <Descriptions.Item label="处理">
+              {CONCERN_HANDLING_LABELS[d.handling]} · 责任方 {CONCERN_OWNER_LABELS[d.owner]} ·{' '}
+              <DeadlineTag c={d} />
+            </Descriptions.Item>
+            {d.resolution && <Descriptions.Item label="整改情况">{d.resolution}</Descriptions.Item>}
+            <Descriptions.Item label="证明材料">
+              {d.files.length === 0
+                ? '—'
+                : d.files.map((f) => (
+                    <div key={f.id}>
+                      <a href={`/api/concerns/${d.id}/files/${f.id}`} target="_blank" rel="noreferrer">
+                        {f.name}
+                      </a>{' '}
+                      <Typography.Text type="secondary">{Math.ceil(f.size / 1024)} KB</Typography.Text>
+                    </div>
+                  ))}
+            </Descriptions.Item>
+          </Descriptions>
+          <Timeline
+            items={d.entries.map((e) => ({
+              color:
+                e.kind === 'escalated' || e.kind === 'reopened'
+                  ? 'red'
+                  : e.kind === 'verified'
+                    ? 'green'
+                    : e.kind === 'supervision'
+                      ? 'purple'
+                      : 'blue',
+              children: (
+                <div>
+                  <Tag>{ENTRY_LABELS[e.kind] ?? e.kind}</Tag>
+                  {e.body}
+                  <div>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {fmt(e.at)}
+                      {e.actor ? ` · ${e.actor}` : ''}
+                    </Typography.Text>
+                  </div>
+                </div>
+              ),
+            }))}
+          />
+          {handle && (d.status === 'open' || d.status === 'in_progress') && (
+            <Card size="small" title="整改">
+              <Space direction="vertical" style={{ width: '100%' }}>
+                {d.status === 'open' && (
+                  <Button loading={busy} onClick={() => patch({ status: 'in_progress' }, '已开始整改')}>
+                    开始整改
+                  </Button>
+                )}
+                <Space wrap>
+                  <span>整改期限</span>
+                  <DatePicker
+                    value={d.deadline ? dayjs(d.deadline) : null}
+                    disabled={d.handling === 'immediate'}
+                    onChange={(v) => v && patch({ deadline: v.format('YYYY-MM-DD') }, '已调整期限')}
+                  />
+                  <Upload beforeUpload={upload} showUploadList={false} accept="image/*,application/pdf">
+                    <Button>上传证明材料</Button>
+                  </Upload>
+                </Space>
+                <Input.TextArea
+                  rows={2}
+                  value={text}
+                  onChange={(e) => setText(e.target.value)}
+                  placeholder="整改情况（标记已整改时必填）"
+                />
+                <Button
+                  type="primary"
+                  disabled={!text.trim()}
+                  loading={busy}
+                  onClick={() =>
+                    patch({ status: 'resolved', resolution: text }, '已标记整改，等待民政局核验')
+                  }
+                >
+                  标记已整改
+                </Button>
+              </Space>
+            </Card>
+          )}
+          {verify && d.status === 'resolved' && (
+            <Card size="small" title="民政局核验">
+              <Input.TextArea
+                rows={2}
+                value={text}
+                onChange={(e) => setText(e.target.value)}
+                placeholder="核验意见（退回时必填）"
+              />
+              <Space style={{ marginTop: 8 }}>
+                <Button
+                  type="primary"
+                  loading={busy}
+                  onClick={() =>
+                    call(
+                      () =>
+                        api(`/api/concerns/${id}/verify`, {
+                          body: { approve: true, comment: text || undefined },
+                        }),
+                      '已核验',
+                    )
+                  }
+                >
+                  核验通过
+                </Button>
+                <Button
+                  danger
+                  disabled={!text.trim()}
+                  loading={busy}
+                  onClick={() =>
+                    call(
+                      () => api(`/api/concerns/${id}/verify`, { body: { approve: false, comment: text } }),
+                      '已退回',
+                    )
+                  }
+                >
+                  退回重新整改
+                </Button>
+              </Space>
+            </Card>
+          )}
+          {(verify || handle) && d.status !== 'resolved' && (
+            <Card size="small" title={verify ? '督导意见' : '留言'}>
+              <Input.TextArea rows={2} value={text} onChange={(e) => setText(e.target.value)} />
+              <Button
+                style={{ marginTop: 8 }}
+                disabled={!text.trim()}
+                loading={busy}
+                onClick={() =>
+                  call(() => api(`/api/concerns/${id}/comments`, { body: { body: text } }), '已提交')
+                }
+              >
+                提交
+              </Button>
+            </Card>
+          )}
+        </Space>
+      )}
+    </Drawer>
+  );
+}
+
+function CreateConcern({ onClose, onCreated }: { onClose: () => void; onCreated: (id: number) => void }) {
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const handling = Form.useWatch('handling', form);
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      const r = await api<{ id: number }>('/api/concerns', {
+        body: { ...v, deadline: v.deadline ? v.deadline.format('YYYY-MM-DD') : undefined },
+      });
+      message.success('已登记');
+      onCreated(r.id);
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title="登记诉求/问题" onCancel={onClose} onOk={submit} confirmLoading={busy} okText="登记">
+      <Form form={form} layout="vertical" initialValues={{ handling: 'time_limited', owner: 'town' }}>
+        <Form.Item name="personId" label="对象" rules={[{ required: true, message: '请选择对象' }]}>
+          <PersonPicker />
+        </Form.Item>
+        <Form.Item name="category" label="类别" rules={[{ required: true, message: '请选择类别' }]}>
+          <Select
+            options={REQUEST_CATEGORIES.map((c) => ({ value: c, label: REQUEST_CATEGORY_LABELS[c] }))}
+          />
+        </Form.Item>
+        <Form.Item name="description" label="描述" rules={[{ required: true, message: '请填写描述' }]}>
+          <Input.TextArea rows={3} maxLength={2000} />
+        </Form.Item>
+        <Form.Item name="handling" label="处理方式">
+          <Radio.Group
+            options={[
+              { value: 'time_limited', label: '限期整改' },
+              { value: 'immediate', label: '立行立改' },
+            ]}
+          />
+        </Form.Item>
+        {handling === 'immediate' ? (
+          <Form.Item
+            name="resolution"
+            label="整改情况"
+            rules={[{ required: true, message: '立行立改须填写整改情况' }]}
+          >
+            <Input.TextArea rows={2} />
+          </Form.Item>
+        ) : (
+          <Form.Item name="deadline" label="整改期限（默认 15 天）">
+            <DatePicker />
+          </Form.Item>
+        )}
+        <Form.Item name="owner" label="责任方">
+          <Radio.Group
+            options={[
+              { value: 'town', label: '镇街' },
+              { value: 'village', label: '村居' },
+            ]}
+          />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,213 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  App,
+  Button,
+  Card,
+  Form,
+  Input,
+  InputNumber,
+  Select,
+  Space,
+  Switch,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
+import { useEffect, useState } from 'react';
+import { OUTBOX_STATUS_LABELS, OUTBOX_STATUSES, type OutboxStatus } from '../../../shared/notifications';
+import { api } from '../../lib/api';
+import { fmt } from '../incidents/shared';
+
+interface Channels {
+  email: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    secure: boolean;
+    from: string;
+    user: string;
+    hasPassword: boolean;
+  };
+  webhook: { enabled: boolean; url: string; hasSecret: boolean };
+  maxAttempts: number;
+  backoffSeconds: number;
+}
+interface OutboxItem {
+  id: number;
+  channel: 'email' | 'webhook';
+  recipient: string;
+  title: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+  createdAt: string;
+}
+const STATUS_COLORS: Record<OutboxStatus, string> = {
+  queued: 'blue',
+  sending: 'gold',
+  sent: 'green',
+  failed: 'red',
+};
+
+/** Outbound channels (SMTP, webhook) and the delivery queue; bureau_admin only. */
+export function ChannelsPage() {
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [form] = Form.useForm();
+  const [status, setStatus] = useState<OutboxStatus | undefined>();
+  const cfg = useQuery({
+    queryKey: ['channels'],
+    queryFn: () => api<Channels>('/api/notifications/channels'),
+  });
+  const outbox = useQuery({
+    queryKey: ['outbox', status],
+    queryFn: () =>
+      api<{ items: OutboxItem[]; counts: Record<string, number> }>(
+        `/api/notifications/outbox?limit=100${status ? `&status=${status}` : ''}`,
+      ),
+    refetchInterval: 30000,
+  });
+  useEffect(() => {
+    if (cfg.data) form.setFieldsValue(cfg.data);
+  }, [cfg.data, form]);
+  const save = async () => {
+    const v = await form.validateFields();
+    try {
+      await api('/api/notifications/channels', { method: 'PUT', body: v });
+      message.success('已保存');
+      qc.invalidateQueries({ queryKey: ['channels'] });
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  return (
+    <div>
+      <Typography.Title level={4}>通知渠道</Typography.Title>
+      <Form form={form} layout="vertical" style={{ maxWidth: 720 }}>
+        <Card size="small" title="电子邮件（SMTP）" style={{ marginBottom: 16 }}>
+          <Form.Item name={['email', 'enabled']} label="启用" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Space wrap>
+            <Form.Item name={['email', 'host']} label="SMTP 服务器">
+              <Input style={{ width: 240 }} placeholder="smtp.example.gov.cn" />
+            </Form.Item>
+            <Form.Item name={['email', 'port']} label="端口">
+              <InputNumber min={1} max={65535} />
+            </Form.Item>
+            <Form.Item name={['email', 'secure']} label="SSL（465 端口）" valuePropName="checked">
+              <Switch />
+            </Form.Item>
+          </Space>
+          <Space wrap>
+            <Form.Item name={['email', 'from']} label="发件人">
+              <Input style={{ width: 240 }} placeholder="探访系统 <tanfang@example.gov.cn>" />
+            </Form.Item>
+            <Form.Item name={['email', 'user']} label="用户名">
+              <Input style={{ width: 180 }} />
+            </Form.Item>
+            <Form.Item
+              name={['email', 'password']}
+              label={`密码${cfg.data?.email.hasPassword ? '（已设置，留空不变）' : ''}`}
+            >
+              <Input.Password style={{ width: 200 }} autoComplete="new-password" />
+            </Form.Item>
+          </Space>
+        </Card>
+        <Card size="small" title="Webhook（短信网关、政务微信/钉钉机器人等）" style={{ marginBottom: 16 }}>
+          <Form.Item name={['webhook', 'enabled']} label="启用" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Form.Item name={['webhook', 'url']} label="地址（HTTP POST，JSON）">
+            <Input placeholder="https://gateway.example.gov.cn/hook" />
+          </Form.Item>
+          <Form.Item
+            name={['webhook', 'secret']}
+            label={`签名密钥${cfg.data?.webhook.hasSecret ? '（已设置，留空不变）' : ''}`}
+            extra="请求头 X-Tanfang-Signature: sha256=HMAC-SHA256(密钥, X-Tanfang-Timestamp + '.' + 请求体)"
+          >
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+        </Card>
+        <Space>
+          <Form.Item name="maxAttempts" label="最多尝试次数">
+            <InputNumber min={1} max={20} />
+          </Form.Item>
+          <Form.Item name="backoffSeconds" label="首次重试等待（秒，之后每次加倍）">
+            <InputNumber min={1} max={86400} />
+          </Form.Item>
+        </Space>
+        <div>
+          <Button type="primary" onClick={save}>
+            保存
+          </Button>
+        </div>
+      </Form>
+      <Space style={{ margin: '24px 0 12px', justifyContent: 'space-between', width: '100%' }}>
+        <Typography.Title level={5} style={{ margin: 0 }}>
+          发送队列
+          {outbox.data &&
+            OUTBOX_STATUSES.filter((s) => outbox.data.counts[s]).map((s) => (
+              <Tag key={s} color={STATUS_COLORS[s]} style={{ marginLeft: 8 }}>
+                {OUTBOX_STATUS_LABELS[s]} {outbox.data.counts[s]}
+              </Tag>
+            ))}
+        </Typography.Title>
+        <Select
+          allowClear
+          placeholder="状态"
+          style={{ width: 140 }}
+          value={status}
+          onChange={setStatus}
+          options={OUTBOX_STATUSES.map((s) => ({ value: s, label: OUTBOX_STATUS_LABELS[s] }))}
+        />
+      </Space>
+      <Table<OutboxItem>
+        rowKey="id"
+        size="small"
+        loading={outbox.isLoading}
+        dataSource={outbox.data?.items}
+        pagination={false}
+        columns={[
+          { title: '渠道', width: 90, render: (_, r) => (r.channel === 'email' ? '邮件' : 'Webhook') },
+          { title: '收件人', dataIndex: 'recipient', width: 220, ellipsis: true },
+          { title: '标题', dataIndex: 'title', ellipsis: true },
+          {
+            title: '状态',
+            width: 110,
+            render: (_, r) => <Tag color={STATUS_COLORS[r.status]}>{OUTBOX_STATUS_LABELS[r.status]}</Tag>,
+          },
+          { title: '次数', dataIndex: 'attempts', width: 60 },
+          {
+            title: '时间 / 错误',
+            render: (_, r) =>
+              r.status === 'sent'
+                ? fmt(r.sentAt)
+                : r.status === 'queued' && r.nextAttemptAt
+                  ? `下次 ${fmt(r.nextAttemptAt)}${r.lastError ? `：${r.lastError}` : ''}`
+                  : (r.lastError ?? ''),
+          },
+          {
+            title: '',
+            width: 80,
+            render: (_, r) =>
+              r.status === 'failed' ? (
+                <Button
+                  size="small"
+                  onClick={async () => {
+                    await api(`/api/notifications/outbox/${r.id}/retry`, { body: {} });
+                    message.success('已重新排队');
+                    qc.invalidateQueries({ queryKey: ['outbox'] });
+                  }}
+                >
+                  重发
+                </Button>
+              ) : null,
+          },
+        ]}
+      />
+    </div>
+  );
+}

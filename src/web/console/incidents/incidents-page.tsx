@@ -1,0 +1,482 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  App,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Descriptions,
+  Drawer,
+  Form,
+  Input,
+  Modal,
+  Select,
+  Space,
+  Statistic,
+  Table,
+  Tag,
+  Timeline,
+  Typography,
+} from 'antd';
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import {
+  INCIDENT_ACTION_LABELS,
+  INCIDENT_STATUS_LABELS,
+  INCIDENT_TYPE_LABELS,
+  INCIDENT_TYPES,
+  type IncidentStatus,
+  type IncidentType,
+} from '../../../shared/incidents';
+import { can, DEPARTMENT_LABELS, type Department } from '../../../shared/roles';
+import { api } from '../../lib/api';
+import { useSession } from '../../lib/session';
+import { fmt, PersonPicker, TimeLeft } from './shared';
+
+export interface Incident {
+  id: number;
+  person: { id: number; name: string };
+  town: { id: number; name: string };
+  village: { id: number; name: string };
+  type: IncidentType;
+  critical: boolean;
+  description: string;
+  source: 'visit' | 'manual';
+  visitId: number | null;
+  status: IncidentStatus;
+  departments: Department[];
+  outcome: string | null;
+  openedAt: string;
+  openedBy: string | null;
+  closedAt: string | null;
+  version: number;
+  parties: {
+    party: string;
+    label: string;
+    dueAt: string;
+    acknowledgedAt: string | null;
+    acknowledgedBy: string | null;
+    escalatedAt: string | null;
+  }[];
+  ackDueAt: string | null;
+  myPendingParties: string[];
+}
+interface Detail extends Incident {
+  actions: { id: number; at: string; kind: string; note: string; actor: string | null }[];
+}
+
+function useNow() {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 30000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+export function IncidentsPage() {
+  const { me } = useSession();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const now = useNow();
+  const [params, setParams] = useSearchParams();
+  const [status, setStatus] = useState<IncidentStatus | undefined>('open');
+  const [type, setType] = useState<IncidentType | undefined>();
+  const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const openId = params.get('id') ? Number(params.get('id')) : null;
+  const list = useQuery({
+    queryKey: ['incidents', status, type, page],
+    queryFn: () =>
+      api<{
+        items: Incident[];
+        total: number;
+        stats: {
+          openByType: Record<string, number>;
+          medianAckMinutes: number | null;
+          ackWithinShare: number | null;
+        };
+      }>(
+        `/api/incidents?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${type ? `&type=${type}` : ''}`,
+      ),
+    refetchInterval: 60000,
+  });
+  const reload = () => qc.invalidateQueries({ queryKey: ['incidents'] });
+  const acknowledge = async (i: Incident) => {
+    try {
+      await api(`/api/incidents/${i.id}/acknowledge`, { body: {} });
+      message.success('已确认');
+      reload();
+      qc.invalidateQueries({ queryKey: ['incident', i.id] });
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  const stats = list.data?.stats;
+  const liaison = me?.roles.includes('department_liaison') && me.roles.length === 1;
+  return (
+    <div>
+      <Space style={{ marginBottom: 16, justifyContent: 'space-between', width: '100%' }} wrap>
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          {liaison ? '本部门应急事件' : '应急处置'}
+        </Typography.Title>
+        <Space wrap>
+          <Select
+            style={{ width: 120 }}
+            value={status ?? 'all'}
+            onChange={(v) => {
+              setStatus(v === 'all' ? undefined : (v as IncidentStatus));
+              setPage(1);
+            }}
+            options={[
+              { value: 'open', label: '处置中' },
+              { value: 'closed', label: '已结案' },
+              { value: 'all', label: '全部' },
+            ]}
+          />
+          <Select
+            style={{ width: 170 }}
+            allowClear
+            placeholder="事件类型"
+            value={type}
+            onChange={(v) => {
+              setType(v);
+              setPage(1);
+            }}
+            options={INCIDENT_TYPES.map((t) => ({ value: t, label: INCIDENT_TYPE_LABELS[t] }))}
+          />
+          {me && can(me.roles, 'incidents.open') && (
+            <Button type="primary" danger onClick={() => setCreating(true)}>
+              发起应急事件
+            </Button>
+          )}
+        </Space>
+      </Space>
+      {stats && (
+        <Card size="small" style={{ marginBottom: 16 }}>
+          <Space size={40} wrap>
+            <Statistic
+              title="处置中"
+              value={Object.values(stats.openByType).reduce((a, b) => a + b, 0)}
+              valueStyle={{ color: '#cf1322' }}
+            />
+            {INCIDENT_TYPES.filter((t) => stats.openByType[t]).map((t) => (
+              <Statistic key={t} title={INCIDENT_TYPE_LABELS[t]} value={stats.openByType[t]} />
+            ))}
+            <Statistic
+              title="确认用时中位数"
+              value={stats.medianAckMinutes == null ? '—' : Math.round(stats.medianAckMinutes)}
+              suffix={stats.medianAckMinutes == null ? '' : '分钟'}
+            />
+            <Statistic
+              title="按时确认率"
+              value={stats.ackWithinShare == null ? '—' : (stats.ackWithinShare * 100).toFixed(0)}
+              suffix={stats.ackWithinShare == null ? '' : '%'}
+            />
+          </Space>
+        </Card>
+      )}
+      <Table<Incident>
+        rowKey="id"
+        size="middle"
+        loading={list.isLoading}
+        dataSource={list.data?.items}
+        data-testid="incident-board"
+        pagination={{
+          current: page,
+          pageSize: 20,
+          total: list.data?.total,
+          onChange: setPage,
+          showSizeChanger: false,
+        }}
+        onRow={(r) => ({ onClick: () => setParams({ id: String(r.id) }), style: { cursor: 'pointer' } })}
+        columns={[
+          {
+            title: '事件',
+            render: (_, r) => (
+              <Space>
+                {r.critical && <Tag color="red">紧急</Tag>}
+                <Typography.Text strong>{INCIDENT_TYPE_LABELS[r.type]}</Typography.Text>
+              </Space>
+            ),
+          },
+          {
+            title: '对象',
+            render: (_, r) => (
+              <span>
+                {r.person.name}
+                <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
+                  {r.town.name} {r.village.name}
+                </Typography.Text>
+              </span>
+            ),
+          },
+          { title: '情况', dataIndex: 'description', ellipsis: true },
+          { title: '发起时间', render: (_, r) => fmt(r.openedAt), width: 150 },
+          {
+            title: '确认',
+            width: 190,
+            render: (_, r) =>
+              r.status === 'closed' ? (
+                <Tag>已结案</Tag>
+              ) : (
+                <Space direction="vertical" size={2}>
+                  <TimeLeft until={r.ackDueAt} now={now} />
+                  <span style={{ fontSize: 12 }}>
+                    {r.parties.map((p) => (
+                      <Badge
+                        key={p.party}
+                        status={p.acknowledgedAt ? 'success' : p.escalatedAt ? 'error' : 'processing'}
+                        text={p.label}
+                        style={{ marginRight: 8 }}
+                      />
+                    ))}
+                  </span>
+                </Space>
+              ),
+          },
+          {
+            title: '',
+            width: 100,
+            render: (_, r) =>
+              r.myPendingParties.length > 0 ? (
+                <Button
+                  size="small"
+                  type="primary"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    acknowledge(r);
+                  }}
+                >
+                  确认收到
+                </Button>
+              ) : null,
+          },
+        ]}
+      />
+      {openId && <IncidentDrawer id={openId} onClose={() => setParams({})} onChanged={reload} />}
+      {creating && (
+        <CreateIncident
+          onClose={() => setCreating(false)}
+          onCreated={(id) => {
+            setCreating(false);
+            reload();
+            setParams({ id: String(id) });
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function IncidentDrawer({
+  id,
+  onClose,
+  onChanged,
+}: {
+  id: number;
+  onClose: () => void;
+  onChanged: () => void;
+}) {
+  const { me } = useSession();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [note, setNote] = useState('');
+  const [outcome, setOutcome] = useState('');
+  const [busy, setBusy] = useState(false);
+  const q = useQuery({ queryKey: ['incident', id], queryFn: () => api<Detail>(`/api/incidents/${id}`) });
+  const d = q.data;
+  const run = async (path: string, body: unknown, ok: string) => {
+    setBusy(true);
+    try {
+      await api(`/api/incidents/${id}/${path}`, { body });
+      message.success(ok);
+      qc.invalidateQueries({ queryKey: ['incident', id] });
+      onChanged();
+      return true;
+    } catch (e) {
+      message.error((e as Error).message);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const canManage = me && can(me.roles, 'incidents.manage');
+  return (
+    <Drawer
+      open
+      width={560}
+      onClose={onClose}
+      title={d ? `${INCIDENT_TYPE_LABELS[d.type]} · ${d.person.name}` : '应急事件'}
+    >
+      {d && (
+        <Space direction="vertical" style={{ width: '100%' }} size="middle">
+          <Descriptions size="small" column={1} bordered>
+            <Descriptions.Item label="状态">
+              <Tag color={d.status === 'open' ? 'red' : 'default'}>{INCIDENT_STATUS_LABELS[d.status]}</Tag>
+              {d.critical && <Tag color="red">紧急</Tag>}
+            </Descriptions.Item>
+            <Descriptions.Item label="对象">
+              {me && can(me.roles, 'persons.read') ? (
+                <Link to={`/persons/${d.person.id}`}>{d.person.name}</Link>
+              ) : (
+                d.person.name
+              )}
+              （{d.town.name} {d.village.name}）
+            </Descriptions.Item>
+            <Descriptions.Item label="情况">{d.description || '—'}</Descriptions.Item>
+            <Descriptions.Item label="来源">
+              {d.source === 'visit' ? (
+                d.visitId && me && can(me.roles, 'visits.read') ? (
+                  <Link to={`/visits/${d.visitId}`}>探访记录</Link>
+                ) : (
+                  '探访记录'
+                )
+              ) : (
+                '手工发起'
+              )}
+              ，{d.openedBy ?? '系统'}，{fmt(d.openedAt)}
+            </Descriptions.Item>
+            <Descriptions.Item label="通知部门">
+              {d.departments.length ? d.departments.map((x) => DEPARTMENT_LABELS[x]).join('、') : '—'}
+            </Descriptions.Item>
+            <Descriptions.Item label="确认情况">
+              {d.parties.map((p) => (
+                <div key={p.party}>
+                  <Badge
+                    status={p.acknowledgedAt ? 'success' : p.escalatedAt ? 'error' : 'processing'}
+                    text={`${p.label}：${
+                      p.acknowledgedAt
+                        ? `${p.acknowledgedBy ?? ''} ${fmt(p.acknowledgedAt)} 已确认`
+                        : `时限 ${fmt(p.dueAt)}${p.escalatedAt ? '，已超时升级' : ''}`
+                    }`}
+                  />
+                </div>
+              ))}
+            </Descriptions.Item>
+            {d.outcome && <Descriptions.Item label="处置结果">{d.outcome}</Descriptions.Item>}
+          </Descriptions>
+          {d.myPendingParties.length > 0 && (
+            <Button type="primary" block loading={busy} onClick={() => run('acknowledge', {}, '已确认')}>
+              确认收到（
+              {d.parties
+                .filter((p) => d.myPendingParties.includes(p.party))
+                .map((p) => p.label)
+                .join('、')}
+              ）
+            </Button>
+          )}
+          <Typography.Title level={5}>处置记录</Typography.Title>
+          <Timeline
+            items={d.actions.map((a) => ({
+              color:
+                a.kind === 'escalated'
+                  ? 'red'
+                  : a.kind === 'closed'
+                    ? 'gray'
+                    : a.kind === 'acknowledged'
+                      ? 'green'
+                      : 'blue',
+              children: (
+                <div>
+                  <Tag>{INCIDENT_ACTION_LABELS[a.kind] ?? a.kind}</Tag>
+                  {a.note}
+                  <div>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {fmt(a.at)}
+                      {a.actor ? ` · ${a.actor}` : ''}
+                    </Typography.Text>
+                  </div>
+                </div>
+              ),
+            }))}
+          />
+          {d.status === 'open' && (
+            <>
+              <Input.TextArea
+                rows={2}
+                value={note}
+                onChange={(e) => setNote(e.target.value)}
+                placeholder="处置情况，如：已联系派出所，正在寻找"
+              />
+              <Button
+                disabled={!note.trim()}
+                loading={busy}
+                onClick={async () => {
+                  if (await run('actions', { note }, '已记录')) setNote('');
+                }}
+              >
+                添加处置记录
+              </Button>
+              {canManage && (
+                <Card size="small" title="结案">
+                  <Input.TextArea
+                    rows={2}
+                    value={outcome}
+                    onChange={(e) => setOutcome(e.target.value)}
+                    placeholder="处置结果（必填），如：已找到，身体无碍"
+                  />
+                  <Button
+                    style={{ marginTop: 8 }}
+                    danger
+                    disabled={!outcome.trim()}
+                    loading={busy}
+                    onClick={() => run('close', { outcome }, '已结案')}
+                  >
+                    结案
+                  </Button>
+                </Card>
+              )}
+            </>
+          )}
+        </Space>
+      )}
+    </Drawer>
+  );
+}
+
+function CreateIncident({ onClose, onCreated }: { onClose: () => void; onCreated: (id: number) => void }) {
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await form.validateFields();
+    if (!v.critical) delete v.critical;
+    setBusy(true);
+    try {
+      const r = await api<{ id: number }>('/api/incidents', { body: v });
+      message.success('已发起，已通知镇街、民政局和相关部门');
+      onCreated(r.id);
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      title="发起应急事件"
+      onCancel={onClose}
+      onOk={submit}
+      confirmLoading={busy}
+      okText="发起"
+      okButtonProps={{ danger: true }}
+    >
+      <Form form={form} layout="vertical">
+        <Form.Item name="personId" label="对象" rules={[{ required: true, message: '请选择对象' }]}>
+          <PersonPicker />
+        </Form.Item>
+        <Form.Item name="type" label="事件类型" rules={[{ required: true, message: '请选择事件类型' }]}>
+          <Select options={INCIDENT_TYPES.map((t) => ({ value: t, label: INCIDENT_TYPE_LABELS[t] }))} />
+        </Form.Item>
+        <Form.Item name="description" label="情况说明">
+          <Input.TextArea rows={3} maxLength={2000} />
+        </Form.Item>
+        <Form.Item name="critical" valuePropName="checked">
+          <Checkbox>紧急（24 小时内回访；不勾选则按类型默认）</Checkbox>
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
