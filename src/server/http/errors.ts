@@ -66,6 +66,12 @@ export function registerErrorHandler(app: FastifyInstance) {
         field: status === 413 || isJsonSyntax ? 'body' : undefined,
       });
     }
+    // A value the database cannot hold (SQLSTATE class 22: number out of range, malformed date…) is
+    // the caller's mistake, not a crash. http/observability.ts names the field for the common cases.
+    if (/^22[0-9A-Z]{3}$/.test(String((err as any).code ?? ''))) {
+      req.log.warn({ err }, 'database refused a value');
+      return send({ statusCode: 400, code: 'BAD_REQUEST', message: '输入的值超出允许范围或格式不正确' });
+    }
     // Unique-constraint races surface as conflicts, not crashes.
     if ((err as any).code === '23505') {
       return send({ statusCode: 409, code: 'CONFLICT', message: '记录已存在（唯一性冲突）' });

@@ -128,6 +128,8 @@ export function registerObservability(app: FastifyInstance, ctx: Ctx) {
       const where = findNul(value, part);
       if (where)
         throw new AppError(400, 'VALIDATION', `字段 ${where.label}：不能包含空字符（\\u0000）`, where.field);
+      const big = findHugeId(value, part);
+      if (big) throw new AppError(400, 'VALIDATION', `字段 ${big.label}：编号超出范围`, big.field);
     }
   });
   app.addHook('onResponse', async (req, reply) => {
@@ -160,6 +162,29 @@ function findNul(v: unknown, path: string, depth = 0): { field: string; label: s
         return { field: `${path}.${name}`, label: name };
       }
       const r = findNul(x, `${path}.${k}`, depth + 1);
+      if (r) return r;
+    }
+  }
+  return null;
+}
+
+const INT4_MAX = 2147483647;
+
+/**
+ * Ids are 32-bit in the database: an `id` / `…Id` value beyond that is refused here, naming the field,
+ * before a query fails on it.
+ */
+function findHugeId(v: unknown, path: string, depth = 0): { field: string; label: string } | null {
+  if (depth > 6 || v == null || typeof v !== 'object') return null;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const isId = k === 'id' || /Id$/.test(k);
+    if (isId) {
+      const n =
+        typeof x === 'number' ? x : typeof x === 'string' && /^-?\d+$/.test(x.trim()) ? Number(x) : null;
+      if (n !== null && Math.abs(n) > INT4_MAX) return { field: `${path}.${k}`, label: k };
+    }
+    if (typeof x === 'object') {
+      const r = findHugeId(x, `${path}.${k}`, depth + 1);
       if (r) return r;
     }
   }

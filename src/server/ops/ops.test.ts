@@ -3,8 +3,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../test/context.js';
 import { actorClient, buildPerson, buildTown, buildUser } from '../../../test/factories.js';
+import { isolatedDb } from '../../../test/isolated-db.js';
 import { createFieldCipher } from '../crypto/field-cipher.js';
-import { type Db, openDb } from '../db/db.js';
 import { migrate } from '../db/migrate.js';
 import { backup, checksumTables, restore } from './backup.js';
 import { encryptedColumns, rotateKeys, staleCounts } from './key-rotation.js';
@@ -83,27 +83,7 @@ describe('key rotation', () => {
   });
 });
 
-/** A second, empty database: another in-memory PGlite, or a fresh schema on the PostgreSQL server. */
-async function emptyDb(): Promise<{ db: Db; drop: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const db = await openDb({});
-    return { db, drop: () => db.close() };
-  }
-  const schema = `restore_${Date.now().toString(36)}`;
-  await env.ctx.db.exec(`create schema ${schema}`);
-  const sep = url.includes('?') ? '&' : '?';
-  const db = await openDb({
-    databaseUrl: `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-  });
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await env.ctx.db.exec(`drop schema ${schema} cascade`);
-    },
-  };
-}
+const emptyDb = () => isolatedDb(env.ctx.db);
 
 describe('backup and restore', () => {
   let target: Awaited<ReturnType<typeof emptyDb>>;
