@@ -754,7 +754,7 @@ export function careRoutes(app: FastifyInstance, ctx: Ctx) {
     async (req) => service.putSetting(ctx, actorOf(req), req.body),
   );
 
-  registerJob({ name: 'care.agreements', everyMinutes: 60, run: () => service.runAgreementJob(ctx) });
+  registerJob({ name: 'care.agreements', everyMinutes: 60, run: (c) => service.runAgreementJob(c) });
   onVisitRecorded('care.serious-infringement', async (q, c, v) => {
     const h = caregiverOf(v.answers);
     if (!h.seriousInfringement) return;

@@ -185,7 +185,7 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
     },
   );
 
-  registerJob({ name: 'money.unpaid-check', everyMinutes: 360, run: () => service.runUnpaidCheck(ctx) });
+  registerJob({ name: 'money.unpaid-check', everyMinutes: 360, run: (c) => service.runUnpaidCheck(c) });
   onVisitRecorded('money.not-received', (q, c, v) =>
     service.onVisitMoney(q, c, {
       id: v.id,
