@@ -1,35 +1,46 @@
 import {
   AccountBookOutlined,
+  AlertOutlined,
   ApartmentOutlined,
   AuditOutlined,
+  BellOutlined,
   ContactsOutlined,
   DashboardOutlined,
+  FileExcelOutlined,
   FileProtectOutlined,
   HeartOutlined,
+  NotificationOutlined,
+  ScheduleOutlined,
+  SettingOutlined,
+  ShareAltOutlined,
   SolutionOutlined,
   SwapOutlined,
   TeamOutlined,
+  ThunderboltOutlined,
+  ToolOutlined,
+  TrophyOutlined,
 } from '@ant-design/icons';
-import { ScheduleOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
-import { AlertOutlined, BellOutlined, NotificationOutlined, ShareAltOutlined, ToolOutlined } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import type { Permission } from '../../shared/roles';
 import { AreasPage } from './areas/areas-page';
-import { ConcernsPage } from './concerns/concerns-page';
-import { ChannelsPage } from './inbox/channels-page';
-import { InboxPage } from './inbox/inbox-page';
-import { IncidentsPage } from './incidents/incidents-page';
-import { ReferralsPage } from './referrals/referrals-page';
 import { AgreementsPage } from './care/agreements-page';
 import { CaregiversPage } from './care/caregivers-page';
 import { ReplacementsPage } from './care/replacements-page';
 import { ReviewsPage } from './care/reviews-page';
+import { ConcernsPage } from './concerns/concerns-page';
 import { HomePage } from './home/home-page';
+import { ChannelsPage } from './inbox/channels-page';
+import { InboxPage } from './inbox/inbox-page';
+import { IncidentsPage } from './incidents/incidents-page';
 import { PaymentsPage } from './money/payments-page';
+import { AssessmentPage } from './oversight/assessment-page';
+import { LedgersPage } from './oversight/ledgers-page';
+import { RecordsPage } from './oversight/records-page';
 import { ImportPage } from './persons/import-page';
 import { PersonPage } from './persons/person-page';
 import { PersonsPage } from './persons/persons-page';
 import { VisitorsPage } from './persons/visitors-page';
+import { ReferralsPage } from './referrals/referrals-page';
 import { UsersPage } from './users/users-page';
 import { CampaignsPage } from './visits/campaigns-page';
 import { VisitSettingsPage } from './visits/settings-page';
@@ -50,6 +61,28 @@ export interface ConsoleRoute {
 
 export const ROUTES: ConsoleRoute[] = [
   { path: '/', label: '工作台', icon: <DashboardOutlined />, element: <HomePage /> },
+  {
+    path: '/oversight/records',
+    label: '指标明细',
+    icon: null,
+    element: <RecordsPage />,
+    permission: 'oversight.read',
+    hidden: true,
+  },
+  {
+    path: '/oversight/assessment',
+    label: '镇街考核',
+    icon: <TrophyOutlined />,
+    element: <AssessmentPage />,
+    permission: 'oversight.configure',
+  },
+  {
+    path: '/oversight/ledgers',
+    label: '台账与报表',
+    icon: <FileExcelOutlined />,
+    element: <LedgersPage />,
+    permission: 'ledger.export',
+  },
   {
     path: '/visit-tasks',
     label: '探访任务',

@@ -1,12 +1,17 @@
 import { Card, Col, Descriptions, Row, Typography } from 'antd';
 import { chinaDate } from '../../../shared/china-time';
-import { ROLE_LABELS } from '../../../shared/roles';
+import { can, ROLE_LABELS } from '../../../shared/roles';
 import { useSession } from '../../lib/session';
+import { OversightDashboard } from '../oversight/dashboard';
 
-/** The landing page: who and where you are. Module dashboards add their cards here. */
+/**
+ * The landing page: each role lands on its dashboard (bureau: all towns; town: villages and visitors;
+ * visitor: own progress). Users without oversight figures (department liaisons) see their account.
+ */
 export function HomePage() {
   const { me } = useSession();
   if (!me) return null;
+  if (can(me.roles, 'oversight.read')) return <OversightDashboard />;
   return (
     <div>
       <Typography.Title level={4} data-testid="dashboard-title">

@@ -1,0 +1,413 @@
+import { useQuery } from '@tanstack/react-query';
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  Empty,
+  Row,
+  Segmented,
+  Skeleton,
+  Space,
+  Table,
+  Tooltip,
+  TreeSelect,
+  Typography,
+} from 'antd';
+import type { EChartsOption } from 'echarts';
+import { useMemo } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { RISK_LABELS, type RiskCode } from '../../../shared/checklist';
+import {
+  compareWorstFirst,
+  formatMetric,
+  METRICS,
+  type MetricId,
+  type MetricValue,
+} from '../../../shared/metrics';
+import { can, type Permission } from '../../../shared/roles';
+import { periodLabel } from '../../../shared/schedule';
+import { api } from '../../lib/api';
+import { toTreeData, useAreaTree } from '../../lib/areas';
+import { useSession } from '../../lib/session';
+import {
+  type MetricsResponse,
+  type RecordsResponse,
+  recordsLink,
+  sliceQuery,
+  type TrendsResponse,
+} from './api';
+import { EChart } from './echart';
+import { PeriodPicker, thisMonth } from './period-picker';
+
+/** Figure groups, each shown to the roles that may read the records behind it. */
+const GROUPS: { key: (typeof METRICS)[MetricId]['group']; title: string; permission: Permission }[] = [
+  { key: 'visits', title: '探访', permission: 'visits.read' },
+  { key: 'incidents', title: '应急处置', permission: 'incidents.read' },
+  { key: 'rectification', title: '问题整改', permission: 'concerns.read' },
+  { key: 'care', title: '委托照料', permission: 'care.read' },
+];
+/** Columns of the side-by-side table, in order. */
+const TABLE_METRICS: MetricId[] = [
+  'activePersons',
+  'coverage',
+  'onTime',
+  'inPersonShare',
+  'dueSoon',
+  'missed',
+  'incidentsOpen',
+  'incidentAckWithin',
+  'rectificationOverdue',
+  'rectificationOnTime',
+  'agreementCoverage',
+  'agreementsExpiring',
+  'reviewPassRate',
+];
+const COLOR = { good: '#389e0d', warn: '#d48806', bad: '#cf1322' };
+
+/** Colour of a ratio by how good it is (≥ 95 % green, ≥ 80 % amber, else red), counts red when > 0 and bad. */
+function tone(id: MetricId, v: MetricValue | undefined): string | undefined {
+  if (v?.value == null) return undefined;
+  const m = METRICS[id];
+  if (m.unit === 'ratio') {
+    const x = m.good === 'up' ? v.value : 1 - v.value;
+    return x >= 0.95 ? COLOR.good : x >= 0.8 ? COLOR.warn : COLOR.bad;
+  }
+  if (m.unit === 'count' && m.good === 'down') return v.value > 0 ? COLOR.bad : COLOR.good;
+  return undefined;
+}
+
+/** A figure as a clickable number: goes to the records behind it. */
+function FigureLink({
+  id,
+  v,
+  to,
+  big,
+}: {
+  id: MetricId;
+  v: MetricValue | undefined;
+  to: string;
+  big?: boolean;
+}) {
+  const text = formatMetric(id, v);
+  return (
+    <Link to={to} data-testid={`figure-${id}`} style={{ color: tone(id, v) ?? 'inherit' }}>
+      <span style={{ fontSize: big ? 26 : undefined, fontWeight: big ? 600 : undefined }}>{text}</span>
+      {big && v?.denominator != null && METRICS[id].unit === 'ratio' && (
+        <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
+          {v.numerator}/{v.denominator}
+        </Typography.Text>
+      )}
+    </Link>
+  );
+}
+
+/**
+ * The oversight dashboard for whoever is looking: the bureau sees all towns side by side (worst first),
+ * a town its villages (or visitors), a village its visitors, a visitor their own progress. Every number
+ * links to the records behind it. Slice and period live in the URL, so a view can be shared.
+ */
+export function OversightDashboard() {
+  const { me } = useSession();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const areas = useAreaTree();
+  const period = params.get('period') ?? thisMonth();
+  const areaId = params.get('areaId') ? Number(params.get('areaId')) : undefined;
+  const groupBy = params.get('groupBy') === 'visitor' ? 'visitor' : undefined;
+  const set = (k: string, v: string | undefined) => {
+    const next = new URLSearchParams(params);
+    if (v) next.set(k, v);
+    else next.delete(k);
+    setParams(next, { replace: true });
+  };
+  const q = sliceQuery({ period, areaId, groupBy });
+  const metrics = useQuery({
+    queryKey: ['oversight-metrics', q],
+    queryFn: () => api<MetricsResponse>(`/api/oversight/metrics?${q}`),
+  });
+  const trendQ = sliceQuery({ period, areaId });
+  const trends = useQuery({
+    queryKey: ['oversight-trends', trendQ],
+    queryFn: () => api<TrendsResponse>(`/api/oversight/trends?${trendQ}`),
+  });
+  const m = metrics.data;
+  const available = (id: MetricId) => !!m && !m.unavailable.includes(id);
+  const openIncidents = useQuery({
+    queryKey: ['oversight-incidents-open', trendQ],
+    enabled: !!m && available('incidentsOpen') && (m.figures.incidentsOpen?.value ?? 0) > 0,
+    queryFn: () => api<RecordsResponse>(`/api/oversight/metrics/incidentsOpen/records?${trendQ}&limit=1000`),
+  });
+  const slice = { period, areaId: m?.area?.id, visitorId: m?.visitorId };
+  const children = useMemo(
+    () =>
+      [...(m?.children ?? [])].sort(
+        (a, b) =>
+          compareWorstFirst(
+            'coverage',
+            a.figures.coverage?.value ?? null,
+            b.figures.coverage?.value ?? null,
+          ) || a.name.localeCompare(b.name, 'zh'),
+      ),
+    [m],
+  );
+  const childWord =
+    m?.childKind === 'visitor' ? '探访责任人' : m?.area?.level === 'district' ? '镇（街道）' : '村（社区）';
+  const childSlice = (id: number | null) =>
+    m?.childKind === 'visitor' ? { ...slice, visitorId: id } : { ...slice, areaId: id };
+
+  const barOption = useMemo<EChartsOption>(() => {
+    const rows = [...children].reverse(); // worst at the top of a horizontal bar chart
+    const series = (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({
+      name: METRICS[id].label,
+      type: 'bar' as const,
+      data: rows.map((c) =>
+        c.figures[id]?.value == null ? null : Math.round(c.figures[id]!.value! * 1000) / 10,
+      ),
+      label: { show: rows.length <= 16, position: 'right' as const, formatter: '{c}%', fontSize: 10 },
+    }));
+    return {
+      tooltip: { trigger: 'axis', valueFormatter: (v: any) => (v == null ? '—' : `${v}%`) },
+      legend: { top: 0 },
+      grid: { left: 8, right: 48, top: 28, bottom: 8, containLabel: true },
+      xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
+      yAxis: { type: 'category', data: rows.map((c) => c.name) },
+      series,
+    };
+  }, [children]);
+
+  const trendOption = useMemo<EChartsOption>(() => {
+    const ps = trends.data?.periods ?? [];
+    return {
+      tooltip: { trigger: 'axis', valueFormatter: (v: any) => (v == null ? '—' : `${v}%`) },
+      legend: { top: 0 },
+      grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
+      xAxis: { type: 'category', data: ps.map((p) => periodLabel(p.period).replace(/^\d{4}年/, '')) },
+      yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
+      series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({
+        name: METRICS[id].label,
+        type: 'line' as const,
+        connectNulls: false,
+        data: ps.map((p) =>
+          p.figures[id]?.value == null ? null : Math.round(p.figures[id]!.value! * 1000) / 10,
+        ),
+      })),
+    };
+  }, [trends.data]);
+
+  const byType = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const r of openIncidents.data?.items ?? [])
+      counts.set(r.label ?? '', (counts.get(r.label ?? '') ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1]);
+  }, [openIncidents.data]);
+
+  if (!me) return null;
+  const isAreaUser = me.roles.some((r) => r !== 'visitor' && r !== 'department_liaison');
+  const title = m
+    ? m.area
+      ? `${m.area.name} · ${periodLabel(m.period)}`
+      : `我的探访进度 · ${periodLabel(m.period)}`
+    : '监督工作台';
+
+  return (
+    <div data-testid="oversight-dashboard">
+      <Space wrap style={{ marginBottom: 12, width: '100%', justifyContent: 'space-between' }}>
+        <Typography.Title level={4} style={{ margin: 0 }} data-testid="dashboard-title">
+          {title}
+        </Typography.Title>
+        <Space wrap>
+          <PeriodPicker value={period} onChange={(p) => set('period', p)} />
+          {isAreaUser && (
+            <TreeSelect
+              style={{ minWidth: 200 }}
+              placeholder="辖区"
+              treeData={toTreeData(areas.data ?? [])}
+              value={m?.area?.id}
+              onChange={(v) => set('areaId', v ? String(v) : undefined)}
+              treeDefaultExpandAll
+              aria-label="辖区"
+            />
+          )}
+          {m?.area && m.area.level === 'town' && (
+            <Segmented
+              value={groupBy ?? 'area'}
+              onChange={(v) => set('groupBy', v === 'visitor' ? 'visitor' : undefined)}
+              options={[
+                { label: '按村（社区）', value: 'area' },
+                { label: '按探访责任人', value: 'visitor' },
+              ]}
+            />
+          )}
+          {m?.area && m.area.level !== 'district' && isAreaUser && (
+            <Button
+              onClick={() => {
+                const next = new URLSearchParams(params);
+                next.delete('areaId');
+                next.delete('groupBy');
+                setParams(next);
+              }}
+            >
+              返回我的辖区
+            </Button>
+          )}
+        </Space>
+      </Space>
+      {metrics.error && <Alert type="error" showIcon title={(metrics.error as Error).message} />}
+      {!m ? (
+        <Skeleton active />
+      ) : (
+        <>
+          <Row gutter={[12, 12]}>
+            {GROUPS.filter((g) => can(me.roles, g.permission)).map((g) => {
+              const ids = (Object.keys(METRICS) as MetricId[]).filter(
+                (id) => METRICS[id].group === g.key && available(id),
+              );
+              if (!ids.length) return null;
+              return (
+                <Col key={g.key} xs={24} lg={g.key === 'visits' ? 24 : 8}>
+                  <Card size="small" title={g.title}>
+                    <Row gutter={[12, 12]}>
+                      {ids.map((id) => (
+                        <Col key={id} xs={12} sm={8} md={g.key === 'visits' ? 4 : 8}>
+                          <Tooltip title={METRICS[id].definition}>
+                            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                              {METRICS[id].label}
+                            </Typography.Text>
+                          </Tooltip>
+                          <div>
+                            <FigureLink id={id} v={m.figures[id]} to={recordsLink(id, slice)} big />
+                          </div>
+                        </Col>
+                      ))}
+                    </Row>
+                  </Card>
+                </Col>
+              );
+            })}
+          </Row>
+          {m.unavailable.length > 0 && (
+            <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+              尚未启用：{m.unavailable.map((id) => METRICS[id].label).join('、')}
+            </Typography.Paragraph>
+          )}
+          {m.children.length > 0 && (
+            <Card
+              size="small"
+              style={{ marginTop: 12 }}
+              title={`各${childWord}对比（按探访覆盖率由低到高）`}
+              extra={
+                m.childKind === 'area' ? (
+                  <Typography.Text type="secondary">点击柱条查看该辖区</Typography.Text>
+                ) : null
+              }
+            >
+              <EChart
+                testId="children-chart"
+                option={barOption}
+                height={Math.max(220, 40 + children.length * 34)}
+                onClick={(p) => {
+                  const row = [...children].reverse()[p.dataIndex];
+                  if (!row || row.id == null) return;
+                  if (m.childKind === 'area') {
+                    const next = new URLSearchParams(params);
+                    next.set('areaId', String(row.id));
+                    next.delete('groupBy');
+                    setParams(next);
+                  } else navigate(recordsLink('coverage', childSlice(row.id)));
+                }}
+              />
+              <Table
+                size="small"
+                rowKey={(r) => String(r.id)}
+                dataSource={children}
+                pagination={children.length > 30 ? { pageSize: 30 } : false}
+                scroll={{ x: 'max-content' }}
+                columns={[
+                  {
+                    title: childWord,
+                    fixed: 'left',
+                    render: (_: unknown, r) =>
+                      m.childKind === 'area' && r.id != null ? (
+                        <a
+                          onClick={() => {
+                            const next = new URLSearchParams(params);
+                            next.set('areaId', String(r.id));
+                            next.delete('groupBy');
+                            setParams(next);
+                          }}
+                        >
+                          {r.name}
+                        </a>
+                      ) : (
+                        r.name
+                      ),
+                  },
+                  ...TABLE_METRICS.filter(available).map((id) => ({
+                    title: <Tooltip title={METRICS[id].definition}>{METRICS[id].label}</Tooltip>,
+                    key: id,
+                    align: 'right' as const,
+                    sorter: (a: (typeof children)[number], b: (typeof children)[number]) =>
+                      compareWorstFirst(id, a.figures[id]?.value ?? null, b.figures[id]?.value ?? null),
+                    render: (_: unknown, r: (typeof children)[number]) => (
+                      <FigureLink id={id} v={r.figures[id]} to={recordsLink(id, childSlice(r.id))} />
+                    ),
+                  })),
+                ]}
+              />
+            </Card>
+          )}
+          <Row gutter={[12, 12]} style={{ marginTop: 12 }}>
+            <Col xs={24} lg={available('incidentsOpen') ? 16 : 24}>
+              <Card
+                size="small"
+                title={`近 12 期走势（${trends.data?.frequency === 'half_month' ? '半月' : '月'}）`}
+              >
+                {trends.data ? (
+                  <EChart testId="trend-chart" option={trendOption} height={260} />
+                ) : (
+                  <Skeleton active />
+                )}
+              </Card>
+            </Col>
+            {available('incidentsOpen') && (
+              <Col xs={24} lg={8}>
+                <Card size="small" title="未结应急事件（按类型）">
+                  {byType.length === 0 ? (
+                    <Empty description="无未结应急事件" image={Empty.PRESENTED_IMAGE_SIMPLE} />
+                  ) : (
+                    <EChart
+                      height={260}
+                      option={{
+                        tooltip: { trigger: 'item' },
+                        series: [
+                          {
+                            type: 'pie',
+                            radius: ['35%', '65%'],
+                            data: byType.map(([code, n]) => ({
+                              name: RISK_LABELS[code as RiskCode] ?? code,
+                              value: n,
+                            })),
+                            label: { formatter: '{b}\n{c} 件' },
+                          },
+                        ],
+                      }}
+                      onClick={() => navigate(recordsLink('incidentsOpen', slice))}
+                    />
+                  )}
+                </Card>
+              </Col>
+            )}
+          </Row>
+          {!m.area && can(me.roles, 'visits.record') && (
+            <Space style={{ marginTop: 12 }}>
+              <Link to="/visit-tasks">
+                <Button type="primary">查看我的探访任务</Button>
+              </Link>
+            </Space>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
