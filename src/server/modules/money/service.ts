@@ -495,8 +495,6 @@ export async function onVisitMoney(
     return;
   const ref = await raiseMoneyConcern(q, {
     personId: v.personId,
-    townId: v.townId,
-    villageId: v.villageId,
     visitId: v.id,
     description: `探访时对象反映 ${month} 供养资金未收到${m.note ? `：${m.note}` : ''}`,
     actorId: v.actorId,
@@ -522,8 +520,6 @@ export async function runUnpaidCheck(ctx: Ctx) {
       if (!(await repo.claimPaymentAlert(q, { personId: p.id, month, reason: 'nothing_paid', now }))) return;
       const ref = await raiseMoneyConcern(q, {
         personId: p.id,
-        townId: p.town_id,
-        villageId: p.village_id,
         visitId: null,
         description: `${month} 没有任何供养资金发放记录（基本生活费、照料护理费实发均为 0）`,
         actorId: null,
