@@ -1,0 +1,337 @@
+/**
+ * Benchmark data: N persons spread over a district tree grown to ~250 persons per village, one
+ * visitor per ~25 persons, and M months of visit history (regular tasks per period, one visit per
+ * done task with a full checklist). Persons and users are made in JavaScript (encrypted ID numbers)
+ * and loaded with COPY on PostgreSQL (batched `unnest` inserts on PGlite, which has no COPY FROM
+ * STDIN through its query API); tasks and visits are derived in SQL (`insert … select`), which is
+ * faster than sending them.
+ *
+ *   npx tsx bench/generate.ts --persons 100000 --months 12     (DATABASE_URL, or the embedded db in .tmp/bench/db)
+ *
+ * Used by bench/run.ts (`npm run bench`).
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Ctx } from '../src/server/context.js';
+import type { Queryable } from '../src/server/db/db.js';
+import { insertArea } from '../src/server/modules/areas/repo.js';
+import { hashPassword } from '../src/server/modules/auth/password.js';
+import { seedAreas } from '../src/server/seed/demo.js';
+import { fakeIdNumber } from '../src/server/seed/fake.js';
+import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
+import { maskIdNumber } from '../src/shared/id-card.js';
+import { periodOf, periodWindow } from '../src/shared/schedule.js';
+
+export interface GenerateOptions {
+  persons: number;
+  months: number;
+  /** PostgreSQL URL for COPY; without it rows go in through batched inserts (PGlite). */
+  databaseUrl?: string;
+  log?: (s: string) => void;
+}
+
+/** The password of every generated user (bench scripts log in with it). */
+export const BENCH_PASSWORD = 'Bench@2026pw';
+
+const PERSONS_PER_VILLAGE = 250;
+const PERSONS_PER_VISITOR = 25;
+const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢';
+const GIVEN = '秀英桂兰玉凤建华志强海军永明春梅金花淑珍国庆丽娟文宝山巴特尔其格乌云娜仁图苏和';
+
+/** Deterministic 0..99 from an integer, so a run is reproducible. */
+const pct = (i: number, salt: number) => (Math.imul(i ^ salt, 2654435761) >>> 0) % 100;
+
+/** COPY text format: tab-separated, \N for null, backslash escapes. */
+function copyLine(values: unknown[]): string {
+  return `${values
+    .map((v) =>
+      v == null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'),
+    )
+    .join('\t')}\n`;
+}
+
+async function load(
+  ctx: Ctx,
+  url: string | undefined,
+  table: string,
+  columns: string[],
+  types: string[],
+  rows: () => Iterable<unknown[]>,
+) {
+  if (url) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
+      await pipeline(
+        Readable.from(
+          (function* () {
+            let buf = '';
+            for (const r of rows()) {
+              buf += copyLine(r);
+              if (buf.length > 1 << 16) {
+                yield buf;
+                buf = '';
+              }
+            }
+            if (buf) yield buf;
+          })(),
+        ),
+        stream,
+      );
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  let batch: unknown[][] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const cols = columns.map((_, i) => batch.map((r) => r[i]));
+    // Array columns travel as their text form (unnest would flatten a 2-D array).
+    const select = types.map((t, i) => (t.endsWith('[]') ? `c${i}::${t}` : `c${i}`)).join(', ');
+    const params = types.map((t, i) => `$${i + 1}::${t.endsWith('[]') ? 'text' : t}[]`).join(', ');
+    const names = types.map((_, i) => `c${i}`).join(', ');
+    await ctx.db.query(
+      `insert into ${table} (${columns.join(', ')}) select ${select} from unnest(${params}) as u(${names})`,
+      cols,
+    );
+    batch = [];
+  };
+  for (const r of rows()) {
+    batch.push(r);
+    if (batch.length >= 5000) await flush();
+  }
+  await flush();
+}
+
+export async function generate(ctx: Ctx, o: GenerateOptions) {
+  const log = o.log ?? (() => {});
+  const db = ctx.db;
+  const now = ctx.clock.now();
+  const N = o.persons;
+  const t0 = performance.now();
+  const lap = (what: string) => log(`${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+
+  // Areas: the real district tree, grown with extra villages under its towns.
+  await db.tx((q) => seedAreas(q));
+  const towns = await db.query<{ id: number; code: string }>(
+    `select id, code from areas where level = 'town' order by id`,
+  );
+  const want = Math.ceil(N / PERSONS_PER_VILLAGE);
+  const [{ n: have }] = await db.query<{ n: number }>(
+    `select count(*)::int as n from areas where level = 'village'`,
+  );
+  await db.tx(async (q: Queryable) => {
+    for (let k = have; k < want; k++) {
+      const town = towns[k % towns.length];
+      await insertArea(q, {
+        parentId: town.id,
+        code: `${town.code}${String(100 + Math.floor(k / towns.length)).padStart(3, '0')}`,
+        name: `压测村${k + 1}`,
+        level: 'village',
+      });
+    }
+  });
+  const villages = await db.query<{ id: number; parent_id: number }>(
+    `select id, parent_id from areas where level = 'village' order by id`,
+  );
+  const V = villages.length;
+  lap(`${V} villages`);
+
+  // Visitors: visitor j belongs to village j % V.
+  const perVillage = Math.ceil(N / V / PERSONS_PER_VISITOR);
+  const visitors = V * perVillage;
+  const hash = await hashPassword(BENCH_PASSWORD);
+  const [{ base: userBase }] = await db.query<{ base: number }>(
+    `select coalesce(max(id), 0)::int as base from users`,
+  );
+  await load(
+    ctx,
+    o.databaseUrl,
+    'users',
+    ['username', 'display_name', 'password_hash', 'visitor_type'],
+    ['text', 'text', 'text', 'text'],
+    function* () {
+      for (let j = 0; j < visitors; j++) yield [`bv${j}`, `探访员${j}`, hash, 'cadre'];
+    },
+  );
+  const visitorIds = (
+    await db.query<{ id: number }>(`select id from users where id > $1 and username like 'bv%' order by id`, [
+      userBase,
+    ])
+  ).map((r) => r.id);
+  await load(
+    ctx,
+    o.databaseUrl,
+    'user_roles',
+    ['user_id', 'role', 'area_id'],
+    ['int', 'text', 'int'],
+    function* () {
+      for (let j = 0; j < visitorIds.length; j++) yield [visitorIds[j], 'visitor', villages[j % V].id];
+    },
+  );
+  lap(`${visitors} visitors`);
+
+  // Persons: person i lives in village i % V and is visited by one of that village's visitors.
+  const f = ctx.fields;
+  await load(
+    ctx,
+    o.databaseUrl,
+    'persons',
+    [
+      'name',
+      'id_number_enc',
+      'id_number_hash',
+      'id_number_masked',
+      'birth_date',
+      'sex',
+      'town_id',
+      'village_id',
+      'status',
+      'status_since',
+      'end_reason',
+      'support_start',
+      'self_care',
+      'tier',
+      'flags',
+      'visitor_id',
+    ],
+    [
+      'text',
+      'text',
+      'text',
+      'text',
+      'date',
+      'text',
+      'int',
+      'int',
+      'text',
+      'date',
+      'text',
+      'date',
+      'text',
+      'text',
+      'text[]',
+      'int',
+    ],
+    function* () {
+      for (let i = 0; i < N; i++) {
+        const v = i % V;
+        const k = Math.floor(i / V);
+        const seq = Math.floor(i / 21900) % 1000;
+        const sex = seq % 2 === 1 ? 'male' : 'female';
+        const birth = new Date(Date.UTC(1930, 0, 1) + (i % 21900) * 86400000).toISOString().slice(0, 10);
+        const id = fakeIdNumber(birth, sex, seq, '150602');
+        const p = pct(i, 17);
+        const selfCare = p < 65 ? 'capable' : p < 90 ? 'partial' : 'none';
+        const s = pct(i, 29);
+        const status = s < 97 ? 'active' : s < 98 ? 'paused' : 'ended';
+        const start = `${2010 + (i % 14)}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+        const flags = pct(i, 41) < 15 ? '{lives_alone}' : pct(i, 43) < 5 ? '{severe_disability}' : '{}';
+        yield [
+          SURNAMES[i % SURNAMES.length] + GIVEN[(i * 7) % GIVEN.length] + GIVEN[(i * 13) % GIVEN.length],
+          f.encrypt(id),
+          f.hash(id),
+          maskIdNumber(id),
+          birth,
+          sex,
+          villages[v].parent_id,
+          villages[v].id,
+          status,
+          status === 'active' ? start : '2026-06-01',
+          status === 'ended' ? 'death' : null,
+          start,
+          selfCare,
+          selfCare === 'capable' ? 'general' : 'key',
+          flags,
+          visitorIds[v + V * (k % perVillage)],
+        ];
+      }
+    },
+  );
+  lap(`${N} persons`);
+  await db.query(
+    `insert into person_assignments (person_id, visitor_id, kind, from_at)
+     select id, visitor_id, 'responsible', support_start::timestamptz from persons where visitor_id is not null and status <> 'ended'`,
+  );
+  lap('assignments');
+
+  // History: for each month up to now, the regular tasks of every active person (monthly for the
+  // general tier, half-monthly for the key tier); ~93% done with one visit each, the rest missed;
+  // tasks of the current periods are open unless visited already.
+  const answers = JSON.stringify(fineAnswers(CHECKLIST_V1, { heating: false, flood: false }));
+  const periods: { period: string; tier: 'general' | 'key' }[] = [];
+  const thisMonth = periodOf(now, 'month');
+  let m = thisMonth;
+  for (let k = 0; k < o.months; k++) {
+    periods.unshift({ period: `${m}-2`, tier: 'key' }, { period: `${m}-1`, tier: 'key' });
+    periods.unshift({ period: m, tier: 'general' });
+    m = periodOf(new Date(periodWindow(m).start.getTime() - 86400000), 'month');
+  }
+  let tasks = 0;
+  let visits = 0;
+  const [{ base: taskBase0 }] = await db.query<{ base: number }>(
+    `select coalesce(max(id), 0)::int as base from visit_tasks`,
+  );
+  let taskBase = taskBase0;
+  for (const { period, tier } of periods) {
+    const w = periodWindow(period);
+    if (w.start > now) continue;
+    const current = w.end > now;
+    const span = Math.max(
+      1,
+      Math.floor((Math.min(w.end.getTime(), now.getTime()) - w.start.getTime()) / 1000) - 60,
+    );
+    // done: past periods 93%; the current one in proportion to the time gone.
+    const donePct = current ? Math.floor((93 * span) / ((w.end.getTime() - w.start.getTime()) / 1000)) : 93;
+    const [{ n }] = await db.query<{ n: number }>(
+      `with src as (
+         select p.id as person_id, p.visitor_id, p.town_id, p.village_id,
+                $1::bigint + row_number() over (order by p.id) as task_id,
+                ((p.id * 2654435761::bigint + $9::int) % 100) as r
+           from persons p where p.status = 'active' and p.tier = $2 and p.support_start < $4::timestamptz
+       ), t as (
+         insert into visit_tasks (id, person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+                                  town_id, village_id, status, status_at, visit_id, created_at)
+         overriding system value
+         select task_id, person_id, 'regular', $3, $2, $4, $5, $6::date, visitor_id, town_id, village_id,
+                case when r < $7 then 'done' when $8 then 'open' else 'missed' end,
+                case when r < $7 then $4::timestamptz + ((r * 7919) % $10) * interval '1 second'
+                     when $8 then null else $5::timestamptz end,
+                case when r < $7 then task_id end,
+                $4
+           from src
+         returning 1
+       ) select count(*)::int as n from t`,
+      [taskBase, tier, period, w.start, w.end, w.endDate, donePct, current, tasks % 97, span],
+    );
+    const [{ v }] = await db.query<{ v: number }>(
+      `with ins as (
+         insert into visits (id, client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
+                             duration_minutes, checklist_version, answers, recorded_by, recorded_at)
+         overriding system value
+         select t.id, md5('bench' || t.id)::uuid, t.person_id, t.visitor_id, t.town_id, t.village_id, t.status_at,
+                case when t.id % 10 = 0 then 'phone' else 'in_person' end, 'reached', true,
+                20 + (t.id % 40)::int, 1, $2::jsonb, t.visitor_id, t.status_at
+           from visit_tasks t where t.period = $1 and t.status = 'done' and t.id > $3
+         returning 1
+       ) select count(*)::int as v from ins`,
+      [period, answers, taskBase],
+    );
+    taskBase += n;
+    tasks += n;
+    visits += v;
+    lap(`${period}: ${n} tasks, ${v} visits`);
+  }
+  for (const t of ['visit_tasks', 'visits']) {
+    await db.query(
+      `select setval(pg_get_serial_sequence('${t}', 'id'), greatest((select coalesce(max(id), 0) from ${t}), 1))`,
+    );
+  }
+  await db.exec('analyze');
+  lap('analyze');
+  return { villages: V, visitors, persons: N, tasks, visits };
+}
