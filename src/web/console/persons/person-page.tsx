@@ -62,6 +62,9 @@ export function PersonPage() {
           <TierTag tier={p.tier} />
           <span>{SELF_CARE_LABELS[p.selfCare]}</span>
           <FlagTags flags={p.flags} />
+          <Button size="small" href={`/api/persons/${p.id}/dossier.pdf?inline=1`} target="_blank">
+            打印档案（PDF）
+          </Button>
         </Space>
         {p.canWrite && (
           <Space>
