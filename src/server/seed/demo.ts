@@ -6,6 +6,7 @@ import { hashPassword } from '../modules/auth/password.js';
 import { insertUser, replaceGrants } from '../modules/users/repo.js';
 import { DISTRICT, TOWNS } from './areas.js';
 import { seedDemoCare } from './care.js';
+import { seedDemoCases } from './cases.js';
 import { seedDemoPersons } from './persons.js';
 import { seedDemoVisits } from './visits.js';
 
@@ -139,4 +140,6 @@ export async function seedDemo(ctx: Ctx, onProgress?: (step: string) => void): P
   await seedDemoCare(ctx);
   onProgress?.('探访任务与探访记录');
   await seedDemoVisits(ctx);
+  onProgress?.('应急事件、诉求整改与转介');
+  await seedDemoCases(ctx);
 }
