@@ -52,7 +52,7 @@ create index visit_tasks_town_status_idx on visit_tasks (town_id, status, due_da
 create index visit_tasks_village_idx on visit_tasks (village_id, due_date, id);
 create index visit_tasks_due_idx on visit_tasks (due_date, id);
 create index visit_tasks_open_end_idx on visit_tasks (window_end) where status = 'open';
-create index visit_tasks_person_idx on visit_tasks (person_id, window_start);
+create index visit_tasks_person_idx on visit_tasks (person_id, window_end);
 create index visit_tasks_campaign_idx on visit_tasks (campaign_id) where campaign_id is not null;
 
 -- What happened at one contact. client_id makes a phone's retry store nothing twice.

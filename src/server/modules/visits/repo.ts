@@ -151,18 +151,21 @@ export async function insertRegularTasks(
   const params: unknown[] = [o.period, o.start, o.end, o.due, o.today, o.now];
   const sel = selectorSql(o.selectors, params);
   const pf = personFilter(o.personIds, params);
+  // LATERAL … LIMIT 1 probes the (person_id, window_start) index per person; a plain NOT EXISTS lets
+  // the planner pick an anti join over a scan of visit_tasks, quadratic when its statistics are stale.
   const uncovered = o.onlyUncovered
-    ? `and not exists (select 1 from visit_tasks c where c.person_id = p.id and c.kind = 'regular'
-         and c.window_start <= $6 and c.window_end > $6)`
+    ? `left join lateral (select 1 as hit from visit_tasks c where c.person_id = p.id and c.kind = 'regular'
+         and c.window_start <= $6 and c.window_end > $6 limit 1) cov on true`
     : '';
   const rows = await q.query<{ id: number }>(
     `insert into visit_tasks (${TASK_INSERT_COLS})
      select p.id, 'regular', $1, p.tier, $2, $3, $4, p.visitor_id, p.town_id, p.village_id, $6
        from persons p
+       left join lateral (select 1 as hit from visit_tasks o where o.person_id = p.id and o.kind = 'regular'
+              and o.status <> 'cancelled' and o.window_start < $3 and o.window_end > $2 limit 1) ov on true
+       ${uncovered}
       where p.status = 'active' and p.support_start <= $5 and ${sel} and ${pf}
-        and not exists (select 1 from visit_tasks o where o.person_id = p.id and o.kind = 'regular'
-              and o.status <> 'cancelled' and o.window_start < $3 and o.window_end > $2)
-        ${uncovered}
+        and ov.hit is null ${o.onlyUncovered ? 'and cov.hit is null' : ''}
      on conflict (person_id, period, kind) do nothing
      returning id`,
     params,
