@@ -48,6 +48,7 @@ export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
   'concern.opened': '诉求问题',
   'concern.overdue': '整改逾期',
   'concern.resolved': '整改待核验',
+  'concern.supervision': '督导意见',
   'referral.opened': '转介',
   'referral.updated': '转介进展',
 };

@@ -204,4 +204,31 @@ describe('incidents from a visit', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().field).toBe('body.type');
   });
+
+  it('the bureau configures the deadline and the departments per type', async () => {
+    const w = await world();
+    const before = (await w.admin.http.get('/api/incidents/config')).json();
+    expect((await w.officer.http.put('/api/incidents/config', before)).statusCode).toBe(403);
+    expect(before.ackHours).toBe(2);
+    expect(before.departments.missing).toEqual(['police']);
+    const put = await w.admin.http.put('/api/incidents/config', {
+      ...before,
+      ackHours: 1,
+      departments: { ...before.departments, wandering: ['police', 'emergency'] },
+    });
+    expect(put.statusCode).toBe(200);
+    try {
+      const res = await w.officer.http.post('/api/incidents', { personId: w.person.id, type: 'wandering' });
+      expect(res.json().departments).toEqual(['police', 'emergency']);
+      expect(
+        res
+          .json()
+          .parties.map((p: any) => p.party)
+          .sort(),
+      ).toEqual(['bureau', 'dept:emergency', 'dept:police', 'town']);
+      expect(Date.parse(res.json().ackDueAt) - Date.parse(T0)).toBe(3600000);
+    } finally {
+      await w.admin.http.put('/api/incidents/config', before);
+    }
+  });
 });
