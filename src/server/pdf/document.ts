@@ -162,6 +162,8 @@ export class PdfBuilder {
             true,
           ),
         );
+      // The repeated header leaves its bold font set.
+      doc.font(header ? 'cjk-bold' : 'cjk');
       const y = doc.y;
       let x = MARGIN;
       cells.forEach((c, i) => {

@@ -4,6 +4,24 @@
  */
 type Doc = PDFKit.PDFDocument;
 type Box = { x: number; y: number; w: number; h: number };
+type ChartData = {
+  /** A section heading drawn above the chart, so the two never part across a page break. */
+  heading?: string;
+  title: string;
+  labels: string[];
+  series: { name: string; values: (number | null)[] }[];
+};
+
+/** Draws the optional section heading and returns the box left for the chart. */
+function withHeading(doc: Doc, box: Box, heading?: string): Box {
+  if (!heading) return box;
+  doc
+    .font('cjk-bold')
+    .fontSize(13)
+    .fillColor('black')
+    .text(heading, box.x, box.y + 6, { width: box.w, lineBreak: false });
+  return { x: box.x, y: box.y + 30, w: box.w, h: box.h - 30 };
+}
 
 const AXIS = '#888888';
 const GRID = '#e3e3e3';
@@ -15,11 +33,8 @@ const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
  * Horizontal bars, one row per item, values 0–1 (percentages) — for "all towns side by side, worst first".
  * Several series draw as grouped bars per row.
  */
-export function horizontalBars(
-  doc: Doc,
-  box: Box,
-  o: { title: string; labels: string[]; series: { name: string; values: (number | null)[] }[] },
-) {
+export function horizontalBars(doc: Doc, outer: Box, o: ChartData) {
+  const box = withHeading(doc, outer, o.heading);
   const labelW = 92;
   const legendH = 16;
   doc
@@ -91,11 +106,8 @@ export function horizontalBars(
 }
 
 /** Lines over periods, values 0–1 — the 12-period trend. */
-export function lineChart(
-  doc: Doc,
-  box: Box,
-  o: { title: string; labels: string[]; series: { name: string; values: (number | null)[] }[] },
-) {
+export function lineChart(doc: Doc, outer: Box, o: ChartData) {
+  const box = withHeading(doc, outer, o.heading);
   doc
     .font('cjk-bold')
     .fontSize(10)

@@ -62,7 +62,10 @@ export async function generateMonthlyReport(ctx: Ctx, actor: Actor, f: { period?
       .filter((id) => !m.unavailable.includes(id))
       .map((id) => {
         const val = m.figures[id];
-        const parts = val?.denominator != null ? `（${val.numerator}/${val.denominator}）` : '';
+        const parts =
+          METRICS[id].unit === 'ratio' && val?.denominator != null
+            ? `（${val.numerator}/${val.denominator}）`
+            : '';
         return [METRICS[id].label, `${formatMetric(id, val)}${parts}`] as [string, string];
       }),
   );
@@ -74,11 +77,13 @@ export async function generateMonthlyReport(ctx: Ctx, actor: Actor, f: { period?
       compareWorstFirst('coverage', v(a.figures, 'coverage'), v(b.figures, 'coverage')) ||
       a.name.localeCompare(b.name, 'zh'),
   );
-  pdf.heading(`二、各${childWord}情况（按探访覆盖率由低到高）`);
+  const section2 = `二、各${childWord}情况（按探访覆盖率由低到高）`;
+  if (!children.length) pdf.heading(section2);
   if (children.length) {
     const chartRows = children.slice(0, 24);
-    pdf.figure(Math.max(120, 50 + chartRows.length * 22), (doc, box) =>
+    pdf.figure(Math.max(150, 80 + chartRows.length * 22), (doc, box) =>
       horizontalBars(doc, box, {
+        heading: section2,
         title: `探访覆盖率与按时率（${periodLabel(period)}）`,
         labels: chartRows.map((c) => c.name),
         series: [
@@ -98,10 +103,10 @@ export async function generateMonthlyReport(ctx: Ctx, actor: Actor, f: { period?
     pdf.paragraph(`本辖区下没有${childWord}数据。`);
   }
 
-  pdf.heading('三、近 12 个月走势');
   const labels = trends.periods.map((p) => `${Number(p.period.slice(5, 7))}月`);
-  pdf.figure(190, (doc, box) =>
+  pdf.figure(220, (doc, box) =>
     lineChart(doc, box, {
+      heading: '三、近 12 个月走势',
       title: `${m.area!.name}：探访覆盖率、按时率与上门率`,
       labels,
       series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testEnv, type TestEnv } from '../../../../test/context.js';
+import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
 import { insertTaskRow, insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
@@ -12,13 +12,19 @@ beforeAll(async () => {
 });
 
 /** The text pdftotext extracts (what a reader's search finds). */
-const pdfText = (pdf: Buffer) => execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString('utf8');
+const pdfText = (pdf: Buffer) =>
+  execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString('utf8');
 
 async function townWithVisit() {
   const { town, villages } = await buildTown(env, 1);
   const v = villages[0];
   const visitor = await buildUser(env, 'visitor', v.id);
-  const p = await buildPerson(env, { townId: town.id, villageId: v.id, visitorId: visitor.id, name: '张桂兰' });
+  const p = await buildPerson(env, {
+    townId: town.id,
+    villageId: v.id,
+    visitorId: visitor.id,
+    name: '张桂兰',
+  });
   const answers = fineAnswers(CHECKLIST_V1, { heating: true, flood: false }) as any;
   answers.D.house = { value: 'hazard', note: '屋顶漏雨' };
   const base = { townId: town.id, villageId: v.id, visitorId: visitor.id, personId: p.id };
