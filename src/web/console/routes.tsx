@@ -9,7 +9,9 @@ import {
   FileExcelOutlined,
   FileProtectOutlined,
   HeartOutlined,
+  LockOutlined,
   NotificationOutlined,
+  SafetyCertificateOutlined,
   ScheduleOutlined,
   SettingOutlined,
   ShareAltOutlined,
@@ -23,6 +25,7 @@ import {
 import type { ReactNode } from 'react';
 import type { Permission } from '../../shared/roles';
 import { AreasPage } from './areas/areas-page';
+import { AuditPage } from './audit/audit-page';
 import { AgreementsPage } from './care/agreements-page';
 import { CaregiversPage } from './care/caregivers-page';
 import { ReplacementsPage } from './care/replacements-page';
@@ -41,6 +44,7 @@ import { PersonPage } from './persons/person-page';
 import { PersonsPage } from './persons/persons-page';
 import { VisitorsPage } from './persons/visitors-page';
 import { ReferralsPage } from './referrals/referrals-page';
+import { AccountPage } from './security/account-page';
 import { UsersPage } from './users/users-page';
 import { CampaignsPage } from './visits/campaigns-page';
 import { VisitSettingsPage } from './visits/settings-page';
@@ -142,6 +146,14 @@ export const ROUTES: ConsoleRoute[] = [
     permission: 'referrals.read',
   },
   { path: '/inbox', label: '消息通知', icon: <BellOutlined />, element: <InboxPage /> },
+  {
+    path: '/audit',
+    label: '安全审计',
+    icon: <SafetyCertificateOutlined />,
+    element: <AuditPage />,
+    permission: 'audit.read',
+  },
+  { path: '/account', label: '账户安全', icon: <LockOutlined />, element: <AccountPage /> },
   {
     path: '/notification-settings',
     label: '通知渠道',

@@ -1,0 +1,226 @@
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import {
+  Alert,
+  App,
+  Button,
+  DatePicker,
+  Form,
+  Input,
+  InputNumber,
+  Select,
+  Space,
+  Table,
+  Typography,
+} from 'antd';
+import type { Dayjs } from 'dayjs';
+import { useState } from 'react';
+import { api } from '../../lib/api';
+
+interface AuditRow {
+  id: number;
+  at: string;
+  actorId: number | null;
+  actorUsername: string | null;
+  actorName: string | null;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  areaId: number | null;
+  detail: Record<string, unknown>;
+  ip: string | null;
+}
+
+interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  lastId: number | null;
+  lastHash: string | null;
+  problems: { id: number; kind: string; message: string }[];
+}
+
+/** Chinese names of the common actions; others show as recorded. */
+const ACTION_LABELS: Record<string, string> = {
+  login: '登录',
+  logout: '退出',
+  'login.failed': '登录失败',
+  'login.locked': '账户锁定',
+  'login.password_ok': '密码正确（待动态验证码）',
+  'login.totp_failed': '动态验证码错误',
+  'user.create': '创建用户',
+  'user.update': '修改用户',
+  'user.password_reset': '重置密码',
+  'user.password_change': '修改密码',
+  'user.totp_enable': '启用动态验证码',
+  'user.totp_disable': '停用动态验证码',
+  'user.totp_reset': '清除动态验证码',
+  'session.revoke': '结束会话',
+  'person.view_sensitive': '查看完整证件号/电话',
+  'audit.search': '检索审计日志',
+  'audit.verify': '校验审计链',
+  'settings.update': '修改设置',
+};
+
+interface Filter {
+  actorId?: number;
+  action?: string;
+  entity?: string;
+  entityId?: string;
+  personId?: number;
+  range?: [Dayjs, Dayjs];
+}
+
+/** 安全审计: search by actor, action, record, person and date; newest first, loaded page by page. */
+export function AuditPage() {
+  const { message } = App.useApp();
+  const [filter, setFilter] = useState<Filter>({});
+  const [verify, setVerify] = useState<VerifyResult | null>(null);
+  const [verifying, setVerifying] = useState(false);
+  const actions = useQuery({
+    queryKey: ['audit-actions'],
+    queryFn: () => api<{ items: string[] }>('/api/audit/actions'),
+  });
+  const params = (before?: number) => {
+    const p = new URLSearchParams({ limit: '50' });
+    if (filter.actorId) p.set('actorId', String(filter.actorId));
+    if (filter.action) p.set('action', filter.action);
+    if (filter.entity) p.set('entity', filter.entity);
+    if (filter.entityId) p.set('entityId', filter.entityId);
+    if (filter.personId) p.set('personId', String(filter.personId));
+    if (filter.range) {
+      p.set('from', filter.range[0].format('YYYY-MM-DD'));
+      p.set('to', filter.range[1].format('YYYY-MM-DD'));
+    }
+    if (before) p.set('before', String(before));
+    return p.toString();
+  };
+  const rows = useInfiniteQuery({
+    queryKey: ['audit', filter],
+    initialPageParam: undefined as number | undefined,
+    queryFn: ({ pageParam }) =>
+      api<{ items: AuditRow[]; nextBefore: number | null }>(`/api/audit?${params(pageParam)}`),
+    getNextPageParam: (last) => last.nextBefore ?? undefined,
+  });
+  const items = rows.data?.pages.flatMap((p) => p.items) ?? [];
+  const runVerify = async () => {
+    setVerifying(true);
+    try {
+      setVerify(await api<VerifyResult>('/api/audit/verify', { body: {} }));
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setVerifying(false);
+    }
+  };
+  return (
+    <div>
+      <Space style={{ marginBottom: 12, justifyContent: 'space-between', width: '100%' }}>
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          安全审计
+        </Typography.Title>
+        <Button onClick={runVerify} loading={verifying} data-testid="audit-verify">
+          校验审计链
+        </Button>
+      </Space>
+      {verify && (
+        <Alert
+          style={{ marginBottom: 12 }}
+          type={verify.ok ? 'success' : 'error'}
+          showIcon
+          closable
+          onClose={() => setVerify(null)}
+          title={
+            verify.ok
+              ? `审计日志完整：已校验 ${verify.checked} 行，未发现改写、删除或调换顺序的行`
+              : `发现 ${verify.problems.length} 处问题（已校验 ${verify.checked} 行）`
+          }
+          description={
+            verify.ok ? (
+              <Typography.Text type="secondary" copyable={{ text: verify.lastHash ?? '' }}>
+                链尾：第 {verify.lastId} 行，哈希 {verify.lastHash?.slice(0, 16)}
+                …（请另行记录，用于发现末尾行被删除）
+              </Typography.Text>
+            ) : (
+              <ul style={{ margin: 0 }}>
+                {verify.problems.slice(0, 20).map((p) => (
+                  <li key={`${p.id}-${p.kind}`}>{p.message}</li>
+                ))}
+              </ul>
+            )
+          }
+        />
+      )}
+      <Form<Filter> layout="inline" onFinish={(v) => setFilter(v)} style={{ marginBottom: 16, rowGap: 8 }}>
+        <Form.Item name="actorId" label="操作人编号">
+          <InputNumber min={1} style={{ width: 110 }} />
+        </Form.Item>
+        <Form.Item name="action" label="操作">
+          <Select
+            allowClear
+            showSearch
+            style={{ width: 220 }}
+            placeholder="全部"
+            options={(actions.data?.items ?? []).map((a) => ({
+              value: a,
+              label: ACTION_LABELS[a] ? `${ACTION_LABELS[a]}（${a}）` : a,
+            }))}
+          />
+        </Form.Item>
+        <Form.Item name="entity" label="对象类型">
+          <Input allowClear placeholder="person、user…" style={{ width: 130 }} />
+        </Form.Item>
+        <Form.Item name="entityId" label="记录编号">
+          <Input allowClear style={{ width: 100 }} />
+        </Form.Item>
+        <Form.Item name="personId" label="对象（人员）编号">
+          <InputNumber min={1} style={{ width: 110 }} />
+        </Form.Item>
+        <Form.Item name="range" label="日期">
+          <DatePicker.RangePicker />
+        </Form.Item>
+        <Button type="primary" htmlType="submit">
+          查询
+        </Button>
+      </Form>
+      <Table<AuditRow>
+        rowKey="id"
+        size="small"
+        loading={rows.isLoading}
+        dataSource={items}
+        pagination={false}
+        expandable={{
+          expandedRowRender: (r) => (
+            <pre style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(r.detail, null, 2)}</pre>
+          ),
+          rowExpandable: (r) => Object.keys(r.detail).length > 0,
+        }}
+        columns={[
+          { title: '序号', dataIndex: 'id', width: 80 },
+          {
+            title: '时间',
+            dataIndex: 'at',
+            width: 170,
+            render: (v: string) =>
+              new Date(v).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }),
+          },
+          {
+            title: '操作人',
+            render: (_, r) =>
+              r.actorId ? `${r.actorName ?? ''}（${r.actorUsername ?? r.actorId}）` : '系统',
+          },
+          { title: '操作', dataIndex: 'action', render: (a: string) => ACTION_LABELS[a] ?? a },
+          { title: '对象', render: (_, r) => `${r.entity}${r.entityId ? ` #${r.entityId}` : ''}` },
+          { title: '来源地址', dataIndex: 'ip', width: 130 },
+        ]}
+      />
+      <div style={{ textAlign: 'center', marginTop: 12 }}>
+        {rows.hasNextPage ? (
+          <Button onClick={() => rows.fetchNextPage()} loading={rows.isFetchingNextPage}>
+            加载更早的记录
+          </Button>
+        ) : (
+          items.length > 0 && <Typography.Text type="secondary">没有更早的记录了</Typography.Text>
+        )}
+      </div>
+    </div>
+  );
+}
