@@ -7,6 +7,7 @@ import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
 import { openContext, startServer } from '../server/main.js';
 import { seedDemo } from '../server/seed/demo.js';
+import { registerLedgerCommands } from './ledger.js';
 import { registerTrustCommands } from './trust.js';
 import { createUser } from './user-create.js';
 
@@ -103,6 +104,7 @@ user
   });
 
 registerTrustCommands(program);
+registerLedgerCommands(program);
 
 program.parseAsync().catch((e) => {
   if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -199,6 +199,7 @@ export async function writeConcernLedger(
   actor: Actor,
   f: LedgerQuery,
   out: Writable,
+  onRows?: (n: number) => void,
 ): Promise<number> {
   const { period, areaName, slice } = await ledgerSlice(ctx, actor, f);
   const full = can(actor.roles, 'persons.sensitive');
@@ -248,6 +249,7 @@ export async function writeConcernLedger(
         r.supervision ?? '',
       ]).commit();
     }
+    onRows?.(n);
     if (rows.length < BATCH) break;
     after = rows[rows.length - 1].id;
   }
