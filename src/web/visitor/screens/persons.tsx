@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { SELF_CARE_SHORT, TIER_LABELS } from '../../../shared/person';
 import { navigate } from '../router';
 import { useApp } from '../state';
@@ -27,7 +27,8 @@ export function PersonsScreen() {
   const [query, setQuery] = useState('');
   const [tier, setTier] = useState<TierFilter>('all');
   const [sort, setSort] = useState<Sort>('name');
-  const [scrollTop, setScrollTop] = useState(0);
+  // The first row in view (not the pixel offset): scrolling within a row re-renders nothing.
+  const [topRow, setTopRow] = useState(0);
   const [height, setHeight] = useState(600);
   const box = useRef<HTMLDivElement>(null);
 
@@ -47,9 +48,22 @@ export function PersonsScreen() {
     return out;
   }, [rows, query, tier, sort]);
 
+  // Measure the viewport once and on resize only: reading layout during every render would force a
+  // reflow per keystroke and per scroll step.
+  const hasBundle = !!s.bundle;
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !hasBundle) return;
+    const measure = () => setHeight(el.clientHeight || 600);
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [hasBundle]);
+
   if (!s.bundle) return <Loading />;
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(shown.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+  const first = Math.max(0, topRow - OVERSCAN);
+  const last = Math.min(shown.length, topRow + Math.ceil(height / ROW_HEIGHT) + 1 + OVERSCAN);
 
   return (
     <section className="persons">
@@ -62,7 +76,7 @@ export function PersonsScreen() {
           onChange={(e) => {
             setQuery(e.target.value);
             if (box.current) box.current.scrollTop = 0;
-            setScrollTop(0);
+            setTopRow(0);
           }}
         />
         <div className="chips">
@@ -90,11 +104,8 @@ export function PersonsScreen() {
       </div>
       <div
         className="vlist"
-        ref={(el) => {
-          box.current = el;
-          if (el?.clientHeight && el.clientHeight !== height) setHeight(el.clientHeight);
-        }}
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        ref={box}
+        onScroll={(e) => setTopRow(Math.floor(e.currentTarget.scrollTop / ROW_HEIGHT))}
         data-testid="person-list"
       >
         <div style={{ height: shown.length * ROW_HEIGHT, position: 'relative' }}>

@@ -1,12 +1,17 @@
+import { useState } from 'react';
 import { TIER_LABELS } from '../../../shared/person';
 import { periodLabel } from '../../../shared/schedule';
 import { navigate } from '../router';
 import { myQueue, useApp } from '../state';
 import { daysLeftLabel, queuedFor, TASK_KIND_LABELS } from '../util';
 
+/** Rows rendered at once (a long list grows on demand, so a big caseload opens fast). */
+const PAGE = 100;
+
 /** My tasks of this period: open ones by due date (due soon and late first), then those done. */
 export function TasksScreen() {
   const s = useApp();
+  const [limit, setLimit] = useState(PAGE);
   if (!s.bundle) return <Loading />;
   const names = new Map(s.bundle.persons.map((p) => [p.id, p]));
   const queue = myQueue(s);
@@ -23,7 +28,7 @@ export function TasksScreen() {
       </h2>
       {open.length === 0 && <p className="empty">本期任务已全部完成</p>}
       <ul className="list" data-testid="task-list">
-        {open.map((t) => {
+        {open.slice(0, limit).map((t) => {
           const p = names.get(t.personId);
           const left = daysLeftLabel(t.dueDate);
           const q = queuedFor(t, queue);
@@ -53,11 +58,16 @@ export function TasksScreen() {
           );
         })}
       </ul>
+      {open.length > limit && (
+        <button type="button" className="secondary block more" onClick={() => setLimit(limit + PAGE)}>
+          显示更多（还有 {open.length - limit} 项）
+        </button>
+      )}
       {done.length > 0 && (
         <>
           <h3 className="subtitle">本期已完成 {done.length} 项</h3>
           <ul className="list done" data-testid="done-list">
-            {done.map((t) => (
+            {done.slice(0, PAGE).map((t) => (
               <li key={t.id}>
                 <button type="button" className="row" onClick={() => navigate(`/p/${t.personId}`)}>
                   <span className="row-main">
