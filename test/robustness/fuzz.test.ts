@@ -50,18 +50,7 @@ const BAD_VALUES: Json[] = [
   '2026-02-30',
   '../../etc/passwd',
 ];
-const BAD_PATH = [
-  '0',
-  '-1',
-  '2147483648',
-  '99999999999999999999999',
-  'abc',
-  '1.5',
-  '%E6%B5%8B',
-  'x'.repeat(300),
-  '%F0%9F%98%80',
-  'null',
-];
+const BAD_PATH = ['0', '-1', '2147483648', '99999999999999999999999', 'abc', '%F0%9F%98%80', 'x'.repeat(300)];
 const BAD_QUERY = [
   '',
   '-1',
@@ -153,16 +142,16 @@ function casesFor(path: string, method: string, op: Operation): Case[] {
     send(JSON.stringify({ ...body, extraField: HUGE }), 'extra field');
     let i = 0;
     for (const [k, prop] of Object.entries(schema?.properties ?? {})) {
-      // Three bad values per field, a different three for each field; plus the field left out.
-      for (let j = 0; j < 3; j++) {
-        const v = BAD_VALUES[(i * 3 + j) % BAD_VALUES.length];
+      // Two bad values per field, a different two for each field; plus the field left out.
+      for (let j = 0; j < 2; j++) {
+        const v = BAD_VALUES[(i * 2 + j) % BAD_VALUES.length];
         send(JSON.stringify({ ...body, [k]: v }), `${k}=${JSON.stringify(v).slice(0, 20)}`);
       }
       const rest = { ...body };
       delete rest[k];
       send(JSON.stringify(rest), `without ${k}`);
       if (prop.type === 'array' || prop.items)
-        send(JSON.stringify({ ...body, [k]: Array(5000).fill(body) }), `${k} huge array`);
+        send(JSON.stringify({ ...body, [k]: Array(1000).fill(body) }), `${k} huge array`);
       i++;
     }
   }

@@ -133,7 +133,9 @@ export function registerObservability(app: FastifyInstance, ctx: Ctx) {
     }
   });
   app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
+    const url = req.routeOptions.url;
+    // Static files are one series: their hashed names would multiply the label set.
+    const route = !url ? 'unmatched' : url.startsWith('/api/') || url === '/metrics' ? url : 'static';
     metrics.observe(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
