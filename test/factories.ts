@@ -115,12 +115,8 @@ export async function buildPerson(
   },
 ) {
   const birthDate = o.birthDate ?? '1950-03-04';
-  const idNumber = fakeIdNumber(
-    birthDate,
-    'male',
-    ++personSerial + Math.floor(Math.random() * 900),
-    `1527${String(10 + (personSerial % 89))}`,
-  );
+  const idNumber = freshIdNumber(birthDate, 'male');
+  ++personSerial;
   const selfCare = o.selfCare ?? 'capable';
   const f = env.ctx.fields;
   const now = env.ctx.clock.now();
@@ -151,10 +147,20 @@ export async function buildPerson(
   return { id, idNumber };
 }
 
-/** A valid 18-digit ID number (random region and serial) that no other test is likely to use. */
+const usedIdNumbers = new Set<string>();
+/**
+ * A valid 18-digit ID number (random region and serial) not handed out before in this test run: the
+ * ID number is unique among live files, and every test shares one database.
+ */
 export function freshIdNumber(birthDate = '1948-06-15', sex: 'male' | 'female' = 'female') {
-  const region = `15${String(Math.floor(Math.random() * 9000) + 1000)}`;
-  return fakeIdNumber(birthDate, sex, Math.floor(Math.random() * 1000), region);
+  for (;;) {
+    const region = `15${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    const v = fakeIdNumber(birthDate, sex, Math.floor(Math.random() * 1000), region);
+    if (!usedIdNumbers.has(v)) {
+      usedIdNumbers.add(v);
+      return v;
+    }
+  }
 }
 
 /** A multipart/form-data body with one file field, for app.inject uploads. */
