@@ -278,6 +278,8 @@ export function syncNow(o: { force?: boolean } = {}): Promise<void> {
 
 async function runSync(force: boolean) {
   if (!state.session || state.sessionExpired) return;
+  // Known offline: wait for the 'online' event instead of spending attempts (and backoff) on nothing.
+  if (!navigator.onLine) return;
   set({ syncing: true, lastSyncError: null });
   let sent = 0;
   try {
