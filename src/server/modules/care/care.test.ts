@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
-import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
+import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
 import { addMonths, previousReviewPeriod } from '../../../shared/care.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { addDays, chinaDate, chinaDayStart } from '../../../shared/china-time.js';
+import { seasonFlags } from '../../../shared/schedule.js';
 import { runJob } from '../../jobs/runner.js';
 import { fakeIdNumber } from '../../seed/fake.js';
 
@@ -396,45 +398,41 @@ describe('public pledge notice', () => {
   });
 });
 
-/** A visit stored straight into the visits table, then announced to the visit-recorded handlers. */
+/** A visitor (logged in) made responsible for the person, as the visit API requires. */
+async function assignVisitor(personId: number, villageId: number) {
+  const visitor = await actorClient(env, 'visitor', villageId);
+  await env.ctx.db.query('update persons set visitor_id = $2 where id = $1', [personId, visitor.id]);
+  await env.ctx.db.query(
+    `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'responsible', $3)`,
+    [personId, visitor.id, env.ctx.clock.now()],
+  );
+  return visitor;
+}
+
+/** Records an in-person visit through the visits API with section H / A answers overridden. */
 async function recordVisit(
+  visitor: Awaited<ReturnType<typeof actorClient>>,
   personId: number,
-  townId: number,
-  villageId: number,
-  visitorId: number,
   at: Date,
   h: Record<string, unknown>,
   a: Record<string, unknown> = {},
 ) {
-  const answers = fineAnswers(CHECKLIST_V1) as Record<string, Record<string, unknown>>;
+  const answers = fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at))) as Record<
+    string,
+    Record<string, unknown>
+  >;
   answers.H = { ...answers.H, ...h };
   answers.A = { ...answers.A, ...a };
-  const { emitVisitRecorded } = await import('../visits/events.js');
-  return env.ctx.db.tx(async (q) => {
-    const [v] = await q.query<{ id: number }>(
-      `insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
-          checklist_version, answers, recorded_by, recorded_at)
-       values (gen_random_uuid(), $1, $2, $3, $4, $5, 'in_person', 'reached', true, 1, $6, $2, $5) returning id`,
-      [personId, visitorId, townId, villageId, at, JSON.stringify(answers)],
-    );
-    await emitVisitRecorded(q, env.ctx, {
-      id: v.id,
-      clientId: '',
-      personId,
-      visitorId,
-      townId,
-      villageId,
-      at,
-      method: 'in_person',
-      outcome: 'reached',
-      qualifying: true,
-      answers: answers as never,
-      notes: null,
-      completedTaskIds: [],
-      recordedBy: visitorId,
-    });
-    return v.id;
+  const res = await visitor.http.post('/api/visits', {
+    clientId: randomUUID(),
+    personId,
+    at: at.toISOString(),
+    method: 'in_person',
+    outcome: 'reached',
+    answers,
   });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as number;
 }
 
 async function setupVillage(townId: number) {
@@ -449,7 +447,7 @@ async function setupVillage(townId: number) {
 describe('caregiver reviews and replacement', () => {
   it('scores satisfaction, neighbours and the visitors’ section H; a failed review opens a case a new agreement closes', async () => {
     const { town, villages, officer, person } = await setup();
-    const visitor = await buildUser(env, 'visitor', villages[0].id);
+    const visitor = await assignVisitor(person.id, villages[0].id);
     const old = await newCaregiver(officer.http, town.id, '周某某');
     const period = previousReviewPeriod(today(), 3);
     const a = (
@@ -459,17 +457,12 @@ describe('caregiver reviews and replacement', () => {
       )
     ).json();
     const mid = chinaDayStart(addDays(period.from, 20));
-    await recordVisit(person.id, town.id, villages[0].id, visitor.id, mid, {
+    await recordVisit(visitor, person.id, mid, {
       caregiverDuty: { value: 'partly', note: '偶尔不来' },
     });
-    await recordVisit(
-      person.id,
-      town.id,
-      villages[0].id,
-      visitor.id,
-      new Date(mid.getTime() + 30 * 86400000),
-      { caregiverDuty: { value: 'no', note: '未见照料' } },
-    );
+    await recordVisit(visitor, person.id, new Date(mid.getTime() + 30 * 86400000), {
+      caregiverDuty: { value: 'no', note: '未见照料' },
+    });
 
     const res = await officer.http.post('/api/caregiver-reviews', {
       agreementId: a.id,
@@ -565,15 +558,15 @@ describe('caregiver reviews and replacement', () => {
 
   it('a visit reporting serious infringement opens one replacement case', async () => {
     const { town, villages, officer, person } = await setup();
-    const visitor = await buildUser(env, 'visitor', villages[0].id);
+    const visitor = await assignVisitor(person.id, villages[0].id);
     const c = await newCaregiver(officer.http, town.id);
     await officer.http.post(
       '/api/care-agreements',
       agreementBody(person.id, c.id, addDays(today(), -30), addDays(today(), 300)),
     );
     const infr = { seriousInfringement: { value: 'yes', note: '侵占一卡通资金' } };
-    await recordVisit(person.id, town.id, villages[0].id, visitor.id, env.ctx.clock.now(), infr);
-    await recordVisit(person.id, town.id, villages[0].id, visitor.id, env.ctx.clock.now(), infr);
+    await recordVisit(visitor, person.id, env.ctx.clock.now(), infr);
+    await recordVisit(visitor, person.id, env.ctx.clock.now(), infr);
     const cases = (await officer.http.get(`/api/care-replacements?personId=${person.id}`)).json().items;
     expect(cases).toHaveLength(1);
     expect(cases[0]).toMatchObject({
@@ -691,11 +684,11 @@ describe('money', () => {
   });
 
   it('"money not received" on visits raises one concern per person and month', async () => {
-    const { town, villages, person } = await setup();
-    const visitor = await buildUser(env, 'visitor', villages[0].id);
+    const { villages, person } = await setup();
+    const visitor = await assignVisitor(person.id, villages[0].id);
     const no = { moneyReceived: { value: 'no', note: '卡里没到账' } };
-    await recordVisit(person.id, town.id, villages[0].id, visitor.id, env.ctx.clock.now(), {}, no);
-    await recordVisit(person.id, town.id, villages[0].id, visitor.id, env.ctx.clock.now(), {}, no);
+    await recordVisit(visitor, person.id, env.ctx.clock.now(), {}, no);
+    await recordVisit(visitor, person.id, env.ctx.clock.now(), {}, no);
     const rows = await env.ctx.db.query<{ category: string; description: string }>(
       'select category, description from concerns where person_id = $1',
       [person.id],
