@@ -289,7 +289,10 @@ async function runSync(force: boolean) {
       if (outcome === 'sent') sent++;
       if (outcome === 'stop') break;
     }
-    if (sent > 0 || force) await refreshBundle().catch((e) => set({ lastSyncError: (e as Error).message }));
+    if (sent > 0 || force) {
+      await refreshBundle().catch((e) => set({ lastSyncError: (e as Error).message }));
+      await refreshInbox().catch(() => undefined);
+    }
   } finally {
     set({ syncing: false });
   }

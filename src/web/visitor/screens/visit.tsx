@@ -25,7 +25,7 @@ import {
   validateChecklist,
 } from '../../../shared/checklist';
 import { chinaDateTime } from '../../../shared/china-time';
-import { seasonFlags } from '../../../shared/schedule';
+import { DEFAULT_SEASONS, seasonFlags } from '../../../shared/schedule';
 import { downscalePhoto } from '../photo';
 import { navigate } from '../router';
 import { enqueue, getState, toast, useApp } from '../state';
@@ -70,7 +70,9 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
 
   const day = at.slice(0, 10);
   const def = checklistFor(day);
-  const seasons = person ? seasonFlags(day, person.seasons) : { heating: false, flood: false };
+  // A refused visit may be for a person no longer on the list: it can still be corrected and resent.
+  const seasons = seasonFlags(day, person?.seasons ?? DEFAULT_SEASONS);
+  const personName = person?.name ?? editing?.personName ?? '';
   const sections = def.sections.filter(
     (sec) => sectionShown(sec, method) && sec.items.some((i) => itemApplies(i, { seasons })),
   );
@@ -83,7 +85,7 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
   );
 
   if (!s.bundle) return <Loading />;
-  if (!person) return <p className="empty">该对象不在您的负责名单中。</p>;
+  if (!person && !editing) return <p className="empty">该对象不在您的负责名单中。</p>;
 
   const setAnswer = (sk: string, ik: string, a: ItemAnswer | undefined) => {
     setAnswers((prev) => {
@@ -155,7 +157,7 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
         clientId: editing?.clientId ?? newClientId(),
         userId: session.user.id,
         userName: session.user.displayName,
-        personName: person.name,
+        personName: personName,
         createdAt: editing?.createdAt ?? new Date().toISOString(),
         draft: {
           personId,
@@ -199,7 +201,7 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
           ‹
         </button>
         <h2>
-          {editing ? '修改探访记录' : '记录探访'} · {person.name}
+          {editing ? '修改探访记录' : '记录探访'} · {personName}
         </h2>
         {editing?.rejection && (
           <p className="notice bad" data-testid="rejection">
