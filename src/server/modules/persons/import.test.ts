@@ -550,7 +550,9 @@ describe('roster export and template', () => {
       ['导出甲', id, '13700001234', s.town.name, s.villages[0].name, '半失能', '2020-02-02'],
     ]);
     expect((await injectUpload(s.officer.token, buf, false)).json().created).toBe(1);
-    const ex = await s.officer.http.get(`/api/persons/export.xlsx?areaId=${s.town.id}`);
+    const ex = await s.officer.http.get(
+      `/api/persons/export.xlsx?areaId=${s.town.id}&reason=${encodeURIComponent('核对花名册')}`,
+    );
     expect(ex.statusCode).toBe(200);
     expect(ex.headers['content-type']).toContain('spreadsheetml');
     const rows = await readXlsx(ex.rawPayload);

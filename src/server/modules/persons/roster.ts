@@ -34,6 +34,7 @@ import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import ExcelJS from '../../lib/xlsx.js';
 import { listAreas } from '../areas/repo.js';
+import { addWatermarkSheet, type ExportWatermark, watermarkWorkbook } from '../audit/export-guard.js';
 import { appendAudit } from '../audit/repo.js';
 import { emitPersonEvent } from './hooks.js';
 import * as repo from './repo.js';
@@ -770,8 +771,10 @@ export async function exportRoster(
   actor: Actor,
   f: { areaId?: number; includeEnded?: boolean },
   out: Writable,
+  /** Given (after authorizeFullNumberExport) only when full numbers were asked for with a reason. */
+  watermark?: ExportWatermark | null,
 ): Promise<void> {
-  const full = can(actor.roles, 'persons.sensitive');
+  const full = !!watermark && can(actor.roles, 'persons.sensitive');
   const today = chinaDate(ctx.clock.now());
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
@@ -779,6 +782,7 @@ export async function exportRoster(
     useSharedStrings: false,
   });
   const ws = wb.addWorksheet('花名册');
+  if (full) watermarkWorkbook(wb, ws, watermark);
   const extra = ['供养状态', '探访类别', '标识'];
   ws.columns = [
     ...ROSTER_COLUMNS.map((c) => ({ width: TEMPLATE_WIDTHS[c.key] ?? 10 })),
@@ -833,6 +837,7 @@ export async function exportRoster(
     after = rows[rows.length - 1].id;
   }
   ws.commit();
+  if (full) addWatermarkSheet(wb, watermark);
   await wb.commit();
   await ctx.db.tx((q) =>
     appendAudit(q, {
@@ -841,7 +846,7 @@ export async function exportRoster(
       action: 'person.export',
       entity: 'person',
       areaId: f.areaId ?? null,
-      detail: { rows: n, fullNumbers: full },
+      detail: { rows: n, fullNumbers: full, ...(full ? { exportId: watermark.exportId } : {}) },
     }),
   );
 }

@@ -19,10 +19,11 @@ import {
   SELF_CARE_LEVELS,
   TIERS,
 } from '../../../shared/person.js';
-import { VISITOR_TYPES } from '../../../shared/roles.js';
+import { can, VISITOR_TYPES } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { type actorOf, requirePermission } from '../../http/auth.js';
 import { AppError, badRequest, notFound } from '../../http/errors.js';
+import { authorizeFullNumberExport } from '../audit/export-guard.js';
 import type { AssessmentRow, AssignmentRow, PersonRow } from './repo.js';
 import { badRowsFile, exportRoster, importRoster, rosterTemplate } from './roster.js';
 import * as service from './service.js';
@@ -621,9 +622,11 @@ export function personRoutes(app: FastifyInstance, ctx: Ctx) {
     {
       schema: {
         tags: ['花名册'],
-        summary: '导出花名册（无权查看完整号码的角色导出脱敏号码）',
+        summary:
+          '导出花名册（号码默认脱敏；有权查看完整号码的角色填写用途 reason 后导出完整号码，文件带水印并记入审计）',
         querystring: z.object({
           areaId: z.coerce.number().int().optional(),
+          reason: z.string().max(200).optional(),
           includeEnded: z
             .enum(['true', 'false'])
             .optional()
@@ -633,8 +636,18 @@ export function personRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req, reply) => {
       const actor = requirePermission(req, 'persons.export');
+      const watermark =
+        req.query.reason !== undefined && can(actor.roles, 'persons.sensitive')
+          ? await authorizeFullNumberExport(ctx, actor, {
+              what: 'persons.roster',
+              reason: req.query.reason,
+              areaId: req.query.areaId,
+              ip: req.ip,
+              filter: { areaId: req.query.areaId, includeEnded: req.query.includeEnded },
+            })
+          : null;
       const out = new PassThrough();
-      const done = exportRoster(ctx, actor, req.query, out).catch((e) => {
+      const done = exportRoster(ctx, actor, req.query, out, watermark).catch((e) => {
         req.log.error({ err: e }, 'roster export failed');
         out.destroy(e);
       });
