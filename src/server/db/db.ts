@@ -70,7 +70,15 @@ async function openPostgres(url: string): Promise<Db> {
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.TANFANG_PG_POOL || 10), types });
+  // jit=off: our statements are short reads and grouped counts; PostgreSQL's JIT compiles any plan
+  // estimated above jit_above_cost and spent 0.8–1.8 s compiling queries that then ran in 20 ms
+  // (measured by the bench, see docs/SCALING.md).
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: Number(process.env.TANFANG_PG_POOL || 10),
+    types,
+    options: '-c jit=off',
+  });
   pool.on('error', () => {
     /* a dropped idle client is replaced on next use */
   });

@@ -67,9 +67,11 @@ export function personCondition(scope: Scope, p: string, params: unknown[]): str
   if (scope.visitor) {
     params.push(scope.userId);
     const u = `$${params.length}`;
+    // One IN over a union rather than `visitor_id = u or exists (backup)`: the OR form made
+    // PostgreSQL filter every live person (a full scan per request at scale); this one is two index
+    // lookups (persons_visitor_idx, person_assignments_visitor_idx).
     parts.push(
-      `${p}.visitor_id = ${u}`,
-      `exists (select 1 from person_assignments pa where pa.person_id = ${p}.id and pa.visitor_id = ${u} and pa.kind = 'backup' and pa.to_at is null)`,
+      `${p}.id in (select vx.id from persons vx where vx.visitor_id = ${u} union all select pa.person_id from person_assignments pa where pa.visitor_id = ${u} and pa.kind = 'backup' and pa.to_at is null)`,
     );
   }
   return parts.length ? `(${parts.join(' or ')})` : 'false';
