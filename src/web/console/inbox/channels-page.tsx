@@ -14,7 +14,9 @@ import {
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
+import { INCIDENT_TYPE_LABELS, INCIDENT_TYPES, type IncidentType } from '../../../shared/incidents';
 import { OUTBOX_STATUS_LABELS, OUTBOX_STATUSES, type OutboxStatus } from '../../../shared/notifications';
+import { DEPARTMENT_LABELS, DEPARTMENTS, type Department } from '../../../shared/roles';
 import { api } from '../../lib/api';
 import { fmt } from '../incidents/shared';
 
@@ -145,6 +147,7 @@ export function ChannelsPage() {
           </Button>
         </div>
       </Form>
+      <IncidentConfigCard />
       <Space style={{ margin: '24px 0 12px', justifyContent: 'space-between', width: '100%' }}>
         <Typography.Title level={5} style={{ margin: 0 }}>
           发送队列
@@ -209,5 +212,59 @@ export function ChannelsPage() {
         ]}
       />
     </div>
+  );
+}
+
+interface IncidentConfig {
+  ackHours: number;
+  departments: Record<IncidentType, Department[]>;
+  critical: IncidentType[];
+}
+
+/** Incident handling settings: acknowledgement deadline, departments notified per type, critical types. */
+export function IncidentConfigCard() {
+  const { message } = App.useApp();
+  const [form] = Form.useForm<IncidentConfig>();
+  const q = useQuery({
+    queryKey: ['incident-config'],
+    queryFn: () => api<IncidentConfig>('/api/incidents/config'),
+  });
+  useEffect(() => {
+    if (q.data) form.setFieldsValue(q.data);
+  }, [q.data, form]);
+  const save = async () => {
+    const v = await form.validateFields();
+    try {
+      await api('/api/incidents/config', { method: 'PUT', body: v });
+      message.success('已保存');
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  return (
+    <Card size="small" title="应急事件设置" style={{ maxWidth: 720, marginTop: 24 }}>
+      <Form form={form} layout="horizontal" labelCol={{ span: 7 }}>
+        <Form.Item name="ackHours" label="确认时限（小时）">
+          <InputNumber min={0.25} max={72} step={0.5} />
+        </Form.Item>
+        {INCIDENT_TYPES.map((t) => (
+          <Form.Item key={t} name={['departments', t]} label={`${INCIDENT_TYPE_LABELS[t]} 通知部门`}>
+            <Select
+              mode="multiple"
+              options={DEPARTMENTS.map((d) => ({ value: d, label: DEPARTMENT_LABELS[d] }))}
+            />
+          </Form.Item>
+        ))}
+        <Form.Item name="critical" label="紧急类型（24 小时内回访）">
+          <Select
+            mode="multiple"
+            options={INCIDENT_TYPES.map((t) => ({ value: t, label: INCIDENT_TYPE_LABELS[t] }))}
+          />
+        </Form.Item>
+        <Button type="primary" onClick={save}>
+          保存
+        </Button>
+      </Form>
+    </Card>
   );
 }
