@@ -85,6 +85,7 @@ export function PersonsPage() {
               导出花名册
             </Button>
           )}
+          {me && can(me.roles, 'persons.sensitive') && <FullExportButton url={exportUrl} />}
         </Space>
       </Space>
       <Space wrap style={{ marginBottom: 12 }}>
@@ -277,5 +278,41 @@ export function ReassignModal(props: {
           }))}
       />
     </Modal>
+  );
+}
+
+/** Full ID numbers and phones: only with a stated purpose, which is logged and printed in the file. */
+function FullExportButton({ url }: { url: string }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const ok = reason.trim().length >= 4;
+  return (
+    <>
+      <Button icon={<DownloadOutlined />} onClick={() => setOpen(true)}>
+        导出完整号码
+      </Button>
+      <Modal
+        open={open}
+        title="导出含完整身份证号和电话的花名册"
+        okText="导出"
+        okButtonProps={{
+          disabled: !ok,
+          href: `${url}${url.includes('?') ? '&' : '?'}reason=${encodeURIComponent(reason.trim())}`,
+        }}
+        onOk={() => setOpen(false)}
+        onCancel={() => setOpen(false)}
+      >
+        <Typography.Paragraph type="secondary">
+          完整号码属敏感个人信息：请写明本次用途。导出将记入审计日志，文件每页带有您的姓名、时间和用途水印。
+        </Typography.Paragraph>
+        <Input.TextArea
+          rows={2}
+          maxLength={200}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          placeholder="用途，例如：核对一卡通发放名单（至少 4 个字）"
+        />
+      </Modal>
+    </>
   );
 }
