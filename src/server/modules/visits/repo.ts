@@ -51,8 +51,15 @@ export async function deleteSetting(q: Queryable, areaId: number | null, key: st
 }
 
 /** (id, path) of every village: the engine resolves per-village configuration from these. */
-export async function villagePaths(q: Queryable): Promise<{ id: number; path: string }[]> {
-  return q.query(`select id, path from areas where level = 'village'`);
+export async function villagePaths(
+  q: Queryable,
+  personIds?: number[],
+): Promise<{ id: number; path: string }[]> {
+  if (!personIds) return q.query(`select id, path from areas where level = 'village'`);
+  return q.query(
+    `select id, path from areas where id in (select village_id from persons where id = any($1::int[]))`,
+    [personIds],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

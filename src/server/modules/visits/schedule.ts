@@ -46,7 +46,10 @@ export async function visitSettingsWithSource(
  * Which persons use which frequency: per frequency, the tier selectors (all villages when no area
  * overrides the frequency, else the explicit village lists).
  */
-async function frequencyGroups(q: Queryable): Promise<Map<Frequency, repo.TierSelector[]>> {
+async function frequencyGroups(
+  q: Queryable,
+  personIds?: number[],
+): Promise<Map<Frequency, repo.TierSelector[]>> {
   const rows = (await repo.listVisitSettings(q)).filter((r) => r.key === 'visits.frequency');
   const system = (rows.find((r) => r.area_id == null)?.value ??
     VISIT_SETTING_DEFAULTS['visits.frequency']) as VisitSettings['visits.frequency'];
@@ -59,7 +62,7 @@ async function frequencyGroups(q: Queryable): Promise<Map<Frequency, repo.TierSe
     return groups;
   }
   const lists = new Map<string, number[]>();
-  for (const v of await repo.villagePaths(q)) {
+  for (const v of await repo.villagePaths(q, personIds)) {
     const ids = v.path.split('/').filter(Boolean).map(Number).reverse();
     const hit = ids.find((id) => byArea.has(id));
     const f = (hit != null ? byArea.get(hit) : system) as VisitSettings['visits.frequency'];
@@ -105,7 +108,7 @@ export async function generateTasks(
   const sync = await repo.syncOpenTasks(q, now, personIds);
   const reopened = await repo.reopenResumedTasks(q, now, today, personIds);
   const created: number[] = [];
-  for (const [freq, selectors] of await frequencyGroups(q)) {
+  for (const [freq, selectors] of await frequencyGroups(q, personIds)) {
     const w = periodWindow(periodOf(now, freq));
     created.push(
       ...(await repo.insertRegularTasks(q, {
