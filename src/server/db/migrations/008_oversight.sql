@@ -16,3 +16,8 @@ create table oversight_reports (
 create index oversight_reports_area_idx on oversight_reports (area_id, period, id desc);
 create index oversight_reports_created_idx on oversight_reports (created_at desc, id desc);
 
+
+-- The figure queries scan one period of visits and tasks: covering indexes let them read the index
+-- alone (slice columns and the counted flags included), not the wide rows with their answers.
+create index visits_oversight_idx on visits (at) include (town_id, village_id, visitor_id, person_id, qualifying, method);
+create index visit_tasks_oversight_idx on visit_tasks (due_date) include (town_id, village_id, visitor_id, status, window_end);

@@ -45,6 +45,8 @@ export type GroupKey = 'town_id' | 'village_id' | 'visitor_id' | null;
 interface Family {
   /** FROM clause; the row alias `r` carries town_id, village_id, visitor_id unless `cols` says otherwise. */
   from: string;
+  /** FROM clause of the counting query when the drill-down's joins (names) are not needed. */
+  countFrom?: string;
   cols?: Cols;
   /** Condition common to every figure of the family (the period window; cheap and indexed). */
   where: (b: Binder, p: PeriodBounds) => string;
@@ -90,6 +92,7 @@ const FAMILIES = {
   },
   tasks: {
     from: 'visit_tasks r join persons pp on pp.id = r.person_id',
+    countFrom: 'visit_tasks r',
     where: (b, p) => `r.due_date between ${b.v(p.startDate)}::date and ${b.v(p.endDate)}::date`,
     kind: 'task',
     select: `r.id, r.kind as name, r.town_id, r.village_id, r.visitor_id, r.status, r.period as self_care, r.tier,
@@ -98,6 +101,7 @@ const FAMILIES = {
   },
   visits: {
     from: 'visits r join persons pp on pp.id = r.person_id',
+    countFrom: 'visits r',
     where: (b, p) => `r.at >= ${b.v(p.start)} and r.at < ${b.v(p.end)}`,
     kind: 'visit',
     select: `r.id, r.method as name, r.town_id, r.village_id, r.visitor_id, r.outcome as status, null::text as self_care,
@@ -167,8 +171,9 @@ export const FIGURES: Partial<Record<MetricId, FigureSql>> = {
   coverage: {
     family: 'persons',
     base: () => 'true',
+    // An uncorrelated IN: one pass over the period's visits into a hash, not a probe per person.
     counted: (b, p) =>
-      `exists (select 1 from visits v where v.person_id = r.id and v.qualifying and v.at >= ${b.v(p.start)} and v.at < ${b.v(p.end)})`,
+      `r.id in (select v.person_id from visits v where v.qualifying and v.at >= ${b.v(p.start)} and v.at < ${b.v(p.end)})`,
   },
   onTime: {
     family: 'tasks',
@@ -311,9 +316,9 @@ export async function countFigures(
       const where = `${fam.where(b, p)} and ${sliceCondition(b, slice, cols)}`;
       const keyExpr = group ? cols[group] : 'null::int';
       const sql = group
-        ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${figureCols.join(', ')} from ${fam.from}
+        ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${figureCols.join(', ')} from ${fam.countFrom ?? fam.from}
             where ${where} group by grouping sets ((${keyExpr}), ())`
-        : `select null::int as k, 1 as g, ${figureCols.join(', ')} from ${fam.from} where ${where}`;
+        : `select null::int as k, 1 as g, ${figureCols.join(', ')} from ${fam.countFrom ?? fam.from} where ${where}`;
       const rows = await q.query<Record<string, number | null>>(sql, b.params);
       for (const r of rows) {
         const g = slot(r.k as number | null, Number(r.g) === 1);
