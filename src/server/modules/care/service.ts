@@ -563,14 +563,18 @@ export async function createReview(ctx: Ctx, actor: Actor, input: ReviewInput) {
     const s = await careSettings(q, a.village_id);
     const rule: ReviewRule = s['care.review'];
     const def = previousReviewPeriod(today(ctx), rule.periodMonths);
-    const from = input.periodFrom ?? def.from;
-    const to = input.periodTo ?? def.to;
+    const lastDay = a.terminated_on ? addDays(a.terminated_on, -1) : a.end_date;
+    // The default period (the last full one) is clamped to the agreement's term.
+    const from = input.periodFrom ?? (def.from < a.start_date ? a.start_date : def.from);
+    const to = input.periodTo ?? (def.to > lastDay ? lastDay : def.to);
+    if (to < a.start_date || from > lastDay || (!input.periodFrom && from > to)) {
+      throw badRequest(
+        `考核期间（${input.periodFrom ? from : def.from} 至 ${input.periodTo ? to : def.to}）不在协议期限（${a.start_date} 至 ${lastDay}）内，请指定考核期间`,
+        'periodFrom',
+      );
+    }
     if (to < from) throw badRequest('考核期间的结束日期不能早于开始日期', 'periodTo');
     if (to > today(ctx)) throw badRequest('考核期间尚未结束', 'periodTo');
-    const lastDay = a.terminated_on ?? a.end_date;
-    if (to < a.start_date || from > lastDay) {
-      throw badRequest(`考核期间不在协议期限（${a.start_date} 至 ${lastDay}）内`, 'periodFrom');
-    }
     if (await repo.reviewExists(q, a.id, from, to)) throw conflict('该期间已有考核评价', 'periodFrom');
     const observations = await visitObservations(q, a.person_id, from, to);
     const result = scoreReview(
