@@ -96,7 +96,7 @@ const Id = z.object({ id: z.coerce.number().int() });
 export const OVERDUE_JOB = 'concerns.escalate-overdue';
 
 export function concernRoutes(app: FastifyInstance, ctx: Ctx) {
-  registerJob({ name: OVERDUE_JOB, everyMinutes: 30, run: () => service.escalateOverdue(ctx) });
+  registerJob({ name: OVERDUE_JOB, everyMinutes: 30, run: (c) => service.escalateOverdue(c) });
   const r = app.withTypeProvider<ZodTypeProvider>();
   const detail = async (actor: Parameters<typeof service.getConcern>[1], id: number) => {
     const d = await service.getConcern(ctx, actor, id);

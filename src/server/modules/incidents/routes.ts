@@ -106,7 +106,7 @@ const IncidentConfigSchema = z.object({
 export const ESCALATION_JOB = 'incidents.escalate';
 
 export function incidentRoutes(app: FastifyInstance, ctx: Ctx) {
-  registerJob({ name: ESCALATION_JOB, everyMinutes: 5, run: () => service.escalateUnacknowledged(ctx) });
+  registerJob({ name: ESCALATION_JOB, everyMinutes: 5, run: (c) => service.escalateUnacknowledged(c) });
   const r = app.withTypeProvider<ZodTypeProvider>();
   const detail = async (actor: Actor, id: number) => {
     const d = await service.getIncident(ctx, actor, id);

@@ -65,7 +65,7 @@ const OutboxItem = z.object({
 export const DELIVERY_JOB = 'notifications.deliver';
 
 export function notificationRoutes(app: FastifyInstance, ctx: Ctx) {
-  registerJob({ name: DELIVERY_JOB, everyMinutes: 1, run: () => service.deliverDue(ctx) });
+  registerJob({ name: DELIVERY_JOB, everyMinutes: 1, run: (c) => service.deliverDue(c) });
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/api/inbox',
