@@ -49,28 +49,36 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
 
-  // Pages of the app: the network when it answers (a new release), the cached shell otherwise.
+  // Pages of the app: the network when it answers within 3 s (a new release), else the cached shell,
+  // so a phone on a weak signal still opens at once.
   if (req.mode === 'navigate' && (url.pathname === '/m' || url.pathname.startsWith('/m/'))) {
+    const cacheP = caches.open(CACHE);
+    const network = fetch(SHELL, { cache: 'no-store' }).then((page) => ({ page, copy: page.clone() }));
+    event.waitUntil(
+      network
+        .then(async ({ page, copy }) => {
+          if (page.ok) await cacheShell(await cacheP, copy);
+        })
+        .catch(() => undefined),
+    );
     event.respondWith(
       (async () => {
-        const cache = await caches.open(CACHE);
-        try {
-          const res = await fetch(SHELL, { cache: 'no-store' });
-          if (res.ok) {
-            event.waitUntil(cacheShell(cache, res.clone()).catch(() => undefined));
-            return res;
-          }
-        } catch {
-          /* offline: fall through to the cached shell */
-        }
-        const cached = await cache.match(SHELL);
-        return (
-          cached ??
-          new Response('离线且尚未缓存应用，请联网后打开一次。', {
-            status: 503,
-            headers: { 'content-type': 'text/plain; charset=utf-8' },
-          })
+        const cached = await (await cacheP).match(SHELL);
+        const fresh = network.then(({ page }) =>
+          page.ok ? page : Promise.reject(new Error(String(page.status))),
         );
+        if (!cached)
+          return fresh.catch(
+            () =>
+              new Response('离线且尚未缓存应用，请联网后打开一次。', {
+                status: 503,
+                headers: { 'content-type': 'text/plain; charset=utf-8' },
+              }),
+          );
+        return Promise.race([
+          fresh.catch(() => cached),
+          new Promise((resolve) => setTimeout(() => resolve(cached), 3000)),
+        ]);
       })(),
     );
     return;
