@@ -781,7 +781,7 @@ export async function updateReplacement(
     const r = await repo.getReplacement(q, actor.scope, id);
     if (!r) throw notFound('更换照料服务人事项');
     if (r.status !== 'open') throw conflict('该事项已办结', 'status');
-    if (input.newCaregiverId) {
+    if (input.newCaregiverId != null) {
       if (input.newCaregiverId === r.old_caregiver_id)
         throw badRequest('新的照料服务人不能是原照料服务人', 'newCaregiverId');
       if (!(await repo.getCaregiver(q, actor.scope, input.newCaregiverId))) throw notFound('照料服务人');

@@ -110,7 +110,7 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
         tags,
         summary: '登记一笔发放（同人同月同类再次登记则更新）',
         body: z.object({
-          personId: z.number().int(),
+          personId: z.number().int().positive(),
           month: Month,
           kind: z.enum(PAYMENT_KINDS),
           amountDue: Amount,
