@@ -160,10 +160,11 @@ function casesFor(path: string, method: string, op: Operation): Case[] {
 
 let shared: TestEnv;
 let env: Awaited<ReturnType<typeof isolatedEnv>>;
+// Opening a second database takes seconds, and minutes on a loaded machine.
 beforeAll(async () => {
   shared = await testEnv();
   env = await isolatedEnv(shared);
-});
+}, 600_000);
 afterAll(async () => {
   await env?.drop();
 });

@@ -120,7 +120,7 @@ describe('backup and restore', () => {
     expect(id).toBeGreaterThan(max);
     // A second restore into the now non-empty database is refused.
     await expect(restore(target.db, file)).rejects.toThrow(/不是空的/);
-  });
+  }, 600_000);
 
   it('refuses a truncated or altered file and leaves the target untouched', async () => {
     const file = `${DIR}/backup-${Date.now()}.jsonl.gz`;
@@ -142,5 +142,5 @@ describe('backup and restore', () => {
     } finally {
       await t.drop();
     }
-  });
+  }, 600_000);
 });
