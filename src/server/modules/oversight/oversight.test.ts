@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
 import {
@@ -8,6 +8,7 @@ import {
   insertTaskRow,
   insertVisitRow,
 } from '../../../../test/oversight-fixtures.js';
+import { type Clock, createClock } from '../../clock.js';
 
 /**
  * A town counted by hand. Clock: 2026-03-29 10:00 China time.
@@ -19,6 +20,7 @@ import {
  *            P6 (ended 02-10: active in February only)
  */
 let env: TestEnv;
+let savedClock: Clock;
 let t: Awaited<ReturnType<typeof setup>>;
 
 async function setup() {
@@ -98,8 +100,13 @@ async function setup() {
 
 beforeAll(async () => {
   env = await testEnv();
-  env.ctx.clock.set('2026-03-29T10:00:00+08:00');
+  savedClock = env.ctx.clock;
+  env.ctx.clock = createClock('2026-03-29T10:00:00+08:00');
   t = await setup();
+});
+// The context is shared by every test file of the run: put the real clock back.
+afterAll(() => {
+  env.ctx.clock = savedClock;
 });
 
 const fig = (body: any, m: string) => body.figures[m];

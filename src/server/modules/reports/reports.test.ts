@@ -1,14 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
 import { insertTaskRow, insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
+import { type Clock, createClock } from '../../clock.js';
 
 let env: TestEnv;
+let savedClock: Clock;
 beforeAll(async () => {
   env = await testEnv();
-  env.ctx.clock.set('2026-03-29T10:00:00+08:00');
+  savedClock = env.ctx.clock;
+  env.ctx.clock = createClock('2026-03-29T10:00:00+08:00');
+});
+// The context is shared by every test file of the run: put the real clock back.
+afterAll(() => {
+  env.ctx.clock = savedClock;
 });
 
 /** The text pdftotext extracts (what a reader's search finds). */
