@@ -116,15 +116,23 @@ export async function writeVisitLedger(
   head.font = { bold: true };
   head.alignment = { wrapText: true, vertical: 'middle' };
   head.commit();
+  const byVersion = new Map<number, Map<string, ChecklistDefinition['sections'][number]['items'][number]>>();
+  const itemsOf = (version: number) => {
+    let m = byVersion.get(version);
+    if (!m) {
+      const own = version === def.version ? def : CHECKLISTS.find((c) => c.version === version);
+      m = new Map(own ? checklistColumns(own).map((c) => [c.key, c.item]) : []);
+      byVersion.set(version, m);
+    }
+    return m;
+  };
   let n = 0;
   let after: { at: Date; id: number } | null = null;
   for (;;) {
     const rows = await repo.visitBatch(ctx.db, slice, after, BATCH);
     for (const r of rows) {
       // A visit keeps the checklist version it was recorded with; columns follow the period's.
-      const own =
-        r.checklist_version === def.version ? def : CHECKLISTS.find((c) => c.version === r.checklist_version);
-      const items = new Map(own ? checklistColumns(own).map((c) => [c.key, c.item]) : []);
+      const items = itemsOf(r.checklist_version);
       const answers = r.answers ?? {};
       ws.addRow([
         ++n,
