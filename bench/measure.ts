@@ -59,6 +59,31 @@ function seqScans(plan: any, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * The statements one request runs, each EXPLAINed (writes too: EXPLAIN without ANALYZE runs
+ * nothing), and the sequential scans of big tables in their plans.
+ */
+export async function explainRequest(
+  db: ReturnType<typeof recordingDb>,
+  send: () => Promise<{ statusCode: number; body: string }>,
+) {
+  const { result, log } = await db.record(send);
+  const scans: string[] = [];
+  for (const r of log) {
+    if (/^\s*(begin|commit|rollback|set|select pg_)/i.test(r.sql)) continue;
+    try {
+      const [row] = await db.query<any>(`explain (format json) ${r.sql}`, r.params);
+      const plan = row['QUERY PLAN'];
+      const parsed = typeof plan === 'string' ? JSON.parse(plan) : plan;
+      for (const s of seqScans(parsed[0].Plan))
+        scans.push(`${s} in: ${r.sql.replace(/\s+/g, ' ').slice(0, 140)}`);
+    } catch {
+      /* not explainable with its parameters */
+    }
+  }
+  return { status: result.statusCode, statements: log.length, scans: [...new Set(scans)], log };
+}
+
 export interface EndpointResult {
   name: string;
   url: string;

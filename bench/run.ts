@@ -25,7 +25,8 @@ import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
 import { periodOf, periodWindow, seasonFlags } from '../src/shared/schedule.js';
 import { rosterFile } from './fixtures.js';
-import { type EndpointResult, measureEndpoint, recordingDb, withPeakRss } from './measure.js';
+import { BENCH_PASSWORD, generate } from './generate.js';
+import { type EndpointResult, explainRequest, measureEndpoint, recordingDb, withPeakRss } from './measure.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -53,7 +54,7 @@ const N = Number(args.n);
 const PORT = Number(args.port);
 const DATA = args['data-dir']!;
 const SECRET = 'b'.repeat(64);
-const PASSWORD = 'Bench@2026pw';
+const PASSWORD = BENCH_PASSWORD;
 const NOW = process.env.TANFANG_NOW || '2026-11-20T10:00:00+08:00';
 mkdirSync(DATA, { recursive: true });
 
@@ -288,12 +289,13 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
   const ctx: Ctx = { db, clock: createClock(NOW), config, fields };
 
   // 1. Data
-  // BENCH_GENERATOR points at another generator module (same `generate(ctx, opts)` export).
-  const { generate } = (await import(process.env.BENCH_GENERATOR || './generate.js')) as {
-    generate: (c: Ctx, o: { persons: number; months: number; log: (s: string) => void }) => Promise<unknown>;
-  };
   const g0 = performance.now();
-  const gen = await generate(ctx, { persons, months, log });
+  const gen = await generate(ctx, {
+    persons,
+    months,
+    log,
+    databaseUrl: engine === 'pg' ? args['pg-url'] : undefined,
+  });
   await raw.exec('analyze');
   const genS = (performance.now() - g0) / 1000;
   const sizes = engine === 'pg' ? await tableSizes(raw) : await tableSizes(raw).catch(() => []);
@@ -339,6 +341,40 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
   );
   out();
   endpointTable(rs);
+
+  // What one visit submission runs, with the plans of its statements.
+  const vAt = new Date(Date.parse(NOW) - 7200000);
+  const visitPost = await explainRequest(db, () =>
+    app.inject({
+      method: 'POST',
+      url: '/api/visits',
+      headers: { authorization: `Bearer ${visitor}` },
+      payload: {
+        clientId: randomUUID(),
+        personId: actors.personId,
+        at: vAt.toISOString(),
+        method: 'in_person',
+        outcome: 'reached',
+        durationMinutes: 30,
+        answers: fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(vAt))),
+      },
+    }),
+  );
+  out(
+    `One visit submission (\`POST /api/visits\`, answered ${visitPost.status}) runs ${visitPost.statements} statements${
+      visitPost.scans.length
+        ? '; sequential scans in their plans:'
+        : ', none of which scans a big table sequentially.'
+    }`,
+  );
+  out();
+  for (const sc of visitPost.scans) out(`- ${sc}`);
+  if (visitPost.scans.length) out();
+  if (process.env.BENCH_SQL_LOG)
+    writeFileSync(
+      process.env.BENCH_SQL_LOG,
+      visitPost.log.map((l) => `${l.sql};\n-- ${JSON.stringify(l.params).slice(0, 300)}\n`).join('\n'),
+    );
   await app.close();
 
   // 3. Task generation for one period
