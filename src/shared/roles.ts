@@ -99,7 +99,13 @@ export const PERMISSIONS = {
   'concerns.handle': ['bureau_admin', 'town_officer', 'village_officer'],
   'concerns.verify': ['bureau_admin', 'bureau_supervisor'],
   /** Referrals: towns create and confirm; the addressed department's liaison answers. */
-  'referrals.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer', 'department_liaison'],
+  'referrals.read': [
+    'bureau_admin',
+    'bureau_supervisor',
+    'town_officer',
+    'village_officer',
+    'department_liaison',
+  ],
   'referrals.manage': ['bureau_admin', 'town_officer', 'village_officer'],
   'referrals.answer': ['department_liaison'],
   /** Oversight figures and their drill-downs (scope decides which; visitors see their own progress). */

@@ -16,7 +16,10 @@ export default async function setup(project: TestProject) {
     project.provide('e2eUrl', '');
     return;
   }
-  if (!existsSync(join(ROOT, 'dist/web/index.html')) || !existsSync(join(ROOT, 'dist/web/visitor/visitor.html')))
+  if (
+    !existsSync(join(ROOT, 'dist/web/index.html')) ||
+    !existsSync(join(ROOT, 'dist/web/visitor/visitor.html'))
+  )
     execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = join(ROOT, '.tmp/e2e-data');
   rmSync(dataDir, { recursive: true, force: true });

@@ -98,7 +98,15 @@ async function openPostgres(url: string): Promise<Db> {
       const c = await pool.connect();
       try {
         await c.query('BEGIN');
-        const r = await fn({ query: async (sql, params) => (await c.query(sql, params as any[])).rows });
+        // One client runs one statement at a time: queue the transaction's queries, so a
+        // Promise.all over `q` in a service is safe (and identical to PGlite's behaviour).
+        let tail: Promise<unknown> = Promise.resolve();
+        const query = (sql: string, params?: unknown[]) => {
+          const run = tail.then(() => c.query(sql, params as any[]));
+          tail = run.catch(() => {});
+          return run.then((r) => r.rows);
+        };
+        const r = await fn({ query });
         await c.query('COMMIT');
         return r;
       } catch (e) {

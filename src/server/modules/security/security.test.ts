@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
-import { actorClient, buildTown, buildUser, client, login, TEST_PASSWORD } from '../../../../test/factories.js';
+import {
+  actorClient,
+  buildTown,
+  buildUser,
+  client,
+  login,
+  TEST_PASSWORD,
+} from '../../../../test/factories.js';
 import { totpCode, verifyTotp } from '../auth/totp.js';
 
 let env: TestEnv;
@@ -30,7 +37,9 @@ describe('TOTP (RFC 6238)', () => {
     expect(setup.otpauthUri).toContain(`secret=${setup.secret}`);
     expect((await u.http.post('/api/me/totp/confirm', { code: '000000' })).json().field).toBe('code');
     const now = env.ctx.clock.now();
-    expect((await u.http.post('/api/me/totp/confirm', { code: totpCode(setup.secret, now) })).statusCode).toBe(204);
+    expect(
+      (await u.http.post('/api/me/totp/confirm', { code: totpCode(setup.secret, now) })).statusCode,
+    ).toBe(204);
     expect((await u.http.get('/api/me/security')).json().totpEnabled).toBe(true);
     // The secret is stored encrypted, like ID numbers.
     const [row] = await env.ctx.db.query('select totp_secret_enc from users where id = $1', [u.id]);
@@ -75,7 +84,11 @@ describe('TOTP (RFC 6238)', () => {
     await u.http.post('/api/me/totp/confirm', { code: totpCode(setup.secret, env.ctx.clock.now()) });
     const { challenge } = (await loginRaw(u.username)).json();
     for (let i = 0; i < 5; i++) {
-      const r = await env.app.inject({ method: 'POST', url: '/api/auth/totp', payload: { challenge, code: '123456' } });
+      const r = await env.app.inject({
+        method: 'POST',
+        url: '/api/auth/totp',
+        payload: { challenge, code: '123456' },
+      });
       expect(r.json().code).toBe('BAD_TOTP');
     }
     env.ctx.clock.advance(60000);
@@ -108,7 +121,10 @@ describe('TOTP (RFC 6238)', () => {
       });
       expect(ok.statusCode, ok.body).toBe(200);
       const http = client(env, ok.json().token);
-      expect((await http.get('/api/me/security')).json()).toMatchObject({ totpEnabled: true, totpRequired: true });
+      expect((await http.get('/api/me/security')).json()).toMatchObject({
+        totpEnabled: true,
+        totpRequired: true,
+      });
       const off = await http.post('/api/me/totp/disable', {
         password: TEST_PASSWORD,
         code: totpCode(step.enrol.secret, env.ctx.clock.now()),
@@ -123,7 +139,9 @@ describe('TOTP (RFC 6238)', () => {
     }
     const { town } = await buildTown(env, 0);
     const officer = await actorClient(env, 'town_officer', town.id);
-    expect((await officer.http.put('/api/security/settings', { requireTotpAdmin: false })).statusCode).toBe(403);
+    expect((await officer.http.put('/api/security/settings', { requireTotpAdmin: false })).statusCode).toBe(
+      403,
+    );
   });
 });
 
@@ -146,7 +164,8 @@ describe('password history', () => {
       expect(r.json().message).toContain('最近 5 次');
     }
     expect(
-      (await u.http.post('/api/me/password', { currentPassword: current, newPassword: TEST_PASSWORD })).statusCode,
+      (await u.http.post('/api/me/password', { currentPassword: current, newPassword: TEST_PASSWORD }))
+        .statusCode,
     ).toBe(204);
   });
 

@@ -177,11 +177,14 @@ describe('schedule engine over random timelines', () => {
             expect(whollyActive, `task ${t.period} cancelled while active throughout`).toBe(false);
           }
           for (const t of live) {
-            // No live task only inside a pause or after the end.
+            // No live task only inside a pause or after the end. A status change takes effect from
+            // the start of its day, so a task done by a visit made earlier that same day (the model
+            // only records visits while the person is active) may sit in an interval the model
+            // closes at midnight: it is a real visit and stays done.
             const overlapsActive = active.some(
               ([a, b]) => a < t.window_end.getTime() && t.window_start.getTime() < b,
             );
-            expect(overlapsActive, `task ${t.period} outside activity`).toBe(true);
+            expect(overlapsActive || t.status === 'done', `task ${t.period} outside activity`).toBe(true);
             // The state matches the visits.
             const visited = visits.some(
               (v) => v.reached && v.at >= t.window_start.getTime() && v.at < t.window_end.getTime(),

@@ -188,20 +188,6 @@ export async function recordVisit(
       refEntity: 'visit',
       refId: visitId,
     });
-    await appendAudit(q, {
-      at: now,
-      actorId: actor.userId,
-      action: 'visit.record',
-      entity: 'visit',
-      entityId: visitId,
-      areaId: person.village_id,
-      detail: {
-        personId: person.id,
-        method: input.method,
-        outcome: input.outcome,
-        completedTasks: completed,
-      },
-    });
     const recorded: RecordedVisit = {
       id: visitId,
       clientId: input.clientId,
@@ -219,6 +205,21 @@ export async function recordVisit(
       recordedBy: actor.userId,
     };
     await emitVisitRecorded(q, ctx, recorded);
+    // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'visit.record',
+      entity: 'visit',
+      entityId: visitId,
+      areaId: person.village_id,
+      detail: {
+        personId: person.id,
+        method: input.method,
+        outcome: input.outcome,
+        completedTasks: completed,
+      },
+    });
     return { visitId, notice };
   });
   if (!result) {
