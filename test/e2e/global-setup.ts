@@ -33,6 +33,7 @@ export default async function setup(project: TestProject) {
       TANFANG_DATA_DIR: dataDir,
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
+      TANFANG_LOGIN_RATE_MAX: '100',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

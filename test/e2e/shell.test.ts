@@ -38,6 +38,35 @@ describe.runIf(hasChromium())('console shell in Chromium', () => {
     await page.close();
   });
 
+  it('every documented demo login works on a fresh start', async () => {
+    const expected: Record<string, string> = {
+      admin: 'bureau_admin',
+      supervisor: 'bureau_supervisor',
+      hantai: 'town_officer',
+      visitor1: 'visitor',
+      weijian: 'department_liaison',
+    };
+    for (const [username, role] of Object.entries(expected)) {
+      const res = await fetch(`${baseUrl()}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: 'Demo@2026' }),
+      });
+      expect(res.status, username).toBe(200);
+      expect((await res.json()).user.roles).toContain(role);
+    }
+    const me = await fetch(`${baseUrl()}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'hantai', password: 'Demo@2026' }),
+    });
+    const token = (await me.json()).token;
+    const areas = await (
+      await fetch(`${baseUrl()}/api/me`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
+    expect(areas.areas.map((a: { name: string }) => a.name)).toEqual(['罕台镇']);
+  });
+
   it('a visitor sees a menu without administration', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
     await loginAs(page, 'visitor1');
