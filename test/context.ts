@@ -16,6 +16,9 @@ export interface TestEnv {
 
 let env: Promise<TestEnv> | undefined;
 
+/** The field cipher of the test database (fixed test keys), for fixtures that write rows directly. */
+export const TEST_FIELDS = createFieldCipher([Buffer.alloc(32, 7)], Buffer.alloc(32, 9));
+
 /**
  * The one database and app of this test run (PGlite in memory, or DATABASE_URL). Every test file
  * shares it; tests keep apart by building their own areas and users with the factories.
@@ -25,7 +28,7 @@ export function testEnv(): Promise<TestEnv> {
     const config = { ...loadConfig({ ...process.env, TANFANG_DATA_DIR: '.tmp/unused' }), loginRateMax: 10 };
     const db = await openDb({ databaseUrl: process.env.DATABASE_URL });
     await migrate(db);
-    const fields = createFieldCipher([Buffer.alloc(32, 7)], Buffer.alloc(32, 9));
+    const fields = TEST_FIELDS;
     const ctx: Ctx = { db, clock: createClock(), config, fields };
     const areas = await db.tx((q) => seedAreas(q));
     const app = await buildApp(ctx);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../src/server/db/db.js';
 import type { VisitMethod, VisitOutcome } from '../src/shared/checklist.js';
 import { periodWindow } from '../src/shared/schedule.js';
+import { TEST_FIELDS } from './context.js';
 
 /**
  * Rows of the visits schema (004) written directly, for the oversight tests and benchmarks: the figures
@@ -160,10 +161,11 @@ export async function insertAgreementRow(
   },
 ): Promise<number> {
   const n = `${Date.now()}${++caregiverSerial}${Math.random()}`;
+  // A real ciphertext: key rotation and backups read every *_enc column of the shared test database.
   const [cg] = await q.query<{ id: number }>(
     `insert into caregivers (name, id_number_enc, id_number_hash, id_number_masked, area_id)
-     values ('测试照料人', 'x', $1, '1527**********0000', $2) returning id`,
-    [`hash-${n}`, a.townId],
+     values ('测试照料人', $3, $1, '1527**********0000', $2) returning id`,
+    [`hash-${n}`, a.townId, TEST_FIELDS.encrypt(`caregiver-${n}`)],
   );
   const [ag] = await q.query<{ id: number }>(
     `insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency,
