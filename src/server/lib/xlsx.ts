@@ -51,3 +51,26 @@ if (!WorksheetReader.prototype.__utf8Patched) {
 }
 
 export default ExcelJS;
+
+/** The value exceljs made of a cell: rich text, formula results and hyperlinks reduced to their text. */
+export function cellValue(v: unknown): unknown {
+  if (v == null) return null;
+  if (typeof v === 'object' && !(v instanceof Date)) {
+    const o = v as Record<string, any>;
+    if (Array.isArray(o.richText)) return o.richText.map((r: { text: string }) => r.text).join('');
+    if ('result' in o) return cellValue(o.result);
+    if ('text' in o) return cellValue(o.text);
+    return null;
+  }
+  return v;
+}
+
+/** A cell as trimmed text (dates as YYYY-MM-DD, non-breaking spaces as spaces, empty for nothing). */
+export function cellText(v: unknown): string {
+  const x = cellValue(v);
+  if (x == null) return '';
+  if (x instanceof Date) return x.toISOString().slice(0, 10);
+  return String(x)
+    .replace(/\u00a0/g, ' ')
+    .trim();
+}

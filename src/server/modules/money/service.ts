@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { addMonths, PAYMENT_KIND_LABELS, type PaymentKind } from '../../../shared/care.js';
 import { moneyReceivedOf } from '../../../shared/checklist.js';
 import { chinaDate, chinaMonth, daysInMonth } from '../../../shared/china-time.js';
@@ -9,6 +8,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope, personCondition } from '../../http/scope.js';
+import ExcelJS, { cellValue, cellText as plainCellText } from '../../lib/xlsx.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { careSettings } from '../care/settings.js';
@@ -184,26 +184,8 @@ const HEADERS = new Map<string, ColKey>();
 for (const c of COLUMNS) for (const n of [c.label, ...c.aliases]) HEADERS.set(fold(n), c.key);
 const LABEL = Object.fromEntries(COLUMNS.map((c) => [c.key, c.label])) as Record<ColKey, string>;
 
-/** The value exceljs made of a cell: rich text, formula results and hyperlinks reduced to their text. */
-function cellValue(v: unknown): unknown {
-  if (v == null) return null;
-  if (typeof v === 'object' && !(v instanceof Date)) {
-    const o = v as Record<string, any>;
-    if (Array.isArray(o.richText)) return o.richText.map((r: { text: string }) => r.text).join('');
-    if ('result' in o) return cellValue(o.result);
-    if ('text' in o) return cellValue(o.text);
-    return null;
-  }
-  return v;
-}
-const cellText = (v: unknown) => {
-  const x = cellValue(v);
-  if (x == null) return '';
-  if (x instanceof Date) return x.toISOString().slice(0, 10);
-  return toHalfWidth(String(x))
-    .replace(/\u00a0/g, ' ')
-    .trim();
-};
+/** Cell text with full-width digits and letters made half-width (amounts and ID numbers). */
+const cellText = (v: unknown) => toHalfWidth(plainCellText(v));
 
 class RowError extends Error {
   constructor(

@@ -32,7 +32,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import ExcelJS from '../../lib/xlsx.js';
+import ExcelJS, { cellText, cellValue } from '../../lib/xlsx.js';
 import { listAreas } from '../areas/repo.js';
 import { addWatermarkSheet, type ExportWatermark, watermarkWorkbook } from '../audit/export-guard.js';
 import { appendAudit } from '../audit/repo.js';
@@ -60,28 +60,6 @@ export interface ImportResult {
   rejected: RejectedRow[];
   /** Download name of the bad-rows workbook (rows as in the file plus a reason column). */
   badRowsToken: string | null;
-}
-
-/** The text of a cell whatever exceljs made of it (rich text, formula result, hyperlink…). */
-function cellValue(v: unknown): unknown {
-  if (v == null) return null;
-  if (typeof v === 'object' && !(v instanceof Date)) {
-    const o = v as Record<string, any>;
-    if (Array.isArray(o.richText)) return o.richText.map((r: { text: string }) => r.text).join('');
-    if ('result' in o) return cellValue(o.result);
-    if ('text' in o) return cellValue(o.text);
-    if ('error' in o) return null;
-    return null;
-  }
-  return v;
-}
-function cellText(v: unknown): string {
-  const x = cellValue(v);
-  if (x == null) return '';
-  if (x instanceof Date) return x.toISOString().slice(0, 10);
-  return String(x)
-    .replace(/\u00a0/g, ' ')
-    .trim();
 }
 
 /** Town and village names compare without their suffixes: 罕台 = 罕台镇, 罕台村 = 罕台村委会. */
