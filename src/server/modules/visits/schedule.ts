@@ -191,7 +191,7 @@ export async function createFollowUpTask(
   },
 ): Promise<repo.TaskRow | null> {
   const person = await repo.getPersonBrief(q, o.personId);
-  if (!person || person.status !== 'active') return null;
+  if (person?.status !== 'active') return null;
   const settings = await visitSettings(q, person.village_id);
   const hours = o.hours ?? settings['visits.followUpHours'][o.severity];
   const end = new Date(o.now.getTime() + hours * 3600000);

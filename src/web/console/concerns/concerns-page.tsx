@@ -155,7 +155,15 @@ export function ConcernsPage() {
             options={REQUEST_CATEGORIES.map((c) => ({ value: c, label: REQUEST_CATEGORY_LABELS[c] }))}
           />
           <span>
-            只看逾期 <Switch size="small" checked={overdue} onChange={(v) => (setOverdue(v), setPage(1))} />
+            只看逾期{' '}
+            <Switch
+              size="small"
+              checked={overdue}
+              onChange={(v) => {
+                setOverdue(v);
+                setPage(1);
+              }}
+            />
           </span>
           {me && can(me.roles, 'concerns.open') && (
             <Button type="primary" onClick={() => setCreating(true)}>

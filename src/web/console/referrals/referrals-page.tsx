@@ -106,7 +106,10 @@ export function ReferralsPage() {
             allowClear
             placeholder="状态"
             value={status}
-            onChange={(v) => (setStatus(v), setPage(1))}
+            onChange={(v) => {
+              setStatus(v);
+              setPage(1);
+            }}
             options={REFERRAL_STATUSES.map((s) => ({ value: s, label: REFERRAL_STATUS_LABELS[s] }))}
           />
           <Select
@@ -114,7 +117,10 @@ export function ReferralsPage() {
             allowClear
             placeholder="转介去向"
             value={target}
-            onChange={(v) => (setTarget(v), setPage(1))}
+            onChange={(v) => {
+              setTarget(v);
+              setPage(1);
+            }}
             options={REFERRAL_TARGETS.map((t) => ({ value: t, label: REFERRAL_TARGET_LABELS[t] }))}
           />
           {me && can(me.roles, 'referrals.manage') && (
