@@ -76,3 +76,12 @@ export function personCondition(scope: Scope, p: string, params: unknown[]): str
   }
   return parts.length ? `(${parts.join(' or ')})` : 'false';
 }
+
+/**
+ * SQL condition: the person row aliased `p` lies in the area whose id is the placeholder `n` (`$3`) —
+ * a district, a town or a village. The one definition of "persons in an area" for list filters; it
+ * uses the persons' town and village indexes.
+ */
+export function personInArea(p: string, n: string): string {
+  return `(${p}.village_id = ${n} or ${p}.town_id = ${n} or ${p}.town_id in (select id from areas where parent_id = ${n}))`;
+}

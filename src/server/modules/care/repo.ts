@@ -1,6 +1,6 @@
 import type { SelfCare } from '../../../shared/person.js';
 import type { Queryable } from '../../db/db.js';
-import { areaCondition, personCondition, type Scope } from '../../http/scope.js';
+import { areaCondition, personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings of this module, per area and inherited down the tree (the nearest area's value wins).
@@ -85,9 +85,7 @@ export async function personsNeedingAgreement(
   const where = [`p.status = 'active'`, 'p.self_care = any($1::text[])', personCondition(scope, 'p', params)];
   if (f.areaId) {
     params.push(f.areaId);
-    where.push(
-      `(select path from areas where id = p.village_id) like (select path from areas where id = $${params.length}) || '%'`,
-    );
+    where.push(personInArea('p', `$${params.length}`));
   }
   where.push(
     `not exists (select 1 from care_agreements ca where ca.person_id = p.id and ca.status = 'active')`,
@@ -370,7 +368,7 @@ export async function listAgreements(
     params.push(v);
     where.push(sql(`$${params.length}`));
   };
-  if (f.areaId) add((n) => `v.path like (select path from areas where id = ${n}) || '%'`, f.areaId);
+  if (f.areaId) add((n) => personInArea('p', n), f.areaId);
   if (f.status) add((n) => `ca.status = ${n}`, f.status);
   if (f.endingBy) add((n) => `ca.status = 'active' and ca.end_date <= ${n}::date`, f.endingBy);
   if (f.personId) add((n) => `ca.person_id = ${n}`, f.personId);
@@ -638,12 +636,7 @@ export async function listReviews(
     params.push(v);
     where.push(sql(`$${params.length}`));
   };
-  if (f.areaId)
-    add(
-      (n) =>
-        `(select path from areas where id = p.village_id) like (select path from areas where id = ${n}) || '%'`,
-      f.areaId,
-    );
+  if (f.areaId) add((n) => personInArea('p', n), f.areaId);
   if (f.personId) add((n) => `r.person_id = ${n}`, f.personId);
   if (f.caregiverId) add((n) => `r.caregiver_id = ${n}`, f.caregiverId);
   if (f.passed !== undefined) add((n) => `r.passed = ${n}`, f.passed);
@@ -778,12 +771,7 @@ export async function listReplacements(
     params.push(v);
     where.push(sql(`$${params.length}`));
   };
-  if (f.areaId)
-    add(
-      (n) =>
-        `(select path from areas where id = p.village_id) like (select path from areas where id = ${n}) || '%'`,
-      f.areaId,
-    );
+  if (f.areaId) add((n) => personInArea('p', n), f.areaId);
   if (f.status) add((n) => `x.status = ${n}`, f.status);
   if (f.personId) add((n) => `x.person_id = ${n}`, f.personId);
   params.push(f.limit);

@@ -1,6 +1,6 @@
 import type { PaymentKind } from '../../../shared/care.js';
 import type { Queryable } from '../../db/db.js';
-import { personCondition, type Scope } from '../../http/scope.js';
+import { personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 export interface GridPersonRow {
   id: number;
@@ -45,7 +45,7 @@ export async function paymentGrid(
                                       'amount_paid', x.amount_paid, 'paid_on', x.paid_on, 'version', x.version))
                         from payments x where x.person_id = p.id and x.month = $2), '[]') as payments
        from persons p join areas t on t.id = p.town_id join areas v on v.id = p.village_id
-      where v.path like (select path from areas where id = $1) || '%'
+      where ${personInArea('p', '$1')}
         and p.support_start <= $4::date
         and (p.status = 'active' or p.status_since >= $3::date
              or exists (select 1 from payments x where x.person_id = p.id and x.month = $2))

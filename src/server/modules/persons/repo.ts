@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/db.js';
-import { personCondition, type Scope } from '../../http/scope.js';
+import { personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 export interface NewPersonRow {
   name: string;
@@ -173,11 +173,7 @@ export async function listPersons(q: Queryable, scope: Scope, f: PersonFilter): 
     where.push(sql(`$${params.length}`));
   };
   if (f.areaId) {
-    add(
-      (n) =>
-        `(p.town_id = ${n} or p.village_id = ${n} or exists (select 1 from areas a where a.id = ${n} and a.level = 'district'))`,
-      f.areaId,
-    );
+    add((n) => personInArea('p', n), f.areaId);
   }
   if (f.tier) add((n) => `p.tier = ${n}`, f.tier);
   if (f.status) add((n) => `p.status = ${n}`, f.status);
@@ -853,9 +849,7 @@ export async function listForExport(
   if (f.areaId) {
     params.push(f.areaId);
     const n = `$${params.length}`;
-    where.push(
-      `(p.town_id = ${n} or p.village_id = ${n} or exists (select 1 from areas a where a.id = ${n} and a.level = 'district'))`,
-    );
+    where.push(personInArea('p', n));
   }
   if (!f.includeEnded) where.push(`p.status <> 'ended'`);
   return q.query<ExportRow>(
