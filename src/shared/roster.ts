@@ -44,22 +44,26 @@ export const ROSTER_COLUMNS = [
 ] as const;
 export type RosterKey = (typeof ROSTER_COLUMNS)[number]['key'];
 
-const fold = (s: string) =>
-  s
-    .replace(/[\s\u3000]/g, '')
+const foldHeader = (s: string) =>
+  toHalfWidth(s)
+    .replace(/[\s\u3000*:：]/g, '')
     .replace(/\(/g, '（')
-    .replace(/\)/g, '）')
-    .replace(/[*＊:：]/g, '');
+    .replace(/\)/g, '）');
 
-const HEADER_INDEX = new Map<string, RosterKey>();
-for (const c of ROSTER_COLUMNS) {
-  for (const name of [c.label, ...c.aliases]) HEADER_INDEX.set(fold(name), c.key);
+/**
+ * A header matcher for an import's columns (each a label and its common variants): spaces, colons,
+ * stars, bracket style and full-width characters do not matter. Every .xlsx import uses one.
+ */
+export function headerMatcher<K extends string>(
+  columns: readonly { key: K; label: string; aliases: readonly string[] }[],
+): (text: string) => K | undefined {
+  const index = new Map<string, K>();
+  for (const c of columns) for (const name of [c.label, ...c.aliases]) index.set(foldHeader(name), c.key);
+  return (text) => index.get(foldHeader(text));
 }
 
 /** The roster column a header cell names (its common variants included), or undefined. */
-export function matchRosterHeader(text: string): RosterKey | undefined {
-  return HEADER_INDEX.get(fold(text));
-}
+export const matchRosterHeader = headerMatcher(ROSTER_COLUMNS);
 
 /** Full-width digits, letters and punctuation to ASCII; trims. */
 export function toHalfWidth(s: string): string {

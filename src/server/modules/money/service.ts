@@ -3,7 +3,7 @@ import { moneyReceivedOf } from '../../../shared/checklist.js';
 import { chinaDate, chinaMonth, daysInMonth } from '../../../shared/china-time.js';
 import { normalizeIdNumber, parseIdNumber } from '../../../shared/id-card.js';
 import { can } from '../../../shared/roles.js';
-import { parseRosterDate, toHalfWidth } from '../../../shared/roster.js';
+import { headerMatcher, parseRosterDate, toHalfWidth } from '../../../shared/roster.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, forbidden, notFound } from '../../http/errors.js';
@@ -175,13 +175,7 @@ const COLUMNS = [
   { key: 'paidOn', label: '发放日期', aliases: ['发放时间', '到账日期', '打卡日期'] },
 ] as const;
 type ColKey = (typeof COLUMNS)[number]['key'];
-const fold = (s: string) =>
-  toHalfWidth(s)
-    .replace(/[\s\u3000*:：]/g, '')
-    .replace(/\(/g, '（')
-    .replace(/\)/g, '）');
-const HEADERS = new Map<string, ColKey>();
-for (const c of COLUMNS) for (const n of [c.label, ...c.aliases]) HEADERS.set(fold(n), c.key);
+const matchHeader = headerMatcher(COLUMNS);
 const LABEL = Object.fromEntries(COLUMNS.map((c) => [c.key, c.label])) as Record<ColKey, string>;
 
 /** Cell text with full-width digits and letters made half-width (amounts and ID numbers). */
@@ -258,7 +252,7 @@ export async function importPayments(
   for (let r = 1; r <= Math.min(ws.rowCount, 30) && !headerRow; r++) {
     const found = new Map<number, ColKey>();
     ws.getRow(r).eachCell((cell, col) => {
-      const k = HEADERS.get(fold(cellText(cell.value)));
+      const k = matchHeader(cellText(cell.value));
       if (k && ![...found.values()].includes(k)) found.set(col, k);
     });
     const keys = new Set(found.values());
