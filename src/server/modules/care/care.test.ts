@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
-import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
+import { actorClient, buildPerson, buildTown, freshIdNumber } from '../../../../test/factories.js';
 import { addMonths, previousReviewPeriod } from '../../../shared/care.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { addDays, chinaDate, chinaDayStart } from '../../../shared/china-time.js';
 import { seasonFlags } from '../../../shared/schedule.js';
 import { runJob } from '../../jobs/runner.js';
-import { fakeIdNumber } from '../../seed/fake.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -19,14 +18,8 @@ beforeAll(async () => {
 });
 
 const today = () => chinaDate(env.ctx.clock.now());
-let serial = 0;
-const caregiverId = () =>
-  fakeIdNumber(
-    `1975-06-0${(serial % 9) + 1}`,
-    'female',
-    100 + (++serial % 800) + Math.floor(Math.random() * 99),
-    '150602',
-  );
+// Unique within the run: a repeated number would be refused as an already registered caregiver.
+const caregiverId = () => freshIdNumber('1975-06-05', 'female');
 
 /** A town with its officer (logged in), an admin and an active partial-self-care person. */
 async function setup(selfCare: 'capable' | 'partial' | 'none' = 'partial') {
