@@ -362,7 +362,10 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
       const tdb = await openDb({ databaseUrl: url });
       try {
         await migrate(tdb);
-        const gen = await generate({ db: tdb, clock, config, fields }, { persons, months, log, databaseUrl: url });
+        const gen = await generate(
+          { db: tdb, clock, config, fields },
+          { persons, months, log, databaseUrl: url },
+        );
         log(`generated: ${JSON.stringify(gen)}`);
       } finally {
         await tdb.close();
