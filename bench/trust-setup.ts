@@ -131,8 +131,9 @@ export async function startServer(
   dbUrl: string,
   port: number,
   extraEnv: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<Server> {
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {
+  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/tanfang.mjs'), 'start'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -37,6 +37,8 @@ export function registerTrustCommands(program: Command) {
         const res = await verifyAuditChain(db, { from: opts.from, to: opts.to, table: opts.table });
         console.log(`已校验 ${res.checked} 行（第 ${res.firstId ?? '-'} 至 ${res.lastId ?? '-'} 行）`);
         if (res.lastHash) console.log(`链尾哈希 ${res.lastHash}（请另行记录，用于发现末尾行被删除）`);
+        for (const c of res.chains)
+          console.log(`  第 ${c.chain} 号链：${c.rows} 行，链尾第 ${c.lastId} 行，哈希 ${c.lastHash}`);
         if (res.ok) {
           console.log('审计日志完整：未发现改写、删除或调换顺序的行');
           return;

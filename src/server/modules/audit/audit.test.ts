@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildTown, buildUser } from '../../../../test/factories.js';
-import { appendAudit, appendAuditTo } from './repo.js';
+import { appendAudit, appendAuditTo, auditChainOf, auditRowText, sha256 } from './repo.js';
 import { recordView } from './service.js';
 import { verifyAuditChain } from './verify.js';
 
@@ -15,27 +15,45 @@ afterAll(async () => {
   for (const t of tables) await env.ctx.db.query(`drop table if exists ${t}`);
 });
 
-/** A private copy of the audit table with a chain of `n` rows, to tamper with. */
-async function chain(n: number) {
+/** A private copy of the audit table, to tamper with. */
+async function copyOfLog() {
   const t = `audit_tamper_${randomBytes(4).toString('hex')}`;
   tables.push(t);
   await env.ctx.db.exec(`create table ${t} (like audit_log including defaults including identity)`);
-  for (let i = 1; i <= n; i++) {
-    await env.ctx.db.tx((q) =>
-      appendAuditTo(q, t, {
-        at: new Date(Date.UTC(2026, 0, 1, 8, i)),
-        actorId: i,
-        action: 'person.update',
-        entity: 'person',
-        entityId: 100 + i,
-        detail: { old: { phone: `1390000000${i}` }, new: { phone: `1380000000${i}` }, when: new Date(0) },
-      }),
-    );
-  }
-  const ids = (await env.ctx.db.query<{ id: number }>(`select id::int as id from ${t} order by id`)).map(
+  return t;
+}
+
+const entry = (i: number, entityId = 100 + i) => ({
+  at: new Date(Date.UTC(2026, 0, 1, 8, i)),
+  actorId: i,
+  action: 'person.update',
+  entity: 'person',
+  entityId,
+  detail: { old: { phone: `1390000000${i}` }, new: { phone: `1380000000${i}` }, when: new Date(0) },
+});
+
+const idsOf = async (t: string, where = 'true') =>
+  (await env.ctx.db.query<{ id: number }>(`select id::int as id from ${t} where ${where} order by id`)).map(
     (r) => r.id,
   );
-  return { t, ids };
+
+/**
+ * A copy with one chain of `n` rows. They are appended in one transaction because a transaction's
+ * rows all go to one chain (separate transactions spread over the chains: see `chains` below).
+ */
+async function chain(n: number) {
+  const t = await copyOfLog();
+  await env.ctx.db.tx(async (q) => {
+    for (let i = 1; i <= n; i++) await appendAuditTo(q, t, entry(i));
+  });
+  return { t, ids: await idsOf(t) };
+}
+
+/** A copy with `n` rows in separate transactions about `keys` different entities (interleaved chains). */
+async function chains(n: number, keys: number) {
+  const t = await copyOfLog();
+  for (let i = 1; i <= n; i++) await env.ctx.db.tx((q) => appendAuditTo(q, t, entry(i, 100 + (i % keys))));
+  return { t, ids: await idsOf(t) };
 }
 
 describe('audit chain verification', () => {
@@ -108,6 +126,83 @@ describe('audit chain verification', () => {
     await env.ctx.db.query(`update ${t} set actor_id = 99 where id = $1`, [ids[5]]);
     expect((await verifyAuditChain(env.ctx.db, { table: t, from: ids[1], to: ids[4] })).ok).toBe(true);
     expect((await verifyAuditChain(env.ctx.db, { table: t, from: ids[4] })).problems).toHaveLength(1);
+  });
+
+  it('spreads transactions over several chains and verifies each of them', async () => {
+    const { t, ids } = await chains(12, 4);
+    const rows = await env.ctx.db.query<{ chain: number; entity_id: string }>(
+      `select chain, entity_id from ${t} order by id`,
+    );
+    // The same key always lands on the same chain; four keys use more than one chain.
+    for (const r of rows) expect(r.chain).toBe(auditChainOf(`person:${r.entity_id}`));
+    expect(new Set(rows.map((r) => r.chain)).size).toBeGreaterThan(1);
+    const res = await verifyAuditChain(env.ctx.db, { table: t });
+    expect(res).toMatchObject({ ok: true, checked: 12, firstId: ids[0], lastId: ids[11] });
+    expect(res.chains.reduce((a, c) => a + c.rows, 0)).toBe(12);
+    // A range starting mid-log is anchored in every chain by that chain's row before it.
+    expect((await verifyAuditChain(env.ctx.db, { table: t, from: ids[5] })).ok).toBe(true);
+  });
+
+  it('finds a deleted row inside one chain among others', async () => {
+    const { t } = await chains(12, 4);
+    const [{ chain }] = await env.ctx.db.query<{ chain: number }>(
+      `select chain from ${t} order by id limit 1`,
+    );
+    const mine = await idsOf(t, `chain = ${chain}`);
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    await env.ctx.db.query(`delete from ${t} where id = $1`, [mine[1]]);
+    const res = await verifyAuditChain(env.ctx.db, { table: t });
+    expect(res.problems).toEqual([expect.objectContaining({ id: mine[2], kind: 'deleted' })]);
+  });
+
+  it('finds the last row of a chain deleted (by the recorded tail)', async () => {
+    const { t, ids } = await chain(4);
+    await env.ctx.db.query(`delete from ${t} where id = $1`, [ids[3]]);
+    const res = await verifyAuditChain(env.ctx.db, { table: t });
+    expect(res.ok).toBe(false);
+    expect(res.problems).toEqual([expect.objectContaining({ id: ids[3], kind: 'deleted' })]);
+    expect(res.problems[0].message).toContain(`却止于第 ${ids[2]} 行`);
+  });
+
+  it('finds the end of a chain rewritten with recomputed hashes (by the recorded tail)', async () => {
+    const { t, ids } = await chain(3);
+    const [row] = await env.ctx.db.query<{ prev_hash: string }>(`select prev_hash from ${t} where id = $1`, [
+      ids[2],
+    ]);
+    // A forger who can write the table re-computes the last row's hash after editing it.
+    await env.ctx.db.query(`update ${t} set action = 'person.view' where id = $1`, [ids[2]]);
+    const [r] = await env.ctx.db.query<Parameters<typeof auditRowText>[0]>(
+      `select at, actor_id, action, entity, entity_id, area_id, detail, ip from ${t} where id = $1`,
+      [ids[2]],
+    );
+    await env.ctx.db.query(`update ${t} set hash = $2 where id = $1`, [
+      ids[2],
+      sha256(row.prev_hash + auditRowText(r)),
+    ]);
+    const res = await verifyAuditChain(env.ctx.db, { table: t });
+    expect(res.problems).toEqual([expect.objectContaining({ id: ids[2], kind: 'edited' })]);
+    expect(res.problems[0].message).toContain('链尾');
+  });
+
+  it('finds a row moved to another chain', async () => {
+    const { t, ids } = await chain(4);
+    await env.ctx.db.query(`update ${t} set chain = (chain + 1) % 16 where id = $1`, [ids[1]]);
+    const res = await verifyAuditChain(env.ctx.db, { table: t });
+    expect(res.ok).toBe(false);
+    expect(res.problems.map((p) => p.id)).toEqual(expect.arrayContaining([ids[1], ids[2]]));
+    expect(res.problems.every((p) => p.kind !== 'edited')).toBe(true);
+  });
+
+  it('keeps concurrent writers of one chain in order and lets other chains pass', async () => {
+    const t = await copyOfLog();
+    // Eight transactions at once, four keys: PostgreSQL runs them on separate connections.
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        env.ctx.db.tx((q) => appendAuditTo(q, t, entry(i + 1, 100 + (i % 4)))),
+      ),
+    );
+    const res = await verifyAuditChain(env.ctx.db, { table: t });
+    expect(res).toMatchObject({ ok: true, checked: 8 });
   });
 
   it('the database itself refuses to update or delete audit rows', async () => {

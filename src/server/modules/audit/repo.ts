@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 
 export interface AuditEntry {
   at: Date;
@@ -51,9 +51,21 @@ function canonical(v: unknown): unknown {
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** How many independent chains new audit rows are spread over (verify accepts any chain number). */
+export const AUDIT_CHAINS = 16;
+
+/** The chain of a stable key: the same key always lands on the same chain. */
+export function auditChainOf(key: string): number {
+  return createHash('sha256').update(key).digest().readUInt16BE(0) % AUDIT_CHAINS;
+}
+
+/** The chain each open transaction writes to (one per transaction: it holds at most one tail lock). */
+const txChains = new WeakMap<Queryable, Map<string, number>>();
+
 /**
- * Appends one row to the hash chain. Call inside the transaction of the change it describes; the
- * advisory lock orders writers so the chain has no forks.
+ * Appends one row to the hash chain. Call inside the transaction of the change it describes: the
+ * chain's tail row stays locked until commit, so the chain has no forks. Given a `Db` instead of a
+ * transaction's `q`, it opens a transaction of its own.
  */
 export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
   await appendAuditTo(q, 'audit_log', e);
@@ -62,12 +74,44 @@ export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
 /**
  * appendAudit into a named table of the same shape. Only `audit_log` is used by the product; tests
  * build throw-away chains in copies of it to tamper with.
+ *
+ * The log is `AUDIT_CHAINS` independent chains. A transaction's first row picks its chain by a
+ * stable key (entity and id, else the actor); its later rows follow it into the same chain, so a
+ * transaction holds one tail lock and two transactions can never wait for each other's chains
+ * (no deadlock). Within a chain ids rise in chain order: the next row is inserted only after the
+ * previous one committed.
  */
 export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry): Promise<void> {
   const t = auditTable(table);
-  await q.query('select pg_advisory_xact_lock(7261002)');
-  const last = await q.query<{ hash: string }>(`select hash from ${t} order by id desc limit 1`);
-  const prev = last[0]?.hash ?? GENESIS;
+  if ('tx' in q && typeof q.tx === 'function') {
+    await (q as Db).tx((tq) => appendAuditTo(tq, table, e));
+    return;
+  }
+  let chains = txChains.get(q);
+  if (!chains) {
+    chains = new Map();
+    txChains.set(q, chains);
+  }
+  let chain = chains.get(t);
+  if (chain === undefined) {
+    chain = auditChainOf(`${e.entity}:${e.entityId ?? `actor${e.actorId ?? ''}`}`);
+    chains.set(t, chain);
+  }
+  // The tail row is the chain's lock; after waiting, FOR UPDATE reads the committed new tail.
+  const lockTail = () =>
+    q.query<{ hash: string }>('select hash from audit_chain_tails where log = $1 and chain = $2 for update', [
+      t,
+      chain,
+    ]);
+  let tail = await lockTail();
+  if (!tail.length) {
+    await q.query(
+      'insert into audit_chain_tails (log, chain, hash) values ($1, $2, $3) on conflict do nothing',
+      [t, chain, GENESIS],
+    );
+    tail = await lockTail();
+  }
+  const prev = tail[0].hash;
   // Millisecond precision: what PostgreSQL stores is what we hash.
   const at = new Date(Math.floor(e.at.getTime()));
   const row = {
@@ -83,8 +127,10 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
   };
   const hash = sha256(prev + auditRowText(row));
   await q.query(
-    `insert into ${t} (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    `with ins as (
+       insert into ${t} (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash, chain)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id)
+     update audit_chain_tails set hash = $10, last_id = (select id from ins) where log = $12 and chain = $11`,
     [
       at,
       row.actor_id,
@@ -96,6 +142,8 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
       row.ip,
       prev,
       hash,
+      chain,
+      t,
     ],
   );
 }

@@ -105,6 +105,9 @@ export function auditRoutes(app: FastifyInstance, ctx: Ctx) {
             firstId: z.number().nullable(),
             lastId: z.number().nullable(),
             lastHash: z.string().nullable(),
+            chains: z.array(
+              z.object({ chain: z.number(), lastId: z.number(), lastHash: z.string(), rows: z.number() }),
+            ),
             problems: z.array(
               z.object({
                 id: z.number(),
