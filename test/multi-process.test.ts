@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from '../src/server/lib/xlsx.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
 import { seasonFlags } from '../src/shared/schedule.js';
 import { testEnv } from './context.js';
-import { buildPerson, buildTown, buildUser, TEST_PASSWORD } from './factories.js';
+import { buildPerson, buildTown, buildUser, freshIdNumber, TEST_PASSWORD } from './factories.js';
 
 /**
  * Several stateless server processes on one PostgreSQL: two real `tanfang start` processes serve the
@@ -85,12 +86,19 @@ describe.runIf(!!URL)('two server processes on one PostgreSQL', () => {
   let adminName = '';
   let visitorName = '';
   let personId = 0;
+  let officerName = '';
+  let town: { id: number; name: string } = { id: 0, name: '' };
+  let villageName = '';
 
   beforeAll(async () => {
     const env = await testEnv();
     // A user exists before the servers start, so their first start seeds nothing.
     adminName = (await buildUser(env, 'bureau_admin', env.districtId)).username;
-    const { town, villages } = await buildTown(env);
+    const built = await buildTown(env);
+    const villages = built.villages;
+    town = built.town;
+    villageName = villages[0].name;
+    officerName = (await buildUser(env, 'town_officer', town.id)).username;
     const visitor = await buildUser(env, 'visitor', villages[0].id);
     visitorName = visitor.username;
     personId = (await buildPerson(env, { townId: town.id, villageId: villages[0].id, visitorId: visitor.id }))
@@ -213,5 +221,41 @@ describe.runIf(!!URL)('two server processes on one PostgreSQL', () => {
     // The visit itself reads the same on the other process.
     const onB = await fetch(`${b!.url}/api/visits/${visit.id}`, { headers: bearer(token) });
     expect(((await onB.json()) as { id: number }).id).toBe(visit.id);
+  });
+
+  it('an import run on one process reports its progress and its rejected rows on the other', async () => {
+    const login = await fetch(`${a!.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: officerName, password: TEST_PASSWORD }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('花名册');
+    ws.addRow(['姓名', '身份证号码', '所属镇（街道）', '村（社区）', '生活自理能力', '供养开始日期']);
+    ws.addRow(['两进程', freshIdNumber('1944-02-02'), town.name, villageName, '自理', '2020-01-01']);
+    ws.addRow(['坏号码', '150602194402021234', town.name, villageName, '自理', '2020-01-01']);
+    const body = new FormData();
+    body.set('file', new Blob([Buffer.from(await wb.xlsx.writeBuffer())]), 'roster.xlsx');
+    const progressId = randomUUID();
+    const res = await fetch(`${a!.url}/api/persons/import?progressId=${progressId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const result = (await res.json()) as { created: number; badRowsToken: string };
+    expect(result.created).toBe(1);
+    const progress = await fetch(`${b!.url}/api/persons/import/progress/${progressId}`, {
+      headers: bearer(token),
+    });
+    expect(await progress.json()).toEqual({ rows: 2, done: true });
+    const bad = await fetch(`${b!.url}/api/persons/import/bad-rows/${result.badRowsToken}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(bad.status).toBe(200);
+    const read = new ExcelJS.Workbook();
+    await read.xlsx.load(await bad.arrayBuffer());
+    expect(read.worksheets[0].getRow(2).getCell(2).text).toBe('坏号码');
   });
 });

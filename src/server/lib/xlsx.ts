@@ -52,6 +52,9 @@ if (!WorksheetReader.prototype.__utf8Patched) {
 
 export default ExcelJS;
 
+/** The content type of an .xlsx file. */
+export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 /** The value exceljs made of a cell: rich text, formula results and hyperlinks reduced to their text. */
 export function cellValue(v: unknown): unknown {
   if (v == null) return null;

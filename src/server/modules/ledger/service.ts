@@ -31,7 +31,8 @@ import { resolveSlice } from '../oversight/service.js';
 import * as repo from './repo.js';
 
 const BATCH = 2000;
-export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export { XLSX_MIME } from '../../lib/xlsx.js';
 
 export interface LedgerQuery {
   period?: string;

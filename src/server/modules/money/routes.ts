@@ -8,6 +8,7 @@ import type { Ctx } from '../../context.js';
 import { actorOf, requirePermission } from '../../http/auth.js';
 import { AppError, badRequest } from '../../http/errors.js';
 import { registerJob } from '../../jobs/runner.js';
+import { XLSX_MIME } from '../../lib/xlsx.js';
 import { onVisitRecorded } from '../visits/events.js';
 import * as service from './service.js';
 
@@ -176,7 +177,7 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
     async (req, reply) => {
       requirePermission(req, 'money.read');
       return reply
-        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-type', XLSX_MIME)
         .header(
           'content-disposition',
           `attachment; filename*=UTF-8''${encodeURIComponent('资金发放名单模板.xlsx')}`,

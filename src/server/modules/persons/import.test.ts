@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,11 +53,11 @@ async function setup() {
 }
 
 /** multipartFile with its own boundary: build once so payload and header agree. */
-function injectUpload(token: string, buf: Buffer, dryRun: boolean) {
+function injectUpload(token: string, buf: Buffer, dryRun: boolean, progressId?: string) {
   const m = multipartFile(buf);
   return env.app.inject({
     method: 'POST',
-    url: `/api/persons/import?dryRun=${dryRun}`,
+    url: `/api/persons/import?dryRun=${dryRun}${progressId ? `&progressId=${progressId}` : ''}`,
     payload: m.payload,
     headers: { ...m.headers, authorization: `Bearer ${token}` },
   });
@@ -340,7 +341,13 @@ describe('roster import', () => {
     expect(byRow[17]).toMatchObject({ column: '探访责任人', message: expect.stringContaining('查无此人') });
     expect(byRow[18]).toMatchObject({ column: '供养开始日期' });
 
-    const real = (await injectUpload(s.officer.token, buf, false)).json();
+    const progressId = randomUUID();
+    const real = (await injectUpload(s.officer.token, buf, false, progressId)).json();
+    // Progress is kept in the database (any server process answers) and only for its owner.
+    expect((await s.officer.http.get(`/api/persons/import/progress/${progressId}`)).json()).toEqual({
+      rows: 13,
+      done: true,
+    });
     expect(real).toMatchObject({ dryRun: false, total: 13, created: 5, updated: 0 });
     expect(real.rejected).toHaveLength(8);
     const list = (await s.officer.http.get(`/api/persons?areaId=${s.town.id}`)).json().items;
@@ -378,6 +385,10 @@ describe('roster import', () => {
     // Another user cannot fetch it.
     const other = await actorClient(env, 'town_officer', s.town.id);
     expect((await other.http.get(`/api/persons/import/bad-rows/${real.badRowsToken}`)).statusCode).toBe(404);
+    expect((await other.http.get(`/api/persons/import/progress/${progressId}`)).json()).toEqual({
+      rows: 0,
+      done: false,
+    });
 
     // Importing the same file again updates instead of duplicating.
     const again = (await injectUpload(s.officer.token, buf, false)).json();

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -32,10 +31,11 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import ExcelJS, { cellText, cellValue } from '../../lib/xlsx.js';
+import ExcelJS, { cellText, cellValue, XLSX_MIME } from '../../lib/xlsx.js';
 import { listAreas } from '../areas/repo.js';
 import { addWatermarkSheet, type ExportWatermark, watermarkWorkbook } from '../audit/export-guard.js';
 import { appendAudit } from '../audit/repo.js';
+import * as transfers from '../transfers/repo.js';
 import { emitPersonEvent } from './hooks.js';
 import * as repo from './repo.js';
 
@@ -122,27 +122,21 @@ async function loadAreaIndex(q: Queryable, actor: Actor): Promise<AreaIndex> {
   return idx;
 }
 
-/** Writes the rejected rows (as they were, plus 错误列 and 原因) to a temporary .xlsx for download. */
+/**
+ * Writes the rejected rows (as they were, plus 错误列 and 原因) to a local scratch .xlsx while the
+ * import runs; `finish()` moves it into the database (modules/transfers), where any server process
+ * can hand it to the user who ran the import.
+ */
 class BadRowsWriter {
   private wb?: ExcelJS.stream.xlsx.WorkbookWriter;
   private ws?: ExcelJS.Worksheet;
   readonly token = randomUUID();
-  constructor(
-    private readonly actorId: number,
-    private readonly header: string[],
-  ) {}
-  static dir() {
-    const d = join(tmpdir(), 'tanfang-bad-rows');
-    mkdirSync(d, { recursive: true });
-    return d;
-  }
-  static path(actorId: number, token: string) {
-    return join(BadRowsWriter.dir(), `${actorId}-${token}.xlsx`);
-  }
+  private readonly path = join(tmpdir(), `tanfang-bad-rows-${this.token}.xlsx`);
+  constructor(private readonly header: string[]) {}
   add(rowNumber: number, values: string[], column: string, message: string) {
     if (!this.wb) {
       this.wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-        filename: BadRowsWriter.path(this.actorId, this.token),
+        filename: this.path,
         useStyles: false,
         useSharedStrings: false,
       });
@@ -151,34 +145,21 @@ class BadRowsWriter {
     }
     this.ws!.addRow([rowNumber, ...this.header.map((_, i) => values[i] ?? ''), column, message]).commit();
   }
-  async finish(): Promise<string | null> {
+  /** The finished workbook's token and bytes, or null when no row was rejected. */
+  async finish(): Promise<{ token: string; bytes: Buffer } | null> {
     if (!this.wb) return null;
-    this.ws!.commit();
-    await this.wb.commit();
-    return this.token;
-  }
-}
-
-/** Removes bad-rows files older than a day (called on each import). */
-function sweepBadRows() {
-  const dir = BadRowsWriter.dir();
-  const cutoff = Date.now() - 86400000;
-  for (const f of readdirSync(dir)) {
-    const p = join(dir, f);
     try {
-      if (statSync(p).mtimeMs < cutoff) unlinkSync(p);
-    } catch {
-      /* already gone */
+      this.ws!.commit();
+      await this.wb.commit();
+      return { token: this.token, bytes: await readFile(this.path) };
+    } finally {
+      await rm(this.path, { force: true });
     }
   }
 }
 
-/** The bad-rows workbook of an import, only for the user who ran it. */
-export function badRowsFile(actorId: number, token: string): string | null {
-  if (!/^[0-9a-f-]{36}$/.test(token)) return null;
-  const p = BadRowsWriter.path(actorId, token);
-  return existsSync(p) ? p : null;
-}
+/** The name the rejected rows download under. */
+export const BAD_ROWS_FILE_NAME = '未导入的行.xlsx';
 
 async function assertXlsx(path: string) {
   const fh = await open(path, 'r');
@@ -205,11 +186,11 @@ async function assertXlsx(path: string) {
 export async function importRoster(
   ctx: Ctx,
   actor: Actor,
-  opts: { path: string; dryRun: boolean; onProgress?: (rowsDone: number) => void },
+  opts: { path: string; dryRun: boolean; onProgress?: (rowsDone: number) => void | Promise<void> },
 ): Promise<ImportResult> {
   if (!can(actor.roles, 'persons.write')) throw forbidden('无权导入花名册');
   await assertXlsx(opts.path);
-  sweepBadRows();
+  await transfers.sweep(ctx.db, ctx.clock.now());
   const today = chinaDate(ctx.clock.now());
   const areas = await loadAreaIndex(ctx.db, actor);
   const result: ImportResult = {
@@ -453,7 +434,7 @@ export async function importRoster(
             header = found;
             columnsOrder = values.map((_, i) => i).filter((i) => i > 0);
             headerTexts = columnsOrder.map((i) => cellText(values[i]));
-            bad = new BadRowsWriter(actor.userId, headerTexts);
+            bad = new BadRowsWriter(headerTexts);
           }
           continue;
         }
@@ -472,7 +453,7 @@ export async function importRoster(
         }
         if (batch.length >= BATCH) {
           await flush();
-          opts.onProgress?.(result.total);
+          await opts.onProgress?.(result.total);
         }
       }
       if (!header) {
@@ -494,9 +475,20 @@ export async function importRoster(
       'file',
     );
   } finally {
-    if (bad) result.badRowsToken = await (bad as BadRowsWriter).finish();
+    const file = bad ? await (bad as BadRowsWriter).finish() : null;
+    if (file) {
+      await transfers.putFile(ctx.db, {
+        token: file.token,
+        ownerId: actor.userId,
+        name: BAD_ROWS_FILE_NAME,
+        contentType: XLSX_MIME,
+        bytes: file.bytes,
+        now: ctx.clock.now(),
+      });
+      result.badRowsToken = file.token;
+    }
   }
-  opts.onProgress?.(result.total);
+  await opts.onProgress?.(result.total);
   if (!opts.dryRun) {
     await ctx.db.tx((q) =>
       appendAudit(q, {

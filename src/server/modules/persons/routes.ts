@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +24,12 @@ import type { Ctx } from '../../context.js';
 import { type actorOf, requirePermission } from '../../http/auth.js';
 import { AppError, badRequest, notFound } from '../../http/errors.js';
 import { authorizeFullNumberExport } from '../audit/export-guard.js';
+import * as transfers from '../transfers/repo.js';
 import type { AssessmentRow, AssignmentRow, PersonRow } from './repo.js';
-import { badRowsFile, exportRoster, importRoster, rosterTemplate } from './roster.js';
+import { exportRoster, importRoster, rosterTemplate } from './roster.js';
 import * as service from './service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Upload limit of a roster file. */
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
@@ -208,8 +211,6 @@ const PersonBody = z.object({
   note: z.string().trim().max(500).nullable().optional(),
   allowSimilar: z.boolean().optional(),
 });
-
-const importProgress = new Map<string, { rows: number; done: boolean; at: number }>();
 
 export function personRoutes(app: FastifyInstance, ctx: Ctx) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -541,22 +542,32 @@ export function personRoutes(app: FastifyInstance, ctx: Ctx) {
           throw e;
         }
         if (part.file.truncated) throw tooLarge();
-        if (progressId) importProgress.set(progressId, { rows: 0, done: false, at: Date.now() });
-        return await importRoster(ctx, actor, {
-          path: tmp,
-          dryRun: req.query.dryRun,
-          onProgress: (rows) => {
-            if (progressId) importProgress.set(progressId, { rows, done: false, at: Date.now() });
-          },
-        });
-      } finally {
-        if (progressId)
-          importProgress.set(progressId, {
-            ...(importProgress.get(progressId) ?? { rows: 0 }),
-            done: true,
-            at: Date.now(),
+        // Progress lives in the database: the page may poll another server process.
+        let rowsDone = 0;
+        const progress = (done: boolean) =>
+          progressId
+            ? transfers.setProgress(ctx.db, {
+                id: progressId,
+                ownerId: actor.userId,
+                rows: rowsDone,
+                done,
+                now: ctx.clock.now(),
+              })
+            : Promise.resolve();
+        await progress(false);
+        try {
+          return await importRoster(ctx, actor, {
+            path: tmp,
+            dryRun: req.query.dryRun,
+            onProgress: async (rows) => {
+              rowsDone = rows;
+              await progress(false);
+            },
           });
-        for (const [k, v] of importProgress) if (Date.now() - v.at > 3600_000) importProgress.delete(k);
+        } finally {
+          await progress(true);
+        }
+      } finally {
         await unlink(tmp).catch(() => {});
       }
     },
@@ -573,8 +584,8 @@ export function personRoutes(app: FastifyInstance, ctx: Ctx) {
       },
     },
     async (req) => {
-      requirePermission(req, 'persons.write');
-      const p = importProgress.get(req.params.progressId);
+      const actor = requirePermission(req, 'persons.write');
+      const p = await transfers.getProgress(ctx.db, req.params.progressId, actor.userId);
       return { rows: p?.rows ?? 0, done: p?.done ?? false };
     },
   );
@@ -590,15 +601,13 @@ export function personRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req, reply) => {
       const actor = requirePermission(req, 'persons.write');
-      const path = badRowsFile(actor.userId, req.params.token.replace(/\.xlsx$/, ''));
-      if (!path) throw notFound('文件');
+      const token = req.params.token.replace(/\.xlsx$/, '');
+      const file = UUID.test(token) ? await transfers.getFile(ctx.db, token, actor.userId) : null;
+      if (!file) throw notFound('文件');
       return reply
-        .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header(
-          'content-disposition',
-          `attachment; filename*=UTF-8''${encodeURIComponent('未导入的行.xlsx')}`,
-        )
-        .send(createReadStream(path));
+        .header('content-type', file.content_type)
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+        .send(file.bytes);
     },
   );
 
