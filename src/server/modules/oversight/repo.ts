@@ -5,6 +5,8 @@
  * drill-down lists `base [and counted]` with the very same predicates — so a drill-down always
  * lists exactly the records that make up its number.
  */
+import { createHash } from 'node:crypto';
+import { addDays, chinaDayStart } from '../../../shared/china-time.js';
 import type { MetricId, RecordKind } from '../../../shared/metrics.js';
 import type { Queryable } from '../../db/db.js';
 import type { Scope } from '../../http/scope.js';
@@ -55,6 +57,14 @@ interface Family {
   select: string;
   /** Keyset column of the drill-down. */
   idColumn: string;
+  /**
+   * How time alone (no write) can change the family's figures (absent: it cannot); the figure cells
+   * use it to know how long a count stays true. `days`: a figure compares a date with today — 'always',
+   * or 'whilePeriodOpen' when no row of a period can match once today is past the period's last day;
+   * `instant`: a row column that a figure compares with `now` (the count changes only when now passes
+   * one of its values). Keep this in step with the predicates of the family's figures.
+   */
+  time?: { days: 'always' | 'whilePeriodOpen'; instant?: string };
 }
 
 /** Where a family's rows keep their area and visitor (the area at the time of the record). */
@@ -78,6 +88,7 @@ const PERSON_SELECT = `r.id, r.name, r.town_id, r.village_id, r.visitor_id, r.st
 const FAMILIES = {
   persons: {
     from: 'persons r',
+    // No `time`: activeIn compares with the period's dates, coverage with its window — never with now.
     where: (b, p) => activeIn(b, p, 'r'),
     kind: 'person',
     select: `${PERSON_SELECT}, r.id as person_id, r.name as person_name`,
@@ -86,6 +97,8 @@ const FAMILIES = {
   careNeed: {
     from: 'persons r',
     where: () => `r.status = 'active'`,
+    // agreementCoverage: an agreement is in force on `today` (start_date <= today <= end_date).
+    time: { days: 'always' },
     kind: 'person',
     select: `${PERSON_SELECT}, r.id as person_id, r.name as person_name`,
     idColumn: 'r.id',
@@ -94,6 +107,10 @@ const FAMILIES = {
     from: 'visit_tasks r join persons pp on pp.id = r.person_id',
     countFrom: 'visit_tasks r',
     where: (b, p) => `r.due_date between ${b.v(p.startDate)}::date and ${b.v(p.endDate)}::date`,
+    // onTime: `window_end <= now` (follow-up windows end at any instant, not only at midnight);
+    // dueSoon: due_date between today and today+3, and due_date <= the period's last day, so once
+    // today is past that day no task of the period is due soon on any later day. missed: no time.
+    time: { days: 'whilePeriodOpen', instant: 'r.window_end' },
     kind: 'task',
     select: `r.id, r.kind as name, r.town_id, r.village_id, r.visitor_id, r.status, r.period as self_care, r.tier,
       r.status_at as at, r.due_date, r.status_reason as detail, r.person_id, pp.name as person_name`,
@@ -102,6 +119,7 @@ const FAMILIES = {
   visits: {
     from: 'visits r join persons pp on pp.id = r.person_id',
     countFrom: 'visits r',
+    // No `time`: inPersonShare and policyAwareness read the visit row only.
     where: (b, p) => `r.at >= ${b.v(p.start)} and r.at < ${b.v(p.end)}`,
     kind: 'visit',
     select: `r.id, r.method as name, r.town_id, r.village_id, r.visitor_id, r.outcome as status, null::text as self_care,
@@ -272,6 +290,25 @@ export interface GroupedCounts {
 }
 
 /**
+ * The counting query of one family for the given figures: columns b<i> (base count) and c<i>
+ * (counted count, or the median) per figure, FROM and the family's condition. The live figure query
+ * and the figure cells both use it, so each figure is defined once.
+ */
+function familyQuery(name: FamilyName, ms: MetricId[], b: Binder, p: PeriodBounds, o: FigureOptions) {
+  const fam: Family = FAMILIES[name];
+  const figureCols = ms.map((m, i) => {
+    const f = FIGURES[m]!;
+    const base = f.base(b, p, o);
+    if (f.median)
+      return `count(*) filter (where ${base}) as b${i},
+            percentile_cont(0.5) within group (order by ${f.median}) filter (where ${base}) as c${i}`;
+    const counted = f.counted ? `${base} and ${f.counted(b, p, o)}` : 'false';
+    return `count(*) filter (where ${base}) as b${i}, count(*) filter (where ${counted}) as c${i}`;
+  });
+  return { figureCols, from: fam.countFrom ?? fam.from, cols: fam.cols ?? R_COLS, where: fam.where(b, p) };
+}
+
+/**
  * Counts every available figure of the given metrics for the slice, split by `group` (and the
  * slice total), with one grouped query per family.
  */
@@ -301,24 +338,14 @@ export async function countFigures(
   };
   await Promise.all(
     [...byFamily].map(async ([name, ms]) => {
-      const fam: Family = FAMILIES[name];
       const b = new Binder();
-      const figureCols = ms.map((m, i) => {
-        const f = FIGURES[m]!;
-        const base = f.base(b, p, o);
-        if (f.median)
-          return `count(*) filter (where ${base}) as b${i},
-            percentile_cont(0.5) within group (order by ${f.median}) filter (where ${base}) as c${i}`;
-        const counted = f.counted ? `${base} and ${f.counted(b, p, o)}` : 'false';
-        return `count(*) filter (where ${base}) as b${i}, count(*) filter (where ${counted}) as c${i}`;
-      });
-      const cols = fam.cols ?? R_COLS;
-      const where = `${fam.where(b, p)} and ${sliceCondition(b, slice, cols)}`;
-      const keyExpr = group ? cols[group] : 'null::int';
+      const fq = familyQuery(name, ms, b, p, o);
+      const where = `${fq.where} and ${sliceCondition(b, slice, fq.cols)}`;
+      const keyExpr = group ? fq.cols[group] : 'null::int';
       const sql = group
-        ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${figureCols.join(', ')} from ${fam.countFrom ?? fam.from}
+        ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${fq.figureCols.join(', ')} from ${fq.from}
             where ${where} group by grouping sets ((${keyExpr}), ())`
-        : `select null::int as k, 1 as g, ${figureCols.join(', ')} from ${fam.countFrom ?? fam.from} where ${where}`;
+        : `select null::int as k, 1 as g, ${fq.figureCols.join(', ')} from ${fq.from} where ${where}`;
       const rows = await q.query<Record<string, number | null>>(sql, b.params);
       for (const r of rows) {
         const g = slot(r.k as number | null, Number(r.g) === 1);
@@ -330,6 +357,213 @@ export async function countFigures(
     }),
   );
   return [...out.values()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figure cells (migration 009): the heavy families counted per (period, family, village) — by
+// (town, village) and by (town, village, visitor) — with familyQuery, i.e. by the very predicates of
+// the live query, and kept current. A cell state is stale when its village's data changed since
+// (metric_versions, bumped by triggers in the writing transaction), when the figure definitions or
+// options changed (key), or when time alone may have changed a count (valid_from / valid_until, from
+// the family's `time`). Reads bring the stale cells of the periods they need up to date, then sum.
+// ---------------------------------------------------------------------------------------------
+
+/** Families whose counts are kept in cells; the others (small tables, the median) stay live. */
+export const CELL_FAMILIES = ['persons', 'careNeed', 'tasks', 'visits'] as const;
+export type CellFamily = (typeof CELL_FAMILIES)[number];
+
+/** The cell family a figure is counted in, or null when it is computed live. */
+export function cellFamilyOf(m: MetricId): CellFamily | null {
+  const f = FIGURES[m]?.family;
+  return f && (CELL_FAMILIES as readonly string[]).includes(f) ? (f as CellFamily) : null;
+}
+
+/** Every figure of a cell family, in the order of a cell's counts: [b0, c0, b1, c1, …]. */
+function cellMetrics(name: CellFamily): MetricId[] {
+  return (Object.keys(FIGURES) as MetricId[]).filter((m) => FIGURES[m]!.family === name);
+}
+
+const CELL_COLS: Cols = { town_id: 'c.town_id', village_id: 'c.village_id', visitor_id: 'c.visitor_id' };
+
+/** What a family's cells are computed from besides the data: the figure SQL and the options. */
+export function cellKey(name: CellFamily, o: FigureOptions): string {
+  const day = '2000-01-01';
+  const t = new Date(0);
+  const dummy: PeriodBounds = {
+    start: t,
+    end: t,
+    startDate: day,
+    endDate: day,
+    now: t,
+    today: day,
+    dueSoonUntil: day,
+    expiringUntil: day,
+  };
+  const fq = familyQuery(name, cellMetrics(name), new Binder(), dummy, o);
+  return createHash('sha256')
+    .update(`${fq.from}\n${fq.where}\n${fq.figureCols.join(',')}\n${JSON.stringify(o)}`)
+    .digest('hex')
+    .slice(0, 24);
+}
+
+export interface StaleCell {
+  period: string;
+  family: CellFamily;
+  village_id: number;
+  /** The village's data version read before counting. */
+  version: number;
+}
+
+/**
+ * Cells of the given periods and families that must be (re)computed at `now`: never computed, older
+ * than their village's data, computed with other definitions, or outside their time bounds.
+ * Every area is a candidate village (rows reference areas; the few non-village areas stay empty).
+ */
+export async function staleCells(
+  q: Queryable,
+  periods: string[],
+  families: CellFamily[],
+  keys: string[],
+  now: Date,
+): Promise<StaleCell[]> {
+  return q.query<StaleCell>(
+    `select pr.period, f.family, a.id as village_id, coalesce(v.version, 0) as version
+       from areas a cross join unnest($1::text[]) pr(period) cross join unnest($2::text[], $3::text[]) f(family, key)
+       left join metric_versions v on v.village_id = a.id and v.family = f.family
+       left join metric_cell_state s on s.period = pr.period and s.family = f.family and s.village_id = a.id
+      where s.village_id is null or s.version <> coalesce(v.version, 0) or s.opts <> f.key
+         or s.valid_from > $4 or s.valid_until <= $4`,
+    [periods, families, keys, now],
+  );
+}
+
+/** Serialises the (re)computation of one period's cells across processes (PostgreSQL). */
+export async function lockCellPeriod(q: Queryable, period: string) {
+  await q.query('select pg_advisory_xact_lock(7261009, hashtext($1))', [period]);
+}
+
+/**
+ * Recomputes one family's cells of one period for the given villages (one grouped statement that
+ * also replaces the stored rows) and records what they were computed from. `stale` must have been
+ * read before this statement runs, in the same transaction that holds lockCellPeriod.
+ */
+export async function computeCells(
+  q: Queryable,
+  name: CellFamily,
+  period: string,
+  p: PeriodBounds,
+  stale: StaleCell[],
+  o: FigureOptions,
+  key: string,
+) {
+  const fam: Family = FAMILIES[name];
+  const ms = cellMetrics(name);
+  const b = new Binder();
+  const fq = familyQuery(name, ms, b, p, o);
+  const c = fq.cols;
+  const ids = b.v(
+    stale.map((s) => s.village_id),
+    '::int[]',
+  );
+  const inst = fam.time?.instant;
+  const now = inst ? b.v(p.now) : '';
+  const times = inst
+    ? `min(${inst}) filter (where ${inst} > ${now}) as nx, max(${inst}) filter (where ${inst} <= ${now}) as pv`
+    : 'null::timestamptz as nx, null::timestamptz as pv';
+  const per = b.v(period);
+  const fname = b.v(name);
+  const counts = `array[${ms.map((_, i) => `b${i}, c${i}`).join(', ')}]::bigint[]`;
+  const rows = await q.query<{ village_id: number; nx: Date | null; pv: Date | null }>(
+    `with g as (
+       select ${c.town_id} as town_id, ${c.village_id} as village_id, ${c.visitor_id} as visitor_id,
+              grouping(${c.visitor_id}) as gv, ${fq.figureCols.join(', ')}, ${times}
+         from ${fq.from}
+        where ${fq.where} and ${c.village_id} = any(${ids})
+        group by grouping sets ((${c.town_id}, ${c.village_id}), (${c.town_id}, ${c.village_id}, ${c.visitor_id}))),
+     del as (delete from metric_cells where period = ${per} and family = ${fname} and village_id = any(${ids})),
+     ins as (insert into metric_cells (period, family, village_id, town_id, visitor_id, by_visitor, counts)
+             select ${per}, ${fname}, village_id, town_id, visitor_id, gv = 0, ${counts} from g)
+     select village_id, min(nx) as nx, max(pv) as pv from g group by village_id`,
+    b.params,
+  );
+  // Time bounds: the day bounds of the family, narrowed by the row instants around now.
+  let dayFrom: Date | null = null;
+  let dayUntil: Date | null = null;
+  const days = fam.time?.days;
+  if (days === 'whilePeriodOpen' && p.today > p.endDate) dayFrom = chinaDayStart(addDays(p.endDate, 1));
+  else if (days) {
+    dayFrom = chinaDayStart(p.today);
+    dayUntil = chinaDayStart(addDays(p.today, 1));
+  }
+  const byVillage = new Map(rows.map((r) => [r.village_id, r]));
+  const later = (a: Date | null, x: Date | null) => (a && x ? (a > x ? a : x) : (a ?? x));
+  const sooner = (a: Date | null, x: Date | null) => (a && x ? (a < x ? a : x) : (a ?? x));
+  const from = stale.map((s) => later(dayFrom, toDate(byVillage.get(s.village_id)?.pv)));
+  const until = stale.map((s) => sooner(dayUntil, toDate(byVillage.get(s.village_id)?.nx)));
+  await q.query(
+    `insert into metric_cell_state (period, family, village_id, version, opts, valid_from, valid_until, computed_at)
+     select $1, $2, x.v, x.ver, $3, x.vf, x.vu, $4
+       from unnest($5::int[], $6::bigint[], $7::timestamptz[], $8::timestamptz[]) x(v, ver, vf, vu)
+     on conflict (period, family, village_id) do update set version = excluded.version, opts = excluded.opts,
+       valid_from = excluded.valid_from, valid_until = excluded.valid_until, computed_at = excluded.computed_at`,
+    [period, name, key, p.now, stale.map((s) => s.village_id), stale.map((s) => s.version), from, until],
+  );
+}
+
+const toDate = (x: Date | string | null | undefined) => (x == null ? null : new Date(x));
+
+/** Forgets every cell state (after a bulk load with the triggers off): all are recomputed. */
+export async function forgetCells(q: Queryable) {
+  await q.query('delete from metric_cell_state');
+}
+
+/**
+ * Sums the cells of the slice: per period, the same shape as countFigures (a total row, and one row
+ * per group key present), for every figure of the given families.
+ */
+export async function sumCells(
+  q: Queryable,
+  periods: string[],
+  families: CellFamily[],
+  slice: Slice,
+  group: GroupKey,
+): Promise<Map<string, GroupedCounts[]>> {
+  const b = new Binder();
+  // Per-visitor rows whenever the visitor matters (grouping, filter or a visitor's own scope).
+  const byVisitor =
+    group === 'visitor_id' || slice.visitorId != null || (!slice.scope.all && slice.scope.visitor);
+  const width = 2 * Math.max(...families.map((f) => cellMetrics(f).length));
+  const sums = Array.from({ length: width }, (_, i) => `sum(c.counts[${i + 1}]) as s${i}`).join(', ');
+  const keyExpr = group ? CELL_COLS[group] : null;
+  const where = `c.period = any(${b.v(periods)}::text[]) and c.family = any(${b.v(families)}::text[])
+    and c.by_visitor = ${b.v(byVisitor)} and ${sliceCondition(b, slice, CELL_COLS)}`;
+  const rows = await q.query<Record<string, string | number | null>>(
+    keyExpr
+      ? `select c.period, c.family, ${keyExpr} as k, grouping(${keyExpr}) as g, ${sums} from metric_cells c
+          where ${where} group by grouping sets ((c.period, c.family, ${keyExpr}), (c.period, c.family))`
+      : `select c.period, c.family, null::int as k, 1 as g, ${sums} from metric_cells c
+          where ${where} group by c.period, c.family`,
+    b.params,
+  );
+  const out = new Map<string, Map<string, GroupedCounts>>();
+  const slot = (period: string, key: number | null, total: boolean) => {
+    const m = out.get(period) ?? new Map<string, GroupedCounts>();
+    out.set(period, m);
+    const k = total ? 'total' : String(key);
+    const g = m.get(k) ?? { key, total, counts: {} };
+    m.set(k, g);
+    return g;
+  };
+  // As countFigures: the total is there (zeros) even when the slice has no rows.
+  for (const p of periods)
+    for (const f of families) for (const m of cellMetrics(f)) slot(p, null, true).counts[m] = [0, 0];
+  for (const r of rows) {
+    const g = slot(r.period as string, r.k as number | null, Number(r.g) === 1);
+    cellMetrics(r.family as CellFamily).forEach((m, i) => {
+      g.counts[m] = [Number(r[`s${2 * i}`] ?? 0), Number(r[`s${2 * i + 1}`] ?? 0)];
+    });
+  }
+  return new Map([...out].map(([p, m]) => [p, [...m.values()]]));
 }
 
 export interface RecordRow {

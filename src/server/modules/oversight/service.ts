@@ -22,7 +22,7 @@ import {
   previousPeriod,
 } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
-import type { Queryable } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
@@ -83,6 +83,114 @@ export async function availableMetrics(q: Queryable): Promise<MetricId[]> {
 async function figureOptions(q: Queryable): Promise<repo.FigureOptions> {
   const levels = await repo.readSetting<string[]>(q, CARE_NEEDING_KEY);
   return { careNeedingLevels: Array.isArray(levels) ? levels : CARE_NEEDING_DEFAULT };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figure counts: cell families from the kept cells (repo.ts "Figure cells"), the others live.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Brings the cells of the given periods and families up to date at `now`: one validity query; then,
+ * per period with stale cells, under the period's lock, the stale cells are read again (another
+ * process may have just done the work) and each family's are recomputed by one grouped statement.
+ * Returns the number of (period, family, village) cells recomputed.
+ */
+export async function ensureCells(
+  db: Db,
+  periods: string[],
+  families: repo.CellFamily[],
+  now: Date,
+  opts: repo.FigureOptions,
+): Promise<number> {
+  if (!periods.length || !families.length) return 0;
+  const keys = families.map((f) => repo.cellKey(f, opts));
+  const stale = await repo.staleCells(db, periods, families, keys, now);
+  let done = 0;
+  for (const period of new Set(stale.map((s) => s.period))) {
+    done += await db.tx(async (q) => {
+      await repo.lockCellPeriod(q, period);
+      const again = await repo.staleCells(q, [period], families, keys, now);
+      for (const [i, f] of families.entries()) {
+        const mine = again.filter((s) => s.family === f);
+        if (mine.length)
+          await repo.computeCells(q, f, period, periodBounds(period, now), mine, opts, keys[i]);
+      }
+      return again.length;
+    });
+  }
+  return done;
+}
+
+/**
+ * The counts of the given figures for each period, shaped as repo.countFigures returns them: the
+ * figures of cell families summed from their cells (brought up to date first), the others live.
+ */
+async function figureCounts(
+  ctx: Ctx,
+  metrics: MetricId[],
+  slice: repo.Slice,
+  periods: string[],
+  now: Date,
+  group: repo.GroupKey,
+  opts: repo.FigureOptions,
+): Promise<Map<string, repo.GroupedCounts[]>> {
+  const cached = metrics.filter((m) => repo.cellFamilyOf(m));
+  const live = metrics.filter((m) => !repo.cellFamilyOf(m));
+  const families = [...new Set(cached.map((m) => repo.cellFamilyOf(m)!))];
+  await ensureCells(ctx.db, periods, families, now, opts);
+  const [sums, ...liveCounts] = await Promise.all([
+    families.length
+      ? repo.sumCells(ctx.db, periods, families, slice, group)
+      : new Map<string, repo.GroupedCounts[]>(),
+    ...periods.map((p) =>
+      live.length ? repo.countFigures(ctx.db, live, slice, periodBounds(p, now), group, opts) : [],
+    ),
+  ]);
+  const out = new Map<string, repo.GroupedCounts[]>();
+  periods.forEach((p, i) => {
+    const merged = new Map<string, repo.GroupedCounts>();
+    for (const g of [...(sums.get(p) ?? []), ...liveCounts[i]]) {
+      const k = g.total ? 'total' : String(g.key);
+      const m = merged.get(k) ?? { key: g.key, total: g.total, counts: {} };
+      for (const id of metrics) if (g.counts[id]) m.counts[id] = g.counts[id];
+      merged.set(k, m);
+    }
+    out.set(p, [...merged.values()]);
+  });
+  return out;
+}
+
+/** The periods the cells job keeps ready: this month and half-month and the 12 before each. */
+export function keptPeriods(now: Date): { current: string[]; past: string[] } {
+  const month = lastPeriods(periodOf(now, 'month'), 13);
+  const half = lastPeriods(periodOf(now, 'half_month'), 13);
+  return { current: [month.pop()!, half.pop()!], past: [...month, ...half] };
+}
+
+/**
+ * Job `oversight.cells`: recomputes the stale cells of the kept periods (the trends' families for past
+ * periods, every cell family for the current ones), so dashboards rarely wait — after China midnight
+ * the day-bound cells, after writes their villages.
+ */
+export async function refreshMetricCells(ctx: Ctx): Promise<{ cells: number }> {
+  const now = ctx.clock.now();
+  const opts = await figureOptions(ctx.db);
+  const metrics = await availableMetrics(ctx.db);
+  const fams = (ms: MetricId[]) => [...new Set(ms.map(repo.cellFamilyOf).filter((f) => f != null))];
+  const { current, past } = keptPeriods(now);
+  const cells =
+    (await ensureCells(ctx.db, current, fams(metrics), now, opts)) +
+    (await ensureCells(ctx.db, past, fams(metrics.filter((m) => !METRICS[m].asOfNow)), now, opts));
+  return { cells };
+}
+
+/**
+ * After a bulk load that bypassed the triggers (COPY with session_replication_role = replica, or rows
+ * written before migration 009): forgets every cell and computes the kept periods again.
+ */
+export async function refreshAllMetricCells(ctx: Ctx): Promise<{ cells: number }> {
+  await repo.forgetCells(ctx.db);
+  return refreshMetricCells(ctx);
 }
 
 export interface SliceQuery {
@@ -150,7 +258,7 @@ export async function getMetrics(
 ) {
   const now = ctx.clock.now();
   const period = f.period ?? periodOf(now, 'month');
-  const bounds = periodBounds(period, now);
+  periodBounds(period, now); // validates the period
   const slice = await resolveSlice(ctx, actor, f);
   const metrics = await availableMetrics(ctx.db);
   const group: repo.GroupKey =
@@ -161,7 +269,9 @@ export async function getMetrics(
       : slice.area.level === 'district'
         ? 'town_id'
         : 'village_id';
-  const counts = await repo.countFigures(ctx.db, metrics, slice, bounds, group, await figureOptions(ctx.db));
+  const counts = (
+    await figureCounts(ctx, metrics, slice, [period], now, group, await figureOptions(ctx.db))
+  ).get(period)!;
   const total = counts.find((c) => c.total);
   const figures = Object.fromEntries(metrics.map((m) => [m, figureValue(m, total?.counts[m])]));
   let children: FigureRow[] = [];
@@ -213,16 +323,14 @@ export async function getTrends(ctx: Ctx, actor: Actor, f: SliceQuery & { period
   const metrics = (await availableMetrics(ctx.db)).filter((m) => !METRICS[m].asOfNow);
   const opts = await figureOptions(ctx.db);
   const periods = lastPeriods(period, f.count ?? 12);
-  const series = await Promise.all(
-    periods.map(async (p) => {
-      const counts = await repo.countFigures(ctx.db, metrics, slice, periodBounds(p, now), null, opts);
-      const total = counts.find((c) => c.total);
-      return {
-        period: p,
-        figures: Object.fromEntries(metrics.map((m) => [m, figureValue(m, total?.counts[m])])),
-      };
-    }),
-  );
+  const counts = await figureCounts(ctx, metrics, slice, periods, now, null, opts);
+  const series = periods.map((p) => {
+    const total = counts.get(p)!.find((c) => c.total);
+    return {
+      period: p,
+      figures: Object.fromEntries(metrics.map((m) => [m, figureValue(m, total?.counts[m])])),
+    };
+  });
   return { frequency: frequencyOf(period), periods: series };
 }
 
