@@ -694,6 +694,8 @@ describe('money', () => {
   it('a month with nothing paid raises one concern once the grace days have passed', async () => {
     const { town, villages, officer, person } = await setup();
     const paid = await buildPerson(env, { townId: town.id, villageId: villages[1].id });
+    // A town that records no payments in the system gives no evidence of a missing one.
+    const elsewhere = await setup();
     const month = addMonths(today().slice(0, 7), -1);
     await officer.http.put('/api/payments', {
       personId: paid.id,
@@ -716,6 +718,7 @@ describe('money', () => {
     }
     expect(await count(`concerns where person_id = $1 and category = 'money'`, [person.id])).toBe(1);
     expect(await count(`concerns where person_id = $1`, [paid.id])).toBe(0);
+    expect(await count(`concerns where person_id = $1`, [elsewhere.person.id])).toBe(0);
   });
 });
 

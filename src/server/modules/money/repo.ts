@@ -128,12 +128,16 @@ export async function setAlertConcern(q: Queryable, personId: number, month: str
 
 /**
  * Persons active through the whole month (support started before it, still active) with no amount
- * paid for it, and no alert raised yet.
+ * paid for it, and no alert raised yet — in towns that keep payment records for that month (some
+ * person of the town has a payment row for it). A town that does not record payments in the system
+ * has no evidence of a missing payment, so it is not alerted one concern per person.
  */
 export async function unpaidPersons(q: Queryable, month: string, monthStart: string) {
   return q.query<{ id: number; name: string; town_id: number; village_id: number }>(
     `select p.id, p.name, p.town_id, p.village_id from persons p
       where p.status = 'active' and p.support_start < $2::date
+        and p.town_id in (select distinct t.town_id from payments y join persons t on t.id = y.person_id
+                           where y.month = $1)
         and not exists (select 1 from payments x where x.person_id = p.id and x.month = $1 and x.amount_paid > 0)
         and not exists (select 1 from payment_alerts a where a.person_id = p.id and a.month = $1)
       order by p.id`,
