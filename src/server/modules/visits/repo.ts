@@ -313,8 +313,14 @@ export interface CampaignRow {
   note: string | null;
   task_count: number;
   done_count: number;
+  open_count: number;
   created_by: number | null;
   created_at: Date;
+  version: number;
+  updated_at: Date | null;
+  closed_at: Date | null;
+  closed_by: number | null;
+  close_reason: string | null;
 }
 export interface CampaignSelection {
   tiers?: ('general' | 'key')[];
@@ -409,7 +415,8 @@ export async function listCampaigns(q: Queryable, scope: Scope, limit = 100): Pr
   }
   return q.query<CampaignRow>(
     `select c.*, a.name as area_name,
-            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count
+            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count,
+            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'open') as open_count
        from visit_campaigns c join areas a on a.id = c.area_id
       where ${cond} order by c.created_at desc, c.id desc limit ${Math.min(limit, 500)}`,
     params,
@@ -419,11 +426,66 @@ export async function listCampaigns(q: Queryable, scope: Scope, limit = 100): Pr
 export async function getCampaign(q: Queryable, id: number): Promise<CampaignRow | undefined> {
   const [r] = await q.query<CampaignRow>(
     `select c.*, a.name as area_name,
-            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count
+            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count,
+            (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'open') as open_count
        from visit_campaigns c join areas a on a.id = c.area_id where c.id = $1`,
     [id],
   );
   return r;
+}
+
+/** Saves an edit of a campaign when `version` still matches; returns false on a stale version. */
+export async function updateCampaign(
+  q: Queryable,
+  id: number,
+  version: number,
+  c: { name: string; deadline: string; note: string | null; now: Date },
+): Promise<boolean> {
+  const rows = await q.query(
+    `update visit_campaigns set name = $3, deadline = $4, note = $5, updated_at = $6, version = version + 1
+      where id = $1 and version = $2 and closed_at is null returning id`,
+    [id, version, c.name, c.deadline, c.note, c.now],
+  );
+  return rows.length === 1;
+}
+
+/**
+ * Moves the campaign's open and missed tasks to a new deadline (window end = the day after it, China
+ * time); a missed task whose new window still contains `now` is open again. Returns the tasks moved.
+ */
+export async function syncCampaignTasks(
+  q: Queryable,
+  o: { campaignId: number; due: string; end: Date; reason: string; now: Date },
+): Promise<number> {
+  const rows = await q.query(
+    `update visit_tasks set due_date = $2::date, window_end = $3::timestamptz, reason = $4::text,
+            status = case when status = 'missed' and $3::timestamptz > $5::timestamptz then 'open' else status end,
+            status_at = case when status = 'missed' and $3::timestamptz > $5::timestamptz then $5::timestamptz
+                             else status_at end
+      where campaign_id = $1 and kind = 'campaign' and status in ('open', 'missed') returning id`,
+    [o.campaignId, o.due, o.end, o.reason, o.now],
+  );
+  return rows.length;
+}
+
+/** Marks the campaign closed and cancels its open tasks with the reason; returns the tasks cancelled. */
+export async function closeCampaign(
+  q: Queryable,
+  o: { id: number; version: number; reason: string; userId: number; now: Date },
+): Promise<number | null> {
+  const closed = await q.query(
+    `update visit_campaigns set closed_at = $3, closed_by = $4, close_reason = $5, updated_at = $3,
+            version = version + 1
+      where id = $1 and version = $2 and closed_at is null returning id`,
+    [o.id, o.version, o.now, o.userId, o.reason],
+  );
+  if (closed.length === 0) return null;
+  const rows = await q.query(
+    `update visit_tasks set status = 'cancelled', status_at = $2, status_reason = $3
+      where campaign_id = $1 and kind = 'campaign' and status = 'open' returning id`,
+    [o.id, o.now, `专项探访已结束：${o.reason}`],
+  );
+  return rows.length;
 }
 
 // ---------------------------------------------------------------------------------------------

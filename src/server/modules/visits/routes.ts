@@ -222,6 +222,10 @@ const Campaign = z.object({
   note: z.string().nullable(),
   taskCount: z.number(),
   doneCount: z.number(),
+  openCount: z.number(),
+  version: z.number(),
+  closedAt: z.string().nullable(),
+  closeReason: z.string().nullable(),
 });
 const presentCampaign = (c: Awaited<ReturnType<typeof service.openCampaign>>): z.infer<typeof Campaign> => ({
   id: c.id,
@@ -235,6 +239,10 @@ const presentCampaign = (c: Awaited<ReturnType<typeof service.openCampaign>>): z
   note: c.note,
   taskCount: c.task_count,
   doneCount: c.done_count,
+  openCount: c.open_count,
+  version: c.version,
+  closedAt: c.closed_at ? c.closed_at.toISOString() : null,
+  closeReason: c.close_reason,
 });
 
 export const GENERATE_JOB = 'visits.generate';
@@ -514,6 +522,48 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
     async (req, reply) => {
       const actor = requirePermission(req, 'visits.campaigns');
       return reply.code(201).send(presentCampaign(await service.openCampaign(ctx, actor, req.body)));
+    },
+  );
+
+  r.patch(
+    '/api/visit-campaigns/:id',
+    {
+      schema: {
+        tags: ['探访'],
+        summary: '修改专项探访（名称、截止日期、说明；未完成的任务随截止日期调整），须带 version',
+        params: z.object({ id: Id }),
+        body: z.object({
+          version: z.number().int(),
+          name: z.string().trim().min(1, '请填写名称').max(60).optional(),
+          deadline: DateStr.optional(),
+          note: z.string().max(1000).nullable().optional(),
+        }),
+        response: { 200: Campaign },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'visits.campaigns');
+      return presentCampaign(await service.editCampaign(ctx, actor, req.params.id, req.body));
+    },
+  );
+
+  r.post(
+    '/api/visit-campaigns/:id/close',
+    {
+      schema: {
+        tags: ['探访'],
+        summary: '结束专项探访：未完成的任务按原因取消，已完成的保留；须带 version',
+        params: z.object({ id: Id }),
+        body: z.object({
+          version: z.number().int(),
+          reason: z.string().trim().min(1, '请填写结束原因').max(200),
+        }),
+        response: { 200: Campaign },
+      },
+    },
+    async (req) => {
+      const actor = requirePermission(req, 'visits.campaigns');
+      return presentCampaign(await service.closeCampaign(ctx, actor, req.params.id, req.body));
     },
   );
 }

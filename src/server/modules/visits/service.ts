@@ -20,7 +20,7 @@ import {
 } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
-import { AppError, badRequest, notFound } from '../../http/errors.js';
+import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
@@ -471,8 +471,7 @@ export async function openCampaign(
     throw new AppError(404, 'NOT_FOUND', '辖区不存在或不在您的辖区内', 'areaId');
   const now = ctx.clock.now();
   const today = chinaDate(now);
-  if (c.deadline < today) throw badRequest('截止日期不能早于今天', 'deadline');
-  if (c.deadline > addDays(today, 92)) throw badRequest('截止日期不能晚于三个月后', 'deadline');
+  checkCampaignDeadline(c.deadline, today);
   return ctx.db.tx(async (q) => {
     const id = await repo.insertCampaign(q, {
       name: c.name,
@@ -510,6 +509,106 @@ export async function openCampaign(
 
 export async function listCampaigns(ctx: Ctx, actor: Actor) {
   return repo.listCampaigns(ctx.db, actor.scope);
+}
+
+/** The campaign if it is in the actor's scope (its area), else 404 — the same as a campaign that does not exist. */
+async function campaignInScope(q: Queryable, actor: Actor, id: number) {
+  const c = await repo.getCampaign(q, id);
+  if (!c || !inScope(actor.scope, c.area_id)) throw notFound('专项探访');
+  return c;
+}
+
+/** One rule for a campaign deadline, on open and on edit: not before today, at most three months ahead. */
+function checkCampaignDeadline(deadline: string, today: string) {
+  if (deadline < today) throw badRequest('截止日期不能早于今天', 'deadline');
+  if (deadline > addDays(today, 92)) throw badRequest('截止日期不能晚于三个月后', 'deadline');
+}
+
+/**
+ * Edits a campaign's name, deadline and note. The open (and missed) tasks follow: their due date and
+ * window end move to the new deadline (a missed task is open again while the new window lasts) and
+ * their reason to the new name. A closed campaign cannot be edited.
+ */
+export async function editCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  e: { version: number; name?: string; deadline?: string; note?: string | null },
+) {
+  const now = ctx.clock.now();
+  const today = chinaDate(now);
+  return ctx.db.tx(async (q) => {
+    const c = await campaignInScope(q, actor, id);
+    if (c.closed_at) throw conflict('该专项探访已结束，不能再修改', 'id');
+    if (e.version !== c.version) throw conflict('记录已被他人修改，请刷新后重试', 'version');
+    const next = {
+      name: e.name ?? c.name,
+      deadline: e.deadline ?? c.deadline,
+      note: e.note === undefined ? c.note : e.note || null,
+    };
+    if (next.deadline !== c.deadline) checkCampaignDeadline(next.deadline, today);
+    if (!(await repo.updateCampaign(q, id, e.version, { ...next, now })))
+      throw conflict('记录已被他人修改，请刷新后重试', 'version');
+    const moved = await repo.syncCampaignTasks(q, {
+      campaignId: id,
+      due: next.deadline,
+      end: chinaDayStart(addDays(next.deadline, 1)),
+      reason: next.name,
+      now,
+    });
+    const changed = (['name', 'deadline', 'note'] as const).filter((k) => next[k] !== c[k]);
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'campaign.edit',
+      entity: 'visit_campaign',
+      entityId: id,
+      areaId: c.area_id,
+      detail: {
+        changed: [...changed],
+        before: Object.fromEntries(changed.map((k) => [k, c[k]])),
+        after: Object.fromEntries(changed.map((k) => [k, next[k]])),
+        tasks: moved,
+      },
+    });
+    return (await repo.getCampaign(q, id))!;
+  });
+}
+
+/**
+ * Closes a campaign: its open tasks are cancelled with the reason (done and missed ones stay), and a
+ * closed campaign makes no new tasks (campaign tasks are only made when it opens; the schedule
+ * reopens only regular tasks).
+ */
+export async function closeCampaign(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  c: { version: number; reason: string },
+) {
+  const now = ctx.clock.now();
+  return ctx.db.tx(async (q) => {
+    const before = await campaignInScope(q, actor, id);
+    if (before.closed_at) throw conflict('该专项探访已经结束', 'id');
+    const cancelled = await repo.closeCampaign(q, {
+      id,
+      version: c.version,
+      reason: c.reason,
+      userId: actor.userId,
+      now,
+    });
+    if (cancelled === null) throw conflict('记录已被他人修改，请刷新后重试', 'version');
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'campaign.close',
+      entity: 'visit_campaign',
+      entityId: id,
+      areaId: before.area_id,
+      detail: { reason: c.reason, cancelledTasks: cancelled, doneTasks: before.done_count },
+    });
+    return (await repo.getCampaign(q, id))!;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { testEnv } from '../../../../test/context.js';
+import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
+import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
+import { addDays, chinaDate } from '../../../shared/china-time.js';
+import { seasonFlags } from '../../../shared/schedule.js';
+import { generateTasks } from './schedule.js';
+
+const env = await testEnv();
+const db = env.ctx.db;
+
+const campaignTasks = (campaignId: number) =>
+  db.query<{
+    id: number;
+    person_id: number;
+    status: string;
+    status_reason: string | null;
+    due_date: string;
+    reason: string;
+  }>(
+    'select id, person_id, status, status_reason, due_date, reason from visit_tasks where campaign_id = $1 order by person_id',
+    [campaignId],
+  );
+
+/** A town with two key-tier persons of one visitor and a cold-wave campaign (deadline in 3 days) for it. */
+async function setup() {
+  const { town, villages } = await buildTown(env);
+  const visitor = await actorClient(env, 'visitor', villages[0].id);
+  const persons = [];
+  for (let i = 0; i < 2; i++)
+    persons.push(
+      await buildPerson(env, {
+        townId: town.id,
+        villageId: villages[0].id,
+        visitorId: visitor.id,
+        selfCare: 'partial',
+      }),
+    );
+  const officer = await actorClient(env, 'town_officer', town.id);
+  const today = chinaDate(env.ctx.clock.now());
+  const res = await officer.http.post('/api/visit-campaigns', {
+    name: '寒潮专项探访',
+    kind: 'cold_wave',
+    areaId: town.id,
+    deadline: addDays(today, 3),
+    note: '重点关注取暖',
+  });
+  expect(res.statusCode).toBe(201);
+  return { town, villages, visitor, persons, officer, today, campaign: res.json() };
+}
+
+/** Records a fine in-person visit now, through the API (which completes the open tasks it covers). */
+async function visitNow(
+  visitor: { http: { post: (u: string, b: unknown) => Promise<any> } },
+  personId: number,
+) {
+  const at = env.ctx.clock.now();
+  const res = await visitor.http.post('/api/visits', {
+    clientId: randomUUID(),
+    personId,
+    at: at.toISOString(),
+    method: 'in_person',
+    outcome: 'reached',
+    answers: fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at))),
+    notes: '一切正常',
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json();
+}
+
+describe('campaigns: edit and close', () => {
+  it('edits name, deadline and note; the open tasks follow the deadline, done ones stay; audited', async () => {
+    const { officer, visitor, persons, campaign, today, town } = await setup();
+    expect(campaign).toMatchObject({ taskCount: 2, openCount: 2, version: 1, closedAt: null });
+    await visitNow(visitor, persons[0].id);
+    const newDeadline = addDays(today, 10);
+    const res = await officer.http.patch(`/api/visit-campaigns/${campaign.id}`, {
+      version: 1,
+      name: '寒潮专项探访（延长）',
+      deadline: newDeadline,
+      note: '延长至寒潮结束',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      name: '寒潮专项探访（延长）',
+      deadline: newDeadline,
+      note: '延长至寒潮结束',
+      version: 2,
+      doneCount: 1,
+      openCount: 1,
+    });
+    const tasks = await campaignTasks(campaign.id);
+    const done = tasks.find((t) => t.person_id === persons[0].id)!;
+    const open = tasks.find((t) => t.person_id === persons[1].id)!;
+    expect([done.status, done.due_date, done.reason]).toEqual(['done', addDays(today, 3), '寒潮专项探访']);
+    expect([open.status, open.due_date, open.reason]).toEqual(['open', newDeadline, '寒潮专项探访（延长）']);
+    const [audit] = await db.query<{ detail: any; area_id: number }>(
+      `select detail, area_id from audit_log where action = 'campaign.edit' and entity_id = $1`,
+      [String(campaign.id)],
+    );
+    expect(audit.area_id).toBe(town.id);
+    expect(audit.detail).toMatchObject({
+      changed: ['name', 'deadline', 'note'],
+      before: { deadline: addDays(today, 3) },
+      after: { deadline: newDeadline },
+      tasks: 1,
+    });
+    // A stale version is refused and changes nothing.
+    const stale = await officer.http.patch(`/api/visit-campaigns/${campaign.id}`, {
+      version: 1,
+      name: '旧版本',
+    });
+    expect([stale.statusCode, stale.json().field]).toEqual([409, 'version']);
+    // Only the note: the deadline check does not run for an unchanged deadline.
+    const noteOnly = await officer.http.patch(`/api/visit-campaigns/${campaign.id}`, {
+      version: 2,
+      note: null,
+    });
+    expect(noteOnly.json()).toMatchObject({ note: null, version: 3, deadline: newDeadline });
+  });
+
+  it('extending the deadline gives a missed task its window back', async () => {
+    const { officer, persons, campaign, today } = await setup();
+    const [t] = await campaignTasks(campaign.id);
+    await db.query(`update visit_tasks set status = 'missed' where id = $1`, [t.id]);
+    const res = await officer.http.patch(`/api/visit-campaigns/${campaign.id}`, {
+      version: 1,
+      deadline: addDays(today, 5),
+    });
+    expect(res.statusCode).toBe(200);
+    const after = await campaignTasks(campaign.id);
+    expect(after.map((x) => [x.person_id, x.status, x.due_date])).toEqual([
+      [persons[0].id, 'open', addDays(today, 5)],
+      [persons[1].id, 'open', addDays(today, 5)],
+    ]);
+  });
+
+  it('answers bad input with the field, other towns with 404 and roles without the right with 403', async () => {
+    const { officer, campaign, today, villages } = await setup();
+    const url = `/api/visit-campaigns/${campaign.id}`;
+    const cases: [unknown, string][] = [
+      [{ version: 1, deadline: '2020-01-01' }, 'deadline'],
+      [{ version: 1, deadline: addDays(today, 200) }, 'deadline'],
+      [{ version: 1, deadline: '明天' }, 'body.deadline'],
+      [{ version: 1, name: '  ' }, 'body.name'],
+      [{ version: 1, note: 'x'.repeat(1001) }, 'body.note'],
+      [{ name: '无版本' }, 'body.version'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await officer.http.patch(url, body);
+      expect([res.statusCode, res.json().field], JSON.stringify(body)).toEqual([400, field]);
+    }
+    const noReason = await officer.http.post(`${url}/close`, { version: 1, reason: ' ' });
+    expect([noReason.statusCode, noReason.json().field]).toEqual([400, 'body.reason']);
+    const other = await buildTown(env);
+    const outsider = await actorClient(env, 'town_officer', other.town.id);
+    expect((await outsider.http.patch(url, { version: 1, name: 'x' })).statusCode).toBe(404);
+    expect((await outsider.http.post(`${url}/close`, { version: 1, reason: 'x' })).statusCode).toBe(404);
+    expect((await officer.http.patch('/api/visit-campaigns/99999999', { version: 1 })).statusCode).toBe(404);
+    const villageOfficer = await actorClient(env, 'village_officer', villages[0].id);
+    expect((await villageOfficer.http.post(`${url}/close`, { version: 1, reason: 'x' })).statusCode).toBe(
+      403,
+    );
+    const supervisor = await actorClient(env, 'bureau_supervisor', env.districtId);
+    expect((await supervisor.http.patch(url, { version: 1, name: 'x' })).statusCode).toBe(403);
+    // The bureau admin (who may open a campaign anywhere) may edit a town's campaign.
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    expect((await admin.http.patch(url, { version: 1, name: '区里改的名称' })).statusCode).toBe(200);
+    expect(
+      (
+        await db.query('select 1 from visit_campaigns where id = $1 and name = $2', [
+          campaign.id,
+          '寒潮专项探访',
+        ])
+      ).length,
+    ).toBe(0);
+  });
+
+  it('closes: open tasks cancelled with the reason, done ones kept, no task comes back; closed is final', async () => {
+    const { officer, visitor, persons, campaign } = await setup();
+    await visitNow(visitor, persons[0].id);
+    const url = `/api/visit-campaigns/${campaign.id}`;
+    const res = await officer.http.post(`${url}/close`, { version: 1, reason: '寒潮预警解除' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ closeReason: '寒潮预警解除', doneCount: 1, openCount: 0, version: 2 });
+    expect(res.json().closedAt).toBeTruthy();
+    const tasks = await campaignTasks(campaign.id);
+    expect(tasks.map((t) => [t.person_id, t.status])).toEqual([
+      [persons[0].id, 'done'],
+      [persons[1].id, 'cancelled'],
+    ]);
+    expect(tasks[1].status_reason).toContain('寒潮预警解除');
+    // The schedule does not reopen it, and a visit now does not complete it.
+    await generateTasks(db, { now: env.ctx.clock.now(), personIds: persons.map((p) => p.id) });
+    const visit = await visitNow(visitor, persons[1].id);
+    expect(visit.completedTasks.map((t: { kind: string }) => t.kind)).not.toContain('campaign');
+    expect((await campaignTasks(campaign.id))[1].status).toBe('cancelled');
+    // Closed is final: no edit, no second close.
+    const edit = await officer.http.patch(url, { version: 2, name: '再改' });
+    expect(edit.statusCode).toBe(409);
+    const again = await officer.http.post(`${url}/close`, { version: 2, reason: '再次结束' });
+    expect(again.statusCode).toBe(409);
+    const list = await officer.http.get('/api/visit-campaigns');
+    expect(list.json().find((c: { id: number }) => c.id === campaign.id)).toMatchObject({
+      closeReason: '寒潮预警解除',
+    });
+    const [audit] = await db.query<{ detail: any; actor_id: number }>(
+      `select detail, actor_id from audit_log where action = 'campaign.close' and entity_id = $1`,
+      [String(campaign.id)],
+    );
+    expect(audit).toMatchObject({
+      actor_id: officer.id,
+      detail: { reason: '寒潮预警解除', cancelledTasks: 1, doneTasks: 1 },
+    });
+  });
+});
