@@ -15,7 +15,7 @@ import {
   TreeSelect,
   Typography,
 } from 'antd';
-import type { Dayjs } from 'dayjs';
+import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { PERSON_FLAG_LABELS, TIER_LABELS } from '../../../shared/person';
@@ -43,6 +43,10 @@ interface Campaign {
   note: string | null;
   taskCount: number;
   doneCount: number;
+  openCount: number;
+  version: number;
+  closedAt: string | null;
+  closeReason: string | null;
 }
 
 /** 专项探访: the bureau or a town opens a round for an area and a selection of persons, with a deadline. */
@@ -52,6 +56,41 @@ export function CampaignsPage() {
   const areas = useAreaTree();
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm();
+  const [editing, setEditing] = useState<Campaign | null>(null);
+  const [editForm] = Form.useForm();
+  const [closing, setClosing] = useState<Campaign | null>(null);
+  const [closeForm] = Form.useForm();
+  const edit = useMutation({
+    mutationFn: (v: { name: string; deadline: Dayjs; note?: string }) =>
+      api<Campaign>(`/api/visit-campaigns/${editing!.id}`, {
+        method: 'PATCH',
+        body: {
+          version: editing!.version,
+          name: v.name,
+          deadline: v.deadline.format('YYYY-MM-DD'),
+          note: v.note || null,
+        },
+      }),
+    onSuccess: (c) => {
+      message.success(`已保存「${c.name}」，未完成的任务截止日期为 ${c.deadline}`);
+      setEditing(null);
+      qc.invalidateQueries({ queryKey: ['visit-campaigns'] });
+    },
+    onError: (e: Error) => message.error(e.message),
+  });
+  const close = useMutation({
+    mutationFn: (v: { reason: string }) =>
+      api<Campaign>(`/api/visit-campaigns/${closing!.id}/close`, {
+        body: { version: closing!.version, reason: v.reason },
+      }),
+    onSuccess: (c) => {
+      message.success(`已结束「${c.name}」`);
+      setClosing(null);
+      closeForm.resetFields();
+      qc.invalidateQueries({ queryKey: ['visit-campaigns'] });
+    },
+    onError: (e: Error) => message.error(e.message),
+  });
   const list = useQuery({
     queryKey: ['visit-campaigns'],
     queryFn: () => api<Campaign[]>('/api/visit-campaigns'),
@@ -135,6 +174,32 @@ export function CampaignsPage() {
               </Link>
             ),
           },
+          {
+            title: '状态',
+            render: (_, c) =>
+              c.closedAt ? (
+                <Space direction="vertical" size={0}>
+                  <Tag>已结束</Tag>
+                  <Typography.Text type="secondary">{c.closeReason}</Typography.Text>
+                </Space>
+              ) : (
+                <Tag color="processing">进行中（未完成 {c.openCount}）</Tag>
+              ),
+          },
+          {
+            title: '操作',
+            render: (_, c) =>
+              c.closedAt ? null : (
+                <Space>
+                  <Button size="small" onClick={() => setEditing(c)}>
+                    修改
+                  </Button>
+                  <Button size="small" danger onClick={() => setClosing(c)}>
+                    结束
+                  </Button>
+                </Space>
+              ),
+          },
         ]}
       />
       <Modal
@@ -184,6 +249,62 @@ export function CampaignsPage() {
           </Form.Item>
           <Form.Item name="note" label="说明">
             <Input.TextArea rows={2} maxLength={1000} />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal
+        title={`修改专项探访：${editing?.name ?? ''}`}
+        open={!!editing}
+        onCancel={() => setEditing(null)}
+        onOk={() => editForm.submit()}
+        confirmLoading={edit.isPending}
+        destroyOnHidden
+      >
+        <Form
+          key={editing?.id}
+          form={editForm}
+          layout="vertical"
+          onFinish={(v) => edit.mutate(v)}
+          initialValues={
+            editing ? { name: editing.name, deadline: dayjs(editing.deadline), note: editing.note ?? '' } : {}
+          }
+        >
+          <Form.Item name="name" label="名称" rules={[{ required: true, message: '请填写名称' }]}>
+            <Input maxLength={60} />
+          </Form.Item>
+          <Form.Item
+            name="deadline"
+            label="截止日期"
+            extra="未完成的任务（含已逾期未完成的）随之调整截止日期"
+            rules={[{ required: true, message: '请选择截止日期' }]}
+          >
+            <DatePicker />
+          </Form.Item>
+          <Form.Item name="note" label="说明">
+            <Input.TextArea rows={2} maxLength={1000} />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal
+        title={`结束专项探访：${closing?.name ?? ''}`}
+        open={!!closing}
+        onCancel={() => setClosing(null)}
+        onOk={() => closeForm.submit()}
+        okText="结束"
+        okButtonProps={{ danger: true }}
+        confirmLoading={close.isPending}
+      >
+        <Typography.Paragraph>
+          结束后，{closing?.openCount ?? 0} 个未完成的任务将被取消，已完成的 {closing?.doneCount ?? 0}{' '}
+          个保留；结束后不能再修改。
+        </Typography.Paragraph>
+        <Form form={closeForm} layout="vertical" onFinish={(v) => close.mutate(v)}>
+          <Form.Item
+            name="reason"
+            label="结束原因"
+            rules={[{ required: true, whitespace: true, message: '请填写结束原因' }]}
+          >
+            <Input placeholder="如：寒潮预警已解除" maxLength={200} />
           </Form.Item>
         </Form>
       </Modal>
