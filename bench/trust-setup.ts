@@ -132,9 +132,11 @@ export async function startServer(
   port: number,
   extraEnv: Record<string, string> = {},
   nodeArgs: string[] = [],
+  /** Another checkout to run (e.g. the code before a change, for a before/after measurement). */
+  root = ROOT,
 ): Promise<Server> {
-  const proc = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/tanfang.mjs'), 'start'], {
-    cwd: ROOT,
+  const proc = spawn(process.execPath, [...nodeArgs, join(root, 'bin/tanfang.mjs'), 'start'], {
+    cwd: root,
     env: {
       ...process.env,
       PORT: String(port),

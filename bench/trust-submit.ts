@@ -9,6 +9,8 @@
  * --generate drops and refills the database's public schema (bench/generate.ts: --persons, --months).
  * --visitors N spreads the requests over N visitors (one connection each round-robin), to see the
  * cost of writers that touch different persons. --prof DIR starts the server with --cpu-prof.
+ * --root DIR runs the server of another checkout on the same database (before/after comparisons;
+ * the older code must accept the newer schema).
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     visitors: { type: 'string', default: '1' },
     port: { type: 'string', default: process.env.PORT || '3202' },
     prof: { type: 'string' },
+    root: { type: 'string' },
   },
 });
 const url = process.env.DATABASE_URL;
@@ -95,6 +98,7 @@ const server = await startServer(
   Number(args.port),
   { TANFANG_SECRET_KEY: SECRET, TANFANG_NOW: NOW },
   args.prof ? ['--cpu-prof', `--cpu-prof-dir=${args.prof}`] : [],
+  args.root,
 );
 const tokens = new Map<number, string>();
 for (const v of visitors) tokens.set(v.id, await login(server.url, v.username));

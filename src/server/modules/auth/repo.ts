@@ -68,10 +68,33 @@ export interface SessionRow {
   disabled_at: Date | null;
 }
 
-export async function findSession(q: Queryable, id: string): Promise<SessionRow | undefined> {
-  const rows = await q.query<SessionRow>(
+export interface SessionActorRow extends SessionRow {
+  grants: { role: Grant['role']; area_id: number; department: Grant['department'] }[];
+  /** One of the area-role grants is on a root area: the whole district. */
+  all_areas: boolean;
+  area_ids: number[];
+}
+
+/** The roles that carry an area scope (the rest act through assignments or departments). */
+const AREA_ROLES = `('bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer')`;
+
+/**
+ * Everything a request needs about its session in one statement: the session, its user, the user's
+ * grants in grant order and the areas of their subtrees (same rules as `listGrants` / `scopeAreas`).
+ */
+export async function findSessionActor(q: Queryable, id: string): Promise<SessionActorRow | undefined> {
+  const rows = await q.query<SessionActorRow>(
     `select s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, s.revoked_at,
-            u.username, u.display_name, u.disabled_at
+            u.username, u.display_name, u.disabled_at,
+            coalesce((select json_agg(json_build_object('role', r.role, 'area_id', r.area_id,
+                                                        'department', r.department) order by r.id)
+                        from user_roles r where r.user_id = s.user_id), '[]') as grants,
+            exists (select 1 from user_roles r join areas g on g.id = r.area_id
+                     where r.user_id = s.user_id and r.role in ${AREA_ROLES} and g.parent_id is null) as all_areas,
+            array(select distinct a.id from user_roles r
+                    join areas g on g.id = r.area_id
+                    join areas a on a.path like g.path || '%'
+                   where r.user_id = s.user_id and r.role in ${AREA_ROLES}) as area_ids
        from sessions s join users u on u.id = s.user_id where s.id = $1`,
     [id],
   );
@@ -99,20 +122,6 @@ export async function listGrants(q: Queryable, userId: number): Promise<Grant[]>
     [userId],
   );
   return rows.map((r) => ({ role: r.role, areaId: r.area_id, department: r.department }));
-}
-
-/** Every area inside the subtrees of the user's area-role grants; `all` when one of them is a root. */
-export async function scopeAreas(q: Queryable, userId: number): Promise<{ all: boolean; areaIds: number[] }> {
-  const rows = await q.query<{ id: number; is_root: boolean }>(
-    `select distinct a.id, (g.parent_id is null and a.id = g.id) as is_root
-       from user_roles r
-       join areas g on g.id = r.area_id
-       join areas a on a.path like g.path || '%'
-      where r.user_id = $1
-        and r.role in ('bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer')`,
-    [userId],
-  );
-  return { all: rows.some((r) => r.is_root), areaIds: rows.map((r) => r.id) };
 }
 
 export async function findUserById(q: Queryable, id: number): Promise<LoginUserRow | undefined> {

@@ -237,7 +237,8 @@ export async function authenticate(opts: {
   viaCookie: boolean;
 }): Promise<Actor> {
   const now = opts.clock.now();
-  const s = await repo.findSession(opts.db, tokenId(opts.token));
+  // One statement: session, user, grants and scope areas (this runs on every request).
+  const s = await repo.findSessionActor(opts.db, tokenId(opts.token));
   if (!s || s.revoked_at) throw new AppError(401, 'UNAUTHORIZED', '登录已失效，请重新登录');
   if (s.expires_at <= now) throw new AppError(401, 'SESSION_EXPIRED', '登录已过期，请重新登录');
   if (now.getTime() - s.last_seen_at.getTime() > opts.config.idleMinutes * 60000) {
@@ -247,10 +248,8 @@ export async function authenticate(opts: {
   if (s.disabled_at) throw new AppError(401, 'ACCOUNT_DISABLED', '账户已停用');
   // Write last-seen at most once a minute: a busy visitor should not cost a write per request.
   if (now.getTime() - s.last_seen_at.getTime() > 60000) await repo.touchSession(opts.db, s.id, now);
-  const [grants, areas] = await Promise.all([
-    repo.listGrants(opts.db, s.user_id),
-    repo.scopeAreas(opts.db, s.user_id),
-  ]);
+  const grants = s.grants.map((r) => ({ role: r.role, areaId: r.area_id, department: r.department }));
+  const areas = { all: s.all_areas, areaIds: s.area_ids };
   const roles = uniqueRoles(grants);
   return {
     userId: s.user_id,

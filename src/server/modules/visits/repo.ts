@@ -118,6 +118,28 @@ export async function syncOpenTasks(q: Queryable, now: Date, personIds?: number[
   return { cancelled: cancelled.length, moved: moved.length };
 }
 
+/**
+ * True when `generateTasks` would change nothing for this one person at `now`: the person is active,
+ * a live (not cancelled) regular task covers `now` (so no regular task of a period containing `now`
+ * can be inserted), no cancelled one covers it (nothing to reopen) and every open task already
+ * follows the person's visitor and area (nothing to move). One indexed probe per condition.
+ */
+export async function tasksSettled(q: Queryable, personId: number, now: Date): Promise<boolean> {
+  const [r] = await q.query<{ settled: boolean }>(
+    `select p.status = 'active'
+        and exists (select 1 from visit_tasks t where t.person_id = p.id and t.kind = 'regular'
+                     and t.status <> 'cancelled' and t.window_start <= $2 and t.window_end > $2)
+        and not exists (select 1 from visit_tasks t where t.person_id = p.id and t.kind = 'regular'
+                     and t.status = 'cancelled' and t.window_start <= $2 and t.window_end > $2)
+        and not exists (select 1 from visit_tasks t where t.person_id = p.id and t.status = 'open'
+                     and (t.visitor_id is distinct from p.visitor_id or t.town_id <> p.town_id
+                          or t.village_id <> p.village_id)) as settled
+       from persons p where p.id = $1`,
+    [personId, now],
+  );
+  return r?.settled === true;
+}
+
 /** Reopens regular tasks cancelled by a pause when the person is active again within the window. */
 export async function reopenResumedTasks(q: Queryable, now: Date, today: string, personIds?: number[]) {
   const params: unknown[] = [now, today];

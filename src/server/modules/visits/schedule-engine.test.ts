@@ -5,7 +5,13 @@ import { testEnv } from '../../../../test/context.js';
 import { buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
 import { addDays, chinaDayStart } from '../../../shared/china-time.js';
 import * as repo from './repo.js';
-import { generateTasks, markMissedTasks, onPersonReassigned, onPersonStatusChanged } from './schedule.js';
+import {
+  ensurePersonTasks,
+  generateTasks,
+  markMissedTasks,
+  onPersonReassigned,
+  onPersonStatusChanged,
+} from './schedule.js';
 
 const env = await testEnv();
 const db = env.ctx.db;
@@ -44,6 +50,7 @@ const instant = (d: number, hh: number, mm = 0) =>
 describe('schedule engine over random timelines', () => {
   it('keeps exactly one live task per period of activity, none while paused or ended, states matching visits', async () => {
     const { town, villages } = await buildTown(env, 1);
+    const settledSeen = [0, 0];
     const visitors = [
       await buildUser(env, 'visitor', villages[0].id),
       await buildUser(env, 'visitor', villages[0].id),
@@ -106,7 +113,8 @@ describe('schedule engine over random timelines', () => {
               });
               visits.push({ at: now.getTime(), reached: e.reached });
               if (e.reached) {
-                await generateTasks(db, { now, personIds: [person.id] });
+                // As the visits service does: the one-person generation, skipped when settled.
+                await ensurePersonTasks(db, person.id, now);
                 await repo.completeTasksAt(db, { personId: person.id, at: now, visitId: id!, now });
               }
             } else if (e && (e.kind === 'pause' || e.kind === 'end') && status === 'active') {
@@ -140,7 +148,18 @@ describe('schedule engine over random timelines', () => {
               await onPersonReassigned(db, { personIds: [person.id], toVisitorId: visitors[visitor].id });
             }
             await markMissedTasks(db, now);
-            await generateTasks(db, { now, personIds: [person.id] });
+            // The shortcut of ensurePersonTasks is only taken when the generator would change nothing.
+            const settled = await repo.tasksSettled(db, person.id, now);
+            const generated = await generateTasks(db, { now, personIds: [person.id] });
+            if (settled)
+              expect(generated, `settled at ${now.toISOString()}`).toEqual({
+                created: 0,
+                reopened: 0,
+                cancelled: 0,
+                moved: 0,
+                completed: 0,
+              });
+            settledSeen[settled ? 1 : 0]++;
           }
           const end = instant(DAYS, 0, 1);
           await markMissedTasks(db, end);
@@ -201,5 +220,8 @@ describe('schedule engine over random timelines', () => {
       ),
       { numRuns: 30 },
     );
+    // Both branches were exercised.
+    expect(settledSeen[0]).toBeGreaterThan(0);
+    expect(settledSeen[1]).toBeGreaterThan(0);
   }, 240000);
 });

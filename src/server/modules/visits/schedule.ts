@@ -144,6 +144,15 @@ export async function generateTasks(
   return { created: created.length, reopened: reopened.length, ...sync, completed };
 }
 
+/**
+ * `generateTasks` for one person, skipped (one probe instead of seven statements) when it would change
+ * nothing — the usual case when a visit comes in for a person whose task of the period exists.
+ */
+export async function ensurePersonTasks(q: Queryable, personId: number, now: Date): Promise<void> {
+  if (await repo.tasksSettled(q, personId, now)) return;
+  await generateTasks(q, { now, personIds: [personId] });
+}
+
 /** Open tasks whose window has ended become missed. */
 export async function markMissedTasks(q: Queryable, now: Date): Promise<number> {
   return repo.markMissed(q, now);

@@ -28,7 +28,7 @@ import { insertPersonEvent } from '../persons/repo.js';
 import { emitVisitRecorded, type RecordedVisit } from './events.js';
 import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
 import * as repo from './repo.js';
-import { generateTasks, visitSettings, visitSettingsWithSource } from './schedule.js';
+import { ensurePersonTasks, visitSettings, visitSettingsWithSource } from './schedule.js';
 
 export interface RecordVisitInput {
   clientId: string;
@@ -157,7 +157,7 @@ export async function recordVisit(
     let completed: number[] = [];
     if (qualifying) {
       // The task of the current period may not exist yet (the job has not run since midnight).
-      if (person.status === 'active') await generateTasks(q, { now, personIds: [person.id] });
+      if (person.status === 'active') await ensurePersonTasks(q, person.id, now);
       let kinds: string[] | undefined;
       const every = settings['visits.inPersonEvery'];
       if (every > 0 && input.method !== 'in_person') {
