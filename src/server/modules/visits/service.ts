@@ -62,6 +62,13 @@ export async function recordVisit(
   actor: Actor,
   input: RecordVisitInput,
 ): Promise<{ visitId: number; repeated: boolean; notice: string | null }> {
+  // The person and the settings of their village are read while the clientId is looked up (separate
+  // connections on PostgreSQL); a repeat or a refused visit simply leaves them unused.
+  const personRead = repo.getPersonBrief(ctx.db, input.personId, actor.scope).then(async (person) => ({
+    person,
+    settings: person ? await visitSettings(ctx.db, person.village_id) : null,
+  }));
+  personRead.catch(() => {});
   const existing = await repo.findVisitIdByClientId(ctx.db, input.clientId);
   if (existing) return repeatOf(ctx, actor, existing.id);
 
@@ -92,8 +99,8 @@ export async function recordVisit(
     ? decodeImage(input.signature.data, 'signature', '签字图片', MAX_SIGNATURE_BYTES)
     : null;
 
-  const person = await repo.getPersonBrief(ctx.db, input.personId, actor.scope);
-  if (!person) throw personNotFound();
+  const { person, settings } = await personRead;
+  if (!person || !settings) throw personNotFound();
   const atDate = chinaDate(input.at);
   if (input.at < chinaDayStart(person.support_start))
     throw badRequest(`探访时间早于该对象的供养开始日期（${person.support_start}）`, 'at');
@@ -116,7 +123,6 @@ export async function recordVisit(
     visitorId = input.visitorId ?? person.visitor_id;
   }
 
-  const settings = await visitSettings(ctx.db, person.village_id);
   const seasons = seasonFlags(atDate, settings['visits.seasons']);
   const def = checklistFor(atDate);
   if (qualifying) {
