@@ -80,7 +80,7 @@ export async function availableMetrics(q: Queryable): Promise<MetricId[]> {
   return METRIC_IDS.filter((m) => repo.FIGURES[m] && (!NEEDS[m] || t.has(NEEDS[m]!)));
 }
 
-async function figureOptions(q: Queryable): Promise<repo.FigureOptions> {
+export async function figureOptions(q: Queryable): Promise<repo.FigureOptions> {
   const levels = await repo.readSetting<string[]>(q, CARE_NEEDING_KEY);
   return { careNeedingLevels: Array.isArray(levels) ? levels : CARE_NEEDING_DEFAULT };
 }
@@ -125,7 +125,7 @@ export async function ensureCells(
  * The counts of the given figures for each period, shaped as repo.countFigures returns them: the
  * figures of cell families summed from their cells (brought up to date first), the others live.
  */
-async function figureCounts(
+export async function figureCounts(
   ctx: Ctx,
   metrics: MetricId[],
   slice: repo.Slice,

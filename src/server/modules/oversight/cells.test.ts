@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestEnv, testEnv } from '../../../../test/context.js';
+import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
+import { insertAgreementRow, insertTaskRow, insertVisitRow } from '../../../../test/oversight-fixtures.js';
+import type { MetricId } from '../../../shared/metrics.js';
+import { type Clock, createClock } from '../../clock.js';
+import type { Scope } from '../../http/scope.js';
+import * as repo from './repo.js';
+import { availableMetrics, figureCounts, figureOptions, periodBounds } from './service.js';
+
+/**
+ * The figure cells (migration 009) against the live query: after random writes, and as the clock
+ * moves with no write at all, every cached count of every slice equals repo.countFigures.
+ */
+let env: TestEnv;
+let savedClock: Clock;
+
+beforeAll(async () => {
+  env = await testEnv();
+  savedClock = env.ctx.clock;
+});
+afterAll(() => {
+  env.ctx.clock = savedClock;
+});
+
+const scopeOf = (o: Partial<Scope>): Scope => ({
+  userId: 0,
+  all: false,
+  areaIds: [],
+  visitor: false,
+  departments: [],
+  ...o,
+});
+
+/** Cached (figureCounts) and live (countFigures) counts of a slice, for each period, side by side. */
+async function expectSame(slice: repo.Slice, group: repo.GroupKey, periods: string[], label: string) {
+  const ctx = env.ctx;
+  const now = ctx.clock.now();
+  const metrics = await availableMetrics(ctx.db);
+  const opts = await figureOptions(ctx.db);
+  const cached = await figureCounts(ctx, metrics, slice, periods, now, group, opts);
+  for (const p of periods) {
+    const live = await repo.countFigures(ctx.db, metrics, slice, periodBounds(p, now), group, opts);
+    expect(normal(cached.get(p)!, metrics), `${label} ${p}`).toEqual(normal(live, metrics));
+  }
+}
+const normal = (rows: repo.GroupedCounts[], metrics: MetricId[]) =>
+  Object.fromEntries(
+    rows.map((r) => [
+      r.total ? 'total' : String(r.key),
+      Object.fromEntries(metrics.map((m) => [m, r.counts[m] ? r.counts[m]!.map(String).join('/') : '-'])),
+    ]),
+  );
+
+/** A small seeded generator, so a failure can be replayed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)],
+  };
+}
+
+describe('figure cells', () => {
+  it('equal the live counts for every slice after random writes', async () => {
+    env.ctx.clock = createClock('2026-03-20T12:00:00+08:00');
+    const db = env.ctx.db;
+    const towns = [await buildTown(env, 3), await buildTown(env, 2)];
+    const villages = towns.flatMap((t) => t.villages.map((v) => ({ id: v.id, townId: t.town.id })));
+    const visitors = [
+      await buildUser(env, 'visitor', villages[0].id),
+      await buildUser(env, 'visitor', villages[1].id),
+      await buildUser(env, 'visitor', villages[3].id),
+    ];
+    const persons: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const v = villages[i % villages.length];
+      const p = await buildPerson(env, {
+        townId: v.townId,
+        villageId: v.id,
+        visitorId: visitors[i % 3].id,
+        selfCare: (['capable', 'partial', 'none'] as const)[i % 3],
+      });
+      persons.push(p.id);
+    }
+    const periods = ['2026-02', '2026-03', '2026-04', '2026-03-1', '2026-03-2'];
+    const r = prng(20261201);
+    const personRow = async (id: number) =>
+      (
+        await db.query<{ town_id: number; village_id: number; visitor_id: number | null }>(
+          'select town_id, village_id, visitor_id from persons where id = $1',
+          [id],
+        )
+      )[0];
+    const writes: Record<string, () => Promise<unknown>> = {
+      visit: async () => {
+        const id = r.pick(persons);
+        const p = await personRow(id);
+        const day = 1 + r.int(28);
+        return insertVisitRow(db, {
+          personId: id,
+          visitorId: p.visitor_id ?? visitors[0].id,
+          townId: p.town_id,
+          villageId: p.village_id,
+          at: new Date(`2026-0${2 + r.int(3)}-${String(day).padStart(2, '0')}T${10 + r.int(12)}:00:00+08:00`),
+          method: r.pick(['in_person', 'phone', 'video'] as const),
+          outcome: r.pick(['reached', 'reached', 'no_answer'] as const),
+          answers: { M: { policyAware: { value: r.pick(['yes', 'no', 'unsure']) } } },
+        });
+      },
+      task: async () => {
+        const id = r.pick(persons);
+        const p = await personRow(id);
+        const period = r.pick(periods);
+        const taken = await db.query('select 1 from visit_tasks where person_id = $1 and period = $2', [
+          id,
+          period,
+        ]);
+        if (taken.length) return;
+        return insertTaskRow(db, {
+          personId: id,
+          period,
+          status: r.pick(['open', 'done', 'missed', 'cancelled'] as const),
+          townId: p.town_id,
+          villageId: p.village_id,
+          visitorId: p.visitor_id,
+        });
+      },
+      taskStatus: () =>
+        db.query(
+          `update visit_tasks set status = $3 where id = (select id from visit_tasks where person_id = any($1::int[])
+             order by id offset $2 limit 1)`,
+          [persons, r.int(8), r.pick(['missed', 'cancelled', 'done', 'open'])],
+        ),
+      pause: () =>
+        db.query(`update persons set status = $2, status_since = $3 where id = $1`, [
+          r.pick(persons),
+          r.pick(['paused', 'active', 'ended']),
+          `2026-0${2 + r.int(3)}-1${r.int(10)}`,
+        ]),
+      move: () => {
+        const v = r.pick(villages);
+        return db.query('update persons set town_id = $2, village_id = $3, visitor_id = $4 where id = $1', [
+          r.pick(persons),
+          v.townId,
+          v.id,
+          r.pick([...visitors.map((x) => x.id), null]),
+        ]);
+      },
+      selfCare: () =>
+        db.query('update persons set self_care = $2 where id = $1', [
+          r.pick(persons),
+          r.pick(['capable', 'partial', 'none']),
+        ]),
+      agreement: async () => {
+        const id = r.pick(persons);
+        const active = await db.query(
+          `select 1 from care_agreements where person_id = $1 and status = 'active'`,
+          [id],
+        );
+        if (active.length)
+          return db.query(
+            `update care_agreements set status = 'terminated', terminated_on = start_date, termination_reason = '测试'
+             where person_id = $1 and status = 'active'`,
+            [id],
+          );
+        return insertAgreementRow(db, {
+          personId: id,
+          townId: (await personRow(id)).town_id,
+          startDate: r.pick(['2026-01-01', '2026-03-25']),
+          endDate: '2026-12-31',
+          status: 'active',
+        });
+      },
+      deleteVisit: () =>
+        db.query(
+          'delete from visits where id = (select max(id) from visits where person_id = any($1::int[]))',
+          [persons],
+        ),
+    };
+    const names = Object.keys(writes);
+    const areaIds = villages.flatMap((v) => [v.id, v.townId]);
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 4; i++) await writes[r.pick(names)]();
+      const all = scopeOf({ all: true });
+      for (const t of towns) {
+        await expectSame(
+          { area: { id: t.town.id, level: 'town' }, scope: all },
+          'village_id',
+          periods,
+          `r${round} town`,
+        );
+        await expectSame(
+          { area: { id: t.town.id, level: 'town' }, scope: all },
+          'visitor_id',
+          periods,
+          `r${round} by visitor`,
+        );
+      }
+      const v = r.pick(villages);
+      await expectSame(
+        { area: { id: v.id, level: 'village' }, scope: all },
+        'visitor_id',
+        periods,
+        `r${round} village`,
+      );
+      // An officer's reach (both towns) and a visitor's own persons, no area chosen.
+      await expectSame({ area: null, scope: scopeOf({ areaIds }) }, null, periods, `r${round} officer`);
+      const me = r.pick(visitors);
+      await expectSame(
+        { area: null, visitorId: me.id, scope: scopeOf({ userId: me.id, visitor: true }) },
+        null,
+        periods,
+        `r${round} visitor`,
+      );
+    }
+  }, 120_000);
+
+  it('follow the clock with no write: a window ending mid-day, midnight, and the clock set back', async () => {
+    const clock = createClock('2026-03-29T10:00:00+08:00');
+    env.ctx.clock = clock;
+    const db = env.ctx.db;
+    const { town, villages } = await buildTown(env, 1);
+    const v = villages[0];
+    const vis = await buildUser(env, 'visitor', v.id);
+    const row = { townId: town.id, villageId: v.id, visitorId: vis.id };
+    const A = (await buildPerson(env, { ...row, selfCare: 'partial' })).id;
+    const B = (await buildPerson(env, { ...row })).id;
+    await insertTaskRow(db, { ...row, personId: A, period: '2026-04', status: 'open' });
+    // A follow-up window ending at 15:00 China time today, still open.
+    await db.query(
+      `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id, town_id, village_id, status)
+       values ($1, 'follow_up', 'f:test:1', 'general', '2026-03-28T15:00:00+08:00', '2026-03-29T15:00:00+08:00', '2026-03-29', $2, $3, $4, 'open')`,
+      [B, vis.id, town.id, v.id],
+    );
+    await insertAgreementRow(db, {
+      personId: A,
+      townId: town.id,
+      startDate: '2026-01-01',
+      endDate: '2026-03-29',
+      status: 'active',
+    });
+    const read = async (period: string) => {
+      // A fresh session each time: the clock jumps further than a session lives.
+      const officer = await actorClient(env, 'town_officer', town.id);
+      const b = (await officer.http.get(`/api/oversight/metrics?period=${period}&areaId=${town.id}`)).json();
+      await expectSame(
+        { area: { id: town.id, level: 'town' }, scope: scopeOf({ all: true }) },
+        'village_id',
+        [period],
+        clock.now().toISOString(),
+      );
+      return b.figures;
+    };
+    let f = await read('2026-03');
+    expect(f.onTime).toMatchObject({ denominator: 0 });
+    expect(f.dueSoon).toEqual({ value: 1 });
+    expect(f.agreementCoverage).toEqual({ value: 1, numerator: 1, denominator: 1 });
+    clock.set('2026-03-29T16:00:00+08:00'); // the follow-up window has ended: due, not done
+    f = await read('2026-03');
+    expect(f.onTime).toEqual({ value: 0, numerator: 0, denominator: 1 });
+    clock.set('2026-03-30T00:30:00+08:00'); // midnight: the agreement has ended, nothing due soon
+    f = await read('2026-03');
+    expect(f.dueSoon).toEqual({ value: 0 });
+    expect(f.agreementCoverage).toEqual({ value: 0, numerator: 0, denominator: 1 });
+    expect((await read('2026-04')).dueSoon).toEqual({ value: 0 });
+    clock.set('2026-04-27T09:00:00+08:00'); // three days before April's due date
+    expect((await read('2026-04')).dueSoon).toEqual({ value: 1 });
+    clock.set('2026-03-29T10:00:00+08:00'); // and back: the counts of that morning again
+    f = await read('2026-03');
+    expect(f.onTime).toMatchObject({ denominator: 0 });
+    expect(f.dueSoon).toEqual({ value: 1 });
+    expect(f.agreementCoverage).toEqual({ value: 1, numerator: 1, denominator: 1 });
+  }, 60_000);
+});
