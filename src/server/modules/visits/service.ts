@@ -246,7 +246,10 @@ async function repeatOf(ctx: Ctx, actor: Actor, visitId: number) {
 export async function getVisit(ctx: Ctx, actor: Actor, id: number, audit = true) {
   const v = await repo.getVisit(ctx.db, id, actor.scope);
   if (!v) throw notFound('探访记录');
-  const [files, tasks] = await Promise.all([repo.listVisitFiles(ctx.db, id), repo.tasksOfVisit(ctx.db, id)]);
+  const [files, tasks] = await Promise.all([
+    repo.listVisitFiles(ctx.db, id),
+    repo.tasksOfVisit(ctx.db, id, v.person_id),
+  ]);
   if (audit)
     await ctx.db.tx((q) =>
       appendAudit(q, {
