@@ -4,7 +4,8 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/tanfang npx tsx bench/trust-load.ts
  *
- * Options (env): LOAD_USERS (200), LOAD_SECONDS (120), LOAD_PORT (3192), LOAD_SCHEMA (bench_load).
+ * Options (env): LOAD_USERS (200), LOAD_SECONDS (120), LOAD_PORT (3192), LOAD_SCHEMA (bench_load),
+ * LOAD_ROOT (another checkout's server on the same fixture, for before/after runs).
  * The mix per request: 35 % person list (officer), 25 % person page (officer), 10 % a person's
  * visits (officer), 10 % the visitor's task list, 20 % visit submission (visitor, own person).
  */
@@ -32,7 +33,13 @@ const fx = await setupFixture(base, SCHEMA, {
   officers: officersN,
   personsPerVisitor: 10,
 });
-const server = await startServer(fx.url, PORT, { TANFANG_PG_POOL: process.env.TANFANG_PG_POOL ?? '20' });
+const server = await startServer(
+  fx.url,
+  PORT,
+  { TANFANG_PG_POOL: process.env.TANFANG_PG_POOL ?? '20' },
+  [],
+  process.env.LOAD_ROOT || undefined,
+);
 const officerTokens: string[] = [];
 for (const o of fx.officers) officerTokens.push(await login(server.url, o));
 const visitorTokens: string[] = [];
