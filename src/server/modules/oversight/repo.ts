@@ -189,9 +189,11 @@ export const FIGURES: Partial<Record<MetricId, FigureSql>> = {
   coverage: {
     family: 'persons',
     base: () => 'true',
-    // An uncorrelated IN: one pass over the period's visits into a hash, not a probe per person.
+    // One index-only probe per person (visits_person_qualifying_idx, migration 013): cheap for the few
+    // villages a cell refresh recounts. An uncorrelated IN hashed the whole period's visits instead;
+    // past work_mem (about 100,000 visits a period) PostgreSQL re-scans it per person — quadratic.
     counted: (b, p) =>
-      `r.id in (select v.person_id from visits v where v.qualifying and v.at >= ${b.v(p.start)} and v.at < ${b.v(p.end)})`,
+      `exists (select 1 from visits v where v.person_id = r.id and v.qualifying and v.at >= ${b.v(p.start)} and v.at < ${b.v(p.end)})`,
   },
   onTime: {
     family: 'tasks',
