@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { CHECKLIST_V1, type ChecklistAnswers, fineAnswers } from '../../shared/checklist.js';
+import {
+  CHECKLIST_V1,
+  type ChecklistAnswers,
+  fineAnswers,
+  type VisitMethod,
+  type VisitOutcome,
+} from '../../shared/checklist.js';
 import { addDays, chinaDate, chinaDayStart } from '../../shared/china-time.js';
 import { periodsBetween, periodWindow, seasonFlags, VISIT_SETTING_DEFAULTS } from '../../shared/schedule.js';
+import { createClock } from '../clock.js';
 import type { Ctx } from '../context.js';
+import '../modules/visit-hooks.js';
+import { emitVisitRecorded } from '../modules/visits/events.js';
 import { generateTasks } from '../modules/visits/schedule.js';
+import { DISTRICT } from './areas.js';
 import { rng } from './demo.js';
 
 interface P {
@@ -32,6 +42,44 @@ const BAD: [string, string, string][] = [
 ];
 
 /**
+ * Answers that raise something through the visit hooks (incidents, concerns, referral drafts, the
+ * money concern), given to a few recent in-person visits in 罕台镇 so the demo shows cases that came
+ * from visits, linked to them, next to the hand-made ones of seed/cases.ts.
+ */
+const EVENTS: ((a: ChecklistAnswers) => void)[] = [
+  (a) => {
+    a.J = { requests: { value: [{ category: 'housing', note: '院墙倒塌一段，需要修补' }] } };
+  },
+  (a) => {
+    a.I = { risks: { value: [{ code: 'serious_illness', note: '高烧不退，已联系村医并送镇卫生院' }] } };
+  },
+  (a) => {
+    a.A = { ...a.A, moneyReceived: { value: 'no', note: '本月供养金未到账' } };
+  },
+  (a) => {
+    a.K = { ...a.K, wantsCentralized: { value: 'yes', note: '腿脚不便，本人希望去福利院' } };
+  },
+  (a) => {
+    a.L = { eligibility: { value: ['medical'], note: '白内障需手术，自付部分负担不起' } };
+  },
+  (a) => {
+    a.J = {
+      requests: {
+        value: [
+          { category: 'medical', note: '需要代购降糖药' },
+          { category: 'living', note: '冬季取暖煤不够' },
+        ],
+      },
+    };
+  },
+  (a) => {
+    a.I = { risks: { value: [{ code: 'wandering', note: '近一周常在集市附近乞讨' }] } };
+  },
+];
+/** Persons of 罕台镇 skipped for EVENTS: seed/cases.ts puts its hand-made cases on the first 30. */
+const CASES_PERSONS = 30;
+
+/**
  * The last three months of tasks and visits for the demo persons, with realistic gaps: about 6 % of
  * past tasks missed, failed phone calls and not-at-home attempts before some visits, ~80 % of
  * qualifying visits in person, and the current period partly done. Batch inserts (unnest), so the
@@ -45,6 +93,12 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
   const persons = await ctx.db.query<P>(
     `select id, tier, status, status_since, support_start, visitor_id, town_id, village_id from persons order by id`,
   );
+  const hantai = (
+    await ctx.db.query<{ id: number }>('select id from areas where code = $1', [`${DISTRICT.code}101`])
+  )[0]?.id;
+  let hantaiActive = 0;
+  let events = 0;
+  const recent = addDays(today, -10);
   const freq = VISIT_SETTING_DEFAULTS['visits.frequency'];
   const t = {
     person: [] as number[],
@@ -125,6 +179,9 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
   };
 
   for (const p of persons) {
+    // The last in-person visit of this person, if recent, may carry one of EVENTS (see below).
+    const eventful = p.town_id === hantai && p.status === 'active' && hantaiActive++ >= CASES_PERSONS;
+    let lastInPerson = -1;
     const f = freq[p.tier];
     const startDate = p.support_start > from ? p.support_start : from;
     const stop = p.status !== 'active' && p.status_since ? p.status_since : null;
@@ -158,6 +215,7 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
             if (method === 'in_person' && rand() < 0.05)
               addVisit(p, new Date(at.getTime() - 7200000), 'in_person', 'not_home', null);
             client = addVisit(p, at, method, 'reached', answersFor(at, method));
+            if (method === 'in_person') lastInPerson = v.client.length - 1;
             status = 'done';
           }
         } else if (!current) {
@@ -176,6 +234,11 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
       t.village.push(p.village_id);
       t.status.push(status);
       t.client.push(client);
+    }
+    if (eventful && events < EVENTS.length && lastInPerson >= 0 && chinaDate(v.at[lastInPerson]) >= recent) {
+      const a = JSON.parse(v.answers[lastInPerson]) as ChecklistAnswers;
+      EVENTS[events++](a);
+      v.answers[lastInPerson] = JSON.stringify(a);
     }
   }
   await ctx.db.tx(async (q) => {
@@ -246,6 +309,39 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
     );
     // Anything the sketch above left out (a person starting today) comes from the engine itself.
     await generateTasks(q, { now });
+    // What the real path does after storing a visit: the visit-recorded hooks, each visit at the time it
+    // was recorded (so an incident opens then, not at first start). Fine answers return at once.
+    const stored = await q.query<{ id: number; client_id: string; recorded_at: Date; task_ids: number[] }>(
+      `select v.id, v.client_id, v.recorded_at, coalesce(array_agg(t.id) filter (where t.id is not null), '{}') as task_ids
+         from visits v left join visit_tasks t on t.visit_id = v.id
+        where v.client_id = any($1::uuid[]) group by v.id order by v.recorded_at, v.id`,
+      [v.client],
+    );
+    const index = new Map(v.client.map((c, i) => [c, i]));
+    for (const r of stored) {
+      const i = index.get(r.client_id)!;
+      const at = new Date(Math.min(new Date(r.recorded_at).getTime(), now.getTime()));
+      await emitVisitRecorded(
+        q,
+        { ...ctx, clock: createClock(at.toISOString()) },
+        {
+          id: Number(r.id),
+          clientId: r.client_id,
+          personId: v.person[i],
+          visitorId: v.visitor[i],
+          townId: v.town[i],
+          villageId: v.village[i],
+          at: v.at[i],
+          method: v.method[i] as VisitMethod,
+          outcome: v.outcome[i] as VisitOutcome,
+          qualifying: v.qualifying[i],
+          answers: JSON.parse(v.answers[i]),
+          notes: v.notes[i],
+          completedTaskIds: r.task_ids.map(Number),
+          recordedBy: v.visitor[i],
+        },
+      );
+    }
   });
   return { tasks: t.person.length, visits: v.client.length };
 }

@@ -7,17 +7,16 @@ import {
   REPLACEMENT_CAUSES,
   REPLACEMENT_STATUSES,
 } from '../../../shared/care.js';
-import { caregiverOf } from '../../../shared/checklist.js';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import { SELF_CARE_LEVELS } from '../../../shared/person.js';
 import type { Ctx } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { badRequest } from '../../http/errors.js';
 import { registerJob } from '../../jobs/runner.js';
-import { onVisitRecorded } from '../visits/events.js';
 import { agreementPdf, pledgePdf } from './documents.js';
 import type { AgreementRow, CaregiverRow, ReplacementRow, ReviewRow } from './repo.js';
 import * as service from './service.js';
+import './visit-hook.js';
 
 const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 const Id = z.object({ id: z.coerce.number().int().positive() });
@@ -755,17 +754,6 @@ export function careRoutes(app: FastifyInstance, ctx: Ctx) {
   );
 
   registerJob({ name: 'care.agreements', everyMinutes: 60, run: (c) => service.runAgreementJob(c) });
-  onVisitRecorded('care.serious-infringement', async (q, c, v) => {
-    const h = caregiverOf(v.answers);
-    if (!h.seriousInfringement) return;
-    await service.onVisitForCare(q, {
-      id: v.id,
-      personId: v.personId,
-      infringementNote: h.infringementNote ?? h.problems,
-      actorId: v.recordedBy,
-      now: c.clock.now(),
-    });
-  });
 }
 
 const esc = (s: string) =>

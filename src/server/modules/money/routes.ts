@@ -9,8 +9,8 @@ import { actorOf, requirePermission } from '../../http/auth.js';
 import { AppError, badRequest } from '../../http/errors.js';
 import { registerJob } from '../../jobs/runner.js';
 import { XLSX_MIME } from '../../lib/xlsx.js';
-import { onVisitRecorded } from '../visits/events.js';
 import * as service from './service.js';
+import './visit-hook.js';
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM');
 const Cell = z.object({
@@ -187,15 +187,4 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
   );
 
   registerJob({ name: 'money.unpaid-check', everyMinutes: 360, run: (c) => service.runUnpaidCheck(c) });
-  onVisitRecorded('money.not-received', (q, c, v) =>
-    service.onVisitMoney(q, c, {
-      id: v.id,
-      personId: v.personId,
-      townId: v.townId,
-      villageId: v.villageId,
-      at: v.at,
-      answers: v.answers,
-      actorId: v.recordedBy,
-    }),
-  );
 }
