@@ -152,6 +152,38 @@ describe('oversight figures against a hand count', () => {
     expect(trend.periods[11].figures.coverage).toMatchObject({ numerator: 2, denominator: 5 });
   });
 
+  it('counts a person as active in a period by the status history, not by the status of today', async () => {
+    const { town, villages } = await buildTown(env, 1);
+    const db = env.ctx.db;
+    const steady = (await buildPerson(env, { townId: town.id, villageId: villages[0].id })).id;
+    // Paused from 01-10 to 03-20 (history rows as the status change writes them); active again today.
+    const resumed = (await buildPerson(env, { townId: town.id, villageId: villages[0].id })).id;
+    await db.query(
+      `insert into person_status_changes (person_id, status, effective_on, reason) values
+         ($1, 'paused', '2026-01-10', '住院'), ($1, 'active', '2026-03-20', '出院')`,
+      [resumed],
+    );
+    await db.query(`update persons set status = 'active', status_since = '2026-03-20' where id = $1`, [
+      resumed,
+    ]);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const active = async (period: string) =>
+      fig(
+        (await officer.http.get(`/api/oversight/metrics?period=${period}&areaId=${town.id}`)).json(),
+        'activePersons',
+      ).value;
+    expect(await active('2026-01')).toBe(2); // paused on the 10th: active before
+    expect(await active('2026-02')).toBe(1); // paused the whole month
+    expect(await active('2026-03-1')).toBe(1);
+    expect(await active('2026-03-2')).toBe(2); // active again on the 20th
+    const records = (
+      await officer.http.get(
+        `/api/oversight/metrics/activePersons/records?period=2026-02&areaId=${town.id}&limit=50`,
+      )
+    ).json();
+    expect(records.items.map((r: any) => r.personId)).toEqual([steady]);
+  });
+
   it('drills down to exactly the records behind each number', async () => {
     const officer = await actorClient(env, 'town_officer', t.town.id);
     const m = (await officer.http.get(`/api/oversight/metrics?period=2026-03&areaId=${t.town.id}`)).json();

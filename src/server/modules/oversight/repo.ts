@@ -75,9 +75,25 @@ interface Cols {
 }
 const R_COLS: Cols = { town_id: 'r.town_id', village_id: 'r.village_id', visitor_id: 'r.visitor_id' };
 
-/** Statuses a person may have been in during a period: active at any time in it. */
-const activeIn = (b: Binder, p: PeriodBounds, a = 'p') =>
-  `${a}.support_start <= ${b.v(p.endDate)}::date and (${a}.status = 'active' or ${a}.status_since > ${b.v(p.startDate)}::date)`;
+/**
+ * Active at any time in the period, by the status history (person_status_changes): supported by its
+ * last day, and either active on its first day or made active again inside it. Most persons have been
+ * active since before the period (the first test, no lookup); for the others the status in force on
+ * the first day is the last change up to it — or, for a file without history rows (loaded before the
+ * history was kept), its current status if that began by then, else active.
+ */
+const activeIn = (b: Binder, p: PeriodBounds, a = 'p') => {
+  const start = `${b.v(p.startDate)}::date`;
+  const end = `${b.v(p.endDate)}::date`;
+  const since = `coalesce(${a}.status_since, ${a}.support_start)`;
+  return `${a}.support_start <= ${end} and (
+    (${a}.status = 'active' and ${since} <= ${start})
+    or coalesce((select c.status from person_status_changes c where c.person_id = ${a}.id and c.effective_on <= ${start}
+                  order by c.effective_on desc, c.id desc limit 1),
+                case when ${since} <= ${start} then ${a}.status else 'active' end) = 'active'
+    or exists (select 1 from person_status_changes c where c.person_id = ${a}.id and c.status = 'active'
+                 and c.effective_on > ${start} and c.effective_on <= ${end}))`;
+};
 
 /** The answer read by shared/checklist.ts policyAwareOf (section M, item policyAware). */
 const POLICY_AWARE = `(r.answers #>> '{M,policyAware,value}')`;
