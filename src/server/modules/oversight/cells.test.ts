@@ -145,6 +145,18 @@ describe('figure cells', () => {
           r.pick(['paused', 'active', 'ended']),
           `2026-0${2 + r.int(3)}-1${r.int(10)}`,
         ]),
+      // A paused or ended person made active again inside a period (counts by the status history).
+      statusHistory: async () => {
+        const [p] = await db.query<{ id: number }>(
+          `select id from persons where id = any($1::int[]) and status <> 'active' order by id limit 1`,
+          [persons],
+        );
+        if (!p) return;
+        return db.query(
+          `insert into person_status_changes (person_id, status, effective_on) values ($1, $2, $3)`,
+          [p.id, 'active', `2026-0${2 + r.int(3)}-1${r.int(10)}`],
+        );
+      },
       move: () => {
         const v = r.pick(villages);
         return db.query('update persons set town_id = $2, village_id = $3, visitor_id = $4 where id = $1', [

@@ -428,7 +428,7 @@ export interface StaleCell {
   period: string;
   family: CellFamily;
   village_id: number;
-  /** The village's data version read before counting. */
+  /** The village's data version read before counting: v('*') + v(month of the period), see 009b. */
   version: number;
 }
 
@@ -445,11 +445,13 @@ export async function staleCells(
   now: Date,
 ): Promise<StaleCell[]> {
   return q.query<StaleCell>(
-    `select pr.period, f.family, a.id as village_id, coalesce(v.version, 0) as version
+    `select pr.period, f.family, a.id as village_id, coalesce(v.version, 0) + coalesce(vm.version, 0) as version
        from areas a cross join unnest($1::text[]) pr(period) cross join unnest($2::text[], $3::text[]) f(family, key)
-       left join metric_versions v on v.village_id = a.id and v.family = f.family
-       left join metric_cell_state s on s.period = pr.period and s.family = f.family and s.village_id = a.id
-      where s.village_id is null or s.version <> coalesce(v.version, 0) or s.opts <> f.key
+       left join metric_versions v on v.village_id = a.id and v.family = f.family and v.month = '*'
+       left join metric_versions vm on vm.village_id = a.id and vm.family = f.family and vm.month = left(pr.period, 7)
+       left join (select * from metric_cell_state where period = any($1::text[]) and family = any($2::text[])) s
+              on s.period = pr.period and s.family = f.family and s.village_id = a.id
+      where s.village_id is null or s.version <> coalesce(v.version, 0) + coalesce(vm.version, 0) or s.opts <> f.key
          or s.valid_from > $4 or s.valid_until <= $4`,
     [periods, families, keys, now],
   );
