@@ -95,8 +95,11 @@ const activeIn = (b: Binder, p: PeriodBounds, a = 'p') => {
                  and c.effective_on > ${start} and c.effective_on <= ${end}))`;
 };
 
-/** The answer read by shared/checklist.ts policyAwareOf (section M, item policyAware). */
-const POLICY_AWARE = `(r.answers #>> '{M,policyAware,value}')`;
+/**
+ * The answer read by shared/checklist.ts policyAwareOf (section M, item policyAware), kept by the
+ * database as the generated column visits.policy_aware (migration 014).
+ */
+const POLICY_AWARE = 'r.policy_aware';
 
 const PERSON_SELECT = `r.id, r.name, r.town_id, r.village_id, r.visitor_id, r.status, r.self_care, r.tier,
   null::timestamptz as at, null::date as due_date, null::text as detail`;
