@@ -291,4 +291,47 @@ describe('figure cells', () => {
     expect(f.dueSoon).toEqual({ value: 1 });
     expect(f.agreementCoverage).toEqual({ value: 1, numerator: 1, denominator: 1 });
   }, 60_000);
+
+  // PGlite has one connection: two writers at once exist only on PostgreSQL.
+  it.runIf(!!process.env.DATABASE_URL)(
+    'let two visits to one village be written at once (the triggers take no lock a writer waits for)',
+    async () => {
+      env.ctx.clock = createClock('2026-03-20T12:00:00+08:00');
+      const db = env.ctx.db;
+      const { town, villages } = await buildTown(env, 1);
+      const vis = await buildUser(env, 'visitor', villages[0].id);
+      const row = { townId: town.id, villageId: villages[0].id, visitorId: vis.id };
+      const [A, B] = [(await buildPerson(env, row)).id, (await buildPerson(env, row)).id];
+      const visit = (q: typeof db, personId: number) =>
+        insertVisitRow(q, { ...row, personId, at: new Date(), method: 'phone', outcome: 'reached' });
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let inserted = () => {};
+      const first = new Promise<void>((r) => {
+        inserted = r;
+      });
+      // A's transaction writes its visit and stays open until B's has committed.
+      const a = db.tx(async (q) => {
+        await visit(q as typeof db, A);
+        inserted();
+        await held;
+      });
+      await first;
+      await db.tx(async (q) => {
+        await q.query(`set local lock_timeout = '2s'`);
+        await visit(q as typeof db, B);
+      });
+      release();
+      await a;
+      await expectSame(
+        { area: { id: town.id, level: 'town' }, scope: scopeOf({ all: true }) },
+        'village_id',
+        ['2026-03'],
+        'after both',
+      );
+    },
+    30_000,
+  );
 });

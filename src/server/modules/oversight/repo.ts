@@ -460,6 +460,23 @@ export async function staleCells(
   );
 }
 
+/**
+ * Folds the marks the triggers appended (009c) into the per-village counters: deletes the marks
+ * this statement sees and adds their number to metric_versions. Marks of writers not yet committed
+ * stay for a later fold. Folds are serialised (two would otherwise lock marks and counters in
+ * different orders).
+ */
+export async function foldMarks(q: Queryable) {
+  await q.query('select pg_advisory_xact_lock(7261010)');
+  await q.query(
+    `with m as (delete from metric_marks returning village_id, family, month),
+          c as (select village_id, family, month, count(*) as n from m group by village_id, family, month)
+     insert into metric_versions (village_id, family, month, version)
+     select village_id, family, month, n from c order by village_id, family, month
+     on conflict (village_id, family, month) do update set version = metric_versions.version + excluded.version`,
+  );
+}
+
 /** Serialises the (re)computation of one period's cells across processes (PostgreSQL). */
 export async function lockCellPeriod(q: Queryable, period: string) {
   await q.query('select pg_advisory_xact_lock(7261009, hashtext($1))', [period]);

@@ -104,6 +104,7 @@ export async function ensureCells(
 ): Promise<number> {
   if (!periods.length || !families.length) return 0;
   const keys = families.map((f) => repo.cellKey(f, opts));
+  await db.tx((q) => repo.foldMarks(q));
   const stale = await repo.staleCells(db, periods, families, keys, now);
   let done = 0;
   for (const period of new Set(stale.map((s) => s.period))) {
