@@ -383,12 +383,13 @@ export function OversightDashboard() {
                         series: [
                           {
                             type: 'pie',
-                            radius: ['35%', '65%'],
+                            radius: ['28%', '52%'],
                             data: byType.map(([code, n]) => ({
                               name: RISK_LABELS[code as RiskCode] ?? code,
                               value: n,
                             })),
-                            label: { formatter: '{b}\n{c} 件' },
+                            // Names like 外出流浪乞讨 were cut to "外…" at the card's edge: wrap instead.
+                            label: { formatter: '{b}\n{c} 件', overflow: 'break', width: 56, lineHeight: 16 },
                           },
                         ],
                       }}
