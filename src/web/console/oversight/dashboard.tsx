@@ -176,8 +176,17 @@ export function OversightDashboard() {
     };
   }, [children]);
 
+  // Periods before the first one with any visit task (the schedule was not in use yet) are left
+  // out: their coverage would draw as 0 % although nobody was asked to visit.
+  const trendPeriods = useMemo(() => {
+    const all = trends.data?.periods ?? [];
+    const first = all.findIndex(
+      (p) => (p.figures.onTime?.denominator ?? 0) > 0 || (p.figures.missed?.value ?? 0) > 0,
+    );
+    return first > 0 ? all.slice(first) : all;
+  }, [trends.data]);
   const trendOption = useMemo<EChartsOption>(() => {
-    const ps = trends.data?.periods ?? [];
+    const ps = trendPeriods;
     return {
       tooltip: { trigger: 'axis', valueFormatter: (v: any) => (v == null ? '—' : `${v}%`) },
       legend: { top: 0 },
@@ -193,7 +202,7 @@ export function OversightDashboard() {
         ),
       })),
     };
-  }, [trends.data]);
+  }, [trendPeriods]);
 
   const byType = useMemo(() => {
     const counts = new Map<string, number>();
@@ -361,7 +370,7 @@ export function OversightDashboard() {
             <Col xs={24} lg={available('incidentsOpen') ? 16 : 24}>
               <Card
                 size="small"
-                title={`近 12 期走势（${trends.data?.frequency === 'half_month' ? '半月' : '月'}）`}
+                title={`近 ${trendPeriods.length || 12} 期走势（${trends.data?.frequency === 'half_month' ? '半月' : '月'}）`}
               >
                 {trends.data ? (
                   <EChart testId="trend-chart" option={trendOption} height={260} />
