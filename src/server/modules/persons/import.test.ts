@@ -538,7 +538,10 @@ describe('roster import', () => {
               if (k === 'valid') last = id;
             }
           });
-          const res = (await injectUpload(s.officer.token, await xlsx(rows), dryRun)).json();
+          const answer = await injectUpload(s.officer.token, await xlsx(rows), dryRun);
+          // An error for the whole file fails here with the server's message and the file's rows.
+          expect(answer.statusCode, `${answer.body}\n${JSON.stringify(rows)}`).toBe(200);
+          const res = answer.json();
           if (!dryRun) {
             for (const r of rows.slice(1)) if (typeof r[2] === 'string' && r[1]) known.push(r[2]);
           }
