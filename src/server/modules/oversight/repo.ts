@@ -470,10 +470,51 @@ export async function foldMarks(q: Queryable) {
   await q.query('select pg_advisory_xact_lock(7261010)');
   await q.query(
     `with m as (delete from metric_marks returning village_id, family, month),
-          c as (select village_id, family, month, count(*) as n from m group by village_id, family, month)
-     insert into metric_versions (village_id, family, month, version)
-     select village_id, family, month, n from c order by village_id, family, month
-     on conflict (village_id, family, month) do update set version = metric_versions.version + excluded.version`,
+          c as (select village_id, family, month, count(*) as n from m group by village_id, family, month),
+          v as (insert into metric_versions (village_id, family, month, version)
+                select village_id, family, month, n from c order by village_id, family, month
+                on conflict (village_id, family, month) do update set version = metric_versions.version + excluded.version)
+     insert into metric_version_totals (family, month, total)
+     select family, month, sum(n) from c group by family, month order by family, month
+     on conflict (family, month) do update set total = metric_version_totals.total + excluded.total`,
+  );
+}
+
+/**
+ * The (period, family) pairs that may hold stale cells (009d): those whose sum of cell versions
+ * differs from the counters' sum, with missing cells, another key, or outside their common time
+ * bounds. The others are current as a whole.
+ */
+export async function unsettledPeriods(
+  q: Queryable,
+  periods: string[],
+  families: CellFamily[],
+  keys: string[],
+  now: Date,
+): Promise<{ period: string; family: CellFamily }[]> {
+  return q.query(
+    `select pr.period, f.family
+       from unnest($1::text[]) pr(period) cross join unnest($2::text[], $3::text[]) f(family, key)
+       left join metric_period_state s on s.period = pr.period and s.family = f.family
+       left join metric_version_totals a on a.family = f.family and a.month = '*'
+       left join metric_version_totals m on m.family = f.family and m.month = left(pr.period, 7)
+      where s.period is null or s.opts is distinct from f.key or s.cells <> (select count(*) from areas)
+         or s.versions <> coalesce(a.total, 0) + coalesce(m.total, 0)
+         or s.valid_from > $4 or s.valid_until <= $4`,
+    [periods, families, keys, now],
+  );
+}
+
+/** Records the (period, family) summary from its cell states (in the transaction that wrote them). */
+export async function settlePeriod(q: Queryable, period: string, family: CellFamily, key: string) {
+  await q.query(
+    `insert into metric_period_state (period, family, opts, versions, cells, valid_from, valid_until)
+     select $1, $2, case when bool_and(opts = $3) then $3 end, coalesce(sum(version), 0), count(*),
+            max(valid_from), min(valid_until)
+       from metric_cell_state where period = $1 and family = $2
+     on conflict (period, family) do update set opts = excluded.opts, versions = excluded.versions,
+       cells = excluded.cells, valid_from = excluded.valid_from, valid_until = excluded.valid_until`,
+    [period, family, key],
   );
 }
 
@@ -555,6 +596,7 @@ const toDate = (x: Date | string | null | undefined) => (x == null ? null : new 
 /** Forgets every cell state (after a bulk load with the triggers off): all are recomputed. */
 export async function forgetCells(q: Queryable) {
   await q.query('delete from metric_cell_state');
+  await q.query('delete from metric_period_state');
 }
 
 /**

@@ -90,9 +90,11 @@ export async function figureOptions(q: Queryable): Promise<repo.FigureOptions> {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Brings the cells of the given periods and families up to date at `now`: one validity query; then,
- * per period with stale cells, under the period's lock, the stale cells are read again (another
- * process may have just done the work) and each family's are recomputed by one grouped statement.
+ * Brings the cells of the given periods and families up to date at `now`: the triggers' marks are
+ * folded into the counters; one small query finds the (period, family) pairs not current as a whole;
+ * for each such period, under its lock, the stale cells are found village by village (another
+ * process may have just done the work), each family's recomputed by one grouped statement, and the
+ * pair's summary written again.
  * Returns the number of (period, family, village) cells recomputed.
  */
 export async function ensureCells(
@@ -105,18 +107,20 @@ export async function ensureCells(
   if (!periods.length || !families.length) return 0;
   const keys = families.map((f) => repo.cellKey(f, opts));
   await db.tx((q) => repo.foldMarks(q));
-  const stale = await repo.staleCells(db, periods, families, keys, now);
+  const unsettled = await repo.unsettledPeriods(db, periods, families, keys, now);
   let done = 0;
-  for (const period of new Set(stale.map((s) => s.period))) {
+  for (const period of new Set(unsettled.map((u) => u.period))) {
+    const fams = families.filter((f) => unsettled.some((u) => u.period === period && u.family === f));
     done += await db.tx(async (q) => {
       await repo.lockCellPeriod(q, period);
-      const again = await repo.staleCells(q, [period], families, keys, now);
-      for (const [i, f] of families.entries()) {
-        const mine = again.filter((s) => s.family === f);
-        if (mine.length)
-          await repo.computeCells(q, f, period, periodBounds(period, now), mine, opts, keys[i]);
+      const ks = fams.map((f) => keys[families.indexOf(f)]);
+      const stale = await repo.staleCells(q, [period], fams, ks, now);
+      for (const [i, f] of fams.entries()) {
+        const mine = stale.filter((s) => s.family === f);
+        if (mine.length) await repo.computeCells(q, f, period, periodBounds(period, now), mine, opts, ks[i]);
+        await repo.settlePeriod(q, period, f, ks[i]);
       }
-      return again.length;
+      return stale.length;
     });
   }
   return done;
