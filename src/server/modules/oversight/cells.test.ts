@@ -231,6 +231,49 @@ describe('figure cells', () => {
     }
   }, 120_000);
 
+  it('see each kind of write at once: agreement ended, status history, task and person changes', async () => {
+    env.ctx.clock = createClock('2026-03-20T12:00:00+08:00');
+    const db = env.ctx.db;
+    const { town, villages } = await buildTown(env, 2);
+    const vis = await buildUser(env, 'visitor', villages[0].id);
+    const row = { townId: town.id, villageId: villages[0].id, visitorId: vis.id };
+    const A = (await buildPerson(env, { ...row, selfCare: 'partial' })).id;
+    const B = (await buildPerson(env, row)).id;
+    await insertAgreementRow(db, {
+      personId: A,
+      townId: town.id,
+      startDate: '2026-01-01',
+      endDate: '2026-12-31',
+      status: 'active',
+    });
+    await db.query(`update persons set status = 'paused', status_since = '2026-01-05' where id = $1`, [B]);
+    const task = await insertTaskRow(db, { ...row, personId: A, period: '2026-03-1', status: 'open' });
+    const check = (label: string) =>
+      expectSame(
+        { area: { id: town.id, level: 'town' }, scope: scopeOf({ all: true }) },
+        'village_id',
+        ['2026-03', '2026-02'],
+        label,
+      );
+    await check('start');
+    await db.query(
+      `update care_agreements set status = 'terminated', terminated_on = start_date, termination_reason = '测试' where person_id = $1`,
+      [A],
+    );
+    await check('agreement ended');
+    await db.query(
+      `insert into person_status_changes (person_id, status, effective_on) values ($1, 'active', '2026-03-10')`,
+      [B],
+    );
+    await check('status history');
+    await db.query(`update visit_tasks set status = 'missed' where id = $1`, [task]);
+    await check('task missed');
+    await db.query('update persons set village_id = $2 where id = $1', [A, villages[1].id]);
+    await check('person moved');
+    await db.query(`delete from person_status_changes where person_id = $1`, [B]);
+    await check('status history removed');
+  }, 60_000);
+
   it('follow the clock with no write: a window ending mid-day, midnight, and the clock set back', async () => {
     const clock = createClock('2026-03-29T10:00:00+08:00');
     env.ctx.clock = clock;
