@@ -85,3 +85,12 @@ export function personCondition(scope: Scope, p: string, params: unknown[]): str
 export function personInArea(p: string, n: string): string {
   return `(${p}.village_id = ${n} or ${p}.town_id = ${n} or ${p}.town_id in (select id from areas where parent_id = ${n}))`;
 }
+
+/**
+ * SQL condition: the area path `path` lies in the subtree whose root has the path `root` (both SQL
+ * expressions). A byte-wise range rather than `like root || '%'`, so it uses areas_path_idx
+ * (text_pattern_ops) even when the root is not a constant; '~' sorts after the digits and '/' of a path.
+ */
+export function pathWithin(path: string, root: string): string {
+  return `(${path} ~>=~ ${root} and ${path} ~<~ (${root} || '~'))`;
+}

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/db.js';
-import type { Grant } from '../../http/scope.js';
+import { type Grant, pathWithin } from '../../http/scope.js';
 
 export interface LoginUserRow {
   id: number;
@@ -93,7 +93,7 @@ export async function findSessionActor(q: Queryable, id: string): Promise<Sessio
                      where r.user_id = s.user_id and r.role in ${AREA_ROLES} and g.parent_id is null) as all_areas,
             array(select distinct a.id from user_roles r
                     join areas g on g.id = r.area_id
-                    join areas a on a.path like g.path || '%'
+                    join areas a on ${pathWithin('a.path', 'g.path')}
                    where r.user_id = s.user_id and r.role in ${AREA_ROLES}) as area_ids
        from sessions s join users u on u.id = s.user_id where s.id = $1`,
     [id],

@@ -1,5 +1,6 @@
 import type { Department, Role } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
+import { pathWithin } from '../../http/scope.js';
 
 export interface InboxRow {
   id: number;
@@ -54,7 +55,7 @@ export async function usersCoveringArea(
   const rows = await q.query<{ id: number }>(
     `select distinct u.id
        from areas target
-       join areas g on target.path like g.path || '%'
+       join areas g on ${pathWithin('target.path', 'g.path')}
        join user_roles r on r.area_id = g.id and r.role = $1 ${dep}
        join users u on u.id = r.user_id and u.disabled_at is null
       where target.id = $2
