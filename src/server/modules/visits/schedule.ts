@@ -107,11 +107,13 @@ export async function generateTasks(
   const today = chinaDate(now);
   const sync = await repo.syncOpenTasks(q, now, personIds);
   const reopened = await repo.reopenResumedTasks(q, now, today, personIds);
-  const created: number[] = [];
+  // Ids gathered with concat, not push(...ids): a district-wide run creates ~1,000,000 ids, past
+  // the limit on a call's argument count.
+  let created: number[] = [];
   for (const [freq, selectors] of await frequencyGroups(q, personIds)) {
     const w = periodWindow(periodOf(now, freq));
-    created.push(
-      ...(await repo.insertRegularTasks(q, {
+    created = created.concat(
+      await repo.insertRegularTasks(q, {
         period: w.period,
         start: w.start,
         end: w.end,
@@ -120,12 +122,12 @@ export async function generateTasks(
         now,
         selectors,
         personIds,
-      })),
+      }),
     );
   }
   const half = periodWindow(periodOf(now, 'half_month'));
-  created.push(
-    ...(await repo.insertRegularTasks(q, {
+  created = created.concat(
+    await repo.insertRegularTasks(q, {
       period: half.period,
       start: half.start,
       end: half.end,
@@ -138,9 +140,9 @@ export async function generateTasks(
       ],
       personIds,
       onlyUncovered: true,
-    })),
+    }),
   );
-  const completed = await repo.completeFromExistingVisits(q, [...created, ...reopened], now);
+  const completed = await repo.completeFromExistingVisits(q, created.concat(reopened), now);
   return { created: created.length, reopened: reopened.length, ...sync, completed };
 }
 
