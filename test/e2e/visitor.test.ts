@@ -42,7 +42,7 @@ interface Target {
 describe.runIf(hasChromium())('visitor app (/m/) on a 360 px phone, offline', () => {
   let browser: Browser;
   let visitorToken: string;
-  /** visitor1's persons with an open task, shared out between the tests so none sees another's. */
+  /** visitor1's persons (the first six with an open task), shared out between the tests so none sees another's. */
   let targets: Target[];
   let photo: Buffer;
 
@@ -54,13 +54,28 @@ describe.runIf(hasChromium())('visitor app (/m/) on a 360 px phone, offline', ()
     const names = new Map<number, string>(bundle.persons.map((p: any) => [p.id, p.name]));
     const seen = new Set<number>();
     targets = [];
+    const openTasks = (personId: number) =>
+      bundle.tasks.filter((x: any) => x.personId === personId && x.status === 'open').length;
     for (const t of bundle.tasks) {
       if (t.status !== 'open' || t.kind !== 'regular' || seen.has(t.personId)) continue;
+      // One open task each, so "queued" marks one task per visit (a follow-up would be a second).
+      if (openTasks(t.personId) !== 1) continue;
       // Names must be unique in the list so the search finds exactly one row.
       const name = names.get(t.personId)!;
       if ([...names.values()].filter((n) => n === name).length > 1) continue;
       seen.add(t.personId);
       targets.push({ personId: t.personId, name, taskId: t.id });
+    }
+    // The first six tests check that the task is done; the last two need only a person of their own.
+    // Early in a month most persons have an open task, but not always eight with unique names.
+    expect(targets.length).toBeGreaterThanOrEqual(6);
+    for (const person of bundle.persons) {
+      const { id, name } = person;
+      if (targets.length >= 8) break;
+      if (person.status !== 'active' || seen.has(id)) continue;
+      if ([...names.values()].filter((n) => n === name).length > 1) continue;
+      seen.add(id);
+      targets.push({ personId: id, name, taskId: 0 });
     }
     expect(targets.length).toBeGreaterThanOrEqual(8);
     for (const t of targets) await serverVisits(t);
