@@ -412,7 +412,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     dataNote = prep.reused
       ? `Data generated and loaded with COPY in ${prep.genS.toFixed(0)} s when the template database was made; this run started from a file copy of it (${prep.copyS.toFixed(0)} s):`
       : `Data generated and loaded with COPY in ${prep.genS.toFixed(0)} s (kept as a template database for the next run; copied in ${prep.copyS.toFixed(0)} s):`;
-    cellsNote = `Dashboard figure cells (modules/oversight) kept in the template: ${prep.cells.cells.toLocaleString('en')} stale cells computed in ${prep.cells.seconds.toFixed(1)} s before copying${prep.reused ? '' : ' (every kept cell of 13 months and 26 half months: what the `oversight.cells` job does once after a bulk load)'}.`;
+    cellsNote = `Dashboard figure cells (modules/oversight) kept in the template: ${prep.cells.cells.toLocaleString('en')} stale cells computed in ${prep.cells.seconds.toFixed(1)} s before copying${prep.reused ? '' : ' (every kept cell of 13 months and 13 half months: what the `oversight.cells` job does once after a bulk load)'}.`;
   } else {
     raw = await openFresh(engine);
     await migrate(raw);
@@ -423,7 +423,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     dataNote = `Data generated and loaded in ${((performance.now() - g0) / 1000).toFixed(0)} s:`;
     const k0 = performance.now();
     const { cells } = await refreshAllMetricCells({ db: raw, clock, config, fields });
-    cellsNote = `Dashboard figure cells (modules/oversight) for the kept periods (13 months and 26 half months) computed from scratch: ${cells.toLocaleString('en')} cells in ${((performance.now() - k0) / 1000).toFixed(1)} s — what the \`oversight.cells\` job does once after a bulk load.`;
+    cellsNote = `Dashboard figure cells (modules/oversight) for the kept periods (13 months and 13 half months) computed from scratch: ${cells.toLocaleString('en')} cells in ${((performance.now() - k0) / 1000).toFixed(1)} s — what the \`oversight.cells\` job does once after a bulk load.`;
   }
   log(cellsNote);
   const db = recordingDb(raw);
