@@ -5,6 +5,7 @@
  *
  *   npm run bench -- --persons 1000000 --months 12     (PostgreSQL scale; DATABASE_URL or --pg-url)
  *   npm run bench -- --only start,pglite                (parts: start, pglite, pg)
+ *   npm run bench -- --only pgdata --out /tmp/x.md      (only make the PostgreSQL template database)
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -407,6 +408,10 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
       },
       { clock, config, fields },
     );
+    if (!parts.has('pg')) {
+      log('the PostgreSQL data is ready (--only pgdata)');
+      return;
+    }
     raw = await openDb({ databaseUrl: args['pg-url'] });
     await raw.exec('analyze');
     dataNote = prep.reused
@@ -722,7 +727,7 @@ async function main() {
   out();
   if (parts.has('start')) await startTimes();
   if (parts.has('pglite')) await scenario('pglite', Number(args['pglite-persons']), Number(args.months));
-  if (parts.has('pg')) await scenario('pg', Number(args.persons), Number(args.months));
+  if (parts.has('pg') || parts.has('pgdata')) await scenario('pg', Number(args.persons), Number(args.months));
   out(`Total benchmark time: ${((Date.now() - t0) / 60000).toFixed(1)} min.`);
   writeFileSync(args.out!, `${lines.join('\n')}\n`);
   log(`written ${args.out}`);

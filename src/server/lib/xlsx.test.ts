@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import ExcelJS from './xlsx.js';
+import ExcelJS, { drained } from './xlsx.js';
 
 describe('streaming .xlsx reader', () => {
   it('keeps Chinese text intact across compressed-chunk boundaries (inline and shared strings)', async () => {
@@ -34,5 +34,30 @@ describe('streaming .xlsx reader', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('drained (streamed exports wait for their reader)', () => {
+  it('waits while the reader is behind, goes on when it caught up, and throws when it went away', async () => {
+    const { PassThrough } = await import('node:stream');
+    const out = new PassThrough({ highWaterMark: 16 });
+    out.write(Buffer.alloc(64));
+    expect(out.writableNeedDrain).toBe(true);
+    let done = false;
+    const waiting = drained(out).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    out.resume(); // the reader takes everything
+    await waiting;
+    expect(done).toBe(true);
+    await drained(out); // nothing pending: returns at once
+
+    const gone = new PassThrough({ highWaterMark: 16 });
+    gone.write(Buffer.alloc(64));
+    const aborted = drained(gone);
+    gone.destroy();
+    await expect(aborted).rejects.toThrow('closed by its reader');
   });
 });

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Transform } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import ExcelJS from 'exceljs';
 
@@ -54,6 +54,26 @@ export default ExcelJS;
 
 /** The content type of an .xlsx file. */
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/**
+ * Between two batches of a streamed workbook: waits while the reader of `out` is behind, so a slow
+ * download holds at most one batch in memory (exceljs' writer itself never waits). Throws if the
+ * reader went away, which ends the export instead of reading the rest of the table for nobody.
+ */
+export async function drained(out: Writable): Promise<void> {
+  while (out.writableNeedDrain || out.destroyed) {
+    if (out.destroyed) throw new Error('export stream closed by its reader');
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        out.off('drain', done);
+        out.off('close', done);
+        resolve();
+      };
+      out.on('drain', done);
+      out.on('close', done);
+    });
+  }
+}
 
 /** The value exceljs made of a cell: rich text, formula results and hyperlinks reduced to their text. */
 export function cellValue(v: unknown): unknown {

@@ -113,6 +113,52 @@ describe('visit ledger', () => {
   });
 });
 
+describe('visit ledger batches', () => {
+  it('pages by (time, id) without losing or repeating a visit, also when visits share a time', async () => {
+    const { visitBatch } = await import('./repo.js');
+    const { town, villages } = await buildTown(env, 1);
+    const v = villages[0];
+    const visitor = await buildUser(env, 'visitor', v.id);
+    const person = await buildPerson(env, { townId: town.id, villageId: v.id, visitorId: visitor.id });
+    const base = { townId: town.id, villageId: v.id, visitorId: visitor.id, personId: person.id };
+    const times = [
+      '03-02T09:00',
+      '03-02T09:00',
+      '03-02T09:00',
+      '03-03T10:00',
+      '03-04T08:00',
+      '03-04T08:00',
+      '03-09T16:30',
+    ];
+    for (const t of times)
+      await insertVisitRow(env.ctx.db, {
+        ...base,
+        at: new Date(`2026-${t}:00+08:00`),
+        method: 'phone',
+        outcome: 'reached',
+      });
+    const slice = {
+      area: { id: town.id, level: 'town' as const },
+      scope: { userId: 0, all: true, areaIds: [], visitor: false, departments: [] },
+      from: new Date('2026-03-01T00:00:00+08:00'),
+      to: new Date('2026-04-01T00:00:00+08:00'),
+    };
+    const all = (await visitBatch(env.ctx.db, slice, null, 100)).map((r) => Number(r.id));
+    expect(all).toHaveLength(times.length);
+    for (const size of [1, 2, 3]) {
+      const paged: number[] = [];
+      let after: { at: Date; id: number } | null = null;
+      for (;;) {
+        const rows = await visitBatch(env.ctx.db, slice, after, size);
+        paged.push(...rows.map((r) => Number(r.id)));
+        if (rows.length < size) break;
+        after = { at: rows[rows.length - 1].at, id: Number(rows[rows.length - 1].id) };
+      }
+      expect(paged).toEqual(all);
+    }
+  });
+});
+
 describe('problem ledger', () => {
   it('lists the concerns of the period with deadline, state and overdue flag', async () => {
     const { insertConcernRow } = await import('../../../../test/oversight-fixtures.js');

@@ -26,6 +26,7 @@ import { isPeriod, periodLabel, periodOf, periodWindow } from '../../../shared/s
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { drained } from '../../lib/xlsx.js';
 import { appendAudit } from '../audit/repo.js';
 import { resolveSlice } from '../oversight/service.js';
 import * as repo from './repo.js';
@@ -159,6 +160,7 @@ export async function writeVisitLedger(
     }
     onRows?.(n);
     if (rows.length < BATCH) break;
+    await drained(out);
     const last = rows[rows.length - 1];
     after = { at: last.at, id: last.id };
   }
@@ -260,6 +262,7 @@ export async function writeConcernLedger(
     }
     onRows?.(n);
     if (rows.length < BATCH) break;
+    await drained(out);
     after = rows[rows.length - 1].id;
   }
   ws.commit();

@@ -31,7 +31,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import ExcelJS, { cellText, cellValue, XLSX_MIME } from '../../lib/xlsx.js';
+import ExcelJS, { cellText, cellValue, drained, XLSX_MIME } from '../../lib/xlsx.js';
 import { listAreas } from '../areas/repo.js';
 import { addWatermarkSheet, type ExportWatermark, watermarkWorkbook } from '../audit/export-guard.js';
 import { appendAudit } from '../audit/repo.js';
@@ -804,6 +804,7 @@ export async function exportRoster(
       ]).commit();
     }
     if (rows.length < 1000) break;
+    await drained(out);
     after = rows[rows.length - 1].id;
   }
   ws.commit();
