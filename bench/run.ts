@@ -687,7 +687,8 @@ async function main() {
   const t0 = Date.now();
   const pgVersion = await (async () => {
     try {
-      const c = new pg.Client({ connectionString: args['pg-url'] });
+      // The server's own database: the bench database itself is dropped and copied again below.
+      const c = new pg.Client({ connectionString: dbUrl('postgres') });
       await c.connect();
       const v = (await c.query('show server_version')).rows[0].server_version;
       const sb = (await c.query('show shared_buffers')).rows[0].shared_buffers;
