@@ -238,3 +238,27 @@ export async function withPeakRss<T>(
     clearInterval(timer);
   }
 }
+
+/**
+ * The bureau dashboard's figures counted the plain way: every figure of the period by its grouped
+ * query over the base tables, split by town (oversight repo `countFigures`, the same predicates the
+ * figure cells are computed with). What the dashboard would cost without its kept cells.
+ */
+export async function plainDashboardSql(db: Db, now: Date, period: string, n: number) {
+  const repo = await import('../src/server/modules/oversight/repo.js');
+  const service = await import('../src/server/modules/oversight/service.js');
+  const root = await repo.rootArea(db);
+  const metrics = await service.availableMetrics(db);
+  const opts = await service.figureOptions(db);
+  const slice = {
+    area: { id: root.id, level: root.level },
+    scope: { userId: 0, all: true, areaIds: [], visitor: false, departments: [] },
+  };
+  const ms: number[] = [];
+  for (let i = 0; i < n + 1; i++) {
+    const t = performance.now();
+    await repo.countFigures(db, metrics, slice, service.periodBounds(period, now), 'town_id', opts);
+    if (i > 0) ms.push(performance.now() - t);
+  }
+  return { metrics: metrics.length, ...percentiles(ms) };
+}

@@ -28,7 +28,14 @@ import { chinaDate } from '../src/shared/china-time.js';
 import { periodOf, periodWindow, seasonFlags } from '../src/shared/schedule.js';
 import { rosterFile } from './fixtures.js';
 import { BENCH_PASSWORD, generate } from './generate.js';
-import { type EndpointResult, explainRequest, measureEndpoint, recordingDb, withPeakRss } from './measure.js';
+import {
+  type EndpointResult,
+  explainRequest,
+  measureEndpoint,
+  plainDashboardSql,
+  recordingDb,
+  withPeakRss,
+} from './measure.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -477,6 +484,15 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
   );
   out();
   endpointTable(rs);
+  const dash = rs.find((r) => r.name === 'bureau dashboard: metrics by town');
+  if (dash?.status === 200) {
+    log('plain grouped SQL of the dashboard');
+    const plain = await plainDashboardSql(raw, clock.now(), period, engine === 'pg' ? 5 : 10);
+    out(
+      `Bureau dashboard against the plain grouped SQL (its ${plain.metrics} figures counted over the base tables by town, without the figure cells; ${plain.n} runs after one warm-up): SQL p50 ${ms(plain.p50)} ms, p95 ${ms(plain.p95)} ms; the API with its cells is **${(plain.p50 / dash.api.p50).toFixed(0)}× faster at p50, ${(plain.p95 / dash.api.p95).toFixed(0)}× at p95** (ratio API / plain SQL ${(dash.api.p95 / plain.p95).toFixed(3)} at p95).`,
+    );
+    out();
+  }
 
   // What one visit submission runs, with the plans of its statements.
   const vAt = new Date(Date.parse(NOW) - 7200000);

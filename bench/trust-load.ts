@@ -5,7 +5,9 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/tanfang npx tsx bench/trust-load.ts
  *
  * Options (env): LOAD_USERS (200), LOAD_SECONDS (120), LOAD_PORT (3192), LOAD_SCHEMA (bench_load),
- * LOAD_ROOT (another checkout's server on the same fixture, for before/after runs).
+ * LOAD_ROOT (another checkout's server on the same fixture, for before/after runs), LOAD_RATE
+ * (requests per second per user, a whole number; unset: each user sends the next request as soon as
+ * the last one is answered — a stress test, no person clicks 4 times a second).
  * The mix per request: 35 % person list (officer), 25 % person page (officer), 10 % a person's
  * visits (officer), 10 % the visitor's task list, 20 % visit submission (visitor, own person).
  */
@@ -23,6 +25,7 @@ if (!base) {
 }
 const USERS = Number(process.env.LOAD_USERS ?? 200);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 120);
+const RATE = process.env.LOAD_RATE ? Number(process.env.LOAD_RATE) : undefined;
 const PORT = Number(process.env.LOAD_PORT ?? 3192);
 const SCHEMA = process.env.LOAD_SCHEMA ?? 'bench_load';
 const visitorsN = Math.floor(USERS * 0.8);
@@ -53,6 +56,7 @@ const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 const result = await autocannon({
   url: server.url,
   connections: USERS,
+  ...(RATE ? { connectionRate: RATE } : {}),
   duration: SECONDS,
   timeout: 30,
   requests: [
@@ -113,6 +117,7 @@ await server.exited;
 const l = result.latency;
 const summary = {
   users: USERS,
+  ratePerUser: RATE ?? 'closed loop',
   seconds: SECONDS,
   requests: result.requests.total,
   perSecond: Math.round(result.requests.average),
