@@ -299,7 +299,10 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
       `with src as (
          select p.id as person_id, p.visitor_id, p.town_id, p.village_id,
                 $1::bigint + row_number() over (order by p.id) as task_id,
-                ((p.id * 2654435761::bigint + $9::int) % 100) as r
+                ((p.id * 2654435761::bigint + $9::int) % 100) as r,
+                -- the visit's second in the window: spread over the whole window (with r alone there
+                -- were 93 instants per period, thousands of visits at each)
+                ((p.id * 40503::bigint + $9::int * 7919) % $10::bigint) as s
            from persons p where p.status = 'active' and p.tier = $2 and p.support_start < $4::timestamptz
        ), t as (
          insert into visit_tasks (id, person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
@@ -307,7 +310,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
          overriding system value
          select task_id, person_id, 'regular', $3, $2, $4, $5, $6::date, visitor_id, town_id, village_id,
                 case when r < $7 then 'done' when $8 then 'open' else 'missed' end,
-                case when r < $7 then $4::timestamptz + ((r * 7919) % $10) * interval '1 second'
+                case when r < $7 then $4::timestamptz + s * interval '1 second'
                      when $8 then null else $5::timestamptz end,
                 case when r < $7 then task_id end,
                 $4

@@ -189,7 +189,7 @@ async function openFresh(engine: 'pglite' | 'pg'): Promise<Db> {
  * Version of the generated data set: bump when bench/generate.ts changes what it makes, so a kept
  * template is made again.
  */
-const DATA_VERSION = 2;
+const DATA_VERSION = 3;
 
 /** Another database of the same server as a URL. */
 function dbUrl(name: string) {
