@@ -32,9 +32,20 @@ describe.runIf(hasChromium())('console shell in Chromium', () => {
     expect(menu).toContain('辖区管理');
     await page.screenshot({ path: 'test-output/e2e/shell-admin.png' });
 
-    await page.getByTestId('user-menu').hover();
-    await page.getByText('退出登录').click();
-    await page.waitForURL('**/login');
+    // The user menu opens on hover; on a loaded machine it can close again before the click lands
+    // (seen once in CI), so open it and click until the login page shows, three tries at most.
+    for (let attempt = 1; ; attempt++) {
+      await page.getByTestId('user-menu').hover();
+      const item = page.getByText('退出登录');
+      await item.waitFor({ state: 'visible' });
+      await item.click();
+      try {
+        await page.waitForURL('**/login', { timeout: 10000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
     await page.close();
   });
 

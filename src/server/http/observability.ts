@@ -85,6 +85,13 @@ export async function renderMetrics(m: Metrics, ctx: Ctx): Promise<string> {
   const mem = process.memoryUsage();
   out.push('# TYPE tanfang_process_resident_memory_bytes gauge');
   out.push(`tanfang_process_resident_memory_bytes ${mem.rss}`);
+  // Where the resident memory is: the JavaScript heap, or buffers outside it (zlib, sockets).
+  out.push('# TYPE tanfang_process_heap_used_bytes gauge');
+  out.push(`tanfang_process_heap_used_bytes ${mem.heapUsed}`);
+  out.push('# TYPE tanfang_process_heap_total_bytes gauge');
+  out.push(`tanfang_process_heap_total_bytes ${mem.heapTotal}`);
+  out.push('# TYPE tanfang_process_external_bytes gauge');
+  out.push(`tanfang_process_external_bytes ${mem.external}`);
   return `${out.join('\n')}\n`;
 }
 
