@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Db, Queryable } from '../src/server/db/db.js';
+import { SYSTEM_SCOPE } from '../src/server/http/scope.js';
 
 /** p50 / p95 / max of a list of milliseconds. */
 export function percentiles(ms: number[]) {
@@ -252,7 +253,7 @@ export async function plainDashboardSql(db: Db, now: Date, period: string, n: nu
   const opts = await service.figureOptions(db);
   const slice = {
     area: { id: root.id, level: root.level },
-    scope: { userId: 0, all: true, areaIds: [], visitor: false, departments: [] },
+    scope: SYSTEM_SCOPE,
   };
   const ms: number[] = [];
   for (let i = 0; i < n + 1; i++) {

@@ -34,6 +34,15 @@ export interface Scope {
   departments: Department[];
 }
 
+/** The system's own reach: jobs, visit handlers and benchmarks act for nobody in particular. */
+export const SYSTEM_SCOPE: Readonly<Scope> = Object.freeze({
+  userId: 0,
+  all: true,
+  areaIds: [],
+  visitor: false,
+  departments: [],
+});
+
 /**
  * SQL condition restricting `column` (an area id) to the scope. Pushes its parameter onto params.
  * A scope with no area reach yields a condition that matches nothing.

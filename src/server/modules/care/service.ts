@@ -17,7 +17,7 @@ import { can } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
-import { type Actor, inScope, type Scope } from '../../http/scope.js';
+import { type Actor, inScope, SYSTEM_SCOPE } from '../../http/scope.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { notify } from '../notifications/service.js';
@@ -25,8 +25,6 @@ import { insertPersonEvent } from '../persons/repo.js';
 import * as repo from './repo.js';
 import { careSettings, careSettingsWithSource } from './settings.js';
 
-/** The system's own reach (jobs and visit handlers act for nobody in particular). */
-const ALL: Scope = { userId: 0, all: true, areaIds: [], visitor: false, departments: [] };
 const today = (ctx: Ctx) => chinaDate(ctx.clock.now());
 
 function requireRead(actor: Actor) {
@@ -931,9 +929,9 @@ export async function onVisitForCare(
   v: { id: number; personId: number; infringementNote?: string; actorId: number; now: Date },
 ) {
   const a = await repo.activeAgreementOf(q, v.personId);
-  const p = await repo.getCarePerson(q, ALL, v.personId);
+  const p = await repo.getCarePerson(q, SYSTEM_SCOPE, v.personId);
   if (!p) return;
-  const c = a ? await repo.getCaregiver(q, ALL, a.caregiver_id) : undefined;
+  const c = a ? await repo.getCaregiver(q, SYSTEM_SCOPE, a.caregiver_id) : undefined;
   await openReplacement(q, {
     personId: p.id,
     personName: p.name,

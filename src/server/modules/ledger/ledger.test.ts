@@ -5,6 +5,7 @@ import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test
 import { insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import { CHECKLIST_V1, checklistColumns, fineAnswers } from '../../../shared/checklist.js';
 import { type Clock, createClock } from '../../clock.js';
+import { SYSTEM_SCOPE } from '../../http/scope.js';
 
 let env: TestEnv;
 let savedClock: Clock;
@@ -139,7 +140,7 @@ describe('visit ledger batches', () => {
       });
     const slice = {
       area: { id: town.id, level: 'town' as const },
-      scope: { userId: 0, all: true, areaIds: [], visitor: false, departments: [] },
+      scope: SYSTEM_SCOPE,
       from: new Date('2026-03-01T00:00:00+08:00'),
       to: new Date('2026-04-01T00:00:00+08:00'),
     };

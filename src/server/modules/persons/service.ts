@@ -17,7 +17,7 @@ import { normalizePhone } from '../../../shared/roster.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
-import { type Actor, inScope } from '../../http/scope.js';
+import { type Actor, inScope, SYSTEM_SCOPE } from '../../http/scope.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { emitPersonEvent } from './hooks.js';
@@ -469,12 +469,7 @@ export async function changePersonStatus(ctx: Ctx, o: ChangeStatusOptions) {
     const now = ctx.clock.now();
     const p = o.actor
       ? await loadWritable(q, o.actor, o.personId, true)
-      : await repo.getPerson(
-          q,
-          { userId: 0, all: true, areaIds: [], visitor: false, departments: [] },
-          o.personId,
-          true,
-        );
+      : await repo.getPerson(q, SYSTEM_SCOPE, o.personId, true);
     if (!p) throw notFound('对象');
     if (o.version !== undefined && o.version !== p.version)
       throw conflict('档案已被他人修改，请刷新后重试', 'version');
