@@ -1,17 +1,15 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
 import { openContext, startServer } from '../server/main.js';
+import { ROOT } from '../server/paths.js';
 import { seedDemo } from '../server/seed/demo.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerTrustCommands } from './trust.js';
 import { createUser } from './user-create.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Builds the web app when dist/web is missing (first `npm start` after `npm ci`). */
 async function ensureWebBuilt() {

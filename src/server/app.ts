@@ -1,6 +1,4 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
@@ -34,10 +32,11 @@ import { securityRoutes } from './modules/security/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 import { visitorAppRoutes } from './modules/visitor-app/routes.js';
 import { visitRoutes } from './modules/visits/routes.js';
+import { WEB_DIR } from './paths.js';
 
 z.config(z.locales.zhCN());
 
-export const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../dist/web');
+export { WEB_DIR };
 
 /** Builds the HTTP app on an open database. Tests build it too (with app.inject). */
 export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { MIGRATIONS_DIR } from '../paths.js';
 import type { Db } from './db.js';
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+const DIR = MIGRATIONS_DIR;
 
 /** Applies the numbered .sql files not yet applied, each in its own transaction, under a lock. */
 export async function migrate(db: Db): Promise<string[]> {

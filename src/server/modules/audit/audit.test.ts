@@ -195,14 +195,20 @@ describe('audit chain verification', () => {
 
   it('keeps concurrent writers of one chain in order and lets other chains pass', async () => {
     const t = await copyOfLog();
-    // Eight transactions at once, four keys: PostgreSQL runs them on separate connections.
+    // Eight transactions at once, two keys: PostgreSQL runs them on separate connections.
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        env.ctx.db.tx((q) => appendAuditTo(q, t, entry(i + 1, 100 + (i % 4)))),
+        env.ctx.db.tx(async (q) => {
+          await appendAuditTo(q, t, entry(i + 1, 100 + (i % 2)));
+          // Hold the tail lock a while, so the writers behind it really wait and then append onto
+          // the hash committed meanwhile (not the one their statement's snapshot saw).
+          await q.query('select pg_sleep(0.03)');
+          await appendAuditTo(q, t, entry(i + 1, 100 + (i % 2)));
+        }),
       ),
     );
     const res = await verifyAuditChain(env.ctx.db, { table: t });
-    expect(res).toMatchObject({ ok: true, checked: 8 });
+    expect(res).toMatchObject({ ok: true, checked: 16 });
   });
 
   it('the database itself refuses to update or delete audit rows', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../../db/db.js';
+import { type Db, prepared, type Queryable } from '../../db/db.js';
 
 export interface AuditEntry {
   at: Date;
@@ -97,21 +97,6 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
     chain = auditChainOf(`${e.entity}:${e.entityId ?? `actor${e.actorId ?? ''}`}`);
     chains.set(t, chain);
   }
-  // The tail row is the chain's lock; after waiting, FOR UPDATE reads the committed new tail.
-  const lockTail = () =>
-    q.query<{ hash: string }>('select hash from audit_chain_tails where log = $1 and chain = $2 for update', [
-      t,
-      chain,
-    ]);
-  let tail = await lockTail();
-  if (!tail.length) {
-    await q.query(
-      'insert into audit_chain_tails (log, chain, hash) values ($1, $2, $3) on conflict do nothing',
-      [t, chain, GENESIS],
-    );
-    tail = await lockTail();
-  }
-  const prev = tail[0].hash;
   // Millisecond precision: what PostgreSQL stores is what we hash.
   const at = new Date(Math.floor(e.at.getTime()));
   const row = {
@@ -125,27 +110,44 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
     detail: JSON.parse(JSON.stringify(e.detail ?? {})),
     ip: e.ip ?? null,
   };
-  const hash = sha256(prev + auditRowText(row));
+  // One round trip: lock the chain's tail row (FOR UPDATE waits for a writer ahead of us and then
+  // reads its committed hash), insert the row hashed onto it, move the tail. The hash is
+  // sha256(prev + text) in hex, the same formula verify recomputes in JS (`sha256` above); the row
+  // text is made here, only the concatenation with the locked tail happens in SQL.
+  const append = () =>
+    q.query<{ id: number }>(
+      prepared(`with tail as (
+         select hash from audit_chain_tails where log = $10 and chain = $9 for update),
+       ins as (
+         insert into ${t} (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash, chain)
+         select $1, $2, $3, $4, $5, $6, $7, $8, tail.hash,
+                encode(sha256(convert_to(tail.hash || $11::text, 'UTF8')), 'hex'), $9
+           from tail
+         returning id, hash)
+       update audit_chain_tails c set hash = ins.hash, last_id = ins.id
+         from ins where c.log = $10 and c.chain = $9
+       returning ins.id`),
+      [
+        at,
+        row.actor_id,
+        row.action,
+        row.entity,
+        row.entity_id,
+        row.area_id,
+        JSON.stringify(row.detail),
+        row.ip,
+        chain,
+        t,
+        auditRowText(row),
+      ],
+    );
+  if ((await append()).length) return;
+  // A chain's first row: make its tail (genesis), then append.
   await q.query(
-    `with ins as (
-       insert into ${t} (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash, chain)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id)
-     update audit_chain_tails set hash = $10, last_id = (select id from ins) where log = $12 and chain = $11`,
-    [
-      at,
-      row.actor_id,
-      row.action,
-      row.entity,
-      row.entity_id,
-      row.area_id,
-      JSON.stringify(row.detail),
-      row.ip,
-      prev,
-      hash,
-      chain,
-      t,
-    ],
+    'insert into audit_chain_tails (log, chain, hash) values ($1, $2, $3) on conflict do nothing',
+    [t, chain, GENESIS],
   );
+  if (!(await append()).length) throw new Error(`audit chain ${t}/${chain} has no tail row`);
 }
 
 /** A table name for the audit chain: a plain identifier, optionally schema-qualified. */

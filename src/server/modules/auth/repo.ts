@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 import { type Grant, pathWithin } from '../../http/scope.js';
 
 export interface LoginUserRow {
@@ -84,7 +84,7 @@ const AREA_ROLES = `('bureau_admin', 'bureau_supervisor', 'town_officer', 'villa
  */
 export async function findSessionActor(q: Queryable, id: string): Promise<SessionActorRow | undefined> {
   const rows = await q.query<SessionActorRow>(
-    `select s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, s.revoked_at,
+    prepared(`select s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, s.revoked_at,
             u.username, u.display_name, u.disabled_at,
             coalesce((select json_agg(json_build_object('role', r.role, 'area_id', r.area_id,
                                                         'department', r.department) order by r.id)
@@ -95,7 +95,7 @@ export async function findSessionActor(q: Queryable, id: string): Promise<Sessio
                     join areas g on g.id = r.area_id
                     join areas a on ${pathWithin('a.path', 'g.path')}
                    where r.user_id = s.user_id and r.role in ${AREA_ROLES}) as area_ids
-       from sessions s join users u on u.id = s.user_id where s.id = $1`,
+       from sessions s join users u on u.id = s.user_id where s.id = $1`),
     [id],
   );
   return rows[0];

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 export interface NewPersonRow {
@@ -77,8 +77,8 @@ export async function insertPersonEvent(
   },
 ): Promise<void> {
   await q.query(
-    `insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    prepared(`insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`),
     [
       e.personId,
       e.at,

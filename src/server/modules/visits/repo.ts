@@ -1,6 +1,6 @@
 import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import type { Frequency } from '../../../shared/schedule.js';
-import type { Queryable } from '../../db/db.js';
+import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -18,17 +18,22 @@ export async function listVisitSettings(q: Queryable): Promise<SettingRow[]> {
   return q.query<SettingRow>(`select area_id, key, value from settings where key like 'visits.%'`);
 }
 
-/** Settings rows on the path of an area (nearest area first, system default last). */
-export async function settingsOnPath(q: Queryable, areaId: number | null): Promise<SettingRow[]> {
-  return q.query<SettingRow>(
-    `select s.area_id, s.key, s.value from settings s
+/**
+ * The settings rows on the path of the area `areaExpr` (an SQL expression), nearest area first and
+ * the system default last. One definition for `settingsOnPath` and the visit context read.
+ */
+const settingsOnPathSql = (areaExpr: string) => `select s.area_id, s.key, s.value,
+            length(coalesce(a.path, '')) as depth
+       from settings s
        left join areas a on a.id = s.area_id
       where s.key like 'visits.%'
         and (s.area_id is null or s.area_id::text = any(string_to_array(trim(both '/' from
-              coalesce((select path from areas where id = $1), '')), '/')))
-      order by length(coalesce(a.path, '')) desc`,
-    [areaId],
-  );
+              coalesce((select path from areas where id = ${areaExpr}), '')), '/')))
+      order by depth desc`;
+
+/** Settings rows on the path of an area (nearest area first, system default last). */
+export async function settingsOnPath(q: Queryable, areaId: number | null): Promise<SettingRow[]> {
+  return q.query<SettingRow>(settingsOnPathSql('$1'), [areaId]);
 }
 
 export async function upsertSetting(
@@ -126,19 +131,21 @@ export async function syncOpenTasks(q: Queryable, now: Date, personIds?: number[
  */
 export async function tasksSettled(q: Queryable, personId: number, now: Date): Promise<boolean> {
   const [r] = await q.query<{ settled: boolean }>(
-    `select p.status = 'active'
-        and exists (select 1 from visit_tasks t where t.person_id = p.id and t.kind = 'regular'
-                     and t.status <> 'cancelled' and t.window_start <= $2 and t.window_end > $2)
-        and not exists (select 1 from visit_tasks t where t.person_id = p.id and t.kind = 'regular'
-                     and t.status = 'cancelled' and t.window_start <= $2 and t.window_end > $2)
-        and not exists (select 1 from visit_tasks t where t.person_id = p.id and t.status = 'open'
-                     and (t.visitor_id is distinct from p.visitor_id or t.town_id <> p.town_id
-                          or t.village_id <> p.village_id)) as settled
-       from persons p where p.id = $1`,
+    `select ${settledSql('p', '$2')} as settled from persons p where p.id = $1`,
     [personId, now],
   );
   return r?.settled === true;
 }
+
+/** The condition of `tasksSettled` for the person row `p` at the time parameter `now`. */
+const settledSql = (p: string, now: string) => `${p}.status = 'active'
+        and exists (select 1 from visit_tasks t where t.person_id = ${p}.id and t.kind = 'regular'
+                     and t.status <> 'cancelled' and t.window_start <= ${now} and t.window_end > ${now})
+        and not exists (select 1 from visit_tasks t where t.person_id = ${p}.id and t.kind = 'regular'
+                     and t.status = 'cancelled' and t.window_start <= ${now} and t.window_end > ${now})
+        and not exists (select 1 from visit_tasks t where t.person_id = ${p}.id and t.status = 'open'
+                     and (t.visitor_id is distinct from ${p}.visitor_id or t.town_id <> ${p}.town_id
+                          or t.village_id <> ${p}.village_id))`;
 
 /** Reopens regular tasks cancelled by a pause when the person is active again within the window. */
 export async function reopenResumedTasks(q: Queryable, now: Date, today: string, personIds?: number[]) {
@@ -273,6 +280,51 @@ export async function getPersonBrief(q: Queryable, personId: number, scope?: Sco
     params,
   );
   return row;
+}
+
+/**
+ * What recording a visit needs to know before it writes, in one statement: the visit already stored
+ * under this clientId (a repeat), the person if in scope (with the date an ended support ended), the
+ * visits.* settings rows on the path of the person's village, and whether the person's tasks are
+ * settled at `now` (`tasksSettled`).
+ */
+export async function visitContext(
+  q: Queryable,
+  o: { personId: number; clientId: string; scope: Scope; now: Date },
+): Promise<{
+  existingVisitId: number | null;
+  person: (PersonBrief & { status_since: string | null }) | null;
+  settings: SettingRow[];
+  settled: boolean;
+}> {
+  const params: unknown[] = [o.personId, o.clientId, o.now];
+  const cond = personCondition(o.scope, 'p', params);
+  const [r] = await q.query<
+    Partial<PersonBrief> & {
+      existing_id: number | null;
+      status_since: string | null;
+      settings: SettingRow[] | null;
+      settled: boolean | null;
+    }
+  >(
+    prepared(`select (select id from visits where client_id = $2) as existing_id,
+            p.id, p.name, p.status, p.tier, p.support_start, p.visitor_id, p.town_id, p.village_id,
+            p.birth_date, p.flags, p.status_since,
+            case when p.id is not null then ${settledSql('p', '$3')} end as settled,
+            case when p.id is not null then
+              (select json_agg(json_build_object('area_id', x.area_id, 'key', x.key, 'value', x.value)
+                               order by x.depth desc)
+                 from (${settingsOnPathSql('p.village_id')}) x) end as settings
+       from (select 1) one left join persons p on p.id = $1 and ${cond}`),
+    params,
+  );
+  const { existing_id, settings, settled, status_since, ...person } = r;
+  return {
+    existingVisitId: existing_id == null ? null : Number(existing_id),
+    person: person.id == null ? null : { ...(person as PersonBrief), status_since },
+    settings: settings ?? [],
+    settled: settled === true,
+  };
 }
 
 /** Inserts one extra (follow-up or campaign) task; returns it, or the existing one on a repeat. */
@@ -659,6 +711,12 @@ const VISIT_SELECT = `select v.id, v.client_id, v.person_id, p.name as person_na
     v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at
   from visits v join persons p on p.id = v.person_id join users u on u.id = v.visitor_id`;
 
+/**
+ * Inserts a visit and, in the same statement, completes the person's open (or missed) tasks whose
+ * window contains its time (`complete`: only for a qualifying visit; `kinds` narrows the task kinds).
+ * Returns the visit id and the completed task ids, or null when the clientId is already stored (then
+ * nothing is written).
+ */
 export async function insertVisit(
   q: Queryable,
   v: {
@@ -684,38 +742,51 @@ export async function insertVisit(
     recordedBy: number;
     recordedAt: Date;
   },
-): Promise<number | null> {
-  const rows = await q.query<{ id: number }>(
-    `insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
-        duration_minutes, notes, checklist_version, answers, seasons, location_consent, latitude, longitude,
-        photo_count, has_signature, recorded_by, recorded_at)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
-     on conflict (client_id) do nothing returning id`,
-    [
-      v.clientId,
-      v.personId,
-      v.visitorId,
-      v.townId,
-      v.villageId,
-      v.at,
-      v.method,
-      v.outcome,
-      v.qualifying,
-      v.durationMinutes,
-      v.notes,
-      v.checklistVersion,
-      JSON.stringify(v.answers),
-      v.seasons,
-      v.locationConsent,
-      v.latitude,
-      v.longitude,
-      v.photoCount,
-      v.hasSignature,
-      v.recordedBy,
-      v.recordedAt,
-    ],
+  complete: { kinds?: string[] } | null,
+): Promise<{ id: number; completed: number[] } | null> {
+  const params: unknown[] = [
+    v.clientId,
+    v.personId,
+    v.visitorId,
+    v.townId,
+    v.villageId,
+    v.at,
+    v.method,
+    v.outcome,
+    v.qualifying,
+    v.durationMinutes,
+    v.notes,
+    v.checklistVersion,
+    JSON.stringify(v.answers),
+    v.seasons,
+    v.locationConsent,
+    v.latitude,
+    v.longitude,
+    v.photoCount,
+    v.hasSignature,
+    v.recordedBy,
+    v.recordedAt,
+  ];
+  let completeSql = 'select null::bigint as id where false';
+  if (complete) {
+    params.push(complete.kinds ?? null);
+    completeSql = `update visit_tasks set status = 'done', status_at = $21, visit_id = (select id from v)
+       where person_id = $2 and status in ('open', 'missed') and window_start <= $6 and window_end > $6
+         and ($22::text[] is null or kind = any($22::text[])) and exists (select 1 from v)
+       returning id`;
+  }
+  const [r] = await q.query<{ id: number | null; completed: number[] }>(
+    prepared(`with v as (
+       insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
+          duration_minutes, notes, checklist_version, answers, seasons, location_consent, latitude, longitude,
+          photo_count, has_signature, recorded_by, recorded_at)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+       on conflict (client_id) do nothing returning id),
+     t as (${completeSql})
+     select (select id from v) as id, array(select id from t order by id) as completed`),
+    params,
   );
-  return rows[0] ? Number(rows[0].id) : null;
+  return r.id == null ? null : { id: Number(r.id), completed: r.completed.map(Number) };
 }
 
 export async function insertVisitFile(
@@ -746,7 +817,7 @@ export async function findVisitIdByClientId(q: Queryable, clientId: string) {
 export async function getVisit(q: Queryable, id: number, scope: Scope): Promise<VisitRow | undefined> {
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
-  const [r] = await q.query<VisitRow>(`${VISIT_SELECT} where v.id = $1 and ${cond}`, params);
+  const [r] = await q.query<VisitRow>(prepared(`${VISIT_SELECT} where v.id = $1 and ${cond}`), params);
   return r;
 }
 
@@ -777,26 +848,6 @@ export async function tasksOfVisit(q: Queryable, visitId: number, personId: numb
     visitId,
     personId,
   ]);
-}
-
-/** Completes the person's open or missed tasks whose window contains `at`. */
-export async function completeTasksAt(
-  q: Queryable,
-  o: { personId: number; at: Date; visitId: number; now: Date; kinds?: string[] },
-): Promise<number[]> {
-  const params: unknown[] = [o.personId, o.at, o.visitId, o.now];
-  let kinds = '';
-  if (o.kinds) {
-    params.push(o.kinds);
-    kinds = `and kind = any($5::text[])`;
-  }
-  const rows = await q.query<{ id: number }>(
-    `update visit_tasks set status = 'done', status_at = $4, visit_id = $3
-      where person_id = $1 and status in ('open', 'missed') and window_start <= $2 and window_end > $2 ${kinds}
-      returning id`,
-    params,
-  );
-  return rows.map((r) => Number(r.id));
 }
 
 /** True when the person had a qualifying in-person visit at or after `since`. */

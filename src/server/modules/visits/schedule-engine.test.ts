@@ -88,35 +88,37 @@ describe('schedule engine over random timelines', () => {
             const e = s.ev;
             const now = s.at;
             if (e?.kind === 'visit' && status === 'active') {
-              const id = await repo.insertVisit(db, {
-                clientId: randomUUID(),
-                personId: person.id,
-                visitorId: visitors[visitor].id,
-                townId: town.id,
-                villageId: villages[0].id,
-                at: now,
-                method: 'in_person',
-                outcome: e.reached ? 'reached' : 'not_home',
-                qualifying: e.reached,
-                durationMinutes: null,
-                notes: null,
-                checklistVersion: 1,
-                answers: {},
-                seasons: [],
-                locationConsent: false,
-                latitude: null,
-                longitude: null,
-                photoCount: 0,
-                hasSignature: false,
-                recordedBy: visitors[visitor].id,
-                recordedAt: now,
-              });
+              // As the visits service does: the one-person generation (skipped when settled), then the
+              // visit with the completion of the tasks whose window contains it.
+              if (e.reached) await ensurePersonTasks(db, person.id, now);
+              await repo.insertVisit(
+                db,
+                {
+                  clientId: randomUUID(),
+                  personId: person.id,
+                  visitorId: visitors[visitor].id,
+                  townId: town.id,
+                  villageId: villages[0].id,
+                  at: now,
+                  method: 'in_person',
+                  outcome: e.reached ? 'reached' : 'not_home',
+                  qualifying: e.reached,
+                  durationMinutes: null,
+                  notes: null,
+                  checklistVersion: 1,
+                  answers: {},
+                  seasons: [],
+                  locationConsent: false,
+                  latitude: null,
+                  longitude: null,
+                  photoCount: 0,
+                  hasSignature: false,
+                  recordedBy: visitors[visitor].id,
+                  recordedAt: now,
+                },
+                e.reached ? {} : null,
+              );
               visits.push({ at: now.getTime(), reached: e.reached });
-              if (e.reached) {
-                // As the visits service does: the one-person generation, skipped when settled.
-                await ensurePersonTasks(db, person.id, now);
-                await repo.completeTasksAt(db, { personId: person.id, at: now, visitId: id!, now });
-              }
             } else if (e && (e.kind === 'pause' || e.kind === 'end') && status === 'active') {
               status = e.kind === 'pause' ? 'paused' : 'ended';
               await db.query('update persons set status = $2 where id = $1', [person.id, status]);

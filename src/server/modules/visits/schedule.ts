@@ -21,8 +21,13 @@ const KEYS = Object.keys(VISIT_SETTING_DEFAULTS) as VisitSettingKey[];
 
 /** The visit settings in force for an area: nearest value up the tree, else the built-in default. */
 export async function visitSettings(q: Queryable, areaId: number | null): Promise<VisitSettings> {
+  return visitSettingsFrom(await repo.settingsOnPath(q, areaId));
+}
+
+/** The settings in force given the rows on an area's path (`repo.settingsOnPath`, nearest first). */
+export function visitSettingsFrom(rows: repo.SettingRow[]): VisitSettings {
   return Object.fromEntries(
-    Object.entries(await visitSettingsWithSource(q, areaId)).map(([k, v]) => [k, v.value]),
+    Object.entries(withSource(rows)).map(([k, v]) => [k, v.value]),
   ) as unknown as VisitSettings;
 }
 
@@ -31,7 +36,10 @@ export async function visitSettingsWithSource(
   q: Queryable,
   areaId: number | null,
 ): Promise<Record<VisitSettingKey, { value: unknown; source: number | null | 'default' }>> {
-  const rows = await repo.settingsOnPath(q, areaId);
+  return withSource(await repo.settingsOnPath(q, areaId));
+}
+
+function withSource(rows: repo.SettingRow[]) {
   const out = {} as Record<VisitSettingKey, { value: unknown; source: number | null | 'default' }>;
   for (const k of KEYS) {
     const r = rows.find((x) => x.key === k);

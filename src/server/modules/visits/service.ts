@@ -28,7 +28,7 @@ import { insertPersonEvent } from '../persons/repo.js';
 import { emitVisitRecorded, type RecordedVisit } from './events.js';
 import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
 import * as repo from './repo.js';
-import { ensurePersonTasks, visitSettings, visitSettingsWithSource } from './schedule.js';
+import { ensurePersonTasks, visitSettings, visitSettingsFrom, visitSettingsWithSource } from './schedule.js';
 
 export interface RecordVisitInput {
   clientId: string;
@@ -46,6 +46,23 @@ export interface RecordVisitInput {
   visitorId?: number;
 }
 
+/**
+ * What `recordVisit` answers. A new visit also says which tasks it completed and how many files it
+ * stored, so the answer can skip reading parts it knows are empty (`getVisit`'s `known`).
+ */
+export interface RecordedVisitResult {
+  visitId: number;
+  repeated: boolean;
+  notice: string | null;
+  known?: VisitPartsKnown;
+}
+
+/** Parts of a visit known to be empty: skip their reads. */
+export interface VisitPartsKnown {
+  completedTaskIds: number[];
+  fileCount: number;
+}
+
 /** Clock skew we tolerate between a phone and the server before "in the future" is refused. */
 const FUTURE_SLACK_MS = 5 * 60000;
 
@@ -61,18 +78,18 @@ export async function recordVisit(
   ctx: Ctx,
   actor: Actor,
   input: RecordVisitInput,
-): Promise<{ visitId: number; repeated: boolean; notice: string | null }> {
-  // The person and the settings of their village are read while the clientId is looked up (separate
-  // connections on PostgreSQL); a repeat or a refused visit simply leaves them unused.
-  const personRead = repo.getPersonBrief(ctx.db, input.personId, actor.scope).then(async (person) => ({
-    person,
-    settings: person ? await visitSettings(ctx.db, person.village_id) : null,
-  }));
-  personRead.catch(() => {});
-  const existing = await repo.findVisitIdByClientId(ctx.db, input.clientId);
-  if (existing) return repeatOf(ctx, actor, existing.id);
-
+): Promise<RecordedVisitResult> {
   const now = ctx.clock.now();
+  // One read: a stored visit of this clientId, the person, the settings of their village, and
+  // whether their tasks are settled (the statements of a visit are what limits visits per second).
+  const context = await repo.visitContext(ctx.db, {
+    personId: input.personId,
+    clientId: input.clientId,
+    scope: actor.scope,
+    now,
+  });
+  if (context.existingVisitId != null) return repeatOf(ctx, actor, context.existingVisitId);
+
   if (input.at.getTime() > now.getTime() + FUTURE_SLACK_MS)
     throw badRequest('探访时间不能晚于当前时间', 'at');
   if (!OUTCOMES_BY_METHOD[input.method].includes(input.outcome))
@@ -99,19 +116,14 @@ export async function recordVisit(
     ? decodeImage(input.signature.data, 'signature', '签字图片', MAX_SIGNATURE_BYTES)
     : null;
 
-  const { person, settings } = await personRead;
-  if (!person || !settings) throw personNotFound();
+  const { person } = context;
+  if (!person) throw personNotFound();
+  const settings = visitSettingsFrom(context.settings);
   const atDate = chinaDate(input.at);
   if (input.at < chinaDayStart(person.support_start))
     throw badRequest(`探访时间早于该对象的供养开始日期（${person.support_start}）`, 'at');
-  if (person.status === 'ended') {
-    const [end] = await ctx.db.query<{ status_since: string | null }>(
-      'select status_since from persons where id = $1',
-      [person.id],
-    );
-    if (end?.status_since && input.at >= chinaDayStart(end.status_since))
-      throw badRequest(`该对象已于 ${end.status_since} 终止供养，不能记录此后的探访`, 'at');
-  }
+  if (person.status === 'ended' && person.status_since && input.at >= chinaDayStart(person.status_since))
+    throw badRequest(`该对象已于 ${person.status_since} 终止供养，不能记录此后的探访`, 'at');
 
   let visitorId = actor.userId;
   if (input.visitorId != null && input.visitorId !== actor.userId) {
@@ -131,40 +143,11 @@ export async function recordVisit(
   }
 
   const result = await ctx.db.tx(async (q) => {
-    const visitId = await repo.insertVisit(q, {
-      clientId: input.clientId,
-      personId: person.id,
-      visitorId,
-      townId: person.town_id,
-      villageId: person.village_id,
-      at: input.at,
-      method: input.method,
-      outcome: input.outcome,
-      qualifying,
-      durationMinutes: input.durationMinutes ?? null,
-      notes: input.notes?.trim() || null,
-      checklistVersion: def.version,
-      answers: qualifying ? answers : {},
-      seasons: (Object.keys(seasons) as ('heating' | 'flood')[]).filter((k) => seasons[k]),
-      locationConsent: !!input.location?.consent,
-      latitude: input.location?.latitude ?? null,
-      longitude: input.location?.longitude ?? null,
-      photoCount: photos.length,
-      hasSignature: !!signature,
-      recordedBy: actor.userId,
-      recordedAt: now,
-    });
-    if (visitId == null) return null; // the same clientId committed meanwhile
-    for (const [i, p] of photos.entries())
-      await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
-    if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
-
     let notice: string | null = null;
-    let completed: number[] = [];
+    let kinds: string[] | undefined;
     if (qualifying) {
       // The task of the current period may not exist yet (the job has not run since midnight).
-      if (person.status === 'active') await ensurePersonTasks(q, person.id, now);
-      let kinds: string[] | undefined;
+      if (person.status === 'active' && !context.settled) await ensurePersonTasks(q, person.id, now);
       const every = settings['visits.inPersonEvery'];
       if (every > 0 && input.method !== 'in_person') {
         const [task] = await q.query<{ period: string }>(
@@ -181,8 +164,40 @@ export async function recordVisit(
           }
         }
       }
-      completed = await repo.completeTasksAt(q, { personId: person.id, at: input.at, visitId, now, kinds });
     }
+    const stored = await repo.insertVisit(
+      q,
+      {
+        clientId: input.clientId,
+        personId: person.id,
+        visitorId,
+        townId: person.town_id,
+        villageId: person.village_id,
+        at: input.at,
+        method: input.method,
+        outcome: input.outcome,
+        qualifying,
+        durationMinutes: input.durationMinutes ?? null,
+        notes: input.notes?.trim() || null,
+        checklistVersion: def.version,
+        answers: qualifying ? answers : {},
+        seasons: (Object.keys(seasons) as ('heating' | 'flood')[]).filter((k) => seasons[k]),
+        locationConsent: !!input.location?.consent,
+        latitude: input.location?.latitude ?? null,
+        longitude: input.location?.longitude ?? null,
+        photoCount: photos.length,
+        hasSignature: !!signature,
+        recordedBy: actor.userId,
+        recordedAt: now,
+      },
+      qualifying ? { kinds } : null,
+    );
+    if (stored == null) return null; // the same clientId committed meanwhile
+    const { id: visitId, completed } = stored;
+    for (const [i, p] of photos.entries())
+      await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
+    if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
+
     const title = `${VISIT_METHOD_LABELS[input.method]}：${VISIT_OUTCOME_LABELS[input.outcome]}`;
     await insertPersonEvent(q, {
       personId: person.id,
@@ -226,14 +241,19 @@ export async function recordVisit(
         completedTasks: completed,
       },
     });
-    return { visitId, notice };
+    return { visitId, notice, completed };
   });
   if (!result) {
     const again = await repo.findVisitIdByClientId(ctx.db, input.clientId);
     if (!again) throw new AppError(409, 'CONFLICT', '探访记录保存冲突，请重试', 'clientId');
     return repeatOf(ctx, actor, again.id);
   }
-  return { visitId: result.visitId, repeated: false, notice: result.notice };
+  return {
+    visitId: result.visitId,
+    repeated: false,
+    notice: result.notice,
+    known: { completedTaskIds: result.completed, fileCount: photos.length + (signature ? 1 : 0) },
+  };
 }
 
 async function repeatOf(ctx: Ctx, actor: Actor, visitId: number) {
@@ -243,12 +263,12 @@ async function repeatOf(ctx: Ctx, actor: Actor, visitId: number) {
 }
 
 /** One visit with its files and completed tasks; the view is audited (sensitive personal data). */
-export async function getVisit(ctx: Ctx, actor: Actor, id: number, audit = true) {
+export async function getVisit(ctx: Ctx, actor: Actor, id: number, audit = true, known?: VisitPartsKnown) {
   const v = await repo.getVisit(ctx.db, id, actor.scope);
   if (!v) throw notFound('探访记录');
   const [files, tasks] = await Promise.all([
-    repo.listVisitFiles(ctx.db, id),
-    repo.tasksOfVisit(ctx.db, id, v.person_id),
+    known?.fileCount === 0 ? [] : repo.listVisitFiles(ctx.db, id),
+    known?.completedTaskIds.length === 0 ? [] : repo.tasksOfVisit(ctx.db, id, v.person_id),
   ]);
   if (audit)
     await ctx.db.tx((q) =>
