@@ -3,16 +3,33 @@ import type { Scope } from '../../http/scope.js';
 
 /** Rows of one slice of a ledger: an area subtree (or everything in scope) and a time window. */
 export interface LedgerSlice {
-  area: { id: number; level: 'district' | 'town' | 'village' } | null;
+  /**
+   * For a district, `townIds` are its towns (`townsOf`), given to the query as values: as a subquery
+   * (`town_id in (select … where parent_id = …)`) the planner could not see that it keeps every visit
+   * of the district, guessed it kept 0.04 % of them, and sorted the rest of the month for every batch
+   * (5 s a batch at 1,000,000 persons) instead of reading the (at, id) index in order.
+   */
+  area: { id: number; level: 'district' | 'town' | 'village'; townIds?: number[] } | null;
   scope: Scope;
   from: Date;
   to: Date;
 }
 
+/** The towns of a district (for `LedgerSlice.area.townIds`). */
+export async function townsOf(q: Queryable, districtId: number): Promise<number[]> {
+  const rows = await q.query<{ id: number }>('select id from areas where parent_id = $1 order by id', [
+    districtId,
+  ]);
+  return rows.map((r) => r.id);
+}
+
 /** The slice as SQL on a row `r` that carries town_id and village_id (and visitor_id). */
 function sliceWhere(s: LedgerSlice, params: unknown[], visitorColumn: string | null): string {
   const parts: string[] = [];
-  if (s.area) {
+  if (s.area?.townIds) {
+    params.push(s.area.townIds);
+    parts.push(`r.town_id = any($${params.length}::int[])`);
+  } else if (s.area) {
     params.push(s.area.id);
     const n = `$${params.length}::int`;
     if (s.area.level === 'town') parts.push(`r.town_id = ${n}`);
