@@ -142,6 +142,22 @@ export async function recordVisit(
     if (errors.length) throw badRequest(errors[0].message, errors[0].field);
   }
 
+  // What is stored and what the visit-recorded handlers receive.
+  const visit = {
+    clientId: input.clientId,
+    personId: person.id,
+    visitorId,
+    townId: person.town_id,
+    villageId: person.village_id,
+    at: input.at,
+    method: input.method,
+    outcome: input.outcome,
+    qualifying,
+    answers: qualifying ? answers : {},
+    notes: input.notes?.trim() || null,
+    recordedBy: actor.userId,
+  } satisfies Omit<RecordedVisit, 'id' | 'completedTaskIds'>;
+
   const result = await ctx.db.tx(async (q) => {
     let notice: string | null = null;
     let kinds: string[] | undefined;
@@ -168,26 +184,15 @@ export async function recordVisit(
     const stored = await repo.insertVisit(
       q,
       {
-        clientId: input.clientId,
-        personId: person.id,
-        visitorId,
-        townId: person.town_id,
-        villageId: person.village_id,
-        at: input.at,
-        method: input.method,
-        outcome: input.outcome,
-        qualifying,
+        ...visit,
         durationMinutes: input.durationMinutes ?? null,
-        notes: input.notes?.trim() || null,
         checklistVersion: def.version,
-        answers: qualifying ? answers : {},
         seasons: (Object.keys(seasons) as ('heating' | 'flood')[]).filter((k) => seasons[k]),
         locationConsent: !!input.location?.consent,
         latitude: input.location?.latitude ?? null,
         longitude: input.location?.longitude ?? null,
         photoCount: photos.length,
         hasSignature: !!signature,
-        recordedBy: actor.userId,
         recordedAt: now,
       },
       qualifying ? { kinds } : null,
@@ -209,23 +214,7 @@ export async function recordVisit(
       refEntity: 'visit',
       refId: visitId,
     });
-    const recorded: RecordedVisit = {
-      id: visitId,
-      clientId: input.clientId,
-      personId: person.id,
-      visitorId,
-      townId: person.town_id,
-      villageId: person.village_id,
-      at: input.at,
-      method: input.method,
-      outcome: input.outcome,
-      qualifying,
-      answers: qualifying ? answers : {},
-      notes: input.notes?.trim() || null,
-      completedTaskIds: completed,
-      recordedBy: actor.userId,
-    };
-    await emitVisitRecorded(q, ctx, recorded);
+    await emitVisitRecorded(q, ctx, { ...visit, id: visitId, completedTaskIds: completed });
     // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
     await appendAudit(q, {
       at: now,
