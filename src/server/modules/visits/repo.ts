@@ -589,13 +589,29 @@ export interface TaskRow {
   reason: string | null;
 }
 
-const TASK_SELECT = `select t.id, t.person_id, p.name as person_name, t.kind, t.period, t.tier, t.window_start,
-    t.window_end, t.due_date, t.visitor_id, u.display_name as visitor_name, t.town_id, t.village_id,
-    va.name as village_name, t.status, t.status_at, t.status_reason, t.visit_id, t.campaign_id, t.reason
-  from visit_tasks t
+/** A TaskRow from `source`: visit_tasks, or a statement's `returning *` of it. */
+const taskSelect = (
+  source: string,
+) => `select t.id, t.person_id, p.name as person_name, t.kind, t.period, t.tier,
+    t.window_start, t.window_end, t.due_date, t.visitor_id, u.display_name as visitor_name, t.town_id,
+    t.village_id, va.name as village_name, t.status, t.status_at, t.status_reason, t.visit_id, t.campaign_id,
+    t.reason
+  from ${source} t
   join persons p on p.id = t.person_id
   left join users u on u.id = t.visitor_id
   left join areas va on va.id = t.village_id`;
+const TASK_SELECT = taskSelect('visit_tasks');
+
+/** A TaskRow that came back inside json (json_agg): its instants are strings there. */
+function taskFromJson(t: TaskRow): TaskRow {
+  const at = (x: Date | string | null) => (x == null ? null : new Date(x));
+  return {
+    ...t,
+    window_start: at(t.window_start)!,
+    window_end: at(t.window_end)!,
+    status_at: at(t.status_at),
+  };
+}
 
 export interface TaskFilter {
   visitorId?: number;
@@ -705,17 +721,20 @@ export interface VisitRow {
   recorded_at: Date;
 }
 
-const VISIT_SELECT = `select v.id, v.client_id, v.person_id, p.name as person_name, v.visitor_id,
-    u.display_name as visitor_name, v.town_id, v.village_id, v.at, v.method, v.outcome, v.qualifying,
-    v.duration_minutes, v.notes, v.checklist_version, v.answers, v.seasons, v.location_consent, v.latitude,
-    v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at
-  from visits v join persons p on p.id = v.person_id join users u on u.id = v.visitor_id`;
+/** A VisitRow from `source`: visits, or a statement's `returning *` of it. */
+const visitSelect = (source: string) => `select v.id, v.client_id, v.person_id, p.name as person_name,
+    v.visitor_id, u.display_name as visitor_name, v.town_id, v.village_id, v.at, v.method, v.outcome,
+    v.qualifying, v.duration_minutes, v.notes, v.checklist_version, v.answers, v.seasons, v.location_consent,
+    v.latitude, v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at
+  from ${source} v join persons p on p.id = v.person_id join users u on u.id = v.visitor_id`;
+const VISIT_SELECT = visitSelect('visits');
 
 /**
  * Inserts a visit and, in the same statement, completes the person's open (or missed) tasks whose
- * window contains its time (`complete`: only for a qualifying visit; `kinds` narrows the task kinds).
- * Returns the visit id and the completed task ids, or null when the clientId is already stored (then
- * nothing is written).
+ * window contains its time (`complete`: only for a qualifying visit; `kinds` narrows the task kinds)
+ * and writes its event on the person's timeline (`event`; the count of completed tasks is added to
+ * its detail as `completedTasks`). Returns the stored visit and the tasks it completed, as the reads
+ * of a visit give them, or null when the clientId is already stored (then nothing is written).
  */
 export async function insertVisit(
   q: Queryable,
@@ -743,7 +762,8 @@ export async function insertVisit(
     recordedAt: Date;
   },
   complete: { kinds?: string[] } | null,
-): Promise<{ id: number; completed: number[] } | null> {
+  event: { kind: string; title: string; detail: Record<string, unknown>; actorId: number },
+): Promise<{ visit: VisitRow; completed: TaskRow[] } | null> {
   const params: unknown[] = [
     v.clientId,
     v.personId,
@@ -766,27 +786,42 @@ export async function insertVisit(
     v.hasSignature,
     v.recordedBy,
     v.recordedAt,
+    event.kind,
+    event.title,
+    JSON.stringify(event.detail),
+    event.actorId,
   ];
-  let completeSql = 'select null::bigint as id where false';
+  // With no task to complete the CTE is still there (an empty set), so the statement has one shape.
+  let completeSql = 'select * from visit_tasks where false';
   if (complete) {
     params.push(complete.kinds ?? null);
-    completeSql = `update visit_tasks set status = 'done', status_at = $21, visit_id = (select id from v)
+    completeSql = `update visit_tasks set status = 'done', status_at = $21, visit_id = (select id from ins)
        where person_id = $2 and status in ('open', 'missed') and window_start <= $6 and window_end > $6
-         and ($22::text[] is null or kind = any($22::text[])) and exists (select 1 from v)
-       returning id`;
+         and ($26::text[] is null or kind = any($26::text[])) and exists (select 1 from ins)
+       returning *`;
   }
-  const [r] = await q.query<{ id: number | null; completed: number[] }>(
-    prepared(`with v as (
+  const rows = await q.query<VisitRow & { done_tasks: TaskRow[] }>(
+    prepared(`with ins as (
        insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
           duration_minutes, notes, checklist_version, answers, seasons, location_consent, latitude, longitude,
           photo_count, has_signature, recorded_by, recorded_at)
        values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
-       on conflict (client_id) do nothing returning id),
-     t as (${completeSql})
-     select (select id from v) as id, array(select id from t order by id) as completed`),
+       on conflict (client_id) do nothing returning *),
+     done as (${completeSql}),
+     -- The visit's row on the person's timeline (person_events, as persons/repo.ts insertPersonEvent writes it).
+     ev as (
+       insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
+       select ins.person_id, ins.at, $22, $23,
+              $24::jsonb || jsonb_build_object('completedTasks', (select count(*) from done)), $25,
+              'visit', ins.id::text
+         from ins)
+     select x.*, (select coalesce(json_agg(d order by d.id), '[]') from (${taskSelect('done')}) d) as done_tasks
+       from (${visitSelect('ins')}) x`),
     params,
   );
-  return r.id == null ? null : { id: Number(r.id), completed: r.completed.map(Number) };
+  if (!rows.length) return null;
+  const { done_tasks, ...visit } = rows[0];
+  return { visit, completed: done_tasks.map(taskFromJson) };
 }
 
 export async function insertVisitFile(
@@ -859,8 +894,16 @@ export async function hasInPersonSince(q: Queryable, personId: number, since: Da
   return r.n > 0;
 }
 
+export interface VisitFileRow {
+  id: number;
+  kind: 'photo' | 'signature';
+  seq: number;
+  mime: string;
+  size: number;
+}
+
 export async function listVisitFiles(q: Queryable, visitId: number) {
-  return q.query<{ id: number; kind: 'photo' | 'signature'; seq: number; mime: string; size: number }>(
+  return q.query<VisitFileRow>(
     'select id, kind, seq, mime, size from visit_files where visit_id = $1 order by kind, seq',
     [visitId],
   );

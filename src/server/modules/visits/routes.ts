@@ -347,7 +347,7 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
     async (req, reply) => {
       const actor = requirePermission(req, 'visits.record');
       const res = await service.recordVisit(ctx, actor, req.body);
-      const d = await service.getVisit(ctx, actor, res.visitId, false, res.known);
+      const d = res.view ?? (await service.getVisit(ctx, actor, res.visitId, false, res.known));
       return reply.code(res.repeated ? 200 : 201).send({ ...presentVisit(d, today()), notice: res.notice });
     },
   );

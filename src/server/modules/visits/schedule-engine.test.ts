@@ -117,6 +117,7 @@ describe('schedule engine over random timelines', () => {
                   recordedAt: now,
                 },
                 e.reached ? {} : null,
+                { kind: 'visit', title: '上门探访', detail: {}, actorId: visitors[visitor].id },
               );
               visits.push({ at: now.getTime(), reached: e.reached });
             } else if (e && (e.kind === 'pause' || e.kind === 'end') && status === 'active') {

@@ -24,7 +24,6 @@ import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
-import { insertPersonEvent } from '../persons/repo.js';
 import { emitVisitRecorded, type RecordedVisit } from './events.js';
 import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
 import * as repo from './repo.js';
@@ -55,6 +54,15 @@ export interface RecordedVisitResult {
   repeated: boolean;
   notice: string | null;
   known?: VisitPartsKnown;
+  /** The stored visit as `getVisit` reads it, when the writing statement gave all of it (no files). */
+  view?: VisitView;
+}
+
+/** A visit with its files and the tasks it completed: what `getVisit` answers. */
+export interface VisitView {
+  visit: repo.VisitRow;
+  files: repo.VisitFileRow[];
+  tasks: repo.TaskRow[];
 }
 
 /** Parts of a visit known to be empty: skip their reads. */
@@ -196,24 +204,21 @@ export async function recordVisit(
         recordedAt: now,
       },
       qualifying ? { kinds } : null,
+      // Its row on the person's timeline, written by the same statement.
+      {
+        kind: qualifying ? 'visit' : 'visit_attempt',
+        title: `${VISIT_METHOD_LABELS[input.method]}：${VISIT_OUTCOME_LABELS[input.outcome]}`,
+        detail: { method: input.method, outcome: input.outcome },
+        actorId: actor.userId,
+      },
     );
     if (stored == null) return null; // the same clientId committed meanwhile
-    const { id: visitId, completed } = stored;
+    const visitId = Number(stored.visit.id);
+    const completed = stored.completed.map((t) => Number(t.id));
     for (const [i, p] of photos.entries())
       await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
     if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
 
-    const title = `${VISIT_METHOD_LABELS[input.method]}：${VISIT_OUTCOME_LABELS[input.outcome]}`;
-    await insertPersonEvent(q, {
-      personId: person.id,
-      at: input.at,
-      kind: qualifying ? 'visit' : 'visit_attempt',
-      title,
-      detail: { method: input.method, outcome: input.outcome, completedTasks: completed.length },
-      actorId: actor.userId,
-      refEntity: 'visit',
-      refId: visitId,
-    });
     await emitVisitRecorded(q, ctx, { ...visit, id: visitId, completedTaskIds: completed });
     // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
     await appendAudit(q, {
@@ -230,18 +235,21 @@ export async function recordVisit(
         completedTasks: completed,
       },
     });
-    return { visitId, notice, completed };
+    return { visitId, notice, completed, stored };
   });
   if (!result) {
     const again = await repo.findVisitIdByClientId(ctx.db, input.clientId);
     if (!again) throw new AppError(409, 'CONFLICT', '探访记录保存冲突，请重试', 'clientId');
     return repeatOf(ctx, actor, again.id);
   }
+  const fileCount = photos.length + (signature ? 1 : 0);
   return {
     visitId: result.visitId,
     repeated: false,
     notice: result.notice,
-    known: { completedTaskIds: result.completed, fileCount: photos.length + (signature ? 1 : 0) },
+    known: { completedTaskIds: result.completed, fileCount },
+    view:
+      fileCount === 0 ? { visit: result.stored.visit, files: [], tasks: result.stored.completed } : undefined,
   };
 }
 
@@ -252,7 +260,13 @@ async function repeatOf(ctx: Ctx, actor: Actor, visitId: number) {
 }
 
 /** One visit with its files and completed tasks; the view is audited (sensitive personal data). */
-export async function getVisit(ctx: Ctx, actor: Actor, id: number, audit = true, known?: VisitPartsKnown) {
+export async function getVisit(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  audit = true,
+  known?: VisitPartsKnown,
+): Promise<VisitView> {
   const v = await repo.getVisit(ctx.db, id, actor.scope);
   if (!v) throw notFound('探访记录');
   const [files, tasks] = await Promise.all([

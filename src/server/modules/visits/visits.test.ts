@@ -186,6 +186,35 @@ describe('recording visits', () => {
     expect(photo.rawPayload.equals(PNG)).toBe(true);
   });
 
+  it('answers a new visit as the visit page reads it, with its timeline event written in the same statement', async () => {
+    const { person, visitor } = await setup();
+    await generateTasks(db, { now: new Date('2026-04-01T08:00:00+08:00'), personIds: [person.id] });
+    const body = visitBody(person.id, '2026-04-03T10:00:00+08:00');
+    const posted = await visitor.http.post('/api/visits', body);
+    expect(posted.statusCode).toBe(201);
+    const { notice, ...answer } = posted.json();
+    expect(notice).toBeNull();
+    expect(answer.completedTasks).toHaveLength(1);
+    expect(answer.completedTasks[0]).toMatchObject({ status: 'done', visitId: answer.id });
+    // The answer built from the writing statement is exactly what the reads give afterwards.
+    const read = await visitor.http.get(`/api/visits/${answer.id}`);
+    expect(read.json()).toEqual(answer);
+    const again = await visitor.http.post('/api/visits', body);
+    expect(again.statusCode).toBe(200);
+    expect({ ...again.json(), notice: undefined }).toEqual({ ...answer, notice: undefined });
+    const events = await db.query<{ kind: string; ref_id: string; detail: Record<string, unknown> }>(
+      "select kind, ref_id, detail from person_events where person_id = $1 and ref_entity = 'visit'",
+      [person.id],
+    );
+    expect(events).toEqual([
+      {
+        kind: 'visit',
+        ref_id: String(answer.id),
+        detail: { method: body.method, outcome: body.outcome, completedTasks: 1 },
+      },
+    ]);
+  });
+
   it('stores a failed call as an attempt that completes nothing', async () => {
     const { person, visitor } = await setup();
     await generateTasks(db, { now: new Date('2026-07-01T08:00:00+08:00'), personIds: [person.id] });
