@@ -29,6 +29,22 @@ describe('health probes', () => {
   });
 });
 
+describe('security headers', () => {
+  it('are on every answer, public, refused and error ones alike', async () => {
+    for (const url of ['/api/health', '/api/me', '/api/no-such-route']) {
+      const res = await env.app.inject({ method: 'GET', url });
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("img-src 'self' data: blob:");
+      expect(csp).not.toContain('upgrade-insecure-requests');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+      expect(res.headers['cross-origin-embedder-policy']).toBeUndefined();
+    }
+  });
+});
+
 describe('request ids', () => {
   it('returns a request id on every answer, keeping a sane one the caller sent', async () => {
     const a = await env.app.inject({ method: 'GET', url: '/api/health' });
