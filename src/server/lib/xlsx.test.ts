@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import ExcelJS, { drained } from './xlsx.js';
+import ExcelJS, { drained, sheetBacklog } from './xlsx.js';
 
 describe('streaming .xlsx reader', () => {
   it('keeps Chinese text intact across compressed-chunk boundaries (inline and shared strings)', async () => {
@@ -59,5 +59,36 @@ describe('drained (streamed exports wait for their reader)', () => {
     const aborted = drained(gone);
     gone.destroy();
     await expect(aborted).rejects.toThrow('closed by its reader');
+  });
+});
+
+describe('drained with a sheet (streamed exports wait for the compressor)', () => {
+  it('keeps the XML waiting for deflate under one batch, where it grew by every batch without the wait', async () => {
+    const { Writable } = await import('node:stream');
+    const row = (i: number) => [
+      i,
+      '2026-10-01 10:00',
+      '罕台镇',
+      '巴音敖包村',
+      ...Array.from({ length: 40 }, (_, j) => (j % 3 ? '良好' : '无异常')),
+    ];
+    const run = async (wait: boolean) => {
+      const out = new Writable({ write: (_c, _e, cb) => cb() });
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false });
+      const ws = wb.addWorksheet('台账');
+      let most = 0;
+      for (let b = 0; b < 8; b++) {
+        for (let i = 0; i < 1000; i++) ws.addRow(row(b * 1000 + i)).commit();
+        if (wait) await drained(out, ws);
+        else await new Promise((r) => setImmediate(r));
+        most = Math.max(most, sheetBacklog(ws));
+      }
+      ws.commit();
+      await wb.commit();
+      return most;
+    };
+    // Without the wait the backlog is the XML of all batches so far (about 1.6 MB per 1,000 rows).
+    expect(await run(false)).toBeGreaterThan(8 * 1048576);
+    expect(await run(true)).toBeLessThan(1048576);
   });
 });

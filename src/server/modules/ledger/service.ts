@@ -162,7 +162,7 @@ export async function writeVisitLedger(
     }
     onRows?.(n);
     if (rows.length < BATCH) break;
-    await drained(out);
+    await drained(out, ws);
     const last = rows[rows.length - 1];
     after = { at: last.at, id: last.id };
   }
@@ -264,7 +264,7 @@ export async function writeConcernLedger(
     }
     onRows?.(n);
     if (rows.length < BATCH) break;
-    await drained(out);
+    await drained(out, ws);
     after = rows[rows.length - 1].id;
   }
   ws.commit();

@@ -804,7 +804,7 @@ export async function exportRoster(
       ]).commit();
     }
     if (rows.length < 1000) break;
-    await drained(out);
+    await drained(out, ws);
     after = rows[rows.length - 1].id;
   }
   ws.commit();
