@@ -211,6 +211,21 @@ describe('audit chain verification', () => {
     expect(res).toMatchObject({ ok: true, checked: 16 });
   });
 
+  it('appends one row per statement without a transaction of the caller, concurrent writers in order', async () => {
+    const t = await copyOfLog();
+    // Given the database (an audited view), each append is a statement of its own: 24 at once, on
+    // three keys, over the pool's connections on PostgreSQL, including each chain's first row.
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => appendAuditTo(env.ctx.db, t, entry(i + 1, 100 + (i % 3)))),
+    );
+    const res = await verifyAuditChain(env.ctx.db, { table: t });
+    expect(res).toMatchObject({ ok: true, checked: 24 });
+    const chainsUsed = await env.ctx.db.query<{ n: number }>(
+      `select count(distinct chain)::int as n from ${t}`,
+    );
+    expect(chainsUsed[0].n).toBe(new Set([100, 101, 102].map((k) => auditChainOf(`person:${k}`))).size);
+  });
+
   it('the database itself refuses to update or delete audit rows', async () => {
     await env.ctx.db.tx((q) =>
       appendAudit(q, { at: new Date(), actorId: null, action: 'test.mark', entity: 'test' }),

@@ -44,18 +44,16 @@ export async function authorizeFullNumberExport(
   const at = ctx.clock.now();
   const exportId = randomBytes(6).toString('hex');
   const who = `${actor.displayName}（${actor.username}）`;
-  await ctx.db.tx((q) =>
-    appendAudit(q, {
-      at,
-      actorId: actor.userId,
-      action: 'export.full_numbers',
-      entity: 'export',
-      entityId: exportId,
-      areaId: o.areaId ?? null,
-      detail: { what: o.what, reason: parsed.data, filter: o.filter ?? null },
-      ip: o.ip ?? null,
-    }),
-  );
+  await appendAudit(ctx.db, {
+    at,
+    actorId: actor.userId,
+    action: 'export.full_numbers',
+    entity: 'export',
+    entityId: exportId,
+    areaId: o.areaId ?? null,
+    detail: { what: o.what, reason: parsed.data, filter: o.filter ?? null },
+    ip: o.ip ?? null,
+  });
   return {
     exportId,
     actor: who,

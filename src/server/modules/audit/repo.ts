@@ -65,7 +65,8 @@ const txChains = new WeakMap<Queryable, Map<string, number>>();
 /**
  * Appends one row to the hash chain. Call inside the transaction of the change it describes: the
  * chain's tail row stays locked until commit, so the chain has no forks. Given a `Db` instead of a
- * transaction's `q`, it opens a transaction of its own.
+ * transaction's `q` (a view or an export: nothing else to commit with it), the append is a statement
+ * of its own, which is a transaction by itself.
  */
 export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
   await appendAuditTo(q, 'audit_log', e);
@@ -83,19 +84,21 @@ export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
  */
 export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry): Promise<void> {
   const t = auditTable(table);
-  if ('tx' in q && typeof q.tx === 'function') {
-    await (q as Db).tx((tq) => appendAuditTo(tq, table, e));
-    return;
-  }
-  let chains = txChains.get(q);
-  if (!chains) {
-    chains = new Map();
-    txChains.set(q, chains);
-  }
-  let chain = chains.get(t);
-  if (chain === undefined) {
-    chain = auditChainOf(`${e.entity}:${e.entityId ?? `actor${e.actorId ?? ''}`}`);
-    chains.set(t, chain);
+  const key = `${e.entity}:${e.entityId ?? `actor${e.actorId ?? ''}`}`;
+  let chain: number;
+  if (isDb(q)) {
+    // No transaction of the caller (an audited view or export): the append below is one statement,
+    // atomic on its own, so it runs without BEGIN and COMMIT (three round trips fewer).
+    chain = auditChainOf(key);
+  } else {
+    let chains = txChains.get(q);
+    if (!chains) {
+      chains = new Map();
+      txChains.set(q, chains);
+    }
+    const taken = chains.get(t);
+    chain = taken ?? auditChainOf(key);
+    if (taken === undefined) chains.set(t, chain);
   }
   // Millisecond precision: what PostgreSQL stores is what we hash.
   const at = new Date(Math.floor(e.at.getTime()));
@@ -149,6 +152,8 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
   );
   if (!(await append()).length) throw new Error(`audit chain ${t}/${chain} has no tail row`);
 }
+
+const isDb = (q: Queryable): q is Db => 'tx' in q && typeof (q as Db).tx === 'function';
 
 /** A table name for the audit chain: a plain identifier, optionally schema-qualified. */
 export function auditTable(name: string): string {

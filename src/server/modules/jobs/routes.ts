@@ -73,16 +73,14 @@ export function jobRoutes(app: FastifyInstance, ctx: Ctx) {
       const actor = requirePermission(req, 'config.manage');
       const { name } = req.params;
       if (!listJobs().some((j) => j.name === name)) throw notFound('定时任务');
-      await ctx.db.tx((q) =>
-        appendAudit(q, {
-          at: ctx.clock.now(),
-          actorId: actor.userId,
-          action: 'job.run',
-          entity: 'job',
-          entityId: name,
-          detail: {},
-        }),
-      );
+      await appendAudit(ctx.db, {
+        at: ctx.clock.now(),
+        actorId: actor.userId,
+        action: 'job.run',
+        entity: 'job',
+        entityId: name,
+        detail: {},
+      });
       const result = await runJob(ctx, name);
       return { ran: result !== null, result };
     },

@@ -168,16 +168,14 @@ export async function writeVisitLedger(
   }
   ws.commit();
   await wb.commit();
-  await ctx.db.tx((q) =>
-    appendAudit(q, {
-      at: ctx.clock.now(),
-      actorId: actor.userId,
-      action: 'ledger.visits',
-      entity: 'ledger',
-      areaId: slice.area?.id ?? null,
-      detail: { period, rows: n, fullNumbers: full },
-    }),
-  );
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: 'ledger.visits',
+    entity: 'ledger',
+    areaId: slice.area?.id ?? null,
+    detail: { period, rows: n, fullNumbers: full },
+  });
   return n;
 }
 
@@ -269,15 +267,13 @@ export async function writeConcernLedger(
   }
   ws.commit();
   await wb.commit();
-  await ctx.db.tx((q) =>
-    appendAudit(q, {
-      at: ctx.clock.now(),
-      actorId: actor.userId,
-      action: 'ledger.concerns',
-      entity: 'ledger',
-      areaId: slice.area?.id ?? null,
-      detail: { period, rows: n, fullNumbers: full },
-    }),
-  );
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: 'ledger.concerns',
+    entity: 'ledger',
+    areaId: slice.area?.id ?? null,
+    detail: { period, rows: n, fullNumbers: full },
+  });
   return n;
 }

@@ -490,20 +490,18 @@ export async function importRoster(
   }
   await opts.onProgress?.(result.total);
   if (!opts.dryRun) {
-    await ctx.db.tx((q) =>
-      appendAudit(q, {
-        at: ctx.clock.now(),
-        actorId: actor.userId,
-        action: 'person.import',
-        entity: 'person',
-        detail: {
-          total: result.total,
-          created: result.created,
-          updated: result.updated,
-          rejected: result.rejected.length,
-        },
-      }),
-    );
+    await appendAudit(ctx.db, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'person.import',
+      entity: 'person',
+      detail: {
+        total: result.total,
+        created: result.created,
+        updated: result.updated,
+        rejected: result.rejected.length,
+      },
+    });
   }
   return result;
 }
@@ -810,14 +808,12 @@ export async function exportRoster(
   ws.commit();
   if (full) addWatermarkSheet(wb, watermark);
   await wb.commit();
-  await ctx.db.tx((q) =>
-    appendAudit(q, {
-      at: ctx.clock.now(),
-      actorId: actor.userId,
-      action: 'person.export',
-      entity: 'person',
-      areaId: f.areaId ?? null,
-      detail: { rows: n, fullNumbers: full, ...(full ? { exportId: watermark.exportId } : {}) },
-    }),
-  );
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: 'person.export',
+    entity: 'person',
+    areaId: f.areaId ?? null,
+    detail: { rows: n, fullNumbers: full, ...(full ? { exportId: watermark.exportId } : {}) },
+  });
 }

@@ -274,16 +274,14 @@ export async function getVisit(
     known?.completedTaskIds.length === 0 ? [] : repo.tasksOfVisit(ctx.db, id, v.person_id),
   ]);
   if (audit)
-    await ctx.db.tx((q) =>
-      appendAudit(q, {
-        at: ctx.clock.now(),
-        actorId: actor.userId,
-        action: 'visit.view',
-        entity: 'visit',
-        entityId: id,
-        areaId: v.village_id,
-      }),
-    );
+    await appendAudit(ctx.db, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'visit.view',
+      entity: 'visit',
+      entityId: id,
+      areaId: v.village_id,
+    });
   return { visit: v, files, tasks };
 }
 
@@ -292,17 +290,15 @@ export async function getVisitFile(ctx: Ctx, actor: Actor, visitId: number, file
   if (!v) throw notFound('探访记录');
   const f = await repo.getVisitFile(ctx.db, visitId, fileId);
   if (!f) throw notFound('文件');
-  await ctx.db.tx((q) =>
-    appendAudit(q, {
-      at: ctx.clock.now(),
-      actorId: actor.userId,
-      action: 'visit.file.view',
-      entity: 'visit',
-      entityId: visitId,
-      areaId: v.village_id,
-      detail: { fileId },
-    }),
-  );
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: 'visit.file.view',
+    entity: 'visit',
+    entityId: visitId,
+    areaId: v.village_id,
+    detail: { fileId },
+  });
   return { mime: f.mime, content: Buffer.from(f.content) };
 }
 
