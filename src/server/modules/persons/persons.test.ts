@@ -188,6 +188,17 @@ describe('scope and masking per role', () => {
     const pa2 = await buildPerson(env, { townId: a.town.id, villageId: a.villages[1].id });
     expect((await b.officer.http.get(`/api/persons/${pa.id}`)).statusCode).toBe(404);
     expect((await b.officer.http.get(`/api/persons/${pa.id}/timeline`)).statusCode).toBe(404);
+    // A view is audited; a refused one answers nothing and leaves no view row.
+    const views = async (userId: number) =>
+      (
+        await env.ctx.db.query<{ n: number }>(
+          `select count(*)::int as n from audit_log where action = 'person.view' and entity_id = $1 and actor_id = $2`,
+          [String(pa.id), userId],
+        )
+      )[0].n;
+    expect(await views(b.officer.id)).toBe(0);
+    expect((await a.officer.http.get(`/api/persons/${pa.id}`)).statusCode).toBe(200);
+    expect(await views(a.officer.id)).toBe(1);
     expect((await b.officer.http.get(`/api/persons?areaId=${a.town.id}`)).json().items).toEqual([]);
     const mine = (await a.visitor.http.get('/api/persons')).json().items.map((i: { id: number }) => i.id);
     expect(mine).toEqual([pa.id]);
