@@ -88,7 +88,7 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
   let chain: number;
   if (isDb(q)) {
     // No transaction of the caller (an audited view or export): the append below is one statement,
-    // atomic on its own, so it runs without BEGIN and COMMIT (three round trips fewer).
+    // atomic on its own, so it runs without BEGIN and COMMIT (two round trips fewer).
     chain = auditChainOf(key);
   } else {
     let chains = txChains.get(q);
