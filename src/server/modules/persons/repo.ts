@@ -147,6 +147,43 @@ const PERSON_SELECT = `
     join areas v on v.id = p.village_id
     left join users u on u.id = p.visitor_id`;
 
+/** A person as lists show it: no encrypted numbers, addresses, notes or card details. */
+export type PersonListRow = Pick<
+  PersonRow,
+  | 'id'
+  | 'name'
+  | 'id_number_masked'
+  | 'birth_date'
+  | 'sex'
+  | 'ethnicity'
+  | 'phone_masked'
+  | 'town_id'
+  | 'town_name'
+  | 'village_id'
+  | 'village_name'
+  | 'status'
+  | 'status_reason'
+  | 'status_since'
+  | 'paused_until'
+  | 'end_reason'
+  | 'self_care'
+  | 'tier'
+  | 'flags'
+  | 'visitor_id'
+  | 'visitor_name'
+  | 'version'
+>;
+
+const PERSON_LIST_SELECT = `
+  select p.id, p.name, p.id_number_masked, p.birth_date, p.sex, p.ethnicity, p.phone_masked, p.town_id,
+         t.name as town_name, p.village_id, v.name as village_name, p.status, p.status_reason,
+         p.status_since, p.paused_until, p.end_reason, p.self_care, p.tier, p.flags, p.visitor_id,
+         u.display_name as visitor_name, p.version
+    from persons p
+    join areas t on t.id = p.town_id
+    join areas v on v.id = p.village_id
+    left join users u on u.id = p.visitor_id`;
+
 export interface PersonFilter {
   areaId?: number;
   tier?: 'general' | 'key';
@@ -165,7 +202,7 @@ export interface PersonFilter {
 }
 
 /** Persons in scope matching the filter, by id (keyset: `cursor` is the last id of the previous page). */
-export async function listPersons(q: Queryable, scope: Scope, f: PersonFilter): Promise<PersonRow[]> {
+export async function listPersons(q: Queryable, scope: Scope, f: PersonFilter): Promise<PersonListRow[]> {
   const params: unknown[] = [];
   const where = [personCondition(scope, 'p', params)];
   const add = (sql: (n: string) => string, v: unknown) => {
@@ -186,8 +223,8 @@ export async function listPersons(q: Queryable, scope: Scope, f: PersonFilter): 
   if (f.phoneHash) add((n) => `p.phone_hash = ${n}`, f.phoneHash);
   if (f.cursor) add((n) => `p.id > ${n}`, f.cursor);
   params.push(f.limit);
-  return q.query<PersonRow>(
-    `${PERSON_SELECT} where ${where.join(' and ')} order by p.id limit $${params.length}`,
+  return q.query<PersonListRow>(
+    `${PERSON_LIST_SELECT} where ${where.join(' and ')} order by p.id limit $${params.length}`,
     params,
   );
 }

@@ -25,7 +25,7 @@ import { type actorOf, requirePermission } from '../../http/auth.js';
 import { AppError, badRequest, notFound } from '../../http/errors.js';
 import { authorizeFullNumberExport } from '../audit/export-guard.js';
 import * as transfers from '../transfers/repo.js';
-import type { AssessmentRow, AssignmentRow, PersonRow } from './repo.js';
+import type { AssessmentRow, AssignmentRow, PersonListRow } from './repo.js';
 import { exportRoster, importRoster, rosterTemplate } from './roster.js';
 import * as service from './service.js';
 
@@ -139,7 +139,7 @@ const ImportResult = z.object({
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
-export function presentListItem(p: PersonRow, today: string): z.infer<typeof PersonListItem> {
+export function presentListItem(p: PersonListRow, today: string): z.infer<typeof PersonListItem> {
   const age = ageOn(p.birth_date, today);
   return {
     id: p.id,
