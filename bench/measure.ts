@@ -114,6 +114,10 @@ export interface EndpointResult {
   ratioP95: number;
   seqScans: string[];
   status: number;
+  /** Rows in the answer's `items` (a list that came back empty measured only the round trips). */
+  items?: number;
+  /** Bytes of the answer. */
+  bytes?: number;
   note?: string;
 }
 
@@ -194,7 +198,18 @@ export async function measureEndpoint(o: {
     ratioP95: s.p95 ? a.p95 / s.p95 : 0,
     seqScans: [...new Set(scans)],
     status: 200,
+    items: itemsOf(first.body),
+    bytes: Buffer.byteLength(first.body),
   };
+}
+
+function itemsOf(body: string): number | undefined {
+  try {
+    const items = (JSON.parse(body) as { items?: unknown }).items;
+    return Array.isArray(items) ? items.length : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

@@ -102,13 +102,17 @@ log(
 );
 void gAgain;
 
-// Actors: the largest town's officer, a visitor of median load in it, one of their persons.
+// Actors: the largest town's officer, a visitor in it, one of their persons.
 const [town] = await raw.query<{ town_id: number }>(
   'select town_id from persons group by town_id order by count(*) desc limit 1',
 );
+// Median load among the visitors with open tasks (one who has finished the month lists nothing).
 const [visitor] = await raw.query<{ visitor_id: number; n: number }>(
-  `select visitor_id, n from (select visitor_id, count(*)::int n from persons where town_id = $1 and visitor_id is not null group by visitor_id) v
-    order by n limit 1 offset (select count(distinct visitor_id) / 2 from persons where town_id = $1)`,
+  `with v as (select visitor_id, count(*)::int n from persons where town_id = $1 and visitor_id is not null
+               group by visitor_id),
+        o as (select v.* from v where exists (select 1 from visit_tasks t
+               where t.visitor_id = v.visitor_id and t.status = 'open'))
+   select visitor_id, n from o order by n, visitor_id limit 1 offset (select count(*) / 2 from o)`,
   [town.town_id],
 );
 let [officer] = await raw.query<{ username: string }>(

@@ -23,14 +23,13 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Authenticates every /api route before its body is validated: Bearer token, or the session cookie
- * plus the CSRF header on unsafe methods (double submit, bound to the session).
+ * plus the CSRF header on unsafe methods (double submit, bound to the session). The hook is attached
+ * to each protected route as it is added (`onRoute`), so public routes, files and unknown paths (404)
+ * never run it, and no request pays for deciding whether it applies.
  */
 export function registerAuth(app: FastifyInstance, ctx: Ctx) {
   app.decorateRequest('actor', null);
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
-    // Unknown /api paths reach the 404 answer (directly, or via the web app's catch-all); docs are public.
-    if (req.is404 || req.routeOptions.url === '/*' || req.url.startsWith('/api/docs')) return;
+  const authenticateRequest = async (req: FastifyRequest) => {
     const header = req.headers.authorization;
     let token: string | undefined;
     let viaCookie = false;
@@ -45,7 +44,17 @@ export function registerAuth(app: FastifyInstance, ctx: Ctx) {
       throw new AppError(403, 'CSRF', '缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token），请刷新页面后重试');
     }
     req.actor = actor;
+  };
+  app.addHook('onRoute', (route) => {
+    if (!isProtected(route.url, route.config?.public)) return;
+    const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [authenticateRequest, ...own];
   });
+}
+
+/** Routes that need a login: every /api route except those marked public and the API's docs. */
+export function isProtected(url: string, isPublic: boolean | undefined): boolean {
+  return url.startsWith('/api/') && !isPublic && !url.startsWith('/api/docs');
 }
 
 /** The authenticated actor of a protected route. */

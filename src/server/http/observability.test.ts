@@ -30,8 +30,24 @@ describe('health probes', () => {
 });
 
 describe('security headers', () => {
-  it('are on every answer, public, refused and error ones alike', async () => {
+  it('JSON answers carry the API set, public, refused and error ones alike', async () => {
     for (const url of ['/api/health', '/api/me', '/api/no-such-route']) {
+      const res = await env.app.inject({ method: 'GET', url });
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(res.headers['cache-control']).toBe('no-store');
+      // The document policies are for pages: none of them on a JSON answer.
+      expect(res.headers['x-dns-prefetch-control']).toBeUndefined();
+      expect(res.headers['origin-agent-cluster']).toBeUndefined();
+    }
+  });
+
+  it('pages (the API docs, /metrics) carry the page set with the console CSP', async () => {
+    for (const url of ['/api/docs', '/metrics']) {
       const res = await env.app.inject({ method: 'GET', url });
       const csp = String(res.headers['content-security-policy']);
       expect(csp).toContain("default-src 'self'");
@@ -41,7 +57,23 @@ describe('security headers', () => {
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
       expect(res.headers['cross-origin-embedder-policy']).toBeUndefined();
+      expect(res.headers['cache-control']).toBeUndefined();
     }
+  });
+
+  it('a route that may be cached keeps its own cache-control; a HEAD request needs a login too', async () => {
+    const { villages } = await buildTown(env);
+    const visitor = await actorClient(env, 'visitor', villages[0].id);
+    const bundle = await env.app.inject({
+      method: 'GET',
+      url: '/api/visitor/bundle',
+      headers: { authorization: `Bearer ${visitor.token}` },
+    });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.headers['cache-control']).toBe('private, no-cache');
+    const head = await env.app.inject({ method: 'HEAD', url: '/api/visitor/bundle' });
+    expect(head.statusCode).toBe(401);
+    expect(head.headers['cache-control']).toBe('no-store');
   });
 });
 

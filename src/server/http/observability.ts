@@ -115,18 +115,13 @@ async function authorizeMetrics(req: FastifyRequest, ctx: Ctx) {
 }
 
 /**
- * Request ids back to the client (`x-request-id`, also in every log line), request metrics, and
- * the refusal of NUL characters, which PostgreSQL text cannot store: a 400 naming the field instead
- * of a 500 from the database.
+ * Request metrics, and the refusal of NUL characters, which PostgreSQL text cannot store: a 400
+ * naming the field instead of a 500 from the database. (Request ids: `http/security-headers.ts`.)
+ * The hooks are plain callbacks: they run on every request and have nothing to wait for.
  */
 export function registerObservability(app: FastifyInstance, ctx: Ctx) {
   const metrics = new Metrics();
-  // onSend: also on answers produced by a hook that threw (401 from the auth hook, 404 …).
-  app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('x-request-id', req.id);
-    return payload;
-  });
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     for (const [part, value] of [
       ['querystring', req.query],
       ['params', req.params],
@@ -134,16 +129,20 @@ export function registerObservability(app: FastifyInstance, ctx: Ctx) {
     ] as const) {
       const where = findNul(value, part);
       if (where)
-        throw new AppError(400, 'VALIDATION', `字段 ${where.label}：不能包含空字符（\\u0000）`, where.field);
+        return done(
+          new AppError(400, 'VALIDATION', `字段 ${where.label}：不能包含空字符（\\u0000）`, where.field),
+        );
       const big = findHugeId(value, part);
-      if (big) throw new AppError(400, 'VALIDATION', `字段 ${big.label}：编号超出范围`, big.field);
+      if (big) return done(new AppError(400, 'VALIDATION', `字段 ${big.label}：编号超出范围`, big.field));
     }
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const url = req.routeOptions.url;
     // Static files are one series: their hashed names would multiply the label set.
     const route = !url ? 'unmatched' : url.startsWith('/api/') || url === '/metrics' ? url : 'static';
     metrics.observe(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     await authorizeMetrics(req, ctx);
