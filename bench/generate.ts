@@ -20,7 +20,12 @@ import { insertArea } from '../src/server/modules/areas/repo.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { seedAreas } from '../src/server/seed/demo.js';
 import { fakeIdNumber } from '../src/server/seed/fake.js';
-import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
+import {
+  CHECKLIST_V1,
+  fineAnswers,
+  VISIT_METHOD_LABELS,
+  VISIT_OUTCOME_LABELS,
+} from '../src/shared/checklist.js';
 import { maskIdNumber } from '../src/shared/id-card.js';
 import { periodOf, periodWindow } from '../src/shared/schedule.js';
 
@@ -279,7 +284,9 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   // big tables dropped (rebuilt once at the end, which is several times faster than maintaining ten
   // indexes row by row) and triggers off (`session_replication_role = replica`: foreign-key checks and
   // row triggers; the data is generated consistent). PGlite loads 10,000 persons as it is.
-  const bulk = o.databaseUrl ? await bulkLoader(o.databaseUrl, ['visit_tasks', 'visits'], log) : null;
+  const bulk = o.databaseUrl
+    ? await bulkLoader(o.databaseUrl, ['visit_tasks', 'visits', 'person_events'], log)
+    : null;
   const hq: Pick<Queryable, 'query'> = bulk ?? db;
   const [{ base: taskBase0 }] = await db.query<{ base: number }>(
     `select coalesce(max(id), 0)::int as base from visit_tasks`,
@@ -319,6 +326,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
        ) select count(*)::int as n from t`,
       [taskBase, tier, period, w.start, w.end, w.endDate, donePct, current, tasks % 97, span],
     );
+    // Each visit with its row on the person's timeline, as a recorded visit writes it (visits/repo.ts).
     const [{ v }] = await hq.query<{ v: number }>(
       `with ins as (
          insert into visits (id, client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
@@ -328,9 +336,15 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
                 case when t.id % 10 = 0 then 'phone' else 'in_person' end, 'reached', true,
                 20 + (t.id % 40)::int, 1, $2::jsonb, t.visitor_id, t.status_at
            from visit_tasks t where t.period = $1 and t.status = 'done' and t.id > $3
-         returning 1
+         returning id, person_id, visitor_id, at, method
+       ), ev as (
+         insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
+         select person_id, at, 'visit', case when method = 'phone' then $4 else $5 end,
+                jsonb_build_object('method', method, 'outcome', 'reached', 'completedTasks', 1),
+                visitor_id, 'visit', id::text
+           from ins
        ) select count(*)::int as v from ins`,
-      [period, answers, taskBase],
+      [period, answers, taskBase, visitTitle('phone'), visitTitle('in_person')],
     );
     taskBase += n;
     tasks += n;
@@ -346,6 +360,11 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   await db.exec('analyze');
   lap('analyze');
   return { villages: V, visitors, persons: N, tasks, visits };
+}
+
+/** The timeline title of a reached visit, as visits/service.ts writes it. */
+function visitTitle(method: 'phone' | 'in_person'): string {
+  return `${VISIT_METHOD_LABELS[method]}：${VISIT_OUTCOME_LABELS.reached}`;
 }
 
 /**

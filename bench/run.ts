@@ -192,7 +192,8 @@ async function openFresh(engine: 'pglite' | 'pg'): Promise<Db> {
  * Version of the generated data set: bump when bench/generate.ts changes what it makes, so a kept
  * template is made again.
  */
-const DATA_VERSION = 3;
+// 4: visits have their timeline rows (person_events), as recorded visits do.
+const DATA_VERSION = 4;
 
 /** Another database of the same server as a URL. */
 function dbUrl(name: string) {
