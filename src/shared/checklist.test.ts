@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   CHECKLIST_V1,
-  type ChecklistAnswers,
   checklistColumns,
   fineAnswers,
   formatAnswer,
