@@ -4,6 +4,7 @@ import type { Ctx } from '../context.js';
 import { authenticate } from '../modules/auth/service.js';
 import { AppError, forbidden, unauthorized } from './errors.js';
 import type { Actor } from './scope.js';
+import { isApiUrl } from './security-headers.js';
 
 export const SESSION_COOKIE = 'tf_session';
 export const CSRF_COOKIE = 'tf_csrf';
@@ -52,9 +53,9 @@ export function registerAuth(app: FastifyInstance, ctx: Ctx) {
   });
 }
 
-/** Routes that need a login: every /api route except those marked public and the API's docs. */
-export function isProtected(url: string, isPublic: boolean | undefined): boolean {
-  return url.startsWith('/api/') && !isPublic && !url.startsWith('/api/docs');
+/** Routes that need a login: every JSON API route (not the API's docs) not marked public. */
+function isProtected(url: string, isPublic: boolean | undefined): boolean {
+  return isApiUrl(url) && !isPublic;
 }
 
 /** The authenticated actor of a protected route. */

@@ -27,13 +27,13 @@ export function registerSecurityHeaders(app: FastifyInstance) {
   });
 }
 
-/** JSON API paths (the API's own HTML pages, /api/docs, are pages). */
+/** JSON API paths (the API's own HTML pages, /api/docs, are pages); `auth.ts` protects these. */
 export function isApiUrl(url: string): boolean {
   return url.startsWith('/api/') && !url.startsWith('/api/docs');
 }
 
 /** The headers of a JSON answer: no content may load, none may frame it, nothing may cache it. */
-export function apiHeaders(page: Record<string, string> = securityHeaders()): Record<string, string> {
+export function apiHeaders(page: Record<string, string>): Record<string, string> {
   return {
     'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     'x-content-type-options': 'nosniff',
