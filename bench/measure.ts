@@ -116,8 +116,6 @@ export interface EndpointResult {
   status: number;
   /** Rows in the answer's `items` (a list that came back empty measured only the round trips). */
   items?: number;
-  /** Bytes of the answer. */
-  bytes?: number;
   note?: string;
 }
 
@@ -199,7 +197,6 @@ export async function measureEndpoint(o: {
     seqScans: [...new Set(scans)],
     status: 200,
     items: itemsOf(first.body),
-    bytes: Buffer.byteLength(first.body),
   };
 }
 
