@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Db, Queryable } from '../src/server/db/db.js';
 import { SYSTEM_SCOPE } from '../src/server/http/scope.js';
 
@@ -197,6 +197,71 @@ export async function measureEndpoint(o: {
     seqScans: [...new Set(scans)],
     status: 200,
     items: itemsOf(first.body),
+  };
+}
+
+/**
+ * The least any HTTP API could add to the same statements: a bare Fastify route (no hooks, no login,
+ * no validation, no response schema, no presenting) that runs the reads the real route ran for `url`
+ * through the same database one after the other, and answers the last one's rows as they came
+ * (JSON.stringify). Each round times the real route, the bare route (in alternating order) and the
+ * replayed SQL, so all three meet the same moment of the machine: the bare route's time above the SQL
+ * is what HTTP and the framework cost, the real route's above the bare one's is this system's code.
+ */
+export async function measureFloor(o: {
+  app: FastifyInstance;
+  db: ReturnType<typeof recordingDb>;
+  baseUrl: string;
+  url: string;
+  token: string;
+  n: number;
+}) {
+  const headers = { authorization: `Bearer ${o.token}` };
+  const { log } = await o.db.record(() => o.app.inject({ method: 'GET', url: o.url, headers }));
+  const reads = log.filter((r) => isRead(r.sql));
+  const bare = Fastify();
+  bare.get('/floor', async () => {
+    let rows: unknown[] = [];
+    for (const r of reads) rows = await o.db.query(r.sql, r.params);
+    return { items: rows };
+  });
+  const bareUrl = `${await bare.listen({ port: 0, host: '127.0.0.1' })}/floor`;
+  const realUrl = `${o.baseUrl}${o.url}`;
+  const warm = Math.min(10, o.n);
+  const [real, floor, sql, added] = [[], [], [], []] as number[][];
+  const time = async (url: string) => {
+    const t = performance.now();
+    const status = await httpGet(url, headers);
+    if (status !== 200) throw new Error(`${url} answered ${status}`);
+    return performance.now() - t;
+  };
+  try {
+    for (let i = 0; i < o.n + warm; i++) {
+      let r: number;
+      let f: number;
+      if (i % 2) {
+        r = await time(realUrl);
+        f = await time(bareUrl);
+      } else {
+        f = await time(bareUrl);
+        r = await time(realUrl);
+      }
+      const t = performance.now();
+      for (const q of reads) await o.db.query(q.sql, q.params);
+      if (i < warm) continue;
+      sql.push(performance.now() - t);
+      real.push(r);
+      floor.push(f);
+      added.push(r - f);
+    }
+  } finally {
+    await bare.close();
+  }
+  return {
+    real: percentiles(real),
+    bare: percentiles(floor),
+    sql: percentiles(sql),
+    added: percentiles(added),
   };
 }
 
