@@ -58,6 +58,16 @@ export function addDays(date: string, days: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
+/** The later of two 'YYYY-MM-DD' dates (such dates order as strings; Math.max would give NaN). */
+export function laterDate(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+/** The earlier of two 'YYYY-MM-DD' dates. */
+export function earlierDate(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
 /** Whole days from date a to date b ('YYYY-MM-DD'). */
 export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chinaDate, chinaDayStart, daysInMonth } from './china-time.js';
+import { chinaDate, chinaDayStart, daysInMonth, earlierDate, laterDate } from './china-time.js';
 import {
   dueDate,
   frequencyOf,
@@ -30,6 +30,13 @@ describe('periods in China time', () => {
     expect(periodOf(at('2026-03-31T23:59:00+08:00'), 'month')).toBe('2026-03');
     expect(periodOf(at('2026-03-31T16:00:00Z'), 'month')).toBe('2026-04');
     expect(periodOf(at('2026-12-31T16:00:00Z'), 'half_month')).toBe('2027-01-1');
+  });
+
+  it('orders China dates as dates when clamping one to a term', () => {
+    expect(laterDate('2026-09-30', '2026-10-01')).toBe('2026-10-01');
+    expect(laterDate('2026-12-01', '2026-02-28')).toBe('2026-12-01');
+    expect(earlierDate('2026-09-30', '2026-10-01')).toBe('2026-09-30');
+    expect(earlierDate('2027-01-01', '2026-12-31')).toBe('2026-12-31');
   });
 
   it('gives windows and due dates including month ends and leap Februaries', () => {

@@ -10,7 +10,7 @@ import {
   type VisitObservations,
 } from '../../../shared/care.js';
 import { caregiverOf } from '../../../shared/checklist.js';
-import { addDays, chinaDate, chinaDayStart } from '../../../shared/china-time.js';
+import { addDays, chinaDate, chinaDayStart, earlierDate, laterDate } from '../../../shared/china-time.js';
 import { maskIdNumber, maskPhone, normalizeIdNumber, parseIdNumber } from '../../../shared/id-card.js';
 import { SELF_CARE_LABELS, SELF_CARE_LEVELS, type SelfCare } from '../../../shared/person.js';
 import { can } from '../../../shared/roles.js';
@@ -563,8 +563,8 @@ export async function createReview(ctx: Ctx, actor: Actor, input: ReviewInput) {
     const def = previousReviewPeriod(today(ctx), rule.periodMonths);
     const lastDay = a.terminated_on ? addDays(a.terminated_on, -1) : a.end_date;
     // The default period (the last full one) is clamped to the agreement's term.
-    const from = input.periodFrom ?? (def.from < a.start_date ? a.start_date : def.from);
-    const to = input.periodTo ?? (def.to > lastDay ? lastDay : def.to);
+    const from = input.periodFrom ?? laterDate(def.from, a.start_date);
+    const to = input.periodTo ?? earlierDate(def.to, lastDay);
     if (to < a.start_date || from > lastDay || (!input.periodFrom && from > to)) {
       throw badRequest(
         `考核期间（${input.periodFrom ? from : def.from} 至 ${input.periodTo ? to : def.to}）不在协议期限（${a.start_date} 至 ${lastDay}）内，请指定考核期间`,
