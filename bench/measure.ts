@@ -201,12 +201,13 @@ export async function measureEndpoint(o: {
 }
 
 /**
- * The least any HTTP API could add to the same statements: a bare Fastify route (no hooks, no login,
- * no validation, no response schema, no presenting) that runs the reads the real route ran for `url`
- * through the same database one after the other, and answers the last one's rows as they came
- * (JSON.stringify). Each round times the real route, the bare route (in alternating order) and the
- * replayed SQL, so all three meet the same moment of the machine: the bare route's time above the SQL
- * is what HTTP and the framework cost, the real route's above the bare one's is this system's code.
+ * What HTTP, the framework and this system's code each add to the same statements. Two bare routes run
+ * the reads the real route ran for `url`, through the same database one after the other, and answer
+ * the last one's rows as they came (JSON.stringify): one on node:http alone, one on Fastify without
+ * hooks, login, validation, response schema or presenting. Each round times the three routes (the
+ * order rotating) and the replayed SQL, so all meet the same moment of the machine: node:http's time
+ * above the SQL is HTTP's, bare Fastify's above node:http's is the framework's, and the real route's
+ * above bare Fastify's (per round) is this system's code.
  */
 export async function measureFloor(o: {
   app: FastifyInstance;
@@ -219,16 +220,36 @@ export async function measureFloor(o: {
   const headers = { authorization: `Bearer ${o.token}` };
   const { log } = await o.db.record(() => o.app.inject({ method: 'GET', url: o.url, headers }));
   const reads = log.filter((r) => isRead(r.sql));
-  const bare = Fastify();
-  bare.get('/floor', async () => {
+  const run = async () => {
     let rows: unknown[] = [];
     for (const r of reads) rows = await o.db.query(r.sql, r.params);
     return { items: rows };
-  });
+  };
+  const bare = Fastify();
+  bare.get('/floor', run);
   const bareUrl = `${await bare.listen({ port: 0, host: '127.0.0.1' })}/floor`;
-  const realUrl = `${o.baseUrl}${o.url}`;
+  const plain = http.createServer((_req, res) => {
+    run().then(
+      (body) => {
+        const json = JSON.stringify(body);
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(json),
+        });
+        res.end(json);
+      },
+      () => {
+        res.writeHead(500);
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  const plainUrl = `http://127.0.0.1:${(plain.address() as { port: number }).port}/floor`;
+  const urls = [plainUrl, bareUrl, `${o.baseUrl}${o.url}`];
   const warm = Math.min(10, o.n);
-  const [real, floor, sql, added] = [[], [], [], []] as number[][];
+  const times: number[][] = [[], [], []];
+  const [sql, framework, added] = [[], [], []] as number[][];
   const time = async (url: string) => {
     const t = performance.now();
     const status = await httpGet(url, headers);
@@ -237,30 +258,29 @@ export async function measureFloor(o: {
   };
   try {
     for (let i = 0; i < o.n + warm; i++) {
-      let r: number;
-      let f: number;
-      if (i % 2) {
-        r = await time(realUrl);
-        f = await time(bareUrl);
-      } else {
-        f = await time(bareUrl);
-        r = await time(realUrl);
+      const t3 = [0, 0, 0];
+      for (let k = 0; k < 3; k++) {
+        const which = (i + k) % 3;
+        t3[which] = await time(urls[which]);
       }
       const t = performance.now();
       for (const q of reads) await o.db.query(q.sql, q.params);
       if (i < warm) continue;
       sql.push(performance.now() - t);
-      real.push(r);
-      floor.push(f);
-      added.push(r - f);
+      for (let k = 0; k < 3; k++) times[k].push(t3[k]);
+      framework.push(t3[1] - t3[0]);
+      added.push(t3[2] - t3[1]);
     }
   } finally {
     await bare.close();
+    await new Promise((resolve) => plain.close(resolve));
   }
   return {
-    real: percentiles(real),
-    bare: percentiles(floor),
     sql: percentiles(sql),
+    plain: percentiles(times[0]),
+    bare: percentiles(times[1]),
+    real: percentiles(times[2]),
+    framework: percentiles(framework),
     added: percentiles(added),
   };
 }
