@@ -48,25 +48,29 @@ const Task = z.object({
 });
 type TaskOut = z.infer<typeof Task>;
 
-function presentTask(t: TaskRow, today: string): TaskOut {
-  return {
+/**
+ * Tasks as answered. A page of tasks shares a few periods, windows and due dates, so each label, time
+ * and day count is worked out once per distinct value (a page of 50 took ~4 µs a task before).
+ */
+function presentTasks(rows: TaskRow[], today: string): TaskOut[] {
+  const label = once(periodLabel);
+  const iso = once((ms: number) => new Date(ms).toISOString());
+  const left = once((due: string) => daysLeft(due, today));
+  const soon = once((due: string) => isDueSoon(due, today));
+  return rows.map((t) => ({
     id: Number(t.id),
     personId: t.person_id,
     personName: t.person_name,
     kind: t.kind,
     period: t.period,
     periodLabel:
-      t.kind === 'regular'
-        ? periodLabel(t.period)
-        : t.kind === 'campaign'
-          ? (t.reason ?? '专项探访')
-          : '跟进探访',
+      t.kind === 'regular' ? label(t.period) : t.kind === 'campaign' ? (t.reason ?? '专项探访') : '跟进探访',
     tier: t.tier,
-    windowStart: t.window_start.toISOString(),
-    windowEnd: t.window_end.toISOString(),
+    windowStart: iso(t.window_start.getTime()),
+    windowEnd: iso(t.window_end.getTime()),
     dueDate: t.due_date,
-    daysLeft: daysLeft(t.due_date, today),
-    dueSoon: t.status === 'open' && isDueSoon(t.due_date, today),
+    daysLeft: left(t.due_date),
+    dueSoon: t.status === 'open' && soon(t.due_date),
     visitorId: t.visitor_id,
     visitorName: t.visitor_name,
     villageName: t.village_name,
@@ -75,6 +79,15 @@ function presentTask(t: TaskRow, today: string): TaskOut {
     visitId: t.visit_id == null ? null : Number(t.visit_id),
     campaignId: t.campaign_id,
     reason: t.reason,
+  }));
+}
+
+/** `f` remembered per argument for the life of the returned function. */
+function once<A, V>(f: (a: A) => V): (a: A) => V {
+  const seen = new Map<A, V>();
+  return (a) => {
+    if (!seen.has(a)) seen.set(a, f(a));
+    return seen.get(a) as V;
   };
 }
 
@@ -152,7 +165,7 @@ function presentVisit(d: Awaited<ReturnType<typeof service.getVisit>>, today: st
       .filter((f) => f.kind === 'photo')
       .map((f) => ({ id: Number(f.id), url: url(f), size: f.size })),
     signatureUrl: sig ? url(sig) : null,
-    completedTasks: d.tasks.map((t) => presentTask(t, today)),
+    completedTasks: presentTasks(d.tasks, today),
   };
 }
 
@@ -286,7 +299,7 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
     async (req) => {
       const actor = requirePermission(req, 'visits.read');
       const page = await service.listTasks(ctx, actor, req.query);
-      return { items: page.items.map((t) => presentTask(t, page.today)), nextCursor: page.nextCursor };
+      return { items: presentTasks(page.items, page.today), nextCursor: page.nextCursor };
     },
   );
 
@@ -308,7 +321,7 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
     async (req) => {
       const actor = requirePermission(req, 'visits.read');
       const page = await service.listPersonTasks(ctx, actor, req.params.id, req.query);
-      return { items: page.items.map((t) => presentTask(t, page.today)), nextCursor: page.nextCursor };
+      return { items: presentTasks(page.items, page.today), nextCursor: page.nextCursor };
     },
   );
 

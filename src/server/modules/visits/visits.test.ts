@@ -4,7 +4,7 @@ import { testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
-import { seasonFlags } from '../../../shared/schedule.js';
+import { daysLeft, isDueSoon, periodLabel, seasonFlags } from '../../../shared/schedule.js';
 import { openDb } from '../../db/db.js';
 import { notify } from '../notifications/service.js';
 import {
@@ -154,6 +154,66 @@ describe('schedule engine', () => {
     expect((await tasksOf(person.id))[0].visitor_id).toBe(other.id);
     const mine = await other.http.get('/api/visit-tasks?assignee=me&from=2026-06-01&to=2026-06-30');
     expect(mine.json().items.map((t: { personId: number }) => t.personId)).toEqual([person.id]);
+  });
+});
+
+describe('work lists', () => {
+  it('answers each task with the label, window, days left and due-soon the shared rules give', async () => {
+    const { person, visitor, villages, town } = await setup('partial');
+    const general = await buildPerson(env, {
+      townId: town.id,
+      villageId: villages[0].id,
+      visitorId: visitor.id,
+      supportStart: '2025-06-01',
+    });
+    const now = env.ctx.clock.now();
+    for (const at of ['2026-03-02T08:00:00+08:00', '2026-03-17T08:00:00+08:00'])
+      await generateTasks(db, { now: new Date(at), personIds: [person.id, general.id] });
+    await generateTasks(db, { now, personIds: [person.id, general.id] });
+    // A follow-up due within the next days: due soon.
+    await createFollowUpTask(db, {
+      personId: general.id,
+      now,
+      severity: 'critical',
+      reason: '复查取暖',
+      sourceEntity: 'test',
+      sourceId: 1,
+      hours: 48,
+    });
+    const res = await visitor.http.get('/api/visit-tasks?assignee=me&limit=50');
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items as Record<string, unknown>[];
+    const rows = await db.query<{
+      id: number;
+      kind: string;
+      period: string;
+      window_start: Date;
+      window_end: Date;
+      due_date: string;
+      status: string;
+      reason: string | null;
+    }>(
+      `select id, kind, period, window_start, window_end, due_date, status, reason from visit_tasks
+        where person_id = any($1::int[]) and visitor_id = $2`,
+      [[person.id, general.id], visitor.id],
+    );
+    expect(items.length).toBe(rows.length);
+    expect(new Set(items.map((t) => t.period)).size).toBeGreaterThanOrEqual(4);
+    const today = chinaDate(now);
+    for (const t of items) {
+      const r = rows.find((x) => Number(x.id) === t.id)!;
+      expect(t).toMatchObject({
+        periodLabel:
+          r.kind === 'regular' ? periodLabel(r.period) : r.kind === 'campaign' ? r.reason : '跟进探访',
+        windowStart: r.window_start.toISOString(),
+        windowEnd: r.window_end.toISOString(),
+        dueDate: r.due_date,
+        daysLeft: daysLeft(r.due_date, today),
+        dueSoon: r.status === 'open' && isDueSoon(r.due_date, today),
+      });
+    }
+    expect(items.some((t) => t.dueSoon)).toBe(true);
+    expect(items.some((t) => !t.dueSoon)).toBe(true);
   });
 });
 
