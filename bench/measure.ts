@@ -209,14 +209,7 @@ export async function measureEndpoint(o: {
  * above the SQL is HTTP's, bare Fastify's above node:http's is the framework's, and the real route's
  * above bare Fastify's (per round) is this system's code.
  */
-export async function measureFloor(o: {
-  app: FastifyInstance;
-  db: ReturnType<typeof recordingDb>;
-  baseUrl: string;
-  url: string;
-  token: string;
-  n: number;
-}) {
+export async function measureFloor(o: Omit<Parameters<typeof measureEndpoint>[0], 'name'>) {
   const headers = { authorization: `Bearer ${o.token}` };
   const { log } = await o.db.record(() => o.app.inject({ method: 'GET', url: o.url, headers }));
   const reads = log.filter((r) => isRead(r.sql));
