@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './free-port.js';
 
 // Issue #9: a real server process stopped with SIGTERM while a slow request is in flight. The slow
 // request is a login whose body arrives in two parts, a second apart (a slow client), so it is
@@ -65,7 +66,7 @@ const accepts = (port: number) =>
 describe('graceful stop (SIGTERM)', () => {
   it('finishes the request in flight, refuses new connections, answers 503 while draining, exits 0', async () => {
     const dataDir = join(ROOT, '.tmp', `graceful-${process.pid}-${Date.now()}`);
-    const port = 3900 + Math.floor(Math.random() * 90);
+    const port = await freePort();
     try {
       const { child, output } = await startServer(dataDir, port);
       const password = output().match(/用户名 admin\s+密码 (\S+)/)?.[1];

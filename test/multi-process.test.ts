@@ -9,6 +9,7 @@ import { chinaDate } from '../src/shared/china-time.js';
 import { seasonFlags } from '../src/shared/schedule.js';
 import { testEnv } from './context.js';
 import { buildPerson, buildTown, buildUser, freshIdNumber, TEST_PASSWORD } from './factories.js';
+import { freePort } from './free-port.js';
 
 /**
  * Several stateless server processes on one PostgreSQL: two real `tanfang start` processes serve the
@@ -103,10 +104,9 @@ describe.runIf(!!URL)('two server processes on one PostgreSQL', () => {
     visitorName = visitor.username;
     personId = (await buildPerson(env, { townId: town.id, villageId: villages[0].id, visitorId: visitor.id }))
       .id;
-    const port = 3300 + Math.floor(Math.random() * 300);
     // One after the other: the first builds the web app if it is missing, the second finds it built.
-    a = await startServer(port);
-    b = await startServer(port + 1);
+    a = await startServer(await freePort());
+    b = await startServer(await freePort());
   }, 420000);
 
   afterAll(async () => {

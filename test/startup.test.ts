@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './free-port.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = (env: Record<string, string>) =>
@@ -39,7 +40,7 @@ describe('start-up problems get a one-line message and a non-zero exit', () => {
 describe('TANFANG_DEMO=0', () => {
   it('first start creates only the district and one admin whose printed password logs in; a second start prints none', async () => {
     const dataDir = join(ROOT, '.tmp', `nodemo-${process.pid}-${Date.now()}`);
-    const port = 3400 + Math.floor(Math.random() * 500);
+    const port = await freePort();
     const start = () =>
       new Promise<{ output: string; stop: () => void }>((resolve, reject) => {
         const child = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { freePort } from '../free-port.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -24,7 +25,7 @@ export default async function setup(project: TestProject) {
   const dataDir = join(ROOT, '.tmp/e2e-data');
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(join(ROOT, 'test-output/e2e'), { recursive: true });
-  const port = 3190 + Math.floor(Math.random() * 9);
+  const port = await freePort();
   server = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {
     cwd: ROOT,
     env: {
