@@ -217,7 +217,13 @@ async function preparePg(
   months: number,
   generateInto: (url: string) => Promise<unknown>,
   cellsCtx: Omit<Ctx, 'db'>,
-): Promise<{ genS: number; reused: boolean; copyS: number; cells: { cells: number; seconds: number } }> {
+): Promise<{
+  genS: number;
+  reused: boolean;
+  copyS: number;
+  inPlace: boolean;
+  cells: { cells: number; seconds: number };
+}> {
   const name = new URL(args['pg-url']!).pathname.slice(1);
   const tpl = `${name}_tpl_${persons}x${months}`;
   const admin = new pg.Client({ connectionString: dbUrl('postgres') });
@@ -282,8 +288,9 @@ async function preparePg(
       await tdb.close();
     }
     const c0 = performance.now();
-    if (!parts.has('pg')) return { genS, reused, copyS: 0, cells }; // --only pgdata: the template only
-    if (await roomForCopy(admin, tpl)) {
+    if (!parts.has('pg')) return { genS, reused, copyS: 0, inPlace: false, cells }; // --only pgdata
+    const inPlace = !(await roomForCopy(admin, tpl));
+    if (!inPlace) {
       await admin.query(`create database ${name} template ${tpl} strategy file_copy`);
     } else {
       // The disk cannot hold a second copy: this run uses the template itself, and the next one
@@ -291,7 +298,7 @@ async function preparePg(
       log(`not enough disk for a copy of ${tpl}: using it as ${name} (the next run generates it again)`);
       await admin.query(`alter database ${tpl} rename to ${name}`);
     }
-    return { genS, reused, copyS: (performance.now() - c0) / 1000, cells };
+    return { genS, reused, copyS: (performance.now() - c0) / 1000, inPlace, cells };
   } finally {
     await admin.end();
   }
@@ -460,9 +467,14 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     }
     raw = await openDb({ databaseUrl: args['pg-url'] });
     await raw.exec('analyze');
-    dataNote = prep.reused
-      ? `Data generated and loaded with COPY in ${prep.genS.toFixed(0)} s when the template database was made; this run started from a file copy of it (${prep.copyS.toFixed(0)} s):`
-      : `Data generated and loaded with COPY in ${prep.genS.toFixed(0)} s (kept as a template database for the next run; copied in ${prep.copyS.toFixed(0)} s):`;
+    const made = prep.reused
+      ? `Data generated and loaded with COPY in ${prep.genS.toFixed(0)} s when the template database was made`
+      : `Data generated and loaded with COPY in ${prep.genS.toFixed(0)} s`;
+    dataNote = prep.inPlace
+      ? `${made}; the disk could not hold a copy, so this run used the template itself (the next run generates it again):`
+      : prep.reused
+        ? `${made}; this run started from a file copy of it (${prep.copyS.toFixed(0)} s):`
+        : `${made} (kept as a template database for the next run; copied in ${prep.copyS.toFixed(0)} s):`;
     cellsNote = `Dashboard figure cells (modules/oversight) kept in the template: ${prep.cells.cells.toLocaleString('en')} stale cells computed in ${prep.cells.seconds.toFixed(1)} s before copying${prep.reused ? '' : ' (every kept cell of 13 months and 13 half months: what the `oversight.cells` job does once after a bulk load)'}.`;
   } else {
     raw = await openFresh(engine);
@@ -491,6 +503,11 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
 
   // 2. Work lists, person page, dashboard: API against the SQL behind it
   const actors = await pickActors(raw);
+  // The measuring process's own heap: a big one makes every minor collection slower, and those fall
+  // mostly into the real routes (they allocate the most), which shows in their p95.
+  log(
+    `bench process: heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
+  );
   const app = await buildApp(ctx);
   await app.listen({ port: PORT, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${PORT}`;
