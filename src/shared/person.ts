@@ -83,11 +83,15 @@ export const PERSON_FLAG_LABELS: Record<PersonFlag | 'aged_80', string> = {
   lives_alone: '独居',
 };
 
-/** 80+ is derived from the birth date, on a given China date ('YYYY-MM-DD'). */
+/**
+ * Age in whole years on a given China date; both dates 'YYYY-MM-DD' (80+ is derived from it). The
+ * birthday has come when the 'MM-DD' of `on` is not before the birth's: fixed-width strings order as
+ * dates, so one string comparison (a page of 50 persons, a roster of a million rows) instead of two
+ * splits per call. Born on 29 February: a year later on 1 March ('03-01' > '02-29').
+ */
 export function ageOn(birthDate: string, on: string): number {
-  const [by, bm, bd] = birthDate.split('-').map(Number);
-  const [y, m, d] = on.split('-').map(Number);
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  const years = Number(on.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  return on.slice(5) < birthDate.slice(5) ? years - 1 : years;
 }
 
 /** 一卡通 */
