@@ -94,7 +94,9 @@ describe('request ids', () => {
       headers: { 'x-request-id': 'bad id\n' },
     });
     // A fresh id instead (a UUID: hex may spell "bad" by chance, so the test checks the shape).
-    expect(c.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(c.headers['x-request-id']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
   });
 });
 
