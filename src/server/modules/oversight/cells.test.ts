@@ -218,9 +218,15 @@ describe('figure cells', () => {
           periods,
           label,
         );
+      // Slices of whole towns are summed from the town sums (metric_town_cells), the rest from the
+      // village cells: both against the live counts every round.
+      expect(repo.wholeTowns({ area: null, scope: all }, 'town_id')).toBe(true);
+      await expectSame({ area: null, scope: all }, 'town_id', periods, `${label} every town`);
+      await expectSame({ area: null, scope: all }, null, periods, `${label} all`);
       const v = r.pick(villages);
       const me = r.pick(visitors);
       const other: [repo.Slice, repo.GroupKey][] = [
+        [{ area: { id: v.townId, level: 'town' }, scope: all }, null],
         [{ area: { id: v.townId, level: 'town' }, scope: all }, 'visitor_id'],
         [{ area: { id: v.id, level: 'village' }, scope: all }, 'visitor_id'],
         // An officer's reach (both towns) and a visitor's own persons, no area chosen.
