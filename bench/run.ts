@@ -35,6 +35,7 @@ import {
   measureFloor,
   plainDashboardSql,
   recordingDb,
+  warmUps,
   withPeakRss,
 } from './measure.js';
 
@@ -571,7 +572,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
   rs.push(await m('bureau dashboard: metrics by town', `/api/oversight/metrics?period=${period}`, admin));
   rs.push(await m('bureau dashboard: trends', `/api/oversight/trends?period=${period}`, admin));
   out(
-    `### Reads: API (HTTP read over a kept-alive socket as bytes, like a load tester; ${N} sequential requests after 10 warm-up, ${N_LISTS} for the three work lists) against the SQL it ran (replayed)`,
+    `### Reads: API (HTTP read over a kept-alive socket as bytes, like a load tester; ${N} sequential requests after ${warmUps(N)} warm-up, ${N_LISTS} after ${warmUps(N_LISTS)} for the three work lists) against the SQL it ran (replayed)`,
   );
   out();
   out(
