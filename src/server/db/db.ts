@@ -94,7 +94,8 @@ async function openPostgres(url: string): Promise<Db> {
   const prepared = preparedNames();
   const statement = (sql: string, params?: unknown[]) => {
     const name = params ? prepared(sql) : undefined;
-    return name ? { name, text: sql, values: params as any[] } : { text: sql, values: params as any[] };
+    const values = params?.map(arrayLiteral);
+    return name ? { name, text: sql, values } : { text: sql, values };
   };
   return {
     kind: 'postgresql',
@@ -157,4 +158,14 @@ function preparedNames(): (sql: string) => string | undefined {
     }
     return name;
   };
+}
+
+/**
+ * An array of integers as PostgreSQL's array literal, made in one join. pg's own conversion quotes and
+ * escapes every element with two regular expressions and grows the text one piece at a time: for a
+ * town's ~250-village scope, sent with every request, that was ~57 kB of garbage a request (a heap
+ * profile of the town's work list). Other values go to pg as they are; the text is the same array.
+ */
+function arrayLiteral(v: unknown): unknown {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => Number.isSafeInteger(x)) ? `{${v.join(',')}}` : v;
 }
