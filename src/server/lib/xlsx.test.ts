@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import ExcelJS, { drained, sheetBacklog } from './xlsx.js';
+import ExcelJS, { addPlainRow, drained, prefetchedBatches, sheetBacklog } from './xlsx.js';
 
 describe('streaming .xlsx reader', () => {
   it('keeps Chinese text intact across compressed-chunk boundaries (inline and shared strings)', async () => {
@@ -39,7 +40,6 @@ describe('streaming .xlsx reader', () => {
 
 describe('drained (streamed exports wait for their reader)', () => {
   it('waits while the reader is behind, goes on when it caught up, and throws when it went away', async () => {
-    const { PassThrough } = await import('node:stream');
     const out = new PassThrough({ highWaterMark: 16 });
     out.write(Buffer.alloc(64));
     expect(out.writableNeedDrain).toBe(true);
@@ -90,5 +90,112 @@ describe('drained with a sheet (streamed exports wait for the compressor)', () =
     // Without the wait the backlog is the XML of all batches so far (about 1.6 MB per 1,000 rows).
     expect(await run(false)).toBeGreaterThan(8 * 1048576);
     expect(await run(true)).toBeLessThan(1048576);
+  });
+});
+
+describe('addPlainRow (one style object for plain cells)', () => {
+  it('writes the same sheet as plain addRow, with styled rows kept, and shares one style object', async () => {
+    const write = async (plain: boolean) => {
+      const chunks: Buffer[] = [];
+      const out = new PassThrough();
+      out.on('data', (c: Buffer) => chunks.push(c));
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+        stream: out,
+        useStyles: true,
+        useSharedStrings: false,
+      });
+      const ws = wb.addWorksheet('台账');
+      ws.columns = [{ width: 7 }, { width: 20 }, { width: 10 }];
+      const head = ws.addRow(['序号', '姓名', '金额']);
+      head.font = { bold: true };
+      head.commit();
+      for (let i = 1; i <= 300; i++) {
+        const values = [i, `对象${i}`, i % 3 ? i * 1.5 : ''];
+        if (plain) addPlainRow(ws, values);
+        else ws.addRow(values).commit();
+      }
+      ws.commit();
+      await wb.commit();
+      return Buffer.concat(chunks);
+    };
+    const sheetOf = async (file: Buffer) => {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(file as unknown as ArrayBuffer);
+      const ws = wb.worksheets[0];
+      const rows: unknown[] = [];
+      ws.eachRow((r) => rows.push([...(r.values as unknown[]).slice(1), r.getCell(1).font?.bold ?? false]));
+      return rows;
+    };
+    const before = await write(false);
+    const after = await write(true);
+    // Committed rows leave a streamed sheet; in a workbook held in memory they stay, and every plain
+    // cell of every row has the one style object.
+    const held = new ExcelJS.Workbook().addWorksheet('台账');
+    for (let i = 1; i <= 3; i++) addPlainRow(held, [i, `对象${i}`]);
+    const shared = new Set<unknown>();
+    held.eachRow((r) => r.eachCell((c) => shared.add(c.style)));
+    expect(shared.size).toBe(1);
+    const [a, b] = [await sheetOf(before), await sheetOf(after)];
+    expect(b).toEqual(a);
+    expect(b[0]).toEqual(['序号', '姓名', '金额', true]);
+    expect(b[1]).toEqual([1, '对象1', 1.5, false]);
+    expect(b).toHaveLength(301);
+  });
+});
+
+describe('prefetchedBatches (the next batch read while this one is written)', () => {
+  const table = Array.from({ length: 25 }, (_, i) => ({ id: i + 1 }));
+  const source = () => {
+    const asked: (number | null)[] = [];
+    const fetch = async (after: number | null) => {
+      asked.push(after);
+      await new Promise((r) => setTimeout(r, 1));
+      return table.filter((r) => r.id > (after ?? 0)).slice(0, 10);
+    };
+    return { asked, fetch };
+  };
+
+  it('yields every batch in order, asking for the next before the caller is done with this one', async () => {
+    const { asked, fetch } = source();
+    const seen: number[] = [];
+    const askedWhenYielded: number[] = [];
+    for await (const rows of prefetchedBatches(fetch, (last) => last.id, 10)) {
+      askedWhenYielded.push(asked.length);
+      seen.push(...rows.map((r) => r.id));
+    }
+    expect(seen).toEqual(table.map((r) => r.id));
+    expect(asked).toEqual([null, 10, 20]);
+    // Batch 1 is handed over with batch 2 already asked for, batch 2 with batch 3; the last (5 rows,
+    // shorter than the batch size) asks for nothing more.
+    expect(askedWhenYielded).toEqual([2, 3, 3]);
+  });
+
+  it('stops asking when the caller stops, and a failed batch nobody waits for is not an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      const fetch = async (after: number | null) => {
+        calls++;
+        if (after != null) throw new Error('connection lost');
+        return table.slice(0, 10);
+      };
+      for await (const rows of prefetchedBatches(fetch, (last) => last.id, 10)) {
+        expect(rows).toHaveLength(10);
+        break; // the reader went away
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      expect(calls).toBe(2);
+      expect(unhandled).toEqual([]);
+      // A failure the caller does wait for reaches it.
+      await expect(async () => {
+        for await (const _ of prefetchedBatches(fetch, (last) => last.id, 10)) {
+          /* drain */
+        }
+      }).rejects.toThrow('connection lost');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });

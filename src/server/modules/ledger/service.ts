@@ -26,7 +26,7 @@ import { isPeriod, periodLabel, periodOf, periodWindow } from '../../../shared/s
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { drained } from '../../lib/xlsx.js';
+import { addPlainRow, drained, prefetchedBatches } from '../../lib/xlsx.js';
 import { appendAudit } from '../audit/repo.js';
 import { resolveSlice } from '../oversight/service.js';
 import * as repo from './repo.js';
@@ -131,14 +131,17 @@ export async function writeVisitLedger(
     return m;
   };
   let n = 0;
-  let after: { at: Date; id: number } | null = null;
-  for (;;) {
-    const rows = await repo.visitBatch(ctx.db, slice, after, BATCH);
+  const batches = prefetchedBatches(
+    (after: { at: Date; id: number } | null) => repo.visitBatch(ctx.db, slice, after, BATCH),
+    (last) => ({ at: last.at, id: last.id }),
+    BATCH,
+  );
+  for await (const rows of batches) {
     for (const r of rows) {
       // A visit keeps the checklist version it was recorded with; columns follow the period's.
       const items = itemsOf(r.checklist_version);
       const answers = r.answers ?? {};
-      ws.addRow([
+      addPlainRow(ws, [
         ++n,
         chinaDateTime(new Date(r.at)),
         r.town_name,
@@ -158,13 +161,10 @@ export async function writeVisitLedger(
         r.photo_count,
         r.has_signature ? '有' : '',
         r.notes ?? '',
-      ]).commit();
+      ]);
     }
     onRows?.(n);
-    if (rows.length < BATCH) break;
-    await drained(out, ws);
-    const last = rows[rows.length - 1];
-    after = { at: last.at, id: last.id };
+    if (rows.length === BATCH) await drained(out, ws);
   }
   ws.commit();
   await wb.commit();
@@ -231,14 +231,17 @@ export async function writeConcernLedger(
   head.commit();
   const lbl = (m: Record<string, string>, k: string) => m[k] ?? k;
   let n = 0;
-  let after = 0;
-  for (;;) {
-    const rows = await repo.concernBatch(ctx.db, slice, after, BATCH);
+  const batches = prefetchedBatches(
+    (after: number | null) => repo.concernBatch(ctx.db, slice, after ?? 0, BATCH),
+    (last) => last.id,
+    BATCH,
+  );
+  for await (const rows of batches) {
     for (const r of rows) {
       const open = r.status === 'open' || r.status === 'in_progress';
       const resolvedDay = r.resolved_at ? chinaDate(new Date(r.resolved_at)) : null;
       const overdue = !!r.deadline && (open ? r.deadline < today : !!resolvedDay && resolvedDay > r.deadline);
-      ws.addRow([
+      addPlainRow(ws, [
         ++n,
         chinaDateTime(new Date(r.created_at)),
         r.town_name,
@@ -258,12 +261,10 @@ export async function writeConcernLedger(
         r.verified_at ? chinaDateTime(new Date(r.verified_at)) : '',
         r.reopened_count,
         r.supervision ?? '',
-      ]).commit();
+      ]);
     }
     onRows?.(n);
-    if (rows.length < BATCH) break;
-    await drained(out, ws);
-    after = rows[rows.length - 1].id;
+    if (rows.length === BATCH) await drained(out, ws);
   }
   ws.commit();
   await wb.commit();

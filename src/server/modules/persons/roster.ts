@@ -31,7 +31,14 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import ExcelJS, { cellText, cellValue, drained, XLSX_MIME } from '../../lib/xlsx.js';
+import ExcelJS, {
+  addPlainRow,
+  cellText,
+  cellValue,
+  drained,
+  prefetchedBatches,
+  XLSX_MIME,
+} from '../../lib/xlsx.js';
 import { listAreas } from '../areas/repo.js';
 import { addWatermarkSheet, type ExportWatermark, watermarkWorkbook } from '../audit/export-guard.js';
 import { appendAudit } from '../audit/repo.js';
@@ -730,6 +737,8 @@ export async function rosterTemplate(): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
+const EXPORT_BATCH = 1000;
+
 /**
  * Streams the roster of the actor's persons (under `areaId`) as .xlsx into `out`, page by page.
  * ID numbers and phones are full only for roles with 'persons.sensitive'; the export is audited.
@@ -761,15 +770,19 @@ export async function exportRoster(
   const head = ws.addRow([...ROSTER_COLUMNS.map((c) => c.label), ...extra]);
   head.font = { bold: true };
   head.commit();
-  let after = 0;
   let n = 0;
-  for (;;) {
-    const rows = await repo.listForExport(ctx.db, actor.scope, {
-      areaId: f.areaId,
-      includeEnded: !!f.includeEnded,
-      after,
-      limit: 1000,
-    });
+  const batches = prefetchedBatches(
+    (after: number | null) =>
+      repo.listForExport(ctx.db, actor.scope, {
+        areaId: f.areaId,
+        includeEnded: !!f.includeEnded,
+        after: after ?? 0,
+        limit: EXPORT_BATCH,
+      }),
+    (last) => last.id,
+    EXPORT_BATCH,
+  );
+  for await (const rows of batches) {
     for (const r of rows) {
       const flags = [
         ...(ageOn(r.birth_date, today) >= 80 ? [PERSON_FLAG_LABELS.aged_80] : []),
@@ -780,7 +793,7 @@ export async function exportRoster(
           ? `代管（${r.card_custodian ?? ''}${r.card_custodian_reason ? `，${r.card_custodian_reason}` : ''}）`
           : BENEFIT_CARD_LABELS[r.benefit_card];
       const visitorPhone = r.visitor_phone_enc ? ctx.fields.decrypt(r.visitor_phone_enc) : '';
-      ws.addRow([
+      addPlainRow(ws, [
         ++n,
         r.name,
         full ? ctx.fields.decrypt(r.id_number_enc) : r.id_number_masked,
@@ -799,11 +812,9 @@ export async function exportRoster(
         PERSON_STATUS_LABELS[r.status],
         TIER_LABELS[r.tier],
         flags.join('、'),
-      ]).commit();
+      ]);
     }
-    if (rows.length < 1000) break;
-    await drained(out, ws);
-    after = rows[rows.length - 1].id;
+    if (rows.length === EXPORT_BATCH) await drained(out, ws);
   }
   ws.commit();
   if (full) addWatermarkSheet(wb, watermark);
