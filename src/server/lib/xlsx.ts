@@ -143,9 +143,10 @@ export function addPlainRow(ws: ExcelJS.Worksheet, values: unknown[]): void {
 
 /**
  * The batches of a keyset-paged query, each next one already asked for while the caller writes the
- * one it has: the database reads batch n + 1 while the export turns batch n into XML (before, each
- * waited for the other, and the database's half was about a third of a ledger's time). At most two
- * batches are held. `fetch(null)` is the first batch; a batch shorter than `size` is the last.
+ * one it has: PostgreSQL finds and sends batch n + 1 while the export turns batch n into XML, where
+ * before each waited for the other. The overlap is partial (pg reads what PostgreSQL sent only when
+ * the writing loop awaits), but it is free. At most two batches are held. `fetch(null)` is the first
+ * batch; a batch shorter than `size` is the last.
  */
 export async function* prefetchedBatches<R, K>(
   fetch: (after: K | null) => Promise<R[]>,
