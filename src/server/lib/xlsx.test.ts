@@ -131,10 +131,14 @@ describe('addPlainRow (one style object for plain cells)', () => {
     // Committed rows leave a streamed sheet; in a workbook held in memory they stay, and every plain
     // cell of every row has the one style object.
     const held = new ExcelJS.Workbook().addWorksheet('台账');
-    for (let i = 1; i <= 3; i++) addPlainRow(held, [i, `对象${i}`]);
+    held.getColumn(3).numFmt = '0.00';
+    for (let i = 1; i <= 3; i++) addPlainRow(held, [i, `对象${i}`, i / 3]);
     const shared = new Set<unknown>();
-    held.eachRow((r) => r.eachCell((c) => shared.add(c.style)));
+    held.eachRow((r) => [1, 2].forEach((c) => shared.add(r.getCell(c).style)));
     expect(shared.size).toBe(1);
+    // A style the column gives keeps its cells (their own objects, not the shared one).
+    held.eachRow((r) => expect(r.getCell(3).numFmt).toBe('0.00'));
+    expect(held.getRow(1).getCell(3).style).not.toBe(held.getRow(1).getCell(1).style);
     const [a, b] = [await sheetOf(before), await sheetOf(after)];
     expect(b).toEqual(a);
     expect(b[0]).toEqual(['序号', '姓名', '金额', true]);

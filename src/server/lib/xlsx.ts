@@ -128,15 +128,23 @@ export function cellText(v: unknown): string {
  * object of its own and, on writing, works out each object's style anew (its font, fill, border and
  * number format looked up by their XML), because it recognises only objects it has seen: for a month's
  * visit ledger, ~100 columns a row, that was a fifth of the export's time. With one object it looks it
- * up once. Plain cells only: a cell given a font or a format of its own gets its own object again.
+ * up once.
  */
 const PLAIN_STYLE: Partial<ExcelJS.Style> = Object.freeze({});
 
-/** Adds one row of plain cells (no style of their own) to a streamed sheet and commits it. */
+const isEmpty = (o: object) => {
+  for (const _ in o) return false;
+  return true;
+};
+
+/**
+ * Adds one row to a streamed sheet and commits it; its cells without a style share `PLAIN_STYLE`. A
+ * style a cell inherits from its row or column (a number format, a font) stays its own.
+ */
 export function addPlainRow(ws: ExcelJS.Worksheet, values: unknown[]): void {
   const row = ws.addRow(values);
   row.eachCell((cell) => {
-    cell.style = PLAIN_STYLE;
+    if (isEmpty(cell.style)) cell.style = PLAIN_STYLE;
   });
   row.commit();
 }
