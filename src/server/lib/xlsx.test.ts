@@ -134,7 +134,9 @@ describe('addPlainRow (one style object for plain cells)', () => {
     held.getColumn(3).numFmt = '0.00';
     for (let i = 1; i <= 3; i++) addPlainRow(held, [i, `对象${i}`, i / 3]);
     const shared = new Set<unknown>();
-    held.eachRow((r) => [1, 2].forEach((c) => shared.add(r.getCell(c).style)));
+    held.eachRow((r) => {
+      for (const c of [1, 2]) shared.add(r.getCell(c).style);
+    });
     expect(shared.size).toBe(1);
     // A style the column gives keeps its cells (their own objects, not the shared one).
     held.eachRow((r) => expect(r.getCell(3).numFmt).toBe('0.00'));
