@@ -153,6 +153,75 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
   if (!(await append()).length) throw new Error(`audit chain ${t}/${chain} has no tail row`);
 }
 
+/**
+ * An audit row appended by another module's single statement, for a change that statement makes
+ * (a visit stored without a transaction around it: modules/visits). The row's entity id and one list
+ * of ids in its detail are known only inside that statement (its insert makes them): `source` is a
+ * select of one row (`id`, and `ids` a bigint array) or none, and the row is appended when it has one.
+ * Everything else is made here as for `appendAudit`: the canonical text is built in JS with two marks
+ * and cut at them, so SQL only splices the id and the list in; the hash is sha256(prev + text) onto
+ * the chain's tail, locked (FOR UPDATE) and moved by the same statement.
+ *
+ * Returns CTEs to put in the caller's WITH list (names `aud_*`), their parameters pushed onto
+ * `params`. `chain` must be a chain whose tail row exists (`auditTailExistsSql`): without it the
+ * row's prev_hash is null and the whole statement fails, the change with it (never a change without
+ * its row).
+ */
+export function auditInStatementSql(
+  params: unknown[],
+  e: AuditEntry & { chain: number; idsKey: string },
+  source: string,
+): string {
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const at = new Date(Math.floor(e.at.getTime()));
+  const detail = JSON.parse(JSON.stringify(e.detail ?? {}));
+  delete detail[e.idsKey];
+  const ID = '\u0001id\u0001';
+  const IDS = '\u0001ids\u0001';
+  const text = auditRowText({
+    at,
+    actor_id: e.actorId,
+    action: e.action,
+    entity: e.entity,
+    entity_id: ID,
+    area_id: e.areaId ?? null,
+    detail: { ...detail, [e.idsKey]: IDS },
+    ip: e.ip ?? null,
+  });
+  const [before, rest] = text.split(JSON.stringify(ID));
+  const [between, after] = rest.split(JSON.stringify(IDS));
+  const log = p('audit_log');
+  const chain = p(e.chain);
+  return `aud_src as (${source}),
+     aud_tail as (
+       select hash from audit_chain_tails
+        where log = ${log} and chain = ${chain} and exists (select 1 from aud_src) for update),
+     aud_row as (
+       select s.id::text as entity_id, t.hash as prev_hash,
+              ${p(JSON.stringify(detail))}::jsonb || jsonb_build_object(${p(e.idsKey)}::text, to_jsonb(s.ids)) as detail,
+              ${p(before)}::text || '"' || s.id::text || '"' || ${p(between)}::text
+                || '[' || array_to_string(s.ids, ',') || ']' || ${p(after)}::text as txt
+         from aud_src s left join aud_tail t on true),
+     aud as (
+       insert into audit_log (at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash, chain)
+       select ${p(at)}::timestamptz, ${p(e.actorId)}::int, ${p(e.action)}::text, ${p(e.entity)}::text, r.entity_id,
+              ${p(e.areaId ?? null)}::int, r.detail, ${p(e.ip ?? null)}::text, r.prev_hash,
+              encode(sha256(convert_to(r.prev_hash || r.txt, 'UTF8')), 'hex'), ${chain}
+         from aud_row r
+       returning id, hash),
+     aud_tail_moved as (
+       update audit_chain_tails c set hash = aud.hash, last_id = aud.id
+         from aud where c.log = ${log} and c.chain = ${chain})`;
+}
+
+/** SQL true when the audit log's chain `chainParam` has its tail row (see `auditInStatementSql`). */
+export function auditTailExistsSql(chainParam: string): string {
+  return `exists (select 1 from audit_chain_tails where log = 'audit_log' and chain = ${chainParam})`;
+}
+
 const isDb = (q: Queryable): q is Db => 'tx' in q && typeof (q as Db).tx === 'function';
 
 /** A table name for the audit chain: a plain identifier, optionally schema-qualified. */

@@ -4,22 +4,24 @@ import { onVisitRecorded } from '../visits/events.js';
 import { openConcern } from './service.js';
 
 /** Each request (section J) on a stored visit becomes a concern for the town, in the visit's transaction. */
-onVisitRecorded('concerns', async (q, ctx, visit) => {
-  if (!visit.qualifying) return;
-  const requests = requestsOf(visit.answers);
-  if (requests.length === 0) return;
-  const person = await incidentsRepo.getPersonById(q, visit.personId);
-  if (!person) return;
-  for (const [i, r] of requests.entries()) {
-    await openConcern(q, {
-      person,
-      category: r.category,
-      description: r.note,
-      source: 'visit',
-      visitId: visit.id,
-      sourceItem: `J.requests.${i}`,
-      actorId: visit.recordedBy,
-      now: ctx.clock.now(),
-    });
-  }
-});
+onVisitRecorded(
+  'concerns',
+  (visit) => visit.qualifying && requestsOf(visit.answers).length > 0,
+  async (q, ctx, visit) => {
+    const requests = requestsOf(visit.answers);
+    const person = await incidentsRepo.getPersonById(q, visit.personId);
+    if (!person) return;
+    for (const [i, r] of requests.entries()) {
+      await openConcern(q, {
+        person,
+        category: r.category,
+        description: r.note,
+        source: 'visit',
+        visitId: visit.id,
+        sourceItem: `J.requests.${i}`,
+        actorId: visit.recordedBy,
+        now: ctx.clock.now(),
+      });
+    }
+  },
+);

@@ -8,20 +8,23 @@ import { openIncident } from './service.js';
  * Registered at import time (routes.ts imports this file). Concerns and referrals register theirs
  * in their own modules.
  */
-onVisitRecorded('incidents', async (q, ctx, visit) => {
-  if (!visit.qualifying) return;
-  for (const risk of risksOf(visit.answers)) {
-    const person = await repo.getPersonById(q, visit.personId);
-    if (!person) return;
-    await openIncident(ctx, q, {
-      person,
-      type: risk.code,
-      description: risk.note ?? '',
-      source: 'visit',
-      visitId: visit.id,
-      actorId: visit.recordedBy,
-      occurredAt: visit.at,
-      now: ctx.clock.now(),
-    });
-  }
-});
+onVisitRecorded(
+  'incidents',
+  (visit) => visit.qualifying && risksOf(visit.answers).length > 0,
+  async (q, ctx, visit) => {
+    for (const risk of risksOf(visit.answers)) {
+      const person = await repo.getPersonById(q, visit.personId);
+      if (!person) return;
+      await openIncident(ctx, q, {
+        person,
+        type: risk.code,
+        description: risk.note ?? '',
+        source: 'visit',
+        visitId: visit.id,
+        actorId: visit.recordedBy,
+        occurredAt: visit.at,
+        now: ctx.clock.now(),
+      });
+    }
+  },
+);

@@ -1,7 +1,7 @@
 import { ASSISTANCE_KIND_LABELS, eligibilityOf, wishesOf } from '../../../shared/checklist.js';
 import type { ReferralTarget } from '../../../shared/incidents.js';
 import * as incidentsRepo from '../incidents/repo.js';
-import { onVisitRecorded } from '../visits/events.js';
+import { onVisitRecorded, type VisitFacts } from '../visits/events.js';
 import { openReferralDraft } from './service.js';
 
 const ASSISTANCE_TARGET: Record<string, ReferralTarget> = {
@@ -12,12 +12,9 @@ const ASSISTANCE_TARGET: Record<string, ReferralTarget> = {
   temporary: 'temporary',
 };
 
-/**
- * Section K (wishes centralized support; no caregiver can be found) and section L (looks eligible for
- * assistance) on a stored visit open referral drafts for the town to confirm.
- */
-onVisitRecorded('referrals', async (q, ctx, visit) => {
-  if (!visit.qualifying) return;
+/** The referral drafts a visit's sections K and L ask for (none for an attempt). */
+function draftsOf(visit: VisitFacts): { target: ReferralTarget; reason: string; item: string }[] {
+  if (!visit.qualifying) return [];
   const wishes = wishesOf(visit.answers);
   const eligibility = eligibilityOf(visit.answers);
   const drafts: { target: ReferralTarget; reason: string; item: string }[] = [];
@@ -44,18 +41,29 @@ onVisitRecorded('referrals', async (q, ctx, visit) => {
       item: `L.eligibility.${kind}`,
     });
   }
-  if (drafts.length === 0) return;
-  const person = await incidentsRepo.getPersonById(q, visit.personId);
-  if (!person) return;
-  for (const d of drafts) {
-    await openReferralDraft(q, {
-      person,
-      target: d.target,
-      reason: d.reason,
-      visitId: visit.id,
-      sourceItem: d.item,
-      actorId: visit.recordedBy,
-      now: ctx.clock.now(),
-    });
-  }
-});
+  return drafts;
+}
+
+/**
+ * Section K (wishes centralized support; no caregiver can be found) and section L (looks eligible for
+ * assistance) on a stored visit open referral drafts for the town to confirm.
+ */
+onVisitRecorded(
+  'referrals',
+  (visit) => draftsOf(visit).length > 0,
+  async (q, ctx, visit) => {
+    const person = await incidentsRepo.getPersonById(q, visit.personId);
+    if (!person) return;
+    for (const d of draftsOf(visit)) {
+      await openReferralDraft(q, {
+        person,
+        target: d.target,
+        reason: d.reason,
+        visitId: visit.id,
+        sourceItem: d.item,
+        actorId: visit.recordedBy,
+        now: ctx.clock.now(),
+      });
+    }
+  },
+);

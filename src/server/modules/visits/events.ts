@@ -28,26 +28,38 @@ export interface RecordedVisit {
 
 export type VisitRecordedHandler = (q: Queryable, ctx: Ctx, visit: RecordedVisit) => Promise<void>;
 
-const handlers: { name: string; fn: VisitRecordedHandler }[] = [];
+/** What a handler decides on before the visit is stored: everything but its id and completed tasks. */
+export type VisitFacts = Omit<RecordedVisit, 'id' | 'completedTaskIds'>;
+
+/**
+ * Whether a handler has anything to write for this visit, decided from the visit alone (its answers,
+ * outcome, person) without a query. The handler runs only when this says yes: a visit for which no
+ * handler acts is stored by one statement, without a transaction around it (modules/visits/service.ts).
+ */
+export type VisitRecordedTest = (visit: VisitFacts) => boolean;
+
+const handlers: { name: string; acts: VisitRecordedTest; run: VisitRecordedHandler }[] = [];
 
 /**
  * Registers a handler called INSIDE the visit's transaction, right after the visit and its task
- * updates are written, once per stored visit (never again for a clientId retry). Use only `q` in it
- * (PGlite has one connection). Throwing rolls the whole visit back and the client gets the error, so
- * throw only for a rule the visit breaks (an AppError with a field), never for a side matter.
- * Registering twice under the same name replaces the handler (module reloads in tests).
+ * updates are written, once per stored visit (never again for a clientId retry), when `acts` says it
+ * has something to write. Use only `q` in it (PGlite has one connection). Throwing rolls the whole
+ * visit back and the client gets the error, so throw only for a rule the visit breaks (an AppError
+ * with a field), never for a side matter. Registering twice under the same name replaces the handler
+ * (module reloads in tests).
  */
-export function onVisitRecorded(name: string, fn: VisitRecordedHandler): void;
-export function onVisitRecorded(fn: VisitRecordedHandler): void;
-export function onVisitRecorded(a: string | VisitRecordedHandler, b?: VisitRecordedHandler): void {
-  const name = typeof a === 'string' ? a : `handler${handlers.length}`;
-  const fn = typeof a === 'string' ? b! : a;
+export function onVisitRecorded(name: string, acts: VisitRecordedTest, run: VisitRecordedHandler): void {
   const i = handlers.findIndex((h) => h.name === name);
-  if (i >= 0) handlers[i] = { name, fn };
-  else handlers.push({ name, fn });
+  if (i >= 0) handlers[i] = { name, acts, run };
+  else handlers.push({ name, acts, run });
 }
 
-/** Runs every registered handler in registration order (called by the visits service). */
+/** True when some registered handler will write for this visit (it then needs a transaction). */
+export function visitHandlersAct(visit: VisitFacts): boolean {
+  return handlers.some((h) => h.acts(visit));
+}
+
+/** Runs, in registration order, every registered handler that acts on this visit (called by the visits service). */
 export async function emitVisitRecorded(q: Queryable, ctx: Ctx, visit: RecordedVisit): Promise<void> {
-  for (const h of handlers) await h.fn(q, ctx, visit);
+  for (const h of handlers) if (h.acts(visit)) await h.run(q, ctx, visit);
 }

@@ -2,6 +2,7 @@ import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../share
 import type { Frequency } from '../../../shared/schedule.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
+import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/repo.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings (inherited down the area tree)
@@ -290,14 +291,16 @@ export async function getPersonBrief(q: Queryable, personId: number, scope?: Sco
  */
 export async function visitContext(
   q: Queryable,
-  o: { personId: number; clientId: string; scope: Scope; now: Date },
+  o: { personId: number; clientId: string; scope: Scope; now: Date; auditChain: number },
 ): Promise<{
   existingVisitId: number | null;
   person: (PersonBrief & { status_since: string | null }) | null;
   settings: SettingRow[];
   settled: boolean;
+  /** The audit chain `auditChain` has its tail row (a visit's audit row can go in its statement). */
+  auditTail: boolean;
 }> {
-  const params: unknown[] = [o.personId, o.clientId, o.now];
+  const params: unknown[] = [o.personId, o.clientId, o.now, o.auditChain];
   const cond = personCondition(o.scope, 'p', params);
   const [r] = await q.query<
     Partial<PersonBrief> & {
@@ -305,9 +308,10 @@ export async function visitContext(
       status_since: string | null;
       settings: SettingRow[] | null;
       settled: boolean | null;
+      audit_tail: boolean;
     }
   >(
-    prepared(`select (select id from visits where client_id = $2) as existing_id,
+    prepared(`select (select id from visits where client_id = $2) as existing_id, ${auditTailExistsSql('$4')} as audit_tail,
             p.id, p.name, p.status, p.tier, p.support_start, p.visitor_id, p.town_id, p.village_id,
             p.birth_date, p.flags, p.status_since,
             case when p.id is not null then ${settledSql('p', '$3')} end as settled,
@@ -318,12 +322,13 @@ export async function visitContext(
        from (select 1) one left join persons p on p.id = $1 and ${cond}`),
     params,
   );
-  const { existing_id, settings, settled, status_since, ...person } = r;
+  const { existing_id, settings, settled, status_since, audit_tail, ...person } = r;
   return {
     existingVisitId: existing_id == null ? null : Number(existing_id),
     person: person.id == null ? null : { ...(person as PersonBrief), status_since },
     settings: settings ?? [],
     settled: settled === true,
+    auditTail: audit_tail,
   };
 }
 
@@ -763,6 +768,11 @@ export async function insertVisit(
   },
   complete: { kinds?: string[] } | null,
   event: { kind: string; title: string; detail: Record<string, unknown>; actorId: number },
+  /**
+   * The visit's audit row, appended by this same statement (its `completedTasks` filled in by it):
+   * for a visit stored without a transaction around it. Its chain's tail row must exist.
+   */
+  audit?: AuditEntry & { chain: number },
 ): Promise<{ visit: VisitRow; completed: TaskRow[] } | null> {
   const params: unknown[] = [
     v.clientId,
@@ -800,6 +810,13 @@ export async function insertVisit(
          and ($26::text[] is null or kind = any($26::text[])) and exists (select 1 from ins)
        returning *`;
   }
+  const auditSql = audit
+    ? `, ${auditInStatementSql(
+        params,
+        { ...audit, idsKey: 'completedTasks' },
+        `select ins.id, coalesce((select array_agg(d.id order by d.id) from done d), '{}') as ids from ins`,
+      )}`
+    : '';
   const rows = await q.query<VisitRow & { done_tasks: TaskRow[] }>(
     prepared(`with ins as (
        insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
@@ -814,7 +831,7 @@ export async function insertVisit(
        select ins.person_id, ins.at, $22, $23,
               $24::jsonb || jsonb_build_object('completedTasks', (select count(*) from done)), $25,
               'visit', ins.id::text
-         from ins)
+         from ins)${auditSql}
      select x.*, (select coalesce(json_agg(d order by d.id), '[]') from (${taskSelect('done')}) d) as done_tasks
        from (${visitSelect('ins')}) x`),
     params,

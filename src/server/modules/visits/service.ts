@@ -23,8 +23,8 @@ import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/repo.js';
-import { appendAudit } from '../audit/repo.js';
-import { emitVisitRecorded, type RecordedVisit } from './events.js';
+import { appendAudit, auditChainOf } from '../audit/repo.js';
+import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
 import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
 import * as repo from './repo.js';
 import { ensurePersonTasks, visitSettings, visitSettingsFrom, visitSettingsWithSource } from './schedule.js';
@@ -90,11 +90,14 @@ export async function recordVisit(
   const now = ctx.clock.now();
   // One read: a stored visit of this clientId, the person, the settings of their village, and
   // whether their tasks are settled (the statements of a visit are what limits visits per second).
+  // The chain a visit's audit row goes to when it is written by the visit's own statement (below).
+  const auditChain = auditChainOf(`visit:${input.clientId}`);
   const context = await repo.visitContext(ctx.db, {
     personId: input.personId,
     clientId: input.clientId,
     scope: actor.scope,
     now,
+    auditChain,
   });
   if (context.existingVisitId != null) return repeatOf(ctx, actor, context.existingVisitId);
 
@@ -166,77 +169,96 @@ export async function recordVisit(
     recordedBy: actor.userId,
   } satisfies Omit<RecordedVisit, 'id' | 'completedTaskIds'>;
 
-  const result = await ctx.db.tx(async (q) => {
-    let notice: string | null = null;
-    let kinds: string[] | undefined;
-    if (qualifying) {
-      // The task of the current period may not exist yet (the job has not run since midnight).
-      if (person.status === 'active' && !context.settled) await ensurePersonTasks(q, person.id, now);
-      const every = settings['visits.inPersonEvery'];
-      if (every > 0 && input.method !== 'in_person') {
-        const [task] = await q.query<{ period: string }>(
-          `select period from visit_tasks where person_id = $1 and kind = 'regular' and status in ('open', 'missed')
-             and window_start <= $2 and window_end > $2`,
-          [person.id, input.at],
-        );
-        if (task) {
-          let p = task.period;
-          for (let i = 1; i < every; i++) p = previousPeriod(p);
-          if (!(await repo.hasInPersonSince(q, person.id, periodWindow(p).start))) {
-            kinds = ['follow_up', 'campaign'];
-            notice = `本辖区要求每 ${every} 期至少上门探访一次：本期常规任务需上门探访才能完成`;
+  const row = {
+    ...visit,
+    durationMinutes: input.durationMinutes ?? null,
+    checklistVersion: def.version,
+    seasons: (Object.keys(seasons) as ('heating' | 'flood')[]).filter((k) => seasons[k]),
+    locationConsent: !!input.location?.consent,
+    latitude: input.location?.latitude ?? null,
+    longitude: input.location?.longitude ?? null,
+    photoCount: photos.length,
+    hasSignature: !!signature,
+    recordedAt: now,
+  };
+  // Its row on the person's timeline, written by the same statement as the visit.
+  const event = {
+    kind: qualifying ? 'visit' : 'visit_attempt',
+    title: `${VISIT_METHOD_LABELS[input.method]}：${VISIT_OUTCOME_LABELS[input.outcome]}`,
+    detail: { method: input.method, outcome: input.outcome },
+    actorId: actor.userId,
+  };
+  const audit = {
+    at: now,
+    actorId: actor.userId,
+    action: 'visit.record',
+    entity: 'visit',
+    areaId: person.village_id,
+    detail: { personId: person.id, method: input.method, outcome: input.outcome },
+  };
+  const everyN = settings['visits.inPersonEvery'];
+  const needsTasks = qualifying && person.status === 'active' && !context.settled;
+  const needsInPersonCheck = qualifying && everyN > 0 && input.method !== 'in_person';
+
+  // The common visit (no files, the period's tasks in place, no in-person rule to check, nothing for
+  // another module to open) is one statement: visit, task completion, timeline row and audit row
+  // together, atomic without BEGIN and COMMIT — two round trips and a statement fewer than the
+  // transaction below, which is what limits visits per second (bench/RESULTS.md).
+  const oneStatement =
+    photos.length === 0 &&
+    !signature &&
+    !needsTasks &&
+    !needsInPersonCheck &&
+    context.auditTail &&
+    !visitHandlersAct(visit);
+
+  const result = oneStatement
+    ? await (async () => {
+        const stored = await repo.insertVisit(ctx.db, row, qualifying ? {} : null, event, {
+          ...audit,
+          chain: auditChain,
+        });
+        if (stored == null) return null; // the same clientId committed meanwhile
+        const completed = stored.completed.map((t) => Number(t.id));
+        return { visitId: Number(stored.visit.id), notice: null, completed, stored };
+      })()
+    : await ctx.db.tx(async (q) => {
+        let notice: string | null = null;
+        let kinds: string[] | undefined;
+        // The task of the current period may not exist yet (the job has not run since midnight).
+        if (needsTasks) await ensurePersonTasks(q, person.id, now);
+        if (needsInPersonCheck) {
+          const [task] = await q.query<{ period: string }>(
+            `select period from visit_tasks where person_id = $1 and kind = 'regular' and status in ('open', 'missed')
+               and window_start <= $2 and window_end > $2`,
+            [person.id, input.at],
+          );
+          if (task) {
+            let p = task.period;
+            for (let i = 1; i < everyN; i++) p = previousPeriod(p);
+            if (!(await repo.hasInPersonSince(q, person.id, periodWindow(p).start))) {
+              kinds = ['follow_up', 'campaign'];
+              notice = `本辖区要求每 ${everyN} 期至少上门探访一次：本期常规任务需上门探访才能完成`;
+            }
           }
         }
-      }
-    }
-    const stored = await repo.insertVisit(
-      q,
-      {
-        ...visit,
-        durationMinutes: input.durationMinutes ?? null,
-        checklistVersion: def.version,
-        seasons: (Object.keys(seasons) as ('heating' | 'flood')[]).filter((k) => seasons[k]),
-        locationConsent: !!input.location?.consent,
-        latitude: input.location?.latitude ?? null,
-        longitude: input.location?.longitude ?? null,
-        photoCount: photos.length,
-        hasSignature: !!signature,
-        recordedAt: now,
-      },
-      qualifying ? { kinds } : null,
-      // Its row on the person's timeline, written by the same statement.
-      {
-        kind: qualifying ? 'visit' : 'visit_attempt',
-        title: `${VISIT_METHOD_LABELS[input.method]}：${VISIT_OUTCOME_LABELS[input.outcome]}`,
-        detail: { method: input.method, outcome: input.outcome },
-        actorId: actor.userId,
-      },
-    );
-    if (stored == null) return null; // the same clientId committed meanwhile
-    const visitId = Number(stored.visit.id);
-    const completed = stored.completed.map((t) => Number(t.id));
-    for (const [i, p] of photos.entries())
-      await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
-    if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
+        const stored = await repo.insertVisit(q, row, qualifying ? { kinds } : null, event);
+        if (stored == null) return null; // the same clientId committed meanwhile
+        const visitId = Number(stored.visit.id);
+        const completed = stored.completed.map((t) => Number(t.id));
+        for (const [i, p] of photos.entries())
+          await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
+        if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
 
-    await emitVisitRecorded(q, ctx, { ...visit, id: visitId, completedTaskIds: completed });
-    // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
-    await appendAudit(q, {
-      at: now,
-      actorId: actor.userId,
-      action: 'visit.record',
-      entity: 'visit',
-      entityId: visitId,
-      areaId: person.village_id,
-      detail: {
-        personId: person.id,
-        method: input.method,
-        outcome: input.outcome,
-        completedTasks: completed,
-      },
-    });
-    return { visitId, notice, completed, stored };
-  });
+        await emitVisitRecorded(q, ctx, { ...visit, id: visitId, completedTaskIds: completed });
+        // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
+        await appendAudit(q, {
+          ...audit,
+          entityId: visitId,
+          detail: { ...audit.detail, completedTasks: completed },
+        });
+        return { visitId, notice, completed, stored };
+      });
   if (!result) {
     const again = await repo.findVisitIdByClientId(ctx.db, input.clientId);
     if (!again) throw new AppError(409, 'CONFLICT', '探访记录保存冲突，请重试', 'clientId');

@@ -5,8 +5,11 @@ import { actorClient, buildPerson, buildTown } from '../../../../test/factories.
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { daysLeft, isDueSoon, periodLabel, seasonFlags } from '../../../shared/schedule.js';
-import { openDb } from '../../db/db.js';
+import { type Db, openDb } from '../../db/db.js';
+import { AUDIT_CHAINS, auditChainOf, GENESIS } from '../audit/repo.js';
+import { verifyAuditChain } from '../audit/verify.js';
 import { notify } from '../notifications/service.js';
+import * as repo from './repo.js';
 import {
   createFollowUpTask,
   generateTasks,
@@ -401,6 +404,187 @@ describe('recording visits', () => {
         .definition.sections.map((s: { key: string }) => s.key)
         .join(''),
     ).toBe('ABCDEFGHIJKLM');
+  });
+});
+
+describe('a plain visit is one statement', () => {
+  /** Runs `fn` with the app's database counting the statements and transactions it is given. */
+  async function counted<T>(fn: () => Promise<T>) {
+    const real = env.ctx.db;
+    const seen = { statements: 0, transactions: 0 };
+    const countingDb: Db = {
+      ...real,
+      query: (sql, params) => {
+        seen.statements++;
+        return real.query(sql, params);
+      },
+      tx: (work) => {
+        seen.transactions++;
+        return real.tx(work);
+      },
+    };
+    env.ctx.db = countingDb;
+    try {
+      return { result: await fn(), ...seen };
+    } finally {
+      env.ctx.db = real;
+    }
+  }
+
+  /** A person whose task of the current period exists, and every audit chain with its tail row. */
+  async function settledPerson() {
+    const s = await setup();
+    await generateTasks(db, { now: env.ctx.clock.now(), personIds: [s.person.id] });
+    await db.query(
+      `insert into audit_chain_tails (log, chain, hash)
+       select 'audit_log', g, $1 from generate_series(0, ${AUDIT_CHAINS - 1}) g on conflict do nothing`,
+      [GENESIS],
+    );
+    return s;
+  }
+  const anHourAgo = () => new Date(env.ctx.clock.now().getTime() - 3600000).toISOString();
+
+  it('writes visit, completed tasks, timeline row and audit row in one statement; the audit chain verifies', async () => {
+    const { person, visitor, villages } = await settledPerson();
+    // A follow-up task open since two hours ago: the visit completes it with the month's task.
+    await createFollowUpTask(db, {
+      personId: person.id,
+      now: new Date(env.ctx.clock.now().getTime() - 2 * 3600000),
+      severity: 'critical',
+      reason: '复查取暖',
+      sourceEntity: 'test',
+      sourceId: 2,
+    });
+    const body = visitBody(person.id, anHourAgo());
+    const {
+      result: posted,
+      statements,
+      transactions,
+    } = await counted(() => visitor.http.post('/api/visits', body));
+    expect(posted.statusCode).toBe(201);
+    // The session, the visit's context, the visit: no BEGIN, no COMMIT.
+    expect({ statements, transactions }).toEqual({ statements: 3, transactions: 0 });
+    const { id, completedTasks } = posted.json();
+    expect(completedTasks.map((t: { kind: string }) => t.kind).sort()).toEqual(['follow_up', 'regular']);
+    expect((await tasksOf(person.id)).map((t) => t.status)).toEqual(['done', 'done']);
+    const rows = await db.query(
+      `select actor_id, action, entity, entity_id, area_id, detail, chain from audit_log
+        where entity = 'visit' and entity_id = $1`,
+      [String(id)],
+    );
+    expect(rows).toEqual([
+      {
+        actor_id: visitor.id,
+        action: 'visit.record',
+        entity: 'visit',
+        entity_id: String(id),
+        area_id: villages[0].id,
+        detail: {
+          personId: person.id,
+          method: 'in_person',
+          outcome: 'reached',
+          completedTasks: completedTasks
+            .map((t: { id: number }) => t.id)
+            .sort((a: number, b: number) => a - b),
+        },
+        chain: auditChainOf(`visit:${body.clientId}`),
+      },
+    ]);
+    // The row's hash, made by SQL from the text cut in JS, is the one verify recomputes from the row.
+    const verified = await verifyAuditChain(db);
+    expect(verified.problems).toEqual([]);
+    expect(verified.ok).toBe(true);
+    // A repeat answers the same visit and writes nothing more.
+    const again = await visitor.http.post('/api/visits', body);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(id);
+    const [{ n }] = await db.query<{ n: number }>(
+      `select count(*)::int as n from audit_log where action = 'visit.record' and entity_id = $1`,
+      [String(id)],
+    );
+    expect(n).toBe(1);
+  });
+
+  it('an attempt that completes nothing is audited with an empty list', async () => {
+    const { person, visitor } = await settledPerson();
+    const { result: posted, transactions } = await counted(() =>
+      visitor.http.post('/api/visits', {
+        clientId: randomUUID(),
+        personId: person.id,
+        at: anHourAgo(),
+        method: 'phone',
+        outcome: 'no_answer',
+      }),
+    );
+    expect(posted.statusCode).toBe(201);
+    expect(transactions).toBe(0);
+    const [row] = await db.query<{ detail: unknown }>(
+      `select detail from audit_log where entity = 'visit' and entity_id = $1`,
+      [String(posted.json().id)],
+    );
+    expect(row.detail).toEqual({
+      personId: person.id,
+      method: 'phone',
+      outcome: 'no_answer',
+      completedTasks: [],
+    });
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
+  it('a visit for which another module opens something runs in a transaction with it', async () => {
+    const { person, visitor } = await settledPerson();
+    const body = visitBody(person.id, anHourAgo());
+    body.answers.I = { ...body.answers.I, risks: { value: [{ code: 'missing', note: '邻居称三天未见' }] } };
+    const { result: posted, transactions } = await counted(() => visitor.http.post('/api/visits', body));
+    expect(posted.statusCode).toBe(201);
+    expect(transactions).toBe(1);
+    const incidents = await db.query<{ type: string }>('select type from incidents where visit_id = $1', [
+      posted.json().id,
+    ]);
+    expect(incidents.map((i) => i.type)).toEqual(['missing']);
+  });
+
+  it('a statement whose audit chain has no tail row fails whole: no visit, no timeline row', async () => {
+    const { person, visitor, town, villages } = await settledPerson();
+    const clientId = randomUUID();
+    const now = env.ctx.clock.now();
+    await expect(
+      repo.insertVisit(
+        db,
+        {
+          clientId,
+          personId: person.id,
+          visitorId: visitor.id,
+          townId: town.id,
+          villageId: villages[0].id,
+          at: new Date(now.getTime() - 3600000),
+          method: 'phone',
+          outcome: 'no_answer',
+          qualifying: false,
+          durationMinutes: null,
+          notes: null,
+          checklistVersion: CHECKLIST_V1.version,
+          answers: {},
+          seasons: [],
+          locationConsent: false,
+          latitude: null,
+          longitude: null,
+          photoCount: 0,
+          hasSignature: false,
+          recordedBy: visitor.id,
+          recordedAt: now,
+        },
+        null,
+        { kind: 'visit_attempt', title: '电话探访：无人接听', detail: {}, actorId: visitor.id },
+        { at: now, actorId: visitor.id, action: 'visit.record', entity: 'visit', chain: AUDIT_CHAINS + 7 },
+      ),
+    ).rejects.toThrow();
+    expect(await db.query('select id from visits where client_id = $1', [clientId])).toEqual([]);
+    expect(
+      await db.query(`select id from person_events where person_id = $1 and ref_entity = 'visit'`, [
+        person.id,
+      ]),
+    ).toEqual([]);
   });
 });
 
