@@ -9,6 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { openDb } from '../src/server/db/db.js';
+import { verifyAuditChain } from '../src/server/modules/audit/verify.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
 import { seasonFlags } from '../src/shared/schedule.js';
@@ -123,6 +125,15 @@ const rows = (
   )
 ).rows;
 await db.end();
+// Every stored visit has its one audit row, and the hash chains hold across the kills (a plain
+// visit's row is written by the visit's own statement, the others in its transaction).
+const adb = await openDb({ databaseUrl: fx.url });
+const [{ unaudited }] = await adb.query<{ unaudited: number }>(
+  `select count(*)::int as unaudited from visits v
+    where (select count(*) from audit_log a where a.action = 'visit.record' and a.entity_id = v.id::text) <> 1`,
+);
+const chain = await verifyAuditChain(adb);
+await adb.close();
 const stored = new Map(rows.map((r) => [r.client_id, r.n]));
 const missing = ids.filter((id) => !stored.has(id));
 const doubled = rows.filter((r) => r.n > 1);
@@ -138,6 +149,9 @@ console.log(
     missing: missing.length,
     storedTwice: doubled.length,
     storedNotAcknowledged: unacked.length,
+    visitsWithoutOneAuditRow: unaudited,
+    auditRowsVerified: chain.checked,
+    auditProblems: chain.problems.length,
     ...stats,
     seconds: (Date.now() - t0) / 1000,
   }),
@@ -146,4 +160,13 @@ if (missing.length || doubled.length || acked.size !== VISITS) {
   console.error('FAILED: acknowledged visits missing or stored twice');
   process.exit(1);
 }
-console.log(`OK: all ${acked.size} acknowledged visits stored exactly once across 2 SIGKILLs`);
+if (unaudited || !chain.ok) {
+  console.error(
+    'FAILED: a visit without exactly one audit row, or a broken audit chain',
+    chain.problems.slice(0, 5),
+  );
+  process.exit(1);
+}
+console.log(
+  `OK: all ${acked.size} acknowledged visits stored exactly once across 2 SIGKILLs, each with its audit row; ${chain.checked} audit rows verify`,
+);
