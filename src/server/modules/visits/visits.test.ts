@@ -6,7 +6,7 @@ import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { daysLeft, isDueSoon, periodLabel, seasonFlags } from '../../../shared/schedule.js';
 import { type Db, openDb } from '../../db/db.js';
-import { AUDIT_CHAINS, auditChainOf, GENESIS } from '../audit/repo.js';
+import { AUDIT_CHAINS, auditChainOf } from '../audit/repo.js';
 import { verifyAuditChain } from '../audit/verify.js';
 import { notify } from '../notifications/service.js';
 import * as repo from './repo.js';
@@ -431,17 +431,19 @@ describe('a plain visit is one statement', () => {
     }
   }
 
-  /** A person whose task of the current period exists, and every audit chain with its tail row. */
+  /** A person whose task of the current period exists. */
   async function settledPerson() {
     const s = await setup();
     await generateTasks(db, { now: env.ctx.clock.now(), personIds: [s.person.id] });
-    await db.query(
-      `insert into audit_chain_tails (log, chain, hash)
-       select 'audit_log', g, $1 from generate_series(0, ${AUDIT_CHAINS - 1}) g on conflict do nothing`,
-      [GENESIS],
-    );
     return s;
   }
+
+  it('every audit chain has its tail row from the migrations on', async () => {
+    const tails = await db.query<{ chain: number }>(
+      `select chain from audit_chain_tails where log = 'audit_log' order by chain`,
+    );
+    expect(tails.map((t) => t.chain)).toEqual(Array.from({ length: AUDIT_CHAINS }, (_, i) => i));
+  });
   const anHourAgo = () => new Date(env.ctx.clock.now().getTime() - 3600000).toISOString();
 
   it('writes visit, completed tasks, timeline row and audit row in one statement; the audit chain verifies', async () => {
