@@ -278,19 +278,32 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
     periods.unshift({ period: m, tier: 'general' });
     m = periodOf(new Date(periodWindow(m).start.getTime() - 86400000), 'month');
   }
-  let tasks = 0;
-  let visits = 0;
-  // On PostgreSQL the history goes in on one dedicated connection with the secondary indexes of the two
-  // big tables dropped (rebuilt once at the end, which is several times faster than maintaining ten
-  // indexes row by row) and triggers off (`session_replication_role = replica`: foreign-key checks and
-  // row triggers; the data is generated consistent). PGlite loads 10,000 persons as it is.
+  // On PostgreSQL the history goes in on two dedicated connections (one per core: each period is two
+  // statements, each running on one PostgreSQL backend; with one connection the second core idled)
+  // with the secondary indexes of the big tables dropped (rebuilt once at the end, which is several
+  // times faster than maintaining ten indexes row by row) and triggers off
+  // (`session_replication_role = replica`: foreign-key checks and row triggers; the data is generated
+  // consistent). PGlite loads 10,000 persons as it is, on its one connection.
   const bulk = o.databaseUrl
-    ? await bulkLoader(o.databaseUrl, ['visit_tasks', 'visits', 'person_events'], log)
+    ? await bulkLoader(o.databaseUrl, ['visit_tasks', 'visits', 'person_events'], log, 2)
     : null;
-  const hq: Pick<Queryable, 'query'> = bulk ?? db;
+  const connections: Pick<Queryable, 'query'>[] = bulk?.connections ?? [db];
   const [{ base: taskBase0 }] = await db.query<{ base: number }>(
     `select coalesce(max(id), 0)::int as base from visit_tasks`,
   );
+  // Each period's task ids are fixed before any is written (the count of its persons, the same
+  // condition as its insert), so periods can go in in any order and on any connection and still make
+  // the same rows: ids and the salts derived from them do not depend on which finished first.
+  const plan: {
+    period: string;
+    tier: 'general' | 'key';
+    w: ReturnType<typeof periodWindow>;
+    current: boolean;
+    span: number;
+    donePct: number;
+    base: number;
+    n: number;
+  }[] = [];
   let taskBase = taskBase0;
   for (const { period, tier } of periods) {
     const w = periodWindow(period);
@@ -302,55 +315,72 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
     );
     // done: past periods 93%; the current one in proportion to the time gone.
     const donePct = current ? Math.floor((93 * span) / ((w.end.getTime() - w.start.getTime()) / 1000)) : 93;
-    const [{ n }] = await hq.query<{ n: number }>(
-      `with src as (
-         select p.id as person_id, p.visitor_id, p.town_id, p.village_id,
-                $1::bigint + row_number() over (order by p.id) as task_id,
-                ((p.id * 2654435761::bigint + $9::int) % 100) as r,
-                -- the visit's second in the window: spread over the whole window (with r alone there
-                -- were 93 instants per period, thousands of visits at each)
-                ((p.id * 40503::bigint + $9::int * 7919) % $10::bigint) as s
-           from persons p where p.status = 'active' and p.tier = $2 and p.support_start < $4::timestamptz
-       ), t as (
-         insert into visit_tasks (id, person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
-                                  town_id, village_id, status, status_at, visit_id, created_at)
-         overriding system value
-         select task_id, person_id, 'regular', $3, $2, $4, $5, $6::date, visitor_id, town_id, village_id,
-                case when r < $7 then 'done' when $8 then 'open' else 'missed' end,
-                case when r < $7 then $4::timestamptz + s * interval '1 second'
-                     when $8 then null else $5::timestamptz end,
-                case when r < $7 then task_id end,
-                $4
-           from src
-         returning 1
-       ) select count(*)::int as n from t`,
-      [taskBase, tier, period, w.start, w.end, w.endDate, donePct, current, tasks % 97, span],
+    const [{ n }] = await db.query<{ n: number }>(
+      `select count(*)::int as n from persons p
+        where p.status = 'active' and p.tier = $1 and p.support_start < $2::timestamptz`,
+      [tier, w.start],
     );
-    // Each visit with its row on the person's timeline, as a recorded visit writes it (visits/repo.ts).
-    const [{ v }] = await hq.query<{ v: number }>(
-      `with ins as (
-         insert into visits (id, client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
-                             duration_minutes, checklist_version, answers, recorded_by, recorded_at)
-         overriding system value
-         select t.id, md5('bench' || t.id)::uuid, t.person_id, t.visitor_id, t.town_id, t.village_id, t.status_at,
-                case when t.id % 10 = 0 then 'phone' else 'in_person' end, 'reached', true,
-                20 + (t.id % 40)::int, 1, $2::jsonb, t.visitor_id, t.status_at
-           from visit_tasks t where t.period = $1 and t.status = 'done' and t.id > $3
-         returning id, person_id, visitor_id, at, method
-       ), ev as (
-         insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
-         select person_id, at, 'visit', case when method = 'phone' then $4 else $5 end,
-                jsonb_build_object('method', method, 'outcome', 'reached', 'completedTasks', 1),
-                visitor_id, 'visit', id::text
-           from ins
-       ) select count(*)::int as v from ins`,
-      [period, answers, taskBase, visitTitle('phone'), visitTitle('in_person')],
-    );
+    plan.push({ period, tier, w, current, span, donePct, base: taskBase, n });
     taskBase += n;
-    tasks += n;
-    visits += v;
-    lap(`${period}: ${n} tasks, ${v} visits`);
   }
+  let tasks = 0;
+  let visits = 0;
+  const todo = [...plan];
+  const worker = async (hq: Pick<Queryable, 'query'>) => {
+    for (let job = todo.shift(); job; job = todo.shift()) {
+      const { period, tier, w, current, span, donePct, base } = job;
+      const [{ n }] = await hq.query<{ n: number }>(
+        `with src as (
+           select p.id as person_id, p.visitor_id, p.town_id, p.village_id,
+                  $1::bigint + row_number() over (order by p.id) as task_id,
+                  ((p.id * 2654435761::bigint + $9::int) % 100) as r,
+                  -- the visit's second in the window: spread over the whole window (with r alone there
+                  -- were 93 instants per period, thousands of visits at each)
+                  ((p.id * 40503::bigint + $9::int * 7919) % $10::bigint) as s
+             from persons p where p.status = 'active' and p.tier = $2 and p.support_start < $4::timestamptz
+         ), t as (
+           insert into visit_tasks (id, person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+                                    town_id, village_id, status, status_at, visit_id, created_at)
+           overriding system value
+           select task_id, person_id, 'regular', $3, $2, $4, $5, $6::date, visitor_id, town_id, village_id,
+                  case when r < $7 then 'done' when $8 then 'open' else 'missed' end,
+                  case when r < $7 then $4::timestamptz + s * interval '1 second'
+                       when $8 then null else $5::timestamptz end,
+                  case when r < $7 then task_id end,
+                  $4
+             from src
+           returning 1
+         ) select count(*)::int as n from t`,
+        [base, tier, period, w.start, w.end, w.endDate, donePct, current, (base - taskBase0) % 97, span],
+      );
+      if (n !== job.n) throw new Error(`${period}: ${n} tasks written, ${job.n} counted before`);
+      // Each visit with its row on the person's timeline, as a recorded visit writes it (visits/repo.ts).
+      const [{ v }] = await hq.query<{ v: number }>(
+        `with ins as (
+           insert into visits (id, client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
+                               duration_minutes, checklist_version, answers, recorded_by, recorded_at)
+           overriding system value
+           select t.id, md5('bench' || t.id)::uuid, t.person_id, t.visitor_id, t.town_id, t.village_id, t.status_at,
+                  case when t.id % 10 = 0 then 'phone' else 'in_person' end, 'reached', true,
+                  20 + (t.id % 40)::int, 1, $2::jsonb, t.visitor_id, t.status_at
+             from visit_tasks t
+            where t.period = $1 and t.status = 'done' and t.id > $3 and t.id <= $3::bigint + $6::int
+           returning id, person_id, visitor_id, at, method
+         ), ev as (
+           insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
+           select person_id, at, 'visit', case when method = 'phone' then $4 else $5 end,
+                  jsonb_build_object('method', method, 'outcome', 'reached', 'completedTasks', 1),
+                  visitor_id, 'visit', id::text
+             from ins
+         ) select count(*)::int as v from ins`,
+        [period, answers, base, visitTitle('phone'), visitTitle('in_person'), n],
+      );
+      tasks += n;
+      visits += v;
+      lap(`${period}: ${n} tasks, ${v} visits`);
+    }
+  };
+  await Promise.all(connections.map(worker));
   if (bulk) await bulk.finish();
   for (const t of ['visit_tasks', 'visits']) {
     await db.query(
@@ -368,13 +398,19 @@ function visitTitle(method: 'phone' | 'in_person'): string {
 }
 
 /**
- * A connection for bulk loading `tables`: their secondary indexes dropped (definitions kept) and
+ * Connections for bulk loading `tables`: their secondary indexes dropped (definitions kept) and
  * triggers off; `finish()` rebuilds the indexes (two at a time, one per core) and closes.
  */
-async function bulkLoader(url: string, tables: string[], log: (s: string) => void) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`set session_replication_role = replica; set jit = off; set work_mem = '256MB'`);
+async function bulkLoader(url: string, tables: string[], log: (s: string) => void, count: number) {
+  const clients = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`set session_replication_role = replica; set jit = off; set work_mem = '256MB'`);
+      return c;
+    }),
+  );
+  const client = clients[0];
   const { rows: indexes } = await client.query<{ name: string; def: string }>(
     `select i.relname as name, pg_get_indexdef(i.oid) as def
        from pg_index x join pg_class i on i.oid = x.indexrelid
@@ -384,9 +420,11 @@ async function bulkLoader(url: string, tables: string[], log: (s: string) => voi
   );
   for (const ix of indexes) await client.query(`drop index ${ix.name}`);
   return {
-    query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
+    connections: clients.map((c) => ({
+      query: async <T>(sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows as T[],
+    })),
     async finish() {
-      await client.end();
+      await Promise.all(clients.map((c) => c.end()));
       const t0 = performance.now();
       const todo = [...indexes];
       const worker = async () => {
