@@ -6,7 +6,15 @@ import type { MetricId } from '../../../shared/metrics.js';
 import { type Clock, createClock } from '../../clock.js';
 import type { Scope } from '../../http/scope.js';
 import * as repo from './repo.js';
-import { availableMetrics, figureCounts, figureOptions, periodBounds } from './service.js';
+import {
+  availableMetrics,
+  figureCounts,
+  figureOptions,
+  keptPeriods,
+  periodBounds,
+  refreshAllMetricCells,
+  refreshMetricCells,
+} from './service.js';
 
 /**
  * The figure cells (migration 009) against the live query: after random writes, and as the clock
@@ -236,6 +244,40 @@ describe('figure cells', () => {
       await expectSame(...other[round % other.length], periods, `${label} slice ${round % other.length}`);
     }
   }, 120_000);
+
+  it('are all computed again by the job after a bulk load, two periods at a time on PostgreSQL', async () => {
+    // The data of the test above (visits and tasks in February to April), every kept period stale.
+    env.ctx.clock = createClock('2026-04-25T12:00:00+08:00');
+    const db = env.ctx.db;
+    let open = 0;
+    let most = 0;
+    const counted: typeof db = {
+      ...db,
+      kind: db.kind,
+      query: (sql, params) => db.query(sql, params),
+      tx: async (fn) => {
+        most = Math.max(most, ++open);
+        try {
+          return await db.tx(fn);
+        } finally {
+          open--;
+        }
+      },
+    };
+    const { cells } = await refreshAllMetricCells({ ...env.ctx, db: counted });
+    expect(most).toBe(db.kind === 'postgresql' ? 2 : 1);
+    // Every (period, family, village) computed is counted once, whichever worker computed it.
+    const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from metric_cell_state');
+    expect(cells).toBeGreaterThan(0);
+    expect(cells).toBe(n);
+    // Nothing left stale, and what the job wrote is what the live counts say.
+    expect((await refreshMetricCells(env.ctx)).cells).toBe(0);
+    const { current, past } = keptPeriods(env.ctx.clock.now());
+    const all = scopeOf({ all: true });
+    const periods = [...current, ...past].filter((p) => p >= '2026-02');
+    expect(periods.length).toBeGreaterThanOrEqual(9);
+    await expectSame({ area: null, scope: all }, 'town_id', periods, 'after the job');
+  });
 
   it('see each kind of write at once: agreement ended, status history, task and person changes', async () => {
     env.ctx.clock = createClock('2026-03-20T12:00:00+08:00');
