@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
@@ -6,6 +11,7 @@ import { insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import { CHECKLIST_V1, checklistColumns, fineAnswers } from '../../../shared/checklist.js';
 import { type Clock, createClock } from '../../clock.js';
 import { SYSTEM_SCOPE } from '../../http/scope.js';
+import StreamingExcelJS from '../../lib/xlsx.js';
 
 let env: TestEnv;
 let savedClock: Clock;
@@ -114,6 +120,93 @@ describe('visit ledger', () => {
   });
 });
 
+/** `unzip -t` on the file, where unzip is installed (the zip itself is tested in lib/xlsx-writer.test.ts). */
+function unzipTest(body: Buffer): string | null {
+  try {
+    execFileSync('unzip', ['-v'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
+  try {
+    writeFileSync(join(dir, 'l.xlsx'), body);
+    return execFileSync('unzip', ['-t', join(dir, 'l.xlsx')], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('visit ledger workbook', () => {
+  it('has the widths, frozen panes and title and header styles, escapes notes, reads back streamed, is audited', async () => {
+    const { town, villages } = await buildTown(env, 1);
+    const v = villages[0];
+    const visitor = await buildUser(env, 'visitor', v.id);
+    const p = await buildPerson(env, {
+      townId: town.id,
+      villageId: v.id,
+      visitorId: visitor.id,
+      name: '张大娘',
+    });
+    const base = { townId: town.id, villageId: v.id, visitorId: visitor.id, personId: p.id };
+    const notes = ['屋顶<漏雨> & 需修缮\x01', ' 前后有空格 ', null];
+    for (const [i, note] of notes.entries()) {
+      const id = await insertVisitRow(env.ctx.db, {
+        ...base,
+        at: new Date(`2026-03-0${i + 2}T09:00:00+08:00`),
+        method: 'in_person',
+        outcome: 'reached',
+      });
+      await env.ctx.db.query('update visits set notes = $1, duration_minutes = $2 where id = $3', [
+        note,
+        30 + i,
+        id,
+      ]);
+    }
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const res = await officer.http.get(`/api/ledger/visits.xlsx?period=2026-03&areaId=${town.id}`);
+    expect(res.statusCode).toBe(200);
+    const body = res.rawPayload;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(body as any);
+    expect(wb.worksheets).toHaveLength(1);
+    const ws = wb.worksheets[0];
+    const ncol = 12 + checklistColumns(CHECKLIST_V1).length + 3;
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 5, ySplit: 2, topLeftCell: 'F3' });
+    expect([1, 2, 6, 13, ncol - 1, ncol].map((c) => ws.getColumn(c).width)).toEqual([7, 17, 20, 16, 6, 24]);
+    expect(ws.getCell('A1').value).toBe(`${town.name} 探访记录台账（2026年3月）`);
+    expect(ws.getCell('A1').font).toMatchObject({ bold: true, size: 13 });
+    expect(ws.getRow(2).cellCount).toBe(ncol);
+    expect(ws.getCell(2, ncol).value).toBe('备注');
+    expect(ws.getCell(2, ncol).font).toMatchObject({ bold: true });
+    expect(ws.getCell(2, ncol).alignment).toMatchObject({ wrapText: true, vertical: 'middle' });
+    expect(ws.getCell('A3').font?.bold).toBeFalsy();
+    // Numbers stay numbers; notes escaped, control characters dropped, spaces kept; no note, no cell.
+    expect([ws.getCell('A3').value, ws.getCell('K3').value, ws.getCell('K5').value]).toEqual([1, 30, 32]);
+    expect([3, 4, 5].map((r) => ws.getCell(r, ncol).value)).toEqual([
+      '屋顶<漏雨> & 需修缮',
+      ' 前后有空格 ',
+      null,
+    ]);
+    expect(ws.rowCount).toBe(5);
+
+    const reader = new StreamingExcelJS.stream.xlsx.WorkbookReader(Readable.from([body]), {
+      worksheets: 'emit',
+    } as any);
+    const streamed: unknown[][] = [];
+    for await (const sheet of reader)
+      for await (const row of sheet as any) streamed.push(row.values.slice(1));
+    expect(streamed.map((r) => r[4])).toEqual([undefined, '探访对象', '张大娘', '张大娘', '张大娘']);
+    const unzip = unzipTest(body);
+    if (unzip !== null) expect(unzip).toContain('No errors detected');
+
+    const [audit] = await env.ctx.db.query<{ detail: any }>(
+      `select detail from audit_log where action = 'ledger.visits' and area_id = $1 order by id desc limit 1`,
+      [town.id],
+    );
+    expect(audit.detail).toMatchObject({ period: '2026-03', rows: 3 });
+  });
+});
+
 describe('visit ledger batches', () => {
   it('pages by (time, id) without losing or repeating a visit, also when visits share a time', async () => {
     const { visitBatch } = await import('./repo.js');
@@ -214,5 +307,12 @@ describe('problem ledger', () => {
     expect(data[0][13]).toBe('是');
     expect(data[1][10]).toBe('立行立改');
     expect(data[1][13]).toBe('否');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as any);
+    const ws = wb.worksheets[0];
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 5, ySplit: 2 });
+    expect([1, 8, 19].map((c) => ws.getColumn(c).width)).toEqual([7, 30, 24]);
+    expect(ws.getCell('A1').font).toMatchObject({ bold: true, size: 13 });
+    expect(ws.getCell('H2').font).toMatchObject({ bold: true });
   });
 });

@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import {
   CHECKLISTS,
   type ChecklistDefinition,
@@ -26,12 +25,14 @@ import { isPeriod, periodLabel, periodOf, periodWindow } from '../../../shared/s
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { addPlainRow, drained, prefetchedBatches } from '../../lib/xlsx.js';
+import { prefetchedBatches } from '../../lib/xlsx.js';
+import { XlsxWriter } from '../../lib/xlsx-writer.js';
 import { appendAudit } from '../audit/repo.js';
 import { resolveSlice } from '../oversight/service.js';
 import * as repo from './repo.js';
 
 const BATCH = 2000;
+const CREATOR = 'tanfang 探访';
 
 export { XLSX_MIME } from '../../lib/xlsx.js';
 
@@ -97,29 +98,17 @@ export async function writeVisitLedger(
   const full = can(actor.roles, 'persons.sensitive');
   const def: ChecklistDefinition = checklistFor(periodWindow(period).startDate);
   const cols = checklistColumns(def);
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: out,
-    useStyles: true,
-    useSharedStrings: false,
+  const xw = new XlsxWriter(out, { creator: CREATOR, created: ctx.clock.now() });
+  const head = [...VISIT_HEAD, ...cols.map((c) => ({ header: c.header, width: 16 })), ...VISIT_TAIL];
+  // More visits than a sheet holds (1,048,576 rows) continue on '探访记录台账 (2)', … with both head rows.
+  xw.sheet('探访记录台账', {
+    columns: head.map((c) => c.width),
+    frozen: { xSplit: 5, ySplit: 2 },
+    head: [
+      { values: [`${areaName} 探访记录台账（${periodLabel(period)}）`], style: 'title' },
+      { values: head.map((c) => c.header), style: 'header' },
+    ],
   });
-  wb.creator = 'tanfang 探访';
-  const ws = wb.addWorksheet('探访记录台账', { views: [{ state: 'frozen', xSplit: 5, ySplit: 2 }] });
-  ws.columns = [...VISIT_HEAD, ...cols.map((c) => ({ header: c.header, width: 16 })), ...VISIT_TAIL].map(
-    (c) => ({
-      width: c.width,
-    }),
-  );
-  const title = ws.addRow([`${areaName} 探访记录台账（${periodLabel(period)}）`]);
-  title.font = { bold: true, size: 13 };
-  title.commit();
-  const head = ws.addRow([
-    ...VISIT_HEAD.map((c) => c.header),
-    ...cols.map((c) => c.header),
-    ...VISIT_TAIL.map((c) => c.header),
-  ]);
-  head.font = { bold: true };
-  head.alignment = { wrapText: true, vertical: 'middle' };
-  head.commit();
   const byVersion = new Map<number, Map<string, ChecklistDefinition['sections'][number]['items'][number]>>();
   const itemsOf = (version: number) => {
     let m = byVersion.get(version);
@@ -141,7 +130,7 @@ export async function writeVisitLedger(
       // A visit keeps the checklist version it was recorded with; columns follow the period's.
       const items = itemsOf(r.checklist_version);
       const answers = r.answers ?? {};
-      addPlainRow(ws, [
+      xw.row([
         ++n,
         chinaDateTime(new Date(r.at)),
         r.town_name,
@@ -164,10 +153,9 @@ export async function writeVisitLedger(
       ]);
     }
     onRows?.(n);
-    if (rows.length === BATCH) await drained(out, ws);
+    await xw.flush();
   }
-  ws.commit();
-  await wb.commit();
+  await xw.finish();
   await appendAudit(ctx.db, {
     at: ctx.clock.now(),
     actorId: actor.userId,
@@ -215,20 +203,15 @@ export async function writeConcernLedger(
   const { period, areaName, slice } = await ledgerSlice(ctx, actor, f);
   const full = can(actor.roles, 'persons.sensitive');
   const today = chinaDate(ctx.clock.now());
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream: out,
-    useStyles: true,
-    useSharedStrings: false,
+  const xw = new XlsxWriter(out, { creator: CREATOR, created: ctx.clock.now() });
+  xw.sheet('问题整改台账', {
+    columns: CONCERN_HEAD.map((c) => c.width),
+    frozen: { xSplit: 5, ySplit: 2 },
+    head: [
+      { values: [`${areaName} 服务诉求与问题整改台账（${periodLabel(period)}）`], style: 'title' },
+      { values: CONCERN_HEAD.map((c) => c.header), style: 'header' },
+    ],
   });
-  wb.creator = 'tanfang 探访';
-  const ws = wb.addWorksheet('问题整改台账', { views: [{ state: 'frozen', xSplit: 5, ySplit: 2 }] });
-  ws.columns = CONCERN_HEAD.map((c) => ({ width: c.width }));
-  const title = ws.addRow([`${areaName} 服务诉求与问题整改台账（${periodLabel(period)}）`]);
-  title.font = { bold: true, size: 13 };
-  title.commit();
-  const head = ws.addRow(CONCERN_HEAD.map((c) => c.header));
-  head.font = { bold: true };
-  head.commit();
   const lbl = (m: Record<string, string>, k: string) => m[k] ?? k;
   let n = 0;
   const batches = prefetchedBatches(
@@ -241,7 +224,7 @@ export async function writeConcernLedger(
       const open = r.status === 'open' || r.status === 'in_progress';
       const resolvedDay = r.resolved_at ? chinaDate(new Date(r.resolved_at)) : null;
       const overdue = !!r.deadline && (open ? r.deadline < today : !!resolvedDay && resolvedDay > r.deadline);
-      addPlainRow(ws, [
+      xw.row([
         ++n,
         chinaDateTime(new Date(r.created_at)),
         r.town_name,
@@ -264,10 +247,9 @@ export async function writeConcernLedger(
       ]);
     }
     onRows?.(n);
-    if (rows.length === BATCH) await drained(out, ws);
+    await xw.flush();
   }
-  ws.commit();
-  await wb.commit();
+  await xw.finish();
   await appendAudit(ctx.db, {
     at: ctx.clock.now(),
     actorId: actor.userId,
