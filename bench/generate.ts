@@ -365,6 +365,9 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
                   20 + (t.id % 40)::int, 1, $2::jsonb, t.visitor_id, t.status_at
              from visit_tasks t
             where t.period = $1 and t.status = 'done' and t.id > $3 and t.id <= $3::bigint + $6::int
+            -- in the order of their time, as visits arrive in a real database: the ledger reads a
+            -- month on (at, id), and in the persons' order it read the month's heap at random
+            order by t.status_at, t.id
            returning id, person_id, visitor_id, at, method
          ), ev as (
            insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
