@@ -1,8 +1,19 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import ExcelJS, { addPlainRow, drained, prefetchedBatches, sheetBacklog } from './xlsx.js';
+import ExcelJS, {
+  addPlainRow,
+  cellText,
+  drained,
+  prefetchedBatches,
+  sheetBacklog,
+  zipDirectory,
+  zipEntryStream,
+} from './xlsx.js';
 
 describe('streaming .xlsx reader', () => {
   it('keeps Chinese text intact across compressed-chunk boundaries (inline and shared strings)', async () => {
@@ -32,6 +43,225 @@ describe('streaming .xlsx reader', () => {
         }
         expect({ useSharedStrings, rows, broken }).toEqual({ useSharedStrings, rows: 6000, broken: 0 });
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A zip of `files` in this order, sizes in the local headers (as Excel writes), stored or deflated. */
+function zipOf(files: [string, Buffer][], store = false): Buffer {
+  const out: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of files) {
+    const n = Buffer.from(name);
+    const body = store ? data : deflateRawSync(data);
+    const head = (size: number, sig: number) => {
+      const h = Buffer.alloc(size);
+      h.writeUInt32LE(sig, 0);
+      return h;
+    };
+    const local = head(30, 0x04034b50);
+    const cd = head(46, 0x02014b50);
+    // Local header fields from offset 4, central ones from offset 6 (after "version made by").
+    for (const [h, at] of [
+      [local, 4],
+      [cd, 6],
+    ] as const) {
+      h.writeUInt16LE(20, at);
+      h.writeUInt16LE(0x800, at + 2);
+      h.writeUInt16LE(store ? 0 : 8, at + 4);
+      h.writeUInt32LE(crc32(data), at + 10);
+      h.writeUInt32LE(body.length, at + 14);
+      h.writeUInt32LE(data.length, at + 18);
+      h.writeUInt16LE(n.length, at + 22);
+    }
+    cd.writeUInt32LE(offset, 42);
+    out.push(local, n, body);
+    central.push(cd, n);
+    offset += 30 + n.length + body.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...out, cd, end]);
+}
+
+/** The parts of an .xlsx file by name. */
+async function partsOf(path: string): Promise<Map<string, Buffer>> {
+  const fh = await open(path);
+  try {
+    const parts = new Map<string, Buffer>();
+    for (const e of await zipDirectory(fh)) {
+      const chunks: Buffer[] = [];
+      for await (const c of await zipEntryStream(fh, e)) chunks.push(c);
+      parts.set(e.name, Buffer.concat(chunks));
+    }
+    return parts;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The parts in the order Excel writes them: the sheet before the theme, styles and shared strings. */
+const EXCEL_ORDER = [
+  '[Content_Types].xml',
+  '_rels/.rels',
+  'xl/workbook.xml',
+  'xl/_rels/workbook.xml.rels',
+  'xl/worksheets/sheet1.xml',
+  'xl/theme/theme1.xml',
+  'xl/styles.xml',
+  'xl/sharedStrings.xml',
+  'docProps/core.xml',
+  'docProps/app.xml',
+];
+/** WPS: the workbook and its rels last, after the sheet, styles and shared strings. */
+const WPS_ORDER = [
+  'docProps/app.xml',
+  'docProps/core.xml',
+  'xl/theme/theme1.xml',
+  'xl/worksheets/sheet1.xml',
+  'xl/styles.xml',
+  'xl/sharedStrings.xml',
+  'xl/_rels/workbook.xml.rels',
+  'xl/workbook.xml',
+  '[Content_Types].xml',
+  '_rels/.rels',
+];
+const inOrder = (parts: Map<string, Buffer>, order: string[]): [string, Buffer][] => [
+  ...order.filter((n) => parts.has(n)).map((n): [string, Buffer] => [n, parts.get(n)!]),
+  ...[...parts].filter(([n]) => !order.includes(n)),
+];
+
+/**
+ * Runs `f` with exceljs' temporary files created `ms` late, as on a slow or busy disk. exceljs' own
+ * forward reader copies a sheet that comes before the shared strings to such a file, and unzipper
+ * meanwhile reaches the end of a small zip and ends it, the entries after the sheet unread: with this
+ * every read of the files below lost its shared strings (and styles, and for WPS its sheet names).
+ */
+async function withSlowTempFiles<T>(ms: number, f: () => Promise<T>): Promise<T> {
+  const tmp = createRequire(import.meta.url)('tmp');
+  const file = tmp.file;
+  tmp.file = (...args: any[]) => {
+    const done = args.pop();
+    file.call(tmp, ...args, (...r: unknown[]) => setTimeout(() => done(...r), ms));
+  };
+  try {
+    return await f();
+  } finally {
+    tmp.file = file;
+  }
+}
+
+describe('streaming .xlsx reader: the zip read by its central directory', () => {
+  const dir = join('.tmp', `xlsx-zip-test-${process.pid}`);
+  const read = async (path: string) => {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+      sharedStrings: 'cache',
+      styles: 'cache',
+      hyperlinks: 'ignore',
+      worksheets: 'emit',
+      entries: 'ignore',
+    });
+    const sheets: { name: string; rows: unknown[][] }[] = [];
+    for await (const ws of reader) {
+      const rows: unknown[][] = [];
+      for await (const row of ws) rows.push((row.values as unknown[]).slice(1));
+      sheets.push({ name: (ws as unknown as { name: string }).name, rows });
+    }
+    return sheets;
+  };
+
+  it('reads Excel- and WPS-ordered files whole (shared strings, styles, sheet names), also with a slow temporary disk', async () => {
+    mkdirSync(dir, { recursive: true });
+    try {
+      const source = join(dir, 'source.xlsx');
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: source, useSharedStrings: true });
+      const ws = wb.addWorksheet('花名册');
+      ws.addRow(['姓名', '户籍地址', '供养开始日期']).commit();
+      for (let i = 0; i < 10; i++)
+        ws.addRow([`对象${i}`, `罕台镇巴音敖包村${i}号`, new Date(Date.UTC(2020, 0, i + 1))]).commit();
+      ws.commit();
+      await wb.commit();
+      const parts = await partsOf(source);
+      for (const [layout, order] of [
+        ['excel', EXCEL_ORDER],
+        ['wps', WPS_ORDER],
+      ] as const) {
+        const path = join(dir, `${layout}.xlsx`);
+        writeFileSync(path, zipOf(inOrder(parts, order)));
+        for (let i = 0; i < 3; i++) {
+          const sheets = await withSlowTempFiles(50, () => read(path));
+          expect({ layout, sheets: sheets.map((s) => s.name) }).toEqual({ layout, sheets: ['花名册'] });
+          const rows = sheets[0].rows;
+          expect(rows[0]).toEqual(['姓名', '户籍地址', '供养开始日期']);
+          expect(rows.slice(1).map((r) => [r[0], r[1], cellText(r[2])])).toEqual(
+            Array.from({ length: 10 }, (_, i) => [
+              `对象${i}`,
+              `罕台镇巴音敖包村${i}号`,
+              `2020-01-${String(i + 1).padStart(2, '0')}`,
+            ]),
+          );
+          expect(rows[1][2]).toBeInstanceOf(Date); // a date cell: its style was read
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an entry whose data does not match its CRC instead of reading it changed', async () => {
+    mkdirSync(dir, { recursive: true });
+    try {
+      const source = join(dir, 'source.xlsx');
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: source, useSharedStrings: false });
+      const ws = wb.addWorksheet('花名册');
+      ws.addRow(['姓名', '身份证号码']).commit();
+      ws.addRow(['张三', '150602194203041234']).commit();
+      ws.commit();
+      await wb.commit();
+      const zip = zipOf(inOrder(await partsOf(source), EXCEL_ORDER), true); // stored: the XML as is
+      const at = zip.indexOf('150602194203041234');
+      expect(at).toBeGreaterThan(0);
+      zip.write('9', at + 17); // one digit of the ID number changed on the way
+      const path = join(dir, 'damaged.xlsx');
+      writeFileSync(path, zip);
+      await expect(read(path)).rejects.toThrow(/damaged/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(existsSync('/proc/self/fd'))('closes the file when the caller stops reading early', async () => {
+    mkdirSync(dir, { recursive: true });
+    try {
+      const path = join(dir, 'big.xlsx');
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true });
+      const ws = wb.addWorksheet('花名册');
+      for (let i = 0; i < 5000; i++) ws.addRow([i, `对象${i}`]).commit();
+      ws.commit();
+      wb.addWorksheet('说明').addRow(['说明']).commit();
+      await wb.commit();
+      const fds = () => readdirSync('/proc/self/fd').length;
+      const before = fds();
+      const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+        sharedStrings: 'cache',
+        worksheets: 'emit',
+      });
+      let rows = 0;
+      for await (const sheet of reader) {
+        for await (const _ of sheet) if (++rows === 30) break;
+        break;
+      }
+      expect(rows).toBe(30);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(fds()).toBe(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

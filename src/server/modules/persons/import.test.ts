@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +16,7 @@ import {
   freshIdNumber,
   multipartFile,
 } from '../../../../test/factories.js';
+import { zipDirectory, zipEntryStream } from '../../lib/xlsx.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -34,6 +41,101 @@ async function readXlsx(buf: Buffer): Promise<string[][]> {
     out.push((row.values as unknown[]).slice(1).map((v) => (v == null ? '' : String(v))));
   });
   return out;
+}
+
+/** The parts Excel writes, in its order: the sheet before the theme, styles and shared strings. */
+const EXCEL_ORDER = [
+  '[Content_Types].xml',
+  '_rels/.rels',
+  'xl/workbook.xml',
+  'xl/_rels/workbook.xml.rels',
+  'xl/worksheets/sheet1.xml',
+  'xl/theme/theme1.xml',
+  'xl/styles.xml',
+  'xl/sharedStrings.xml',
+  'docProps/core.xml',
+  'docProps/app.xml',
+];
+
+/** An .xlsx file re-zipped as Excel lays it out (deflated, sizes in the local headers). */
+async function excelOrdered(buf: Buffer): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-test-'));
+  const path = join(dir, 'in.xlsx');
+  writeFileSync(path, buf);
+  const fh = await open(path);
+  const parts = new Map<string, Buffer>();
+  try {
+    for (const e of await zipDirectory(fh)) {
+      if (e.name.endsWith('/')) continue;
+      const chunks: Buffer[] = [];
+      for await (const c of await zipEntryStream(fh, e)) chunks.push(c);
+      parts.set(e.name, Buffer.concat(chunks));
+    }
+  } finally {
+    await fh.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const names = [
+    ...EXCEL_ORDER.filter((n) => parts.has(n)),
+    ...[...parts.keys()].filter((n) => !EXCEL_ORDER.includes(n)),
+  ];
+  const out: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const name of names) {
+    const data = parts.get(name)!;
+    const n = Buffer.from(name);
+    const body = deflateRawSync(data);
+    const local = Buffer.alloc(30);
+    const cd = Buffer.alloc(46);
+    local.writeUInt32LE(0x04034b50, 0);
+    cd.writeUInt32LE(0x02014b50, 0);
+    for (const [h, at] of [
+      [local, 4],
+      [cd, 6],
+    ] as const) {
+      h.writeUInt16LE(20, at); // version needed
+      h.writeUInt16LE(0x800, at + 2); // UTF-8 names
+      h.writeUInt16LE(8, at + 4); // deflate
+      h.writeUInt32LE(crc32(data), at + 10);
+      h.writeUInt32LE(body.length, at + 14);
+      h.writeUInt32LE(data.length, at + 18);
+      h.writeUInt16LE(n.length, at + 22);
+    }
+    cd.writeUInt32LE(offset, 42);
+    out.push(local, n, body);
+    central.push(cd, n);
+    offset += 30 + n.length + body.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(names.length, 8);
+  end.writeUInt16LE(names.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...out, cd, end]);
+}
+
+/**
+ * Runs `f` with exceljs' temporary files created `ms` late, as on a slow or busy disk. exceljs' own
+ * forward zip reader copies a sheet that comes before the shared strings to such a file; unzipper
+ * meanwhile reached the end of a small zip and ended it with the shared strings unread, and the
+ * roster was answered "no header" (every text cell empty). The import reads by the zip's central
+ * directory now and uses no temporary file.
+ */
+async function withSlowTempFiles<T>(ms: number, f: () => Promise<T>): Promise<T> {
+  const tmp = createRequire(import.meta.url)('tmp');
+  const file = tmp.file;
+  tmp.file = (...args: any[]) => {
+    const done = args.pop();
+    file.call(tmp, ...args, (...r: unknown[]) => setTimeout(() => done(...r), ms));
+  };
+  try {
+    return await f();
+  } finally {
+    tmp.file = file;
+  }
 }
 
 const toFullWidth = (s: string) =>
@@ -489,6 +591,57 @@ describe('roster import', () => {
     expect(after).toBe(before);
     const visitor = await actorClient(env, 'visitor', s.villages[0].id);
     expect((await injectUpload(visitor.token, await xlsx([['姓名']]), true)).statusCode).toBe(403);
+  });
+
+  it('imports an Excel-ordered roster (shared strings and styles after the sheet) whole, also with a slow temporary disk', async () => {
+    const s = await setup();
+    const people = Array.from({ length: 8 }, (_, i) => ({
+      name: `沙${'甲乙丙丁戊己庚辛'[i]}${Math.floor(Math.random() * 1e4)}`,
+      idNumber: freshIdNumber(),
+      village: s.villages[i % 2],
+      address: `${s.villages[i % 2].name}第${i + 1}组`,
+      start: `2020-0${i + 1}-15`,
+    }));
+    const header = [
+      '序号',
+      '姓名',
+      '身份证号码',
+      '所属镇（街道）',
+      '村（社区）',
+      '户籍地址',
+      '生活自理能力',
+      '供养开始日期',
+    ];
+    const buf = await excelOrdered(
+      await xlsx([
+        [`${s.town.name}分散供养特困人员花名册`],
+        header,
+        ...people.map((p, i) => [
+          i + 1,
+          p.name,
+          p.idNumber,
+          s.town.name,
+          p.village.name,
+          p.address,
+          '自理',
+          new Date(`${p.start}T00:00:00Z`), // a date cell: needs styles.xml, which Excel puts after the sheet
+        ]),
+      ]),
+    );
+    const res = await withSlowTempFiles(50, () => injectUpload(s.officer.token, buf, false));
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ total: 8, created: 8, updated: 0, rejected: [] });
+    const list = (await s.officer.http.get(`/api/persons?areaId=${s.town.id}`)).json().items;
+    expect(list.map((p: { name: string }) => p.name).sort()).toEqual(people.map((p) => p.name).sort());
+    for (const p of people) {
+      const id = list.find((x: { name: string }) => x.name === p.name).id;
+      const detail = (await s.officer.http.get(`/api/persons/${id}`)).json();
+      expect(detail).toMatchObject({
+        villageId: p.village.id,
+        registeredAddress: p.address,
+        supportStart: p.start,
+      });
+    }
   });
 
   it('never loses a row: created + updated + rejected = data rows (property)', async () => {

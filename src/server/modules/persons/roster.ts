@@ -392,9 +392,10 @@ export async function importRoster(
     result.updated += updates.length;
   };
 
-  let reader: ExcelJS.stream.xlsx.WorkbookReader;
   try {
-    reader = new ExcelJS.stream.xlsx.WorkbookReader(opts.path, {
+    // A path, not a stream: lib/xlsx.ts then reads the zip by its central directory, so no part of
+    // it (the shared strings after the sheet, as Excel and WPS write them) can be dropped.
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(opts.path, {
       sharedStrings: 'cache',
       styles: 'cache',
       hyperlinks: 'ignore',
@@ -402,15 +403,9 @@ export async function importRoster(
       entries: 'ignore',
     });
     let sheets = 0;
+    // Only the first sheet is the roster: the loop ends after it, and the reader closes the file.
     for await (const ws of reader) {
       sheets++;
-      if (sheets > 1) {
-        // Only the first sheet is the roster; drain the rest quickly.
-        for await (const _ of ws) {
-          /* skip */
-        }
-        continue;
-      }
       let anyRow = false;
       for await (const row of ws) {
         const values = row.values as unknown[];
@@ -471,6 +466,7 @@ export async function importRoster(
           'file',
         );
       }
+      break;
     }
     if (sheets === 0) throw badRequest('文件中没有工作表', 'file');
     await flush();
