@@ -363,11 +363,13 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
            select t.id, md5('bench' || t.id)::uuid, t.person_id, t.visitor_id, t.town_id, t.village_id, t.status_at,
                   case when t.id % 10 = 0 then 'phone' else 'in_person' end, 'reached', true,
                   20 + (t.id % 40)::int, 1, $2::jsonb, t.visitor_id, t.status_at
-             from visit_tasks t
-            where t.period = $1 and t.status = 'done' and t.id > $3 and t.id <= $3::bigint + $6::int
-            -- in the order of their time, as visits arrive in a real database: the ledger reads a
-            -- month on (at, id), and in the persons' order it read the month's heap at random
-            order by t.status_at, t.id
+             -- in the order of their time, as visits arrive in a real database: the ledger reads a
+             -- month on (at, id), and in the persons' order it read the month's heap at random. The
+             -- narrow rows are sorted (a subquery with ORDER BY stays a subquery), the answers added
+             -- after: sorting them too spilled ~1.7 GB a month to disk (history 433 s instead of ~280).
+             from (select id, person_id, visitor_id, town_id, village_id, status_at from visit_tasks
+                    where period = $1 and status = 'done' and id > $3 and id <= $3::bigint + $6::int
+                    order by status_at, id) t
            returning id, person_id, visitor_id, at, method
          ), ev as (
            insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
