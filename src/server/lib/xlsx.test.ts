@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import ExcelJS, {
   drained,
   prefetchedBatches,
   sheetBacklog,
+  ZIP_LIMITS,
   zipDirectory,
   zipEntryStream,
 } from './xlsx.js';
@@ -234,6 +235,48 @@ describe('streaming .xlsx reader: the zip read by its central directory', () => 
       writeFileSync(path, zip);
       await expect(read(path)).rejects.toThrow(/damaged/);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a workbook whose parts would unpack past the limits, before inflating them', async () => {
+    mkdirSync(dir, { recursive: true });
+    const saved = { ...ZIP_LIMITS };
+    try {
+      const source = join(dir, 'source.xlsx');
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: source, useSharedStrings: true });
+      const ws = wb.addWorksheet('花名册');
+      ws.addRow(['姓名', '户籍地址']).commit();
+      ws.addRow(['张三', '罕台镇']).commit();
+      ws.commit();
+      await wb.commit();
+      const parts = await partsOf(source);
+      // A bomb: shared strings of 3 MB of spaces (a few KB zipped); then a sheet of 3 MB.
+      const padded = (xml: Buffer) =>
+        Buffer.concat([xml.subarray(0, xml.length - 1), Buffer.alloc(3 * 2 ** 20, ' '), xml.subarray(-1)]);
+      const bomb = new Map(parts).set('xl/sharedStrings.xml', padded(parts.get('xl/sharedStrings.xml')!));
+      const big = new Map(parts).set(
+        'xl/worksheets/sheet1.xml',
+        padded(parts.get('xl/worksheets/sheet1.xml')!),
+      );
+      const paths = {
+        plain: join(dir, 'plain.xlsx'),
+        bomb: join(dir, 'bomb.xlsx'),
+        big: join(dir, 'big.xlsx'),
+      };
+      writeFileSync(paths.plain, zipOf(inOrder(parts, EXCEL_ORDER)));
+      writeFileSync(paths.bomb, zipOf(inOrder(bomb, EXCEL_ORDER)));
+      writeFileSync(paths.big, zipOf(inOrder(big, EXCEL_ORDER)));
+      expect(statSync(paths.bomb).size).toBeLessThan(64 * 1024);
+      // Within the limits all three are read (the padding is whitespace between XML elements).
+      for (const p of Object.values(paths)) expect((await read(p))[0].rows[1]).toEqual(['张三', '罕台镇']);
+      ZIP_LIMITS.part = 2 * 2 ** 20;
+      ZIP_LIMITS.total = 2.5 * 2 ** 20;
+      expect((await read(paths.plain))[0].rows[1]).toEqual(['张三', '罕台镇']);
+      await expect(read(paths.bomb)).rejects.toThrow(/xl\/sharedStrings\.xml 解压后 3 MB，超过 2 MB/);
+      await expect(read(paths.big)).rejects.toThrow(/解压后超过 3 MB|解压后超过 2 MB/);
+    } finally {
+      Object.assign(ZIP_LIMITS, saved);
       rmSync(dir, { recursive: true, force: true });
     }
   });
