@@ -210,6 +210,21 @@ export function checkZipSizes(entries: readonly ZipEntry[]): void {
 }
 
 /**
+ * `checkZipSizes` for a workbook held in memory (`new ExcelJS.Workbook().xlsx.load(buffer)` inflates
+ * every part into memory at once): call it before loading an upload.
+ */
+export async function checkZipBuffer(content: Buffer): Promise<void> {
+  const fh = {
+    stat: async () => ({ size: content.length }),
+    read: async (buf: Buffer, offset: number, length: number, position: number) => ({
+      bytesRead: content.copy(buf, offset, position, position + length),
+      buffer: buf,
+    }),
+  } as unknown as FileHandle;
+  checkZipSizes(await zipDirectory(fh));
+}
+
+/**
  * WorkbookReader.parse for a file path: the zip read by its central directory, its entries handed
  * to exceljs' own parts parsers in the order they need each other. Each sheet's stream is closed when
  * the caller asks for the next sheet, and the file when the caller is done or stops early.

@@ -652,6 +652,37 @@ describe('money', () => {
     ).toMatchObject({ created: 0, updated: 2 });
   });
 
+  it('refuses a disbursement list that would unpack to more than the limits, before loading it', async () => {
+    const { officer, person } = await setup();
+    const { ZIP_LIMITS } = await import('../../lib/xlsx.js');
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('发放');
+    ws.addRow(['姓名', '身份证号', '月份', '基本生活费']);
+    // 3 MB of one repeated character: a few KB zipped, held whole in memory by the loader.
+    ws.addRow(['王秀英', person.idNumber, today().slice(0, 7), 1200, '备'.repeat(1_000_000)]);
+    const file = Buffer.from(await wb.xlsx.writeBuffer());
+    expect(file.length).toBeLessThan(200_000);
+    const upload = () =>
+      multipart(
+        officer.token,
+        '/api/payments/import?dryRun=true',
+        {},
+        { name: '发放.xlsx', type: 'application/octet-stream', data: file },
+      );
+    expect((await upload()).statusCode).toBe(200);
+    const saved = { ...ZIP_LIMITS };
+    try {
+      ZIP_LIMITS.part = 2 * 2 ** 20;
+      const res = await upload();
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ field: 'file' });
+      expect(res.json().message).toMatch(/解压后 3 MB，超过 2 MB/);
+    } finally {
+      Object.assign(ZIP_LIMITS, saved);
+    }
+  });
+
   it('refuses a negative amount entered by hand and writes nothing', async () => {
     const { officer, person } = await setup();
     const month = today().slice(0, 7);

@@ -8,7 +8,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope, personCondition } from '../../http/scope.js';
-import ExcelJS, { cellValue, cellText as plainCellText } from '../../lib/xlsx.js';
+import ExcelJS, { cellValue, checkZipBuffer, cellText as plainCellText } from '../../lib/xlsx.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { careSettings } from '../care/settings.js';
@@ -240,6 +240,15 @@ export async function importPayments(
     throw badRequest('这是旧版 Excel（.xls）文件，请另存为 .xlsx 后再导入', 'file');
   if (magic !== 'PK\x03\x04') throw badRequest('文件不是 Excel .xlsx 格式', 'file');
   const wb = new ExcelJS.Workbook();
+  try {
+    // The whole workbook is inflated into memory: its declared sizes are checked first.
+    await checkZipBuffer(opts.content);
+  } catch (e) {
+    throw badRequest(
+      `无法读取该 Excel 文件（${(e as Error).message.slice(0, 100)}），请确认文件未损坏`,
+      'file',
+    );
+  }
   try {
     await wb.xlsx.load(opts.content as unknown as ArrayBuffer);
   } catch {
