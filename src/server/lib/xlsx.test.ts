@@ -1,10 +1,15 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import {
+  EXCEL_ORDER,
+  inOrder,
+  partsOf,
+  WPS_ORDER,
+  withSlowTempFiles,
+  zipOf,
+} from '../../../test/xlsx-layouts.js';
 import ExcelJS, {
   addPlainRow,
   cellText,
@@ -12,8 +17,6 @@ import ExcelJS, {
   prefetchedBatches,
   sheetBacklog,
   ZIP_LIMITS,
-  zipDirectory,
-  zipEntryStream,
 } from './xlsx.js';
 
 describe('streaming .xlsx reader', () => {
@@ -49,116 +52,6 @@ describe('streaming .xlsx reader', () => {
     }
   });
 });
-
-/** A zip of `files` in this order, sizes in the local headers (as Excel writes), stored or deflated. */
-function zipOf(files: [string, Buffer][], store = false): Buffer {
-  const out: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of files) {
-    const n = Buffer.from(name);
-    const body = store ? data : deflateRawSync(data);
-    const head = (size: number, sig: number) => {
-      const h = Buffer.alloc(size);
-      h.writeUInt32LE(sig, 0);
-      return h;
-    };
-    const local = head(30, 0x04034b50);
-    const cd = head(46, 0x02014b50);
-    // Local header fields from offset 4, central ones from offset 6 (after "version made by").
-    for (const [h, at] of [
-      [local, 4],
-      [cd, 6],
-    ] as const) {
-      h.writeUInt16LE(20, at);
-      h.writeUInt16LE(0x800, at + 2);
-      h.writeUInt16LE(store ? 0 : 8, at + 4);
-      h.writeUInt32LE(crc32(data), at + 10);
-      h.writeUInt32LE(body.length, at + 14);
-      h.writeUInt32LE(data.length, at + 18);
-      h.writeUInt16LE(n.length, at + 22);
-    }
-    cd.writeUInt32LE(offset, 42);
-    out.push(local, n, body);
-    central.push(cd, n);
-    offset += 30 + n.length + body.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...out, cd, end]);
-}
-
-/** The parts of an .xlsx file by name. */
-async function partsOf(path: string): Promise<Map<string, Buffer>> {
-  const fh = await open(path);
-  try {
-    const parts = new Map<string, Buffer>();
-    for (const e of await zipDirectory(fh)) {
-      const chunks: Buffer[] = [];
-      for await (const c of await zipEntryStream(fh, e)) chunks.push(c);
-      parts.set(e.name, Buffer.concat(chunks));
-    }
-    return parts;
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The parts in the order Excel writes them: the sheet before the theme, styles and shared strings. */
-const EXCEL_ORDER = [
-  '[Content_Types].xml',
-  '_rels/.rels',
-  'xl/workbook.xml',
-  'xl/_rels/workbook.xml.rels',
-  'xl/worksheets/sheet1.xml',
-  'xl/theme/theme1.xml',
-  'xl/styles.xml',
-  'xl/sharedStrings.xml',
-  'docProps/core.xml',
-  'docProps/app.xml',
-];
-/** WPS: the workbook and its rels last, after the sheet, styles and shared strings. */
-const WPS_ORDER = [
-  'docProps/app.xml',
-  'docProps/core.xml',
-  'xl/theme/theme1.xml',
-  'xl/worksheets/sheet1.xml',
-  'xl/styles.xml',
-  'xl/sharedStrings.xml',
-  'xl/_rels/workbook.xml.rels',
-  'xl/workbook.xml',
-  '[Content_Types].xml',
-  '_rels/.rels',
-];
-const inOrder = (parts: Map<string, Buffer>, order: string[]): [string, Buffer][] => [
-  ...order.filter((n) => parts.has(n)).map((n): [string, Buffer] => [n, parts.get(n)!]),
-  ...[...parts].filter(([n]) => !order.includes(n)),
-];
-
-/**
- * Runs `f` with exceljs' temporary files created `ms` late, as on a slow or busy disk. exceljs' own
- * forward reader copies a sheet that comes before the shared strings to such a file, and unzipper
- * meanwhile reaches the end of a small zip and ends it, the entries after the sheet unread: with this
- * every read of the files below lost its shared strings (and styles, and for WPS its sheet names).
- */
-async function withSlowTempFiles<T>(ms: number, f: () => Promise<T>): Promise<T> {
-  const tmp = createRequire(import.meta.url)('tmp');
-  const file = tmp.file;
-  tmp.file = (...args: any[]) => {
-    const done = args.pop();
-    file.call(tmp, ...args, (...r: unknown[]) => setTimeout(() => done(...r), ms));
-  };
-  try {
-    return await f();
-  } finally {
-    tmp.file = file;
-  }
-}
 
 describe('streaming .xlsx reader: the zip read by its central directory', () => {
   const dir = join('.tmp', `xlsx-zip-test-${process.pid}`);

@@ -1,10 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +10,7 @@ import {
   freshIdNumber,
   multipartFile,
 } from '../../../../test/factories.js';
-import { zipDirectory, zipEntryStream } from '../../lib/xlsx.js';
+import { excelOrdered, withSlowTempFiles } from '../../../../test/xlsx-layouts.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -41,101 +35,6 @@ async function readXlsx(buf: Buffer): Promise<string[][]> {
     out.push((row.values as unknown[]).slice(1).map((v) => (v == null ? '' : String(v))));
   });
   return out;
-}
-
-/** The parts Excel writes, in its order: the sheet before the theme, styles and shared strings. */
-const EXCEL_ORDER = [
-  '[Content_Types].xml',
-  '_rels/.rels',
-  'xl/workbook.xml',
-  'xl/_rels/workbook.xml.rels',
-  'xl/worksheets/sheet1.xml',
-  'xl/theme/theme1.xml',
-  'xl/styles.xml',
-  'xl/sharedStrings.xml',
-  'docProps/core.xml',
-  'docProps/app.xml',
-];
-
-/** An .xlsx file re-zipped as Excel lays it out (deflated, sizes in the local headers). */
-async function excelOrdered(buf: Buffer): Promise<Buffer> {
-  const dir = mkdtempSync(join(tmpdir(), 'roster-test-'));
-  const path = join(dir, 'in.xlsx');
-  writeFileSync(path, buf);
-  const fh = await open(path);
-  const parts = new Map<string, Buffer>();
-  try {
-    for (const e of await zipDirectory(fh)) {
-      if (e.name.endsWith('/')) continue;
-      const chunks: Buffer[] = [];
-      for await (const c of await zipEntryStream(fh, e)) chunks.push(c);
-      parts.set(e.name, Buffer.concat(chunks));
-    }
-  } finally {
-    await fh.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const names = [
-    ...EXCEL_ORDER.filter((n) => parts.has(n)),
-    ...[...parts.keys()].filter((n) => !EXCEL_ORDER.includes(n)),
-  ];
-  const out: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const name of names) {
-    const data = parts.get(name)!;
-    const n = Buffer.from(name);
-    const body = deflateRawSync(data);
-    const local = Buffer.alloc(30);
-    const cd = Buffer.alloc(46);
-    local.writeUInt32LE(0x04034b50, 0);
-    cd.writeUInt32LE(0x02014b50, 0);
-    for (const [h, at] of [
-      [local, 4],
-      [cd, 6],
-    ] as const) {
-      h.writeUInt16LE(20, at); // version needed
-      h.writeUInt16LE(0x800, at + 2); // UTF-8 names
-      h.writeUInt16LE(8, at + 4); // deflate
-      h.writeUInt32LE(crc32(data), at + 10);
-      h.writeUInt32LE(body.length, at + 14);
-      h.writeUInt32LE(data.length, at + 18);
-      h.writeUInt16LE(n.length, at + 22);
-    }
-    cd.writeUInt32LE(offset, 42);
-    out.push(local, n, body);
-    central.push(cd, n);
-    offset += 30 + n.length + body.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(names.length, 8);
-  end.writeUInt16LE(names.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...out, cd, end]);
-}
-
-/**
- * Runs `f` with exceljs' temporary files created `ms` late, as on a slow or busy disk. exceljs' own
- * forward zip reader copies a sheet that comes before the shared strings to such a file; unzipper
- * meanwhile reached the end of a small zip and ended it with the shared strings unread, and the
- * roster was answered "no header" (every text cell empty). The import reads by the zip's central
- * directory now and uses no temporary file.
- */
-async function withSlowTempFiles<T>(ms: number, f: () => Promise<T>): Promise<T> {
-  const tmp = createRequire(import.meta.url)('tmp');
-  const file = tmp.file;
-  tmp.file = (...args: any[]) => {
-    const done = args.pop();
-    file.call(tmp, ...args, (...r: unknown[]) => setTimeout(() => done(...r), ms));
-  };
-  try {
-    return await f();
-  } finally {
-    tmp.file = file;
-  }
 }
 
 const toFullWidth = (s: string) =>
