@@ -18,6 +18,7 @@ import type { Ctx } from '../src/server/context.js';
 import type { Queryable } from '../src/server/db/db.js';
 import { insertArea } from '../src/server/modules/areas/repo.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
+import { answersToStored } from '../src/server/modules/visits/stored-answers.js';
 import { seedAreas } from '../src/server/seed/demo.js';
 import { fakeIdNumber } from '../src/server/seed/fake.js';
 import {
@@ -269,7 +270,9 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   // History: for each month up to now, the regular tasks of every active person (monthly for the
   // general tier, half-monthly for the key tier); ~93% done with one visit each, the rest missed;
   // tasks of the current periods are open unless visited already.
-  const answers = JSON.stringify(fineAnswers(CHECKLIST_V1, { heating: false, flood: false }));
+  const answers = JSON.stringify(
+    answersToStored(fineAnswers(CHECKLIST_V1, { heating: false, flood: false })),
+  );
   const periods: { period: string; tier: 'general' | 'key' }[] = [];
   const thisMonth = periodOf(now, 'month');
   let m = thisMonth;

@@ -5,7 +5,9 @@
  *
  *   npm run bench -- --persons 1000000 --months 12     (PostgreSQL scale; DATABASE_URL or --pg-url)
  *   npm run bench -- --only start,pglite                (parts: start, pglite, pg)
- *   npm run bench -- --only pgdata --out /tmp/x.md      (only make the PostgreSQL template database)
+ *   npm run bench -- --only pgdata                      (only make the PostgreSQL template database)
+ *
+ * A partial run (--only) writes its results to .tmp/bench/results.md, not bench/RESULTS.md (--out to choose).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -64,7 +66,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '15' },
     'keep-data': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(ROOT, 'bench/RESULTS.md') },
+    // bench/RESULTS.md for a whole run; a partial one (--only) does not overwrite it unless told to.
+    out: { type: 'string' },
   },
 });
 const parts = new Set(args.only!.split(','));
@@ -870,8 +873,10 @@ async function main() {
   if (parts.has('pglite')) await scenario('pglite', Number(args['pglite-persons']), Number(args.months));
   if (parts.has('pg') || parts.has('pgdata')) await scenario('pg', Number(args.persons), Number(args.months));
   out(`Total benchmark time: ${((Date.now() - t0) / 60000).toFixed(1)} min.`);
-  writeFileSync(args.out!, `${lines.join('\n')}\n`);
-  log(`written ${args.out}`);
+  const file =
+    args.out ?? (args.only === 'start,pglite,pg' ? join(ROOT, 'bench/RESULTS.md') : join(DATA, 'results.md'));
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  log(`written ${file}`);
 }
 
 await main();

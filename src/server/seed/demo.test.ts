@@ -17,6 +17,7 @@ import { createClock } from '../clock.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/db.js';
 import { migrate } from '../db/migrate.js';
+import { withAnswers } from '../modules/visits/stored-answers.js';
 import { seedDemo } from './demo.js';
 
 // The whole demo on a database of its own: the consequences of the seeded visits must be those the
@@ -38,8 +39,11 @@ afterAll(async () => {
 
 describe('demo seed', () => {
   it('raises from its visits exactly what the visit hooks raise: incidents, concerns, referral drafts, money', async () => {
-    const visits = await db.query<{ id: number; answers: ChecklistAnswers; recorded_at: Date; at: Date }>(
-      `select id, answers, recorded_at, at from visits where qualifying order by id`,
+    // As the repositories read them: the table keeps the answers' compact form (visits/stored-answers.ts).
+    const visits = withAnswers(
+      await db.query<{ id: number; answers: ChecklistAnswers; recorded_at: Date; at: Date }>(
+        `select id, answers, recorded_at, at from visits where qualifying order by id`,
+      ),
     );
     const expected = { incidents: [] as string[], concerns: [] as string[], referrals: [] as string[] };
     for (const v of visits) {

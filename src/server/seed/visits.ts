@@ -13,6 +13,7 @@ import type { Ctx } from '../context.js';
 import '../modules/visit-hooks.js';
 import { emitVisitRecorded } from '../modules/visits/events.js';
 import { generateTasks } from '../modules/visits/schedule.js';
+import { answersToStored } from '../modules/visits/stored-answers.js';
 import { DISTRICT } from './areas.js';
 import { rng } from './demo.js';
 
@@ -264,7 +265,8 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
           s(v.qualifying),
           s(v.duration),
           s(v.notes),
-          s(v.answers),
+          // the stored form of the answers (visits/stored-answers.ts)
+          s(v.answers).map((a) => JSON.stringify(answersToStored(JSON.parse(a as string)))),
           s(v.seasons),
         ],
       );

@@ -1,6 +1,7 @@
 import type { ConcernStatus } from '../../../shared/incidents.js';
 import type { Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
+import { withAnswers } from '../visits/stored-answers.js';
 
 export interface ConcernRow {
   id: number;
@@ -265,16 +266,18 @@ export async function claimOverdue(q: Queryable, today: string, now: Date, limit
 export async function getVisitAnswers(q: Queryable, scope: Scope, visitId: number) {
   const params: unknown[] = [visitId];
   const cond = personCondition(scope, 'p', params);
-  const [r] = await q.query<{
-    id: number;
-    person_id: number;
-    at: Date;
-    answers: any;
-    checklist_version: number;
-  }>(
-    `select v.id, v.person_id, v.at, v.answers, v.checklist_version
+  const [r] = withAnswers(
+    await q.query<{
+      id: number;
+      person_id: number;
+      at: Date;
+      answers: any;
+      checklist_version: number;
+    }>(
+      `select v.id, v.person_id, v.at, v.answers, v.checklist_version
        from visits v join persons p on p.id = v.person_id where v.id = $1 and ${cond}`,
-    params,
+      params,
+    ),
   );
   return r;
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Scope } from '../../http/scope.js';
+import { withAnswers } from '../visits/stored-answers.js';
 
 /** Rows of one slice of a ledger: an area subtree (or everything in scope) and a time window. */
 export interface LedgerSlice {
@@ -89,8 +90,9 @@ export async function visitBatch(
     where.push(`r.at >= $${params.length - 1}`, `(r.at, r.id) > ($${params.length - 1}, $${params.length})`);
   }
   params.push(limit);
-  return q.query<VisitLedgerRow>(
-    `select r.id, r.at, t.name as town_name, vl.name as village_name, p.name as person_name, p.id_number_enc,
+  return withAnswers(
+    await q.query<VisitLedgerRow>(
+      `select r.id, r.at, t.name as town_name, vl.name as village_name, p.name as person_name, p.id_number_enc,
             p.id_number_masked, u.display_name as visitor_name, r.method, r.outcome, r.qualifying,
             r.duration_minutes, r.notes, r.checklist_version, r.answers, r.seasons, r.photo_count, r.has_signature
        from visits r
@@ -100,7 +102,8 @@ export async function visitBatch(
        join users u on u.id = r.visitor_id
       where ${where.join(' and ')}
       order by r.at, r.id limit $${params.length}`,
-    params,
+      params,
+    ),
   );
 }
 

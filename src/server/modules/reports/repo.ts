@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Scope } from '../../http/scope.js';
+import { withAnswers } from '../visits/stored-answers.js';
 
 export async function insertReport(
   q: Queryable,
@@ -100,21 +101,23 @@ export async function dossierParts(q: Queryable, personId: number) {
       where a.person_id = $1 order by a.start_date, a.id`,
     [personId],
   );
-  const visits = await q.query<{
-    at: Date;
-    method: string;
-    outcome: string;
-    qualifying: boolean;
-    visitor_name: string;
-    duration_minutes: number | null;
-    notes: string | null;
-    checklist_version: number;
-    answers: any;
-  }>(
-    `select v.at, v.method, v.outcome, v.qualifying, u.display_name as visitor_name, v.duration_minutes, v.notes,
+  const visits = withAnswers(
+    await q.query<{
+      at: Date;
+      method: string;
+      outcome: string;
+      qualifying: boolean;
+      visitor_name: string;
+      duration_minutes: number | null;
+      notes: string | null;
+      checklist_version: number;
+      answers: any;
+    }>(
+      `select v.at, v.method, v.outcome, v.qualifying, u.display_name as visitor_name, v.duration_minutes, v.notes,
             v.checklist_version, v.answers
        from visits v join users u on u.id = v.visitor_id where v.person_id = $1 order by v.at, v.id`,
-    [personId],
+      [personId],
+    ),
   );
   const incidents = await q.query<{
     opened_at: Date;

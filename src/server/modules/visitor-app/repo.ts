@@ -2,6 +2,7 @@ import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../share
 import type { SeasonRange } from '../../../shared/schedule.js';
 import type { Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
+import { withAnswers } from '../visits/stored-answers.js';
 
 // Reads behind the visitor app's offline bundle. Every query starts from the visitor's OWN persons
 // (responsible or backup visitor, person not ended) inside the scope, so nothing else is cached on
@@ -94,8 +95,9 @@ export interface LastVisitRow {
  */
 export async function lastVisitsOf(q: Queryable, personIds: number[]): Promise<LastVisitRow[]> {
   if (personIds.length === 0) return [];
-  return q.query<LastVisitRow>(
-    `select v.id, v.person_id, v.at, v.method, v.outcome, v.notes, v.checklist_version, v.answers,
+  return withAnswers(
+    await q.query<LastVisitRow>(
+      `select v.id, v.person_id, v.at, v.method, v.outcome, v.notes, v.checklist_version, v.answers,
             u.display_name as visitor_name
        from unnest($1::int[]) as pid(id)
        cross join lateral (
@@ -103,7 +105,8 @@ export async function lastVisitsOf(q: Queryable, personIds: number[]): Promise<L
           order by x.at desc, x.id desc limit 1) v
        join users u on u.id = v.visitor_id
       order by v.person_id`,
-    [personIds],
+      [personIds],
+    ),
   );
 }
 

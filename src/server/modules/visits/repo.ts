@@ -3,6 +3,7 @@ import type { Frequency } from '../../../shared/schedule.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/repo.js';
+import { answersToStored, withAnswers } from './stored-answers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings (inherited down the area tree)
@@ -787,7 +788,7 @@ export async function insertVisit(
     v.durationMinutes,
     v.notes,
     v.checklistVersion,
-    JSON.stringify(v.answers),
+    JSON.stringify(answersToStored(v.answers)),
     v.seasons,
     v.locationConsent,
     v.latitude,
@@ -837,7 +838,7 @@ export async function insertVisit(
     params,
   );
   if (!rows.length) return null;
-  const { done_tasks, ...visit } = rows[0];
+  const { done_tasks, ...visit } = withAnswers(rows)[0];
   return { visit, completed: done_tasks.map(taskFromJson) };
 }
 
@@ -869,7 +870,9 @@ export async function findVisitIdByClientId(q: Queryable, clientId: string) {
 export async function getVisit(q: Queryable, id: number, scope: Scope): Promise<VisitRow | undefined> {
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
-  const [r] = await q.query<VisitRow>(prepared(`${VISIT_SELECT} where v.id = $1 and ${cond}`), params);
+  const [r] = withAnswers(
+    await q.query<VisitRow>(prepared(`${VISIT_SELECT} where v.id = $1 and ${cond}`), params),
+  );
   return r;
 }
 
@@ -884,9 +887,11 @@ export async function listPersonVisits(
     params.push(o.before.at, o.before.id);
     cond = 'and (v.at, v.id) < ($2, $3)';
   }
-  return q.query<VisitRow>(
-    `${VISIT_SELECT} where v.person_id = $1 ${cond} order by v.at desc, v.id desc limit ${o.limit}`,
-    params,
+  return withAnswers(
+    await q.query<VisitRow>(
+      `${VISIT_SELECT} where v.person_id = $1 ${cond} order by v.at desc, v.id desc limit ${o.limit}`,
+      params,
+    ),
   );
 }
 
