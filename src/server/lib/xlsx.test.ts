@@ -110,6 +110,47 @@ describe('streaming .xlsx reader: the zip read by its central directory', () => 
     }
   });
 
+  it('gives the sheets in the order of their tabs, visible ones first, whatever the order of the zip', async () => {
+    mkdirSync(dir, { recursive: true });
+    try {
+      const source = join(dir, 'tabs.xlsx');
+      const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: source, useSharedStrings: true });
+      for (const name of ['旧表', '花名册', '说明']) {
+        const ws = wb.addWorksheet(name);
+        ws.addRow([`${name}第一行`]).commit();
+        ws.commit();
+      }
+      await wb.commit();
+      const parts = await partsOf(source);
+      const book = parts.get('xl/workbook.xml')!.toString();
+      const tab = (name: string) => book.match(new RegExp(`<sheet [^>]*name="${name}"[^>]*/>`))![0];
+      // In Excel, 花名册 (sheet2.xml) dragged in front of 旧表 (sheet1.xml); the parts keep their names.
+      const tabs = (xml: string[]) =>
+        book.replace(/<sheets>.*<\/sheets>/s, `<sheets>${xml.join('')}</sheets>`);
+      const cases: [string, string, string[]][] = [
+        ['zip order', tabs([tab('旧表'), tab('花名册'), tab('说明')]), ['旧表', '花名册', '说明']],
+        ['moved tab', tabs([tab('花名册'), tab('说明'), tab('旧表')]), ['花名册', '说明', '旧表']],
+        [
+          'hidden first tab',
+          tabs([tab('旧表').replace(/state="\w+"/, 'state="hidden"'), tab('说明'), tab('花名册')]),
+          ['说明', '花名册', '旧表'],
+        ],
+      ];
+      for (const [label, xml, expected] of cases) {
+        const path = join(dir, 'tabs-moved.xlsx');
+        const moved = new Map(parts).set('xl/workbook.xml', Buffer.from(xml));
+        writeFileSync(path, zipOf(inOrder(moved, EXCEL_ORDER)));
+        const sheets = await read(path);
+        expect({ label, sheets: sheets.map((s) => [s.name, s.rows[0][0]]) }).toEqual({
+          label,
+          sheets: expected.map((n) => [n, `${n}第一行`]),
+        });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an entry whose data does not match its CRC instead of reading it changed', async () => {
     mkdirSync(dir, { recursive: true });
     try {

@@ -23,7 +23,7 @@ import ExcelJS from 'exceljs';
  *    LibreOffice and exceljs layouts), none in thousands of reads on a fast disk. For a file path it
  *    now reads the zip by its central directory instead (`zipDirectory`, `zipEntryStream`) and hands
  *    exceljs the entries in the order it needs them: workbook rels, workbook, styles, shared strings,
- *    then the sheets in the zip's order. Nothing is copied to a temporary file, every entry is checked
+ *    then the sheets in the order of their tabs (`inTabOrder`). Nothing is copied to a temporary file, every entry is checked
  *    against its size and CRC, and a sheet is streamed (memory holds the shared strings, as before,
  *    and one chunk of the sheet). A stream input still goes through exceljs' own forward reader.
  */
@@ -225,6 +225,33 @@ export async function checkZipBuffer(content: Buffer): Promise<void> {
 }
 
 /**
+ * The sheets in the order of their tabs (workbook.xml), visible ones first: "the first sheet" is the
+ * one a user sees first, whatever the order of the parts in the zip (a sheet moved to the front in
+ * Excel keeps its part name, sheet3.xml say). Sheets the workbook does not list come last, in the
+ * zip's order.
+ */
+export function inTabOrder(
+  sheets: readonly ZipEntry[],
+  tabs: readonly ({ rId?: string; state?: string } | undefined)[] | undefined,
+  rels: readonly { Id?: string; Target?: string }[] | undefined,
+): ZipEntry[] {
+  const path = (target: string) =>
+    target.startsWith('/') ? target.slice(1) : `xl/${target.replace(/^\.\//, '')}`;
+  const rank = new Map<string, number>();
+  const listed = (tabs ?? []).filter((t) => t?.rId);
+  const visibleFirst = [
+    ...listed.filter((t) => !t!.state || t!.state === 'visible'),
+    ...listed.filter((t) => t!.state && t!.state !== 'visible'),
+  ];
+  for (const [i, t] of visibleFirst.entries()) {
+    const rel = (rels ?? []).find((r) => r.Id === t!.rId);
+    if (rel?.Target && !rank.has(path(rel.Target))) rank.set(path(rel.Target), i);
+  }
+  const order = (e: ZipEntry) => rank.get(e.name) ?? Number.MAX_SAFE_INTEGER;
+  return [...sheets].sort((a, b) => order(a) - order(b));
+}
+
+/**
  * WorkbookReader.parse for a file path: the zip read by its central directory, its entries handed
  * to exceljs' own parts parsers in the order they need each other. Each sheet's stream is closed when
  * the caller asks for the next sheet, and the file when the caller is done or stops early.
@@ -251,14 +278,20 @@ async function* parseByDirectory(this: any, path: string): AsyncGenerator<any> {
     const shared = part('xl/sharedStrings.xml');
     if (shared) yield* this._parseSharedStrings(await entry(shared));
     for (const e of entries) {
-      const sheet = SHEET.exec(e.name);
-      const links = sheet ? null : SHEET_RELS.exec(e.name);
-      if (sheet) yield* this._parseWorksheet(await entry(e), sheet[1]);
-      else if (links)
+      const links = SHEET_RELS.exec(e.name);
+      if (links)
         yield* this._parseHyperlinks(
           this.options.hyperlinks === 'emit' ? iterateStream(await entry(e)) : [],
           links[1],
         );
+      for (const s of streams.splice(0)) s.destroy();
+    }
+    for (const e of inTabOrder(
+      entries.filter((x) => SHEET.test(x.name)),
+      this.model?.sheets,
+      this.workbookRels,
+    )) {
+      yield* this._parseWorksheet(await entry(e), SHEET.exec(e.name)![1]);
       for (const s of streams.splice(0)) s.destroy();
     }
   } finally {
