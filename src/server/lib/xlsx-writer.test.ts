@@ -474,6 +474,11 @@ describe('XlsxWriter zip', () => {
     expect(zip.entries.filter((e) => e.descriptor).map((e) => e.name)).toEqual(parts.slice(-2));
     // 4.5 for the sheets, which might have grown past 4 GiB (Excel wants it), 2.0 for the rest.
     expect(zip.entries.map((e) => e.version)).toEqual([45, 45, 20, 20, 20, 20, 20, 20, 20]);
+    // Entry times in China time: created 10:00 UTC on 2026-03-29 is 18:00 there (DOS time and date).
+    expect([buf.readUInt16LE(10), buf.readUInt16LE(12)]).toEqual([
+      18 << 11,
+      ((2026 - 1980) << 9) | (3 << 5) | 29,
+    ]);
     const xml = zip.entries.find((e) => e.name === 'xl/worksheets/sheet2.xml')!.data.toString();
     expect(xml).toContain(
       '<c r="E3" t="inlineStr"><is><t>鄂尔多斯市东胜区罕台镇2999号院独居老人</t></is></c>',

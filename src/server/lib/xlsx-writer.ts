@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import { crc32, createDeflateRaw, type DeflateRaw, deflateRawSync } from 'node:zlib';
+import { CHINA_OFFSET_MS } from '../../shared/china-time.js';
 
 /**
  * A small streaming .xlsx writer for large exports (the ledgers), without exceljs' object per cell:
@@ -224,11 +225,13 @@ interface Entry {
   zip64: boolean;
 }
 
-function dosTime(d: Date): { time: number; date: number } {
-  if (d.getFullYear() < 1980) return { time: 0, date: (1 << 5) | 1 };
+/** A zip entry's time is wall-clock time without a zone: China time, as its users read it. */
+function dosTime(at: Date): { time: number; date: number } {
+  const d = new Date(at.getTime() + CHINA_OFFSET_MS);
+  if (d.getUTCFullYear() < 1980) return { time: 0, date: (1 << 5) | 1 };
   return {
-    time: (d.getHours() << 11) | (d.getMinutes() << 5) | (d.getSeconds() >> 1),
-    date: ((d.getFullYear() - 1980) << 9) | ((d.getMonth() + 1) << 5) | d.getDate(),
+    time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1),
+    date: ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
   };
 }
 
