@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -385,7 +386,6 @@ export async function withPeakRss<T>(
   fn: () => Promise<T>,
   pid?: number,
 ): Promise<{ result: T; baseMb: number; peakMb: number }> {
-  const { readFileSync } = await import('node:fs');
   const rss = () => {
     if (!pid) return process.memoryUsage().rss / 1048576;
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -427,4 +427,41 @@ export async function plainDashboardSql(db: Db, now: Date, period: string, n: nu
     if (i > 0) ms.push(performance.now() - t);
   }
   return { metrics: metrics.length, ...percentiles(ms) };
+}
+
+/**
+ * What the machine did over a window, from /proc/stat (all cores): the share of time busy (user,
+ * system, interrupts: this process, PostgreSQL and anything else), waiting for I/O, and stolen by the
+ * hypervisor for other guests. Read once at the start and once at the end, nothing in between: the
+ * timings inside the window are not disturbed. Null where /proc/stat cannot be read.
+ */
+export function machineWindow(): () => { busy: number; iowait: number; steal: number; load: string } | null {
+  const read = () => {
+    try {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+      return {
+        busy: user + nice + system + irq + softirq,
+        idle,
+        iowait,
+        steal,
+        total: f.slice(0, 8).reduce((a, b) => a + b, 0),
+      };
+    } catch {
+      return null;
+    }
+  };
+  const a = read();
+  return () => {
+    const b = read();
+    if (!a || !b || b.total === a.total) return null;
+    const t = b.total - a.total;
+    const pct = (k: 'busy' | 'iowait' | 'steal') => (100 * (b[k] - a[k])) / t;
+    return {
+      busy: pct('busy'),
+      iowait: pct('iowait'),
+      steal: pct('steal'),
+      load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    };
+  };
 }

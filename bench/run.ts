@@ -33,6 +33,7 @@ import { BENCH_PASSWORD, generate } from './generate.js';
 import {
   type EndpointResult,
   explainRequest,
+  machineWindow,
   measureEndpoint,
   measureFloor,
   plainDashboardSql,
@@ -553,8 +554,28 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     await loginHttp(base, actors.townOfficer),
     await loginHttp(base, actors.visitor),
   ];
-  const m = (name: string, url: string, token: string, n = N) =>
-    measureEndpoint({ name, app, db, baseUrl: base, url, token, n });
+  // What else the machine did while each work list was timed (read before and after, not during).
+  const machine: string[] = [];
+  const watched = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const end = machineWindow();
+    const r = await fn();
+    const w = end();
+    const workers = await raw
+      .query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`,
+      )
+      .then((r) => String(r[0].n))
+      .catch(() => '?');
+    if (w)
+      machine.push(
+        `${name}: busy ${w.busy.toFixed(0)} %, I/O wait ${w.iowait.toFixed(1)} %, stolen ${w.steal.toFixed(1)} %, load ${w.load}, autovacuum workers after ${workers}`,
+      );
+    return r;
+  };
+  const m = (name: string, url: string, token: string, n = N) => {
+    const run = () => measureEndpoint({ name, app, db, baseUrl: base, url, token, n });
+    return n === N ? run() : watched(name, run);
+  };
   const period = NOW.slice(0, 7);
   const N_LISTS = engine === 'pg' ? N_LISTS_PG : N_LISTS_PGLITE;
   log('endpoints');
@@ -587,6 +608,13 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
   );
   out();
   endpointTable(rs);
+  if (machine.length) {
+    out(
+      `The machine while each work list was timed (all ${os.cpus().length} cores, from /proc/stat: busy = this process, PostgreSQL and anything else; stolen = taken by the hypervisor for other guests): ${machine.join('; ')}.`,
+    );
+    out();
+  }
+  machine.length = 0;
   log('work lists behind bare routes');
   out(
     `What of a work list's time is HTTP, the framework and this system's code: the same reads behind a bare node:http route and a bare Fastify route (no hooks, login, validation, response schema or presenting; the rows answered as they came). ${N_LISTS} rounds, each timing the three routes (the order rotating) and the replayed SQL. Times in ms; ratios to the SQL as p50 / p95.`,
@@ -602,7 +630,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     ["town's persons", `/api/persons?areaId=${actors.townId}&limit=50`, officer],
   ];
   for (const [name, url, token] of lists) {
-    const f = await measureFloor({ app, db, baseUrl: base, url, token, n: N_LISTS });
+    const f = await watched(name, () => measureFloor({ app, db, baseUrl: base, url, token, n: N_LISTS }));
     const pair = (x: { p50: number; p95: number }) => `${ms(x.p50)} / ${ms(x.p95)}`;
     const ratio = (x: { p50: number; p95: number }) =>
       `${(x.p50 / f.sql.p50).toFixed(2)} / ${(x.p95 / f.sql.p95).toFixed(2)}`;
@@ -611,6 +639,10 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     );
   }
   out();
+  if (machine.length) {
+    out(`The machine meanwhile: ${machine.join('; ')}.`);
+    out();
+  }
   const dash = rs.find((r) => r.name === 'bureau dashboard: metrics by town');
   if (dash?.status === 200) {
     log('plain grouped SQL of the dashboard');
