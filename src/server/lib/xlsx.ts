@@ -23,9 +23,10 @@ import ExcelJS from 'exceljs';
  *    LibreOffice and exceljs layouts), none in thousands of reads on a fast disk. For a file path it
  *    now reads the zip by its central directory instead (`zipDirectory`, `zipEntryStream`) and hands
  *    exceljs the entries in the order it needs them: workbook rels, workbook, styles, shared strings,
- *    then the sheets in the order of their tabs (`inTabOrder`). Nothing is copied to a temporary file, every entry is checked
- *    against its size and CRC, and a sheet is streamed (memory holds the shared strings, as before,
- *    and one chunk of the sheet). A stream input still goes through exceljs' own forward reader.
+ *    then the sheets in the order of their tabs (`inTabOrder`). Nothing is copied to a temporary
+ *    file, every entry is checked against its size and CRC, and a sheet is streamed (memory holds
+ *    the shared strings, as before, and one chunk of the sheet). A stream input still goes through
+ *    exceljs' own forward reader.
  */
 const require = createRequire(import.meta.url);
 const WorksheetReader = require('exceljs/lib/stream/xlsx/worksheet-reader.js');
