@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
 import { openContext, startServer } from '../server/main.js';
+import { compactStoredAnswers } from '../server/modules/visits/compact-answers.js';
 import { ROOT } from '../server/paths.js';
 import { seedDemo } from '../server/seed/demo.js';
 import { registerLedgerCommands } from './ledger.js';
@@ -54,6 +56,38 @@ db.command('migrate')
     try {
       const applied = await migrate(db);
       console.log(applied.length ? `已应用迁移：${applied.join('、')}` : '数据库已是最新，无需迁移');
+    } finally {
+      await db.close();
+    }
+  });
+
+db.command('compact-answers')
+  .description('把升级前保存的探访检查表答案改为紧凑存储（分批进行，系统照常使用，可中断后重跑）')
+  .option('--batch <n>', '每批探访记录数', '5000')
+  .action(async (opts) => {
+    const config = loadConfig();
+    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const bar = new cliProgress.SingleBar(
+      { format: '  {bar} {percentage}% | {value}/{total} 编号 | {eta_formatted}' },
+      cliProgress.Presets.shades_classic,
+    );
+    try {
+      const batch = Number(opts.batch);
+      if (!Number.isInteger(batch) || batch < 1) throw new ConfigError('--batch 须为正整数');
+      let started = false;
+      const res = await compactStoredAnswers(
+        { db },
+        {
+          batch,
+          onProgress: (done, total) => {
+            if (!started) bar.start(total, 0);
+            started = true;
+            bar.update(done);
+          },
+        },
+      );
+      if (started) bar.stop();
+      console.log(`共 ${res.visits} 条探访记录，改为紧凑存储 ${res.compacted} 条`);
     } finally {
       await db.close();
     }

@@ -7,7 +7,7 @@ import { isolatedEnv } from '../../../../test/isolated-db.js';
 import { CHECKLIST_V1, type ChecklistAnswers, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { seasonFlags } from '../../../shared/schedule.js';
-import { migrate } from '../../db/migrate.js';
+import { compactStoredAnswers } from './compact-answers.js';
 import { answersFromStored, answersToStored } from './stored-answers.js';
 
 const through = (x: unknown) => JSON.parse(JSON.stringify(x));
@@ -35,14 +35,15 @@ describe('stored form of the checklist answers', () => {
       G: { indoorTemp: { value: 8 } },
       I: { risks: { value: [{ code: 'missing', note: '三天未见' }] as never } },
       J: {},
-      M: { policyAware: { value: null } },
+      M: { comfort: { value: 'yes' }, policyAware: { value: null } },
     };
     expect(answersToStored(a)).toEqual({
       D: { house: { value: 'unsafe', note: '西墙开裂' }, waterHeating: 'safe' },
       G: { indoorTemp: 8 },
       I: { risks: [{ code: 'missing', note: '三天未见' }] },
       J: {},
-      M: { policyAware: null },
+      // policyAware is read by SQL (the generated column policy_aware): kept whole.
+      M: { comfort: 'yes', policyAware: { value: null } },
     });
     expect(answersFromStored(through(answersToStored(a)))).toEqual(a);
   });
@@ -72,9 +73,9 @@ describe('stored form of the checklist answers', () => {
   });
 });
 
-// Migration 021 on a database of its own: rows written in the whole form before it are compacted, and
-// policy_aware (the dashboards' column) reads either form.
-describe('migration 021 (compact answers)', () => {
+// On a database of its own: visits stored compact, rows written whole before that compacted by the
+// command, and policy_aware (the dashboards' generated column) right for both.
+describe('compacting answers stored whole (tanfang db compact-answers)', () => {
   let iso: Awaited<ReturnType<typeof isolatedEnv>>;
   beforeAll(async () => {
     iso = await isolatedEnv(await testEnv());
@@ -83,7 +84,7 @@ describe('migration 021 (compact answers)', () => {
     await iso?.drop();
   });
 
-  it('stores new visits compact, compacts rows stored whole, and policy_aware reads both forms', async () => {
+  it('stores new visits compact, compacts rows stored whole in batches, and reads them the same', async () => {
     const db = iso.ctx.db;
     const { town, villages } = await buildTown(iso);
     const visitor = await actorClient(iso, 'visitor', villages[0].id);
@@ -102,6 +103,7 @@ describe('migration 021 (compact answers)', () => {
     for (const [a, at] of [
       [fine, '2026-09-03T10:00:00+08:00'],
       [unaware, '2026-09-04T10:00:00+08:00'],
+      [fine, '2026-09-05T10:00:00+08:00'],
     ] as const) {
       const res = await visitor.http.post('/api/visits', {
         clientId: randomUUID(),
@@ -120,32 +122,31 @@ describe('migration 021 (compact answers)', () => {
         'select id, answers, policy_aware from visits where id = any($1::int[]) order by id',
         [ids],
       );
-    const compact = [answersToStored(fine), answersToStored(unaware)];
-    expect(await rows()).toEqual([
-      { id: ids[0], answers: through(compact[0]), policy_aware: 'yes' },
-      { id: ids[1], answers: through(compact[1]), policy_aware: 'no' },
-    ]);
-    expect(compact[1].M.policyAware).toEqual({ value: 'no', note: '不知道救助标准' });
+    const stored = [answersToStored(fine), answersToStored(unaware), answersToStored(fine)];
+    const expected = [
+      { id: ids[0], answers: through(stored[0]), policy_aware: 'yes' },
+      { id: ids[1], answers: through(stored[1]), policy_aware: 'no' },
+      { id: ids[2], answers: through(stored[2]), policy_aware: 'yes' },
+    ];
+    expect(await rows()).toEqual(expected);
+    expect(stored[0].A.foodClothing).toBe('adequate');
+    expect(stored[0].M.policyAware).toEqual({ value: 'yes' });
 
-    // As a database written before 021 holds them: whole.
-    await db.query(`update visits set answers = $2 where id = $1`, [ids[0], JSON.stringify(fine)]);
-    await db.query(`update visits set answers = $2 where id = $1`, [ids[1], JSON.stringify(unaware)]);
-    expect((await rows()).map((r) => r.policy_aware)).toEqual(['yes', 'no']);
-    const read = await visitor.http.get(`/api/visits/${ids[0]}`);
-    expect(read.json().answers).toEqual(fine);
-
-    await db.query(`delete from schema_migrations where name = '021_visit_answers_compact.sql'`);
-    expect(await migrate(db)).toEqual(['021_visit_answers_compact.sql']);
-    expect(await rows()).toEqual([
-      { id: ids[0], answers: through(compact[0]), policy_aware: 'yes' },
-      { id: ids[1], answers: through(compact[1]), policy_aware: 'no' },
-    ]);
-    for (const [i, a] of [fine, unaware].entries())
+    // Two of them as a database written before the stored form holds them: whole.
+    await db.query('update visits set answers = $2 where id = $1', [ids[0], JSON.stringify(fine)]);
+    await db.query('update visits set answers = $2 where id = $1', [ids[1], JSON.stringify(unaware)]);
+    expect((await rows()).map((r) => r.policy_aware)).toEqual(['yes', 'no', 'yes']);
+    for (const [i, a] of [fine, unaware, fine].entries())
       expect((await visitor.http.get(`/api/visits/${ids[i]}`)).json().answers).toEqual(a);
-    // The dashboards' index is back, with the column.
-    const [ix] = await db.query<{ def: string }>(
-      `select indexdef as def from pg_indexes where indexname = 'visits_oversight_idx'`,
-    );
-    expect(ix.def).toContain('policy_aware');
+
+    const progress: number[] = [];
+    const first = await compactStoredAnswers(iso.ctx, { batch: 1, onProgress: (d) => progress.push(d) });
+    expect(first).toEqual({ visits: 3, compacted: 2 });
+    expect(progress).toEqual(Array.from({ length: ids[2] - ids[0] + 1 }, (_, i) => i + 1));
+    expect(await rows()).toEqual(expected);
+    for (const [i, a] of [fine, unaware, fine].entries())
+      expect((await visitor.http.get(`/api/visits/${ids[i]}`)).json().answers).toEqual(a);
+    // Run again (after a stop, say): nothing left to write.
+    expect(await compactStoredAnswers(iso.ctx, { batch: 1000 })).toEqual({ visits: 3, compacted: 0 });
   });
 });

@@ -3,9 +3,10 @@ import type { ChecklistAnswers, ItemAnswer } from '../../../shared/checklist.js'
 /**
  * The checklist answers as the visits table keeps them (`visits.answers`). An answer that is only a
  * value — nearly every answer: `{"value": "good"}` — is kept as the value itself (`"good"`); an answer
- * with anything more (a note) is kept whole. A value is never a JSON object (a string, a number, an
- * array or null), so an object in the stored form is always a whole answer and the two read back
- * without a doubt; rows written before this form (whole answers throughout) read back unchanged.
+ * with anything more (a note) is kept whole, and so is an answer that SQL reads (`KEPT_WHOLE`). A
+ * value is never a JSON object (a string, a number, an array or null), so an object in the stored
+ * form is always a whole answer and the two read back without a doubt; rows written whole (before
+ * this form, or not yet compacted by `tanfang db compact-answers`) read back unchanged.
  *
  * Why: the answers are most of a visit's row. Whole, an ordinary visit's answers took 1,296 bytes of
  * jsonb (1,444 for the row); kept this way, 784 (932). The rows stay under PostgreSQL's 2 kB TOAST
@@ -13,9 +14,20 @@ import type { ChecklistAnswers, ItemAnswer } from '../../../shared/checklist.js'
  * table with its indexes went from 26.7 to 18.3 GB, and the month's ledger, every index build and
  * the bench's generation read and write that much less.
  *
- * The same rule in SQL: migration 021 (existing rows, and `policy_aware` reading either form).
+ * The same rule in SQL: `compactAnswersBatch` in repo.ts (rows written whole before it).
  */
 export type StoredAnswers = Record<string, Record<string, unknown>>;
+
+/**
+ * Answers read by SQL, kept whole so that SQL finds them where it always did: M.policyAware feeds the
+ * generated column `visits.policy_aware` (migration 014, `answers #>> '{M,policyAware,value}'`), which
+ * the dashboards count from their index. Kept whole, neither the column nor its index changes, and
+ * nothing has to rewrite the table.
+ */
+export const KEPT_WHOLE: Readonly<Record<string, readonly string[]>> = { M: ['policyAware'] };
+
+const keptWhole = (section: string, key: string) =>
+  Object.hasOwn(KEPT_WHOLE, section) && KEPT_WHOLE[section].includes(key);
 
 const isWhole = (x: unknown): x is Record<string, unknown> =>
   x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -31,7 +43,10 @@ export function answersToStored(a: ChecklistAnswers): StoredAnswers {
         Object.fromEntries(
           Object.entries(items as Record<string, ItemAnswer>)
             .filter(([, answer]) => answer !== undefined)
-            .map(([key, answer]) => [key, isOnlyValue(answer) ? answer.value : answer]),
+            .map(([key, answer]) => [
+              key,
+              isOnlyValue(answer) && !keptWhole(section, key) ? answer.value : answer,
+            ]),
         ),
       ]),
   );
