@@ -3,7 +3,7 @@ import type { Frequency } from '../../../shared/schedule.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/repo.js';
-import { answersToStored, KEPT_WHOLE, withAnswers } from './stored-answers.js';
+import { answersToStored, withAnswers } from './stored-answers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings (inherited down the area tree)
@@ -945,7 +945,7 @@ export type { Frequency };
 // Compacting answers stored whole (stored-answers.ts)
 // ---------------------------------------------------------------------------------------------
 
-/** The ids of the visits table (the range `compactAnswersBatch` walks) and its rows; null when empty. */
+/** The ids of the visits table (the range `tanfang db compact-answers` walks) and its rows; null when empty. */
 export async function visitIdRange(
   q: Queryable,
 ): Promise<{ first: number; last: number; count: number } | null> {
@@ -955,32 +955,32 @@ export async function visitIdRange(
   return r.first === null ? null : { first: Number(r.first), last: Number(r.last), count: r.count };
 }
 
-/**
- * Puts the answers of the visits with ids in [from, to) into their stored form (`answersToStored`'s
- * rule, in SQL: an answer that is only a value becomes the value, except those in `KEPT_WHOLE`).
- * Rows already in that form are not written. Returns how many rows it rewrote.
- */
-export async function compactAnswersBatch(q: Queryable, from: number, to: number): Promise<number> {
-  const kept = Object.entries(KEPT_WHOLE).flatMap(([s, keys]) => keys.map((k) => `('${s}', '${k}')`));
-  const [r] = await q.query<{ n: number }>(
-    `with c as (
-       select v.id, (
-         select coalesce(jsonb_object_agg(s.key,
-                  case when jsonb_typeof(s.value) = 'object' then (
-                    select coalesce(jsonb_object_agg(i.key,
-                             case when jsonb_typeof(i.value) = 'object' and i.value ? 'value'
-                                       and i.value - 'value' = '{}'::jsonb
-                                       and jsonb_typeof(i.value -> 'value') <> 'object'
-                                       and (s.key, i.key) not in (${kept.join(', ')})
-                                  then i.value -> 'value' else i.value end), '{}'::jsonb)
-                      from jsonb_each(s.value) i)
-                  else s.value end), '{}'::jsonb)
-           from jsonb_each(v.answers) s) as compact
-         from visits v where v.id >= $1 and v.id < $2),
-     u as (update visits v set answers = c.compact from c where v.id = c.id and v.answers <> c.compact
-           returning 1)
-     select count(*)::int as n from u`,
+/** The answers of the visits with ids in [from, to), as stored. */
+export async function visitAnswersBetween(
+  q: Queryable,
+  from: number,
+  to: number,
+): Promise<{ id: number; answers: unknown }[]> {
+  return q.query<{ id: number; answers: unknown }>(
+    'select id, answers from visits where id >= $1 and id < $2 order by id',
     [from, to],
+  );
+}
+
+/** Writes answers (JSON text) to visits by id where they differ from what is stored; returns how many. */
+export async function rewriteVisitAnswers(
+  q: Queryable,
+  rows: { id: number; answers: string }[],
+): Promise<number> {
+  if (!rows.length) return 0;
+  const [r] = await q.query<{ n: number }>(
+    `with u as (
+       update visits v set answers = x.answers::jsonb
+         from unnest($1::bigint[], $2::text[]) as x(id, answers)
+        where v.id = x.id and v.answers <> x.answers::jsonb
+       returning 1)
+     select count(*)::int as n from u`,
+    [rows.map((x) => x.id), rows.map((x) => x.answers)],
   );
   return r.n;
 }

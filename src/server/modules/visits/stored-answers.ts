@@ -14,7 +14,7 @@ import type { ChecklistAnswers, ItemAnswer } from '../../../shared/checklist.js'
  * table with its indexes went from 26.7 to 18.3 GB, and the month's ledger, every index build and
  * the bench's generation read and write that much less.
  *
- * The same rule in SQL: `compactAnswersBatch` in repo.ts (rows written whole before it).
+ * Rows written whole before it are put into this form by `compact-answers.ts` with these functions.
  */
 export type StoredAnswers = Record<string, Record<string, unknown>>;
 
