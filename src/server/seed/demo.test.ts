@@ -3,7 +3,6 @@ import { testEnv } from '../../../test/context.js';
 import { isolatedDb } from '../../../test/isolated-db.js';
 import {
   CHECKLIST_V1,
-  type ChecklistAnswers,
   eligibilityOf,
   moneyReceivedOf,
   requestsOf,
@@ -17,7 +16,7 @@ import { createClock } from '../clock.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/db.js';
 import { migrate } from '../db/migrate.js';
-import { withAnswers } from '../modules/visits/stored-answers.js';
+import { type StoredAnswers, withAnswers } from '../modules/visits/stored-answers.js';
 import { seedDemo } from './demo.js';
 
 // The whole demo on a database of its own: the consequences of the seeded visits must be those the
@@ -41,7 +40,7 @@ describe('demo seed', () => {
   it('raises from its visits exactly what the visit hooks raise: incidents, concerns, referral drafts, money', async () => {
     // As the repositories read them: the table keeps the answers' compact form (visits/stored-answers.ts).
     const visits = withAnswers(
-      await db.query<{ id: number; answers: ChecklistAnswers; recorded_at: Date; at: Date }>(
+      await db.query<{ id: number; answers: StoredAnswers; recorded_at: Date; at: Date }>(
         `select id, answers, recorded_at, at from visits where qualifying order by id`,
       ),
     );

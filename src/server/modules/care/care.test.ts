@@ -549,6 +549,40 @@ describe('caregiver reviews and replacement', () => {
     );
   });
 
+  it('counts the visitors’ section H answers stored without a note (the compact stored form)', async () => {
+    // Most answers carry no note, and the visits table keeps such an answer as its bare value
+    // (visits/stored-answers.ts): a reader of visits.answers that skips the converter sees null.
+    const { town, villages, officer, person } = await setup();
+    const visitor = await assignVisitor(person.id, villages[0].id);
+    const c = await newCaregiver(officer.http, town.id, '赵某某');
+    const period = previousReviewPeriod(today(), 3);
+    const a = (
+      await officer.http.post(
+        '/api/care-agreements',
+        agreementBody(person.id, c.id, addDays(period.from, -10), addDays(today(), 200)),
+      )
+    ).json();
+    const mid = chinaDayStart(addDays(period.from, 20));
+    await recordVisit(visitor, person.id, mid, { caregiverDuty: { value: 'yes' } });
+    await recordVisit(visitor, person.id, new Date(mid.getTime() + 86400000), {
+      caregiverDuty: { value: 'yes' },
+    });
+    await recordVisit(visitor, person.id, new Date(mid.getTime() + 2 * 86400000), {
+      caregiverDuty: { value: 'partly', note: '偶尔不来' },
+    });
+    const res = await officer.http.post('/api/caregiver-reviews', {
+      agreementId: a.id,
+      satisfaction: 5,
+      neighbours: [{ name: '邻居甲', score: 5 }],
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().visitObservations).toEqual({
+      visits: 3,
+      duty: { yes: 2, partly: 1, no: 0 },
+      seriousInfringements: 0,
+    });
+  });
+
   it('a visit reporting serious infringement opens one replacement case', async () => {
     const { town, villages, officer, person } = await setup();
     const visitor = await assignVisitor(person.id, villages[0].id);

@@ -22,6 +22,7 @@ import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { notify } from '../notifications/service.js';
 import { insertPersonEvent } from '../persons/repo.js';
+import { qualifyingVisitAnswers } from '../visits/repo.js';
 import * as repo from './repo.js';
 import { careSettings, careSettingsWithSource } from './settings.js';
 
@@ -526,17 +527,19 @@ export async function visitObservations(
   from: string,
   to: string,
 ): Promise<VisitObservations> {
-  const rows = await q.query<{ answers: Record<string, any> }>(
-    `select answers from visits where person_id = $1 and qualifying and at >= $2 and at < $3`,
-    [personId, chinaDayStart(from), chinaDayStart(addDays(to, 1))],
+  const visits = await qualifyingVisitAnswers(
+    q,
+    personId,
+    chinaDayStart(from),
+    chinaDayStart(addDays(to, 1)),
   );
   const o: VisitObservations = {
-    visits: rows.length,
+    visits: visits.length,
     duty: { yes: 0, partly: 0, no: 0 },
     seriousInfringements: 0,
   };
-  for (const r of rows) {
-    const h = caregiverOf(r.answers);
+  for (const answers of visits) {
+    const h = caregiverOf(answers);
     if (h.duty === 'yes' || h.duty === 'partly' || h.duty === 'no') o.duty[h.duty]++;
     if (h.seriousInfringement) o.seriousInfringements++;
   }

@@ -1,7 +1,7 @@
 import type { ConcernStatus } from '../../../shared/incidents.js';
 import type { Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
-import { withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, withAnswers } from '../visits/stored-answers.js';
 
 export interface ConcernRow {
   id: number;
@@ -271,7 +271,7 @@ export async function getVisitAnswers(q: Queryable, scope: Scope, visitId: numbe
       id: number;
       person_id: number;
       at: Date;
-      answers: any;
+      answers: StoredAnswers;
       checklist_version: number;
     }>(
       `select v.id, v.person_id, v.at, v.answers, v.checklist_version

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Scope } from '../../http/scope.js';
-import { withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/stored-answers.js';
 
 /** Rows of one slice of a ledger: an area subtree (or everything in scope) and a time window. */
 export interface LedgerSlice {
@@ -67,7 +67,7 @@ export interface VisitLedgerRow {
   duration_minutes: number | null;
   notes: string | null;
   checklist_version: number;
-  answers: any;
+  answers: StoredAnswers;
   seasons: string[];
   photo_count: number;
   has_signature: boolean;
@@ -79,7 +79,7 @@ export async function visitBatch(
   s: LedgerSlice,
   after: { at: Date; id: number } | null,
   limit: number,
-): Promise<VisitLedgerRow[]> {
+): Promise<WithAnswers<VisitLedgerRow>[]> {
   const params: unknown[] = [s.from, s.to];
   const where = ['r.at >= $1', 'r.at < $2', sliceWhere(s, params, 'r.visitor_id')];
   if (after) {

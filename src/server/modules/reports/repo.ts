@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Scope } from '../../http/scope.js';
-import { withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, withAnswers } from '../visits/stored-answers.js';
 
 export async function insertReport(
   q: Queryable,
@@ -111,7 +111,7 @@ export async function dossierParts(q: Queryable, personId: number) {
       duration_minutes: number | null;
       notes: string | null;
       checklist_version: number;
-      answers: any;
+      answers: StoredAnswers;
     }>(
       `select v.at, v.method, v.outcome, v.qualifying, u.display_name as visitor_name, v.duration_minutes, v.notes,
             v.checklist_version, v.answers

@@ -1,8 +1,8 @@
-import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
+import type { VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import type { SeasonRange } from '../../../shared/schedule.js';
 import type { Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
-import { withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/stored-answers.js';
 
 // Reads behind the visitor app's offline bundle. Every query starts from the visitor's OWN persons
 // (responsible or backup visitor, person not ended) inside the scope, so nothing else is cached on
@@ -84,7 +84,7 @@ export interface LastVisitRow {
   outcome: VisitOutcome;
   notes: string | null;
   checklist_version: number;
-  answers: ChecklistAnswers;
+  answers: StoredAnswers;
   visitor_name: string;
 }
 
@@ -93,7 +93,7 @@ export interface LastVisitRow {
  * per person. (A `distinct on` over all their visits read a year of visits and hashed the whole users
  * table against them: 40,000 users scanned per phone sync at 1,000,000 persons.)
  */
-export async function lastVisitsOf(q: Queryable, personIds: number[]): Promise<LastVisitRow[]> {
+export async function lastVisitsOf(q: Queryable, personIds: number[]): Promise<WithAnswers<LastVisitRow>[]> {
   if (personIds.length === 0) return [];
   return withAnswers(
     await q.query<LastVisitRow>(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  type ChecklistAnswers,
   checklistVersion,
   formatAnswer,
   isBadAnswer,
@@ -129,10 +130,7 @@ export async function buildBundle(ctx: Ctx, actor: Actor, ifNoneMatch?: string) 
 }
 
 /** Flagged answers of a visit ("D 安全情况·房屋安全：有隐患（电线老化）"), for the doorstep card. */
-function findings(
-  version: number,
-  answers: repo.LastVisitRow['answers'],
-): { label: string; answer: string }[] {
+function findings(version: number, answers: ChecklistAnswers): { label: string; answer: string }[] {
   const def = checklistVersion(version);
   if (!def) return [];
   const out: { label: string; answer: string }[] = [];

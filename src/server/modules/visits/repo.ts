@@ -3,7 +3,7 @@ import type { Frequency } from '../../../shared/schedule.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/repo.js';
-import { answersToStored, withAnswers } from './stored-answers.js';
+import { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings (inherited down the area tree)
@@ -700,7 +700,8 @@ export async function markReminded(q: Queryable, ids: number[], now: Date) {
 // Visits
 // ---------------------------------------------------------------------------------------------
 
-export interface VisitRow {
+/** A visit as SQL returns it; `VisitRow` is what the reads give (answers whole). */
+interface StoredVisitRow {
   id: number;
   client_id: string;
   person_id: number;
@@ -716,7 +717,7 @@ export interface VisitRow {
   duration_minutes: number | null;
   notes: string | null;
   checklist_version: number;
-  answers: ChecklistAnswers;
+  answers: StoredAnswers;
   seasons: string[];
   location_consent: boolean;
   latitude: number | null;
@@ -726,6 +727,7 @@ export interface VisitRow {
   recorded_by: number;
   recorded_at: Date;
 }
+export type VisitRow = WithAnswers<StoredVisitRow>;
 
 /** A VisitRow from `source`: visits, or a statement's `returning *` of it. */
 const visitSelect = (source: string) => `select v.id, v.client_id, v.person_id, p.name as person_name,
@@ -818,7 +820,7 @@ export async function insertVisit(
         `select ins.id, coalesce((select array_agg(d.id order by d.id) from done d), '{}') as ids from ins`,
       )}`
     : '';
-  const rows = await q.query<VisitRow & { done_tasks: TaskRow[] }>(
+  const rows = await q.query<StoredVisitRow & { done_tasks: TaskRow[] }>(
     prepared(`with ins as (
        insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
           duration_minutes, notes, checklist_version, answers, seasons, location_consent, latitude, longitude,
@@ -871,7 +873,7 @@ export async function getVisit(q: Queryable, id: number, scope: Scope): Promise<
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
   const [r] = withAnswers(
-    await q.query<VisitRow>(prepared(`${VISIT_SELECT} where v.id = $1 and ${cond}`), params),
+    await q.query<StoredVisitRow>(prepared(`${VISIT_SELECT} where v.id = $1 and ${cond}`), params),
   );
   return r;
 }
@@ -888,11 +890,25 @@ export async function listPersonVisits(
     cond = 'and (v.at, v.id) < ($2, $3)';
   }
   return withAnswers(
-    await q.query<VisitRow>(
+    await q.query<StoredVisitRow>(
       `${VISIT_SELECT} where v.person_id = $1 ${cond} order by v.at desc, v.id desc limit ${o.limit}`,
       params,
     ),
   );
+}
+
+/** The answers (whole) of a person's qualifying visits with `from <= at < to`: what other modules read. */
+export async function qualifyingVisitAnswers(
+  q: Queryable,
+  personId: number,
+  from: Date,
+  to: Date,
+): Promise<ChecklistAnswers[]> {
+  const rows = await q.query<{ answers: StoredAnswers }>(
+    'select answers from visits where person_id = $1 and qualifying and at >= $2 and at < $3 order by at, id',
+    [personId, from, to],
+  );
+  return withAnswers(rows).map((r) => r.answers);
 }
 
 /**
@@ -960,8 +976,8 @@ export async function visitAnswersBetween(
   q: Queryable,
   from: number,
   to: number,
-): Promise<{ id: number; answers: unknown }[]> {
-  return q.query<{ id: number; answers: unknown }>(
+): Promise<{ id: number; answers: StoredAnswers }[]> {
+  return q.query<{ id: number; answers: StoredAnswers }>(
     'select id, answers from visits where id >= $1 and id < $2 order by id',
     [from, to],
   );

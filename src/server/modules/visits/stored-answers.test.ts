@@ -129,8 +129,8 @@ describe('compacting answers stored whole (tanfang db compact-answers)', () => {
       { id: ids[2], answers: through(stored[2]), policy_aware: 'yes' },
     ];
     expect(await rows()).toEqual(expected);
-    expect(stored[0].A.foodClothing).toBe('adequate');
-    expect(stored[0].M.policyAware).toEqual({ value: 'yes' });
+    expect(through(stored[0]).A.foodClothing).toBe('adequate');
+    expect(through(stored[0]).M.policyAware).toEqual({ value: 'yes' });
 
     // Two of them as a database written before the stored form holds them: whole.
     await db.query('update visits set answers = $2 where id = $1', [ids[0], JSON.stringify(fine)]);

@@ -16,7 +16,14 @@ import type { ChecklistAnswers, ItemAnswer } from '../../../shared/checklist.js'
  *
  * Rows written whole before it are put into this form by `compact-answers.ts` with these functions.
  */
-export type StoredAnswers = Record<string, Record<string, unknown>>;
+declare const storedForm: unique symbol;
+/**
+ * Opaque on purpose: what SQL returns for `visits.answers`. Nothing reads an answer from it; only
+ * `answersFromStored` / `withAnswers` turn it into `ChecklistAnswers`, so a reader that skips the
+ * converter does not compile (a compact answer read as whole is silently null — the caregiver
+ * reviews' visit observations were empty that way).
+ */
+export type StoredAnswers = { readonly [storedForm]: 'visits.answers as stored' };
 
 /**
  * Answers read by SQL, kept whole so that SQL finds them where it always did: M.policyAware feeds the
@@ -49,7 +56,7 @@ export function answersToStored(a: ChecklistAnswers): StoredAnswers {
             ]),
         ),
       ]),
-  );
+  ) as unknown as StoredAnswers;
 }
 
 function isOnlyValue(a: ItemAnswer): boolean {
@@ -59,7 +66,7 @@ function isOnlyValue(a: ItemAnswer): boolean {
 }
 
 /** Answers as read from `visits.answers` (either form), whole again. */
-export function answersFromStored(stored: unknown): ChecklistAnswers {
+export function answersFromStored(stored: StoredAnswers | null | undefined): ChecklistAnswers {
   if (!isWhole(stored)) return {};
   return Object.fromEntries(
     Object.entries(stored)
@@ -76,8 +83,13 @@ export function answersFromStored(stored: unknown): ChecklistAnswers {
   ) as ChecklistAnswers;
 }
 
-/** Rows read with an `answers` column, their answers whole again (in place; returns the rows). */
-export function withAnswers<T extends { answers: unknown }>(rows: T[]): T[] {
-  for (const r of rows) r.answers = answersFromStored(r.answers) as T['answers'];
-  return rows;
+/** A row as read, with its answers whole. */
+export type WithAnswers<T extends { answers: StoredAnswers | null }> = Omit<T, 'answers'> & {
+  answers: ChecklistAnswers;
+};
+
+/** Rows read with an `answers` column (typed `StoredAnswers`), their answers whole again (in place). */
+export function withAnswers<T extends { answers: StoredAnswers | null }>(rows: T[]): WithAnswers<T>[] {
+  for (const r of rows as { answers: unknown }[]) r.answers = answersFromStored(r.answers as StoredAnswers);
+  return rows as unknown as WithAnswers<T>[];
 }
