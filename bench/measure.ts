@@ -41,6 +41,7 @@ export function recordingDb(
     kind: db.kind,
     query: wrap(db),
     tx: (fn) => db.tx((q) => fn({ query: wrap(q) })),
+    session: (fn) => db.session((q) => fn({ query: wrap(q) })),
     exec: (sql) => db.exec(sql),
     close: () => db.close(),
     async record(fn) {

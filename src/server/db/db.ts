@@ -12,6 +12,11 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgresql';
   /** Runs fn in one transaction; rolls back if it throws. */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn on one connection of its own, without a transaction around it (session-level locks,
+   * statements that cannot run in a transaction, such as `create index concurrently`).
+   */
+  session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +60,8 @@ async function openPglite(dataDir?: string): Promise<Db> {
     kind: 'pglite',
     query: (sql, params) => run(db, sql, params),
     tx: (fn) => db.transaction((t) => fn({ query: (sql, params) => run(t, sql, params) })),
+    // One connection in all: the session is the database itself.
+    session: (fn) => fn({ query: (sql, params) => run(db, sql, params) }),
     exec: async (sql) => {
       await db.exec(sql);
     },
@@ -120,6 +127,18 @@ async function openPostgres(url: string): Promise<Db> {
         throw e;
       } finally {
         c.release();
+      }
+    },
+    session: async (fn) => {
+      const c = await pool.connect();
+      try {
+        const r = await fn({ query: async (sql, params) => (await c.query(statement(sql, params))).rows });
+        c.release();
+        return r;
+      } catch (e) {
+        // Whatever fn left behind (an open transaction, a session setting) leaves with the connection.
+        c.release(e as Error);
+        throw e;
       }
     },
     exec: async (sql) => {
