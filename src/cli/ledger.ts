@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../server/config.js';
 import type { Actor } from '../server/http/scope.js';
 import { openContext } from '../server/main.js';
-import { writeConcernLedger, writeVisitLedger } from '../server/modules/ledger/service.js';
+import { openLedger, writeLedger } from '../server/modules/ledger/service.js';
 import { isPeriod, periodWindow } from '../shared/schedule.js';
 
 /**
  * `tanfang ledger visits|concerns --period 2026-03 [--area CODE] --out file.xlsx`: the same streamed
  * workbook as the web download, written to a file with a progress bar — for very large ledgers.
- * Runs as the named bureau administrator (full ID numbers, audited under that user).
+ * Runs as the named bureau administrator, audited under that user; full ID numbers only with
+ * `--reason` (the export guard: the purpose recorded before the file is written, and printed on it).
  */
 export function registerLedgerCommands(program: Command) {
   const ledger = program.command('ledger').description('台账导出（.xlsx）');
@@ -23,6 +24,7 @@ export function registerLedgerCommands(program: Command) {
       .requiredOption('--out <file>', '输出文件 .xlsx')
       .option('--area <code>', '辖区代码（默认全区）')
       .option('--as <username>', '以哪个民政局管理员的身份导出（记入审计）', 'admin')
+      .option('--reason <text>', '导出完整身份证号码的用途（记入审计并印在文件上）；不填则号码脱敏')
       .action(async (opts) => {
         if (!isPeriod(opts.period))
           throw new ConfigError(`期间格式应为 YYYY-MM 或 YYYY-MM-1 / YYYY-MM-2：${opts.period}`);
@@ -64,14 +66,11 @@ export function registerLedgerCommands(program: Command) {
             { format: '  {bar} {percentage}% | {value}/{total} 行 | {eta_formatted}' },
             cliProgress.Presets.shades_classic,
           );
+          // Refused (a bad purpose, an unknown area) before the file is created.
+          const l = await openLedger(ctx, actor, kind, { period: opts.period, areaId, reason: opts.reason });
           bar.start(n, 0);
           const out = createWriteStream(opts.out);
-          const rows =
-            kind === 'visits'
-              ? await writeVisitLedger(ctx, actor, { period: opts.period, areaId }, out, (k) => bar.update(k))
-              : await writeConcernLedger(ctx, actor, { period: opts.period, areaId }, out, (k) =>
-                  bar.update(k),
-                );
+          const rows = await writeLedger(ctx, l, out, (k) => bar.update(k));
           if (!out.writableFinished) await once(out, 'finish');
           bar.update(rows);
           bar.stop();

@@ -47,6 +47,8 @@ export interface SheetOptions {
   frozen?: { xSplit: number; ySplit: number };
   /** Rows written first, and again first on every continuation sheet (a title, the header). */
   head?: readonly HeadRow[];
+  /** Printed page header and footer, in Excel's codes (`&C`, `&P`, …), on every page. */
+  headerFooter?: { header?: string; footer?: string };
 }
 
 export interface XlsxWriterOptions {
@@ -54,6 +56,9 @@ export interface XlsxWriterOptions {
   creator?: string;
   /** Creation time written into the workbook's properties and the zip entries (default: now). */
   created?: Date;
+  /** dc:description and cp:keywords of the workbook (an export's watermark and id). */
+  description?: string;
+  keywords?: string;
   /** Rows per sheet, head rows included, before the rows continue on a new sheet (default 1,048,576). */
   maxRowsPerSheet?: number;
   /** Deflate level (default `DEFAULT_LEVEL`). */
@@ -208,7 +213,13 @@ function sheetStart(o: SheetOptions, first: boolean): string {
   return `${x}<sheetData>`;
 }
 
-const SHEET_END = '</sheetData></worksheet>';
+function sheetEnd(o: SheetOptions): string {
+  const hf = o.headerFooter;
+  const parts =
+    (hf?.header ? `<oddHeader>${xmlText(hf.header)}</oddHeader>` : '') +
+    (hf?.footer ? `<oddFooter>${xmlText(hf.footer)}</oddFooter>` : '');
+  return `</sheetData>${parts ? `<headerFooter>${parts}</headerFooter>` : ''}</worksheet>`;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // zip records
@@ -380,6 +391,8 @@ export class ExportClosedError extends Error {
 export class XlsxWriter {
   private readonly creator: string;
   private readonly created: Date;
+  private readonly description: string;
+  private readonly keywords: string;
   private readonly time: { time: number; date: number };
   private readonly maxRows: number;
   private readonly level: number;
@@ -413,6 +426,8 @@ export class XlsxWriter {
   ) {
     this.creator = opts.creator ?? '';
     this.created = opts.created ?? new Date();
+    this.description = opts.description ?? '';
+    this.keywords = opts.keywords ?? '';
     this.time = dosTime(this.created);
     this.maxRows = opts.maxRowsPerSheet ?? EXCEL_MAX_ROWS;
     this.level = opts.level ?? DEFAULT_LEVEL;
@@ -561,7 +576,7 @@ export class XlsxWriter {
 
   private endSheet() {
     const sh = this.sheetOpen!;
-    this.put(SHEET_END);
+    this.put(sheetEnd(sh.opts));
     this.push();
     this.sheetOpen = null;
     sh.deflate.end();
@@ -698,6 +713,8 @@ export class XlsxWriter {
           ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"' +
           ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
           (this.creator ? `<dc:creator>${xmlText(this.creator)}</dc:creator>` : '') +
+          (this.description ? `<dc:description>${xmlText(this.description)}</dc:description>` : '') +
+          (this.keywords ? `<cp:keywords>${xmlText(this.keywords)}</cp:keywords>` : '') +
           `<dcterms:created xsi:type="dcterms:W3CDTF">${stamp}</dcterms:created>` +
           `<dcterms:modified xsi:type="dcterms:W3CDTF">${stamp}</dcterms:modified>` +
           '</cp:coreProperties>',

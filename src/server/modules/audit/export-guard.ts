@@ -77,22 +77,26 @@ export function watermarkWorkbook(
   wb.lastModifiedBy = wm.actor;
   wb.created = wm.at;
   (wb as ExcelJS.Workbook).description = wm.text;
-  (wb as ExcelJS.Workbook).keywords = `export:${wm.exportId}`;
-  const escaped = wm.text.replace(/&/g, '&&');
-  sheet.headerFooter.oddHeader = `&C&8${escaped}`;
-  sheet.headerFooter.oddFooter = `&L&8${escaped}&R&8第 &P 页 / 共 &N 页`;
-  sheet.headerFooter.evenHeader = sheet.headerFooter.oddHeader;
-  sheet.headerFooter.evenFooter = sheet.headerFooter.oddFooter;
+  (wb as ExcelJS.Workbook).keywords = watermarkKeywords(wm);
+  const hf = watermarkHeaderFooter(wm);
+  sheet.headerFooter.oddHeader = hf.header;
+  sheet.headerFooter.oddFooter = hf.footer;
+  sheet.headerFooter.evenHeader = hf.header;
+  sheet.headerFooter.evenFooter = hf.footer;
 }
 
-/** The notice sheet; for streamed workbooks add it after the data sheet is committed. */
-export function addWatermarkSheet(
-  wb: ExcelJS.Workbook | ExcelJS.stream.xlsx.WorkbookWriter,
-  wm: ExportWatermark,
-) {
-  const ws = wb.addWorksheet('导出说明');
-  ws.columns = [{ width: 14 }, { width: 80 }];
-  for (const [k, v] of [
+/** The keywords property that finds a file's export (and so its audit row). */
+export const watermarkKeywords = (wm: ExportWatermark) => `export:${wm.exportId}`;
+
+/** Excel header and footer codes printing the watermark on every page (one rule for every workbook). */
+export function watermarkHeaderFooter(wm: ExportWatermark): { header: string; footer: string } {
+  const escaped = wm.text.replace(/&/g, '&&');
+  return { header: `&C&8${escaped}`, footer: `&L&8${escaped}&R&8第 &P 页 / 共 &N 页` };
+}
+
+/** The rows of the notice sheet ("导出说明") of a full-number export. */
+export function watermarkNotice(wm: ExportWatermark): [string, string][] {
+  return [
     ['导出人', wm.actor],
     ['导出时间', chinaDateTime(wm.at)],
     ['用途', wm.reason],
@@ -101,7 +105,20 @@ export function addWatermarkSheet(
       '说明',
       '本文件含完整身份证号码和电话，属敏感个人信息：仅限上述用途使用，不得复制外传，用毕删除。导出已记入审计日志。',
     ],
-  ]) {
+  ];
+}
+
+/** The notice sheet's name and column widths. */
+export const WATERMARK_SHEET = { name: '导出说明', columns: [14, 80] } as const;
+
+/** The notice sheet; for streamed workbooks add it after the data sheet is committed. */
+export function addWatermarkSheet(
+  wb: ExcelJS.Workbook | ExcelJS.stream.xlsx.WorkbookWriter,
+  wm: ExportWatermark,
+) {
+  const ws = wb.addWorksheet(WATERMARK_SHEET.name);
+  ws.columns = WATERMARK_SHEET.columns.map((width) => ({ width }));
+  for (const [k, v] of watermarkNotice(wm)) {
     const row = ws.addRow([k, v]);
     row.getCell(1).font = { bold: true };
     (row as ExcelJS.Row & { commit?: () => void }).commit?.();

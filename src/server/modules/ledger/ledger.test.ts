@@ -10,7 +10,7 @@ import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test
 import { insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import { CHECKLIST_V1, checklistColumns, fineAnswers } from '../../../shared/checklist.js';
 import { type Clock, createClock } from '../../clock.js';
-import { SYSTEM_SCOPE } from '../../http/scope.js';
+import { type Actor, SYSTEM_SCOPE } from '../../http/scope.js';
 import StreamingExcelJS from '../../lib/xlsx.js';
 
 let env: TestEnv;
@@ -35,7 +35,7 @@ async function readWorkbook(body: Buffer) {
 }
 
 describe('visit ledger', () => {
-  it('has one row per visit of the period with the checklist columns, ID numbers masked per role', async () => {
+  it('has one row per visit of the period with the checklist columns, ID numbers masked', async () => {
     const { town, villages } = await buildTown(env, 1);
     const v = villages[0];
     const visitor = await buildUser(env, 'visitor', v.id);
@@ -99,7 +99,9 @@ describe('visit ledger', () => {
     expect(data).toHaveLength(2);
     expect(data[0][4]).toBe('王大爷');
     expect(data[0][1]).toBe('2026-03-05 10:00');
-    expect(data[0][5]).toBe(p1.idNumber);
+    // Masked by default, for a role that may see full numbers too: those go out only with a purpose.
+    expect(data[0][5]).not.toBe(p1.idNumber);
+    expect(data[0][5]).toBe(`${p1.idNumber.slice(0, 6)}********${p1.idNumber.slice(14)}`);
     expect(data[0]).toContain('有隐患（西墙裂缝）');
     expect(data[1][8]).toBe('无人接听');
     expect(data[1][9]).toBe('否');
@@ -203,7 +205,87 @@ describe('visit ledger workbook', () => {
       `select detail from audit_log where action = 'ledger.visits' and area_id = $1 order by id desc limit 1`,
       [town.id],
     );
-    expect(audit.detail).toMatchObject({ period: '2026-03', rows: 3 });
+    expect(audit.detail).toMatchObject({ period: '2026-03', fullNumbers: false });
+  });
+});
+
+describe('ledgers and the export guard', () => {
+  it('give full ID numbers only for a stated purpose, audited before the first byte, watermarked on every page, in the properties and on a notice sheet', async () => {
+    const { town, villages } = await buildTown(env, 1);
+    const v = villages[0];
+    const visitor = await buildUser(env, 'visitor', v.id);
+    const p = await buildPerson(env, { townId: town.id, villageId: v.id, visitorId: visitor.id });
+    await insertVisitRow(env.ctx.db, {
+      townId: town.id,
+      villageId: v.id,
+      visitorId: visitor.id,
+      personId: p.id,
+      at: new Date('2026-03-05T10:00:00+08:00'),
+      method: 'in_person',
+      outcome: 'reached',
+    });
+    await env.ctx.db.query(
+      `insert into concerns (person_id, town_id, village_id, category, description, source, owner, handling, status, created_at, created_by, updated_at)
+       values ($1, $2, $3, 'living', '缺少冬衣', 'manual', 'town', 'immediate', 'open', '2026-03-06T10:00:00+08:00', $4, now())`,
+      [p.id, town.id, v.id, visitor.id],
+    );
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const reason = '核对三月探访台账';
+    for (const kind of ['visits', 'concerns'] as const) {
+      const url = `/api/ledger/${kind}.xlsx?period=2026-03&areaId=${town.id}`;
+      const res = await officer.http.get(`${url}&reason=${encodeURIComponent(reason)}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(res.rawPayload as any);
+      const [data, notice] = wb.worksheets;
+      expect(data.getRow(3).getCell(6).value).toBe(p.idNumber);
+      expect(data.headerFooter.oddHeader).toContain(reason);
+      expect(data.headerFooter.oddFooter).toContain('第 &P 页');
+      expect(wb.description).toContain(reason);
+      expect(notice.name).toBe('导出说明');
+      const exportId = String(notice.getCell('B4').value);
+      expect(wb.keywords).toBe(`export:${exportId}`);
+      const audit = await env.ctx.db.query<{ action: string; entity_id: string; detail: any }>(
+        `select action, entity_id, detail from audit_log where entity_id = $1 order by id`,
+        [exportId],
+      );
+      expect(audit.map((a) => a.action)).toEqual(['export.full_numbers', `ledger.${kind}`]);
+      expect(audit[0].detail).toMatchObject({ what: `ledger.${kind}`, reason });
+      expect(audit[1].detail).toEqual({ period: '2026-03', fullNumbers: true });
+    }
+
+    // The audit rows are written before a byte is: a download cut short is on record.
+    const { openLedger } = await import('./service.js');
+    const before = await env.ctx.db.query('select max(id) as id from audit_log');
+    const admin = await buildUser(env, 'bureau_admin', env.districtId);
+    const actor: Actor = {
+      userId: admin.id,
+      username: admin.username,
+      displayName: admin.username,
+      roles: ['bureau_admin'],
+      grants: [],
+      sessionId: 'test',
+      viaCookie: false,
+      csrfToken: '',
+      scope: { userId: admin.id, all: true, areaIds: [], visitor: false, departments: [] },
+    };
+    const l = await openLedger(env.ctx, actor, 'visits', { period: '2026-03', areaId: town.id, reason });
+    const rows = await env.ctx.db.query<{ action: string }>(
+      'select action from audit_log where id > $1 order by id',
+      [before[0].id],
+    );
+    expect(rows.map((r) => r.action)).toEqual(['export.full_numbers', 'ledger.visits']);
+    expect(l.watermark?.exportId).toBe(l.exportId);
+
+    // A purpose too short; a role that may not see full numbers; a foreign area: refused, nothing sent.
+    const url = `/api/ledger/visits.xlsx?period=2026-03&areaId=${town.id}`;
+    const short = await officer.http.get(`${url}&reason=${encodeURIComponent('核对')}`);
+    expect(short.statusCode).toBe(400);
+    expect(short.json().field).toMatch(/reason$/);
+    const supervisor = await actorClient(env, 'bureau_supervisor', env.districtId);
+    expect((await supervisor.http.get(`${url}&reason=${encodeURIComponent(reason)}`)).statusCode).toBe(403);
+    const stranger = await actorClient(env, 'town_officer', (await buildTown(env, 1)).town.id);
+    expect((await stranger.http.get(`${url}&reason=${encodeURIComponent(reason)}`)).statusCode).toBe(404);
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import {
   CHECKLISTS,
@@ -23,10 +24,18 @@ import {
 import { can } from '../../../shared/roles.js';
 import { isPeriod, periodLabel, periodOf, periodWindow } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
-import { badRequest } from '../../http/errors.js';
+import { badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { prefetchedBatches } from '../../lib/xlsx.js';
 import { XlsxWriter } from '../../lib/xlsx-writer.js';
+import {
+  authorizeFullNumberExport,
+  type ExportWatermark,
+  WATERMARK_SHEET,
+  watermarkHeaderFooter,
+  watermarkKeywords,
+  watermarkNotice,
+} from '../audit/export-guard.js';
 import { appendAudit } from '../audit/repo.js';
 import { resolveSlice } from '../oversight/service.js';
 import * as repo from './repo.js';
@@ -39,6 +48,95 @@ export { XLSX_MIME } from '../../lib/xlsx.js';
 export interface LedgerQuery {
   period?: string;
   areaId?: number;
+  /** The stated purpose of an export with full ID numbers (export guard); without it, masked. */
+  reason?: string;
+}
+
+export type LedgerKind = 'visits' | 'concerns';
+
+const LEDGER_TITLE: Record<LedgerKind, string> = { visits: '探访记录台账', concerns: '问题整改台账' };
+
+/** A ledger cleared to stream: its slice, and the watermark when it carries full numbers. */
+export interface OpenLedger {
+  kind: LedgerKind;
+  fileName: string;
+  period: string;
+  areaName: string;
+  slice: repo.LedgerSlice;
+  watermark: ExportWatermark | null;
+  exportId: string;
+}
+
+/**
+ * Everything before a ledger's first byte: the slice (an area out of reach answers 404), full ID
+ * numbers only with a stated purpose through the export guard (its own audit row), and the ledger's
+ * audit row — written here, so a download cut short is on record too. Then `writeLedger` streams.
+ */
+export async function openLedger(
+  ctx: Ctx,
+  actor: Actor,
+  kind: LedgerKind,
+  f: LedgerQuery,
+  ip?: string | null,
+): Promise<OpenLedger> {
+  const { period, areaName, slice } = await ledgerSlice(ctx, actor, f);
+  let watermark: ExportWatermark | null = null;
+  if (f.reason !== undefined) {
+    if (!can(actor.roles, 'persons.sensitive')) throw forbidden('无权导出完整身份证号码');
+    watermark = await authorizeFullNumberExport(ctx, actor, {
+      what: `ledger.${kind}`,
+      reason: f.reason,
+      areaId: slice.area?.id ?? null,
+      ip,
+      filter: { period, areaId: f.areaId ?? null },
+    });
+  }
+  const exportId = watermark?.exportId ?? randomBytes(6).toString('hex');
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: `ledger.${kind}`,
+    entity: 'ledger',
+    entityId: exportId,
+    areaId: slice.area?.id ?? null,
+    detail: { period, fullNumbers: !!watermark },
+    ip: ip ?? null,
+  });
+  return {
+    kind,
+    fileName: ledgerFileName(LEDGER_TITLE[kind], areaName, period),
+    period,
+    areaName,
+    slice,
+    watermark,
+    exportId,
+  };
+}
+
+/** Streams an opened ledger into `out`; returns the rows written. */
+export function writeLedger(ctx: Ctx, l: OpenLedger, out: Writable, onRows?: (n: number) => void) {
+  return l.kind === 'visits'
+    ? writeVisitLedger(ctx, l, out, onRows)
+    : writeConcernLedger(ctx, l, out, onRows);
+}
+
+/** The workbook of a ledger: watermarked (properties, every printed page, a notice sheet) when full. */
+function ledgerWorkbook(ctx: Ctx, l: OpenLedger, out: Writable) {
+  const wm = l.watermark;
+  return new XlsxWriter(out, {
+    creator: wm?.actor ?? CREATOR,
+    created: ctx.clock.now(),
+    description: wm?.text,
+    keywords: wm ? watermarkKeywords(wm) : undefined,
+  });
+}
+
+function finishWorkbook(xw: XlsxWriter, l: OpenLedger) {
+  if (l.watermark) {
+    xw.sheet(WATERMARK_SHEET.name, { columns: WATERMARK_SHEET.columns });
+    for (const r of watermarkNotice(l.watermark)) xw.row(r);
+  }
+  return xw.finish();
 }
 
 /** The slice of a ledger request: an area the actor may see and the period's window. */
@@ -85,25 +183,25 @@ const VISIT_TAIL = [
 /**
  * Streams the visit ledger (one row per visit, checklist columns from the checklist definition in
  * force for the period) as .xlsx into `out`. Rows come from the database in keyset batches, so the
- * memory stays flat however many visits there are. ID numbers are full only for 'persons.sensitive'.
+ * memory stays flat however many visits there are. ID numbers are full only with a watermark.
  */
-export async function writeVisitLedger(
+async function writeVisitLedger(
   ctx: Ctx,
-  actor: Actor,
-  f: LedgerQuery,
+  l: OpenLedger,
   out: Writable,
   onRows?: (n: number) => void,
 ): Promise<number> {
-  const { period, areaName, slice } = await ledgerSlice(ctx, actor, f);
-  const full = can(actor.roles, 'persons.sensitive');
+  const { period, areaName, slice } = l;
+  const full = !!l.watermark;
   const def: ChecklistDefinition = checklistFor(periodWindow(period).startDate);
   const cols = checklistColumns(def);
-  const xw = new XlsxWriter(out, { creator: CREATOR, created: ctx.clock.now() });
+  const xw = ledgerWorkbook(ctx, l, out);
   const head = [...VISIT_HEAD, ...cols.map((c) => ({ header: c.header, width: 16 })), ...VISIT_TAIL];
   // More visits than a sheet holds (1,048,576 rows) continue on '探访记录台账 (2)', … with both head rows.
-  xw.sheet('探访记录台账', {
+  xw.sheet(LEDGER_TITLE.visits, {
     columns: head.map((c) => c.width),
     frozen: { xSplit: 5, ySplit: 2 },
+    headerFooter: l.watermark ? watermarkHeaderFooter(l.watermark) : undefined,
     head: [
       { values: [`${areaName} 探访记录台账（${periodLabel(period)}）`], style: 'title' },
       { values: head.map((c) => c.header), style: 'header' },
@@ -155,15 +253,7 @@ export async function writeVisitLedger(
     onRows?.(n);
     await xw.flush();
   }
-  await xw.finish();
-  await appendAudit(ctx.db, {
-    at: ctx.clock.now(),
-    actorId: actor.userId,
-    action: 'ledger.visits',
-    entity: 'ledger',
-    areaId: slice.area?.id ?? null,
-    detail: { period, rows: n, fullNumbers: full },
-  });
+  await finishWorkbook(xw, l);
   return n;
 }
 
@@ -193,20 +283,20 @@ const CONCERN_HEAD = [
  * Streams the problem ledger (问题整改台账): concerns raised in the period or still unresolved in it,
  * with deadline, state and whether overdue; keyset batches, masked per role, audited.
  */
-export async function writeConcernLedger(
+async function writeConcernLedger(
   ctx: Ctx,
-  actor: Actor,
-  f: LedgerQuery,
+  l: OpenLedger,
   out: Writable,
   onRows?: (n: number) => void,
 ): Promise<number> {
-  const { period, areaName, slice } = await ledgerSlice(ctx, actor, f);
-  const full = can(actor.roles, 'persons.sensitive');
+  const { period, areaName, slice } = l;
+  const full = !!l.watermark;
   const today = chinaDate(ctx.clock.now());
-  const xw = new XlsxWriter(out, { creator: CREATOR, created: ctx.clock.now() });
-  xw.sheet('问题整改台账', {
+  const xw = ledgerWorkbook(ctx, l, out);
+  xw.sheet(LEDGER_TITLE.concerns, {
     columns: CONCERN_HEAD.map((c) => c.width),
     frozen: { xSplit: 5, ySplit: 2 },
+    headerFooter: l.watermark ? watermarkHeaderFooter(l.watermark) : undefined,
     head: [
       { values: [`${areaName} 服务诉求与问题整改台账（${periodLabel(period)}）`], style: 'title' },
       { values: CONCERN_HEAD.map((c) => c.header), style: 'header' },
@@ -249,14 +339,6 @@ export async function writeConcernLedger(
     onRows?.(n);
     await xw.flush();
   }
-  await xw.finish();
-  await appendAudit(ctx.db, {
-    at: ctx.clock.now(),
-    actorId: actor.userId,
-    action: 'ledger.concerns',
-    entity: 'ledger',
-    areaId: slice.area?.id ?? null,
-    detail: { period, rows: n, fullNumbers: full },
-  });
+  await finishWorkbook(xw, l);
   return n;
 }

@@ -7,6 +7,7 @@ import { periodLabel } from '../../../shared/schedule';
 import { api } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { FullNumbersModal, withReason } from '../common/full-numbers';
 import { sliceQuery } from './api';
 import { PeriodPicker, thisMonth } from './period-picker';
 
@@ -62,6 +63,8 @@ export function LedgersPage() {
   const [period, setPeriod] = useState(thisMonth());
   const [areaId, setAreaId] = useState<number | undefined>();
   const [progress, setProgress] = useState<Record<string, number | 'done' | undefined>>({});
+  const [askFull, setAskFull] = useState<{ key: string; title: string; url: string } | null>(null);
+  const canFull = !!me && can(me.roles, 'persons.sensitive');
   const q = sliceQuery({ period, areaId });
   const run = async (key: string, url: string) => {
     setProgress((p) => ({ ...p, [key]: 0 }));
@@ -88,13 +91,13 @@ export function LedgersPage() {
     {
       key: 'visits',
       title: '探访记录台账',
-      desc: '每次探访一行，含全部检查项（与探访清单一致）',
+      desc: '每次探访一行，含全部检查项（与探访清单一致）；身份证号脱敏',
       url: `/api/ledger/visits.xlsx?${q}`,
     },
     {
       key: 'concerns',
       title: '问题整改台账',
-      desc: '本期登记或本期内未办结的诉求，含办理期限、状态与督导意见',
+      desc: '本期登记或本期内未办结的诉求，含办理期限、状态与督导意见；身份证号脱敏',
       url: `/api/ledger/concerns.xlsx?${q}`,
     },
     {
@@ -117,6 +120,16 @@ export function LedgersPage() {
   };
   return (
     <div>
+      <FullNumbersModal
+        open={!!askFull}
+        title={`导出含完整身份证号的${askFull?.title ?? ''}`}
+        onOk={(reason) => {
+          const a = askFull!;
+          setAskFull(null);
+          void run(a.key, withReason(a.url, reason));
+        }}
+        onCancel={() => setAskFull(null)}
+      />
       <Space wrap style={{ marginBottom: 12, width: '100%', justifyContent: 'space-between' }}>
         <Typography.Title level={4} style={{ margin: 0 }}>
           台账与报表
@@ -150,7 +163,16 @@ export function LedgersPage() {
                     >
                       下载 Excel
                     </Button>,
-                  ]}
+                    canFull && (
+                      <Button
+                        key="full"
+                        disabled={typeof progress[l.key] === 'number'}
+                        onClick={() => setAskFull({ key: l.key, title: l.title, url: l.url })}
+                      >
+                        含完整号码
+                      </Button>
+                    ),
+                  ].filter(Boolean)}
                 >
                   <List.Item.Meta
                     title={l.title}

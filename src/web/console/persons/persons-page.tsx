@@ -15,6 +15,7 @@ import { can } from '../../../shared/roles';
 import { api } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { FullNumbersModal, withReason } from '../common/full-numbers';
 import { PersonFormModal } from './person-form';
 import { FlagTags, StatusTag, TierTag } from './tags';
 import type { PersonListItem, VisitorWorkload } from './types';
@@ -284,35 +285,20 @@ export function ReassignModal(props: {
 /** Full ID numbers and phones: only with a stated purpose, which is logged and printed in the file. */
 function FullExportButton({ url }: { url: string }) {
   const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
-  const ok = reason.trim().length >= 4;
   return (
     <>
       <Button icon={<DownloadOutlined />} onClick={() => setOpen(true)}>
         导出完整号码
       </Button>
-      <Modal
+      <FullNumbersModal
         open={open}
         title="导出含完整身份证号和电话的花名册"
-        okText="导出"
-        okButtonProps={{
-          disabled: !ok,
-          href: `${url}${url.includes('?') ? '&' : '?'}reason=${encodeURIComponent(reason.trim())}`,
+        onOk={(reason) => {
+          setOpen(false);
+          window.location.assign(withReason(url, reason));
         }}
-        onOk={() => setOpen(false)}
         onCancel={() => setOpen(false)}
-      >
-        <Typography.Paragraph type="secondary">
-          完整号码属敏感个人信息：请写明本次用途。导出将记入审计日志，文件每页带有您的姓名、时间和用途水印。
-        </Typography.Paragraph>
-        <Input.TextArea
-          rows={2}
-          maxLength={200}
-          value={reason}
-          onChange={(e) => setReason(e.target.value)}
-          placeholder="用途，例如：核对一卡通发放名单（至少 4 个字）"
-        />
-      </Modal>
+      />
     </>
   );
 }
