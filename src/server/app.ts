@@ -6,12 +6,13 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Ctx } from './context.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandler } from './http/errors.js';
 import { registerObservability } from './http/observability.js';
+import { documentObjectTransform, documentTransform } from './http/openapi.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { areaRoutes } from './modules/areas/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
@@ -77,7 +78,14 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'tanfang 探访 API', version: '0.1.0', description: '分散供养特困人员定期探访系统' },
+      info: {
+        title: 'tanfang 探访 API',
+        version: '0.1.0',
+        description:
+          '分散供养特困人员定期探访系统。每个操作的请求、应答和限制定义在 src/shared/api/（服务端、管理端和手机端共用）。错误应答统一为 ApiError。',
+        license: { name: '内部使用（非开源）' },
+      },
+      servers: [{ url: '/', description: '本服务器' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
@@ -86,7 +94,8 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
       },
       security: [{ bearer: [] }, { cookie: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: documentTransform,
+    transformObject: documentObjectTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   registerAuth(app, ctx);

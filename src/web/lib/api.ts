@@ -1,3 +1,4 @@
+import { type Answer, type CallInput, type EndpointDef, requestOf, urlOf } from '../../shared/api/contract';
 import type { ApiError } from '../../shared/errors';
 
 /** An API error with the server's message and field, for forms to show. */
@@ -48,3 +49,19 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   return data as T;
 }
+
+/**
+ * A call of a contract endpoint (src/shared/api): the URL, method and body built from the endpoint,
+ * and the answer typed by its schema — no page declares an API type or a path by hand.
+ */
+export function call<E extends EndpointDef>(
+  e: E,
+  ...[input]: object extends CallInput<E> ? [CallInput<E>?] : [CallInput<E>]
+): Promise<Answer<E>> {
+  const r = requestOf(e, (input ?? {}) as CallInput<E>);
+  return api<Answer<E>>(r.url, { method: r.method, body: r.body });
+}
+
+/** The URL of a GET endpoint, for links and downloads (`<a href>`, the streamed ledgers). */
+export const hrefOf = <E extends EndpointDef>(e: E, input: { params?: unknown; query?: unknown } = {}) =>
+  urlOf(e, input);

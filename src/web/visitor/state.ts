@@ -5,6 +5,9 @@
  * the same clientId) or when the visitor discards it; a 4xx keeps it with the reason.
  */
 import { useSyncExternalStore } from 'react';
+import { type OperationOf, requestOf } from '../../shared/api/contract';
+import type { getBundle as GetBundle } from '../../shared/api/visitor-app';
+import type { recordVisit as RecordVisit, RecordVisitInput } from '../../shared/api/visits';
 import { idb } from './idb';
 import type { Bundle, InboxItem, QueuedVisit, Session } from './types';
 
@@ -184,6 +187,12 @@ export async function logout() {
 // Bundle and inbox
 // ---------------------------------------------------------------------------------------------
 
+const GET_BUNDLE: OperationOf<typeof GetBundle> = {
+  method: 'GET',
+  path: '/api/visitor/bundle',
+  operationId: 'getVisitorBundle',
+};
+
 export async function refreshBundle(): Promise<void> {
   if (!state.session || state.sessionExpired) return;
   set({ refreshing: true });
@@ -191,7 +200,7 @@ export async function refreshBundle(): Promise<void> {
     const headers: Record<string, string> = {};
     if (state.bundle?.etag && state.bundle.user.id === state.session.user.id)
       headers['if-none-match'] = state.bundle.etag;
-    const res = await call('/api/visitor/bundle', { headers });
+    const res = await call(requestOf(GET_BUNDLE, {}).url, { headers });
     const fetchedAt = new Date().toISOString();
     if (res.status === 304) {
       await idb.put('kv', fetchedAt, 'bundleFetchedAt');
@@ -303,10 +312,11 @@ async function send(item: QueuedVisit): Promise<'sent' | 'kept' | 'stop'> {
   const photos = await Promise.all(item.photos.map(blobToDataUrl));
   let res: Response;
   try {
-    res = await call('/api/visits', {
-      method: 'POST',
+    const r = requestOf(RECORD_VISIT, { body: visitBody(item, photos) });
+    res = await call(r.url, {
+      method: r.method,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(visitBody(item, photos)),
+      body: JSON.stringify(r.body),
     });
   } catch (e) {
     // No connection (or it dropped mid-upload): the server may or may not have the visit; the
@@ -347,8 +357,15 @@ function scheduleRetry() {
   retryTimer = setTimeout(() => void syncNow(), Math.max(1000, next - Date.now()));
 }
 
-/** The body of POST /api/visits (src/server/modules/visits/routes.ts, RecordBody). */
-function visitBody(item: QueuedVisit, photos: string[]) {
+/** POST /api/visits, checked against the contract (src/shared/api/visits.ts) by its literal types. */
+const RECORD_VISIT: OperationOf<typeof RecordVisit> = {
+  method: 'POST',
+  path: '/api/visits',
+  operationId: 'recordVisit',
+};
+
+/** The body of POST /api/visits: the contract's type, so a field the server adds reaches it here. */
+function visitBody(item: QueuedVisit, photos: string[]): RecordVisitInput {
   const d = item.draft;
   return {
     clientId: item.clientId,

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { VISIT_LIMITS } from '../../../shared/api/visits.js';
 import { badRequest } from '../../http/errors.js';
 
 /** Per-photo limit and count: a phone photo is 2–4 MB; more than this is not a photo of a visit. */
-export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
-export const MAX_PHOTOS = 6;
-export const MAX_SIGNATURE_BYTES = 1024 * 1024;
+export const MAX_PHOTO_BYTES = VISIT_LIMITS.photoBytesMax;
+export const MAX_PHOTOS = VISIT_LIMITS.photosMax;
+export const MAX_SIGNATURE_BYTES = VISIT_LIMITS.signatureBytesMax;
 /** Route body limit: MAX_PHOTOS photos in base64 (4/3) plus a signature and the answers. */
 export const VISIT_BODY_LIMIT =
   Math.ceil(((MAX_PHOTOS * MAX_PHOTO_BYTES + MAX_SIGNATURE_BYTES) * 4) / 3) + 2 * 1024 * 1024;

@@ -1,18 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { VISIT_METHODS, VISIT_OUTCOMES } from '../../../shared/checklist.js';
+import type { z } from 'zod';
+import * as api from '../../../shared/api/visits.js';
 import { chinaDate } from '../../../shared/china-time.js';
-import {
-  daysLeft,
-  FREQUENCIES,
-  isDueSoon,
-  periodLabel,
-  VISIT_SETTING_DEFAULTS,
-} from '../../../shared/schedule.js';
+import { daysLeft, isDueSoon, periodLabel } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
-import { requirePermission } from '../../http/auth.js';
 import { badRequest } from '../../http/errors.js';
+import { route } from '../../http/route.js';
 import { registerJob } from '../../jobs/runner.js';
 import { notify } from '../notifications/service.js';
 import { VISIT_BODY_LIMIT } from './files.js';
@@ -20,33 +13,6 @@ import './person-listener.js';
 import type { TaskRow, VisitRow } from './repo.js';
 import { generateTasks, markMissedTasks } from './schedule.js';
 import * as service from './service.js';
-
-const Id = z.coerce.number().int().positive();
-const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
-
-const Task = z.object({
-  id: z.number(),
-  personId: z.number(),
-  personName: z.string(),
-  kind: z.enum(['regular', 'follow_up', 'campaign']),
-  period: z.string(),
-  periodLabel: z.string(),
-  tier: z.enum(['general', 'key']).nullable(),
-  windowStart: z.string(),
-  windowEnd: z.string(),
-  dueDate: z.string(),
-  daysLeft: z.number(),
-  dueSoon: z.boolean(),
-  visitorId: z.number().nullable(),
-  visitorName: z.string().nullable(),
-  villageName: z.string().nullable(),
-  status: z.enum(['open', 'done', 'missed', 'cancelled']),
-  statusReason: z.string().nullable(),
-  visitId: z.number().nullable(),
-  campaignId: z.number().nullable(),
-  reason: z.string().nullable(),
-});
-type TaskOut = z.infer<typeof Task>;
 
 /**
  * Tasks as answered. A page of tasks shares a few periods, windows and due dates, so each label, time
@@ -91,47 +57,9 @@ function once<A, V>(f: (a: A) => V): (a: A) => V {
   };
 }
 
-const TaskPage = z.object({ items: z.array(Task), nextCursor: z.string().nullable() });
+type TaskOut = z.infer<typeof api.Task>;
 
-const AnswerValue = z.union([
-  z.string(),
-  z.number(),
-  z.array(z.string()),
-  z.array(z.object({ code: z.string(), note: z.string() })),
-  z.array(z.object({ category: z.string(), note: z.string() })),
-  z.null(),
-]);
-const Answers = z.record(
-  z.string(),
-  z.record(z.string(), z.object({ value: AnswerValue, note: z.string().optional() })),
-);
-
-const Visit = z.object({
-  id: z.number(),
-  clientId: z.string(),
-  personId: z.number(),
-  personName: z.string(),
-  visitorId: z.number(),
-  visitorName: z.string(),
-  at: z.string(),
-  method: z.enum(VISIT_METHODS),
-  outcome: z.enum(VISIT_OUTCOMES),
-  qualifying: z.boolean(),
-  durationMinutes: z.number().nullable(),
-  notes: z.string().nullable(),
-  checklistVersion: z.number(),
-  answers: z.any().describe('answers[section][item] = { value, note }, see shared/checklist.ts'),
-  seasons: z.array(z.string()),
-  location: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
-  photos: z.array(z.object({ id: z.number(), url: z.string(), size: z.number() })),
-  signatureUrl: z.string().nullable(),
-  recordedBy: z.number(),
-  recordedAt: z.string(),
-  completedTasks: z.array(Task),
-});
-const VisitBrief = Visit.omit({ answers: true, photos: true, signatureUrl: true, completedTasks: true });
-
-function presentVisitBrief(v: VisitRow): z.infer<typeof VisitBrief> {
+function presentVisitBrief(v: VisitRow): z.infer<typeof api.VisitBrief> {
   return {
     id: Number(v.id),
     clientId: v.client_id,
@@ -154,7 +82,10 @@ function presentVisitBrief(v: VisitRow): z.infer<typeof VisitBrief> {
   };
 }
 
-function presentVisit(d: Awaited<ReturnType<typeof service.getVisit>>, today: string): z.infer<typeof Visit> {
+function presentVisit(
+  d: Awaited<ReturnType<typeof service.getVisit>>,
+  today: string,
+): z.infer<typeof api.Visit> {
   const id = Number(d.visit.id);
   const url = (f: { id: number }) => `/api/visits/${id}/files/${f.id}`;
   const sig = d.files.find((f) => f.kind === 'signature');
@@ -169,78 +100,7 @@ function presentVisit(d: Awaited<ReturnType<typeof service.getVisit>>, today: st
   };
 }
 
-const RecordBody = z.object({
-  clientId: z.uuid('clientId 应为 UUID'),
-  personId: z.number().int().positive(),
-  at: z.iso
-    .datetime({ offset: true, message: '探访时间应为带时区的 ISO 时间' })
-    .transform((s) => new Date(s)),
-  method: z.enum(VISIT_METHODS),
-  outcome: z.enum(VISIT_OUTCOMES),
-  durationMinutes: z.number().int().min(0).max(1440).nullish(),
-  notes: z.string().max(4000).nullish(),
-  answers: Answers.optional(),
-  location: z
-    .object({
-      consent: z.boolean(),
-      latitude: z.number().min(-90).max(90),
-      longitude: z.number().min(-180).max(180),
-    })
-    .nullish(),
-  photos: z.array(z.object({ data: z.string(), name: z.string().max(200).optional() })).optional(),
-  signature: z.object({ data: z.string() }).nullish(),
-  visitorId: z.number().int().positive().optional(),
-});
-
-const TaskStatus = z.enum(['open', 'done', 'missed', 'cancelled', 'due_soon']);
-const Limit = z.coerce.number().int().min(1).max(200).default(50);
-
-const SeasonRange = z.object({
-  from: z.string().regex(/^\d{2}-\d{2}$/, '应为 MM-DD'),
-  to: z.string().regex(/^\d{2}-\d{2}$/, '应为 MM-DD'),
-});
-const SETTING_VALUE = {
-  'visits.frequency': z.object({ general: z.enum(FREQUENCIES), key: z.enum(FREQUENCIES) }),
-  'visits.inPersonEvery': z.number().int().min(0).max(12),
-  'visits.followUpHours': z.object({
-    critical: z.number().int().min(1).max(168),
-    normal: z.number().int().min(1).max(720),
-  }),
-  'visits.seasons': z.object({ heating: SeasonRange, flood: SeasonRange }),
-  'visits.reminderDays': z.number().int().min(0).max(15),
-} as const;
-const SettingsOut = z.record(
-  z.string(),
-  z.object({
-    value: z.any(),
-    source: z.union([z.number(), z.null(), z.literal('default')]),
-    sourceName: z.string(),
-    own: z.boolean(),
-  }),
-);
-
-const Campaign = z.object({
-  id: z.number(),
-  name: z.string(),
-  kind: z.string(),
-  areaId: z.number(),
-  areaName: z.string(),
-  selection: z.object({
-    tiers: z.array(z.enum(['general', 'key'])).optional(),
-    flags: z.array(z.string()).optional(),
-    minAge: z.number().optional(),
-  }),
-  opensAt: z.string(),
-  deadline: z.string(),
-  note: z.string().nullable(),
-  taskCount: z.number(),
-  doneCount: z.number(),
-  openCount: z.number(),
-  version: z.number(),
-  closedAt: z.string().nullable(),
-  closeReason: z.string().nullable(),
-});
-const presentCampaign = (c: Awaited<ReturnType<typeof service.openCampaign>>): z.infer<typeof Campaign> => ({
+const presentCampaign = (c: Awaited<ReturnType<typeof service.openCampaign>>): api.Campaign => ({
   id: c.id,
   name: c.name,
   kind: c.kind,
@@ -274,309 +134,79 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
   });
   registerJob({ name: REMIND_JOB, everyMinutes: 60, run: (c) => service.remindDueTasks(c, notify) });
 
-  const r = app.withTypeProvider<ZodTypeProvider>();
   const today = () => chinaDate(ctx.clock.now());
 
-  r.get(
-    '/api/visit-tasks',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '探访任务列表（我的任务、镇街和区的列表）',
-        querystring: z.object({
-          assignee: z.string().max(20).optional().describe('me 或用户编号'),
-          areaId: Id.optional(),
-          status: TaskStatus.optional(),
-          kind: z.enum(['regular', 'follow_up', 'campaign']).optional(),
-          from: DateStr.optional(),
-          to: DateStr.optional(),
-          cursor: z.string().max(200).optional(),
-          limit: Limit,
-        }),
-        response: { 200: TaskPage },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.read');
-      const page = await service.listTasks(ctx, actor, req.query);
-      return { items: presentTasks(page.items, page.today), nextCursor: page.nextCursor };
-    },
-  );
+  route(app, api.listVisitTasks, async ({ req, actor }) => {
+    const page = await service.listTasks(ctx, actor, req.query);
+    return { items: presentTasks(page.items, page.today), nextCursor: page.nextCursor };
+  });
 
-  r.get(
-    '/api/persons/:id/visit-tasks',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '某对象的探访任务历史（新的在前）',
-        params: z.object({ id: Id }),
-        querystring: z.object({
-          status: TaskStatus.optional(),
-          cursor: z.string().max(200).optional(),
-          limit: Limit,
-        }),
-        response: { 200: TaskPage },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.read');
-      const page = await service.listPersonTasks(ctx, actor, req.params.id, req.query);
-      return { items: presentTasks(page.items, page.today), nextCursor: page.nextCursor };
-    },
-  );
+  route(app, api.listPersonVisitTasks, async ({ req, actor }) => {
+    const page = await service.listPersonTasks(ctx, actor, req.params.id, req.query);
+    return { items: presentTasks(page.items, page.today), nextCursor: page.nextCursor };
+  });
 
-  r.get(
-    '/api/persons/:id/visits',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '某对象的探访记录（新的在前）',
-        params: z.object({ id: Id }),
-        querystring: z.object({ cursor: z.string().max(200).optional(), limit: Limit }),
-        response: { 200: z.object({ items: z.array(VisitBrief), nextCursor: z.string().nullable() }) },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.read');
-      const page = await service.listPersonVisits(ctx, actor, req.params.id, req.query);
-      return { items: page.items.map(presentVisitBrief), nextCursor: page.nextCursor };
-    },
-  );
+  route(app, api.listPersonVisits, async ({ req, actor }) => {
+    const page = await service.listPersonVisits(ctx, actor, req.params.id, req.query);
+    return { items: page.items.map(presentVisitBrief), nextCursor: page.nextCursor };
+  });
 
-  r.post(
-    '/api/visits',
-    {
-      bodyLimit: VISIT_BODY_LIMIT,
-      schema: {
-        tags: ['探访'],
-        summary: '记录一次探访（clientId 相同的重复提交只保存一次，返回同一结果）',
-        body: RecordBody,
-        response: {
-          200: Visit.extend({ notice: z.string().nullable() }),
-          201: Visit.extend({ notice: z.string().nullable() }),
-        },
-      },
-    },
-    async (req, reply) => {
-      const actor = requirePermission(req, 'visits.record');
+  route(
+    app,
+    api.recordVisit,
+    async ({ req, reply, actor }) => {
       const res = await service.recordVisit(ctx, actor, req.body);
       const d = res.view ?? (await service.getVisit(ctx, actor, res.visitId, false, res.known));
       return reply.code(res.repeated ? 200 : 201).send({ ...presentVisit(d, today()), notice: res.notice });
     },
+    { bodyLimit: VISIT_BODY_LIMIT },
   );
 
-  r.get(
-    '/api/visits/:id',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '一条探访记录',
-        params: z.object({ id: Id }),
-        response: { 200: Visit },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.read');
-      return presentVisit(await service.getVisit(ctx, actor, req.params.id), today());
-    },
+  route(app, api.getVisit, async ({ req, actor }) =>
+    presentVisit(await service.getVisit(ctx, actor, req.params.id), today()),
   );
 
-  r.get(
-    '/api/visits/:id/files/:fileId',
-    {
-      schema: { tags: ['探访'], summary: '探访照片或签字图片', params: z.object({ id: Id, fileId: Id }) },
-    },
-    async (req, reply) => {
-      const actor = requirePermission(req, 'visits.read');
-      const f = await service.getVisitFile(ctx, actor, req.params.id, req.params.fileId);
-      return reply
-        .header('content-type', f.mime)
-        .header('cache-control', 'private, max-age=3600')
-        .header('x-content-type-options', 'nosniff')
-        .send(f.content);
-    },
+  route(app, api.getVisitFile, async ({ req, reply, actor }) => {
+    const f = await service.getVisitFile(ctx, actor, req.params.id, req.params.fileId);
+    return reply
+      .header('content-type', f.mime)
+      .header('cache-control', 'private, max-age=3600')
+      .header('x-content-type-options', 'nosniff')
+      .send(f.content);
+  });
+
+  route(app, api.getChecklist, async ({ req, actor }) => service.checklistAt(ctx, actor, req.query));
+
+  route(app, api.getVisitSettings, async ({ req, actor }) =>
+    service.readSettings(ctx, actor, req.query.areaId ?? null),
   );
 
-  r.get(
-    '/api/checklist',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '某日生效的探访检查表（含该对象辖区的季节）',
-        querystring: z.object({ at: DateStr.optional(), personId: Id.optional(), areaId: Id.optional() }),
-        response: {
-          200: z.object({
-            date: z.string(),
-            seasons: z.object({ heating: z.boolean(), flood: z.boolean() }),
-            definition: z.object({
-              version: z.number(),
-              from: z.string(),
-              sections: z.array(
-                z.object({
-                  key: z.string(),
-                  label: z.string(),
-                  requiredFor: z.array(z.enum(VISIT_METHODS)).readonly().optional(),
-                  items: z.array(
-                    z.object({
-                      key: z.string(),
-                      label: z.string(),
-                      type: z.enum(['choice', 'multi', 'number', 'text', 'risks', 'requests']),
-                      options: z
-                        .array(
-                          z.object({ value: z.string(), label: z.string(), bad: z.boolean().optional() }),
-                        )
-                        .optional(),
-                      required: z.boolean().optional(),
-                      season: z.enum(['heating', 'flood']).optional(),
-                      unit: z.string().optional(),
-                      min: z.number().optional(),
-                      max: z.number().optional(),
-                      badBelow: z.number().optional(),
-                      hint: z.string().optional(),
-                    }),
-                  ),
-                }),
-              ),
-            }),
-          }),
-        },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.read');
-      return service.checklistAt(ctx, actor, req.query);
-    },
-  );
-
-  r.get(
-    '/api/visit-settings',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '探访设置（按辖区逐级继承）',
-        querystring: z.object({ areaId: Id.optional() }),
-        response: { 200: SettingsOut },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.read');
-      return service.readSettings(ctx, actor, req.query.areaId ?? null);
-    },
-  );
-
-  r.put(
-    '/api/visit-settings',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '设置或清除（value 为 null 时恢复继承）某辖区的一项探访设置',
-        body: z.object({
-          areaId: z.number().int().positive().nullable(),
-          key: z.enum(Object.keys(VISIT_SETTING_DEFAULTS) as [keyof typeof SETTING_VALUE]),
-          value: z.unknown(),
-        }),
-        response: { 200: SettingsOut },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'config.manage');
-      let value: unknown = null;
-      if (req.body.value != null) {
-        const parsed = SETTING_VALUE[req.body.key].safeParse(req.body.value);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw badRequest(`设置值无效：${issue.message}`, ['value', ...issue.path].join('.'));
-        }
-        value = parsed.data;
+  route(app, api.putVisitSetting, async ({ req, actor }) => {
+    let value: unknown = null;
+    if (req.body.value != null) {
+      const parsed = api.VISIT_SETTING_VALUES[req.body.key].safeParse(req.body.value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw badRequest(`设置值无效：${issue.message}`, ['value', ...issue.path].join('.'));
       }
-      return service.writeSetting(ctx, actor, { areaId: req.body.areaId, key: req.body.key, value });
-    },
+      value = parsed.data;
+    }
+    return service.writeSetting(ctx, actor, { areaId: req.body.areaId, key: req.body.key, value });
+  });
+
+  route(app, api.listCampaigns, async ({ actor }) =>
+    (await service.listCampaigns(ctx, actor)).map(presentCampaign),
   );
 
-  r.get(
-    '/api/visit-campaigns',
-    {
-      schema: { tags: ['探访'], summary: '专项探访列表', response: { 200: z.array(Campaign) } },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.read');
-      return (await service.listCampaigns(ctx, actor)).map(presentCampaign);
-    },
+  route(app, api.openCampaign, async ({ req, actor }) =>
+    presentCampaign(await service.openCampaign(ctx, actor, req.body)),
   );
 
-  r.post(
-    '/api/visit-campaigns',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '开启专项探访（寒潮、暴雪、暴雨、节日等），为选定对象生成任务',
-        body: z.object({
-          name: z.string().trim().min(1, '请填写名称').max(60),
-          kind: z.enum(['cold_wave', 'blizzard', 'rainstorm', 'heat', 'festival', 'other']),
-          areaId: z.number().int().positive(),
-          deadline: DateStr,
-          selection: z
-            .object({
-              tiers: z
-                .array(z.enum(['general', 'key']))
-                .max(2)
-                .optional(),
-              flags: z
-                .array(z.enum(['severe_disability', 'mental_illness', 'infectious_disease', 'lives_alone']))
-                .optional(),
-              minAge: z.number().int().min(0).max(120).optional(),
-            })
-            .default({}),
-          note: z.string().max(1000).optional(),
-        }),
-        response: { 201: Campaign },
-      },
-    },
-    async (req, reply) => {
-      const actor = requirePermission(req, 'visits.campaigns');
-      return reply.code(201).send(presentCampaign(await service.openCampaign(ctx, actor, req.body)));
-    },
+  route(app, api.editCampaign, async ({ req, actor }) =>
+    presentCampaign(await service.editCampaign(ctx, actor, req.params.id, req.body)),
   );
 
-  r.patch(
-    '/api/visit-campaigns/:id',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '修改专项探访（名称、截止日期、说明；未完成的任务随截止日期调整），须带 version',
-        params: z.object({ id: Id }),
-        body: z.object({
-          version: z.number().int(),
-          name: z.string().trim().min(1, '请填写名称').max(60).optional(),
-          deadline: DateStr.optional(),
-          note: z.string().max(1000).nullable().optional(),
-        }),
-        response: { 200: Campaign },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.campaigns');
-      return presentCampaign(await service.editCampaign(ctx, actor, req.params.id, req.body));
-    },
-  );
-
-  r.post(
-    '/api/visit-campaigns/:id/close',
-    {
-      schema: {
-        tags: ['探访'],
-        summary: '结束专项探访：未完成的任务按原因取消，已完成的保留；须带 version',
-        params: z.object({ id: Id }),
-        body: z.object({
-          version: z.number().int(),
-          reason: z.string().trim().min(1, '请填写结束原因').max(200),
-        }),
-        response: { 200: Campaign },
-      },
-    },
-    async (req) => {
-      const actor = requirePermission(req, 'visits.campaigns');
-      return presentCampaign(await service.closeCampaign(ctx, actor, req.params.id, req.body));
-    },
+  route(app, api.closeCampaign, async ({ req, actor }) =>
+    presentCampaign(await service.closeCampaign(ctx, actor, req.params.id, req.body)),
   );
 }

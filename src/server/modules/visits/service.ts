@@ -1,3 +1,4 @@
+import { isAheadOfNow } from '../../../shared/api/visits.js';
 import {
   type ChecklistAnswers,
   checklistFor,
@@ -17,6 +18,7 @@ import {
   seasonFlags,
   VISIT_SETTING_DEFAULTS,
   type VisitSettingKey,
+  type VisitSettings,
 } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
@@ -71,9 +73,6 @@ export interface VisitPartsKnown {
   fileCount: number;
 }
 
-/** Clock skew we tolerate between a phone and the server before "in the future" is refused. */
-const FUTURE_SLACK_MS = 5 * 60000;
-
 const personNotFound = () => new AppError(404, 'NOT_FOUND', '探访对象不存在或不在您的辖区内', 'personId');
 
 /**
@@ -101,8 +100,7 @@ export async function recordVisit(
   });
   if (context.existingVisitId != null) return repeatOf(ctx, actor, context.existingVisitId);
 
-  if (input.at.getTime() > now.getTime() + FUTURE_SLACK_MS)
-    throw badRequest('探访时间不能晚于当前时间', 'at');
+  if (isAheadOfNow(input.at, now)) throw badRequest('探访时间不能晚于当前时间', 'at');
   if (!OUTCOMES_BY_METHOD[input.method].includes(input.outcome))
     throw badRequest(
       `${VISIT_METHOD_LABELS[input.method]}不能选择结果「${VISIT_OUTCOME_LABELS[input.outcome]}」`,
@@ -459,10 +457,14 @@ export async function readSettings(ctx: Ctx, actor: Actor, areaId: number | null
         own: v.source === areaId,
       },
     ]),
-  ) as Record<
-    VisitSettingKey,
-    { value: unknown; source: number | null | 'default'; sourceName: string; own: boolean }
-  >;
+  ) as {
+    [K in VisitSettingKey]: {
+      value: VisitSettings[K];
+      source: number | null | 'default';
+      sourceName: string;
+      own: boolean;
+    };
+  };
 }
 
 /** Sets (or with value null clears, so it inherits again) one setting for an area or the system. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
+import { type RecordVisitInput, VISIT_LIMITS, visitDraftErrors } from '../../../shared/api/visits.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { daysLeft, isDueSoon, periodLabel, seasonFlags } from '../../../shared/schedule.js';
@@ -353,6 +354,37 @@ describe('recording visits', () => {
       [person.id],
     );
     expect(n).toBe(0);
+  });
+
+  it('applies the contract’s limits, the same ones the phone and the console check before sending', async () => {
+    // The phone accepted a time 10 minutes ahead and durations the server refused (and the server
+    // durations the phone refused): a visit saved offline came back refused. Both now read
+    // VISIT_LIMITS, and the forms run visitDraftErrors; the server must answer as they predict.
+    const { person, visitor } = await setup();
+    const now = env.ctx.clock.now();
+    const minutes = (m: number) => new Date(now.getTime() + m * 60_000).toISOString();
+    const cases: { at: string; durationMinutes: number | null }[] = [
+      { at: minutes(-60), durationMinutes: 0 },
+      { at: minutes(-60), durationMinutes: 1 },
+      { at: minutes(-60), durationMinutes: 600 },
+      { at: minutes(-60), durationMinutes: 601 },
+      { at: minutes(-60), durationMinutes: 1440 },
+      { at: minutes(-60), durationMinutes: null },
+      { at: minutes(4), durationMinutes: 30 },
+      { at: minutes(6), durationMinutes: 30 },
+      { at: minutes(9), durationMinutes: 30 },
+    ];
+    for (const c of cases) {
+      const body = visitBody(person.id, c.at, { durationMinutes: c.durationMinutes });
+      const predicted = visitDraftErrors(body as RecordVisitInput, now);
+      const res = await visitor.http.post('/api/visits', body);
+      expect(res.statusCode < 300, `${JSON.stringify(c)}: ${res.body}`).toBe(predicted.length === 0);
+      if (predicted.length) expect(res.json().field).toMatch(new RegExp(`${predicted[0].field}$`));
+    }
+    expect(
+      visitDraftErrors(visitBody(person.id, minutes(-60), { durationMinutes: 601 }) as RecordVisitInput, now),
+    ).toEqual([{ field: 'durationMinutes', message: '时长应为 1–600 分钟' }]);
+    expect(VISIT_LIMITS.futureSlackMinutes).toBe(5);
   });
 
   it('a visitor sees and records only their own persons', async () => {

@@ -18,8 +18,10 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import type { Campaign } from '../../../shared/api/visits';
+import * as visitsApi from '../../../shared/api/visits';
 import { PERSON_FLAG_LABELS, TIER_LABELS } from '../../../shared/person';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 
 const KIND_LABELS: Record<string, string> = {
@@ -30,24 +32,6 @@ const KIND_LABELS: Record<string, string> = {
   festival: '节日',
   other: '其他',
 };
-
-interface Campaign {
-  id: number;
-  name: string;
-  kind: string;
-  areaId: number;
-  areaName: string;
-  selection: { tiers?: string[]; flags?: string[]; minAge?: number };
-  opensAt: string;
-  deadline: string;
-  note: string | null;
-  taskCount: number;
-  doneCount: number;
-  openCount: number;
-  version: number;
-  closedAt: string | null;
-  closeReason: string | null;
-}
 
 /** 专项探访: the bureau or a town opens a round for an area and a selection of persons, with a deadline. */
 export function CampaignsPage() {
@@ -62,8 +46,8 @@ export function CampaignsPage() {
   const [closeForm] = Form.useForm();
   const edit = useMutation({
     mutationFn: (v: { name: string; deadline: Dayjs; note?: string }) =>
-      api<Campaign>(`/api/visit-campaigns/${editing!.id}`, {
-        method: 'PATCH',
+      call(visitsApi.editCampaign, {
+        params: { id: editing!.id },
         body: {
           version: editing!.version,
           name: v.name,
@@ -80,7 +64,8 @@ export function CampaignsPage() {
   });
   const close = useMutation({
     mutationFn: (v: { reason: string }) =>
-      api<Campaign>(`/api/visit-campaigns/${closing!.id}/close`, {
+      call(visitsApi.closeCampaign, {
+        params: { id: closing!.id },
         body: { version: closing!.version, reason: v.reason },
       }),
     onSuccess: (c) => {
@@ -93,20 +78,20 @@ export function CampaignsPage() {
   });
   const list = useQuery({
     queryKey: ['visit-campaigns'],
-    queryFn: () => api<Campaign[]>('/api/visit-campaigns'),
+    queryFn: () => call(visitsApi.listCampaigns),
   });
   const create = useMutation({
     mutationFn: (v: {
       name: string;
-      kind: string;
+      kind: visitsApi.BodyOfOpenCampaign['kind'];
       areaId: number;
       deadline: Dayjs;
-      tiers?: string[];
-      flags?: string[];
+      tiers?: ('general' | 'key')[];
+      flags?: NonNullable<NonNullable<visitsApi.BodyOfOpenCampaign['selection']>['flags']>;
       minAge?: number;
       note?: string;
     }) =>
-      api<Campaign>('/api/visit-campaigns', {
+      call(visitsApi.openCampaign, {
         body: {
           name: v.name,
           kind: v.kind,

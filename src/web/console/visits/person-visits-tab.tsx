@@ -1,8 +1,9 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Button, Empty, Space, Table, Tag, Typography } from 'antd';
 import { Link, useNavigate } from 'react-router';
+import * as visitsApi from '../../../shared/api/visits';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { chinaDateTimeOf, OutcomeTag, TaskStatusTag } from './tags';
 import { TASK_KIND_LABELS, type VisitBrief, type VisitTask } from './types';
@@ -15,18 +16,20 @@ export function PersonVisitsTab({ personId, active }: { personId: number; active
     queryKey: ['person-visits', personId],
     initialPageParam: '',
     queryFn: ({ pageParam }) =>
-      api<{ items: VisitBrief[]; nextCursor: string | null }>(
-        `/api/persons/${personId}/visits?limit=20${pageParam ? `&cursor=${pageParam}` : ''}`,
-      ),
+      call(visitsApi.listPersonVisits, {
+        params: { id: personId },
+        query: { limit: 20, cursor: pageParam || undefined },
+      }),
     getNextPageParam: (l) => l.nextCursor ?? undefined,
   });
   const tasks = useInfiniteQuery({
     queryKey: ['person-visit-tasks', personId],
     initialPageParam: '',
     queryFn: ({ pageParam }) =>
-      api<{ items: VisitTask[]; nextCursor: string | null }>(
-        `/api/persons/${personId}/visit-tasks?limit=24${pageParam ? `&cursor=${pageParam}` : ''}`,
-      ),
+      call(visitsApi.listPersonVisitTasks, {
+        params: { id: personId },
+        query: { limit: 24, cursor: pageParam || undefined },
+      }),
     getNextPageParam: (l) => l.nextCursor ?? undefined,
   });
   const visitRows = visits.data?.pages.flatMap((p) => p.items) ?? [];

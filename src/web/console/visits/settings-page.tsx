@@ -14,19 +14,15 @@ import {
   Typography,
 } from 'antd';
 import { useState } from 'react';
+import { getVisitSettings, putVisitSetting } from '../../../shared/api/visits';
 import {
   FREQUENCIES,
   FREQUENCY_LABELS,
   VISIT_SETTING_LABELS,
   type VisitSettingKey,
 } from '../../../shared/schedule';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
-
-type Settings = Record<
-  VisitSettingKey,
-  { value: any; source: number | null | 'default'; sourceName: string; own: boolean }
->;
 
 /**
  * 探访设置 for the bureau: pick the whole district or one town or village; each setting shows its value
@@ -39,11 +35,11 @@ export function VisitSettingsPage() {
   const [areaId, setAreaId] = useState<number | null>(null);
   const q = useQuery({
     queryKey: ['visit-settings', areaId],
-    queryFn: () => api<Settings>(`/api/visit-settings${areaId ? `?areaId=${areaId}` : ''}`),
+    queryFn: () => call(getVisitSettings, { query: { areaId: areaId ?? undefined } }),
   });
   const save = useMutation({
     mutationFn: (b: { key: VisitSettingKey; value: unknown }) =>
-      api<Settings>('/api/visit-settings', { method: 'PUT', body: { areaId, ...b } }),
+      call(putVisitSetting, { body: { areaId, ...b } }),
     onSuccess: (data) => {
       qc.setQueryData(['visit-settings', areaId], data);
       qc.invalidateQueries({ queryKey: ['visit-settings'] });

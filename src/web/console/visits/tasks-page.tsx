@@ -14,9 +14,10 @@ import {
 } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import * as visitsApi from '../../../shared/api/visits';
 import { TIER_LABELS } from '../../../shared/person';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { TaskStatusTag } from './tags';
@@ -54,9 +55,18 @@ export function TasksPage() {
     queryKey: ['visit-tasks', query],
     initialPageParam: '',
     queryFn: ({ pageParam }) =>
-      api<{ items: VisitTask[]; nextCursor: string | null }>(
-        `/api/visit-tasks?limit=${PAGE}&${query}${pageParam ? `&cursor=${pageParam}` : ''}`,
-      ),
+      call(visitsApi.listVisitTasks, {
+        query: {
+          limit: PAGE,
+          cursor: pageParam || undefined,
+          assignee: f.assignee || undefined,
+          areaId: f.areaId || undefined,
+          status: (f.status || undefined) as visitsApi.TaskStatusFilter | undefined,
+          kind: (f.kind || undefined) as VisitTask['kind'] | undefined,
+          from: f.from || undefined,
+          to: f.to || undefined,
+        },
+      }),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];

@@ -19,9 +19,10 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
+import * as visitsApi from '../../../shared/api/visits';
+import { VISIT_LIMITS } from '../../../shared/api/visits';
 import {
   type ChecklistAnswers,
-  type ChecklistDefinition,
   isQualifying,
   OUTCOMES_BY_METHOD,
   VISIT_METHOD_LABELS,
@@ -31,13 +32,12 @@ import {
   type VisitOutcome,
   validateChecklist,
 } from '../../../shared/checklist';
-import { api, HttpError } from '../../lib/api';
+import { api, call, HttpError } from '../../lib/api';
 import { ChecklistForm } from './checklist-form';
 import { SignaturePad } from './signature-pad';
-import type { VisitDetail } from './types';
 
-const MAX_PHOTOS = 6;
-const MAX_PHOTO_MB = 5;
+const MAX_PHOTOS = VISIT_LIMITS.photosMax;
+const MAX_PHOTO_MB = VISIT_LIMITS.photoBytesMax / 1048576;
 
 /** China calendar date of a dayjs value (the form's clock is the browser's). */
 const chinaDateOf = (d: Dayjs) => new Date(d.valueOf() + 8 * 3600000).toISOString().slice(0, 10);
@@ -79,10 +79,7 @@ export function VisitFormPage() {
   const checklist = useQuery({
     queryKey: ['checklist', personId, date],
     enabled: personId > 0,
-    queryFn: () =>
-      api<{ definition: ChecklistDefinition; seasons: { heating: boolean; flood: boolean } }>(
-        `/api/checklist?personId=${personId}&at=${date}`,
-      ),
+    queryFn: () => call(visitsApi.getChecklist, { query: { personId, at: date } }),
   });
   useEffect(() => {
     if (!OUTCOMES_BY_METHOD[method].includes(outcome)) setOutcome('reached');
@@ -121,6 +118,27 @@ export function VisitFormPage() {
 
   const submit = async () => {
     setServerError(null);
+    const body: visitsApi.RecordVisitInput = {
+      clientId: clientId.current,
+      personId,
+      at: at.toISOString(),
+      method,
+      outcome,
+      durationMinutes: duration,
+      notes: notes || null,
+      answers: qualifying ? answers : undefined,
+      location: method === 'in_person' && consent && location ? { consent: true, ...location } : undefined,
+      photos:
+        method !== 'phone' && photos.length ? photos.map((p) => ({ data: p.data, name: p.name })) : undefined,
+      signature: method === 'in_person' && signature ? { data: signature } : undefined,
+    };
+    // The contract's own limits (duration, notes, photos, time), with the server's messages.
+    const draftErrors = visitsApi.visitDraftErrors(body, new Date());
+    if (draftErrors.length) {
+      setErrors(Object.fromEntries(draftErrors.map((e) => [e.field, e.message])));
+      message.error(draftErrors[0].message);
+      return;
+    }
     if (localErrors.length) {
       setErrors(Object.fromEntries(localErrors.map((e) => [e.field, e.message])));
       document
@@ -132,25 +150,7 @@ export function VisitFormPage() {
     setErrors({});
     setSaving(true);
     try {
-      const v = await api<VisitDetail>('/api/visits', {
-        body: {
-          clientId: clientId.current,
-          personId,
-          at: at.toISOString(),
-          method,
-          outcome,
-          durationMinutes: duration,
-          notes: notes || null,
-          answers: qualifying ? answers : undefined,
-          location:
-            method === 'in_person' && consent && location ? { consent: true, ...location } : undefined,
-          photos:
-            method !== 'phone' && photos.length
-              ? photos.map((p) => ({ data: p.data, name: p.name }))
-              : undefined,
-          signature: method === 'in_person' && signature ? { data: signature } : undefined,
-        },
-      });
+      const v = await call(visitsApi.recordVisit, { body });
       qc.invalidateQueries({ queryKey: ['visit-tasks'] });
       qc.invalidateQueries({ queryKey: ['person-visits', personId] });
       if (v.notice) message.warning(v.notice, 8);
@@ -215,7 +215,18 @@ export function VisitFormPage() {
             </div>
             <div>
               <div>时长（分钟）</div>
-              <InputNumber min={0} max={1440} value={duration} onChange={setDuration} />
+              <InputNumber
+                min={VISIT_LIMITS.durationMinutes.min}
+                max={VISIT_LIMITS.durationMinutes.max}
+                value={duration}
+                onChange={setDuration}
+                status={errors.durationMinutes ? 'error' : undefined}
+              />
+              {errors.durationMinutes && (
+                <Typography.Text type="danger" style={{ display: 'block' }}>
+                  {errors.durationMinutes}
+                </Typography.Text>
+              )}
             </div>
           </Space>
         </Card>

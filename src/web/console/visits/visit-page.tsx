@@ -1,15 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Card, Descriptions, Empty, Image, Space, Spin, Tag, Typography } from 'antd';
 import { Link, useParams } from 'react-router';
+import { getVisit } from '../../../shared/api/visits';
 import { checklistVersion, formatAnswer, isBadAnswer } from '../../../shared/checklist';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { chinaDateTimeOf, OutcomeTag, TaskStatusTag } from './tags';
-import type { VisitDetail } from './types';
 
 /** One visit: who, when, how, the checklist answers (problems in red), photos, signature, tasks done. */
 export function VisitPage() {
   const id = Number(useParams().id);
-  const q = useQuery({ queryKey: ['visit', id], queryFn: () => api<VisitDetail>(`/api/visits/${id}`) });
+  const q = useQuery({ queryKey: ['visit', id], queryFn: () => call(getVisit, { params: { id } }) });
   if (q.isLoading) return <Spin />;
   if (q.error || !q.data) return <Alert type="error" message={(q.error as Error)?.message ?? '无法加载'} />;
   const v = q.data;

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { isAheadOfNow, VISIT_LIMITS } from '../../../shared/api/limits';
 import {
   type ChecklistAnswers,
   type ChecklistItem,
@@ -137,9 +138,14 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
     const errs: Record<string, string> = {};
     const when = fromLocalInput(at);
     if (Number.isNaN(when.getTime())) errs.at = '请填写探访时间';
-    else if (when.getTime() > serverNow().getTime() + 10 * 60000) errs.at = '探访时间不能晚于现在';
-    if (duration && !(Number(duration) > 0 && Number(duration) <= 600))
-      errs.durationMinutes = '时长应为 1–600 分钟';
+    else if (isAheadOfNow(when, serverNow())) errs.at = '探访时间不能晚于当前时间';
+    const { min, max } = VISIT_LIMITS.durationMinutes;
+    if (
+      duration &&
+      !(Number.isInteger(Number(duration)) && Number(duration) >= min && Number(duration) <= max)
+    )
+      errs.durationMinutes = `时长应为 ${min}–${max} 分钟`;
+    if (notes.trim().length > VISIT_LIMITS.notesMax) errs.notes = `备注不超过 ${VISIT_LIMITS.notesMax} 字`;
     if (outcome === 'reached')
       for (const e of validateChecklist(def, ans, { method, seasons })) errs[e.field] ??= e.message;
     setErrors(errs);
@@ -184,7 +190,7 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
 
   const addPhotos = async (files: FileList | null) => {
     if (!files) return;
-    const room = 6 - photos.length;
+    const room = VISIT_LIMITS.photosMax - photos.length;
     const picked = [...files].slice(0, room);
     try {
       const small = await Promise.all(picked.map((f) => downscalePhoto(f)));
@@ -291,11 +297,11 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
       )}
 
       <div className="card">
-        <Field label="备注">
+        <Field label="备注" error={errors.notes}>
           <textarea value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} aria-label="备注" />
         </Field>
         {method === 'in_person' && (
-          <Field label={`照片（${photos.length}/6，自动压缩）`}>
+          <Field label={`照片（${photos.length}/${VISIT_LIMITS.photosMax}，自动压缩）`}>
             <div className="photos">
               {urls.map((u, i) => (
                 <span key={u} className="thumb">
@@ -309,7 +315,7 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
                   </button>
                 </span>
               ))}
-              {photos.length < 6 && (
+              {photos.length < VISIT_LIMITS.photosMax && (
                 <label className="add-photo">
                   ＋ 拍照
                   <input
