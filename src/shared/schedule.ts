@@ -179,6 +179,9 @@ export const VISIT_SETTING_DEFAULTS: VisitSettings = {
   'visits.reminderDays': DUE_SOON_DAYS,
 };
 
+/** The visit settings' keys (the settings module reads exactly these). */
+export const VISIT_SETTING_KEYS = Object.keys(VISIT_SETTING_DEFAULTS) as VisitSettingKey[];
+
 export const VISIT_SETTING_LABELS: Record<VisitSettingKey, string> = {
   'visits.frequency': '探访频次',
   'visits.inPersonEvery': '上门探访最长间隔（期）',

@@ -186,11 +186,3 @@ export async function setTotp(
 export async function setTotpLastStep(q: Queryable, userId: number, step: number) {
   await q.query('update users set totp_last_step = $2 where id = $1', [userId, step]);
 }
-
-/** A system-wide setting (area null) from the settings table, or the default. */
-export async function getSystemSetting<T>(q: Queryable, key: string, def: T): Promise<T> {
-  const rows = await q.query<{ value: T }>('select value from settings where area_id is null and key = $1', [
-    key,
-  ]);
-  return rows.length ? rows[0].value : def;
-}

@@ -7,6 +7,7 @@ import type { Db } from '../../db/db.js';
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
+import { systemSetting } from '../settings/index.js';
 import { verifyPassword } from './password.js';
 import * as repo from './repo.js';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';
@@ -89,7 +90,7 @@ export async function login(opts: {
   const totpRequired =
     !!user.totp_enabled_at ||
     (grants.some((g) => g.role === 'bureau_admin') &&
-      (await repo.getSystemSetting(db, REQUIRE_TOTP_ADMIN, false)) === true);
+      (await systemSetting(db, REQUIRE_TOTP_ADMIN, false)) === true);
   if (totpRequired) {
     // Second step: the password was right; a challenge now waits for the authenticator code.
     const challenge = randomBytes(32).toString('base64url');

@@ -3,48 +3,6 @@ import type { Queryable } from '../../db/db.js';
 import { areaCondition, personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 // ---------------------------------------------------------------------------------------------
-// Settings of this module, per area and inherited down the tree (the nearest area's value wins).
-
-/** Values of `keys` set on the area or its ancestors, nearest first per key (null area = system). */
-export async function readSettings(
-  q: Queryable,
-  areaId: number | null,
-  keys: string[],
-): Promise<{ key: string; value: unknown; area_id: number | null }[]> {
-  return q.query(
-    `select s.key, s.value, s.area_id
-       from settings s left join areas a on a.id = s.area_id
-      where s.key = any($1::text[])
-        and (s.area_id is null or ($2::int is not null and (select path from areas where id = $2) like a.path || '%'))
-      order by s.key, length(coalesce(a.path, '')) desc`,
-    [keys, areaId],
-  );
-}
-
-export async function writeSetting(
-  q: Queryable,
-  areaId: number | null,
-  key: string,
-  value: unknown,
-  by: number,
-  now: Date,
-) {
-  await q.query(
-    `insert into settings (area_id, key, value, updated_at, updated_by) values ($1, $2, $3, $4, $5)
-     on conflict (coalesce(area_id, 0), key) do update set value = excluded.value, updated_at = excluded.updated_at,
-        updated_by = excluded.updated_by`,
-    [areaId, key, JSON.stringify(value), now, by],
-  );
-}
-
-export async function deleteSetting(q: Queryable, areaId: number | null, key: string) {
-  await q.query('delete from settings where coalesce(area_id, 0) = coalesce($1::int, 0) and key = $2', [
-    areaId,
-    key,
-  ]);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Persons, as this module needs them.
 
 export interface CarePersonRow {

@@ -22,6 +22,7 @@ import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { notify } from '../notifications/service.js';
 import { insertPersonEvent } from '../persons/repo.js';
+import * as settings from '../settings/index.js';
 import { qualifyingVisitAnswers } from '../visits/repo.js';
 import * as repo from './repo.js';
 import { careSettings, careSettingsWithSource } from './settings.js';
@@ -842,8 +843,13 @@ export async function putSetting(
   }
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
-    if (input.value === null) await repo.deleteSetting(q, input.areaId, input.key);
-    else await repo.writeSetting(q, input.areaId, input.key, input.value, actor.userId, now);
+    await settings.putSetting(q, {
+      areaId: input.areaId,
+      key: input.key,
+      value: input.value,
+      by: actor.userId,
+      now,
+    });
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,

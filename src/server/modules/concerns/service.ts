@@ -19,15 +19,15 @@ import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js'
 import type { Actor } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
 import * as incidentsRepo from '../incidents/repo.js';
-import { getSetting } from '../notifications/repo.js';
 import { notify, type RecipientSelector } from '../notifications/service.js';
 import { insertPersonEvent } from '../persons/repo.js';
+import { systemSetting } from '../settings/index.js';
 import * as repo from './repo.js';
 
 export const DEADLINE_SETTING = 'concerns.deadlineDays';
 
 export async function deadlineDays(q: Queryable): Promise<number> {
-  const v = await getSetting<number>(q, DEADLINE_SETTING);
+  const v = await systemSetting<number | undefined>(q, DEADLINE_SETTING, undefined);
   return typeof v === 'number' && v > 0 ? v : DEFAULT_CONCERN_DEADLINE_DAYS;
 }
 

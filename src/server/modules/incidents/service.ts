@@ -11,10 +11,10 @@ import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
-import { getSetting, putSetting } from '../notifications/repo.js';
 import { notify, type RecipientSelector } from '../notifications/service.js';
 import { insertPersonEvent } from '../persons/repo.js';
 import { changePersonStatus } from '../persons/service.js';
+import { putSetting, systemSetting } from '../settings/index.js';
 import { cancelOpenTasksFrom } from '../visits/repo.js';
 import { createFollowUpTask } from '../visits/schedule.js';
 import * as repo from './repo.js';
@@ -22,7 +22,7 @@ import * as repo from './repo.js';
 export const INCIDENT_CONFIG_SETTING = 'incidents.config';
 
 export async function loadIncidentConfig(q: Queryable): Promise<IncidentConfig> {
-  const v = await getSetting<Partial<IncidentConfig>>(q, INCIDENT_CONFIG_SETTING);
+  const v = await systemSetting<Partial<IncidentConfig> | undefined>(q, INCIDENT_CONFIG_SETTING, undefined);
   return {
     ...DEFAULT_INCIDENT_CONFIG,
     ...v,
@@ -32,7 +32,13 @@ export async function loadIncidentConfig(q: Queryable): Promise<IncidentConfig> 
 
 export async function saveIncidentConfig(ctx: Ctx, actor: Actor, cfg: IncidentConfig) {
   await ctx.db.tx(async (q) => {
-    await putSetting(q, INCIDENT_CONFIG_SETTING, cfg, actor.userId, ctx.clock.now());
+    await putSetting(q, {
+      areaId: null,
+      key: INCIDENT_CONFIG_SETTING,
+      value: cfg,
+      by: actor.userId,
+      now: ctx.clock.now(),
+    });
     await appendAudit(q, {
       at: ctx.clock.now(),
       actorId: actor.userId,

@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/db.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
+import { putSetting, systemSetting } from '../settings/index.js';
 import * as repo from './repo.js';
 
 export const CHANNELS_SETTING = 'notify.channels';
@@ -35,7 +36,7 @@ export const DEFAULT_CHANNELS: ChannelConfig = {
 };
 
 export async function loadChannels(q: Queryable): Promise<ChannelConfig> {
-  const v = await repo.getSetting<Partial<ChannelConfig>>(q, CHANNELS_SETTING);
+  const v = await systemSetting<Partial<ChannelConfig> | undefined>(q, CHANNELS_SETTING, undefined);
   return {
     ...DEFAULT_CHANNELS,
     ...v,
@@ -312,7 +313,13 @@ export async function saveChannels(ctx: Ctx, actor: Actor, input: ChannelConfigI
     if (next.webhook.enabled && !next.webhook.secret) {
       throw badRequest('启用 Webhook 需设置签名密钥', 'webhook.secret');
     }
-    await repo.putSetting(q, CHANNELS_SETTING, next, actor.userId, ctx.clock.now());
+    await putSetting(q, {
+      areaId: null,
+      key: CHANNELS_SETTING,
+      value: next,
+      by: actor.userId,
+      now: ctx.clock.now(),
+    });
     await appendAudit(q, {
       at: ctx.clock.now(),
       actorId: actor.userId,

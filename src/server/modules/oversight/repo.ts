@@ -821,19 +821,3 @@ export async function rootArea(q: Queryable) {
     )
   )[0];
 }
-
-export async function readSetting<T>(q: Queryable, key: string): Promise<T | undefined> {
-  const [r] = await q.query<{ value: T }>(`select value from settings where area_id is null and key = $1`, [
-    key,
-  ]);
-  return r?.value;
-}
-
-export async function writeSetting(q: Queryable, key: string, value: unknown, userId: number, now: Date) {
-  await q.query(
-    `insert into settings (area_id, key, value, updated_at, updated_by) values (null, $1, $2, $3, $4)
-     on conflict (coalesce(area_id, 0), key) do update set value = excluded.value,
-       updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [key, JSON.stringify(value), now, userId],
-  );
-}

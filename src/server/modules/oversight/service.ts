@@ -26,6 +26,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
+import { putSetting, systemSetting } from '../settings/index.js';
 import * as repo from './repo.js';
 
 /** Setting key and default of who needs a care agreement (owned by the care module's settings). */
@@ -81,7 +82,7 @@ export async function availableMetrics(q: Queryable): Promise<MetricId[]> {
 }
 
 export async function figureOptions(q: Queryable): Promise<repo.FigureOptions> {
-  const levels = await repo.readSetting<string[]>(q, CARE_NEEDING_KEY);
+  const levels = await systemSetting<string[] | undefined>(q, CARE_NEEDING_KEY, undefined);
   return { careNeedingLevels: Array.isArray(levels) ? levels : CARE_NEEDING_DEFAULT };
 }
 
@@ -420,7 +421,7 @@ export async function getRecords(
 // ---------------------------------------------------------------------------------------------
 
 export async function getAssessmentWeights(q: Queryable): Promise<AssessmentWeights> {
-  const w = await repo.readSetting<AssessmentWeights>(q, ASSESSMENT_WEIGHTS_KEY);
+  const w = await systemSetting<AssessmentWeights | undefined>(q, ASSESSMENT_WEIGHTS_KEY, undefined);
   return w && typeof w === 'object'
     ? { ...DEFAULT_ASSESSMENT_WEIGHTS, ...w }
     : { ...DEFAULT_ASSESSMENT_WEIGHTS };
@@ -437,7 +438,13 @@ export async function setAssessmentWeights(ctx: Ctx, actor: Actor, weights: Asse
   if (!Object.values(clean).some((v) => (v ?? 0) > 0)) throw badRequest('至少一项权重应大于 0', 'weights');
   const full = { ...Object.fromEntries(ASSESSMENT_COMPONENTS.map((m) => [m, 0])), ...clean };
   await ctx.db.tx(async (q) => {
-    await repo.writeSetting(q, ASSESSMENT_WEIGHTS_KEY, full, actor.userId, ctx.clock.now());
+    await putSetting(q, {
+      areaId: null,
+      key: ASSESSMENT_WEIGHTS_KEY,
+      value: full,
+      by: actor.userId,
+      now: ctx.clock.now(),
+    });
     await appendAudit(q, {
       at: ctx.clock.now(),
       actorId: actor.userId,

@@ -73,12 +73,3 @@ export async function rememberPassword(
     [userId, keep],
   );
 }
-
-export async function setSystemSetting(q: Queryable, key: string, value: unknown, userId: number, now: Date) {
-  await q.query(
-    `insert into settings (area_id, key, value, updated_at, updated_by) values (null, $1, $2, $3, $4)
-     on conflict ((coalesce(area_id, 0)), key) do update
-       set value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [key, JSON.stringify(value), now, userId],
-  );
-}

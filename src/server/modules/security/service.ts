@@ -8,6 +8,7 @@ import { verifyPassword } from '../auth/password.js';
 import * as authRepo from '../auth/repo.js';
 import { REQUIRE_TOTP_ADMIN } from '../auth/service.js';
 import { generateTotpSecret, otpauthUri, verifyTotp } from '../auth/totp.js';
+import { putSetting, systemSetting } from '../settings/index.js';
 import { getUser } from '../users/repo.js';
 import * as repo from './repo.js';
 
@@ -34,8 +35,7 @@ export async function rememberCurrentPassword(q: Queryable, userId: number, now:
 
 async function totpRequiredFor(ctx: Ctx, actor: { roles: readonly string[] }) {
   return (
-    actor.roles.includes('bureau_admin') &&
-    (await authRepo.getSystemSetting(ctx.db, REQUIRE_TOTP_ADMIN, false)) === true
+    actor.roles.includes('bureau_admin') && (await systemSetting(ctx.db, REQUIRE_TOTP_ADMIN, false)) === true
   );
 }
 
@@ -180,7 +180,7 @@ export async function resetUserTotp(ctx: Ctx, actor: Actor, userId: number) {
 }
 
 export async function getSettings(ctx: Ctx) {
-  return { requireTotpAdmin: (await authRepo.getSystemSetting(ctx.db, REQUIRE_TOTP_ADMIN, false)) === true };
+  return { requireTotpAdmin: (await systemSetting(ctx.db, REQUIRE_TOTP_ADMIN, false)) === true };
 }
 
 export async function updateSettings(ctx: Ctx, actor: Actor, s: { requireTotpAdmin: boolean }) {
@@ -188,7 +188,13 @@ export async function updateSettings(ctx: Ctx, actor: Actor, s: { requireTotpAdm
   const now = ctx.clock.now();
   const before = await getSettings(ctx);
   await ctx.db.tx(async (q) => {
-    await repo.setSystemSetting(q, REQUIRE_TOTP_ADMIN, s.requireTotpAdmin, actor.userId, now);
+    await putSetting(q, {
+      areaId: null,
+      key: REQUIRE_TOTP_ADMIN,
+      value: s.requireTotpAdmin,
+      by: actor.userId,
+      now,
+    });
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,

@@ -1,61 +1,14 @@
 import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
-import type { Frequency } from '../../../shared/schedule.js';
+import { type Frequency, VISIT_SETTING_KEYS } from '../../../shared/schedule.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/repo.js';
+import { type SettingRow, settingsOnPathSql } from '../settings/index.js';
 import { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings (inherited down the area tree)
 // ---------------------------------------------------------------------------------------------
-
-export interface SettingRow {
-  area_id: number | null;
-  key: string;
-  value: unknown;
-}
-
-/** Every visits.* setting row (the table is small: a few keys per configured area). */
-export async function listVisitSettings(q: Queryable): Promise<SettingRow[]> {
-  return q.query<SettingRow>(`select area_id, key, value from settings where key like 'visits.%'`);
-}
-
-/**
- * The settings rows on the path of the area `areaExpr` (an SQL expression), nearest area first and
- * the system default last. One definition for `settingsOnPath` and the visit context read.
- */
-const settingsOnPathSql = (areaExpr: string) => `select s.area_id, s.key, s.value,
-            length(coalesce(a.path, '')) as depth
-       from settings s
-       left join areas a on a.id = s.area_id
-      where s.key like 'visits.%'
-        and (s.area_id is null or s.area_id::text = any(string_to_array(trim(both '/' from
-              coalesce((select path from areas where id = ${areaExpr}), '')), '/')))
-      order by depth desc`;
-
-/** Settings rows on the path of an area (nearest area first, system default last). */
-export async function settingsOnPath(q: Queryable, areaId: number | null): Promise<SettingRow[]> {
-  return q.query<SettingRow>(settingsOnPathSql('$1'), [areaId]);
-}
-
-export async function upsertSetting(
-  q: Queryable,
-  s: { areaId: number | null; key: string; value: unknown; userId: number; now: Date },
-) {
-  await q.query(
-    `insert into settings (area_id, key, value, updated_at, updated_by) values ($1, $2, $3, $4, $5)
-     on conflict (coalesce(area_id, 0), key) do update set value = excluded.value,
-       updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-    [s.areaId, s.key, JSON.stringify(s.value), s.now, s.userId],
-  );
-}
-
-export async function deleteSetting(q: Queryable, areaId: number | null, key: string) {
-  await q.query('delete from settings where coalesce(area_id, 0) = coalesce($1::int, 0) and key = $2', [
-    areaId,
-    key,
-  ]);
-}
 
 /** (id, path) of every village: the engine resolves per-village configuration from these. */
 export async function villagePaths(
@@ -319,7 +272,7 @@ export async function visitContext(
             case when p.id is not null then
               (select json_agg(json_build_object('area_id', x.area_id, 'key', x.key, 'value', x.value)
                                order by x.depth desc)
-                 from (${settingsOnPathSql('p.village_id')}) x) end as settings
+                 from (${settingsOnPathSql('p.village_id', VISIT_SETTING_KEYS)}) x) end as settings
        from (select 1) one left join persons p on p.id = $1 and ${cond}`),
     params,
   );

@@ -11,43 +11,36 @@ import {
   periodOf,
   periodWindow,
   VISIT_SETTING_DEFAULTS,
-  type VisitSettingKey,
   type VisitSettings,
 } from '../../../shared/schedule.js';
 import type { Queryable } from '../../db/db.js';
+import {
+  areaSettings,
+  areaSettingsWithSource,
+  type Resolved,
+  resolveSettings,
+  type SettingRow,
+  settingRows,
+  valuesOf,
+} from '../settings/index.js';
 import * as repo from './repo.js';
-
-const KEYS = Object.keys(VISIT_SETTING_DEFAULTS) as VisitSettingKey[];
 
 /** The visit settings in force for an area: nearest value up the tree, else the built-in default. */
 export async function visitSettings(q: Queryable, areaId: number | null): Promise<VisitSettings> {
-  return visitSettingsFrom(await repo.settingsOnPath(q, areaId));
+  return areaSettings(q, areaId, VISIT_SETTING_DEFAULTS);
 }
 
-/** The settings in force given the rows on an area's path (`repo.settingsOnPath`, nearest first). */
-export function visitSettingsFrom(rows: repo.SettingRow[]): VisitSettings {
-  return Object.fromEntries(
-    Object.entries(withSource(rows)).map(([k, v]) => [k, v.value]),
-  ) as unknown as VisitSettings;
+/** The settings in force given the rows on an area's path (nearest first, as the visit context reads them). */
+export function visitSettingsFrom(rows: SettingRow[]): VisitSettings {
+  return valuesOf(resolveSettings(VISIT_SETTING_DEFAULTS, rows));
 }
 
 /** Like visitSettings, and where each value comes from (an area id, null = system, 'default'). */
 export async function visitSettingsWithSource(
   q: Queryable,
   areaId: number | null,
-): Promise<Record<VisitSettingKey, { value: unknown; source: number | null | 'default' }>> {
-  return withSource(await repo.settingsOnPath(q, areaId));
-}
-
-function withSource(rows: repo.SettingRow[]) {
-  const out = {} as Record<VisitSettingKey, { value: unknown; source: number | null | 'default' }>;
-  for (const k of KEYS) {
-    const r = rows.find((x) => x.key === k);
-    out[k] = r
-      ? { value: r.value, source: r.area_id }
-      : { value: VISIT_SETTING_DEFAULTS[k], source: 'default' };
-  }
-  return out;
+): Promise<Resolved<VisitSettings>> {
+  return areaSettingsWithSource(q, areaId, VISIT_SETTING_DEFAULTS);
 }
 
 /**
@@ -58,7 +51,7 @@ async function frequencyGroups(
   q: Queryable,
   personIds?: number[],
 ): Promise<Map<Frequency, repo.TierSelector[]>> {
-  const rows = (await repo.listVisitSettings(q)).filter((r) => r.key === 'visits.frequency');
+  const rows = await settingRows(q, ['visits.frequency']);
   const system = (rows.find((r) => r.area_id == null)?.value ??
     VISIT_SETTING_DEFAULTS['visits.frequency']) as VisitSettings['visits.frequency'];
   const groups = new Map<Frequency, repo.TierSelector[]>();

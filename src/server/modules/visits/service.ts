@@ -26,6 +26,7 @@ import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit, auditChainOf } from '../audit/repo.js';
+import { putSetting } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
 import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
 import * as repo from './repo.js';
@@ -480,15 +481,7 @@ export async function writeSetting(
   }
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
-    if (s.value == null) await repo.deleteSetting(q, s.areaId, s.key);
-    else
-      await repo.upsertSetting(q, {
-        areaId: s.areaId,
-        key: s.key,
-        value: s.value,
-        userId: actor.userId,
-        now,
-      });
+    await putSetting(q, { areaId: s.areaId, key: s.key, value: s.value, by: actor.userId, now });
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,
