@@ -19,6 +19,7 @@ import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
 import type { Actor } from '../src/server/http/scope.js';
 import { importRoster } from '../src/server/modules/persons/roster.js';
+import { REGISTRY } from '../src/server/modules/registry.js';
 import { insertUser, replaceGrants } from '../src/server/modules/users/repo.js';
 import { seedAreas } from '../src/server/seed/demo.js';
 import { rosterFile } from './fixtures.js';
@@ -48,6 +49,7 @@ const ctx: Ctx = {
   clock: createClock(),
   config,
   fields: createFieldCipher([Buffer.alloc(32, 3)], Buffer.alloc(32, 4)),
+  registry: REGISTRY,
 };
 const userId = await db.tx(async (q) => {
   const id = await insertUser(q, {

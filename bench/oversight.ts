@@ -16,6 +16,7 @@ import { createFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
+import { REGISTRY } from '../src/server/modules/registry.js';
 import { insertUser, replaceGrants } from '../src/server/modules/users/repo.js';
 import { periodOf, previousPeriod } from '../src/shared/schedule.js';
 import { measureEndpoint, recordingDb, withPeakRss } from './measure.js';
@@ -48,6 +49,7 @@ const ctx: Ctx = {
   clock: createClock(args.now),
   config,
   fields: createFieldCipher([Buffer.alloc(32, 7)], Buffer.alloc(32, 9)),
+  registry: REGISTRY,
 };
 const persons = Number(args.persons);
 const [{ n: have }] = await db.query<{ n: number }>('select count(*)::int as n from persons');

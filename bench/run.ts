@@ -25,6 +25,7 @@ import { type Db, openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { refreshAllMetricCells, refreshMetricCells } from '../src/server/modules/oversight/service.js';
+import { REGISTRY } from '../src/server/modules/registry.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
 import { periodOf, periodWindow, seasonFlags } from '../src/shared/schedule.js';
@@ -486,7 +487,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
         try {
           await migrate(tdb);
           const gen = await generate(
-            { db: tdb, clock, config, fields },
+            { db: tdb, clock, config, fields, registry: REGISTRY },
             { persons, months, log, databaseUrl: url },
           );
           log(`generated: ${JSON.stringify(gen)}`);
@@ -494,7 +495,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
           await tdb.close();
         }
       },
-      { clock, config, fields },
+      { clock, config, fields, registry: REGISTRY },
     );
     if (!parts.has('pg')) {
       log('the PostgreSQL data is ready (--only pgdata)');
@@ -518,17 +519,20 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     raw = await openFresh(engine);
     await migrate(raw);
     const g0 = performance.now();
-    const gen = await generate({ db: raw, clock, config, fields }, { persons, months, log });
+    const gen = await generate(
+      { db: raw, clock, config, fields, registry: REGISTRY },
+      { persons, months, log },
+    );
     await raw.exec('analyze');
     log(`generated: ${JSON.stringify(gen)}`);
     dataNote = `Data generated and loaded in ${((performance.now() - g0) / 1000).toFixed(0)} s:`;
     const k0 = performance.now();
-    const { cells } = await refreshAllMetricCells({ db: raw, clock, config, fields });
+    const { cells } = await refreshAllMetricCells({ db: raw, clock, config, fields, registry: REGISTRY });
     cellsNote = `Dashboard figure cells (modules/oversight) for the kept periods (13 months and 13 half months) computed from scratch: ${cells.toLocaleString('en')} cells in ${((performance.now() - k0) / 1000).toFixed(1)} s — what the \`oversight.cells\` job does once after a bulk load.`;
   }
   log(cellsNote);
   const db = recordingDb(raw);
-  const ctx: Ctx = { db, clock, config, fields };
+  const ctx: Ctx = { db, clock, config, fields, registry: REGISTRY };
   const sizes = engine === 'pg' ? await tableSizes(raw) : await tableSizes(raw).catch(() => []);
   out(dataNote);
   out();

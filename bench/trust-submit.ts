@@ -23,6 +23,7 @@ import { loadFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
+import { REGISTRY } from '../src/server/modules/registry.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
 import { seasonFlags } from '../src/shared/schedule.js';
@@ -59,7 +60,13 @@ if (args.generate) {
   const db = await openDb({ databaseUrl: url });
   await migrate(db);
   const config = loadConfig({ ...process.env, TANFANG_SECRET_KEY: SECRET, TANFANG_NOW: NOW });
-  const ctx: Ctx = { db, clock: createClock(NOW), config, fields: loadFieldCipher(config) };
+  const ctx: Ctx = {
+    db,
+    clock: createClock(NOW),
+    config,
+    fields: loadFieldCipher(config),
+    registry: REGISTRY,
+  };
   await generate(ctx, { persons: Number(args.persons), months: Number(args.months), databaseUrl: url, log });
   await db.exec('analyze');
   await db.close();

@@ -17,6 +17,7 @@ import { createFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { type Db, openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
+import { REGISTRY } from '../src/server/modules/registry.js';
 import { generateTasks } from '../src/server/modules/visits/schedule.js';
 import { generate } from './generate.js';
 import { type EndpointResult, measureEndpoint, recordingDb } from './measure.js';
@@ -63,6 +64,7 @@ const ctx: Ctx = {
   clock: createClock(NOW),
   config,
   fields: createFieldCipher([Buffer.alloc(32, 3)], Buffer.alloc(32, 4)),
+  registry: REGISTRY,
 };
 const persons = Number(args.persons);
 const months = Number(args.months);

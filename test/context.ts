@@ -6,6 +6,7 @@ import type { Ctx } from '../src/server/context.js';
 import { createFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { REGISTRY } from '../src/server/modules/registry.js';
 import { seedAreas } from '../src/server/seed/demo.js';
 
 export interface TestEnv {
@@ -29,7 +30,7 @@ export function testEnv(): Promise<TestEnv> {
     const db = await openDb({ databaseUrl: process.env.DATABASE_URL });
     await migrate(db);
     const fields = TEST_FIELDS;
-    const ctx: Ctx = { db, clock: createClock(), config, fields };
+    const ctx: Ctx = { db, clock: createClock(), config, fields, registry: REGISTRY };
     const areas = await db.tx((q) => seedAreas(q));
     const app = await buildApp(ctx);
     await app.ready();

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../server/config.js';
 import type { Actor } from '../server/http/scope.js';
 import { openContext } from '../server/main.js';
-import { openLedger, writeLedger } from '../server/modules/ledger/service.js';
+import { openLedger, writeLedger } from '../server/modules/ledger/index.js';
 import { isPeriod, periodWindow } from '../shared/schedule.js';
 
 /**

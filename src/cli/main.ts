@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../server/config.js';
 import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
 import { openContext, startServer } from '../server/main.js';
-import { compactStoredAnswers } from '../server/modules/visits/compact-answers.js';
+import { compactStoredAnswers } from '../server/modules/visits/index.js';
 import { ROOT } from '../server/paths.js';
 import { seedDemo } from '../server/seed/demo.js';
 import { registerLedgerCommands } from './ledger.js';

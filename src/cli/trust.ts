@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../server/config.js';
 import { loadFieldCipher } from '../server/crypto/field-cipher.js';
 import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
-import { verifyAuditChain } from '../server/modules/audit/verify.js';
+import { verifyAuditChain } from '../server/modules/audit/index.js';
 import { backup, RestoreError, restore } from '../server/ops/backup.js';
 import { rotateKeys, staleCounts } from '../server/ops/key-rotation.js';
 

@@ -1,9 +1,9 @@
 import { ConfigError } from '../server/config.js';
 import type { Ctx } from '../server/context.js';
-import { findAreaByCode } from '../server/modules/areas/repo.js';
-import { appendAudit } from '../server/modules/audit/repo.js';
-import { generatePassword, hashPassword } from '../server/modules/auth/password.js';
-import { insertUser, replaceGrants, usernameTaken } from '../server/modules/users/repo.js';
+import { findAreaByCode } from '../server/modules/areas/index.js';
+import { appendAudit } from '../server/modules/audit/index.js';
+import { generatePassword, hashPassword } from '../server/modules/auth/index.js';
+import { insertUser, replaceGrants, usernameTaken } from '../server/modules/users/index.js';
 import { passwordProblem } from '../shared/password-policy.js';
 import {
   DEPARTMENTS,

@@ -14,25 +14,7 @@ import { registerErrorHandler } from './http/errors.js';
 import { registerObservability } from './http/observability.js';
 import { documentObjectTransform, documentTransform } from './http/openapi.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
-import { areaRoutes } from './modules/areas/routes.js';
-import { auditRoutes } from './modules/audit/routes.js';
-import { authRoutes } from './modules/auth/routes.js';
-import { careRoutes } from './modules/care/routes.js';
-import { concernRoutes } from './modules/concerns/routes.js';
-import { healthRoutes } from './modules/health/routes.js';
-import { incidentRoutes } from './modules/incidents/routes.js';
-import { jobRoutes } from './modules/jobs/routes.js';
-import { ledgerRoutes } from './modules/ledger/routes.js';
-import { moneyRoutes } from './modules/money/routes.js';
-import { notificationRoutes } from './modules/notifications/routes.js';
-import { oversightRoutes } from './modules/oversight/routes.js';
-import { IMPORT_MAX_BYTES, personRoutes } from './modules/persons/routes.js';
-import { referralRoutes } from './modules/referrals/routes.js';
-import { reportRoutes } from './modules/reports/routes.js';
-import { securityRoutes } from './modules/security/routes.js';
-import { userRoutes } from './modules/users/routes.js';
-import { visitorAppRoutes } from './modules/visitor-app/routes.js';
-import { visitRoutes } from './modules/visits/routes.js';
+import { IMPORT_MAX_BYTES } from './modules/persons/index.js';
 import { WEB_DIR } from './paths.js';
 
 z.config(z.locales.zhCN());
@@ -101,25 +83,8 @@ export async function buildApp(ctx: Ctx, opts: { logger?: boolean | object } = {
   registerAuth(app, ctx);
   registerObservability(app, ctx);
 
-  healthRoutes(app, ctx);
-  authRoutes(app, ctx);
-  areaRoutes(app, ctx);
-  userRoutes(app, ctx);
-  personRoutes(app, ctx);
-  careRoutes(app, ctx);
-  moneyRoutes(app, ctx);
-  auditRoutes(app, ctx);
-  securityRoutes(app, ctx);
-  notificationRoutes(app, ctx);
-  oversightRoutes(app, ctx);
-  ledgerRoutes(app, ctx);
-  reportRoutes(app, ctx);
-  visitRoutes(app, ctx);
-  incidentRoutes(app, ctx);
-  concernRoutes(app, ctx);
-  referralRoutes(app, ctx);
-  visitorAppRoutes(app, ctx);
-  jobRoutes(app, ctx);
+  // Every module's routes, in the registry's order (modules/registry.ts).
+  for (const m of ctx.registry.modules) m.routes?.(app, ctx);
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

@@ -7,9 +7,10 @@ import { loadFieldCipher } from './crypto/field-cipher.js';
 import { openDb } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { startScheduler } from './jobs/runner.js';
-import { appendAudit } from './modules/audit/repo.js';
-import { generatePassword, hashPassword } from './modules/auth/password.js';
-import { insertUser, replaceGrants } from './modules/users/repo.js';
+import { appendAudit } from './modules/audit/index.js';
+import { generatePassword, hashPassword } from './modules/auth/index.js';
+import { REGISTRY } from './modules/registry.js';
+import { insertUser, replaceGrants } from './modules/users/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedAreas, seedDemo } from './seed/demo.js';
 
 /** Opens the database and brings its schema up to date. */
@@ -22,7 +23,7 @@ export async function openContext(config: Config): Promise<Ctx> {
     await db.close();
     throw e;
   }
-  return { db, clock: createClock(config.now), config, fields: loadFieldCipher(config) };
+  return { db, clock: createClock(config.now), config, fields: loadFieldCipher(config), registry: REGISTRY };
 }
 
 /** First start: the demo, or (TANFANG_DEMO=0) the district tree and one admin with a printed password. */

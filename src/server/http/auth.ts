@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { can, type Permission } from '../../shared/roles.js';
 import type { Ctx } from '../context.js';
-import { authenticate } from '../modules/auth/service.js';
+import { authenticate } from '../modules/auth/index.js';
 import { AppError, forbidden, unauthorized } from './errors.js';
 import type { Actor } from './scope.js';
 import { isApiUrl } from './security-headers.js';

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
-import { authenticate } from '../modules/auth/service.js';
+import { authenticate } from '../modules/auth/index.js';
 import { SESSION_COOKIE } from './auth.js';
 import { AppError } from './errors.js';
 

@@ -103,3 +103,17 @@ export function personInArea(p: string, n: string): string {
 export function pathWithin(path: string, root: string): string {
   return `(${path} ~>=~ ${root} and ${path} ~<~ (${root} || '~'))`;
 }
+
+/**
+ * Scope for incidents and referrals: the person is visible (areas, own visitees), or the record is
+ * addressed to one of the liaison's departments. `deptSql` is the SQL giving the record's
+ * departments as text[].
+ */
+export function caseCondition(scope: Scope, deptSql: string, params: unknown[]): string {
+  const parts = [personCondition(scope, 'p', params)];
+  if (scope.departments.length > 0) {
+    params.push(scope.departments);
+    parts.push(`(${deptSql} && $${params.length}::text[])`);
+  }
+  return `(${parts.join(' or ')})`;
+}

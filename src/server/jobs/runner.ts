@@ -12,14 +12,9 @@ export interface Job {
   run(ctx: Ctx): Promise<Record<string, unknown> | undefined>;
 }
 
-const jobs = new Map<string, Job>();
-
-export function registerJob(job: Job) {
-  jobs.set(job.name, job);
-}
-
-export function listJobs(): Job[] {
-  return [...jobs.values()];
+/** The jobs of the running system: the modules' jobs, as the registry lists them (modules/registry.ts). */
+export function listJobs(ctx: Ctx): readonly Job[] {
+  return ctx.registry.jobs;
 }
 
 function lockKey(name: string): number {
@@ -34,7 +29,7 @@ function lockKey(name: string): number {
  * connection for the job's whole run.
  */
 export async function runJob(ctx: Ctx, name: string): Promise<Record<string, unknown> | null> {
-  const job = jobs.get(name);
+  const job = ctx.registry.jobs.find((j) => j.name === name);
   if (!job) throw new Error(`未知任务 ${name}`);
   if (running.has(name)) return null;
   running.add(name);
@@ -94,7 +89,7 @@ export function startScheduler(ctx: Ctx, log: (msg: string, err?: unknown) => vo
       done = r;
     });
     try {
-      for (const job of jobs.values()) {
+      for (const job of ctx.registry.jobs) {
         if (stopped) break;
         const now = ctx.clock.now().getTime();
         if (now - (lastRun.get(job.name) ?? 0) < job.everyMinutes * 60000) continue;

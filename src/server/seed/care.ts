@@ -9,8 +9,8 @@ import { addDays, chinaDate, chinaMonth } from '../../shared/china-time.js';
 import { maskIdNumber, maskPhone } from '../../shared/id-card.js';
 import type { Ctx } from '../context.js';
 import { openReplacement } from '../modules/care/service.js';
-import { fakeName, rng } from './demo.js';
 import { fakeIdNumber } from './fake.js';
+import { fakeName, rng } from './random.js';
 
 const CONTENT = [
   '生活照料（做饭、洗衣、打扫卫生）、精神慰藉、安全监护、协助就医',

@@ -5,6 +5,7 @@ import * as concernsRepo from '../modules/concerns/repo.js';
 import { escalateOverdue, openConcern } from '../modules/concerns/service.js';
 import * as incidentsRepo from '../modules/incidents/repo.js';
 import { escalateUnacknowledged, openIncident } from '../modules/incidents/service.js';
+import type * as persons from '../modules/persons/index.js';
 import * as referralsRepo from '../modules/referrals/repo.js';
 import { DISTRICT } from './areas.js';
 
@@ -26,7 +27,7 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
     await ctx.db.query<{ id: number }>('select id from areas where code = $1', [`${DISTRICT.code}101`])
   )[0];
   if (!town) return;
-  const persons = await ctx.db.query<incidentsRepo.CasePerson & { visitor_id: number | null }>(
+  const persons = await ctx.db.query<persons.CasePerson & { visitor_id: number | null }>(
     `select id, name, town_id, village_id, status, version, visitor_id from persons
       where town_id = $1 and status = 'active' order by id limit 30`,
     [town.id],

@@ -3,8 +3,8 @@ import { maskIdNumber, maskPhone } from '../../shared/id-card.js';
 import { SELF_CARE_INDICATORS, type SelfCare, tierOf } from '../../shared/person.js';
 import type { Ctx } from '../context.js';
 import * as repo from '../modules/persons/repo.js';
-import { type DemoUsers, fakeName, rng } from './demo.js';
 import { fakeIdNumber } from './fake.js';
+import { type DemoUsers, fakeName, rng } from './random.js';
 
 const ETHNICITIES = ['汉族', '汉族', '汉族', '汉族', '汉族', '汉族', '蒙古族', '蒙古族', '回族', '满族'];
 const STREETS = ['幸福路', '团结巷', '民生街', '新华路', '向阳巷', '东环路', '伊金霍洛街', '宝日陶亥街'];

@@ -10,12 +10,11 @@ import { addDays, chinaDate, chinaDayStart } from '../../shared/china-time.js';
 import { periodsBetween, periodWindow, seasonFlags, VISIT_SETTING_DEFAULTS } from '../../shared/schedule.js';
 import { createClock } from '../clock.js';
 import type { Ctx } from '../context.js';
-import '../modules/visit-hooks.js';
 import { emitVisitRecorded } from '../modules/visits/events.js';
 import { generateTasks } from '../modules/visits/schedule.js';
 import { answersToStored } from '../modules/visits/stored-answers.js';
 import { DISTRICT } from './areas.js';
-import { rng } from './demo.js';
+import { rng } from './random.js';
 
 interface P {
   id: number;

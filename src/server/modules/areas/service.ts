@@ -4,8 +4,8 @@ import type { Ctx } from '../../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { inScope } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
-import { assertAreaHasNoPersons } from '../persons/service.js';
+import { appendAudit } from '../audit/index.js';
+import { assertAreaHasNoPersons } from '../persons/index.js';
 import * as repo from './repo.js';
 
 export interface AreaNode {

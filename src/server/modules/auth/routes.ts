@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AREA_LEVELS, DEPARTMENTS, ROLES } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { actorOf, CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.js';
-import { listAreas } from '../areas/repo.js';
+import { listAreas } from '../areas/index.js';
 import * as service from './service.js';
 
 const Session = z.object({

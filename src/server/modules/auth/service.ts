@@ -6,7 +6,7 @@ import type { FieldCipher } from '../../crypto/field-cipher.js';
 import type { Db } from '../../db/db.js';
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
+import { appendAudit } from '../audit/index.js';
 import { systemSetting } from '../settings/index.js';
 import { verifyPassword } from './password.js';
 import * as repo from './repo.js';

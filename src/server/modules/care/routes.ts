@@ -12,11 +12,9 @@ import { SELF_CARE_LEVELS } from '../../../shared/person.js';
 import type { Ctx } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { badRequest } from '../../http/errors.js';
-import { registerJob } from '../../jobs/runner.js';
 import { agreementPdf, pledgePdf } from './documents.js';
 import type { AgreementRow, CaregiverRow, ReplacementRow, ReviewRow } from './repo.js';
 import * as service from './service.js';
-import './visit-hook.js';
 
 const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 const Id = z.object({ id: z.coerce.number().int().positive() });
@@ -752,8 +750,6 @@ export function careRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req) => service.putSetting(ctx, actorOf(req), req.body),
   );
-
-  registerJob({ name: 'care.agreements', everyMinutes: 60, run: (c) => service.runAgreementJob(c) });
 }
 
 const esc = (s: string) =>

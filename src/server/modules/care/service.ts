@@ -18,12 +18,12 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope, SYSTEM_SCOPE } from '../../http/scope.js';
-import { getArea } from '../areas/repo.js';
-import { appendAudit } from '../audit/repo.js';
-import { notify } from '../notifications/service.js';
-import { insertPersonEvent } from '../persons/repo.js';
+import { getArea } from '../areas/index.js';
+import { appendAudit } from '../audit/index.js';
+import { notify } from '../notifications/index.js';
+import { insertPersonEvent } from '../persons/index.js';
 import * as settings from '../settings/index.js';
-import { qualifyingVisitAnswers } from '../visits/repo.js';
+import { qualifyingVisitAnswers } from '../visits/index.js';
 import * as repo from './repo.js';
 import { careSettings, careSettingsWithSource } from './settings.js';
 

@@ -1,15 +1,15 @@
 import { caregiverOf } from '../../../shared/checklist.js';
-import { onVisitRecorded } from '../visits/events.js';
+import type { VisitHandler } from '../visits/index.js';
 import * as service from './service.js';
 
 /**
  * A serious infringement by the caregiver (section H) on a stored visit opens the replacement case, in
- * the visit's transaction. Registered at import time (routes.ts and modules/visit-hooks.ts import this file).
+ * the visit's transaction. Listed in modules/registry.ts.
  */
-onVisitRecorded(
-  'care.serious-infringement',
-  (v) => caregiverOf(v.answers).seriousInfringement,
-  async (q, c, v) => {
+export const careVisitHandler: VisitHandler = {
+  name: 'care.serious-infringement',
+  acts: (v) => caregiverOf(v.answers).seriousInfringement,
+  run: async (q, c, v) => {
     const h = caregiverOf(v.answers);
     await service.onVisitForCare(q, {
       id: v.id,
@@ -19,4 +19,4 @@ onVisitRecorded(
       now: c.clock.now(),
     });
   },
-);
+};

@@ -1,7 +1,7 @@
 import type { ConcernStatus } from '../../../shared/incidents.js';
 import type { Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
-import { type StoredAnswers, withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, withAnswers } from '../visits/index.js';
 
 export interface ConcernRow {
   id: number;

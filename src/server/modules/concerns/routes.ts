@@ -11,11 +11,9 @@ import {
 } from '../../../shared/incidents.js';
 import type { Ctx } from '../../context.js';
 import { requirePermission } from '../../http/auth.js';
-import { registerJob } from '../../jobs/runner.js';
 import type { ConcernRow } from './repo.js';
 import * as repo from './repo.js';
 import * as service from './service.js';
-import './visit-hook.js';
 
 const Ref = z.object({ id: z.number(), name: z.string() });
 const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
@@ -93,10 +91,7 @@ export function presentConcern(c: ConcernRow, today: string): z.infer<typeof Con
 }
 
 const Id = z.object({ id: z.coerce.number().int() });
-export const OVERDUE_JOB = 'concerns.escalate-overdue';
-
 export function concernRoutes(app: FastifyInstance, ctx: Ctx) {
-  registerJob({ name: OVERDUE_JOB, everyMinutes: 30, run: (c) => service.escalateOverdue(c) });
   const r = app.withTypeProvider<ZodTypeProvider>();
   const detail = async (actor: Parameters<typeof service.getConcern>[1], id: number) => {
     const d = await service.getConcern(ctx, actor, id);

@@ -17,10 +17,10 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
-import * as incidentsRepo from '../incidents/repo.js';
-import { notify, type RecipientSelector } from '../notifications/service.js';
-import { insertPersonEvent } from '../persons/repo.js';
+import { appendAudit } from '../audit/index.js';
+import { notify, type RecipientSelector } from '../notifications/index.js';
+import * as persons from '../persons/index.js';
+import { insertPersonEvent } from '../persons/index.js';
 import { systemSetting } from '../settings/index.js';
 import * as repo from './repo.js';
 
@@ -50,7 +50,7 @@ const bureau = (villageId: number): RecipientSelector[] => [
 export async function openConcern(
   q: Queryable,
   o: {
-    person: incidentsRepo.CasePerson;
+    person: persons.CasePerson;
     category: string;
     description: string;
     source: 'visit' | 'checklist' | 'manual';
@@ -173,7 +173,7 @@ export async function createConcern(ctx: Ctx, actor: Actor, input: CreateConcern
     }
     if (personId == null) throw badRequest('请选择对象', 'personId');
     if (!description) throw badRequest('请填写问题描述', 'description');
-    const person = await incidentsRepo.getPersonInScope(q, actor.scope, personId);
+    const person = await persons.getPersonInScope(q, actor.scope, personId);
     if (!person) throw notFound('对象');
     const id = await openConcern(q, {
       person,

@@ -1,15 +1,15 @@
 import { requestsOf } from '../../../shared/checklist.js';
-import * as incidentsRepo from '../incidents/repo.js';
-import { onVisitRecorded } from '../visits/events.js';
+import * as persons from '../persons/index.js';
+import type { VisitHandler } from '../visits/index.js';
 import { openConcern } from './service.js';
 
 /** Each request (section J) on a stored visit becomes a concern for the town, in the visit's transaction. */
-onVisitRecorded(
-  'concerns',
-  (visit) => visit.qualifying && requestsOf(visit.answers).length > 0,
-  async (q, ctx, visit) => {
+export const concernsVisitHandler: VisitHandler = {
+  name: 'concerns',
+  acts: (visit) => visit.qualifying && requestsOf(visit.answers).length > 0,
+  run: async (q, ctx, visit) => {
     const requests = requestsOf(visit.answers);
-    const person = await incidentsRepo.getPersonById(q, visit.personId);
+    const person = await persons.getPersonById(q, visit.personId);
     if (!person) return;
     for (const [i, r] of requests.entries()) {
       await openConcern(q, {
@@ -24,4 +24,4 @@ onVisitRecorded(
       });
     }
   },
-);
+};

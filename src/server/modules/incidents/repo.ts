@@ -1,52 +1,6 @@
 import type { IncidentType } from '../../../shared/incidents.js';
 import type { Queryable } from '../../db/db.js';
-import { personCondition, type Scope } from '../../http/scope.js';
-
-export interface CasePerson {
-  id: number;
-  name: string;
-  town_id: number;
-  village_id: number;
-  status: 'active' | 'paused' | 'ended';
-  version: number;
-}
-
-/** A person the scope can see (for opening an incident, concern or referral by hand). */
-export async function getPersonInScope(
-  q: Queryable,
-  scope: Scope,
-  id: number,
-): Promise<CasePerson | undefined> {
-  const params: unknown[] = [id];
-  const cond = personCondition(scope, 'p', params);
-  const [row] = await q.query<CasePerson>(
-    `select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1 and ${cond}`,
-    params,
-  );
-  return row;
-}
-
-export async function getPersonById(q: Queryable, id: number): Promise<CasePerson | undefined> {
-  const [row] = await q.query<CasePerson>(
-    'select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1',
-    [id],
-  );
-  return row;
-}
-
-/**
- * Scope for incidents and referrals: the person is visible (areas, own visitees), or the record is
- * addressed to one of the liaison's departments. `deptSql` is the SQL giving the record's
- * departments as text[].
- */
-export function caseCondition(scope: Scope, deptSql: string, params: unknown[]): string {
-  const parts = [personCondition(scope, 'p', params)];
-  if (scope.departments.length > 0) {
-    params.push(scope.departments);
-    parts.push(`(${deptSql} && $${params.length}::text[])`);
-  }
-  return `(${parts.join(' or ')})`;
-}
+import { caseCondition, type Scope } from '../../http/scope.js';
 
 export interface IncidentRow {
   id: number;

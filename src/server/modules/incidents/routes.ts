@@ -6,10 +6,8 @@ import { DEPARTMENTS } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { requirePermission } from '../../http/auth.js';
 import type { Actor } from '../../http/scope.js';
-import { registerJob } from '../../jobs/runner.js';
 import * as repo from './repo.js';
 import * as service from './service.js';
-import './visit-hook.js';
 
 const Ref = z.object({ id: z.number(), name: z.string() });
 const Party = z.object({
@@ -103,10 +101,7 @@ const IncidentConfigSchema = z.object({
   critical: z.array(z.enum(INCIDENT_TYPES)),
 });
 
-export const ESCALATION_JOB = 'incidents.escalate';
-
 export function incidentRoutes(app: FastifyInstance, ctx: Ctx) {
-  registerJob({ name: ESCALATION_JOB, everyMinutes: 5, run: (c) => service.escalateUnacknowledged(c) });
   const r = app.withTypeProvider<ZodTypeProvider>();
   const detail = async (actor: Actor, id: number) => {
     const d = await service.getIncident(ctx, actor, id);

@@ -10,13 +10,12 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
-import { notify, type RecipientSelector } from '../notifications/service.js';
-import { insertPersonEvent } from '../persons/repo.js';
-import { changePersonStatus } from '../persons/service.js';
+import { appendAudit } from '../audit/index.js';
+import { notify, type RecipientSelector } from '../notifications/index.js';
+import * as persons from '../persons/index.js';
+import { changePersonStatus, insertPersonEvent } from '../persons/index.js';
 import { putSetting, systemSetting } from '../settings/index.js';
-import { cancelOpenTasksFrom } from '../visits/repo.js';
-import { createFollowUpTask } from '../visits/schedule.js';
+import { cancelOpenTasksFrom, createFollowUpTask } from '../visits/index.js';
 import * as repo from './repo.js';
 
 export const INCIDENT_CONFIG_SETTING = 'incidents.config';
@@ -96,7 +95,7 @@ export async function openIncident(
   ctx: Ctx,
   q: Queryable,
   o: {
-    person: repo.CasePerson;
+    person: persons.CasePerson;
     type: IncidentType;
     description: string;
     source: 'visit' | 'manual';
@@ -245,7 +244,7 @@ export async function createIncident(
   input: { personId: number; type: IncidentType; description: string; critical?: boolean },
 ) {
   return ctx.db.tx(async (q) => {
-    const person = await repo.getPersonInScope(q, actor.scope, input.personId);
+    const person = await persons.getPersonInScope(q, actor.scope, input.personId);
     if (!person) throw notFound('对象');
     if (person.status === 'ended') throw badRequest('该对象已终止供养，不能再发起应急事件', 'personId');
     const id = await openIncident(ctx, q, {

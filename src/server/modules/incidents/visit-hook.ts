@@ -1,19 +1,18 @@
 import { risksOf } from '../../../shared/checklist.js';
-import { onVisitRecorded } from '../visits/events.js';
-import * as repo from './repo.js';
+import * as persons from '../persons/index.js';
+import type { VisitHandler } from '../visits/index.js';
 import { openIncident } from './service.js';
 
 /**
  * A stored visit opens one incident per ticked risk (section I), in the visit's own transaction.
- * Registered at import time (routes.ts imports this file). Concerns and referrals register theirs
- * in their own modules.
+ * Listed in modules/registry.ts.
  */
-onVisitRecorded(
-  'incidents',
-  (visit) => visit.qualifying && risksOf(visit.answers).length > 0,
-  async (q, ctx, visit) => {
+export const incidentsVisitHandler: VisitHandler = {
+  name: 'incidents',
+  acts: (visit) => visit.qualifying && risksOf(visit.answers).length > 0,
+  run: async (q, ctx, visit) => {
     for (const risk of risksOf(visit.answers)) {
-      const person = await repo.getPersonById(q, visit.personId);
+      const person = await persons.getPersonById(q, visit.personId);
       if (!person) return;
       await openIncident(ctx, q, {
         person,
@@ -27,4 +26,4 @@ onVisitRecorded(
       });
     }
   },
-);
+};

@@ -5,7 +5,7 @@ import type { Ctx } from '../../context.js';
 import { requirePermission } from '../../http/auth.js';
 import { notFound } from '../../http/errors.js';
 import { listJobs, runJob } from '../../jobs/runner.js';
-import { appendAudit } from '../audit/repo.js';
+import { appendAudit } from '../audit/index.js';
 
 const JobState = z.object({
   name: z.string(),
@@ -41,7 +41,7 @@ export function jobRoutes(app: FastifyInstance, ctx: Ctx) {
       }>('select name, last_started_at, last_finished_at, last_error from job_runs');
       const byName = new Map(rows.map((r) => [r.name, r]));
       return {
-        items: listJobs()
+        items: [...listJobs(ctx)]
           .sort((a, b) => a.name.localeCompare(b.name))
           .map((j) => {
             const run = byName.get(j.name);
@@ -72,7 +72,7 @@ export function jobRoutes(app: FastifyInstance, ctx: Ctx) {
     async (req) => {
       const actor = requirePermission(req, 'config.manage');
       const { name } = req.params;
-      if (!listJobs().some((j) => j.name === name)) throw notFound('定时任务');
+      if (!listJobs(ctx).some((j) => j.name === name)) throw notFound('定时任务');
       await appendAudit(ctx.db, {
         at: ctx.clock.now(),
         actorId: actor.userId,

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Scope } from '../../http/scope.js';
-import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/index.js';
 
 /** Rows of one slice of a ledger: an area subtree (or everything in scope) and a time window. */
 export interface LedgerSlice {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Ctx } from '../../context.js';
 import { requirePermission } from '../../http/auth.js';
 import type { Actor } from '../../http/scope.js';
-import { ExportReason } from '../audit/export-guard.js';
+import { ExportReason } from '../audit/index.js';
 import * as service from './service.js';
 
 const Query = z.object({

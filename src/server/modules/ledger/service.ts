@@ -29,15 +29,15 @@ import type { Actor } from '../../http/scope.js';
 import { prefetchedBatches } from '../../lib/xlsx.js';
 import { XlsxWriter } from '../../lib/xlsx-writer.js';
 import {
+  appendAudit,
   authorizeFullNumberExport,
   type ExportWatermark,
   WATERMARK_SHEET,
   watermarkHeaderFooter,
   watermarkKeywords,
   watermarkNotice,
-} from '../audit/export-guard.js';
-import { appendAudit } from '../audit/repo.js';
-import { resolveSlice } from '../oversight/service.js';
+} from '../audit/index.js';
+import { resolveSlice } from '../oversight/index.js';
 import * as repo from './repo.js';
 
 const BATCH = 2000;

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.js';
-import { openConcern } from '../concerns/service.js';
-import { getPersonById } from '../incidents/repo.js';
+import { openConcern } from '../concerns/index.js';
+import { getPersonById } from '../persons/index.js';
 
 /**
  * Raises one 资金发放 ('money') concern for the town about a person's support money, inside the caller's

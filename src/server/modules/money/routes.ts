@@ -7,10 +7,8 @@ import { SELF_CARE_LEVELS } from '../../../shared/person.js';
 import type { Ctx } from '../../context.js';
 import { actorOf, requirePermission } from '../../http/auth.js';
 import { AppError, badRequest } from '../../http/errors.js';
-import { registerJob } from '../../jobs/runner.js';
 import { XLSX_MIME } from '../../lib/xlsx.js';
 import * as service from './service.js';
-import './visit-hook.js';
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM');
 const Cell = z.object({
@@ -185,6 +183,4 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
         .send(await service.paymentTemplate(chinaMonth(ctx.clock.now())));
     },
   );
-
-  registerJob({ name: 'money.unpaid-check', everyMinutes: 360, run: (c) => service.runUnpaidCheck(c) });
 }

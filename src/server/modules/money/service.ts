@@ -9,10 +9,10 @@ import type { Queryable } from '../../db/db.js';
 import { badRequest, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope, personCondition } from '../../http/scope.js';
 import ExcelJS, { cellValue, checkZipBuffer, cellText as plainCellText } from '../../lib/xlsx.js';
-import { getArea } from '../areas/repo.js';
-import { appendAudit } from '../audit/repo.js';
-import { careSettings } from '../care/settings.js';
-import { insertPersonEvent } from '../persons/repo.js';
+import { getArea } from '../areas/index.js';
+import { appendAudit } from '../audit/index.js';
+import { careSettings } from '../care/index.js';
+import { insertPersonEvent } from '../persons/index.js';
 import { raiseMoneyConcern } from './concern.js';
 import * as repo from './repo.js';
 

@@ -1,15 +1,15 @@
 import { moneyReceivedOf } from '../../../shared/checklist.js';
-import { onVisitRecorded } from '../visits/events.js';
+import type { VisitHandler } from '../visits/index.js';
 import * as service from './service.js';
 
 /**
  * "Money not received" (section A) on a stored visit raises the month's money concern, in the visit's
- * transaction. Registered at import time (routes.ts and modules/visit-hooks.ts import this file).
+ * transaction. Listed in modules/registry.ts.
  */
-onVisitRecorded(
-  'money.not-received',
-  (v) => moneyReceivedOf(v.answers).received === 'no',
-  (q, c, v) =>
+export const moneyVisitHandler: VisitHandler = {
+  name: 'money.not-received',
+  acts: (v) => moneyReceivedOf(v.answers).received === 'no',
+  run: (q, c, v) =>
     service.onVisitMoney(q, c, {
       id: v.id,
       personId: v.personId,
@@ -19,4 +19,4 @@ onVisitRecorded(
       answers: v.answers,
       actorId: v.recordedBy,
     }),
-);
+};

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { ChannelConfigInput, OUTBOX_STATUSES } from '../../../shared/notifications.js';
 import type { Ctx } from '../../context.js';
 import { actorOf, requirePermission } from '../../http/auth.js';
-import { registerJob } from '../../jobs/runner.js';
 import * as repo from './repo.js';
 import * as service from './service.js';
 
@@ -62,10 +61,7 @@ const OutboxItem = z.object({
   createdAt: z.string(),
 });
 
-export const DELIVERY_JOB = 'notifications.deliver';
-
 export function notificationRoutes(app: FastifyInstance, ctx: Ctx) {
-  registerJob({ name: DELIVERY_JOB, everyMinutes: 1, run: (c) => service.deliverDue(c) });
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/api/inbox',

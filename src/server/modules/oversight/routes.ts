@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { ASSESSMENT_COMPONENTS, METRIC_IDS } from '../../../shared/metrics.js';
 import type { Ctx } from '../../context.js';
 import { requirePermission } from '../../http/auth.js';
-import { registerJob } from '../../jobs/runner.js';
 import * as service from './service.js';
 
 const Period = z
@@ -26,7 +25,6 @@ const Area = z.object({ id: z.number(), name: z.string(), level: z.enum(['distri
 
 export function oversightRoutes(app: FastifyInstance, ctx: Ctx) {
   // Dashboard figure cells: stale ones recomputed every 5 minutes (day-bound ones just after midnight).
-  registerJob({ name: 'oversight.cells', everyMinutes: 5, run: (c) => service.refreshMetricCells(c) });
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(

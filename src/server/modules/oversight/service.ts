@@ -25,7 +25,7 @@ import type { Ctx } from '../../context.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
+import { appendAudit } from '../audit/index.js';
 import { putSetting, systemSetting } from '../settings/index.js';
 import * as repo from './repo.js';
 

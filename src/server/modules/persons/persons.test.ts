@@ -1,10 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown, buildUser, freshIdNumber } from '../../../../test/factories.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { checkDigit, parseIdNumber } from '../../../shared/id-card.js';
 import { deriveSelfCare, type SelfCareIndicators, tierOf } from '../../../shared/person.js';
-import { changePersonStatus, registerPersonListener } from './service.js';
+import type { PersonListener } from './hooks.js';
+import { changePersonStatus } from './service.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -285,12 +286,17 @@ describe('status changes', () => {
   it('pauses with reason and dates, ends with a reason (closing the assignment), and tells listeners', async () => {
     const { villages, officer, visitor } = await setup();
     const heard: string[] = [];
-    registerPersonListener({
+    const saved = env.ctx.registry;
+    onTestFinished(() => {
+      env.ctx.registry = saved;
+    });
+    const listener: PersonListener = {
       name: 'persons-test',
       statusChanged: async (_q, e) => {
         heard.push(`${e.personId}:${e.from}->${e.to}@${e.effectiveOn}`);
       },
-    });
+    };
+    env.ctx.registry = { ...saved, personListeners: [...saved.personListeners, listener] };
     const body = newPerson(villages[0].id, { visitorId: visitor.id });
     const p = (await officer.http.post('/api/persons', body)).json();
     const noReason = await officer.http.post(`/api/persons/${p.id}/status`, {
@@ -333,22 +339,25 @@ describe('status changes', () => {
     // The same ID number may be filed again once the old file has ended.
     const again = await officer.http.post('/api/persons', { ...body, visitorId: null, allowSimilar: true });
     expect(again.statusCode).toBe(201);
-    registerPersonListener({ name: 'persons-test' });
   });
 
   it('rolls the status change back when a listener fails (one transaction)', async () => {
     const { town, villages } = await setup();
     const p = await buildPerson(env, { townId: town.id, villageId: villages[0].id });
-    registerPersonListener({
+    const saved = env.ctx.registry;
+    onTestFinished(() => {
+      env.ctx.registry = saved;
+    });
+    const failing: PersonListener = {
       name: 'persons-test-fail',
       statusChanged: async () => {
         throw new Error('listener failed');
       },
-    });
+    };
+    env.ctx.registry = { ...saved, personListeners: [...saved.personListeners, failing] };
     await expect(
       changePersonStatus(env.ctx, { actor: null, personId: p.id, status: 'paused', reason: '测试' }),
     ).rejects.toThrow('listener failed');
-    registerPersonListener({ name: 'persons-test-fail' });
     const [row] = await env.ctx.db.query('select status from persons where id = $1', [p.id]);
     expect(row.status).toBe('active');
   });

@@ -900,3 +900,39 @@ export async function listForExport(
     params,
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A person as the case modules (incidents, concerns, referrals, money) need them.
+
+export interface CasePerson {
+  id: number;
+  name: string;
+  town_id: number;
+  village_id: number;
+  status: 'active' | 'paused' | 'ended';
+  version: number;
+}
+
+/** A person the scope can see (for opening an incident, concern or referral by hand). */
+export async function getPersonInScope(
+  q: Queryable,
+  scope: Scope,
+  id: number,
+): Promise<CasePerson | undefined> {
+  const params: unknown[] = [id];
+  const cond = personCondition(scope, 'p', params);
+  const [row] = await q.query<CasePerson>(
+    `select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1 and ${cond}`,
+    params,
+  );
+  return row;
+}
+
+/** A person by id, whatever the scope (a visit handler acts for a visit already checked). */
+export async function getPersonById(q: Queryable, id: number): Promise<CasePerson | undefined> {
+  const [row] = await q.query<CasePerson>(
+    'select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1',
+    [id],
+  );
+  return row;
+}

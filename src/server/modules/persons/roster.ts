@@ -39,10 +39,9 @@ import ExcelJS, {
   prefetchedBatches,
   XLSX_MIME,
 } from '../../lib/xlsx.js';
-import { listAreas } from '../areas/repo.js';
-import { addWatermarkSheet, type ExportWatermark, watermarkWorkbook } from '../audit/export-guard.js';
-import { appendAudit } from '../audit/repo.js';
-import * as transfers from '../transfers/repo.js';
+import { listAreas } from '../areas/index.js';
+import { addWatermarkSheet, appendAudit, type ExportWatermark, watermarkWorkbook } from '../audit/index.js';
+import * as transfers from '../transfers/index.js';
 import { emitPersonEvent } from './hooks.js';
 import * as repo from './repo.js';
 
@@ -646,7 +645,7 @@ async function writeBatch(
         actorId: actor.userId,
       });
       if (levelChanged) {
-        await emitPersonEvent('selfCareChanged', q, {
+        await emitPersonEvent(ctx, 'selfCareChanged', q, {
           personId: e.id,
           from: e.self_care as SelfCare,
           to: p.selfCare,
@@ -656,7 +655,7 @@ async function writeBatch(
         });
       }
       if (visitorChanged) {
-        await emitPersonEvent('reassigned', q, {
+        await emitPersonEvent(ctx, 'reassigned', q, {
           moves: [{ personId: e.id, fromVisitorId: e.visitor_id }],
           toVisitorId: p.visitorId!,
           at: now,
@@ -671,7 +670,8 @@ async function writeBatch(
       entity: 'person',
       detail: { created: ids, updated: updates.map((u) => u.e.id) },
     });
-    if (ids.length) await emitPersonEvent('created', q, { personIds: ids, at: now, actorId: actor.userId });
+    if (ids.length)
+      await emitPersonEvent(ctx, 'created', q, { personIds: ids, at: now, actorId: actor.userId });
   });
 }
 

@@ -18,13 +18,10 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope, SYSTEM_SCOPE } from '../../http/scope.js';
-import { getArea } from '../areas/repo.js';
-import { appendAudit } from '../audit/repo.js';
+import { getArea } from '../areas/index.js';
+import { appendAudit } from '../audit/index.js';
 import { emitPersonEvent } from './hooks.js';
 import * as repo from './repo.js';
-
-export type { PersonListener } from './hooks.js';
-export { registerPersonListener } from './hooks.js';
 
 const today = (ctx: Ctx) => chinaDate(ctx.clock.now());
 
@@ -222,7 +219,7 @@ export async function createPerson(ctx: Ctx, actor: Actor, input: PersonInput): 
       areaId: area.villageId,
       detail: { name: input.name, idNumber: identity.idNumberMasked },
     });
-    await emitPersonEvent('created', q, { personIds: [personId], at: now, actorId: actor.userId });
+    await emitPersonEvent(ctx, 'created', q, { personIds: [personId], at: now, actorId: actor.userId });
     return personId;
   });
 }
@@ -430,7 +427,7 @@ export async function addAssessment(
       detail: { level, assessedOn: input.assessedOn, from: p.self_care },
     });
     if (changes) {
-      await emitPersonEvent('selfCareChanged', q, {
+      await emitPersonEvent(ctx, 'selfCareChanged', q, {
         personId: p.id,
         from: p.self_care,
         to: level,
@@ -536,7 +533,7 @@ export async function changePersonStatus(ctx: Ctx, o: ChangeStatusOptions) {
       areaId: p.village_id,
       detail: { from: p.status, to: o.status, effectiveOn, reason, endReason: o.endReason, until: o.until },
     });
-    await emitPersonEvent('statusChanged', q, {
+    await emitPersonEvent(ctx, 'statusChanged', q, {
       personId: p.id,
       from: p.status,
       to: o.status,
@@ -620,7 +617,7 @@ export async function reassignPersons(ctx: Ctx, o: ReassignOptions) {
         entityId: moved.length === 1 ? moved[0] : null,
         detail: { personIds: moved, toVisitorId: o.toVisitorId, fromVisitorId: o.fromVisitorId ?? null },
       });
-      await emitPersonEvent('reassigned', q, {
+      await emitPersonEvent(ctx, 'reassigned', q, {
         moves: moves.map((m) => ({ personId: m.personId, fromVisitorId: m.fromVisitorId })),
         toVisitorId: o.toVisitorId,
         at: now,

@@ -1,8 +1,7 @@
 import type { ReferralStatus, ReferralTarget } from '../../../shared/incidents.js';
 import type { Department } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
-import type { Scope } from '../../http/scope.js';
-import { caseCondition } from '../incidents/repo.js';
+import { caseCondition, type Scope } from '../../http/scope.js';
 
 export interface ReferralRow {
   id: number;

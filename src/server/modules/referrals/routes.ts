@@ -9,7 +9,6 @@ import type { Actor } from '../../http/scope.js';
 import type { ReferralRow } from './repo.js';
 import * as repo from './repo.js';
 import * as service from './service.js';
-import './visit-hook.js';
 
 const Ref = z.object({ id: z.number(), name: z.string() });
 export const Referral = z.object({

@@ -13,11 +13,10 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
-import * as incidentsRepo from '../incidents/repo.js';
-import { notify, type RecipientSelector } from '../notifications/service.js';
-import { insertPersonEvent } from '../persons/repo.js';
-import { changePersonStatus } from '../persons/service.js';
+import { appendAudit } from '../audit/index.js';
+import { notify, type RecipientSelector } from '../notifications/index.js';
+import * as persons from '../persons/index.js';
+import { changePersonStatus, insertPersonEvent } from '../persons/index.js';
 import * as repo from './repo.js';
 
 const townRecipients = (villageId: number): RecipientSelector[] => [
@@ -56,7 +55,7 @@ async function announceSent(
 export async function openReferralDraft(
   q: Queryable,
   o: {
-    person: incidentsRepo.CasePerson;
+    person: persons.CasePerson;
     target: ReferralTarget;
     reason: string;
     visitId: number;
@@ -130,7 +129,7 @@ export async function createReferral(
   },
 ) {
   return ctx.db.tx(async (q) => {
-    const person = await incidentsRepo.getPersonInScope(q, actor.scope, input.personId);
+    const person = await persons.getPersonInScope(q, actor.scope, input.personId);
     if (!person) throw notFound('对象');
     if (person.status === 'ended') throw badRequest('该对象已终止供养，不能再转介', 'personId');
     const now = ctx.clock.now();

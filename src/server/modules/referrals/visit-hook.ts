@@ -1,7 +1,7 @@
 import { ASSISTANCE_KIND_LABELS, eligibilityOf, wishesOf } from '../../../shared/checklist.js';
 import type { ReferralTarget } from '../../../shared/incidents.js';
-import * as incidentsRepo from '../incidents/repo.js';
-import { onVisitRecorded, type VisitFacts } from '../visits/events.js';
+import * as persons from '../persons/index.js';
+import type { VisitFacts, VisitHandler } from '../visits/index.js';
 import { openReferralDraft } from './service.js';
 
 const ASSISTANCE_TARGET: Record<string, ReferralTarget> = {
@@ -48,11 +48,11 @@ function draftsOf(visit: VisitFacts): { target: ReferralTarget; reason: string; 
  * Section K (wishes centralized support; no caregiver can be found) and section L (looks eligible for
  * assistance) on a stored visit open referral drafts for the town to confirm.
  */
-onVisitRecorded(
-  'referrals',
-  (visit) => draftsOf(visit).length > 0,
-  async (q, ctx, visit) => {
-    const person = await incidentsRepo.getPersonById(q, visit.personId);
+export const referralsVisitHandler: VisitHandler = {
+  name: 'referrals',
+  acts: (visit) => draftsOf(visit).length > 0,
+  run: async (q, ctx, visit) => {
+    const person = await persons.getPersonById(q, visit.personId);
     if (!person) return;
     for (const d of draftsOf(visit)) {
       await openReferralDraft(q, {
@@ -66,4 +66,4 @@ onVisitRecorded(
       });
     }
   },
-);
+};

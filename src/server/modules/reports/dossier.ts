@@ -33,8 +33,8 @@ import type { Ctx } from '../../context.js';
 import { notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
-import { appendAudit } from '../audit/repo.js';
-import { getPerson, listAssessments, listAssignments } from '../persons/repo.js';
+import { appendAudit } from '../audit/index.js';
+import { getPerson, listAssessments, listAssignments } from '../persons/index.js';
 import * as repo from './repo.js';
 
 const label = <T extends string>(m: Record<T, string>, k: string | null | undefined) =>

@@ -12,8 +12,8 @@ import type { Ctx } from '../../context.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
-import { appendAudit } from '../audit/repo.js';
-import { getAssessment, getMetrics, getTrends } from '../oversight/service.js';
+import { appendAudit } from '../audit/index.js';
+import { getAssessment, getMetrics, getTrends } from '../oversight/index.js';
 import { horizontalBars, lineChart } from './charts.js';
 import * as repo from './repo.js';
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/db.js';
 import type { Scope } from '../../http/scope.js';
-import { type StoredAnswers, withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, withAnswers } from '../visits/index.js';
 
 export async function insertReport(
   q: Queryable,

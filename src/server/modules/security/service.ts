@@ -3,13 +3,17 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
-import { verifyPassword } from '../auth/password.js';
-import * as authRepo from '../auth/repo.js';
-import { REQUIRE_TOTP_ADMIN } from '../auth/service.js';
-import { generateTotpSecret, otpauthUri, verifyTotp } from '../auth/totp.js';
+import { appendAudit } from '../audit/index.js';
+import * as authRepo from '../auth/index.js';
+import {
+  generateTotpSecret,
+  otpauthUri,
+  REQUIRE_TOTP_ADMIN,
+  verifyPassword,
+  verifyTotp,
+} from '../auth/index.js';
 import { putSetting, systemSetting } from '../settings/index.js';
-import { getUser } from '../users/repo.js';
+import { getUser } from '../users/index.js';
 import * as repo from './repo.js';
 
 /** A new password may not repeat any of the user's last 5 (等保: 口令定期更换且不重复). */

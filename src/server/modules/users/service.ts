@@ -3,11 +3,10 @@ import { type AreaLevel, can, grantableRoles, ROLE_LABELS, type Role } from '../
 import type { Ctx } from '../../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, type Grant, inScope } from '../../http/scope.js';
-import { getArea } from '../areas/repo.js';
-import { appendAudit } from '../audit/repo.js';
-import { generatePassword, hashPassword, verifyPassword } from '../auth/password.js';
-import { revokeUserSessions } from '../auth/repo.js';
-import { assertPasswordNotReused, rememberCurrentPassword } from '../security/service.js';
+import { getArea } from '../areas/index.js';
+import { appendAudit } from '../audit/index.js';
+import { generatePassword, hashPassword, revokeUserSessions, verifyPassword } from '../auth/index.js';
+import { assertPasswordNotReused, rememberCurrentPassword } from '../security/index.js';
 import * as repo from './repo.js';
 
 /** The area level each role is bound to. */

@@ -2,7 +2,7 @@ import type { VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import type { SeasonRange } from '../../../shared/schedule.js';
 import type { Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
-import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/stored-answers.js';
+import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/index.js';
 
 // Reads behind the visitor app's offline bundle. Every query starts from the visitor's OWN persons
 // (responsible or backup visitor, person not ended) inside the scope, so nothing else is cached on

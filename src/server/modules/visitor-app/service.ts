@@ -14,7 +14,7 @@ import { DEFAULT_SEASONS, type SeasonRange } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
 import { forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { appendAudit } from '../audit/repo.js';
+import { appendAudit } from '../audit/index.js';
 import * as repo from './repo.js';
 
 export const RECENT_VISITS = 30;

@@ -38,28 +38,26 @@ export type VisitFacts = Omit<RecordedVisit, 'id' | 'completedTaskIds'>;
  */
 export type VisitRecordedTest = (visit: VisitFacts) => boolean;
 
-const handlers: { name: string; acts: VisitRecordedTest; run: VisitRecordedHandler }[] = [];
-
 /**
- * Registers a handler called INSIDE the visit's transaction, right after the visit and its task
- * updates are written, once per stored visit (never again for a clientId retry), when `acts` says it
- * has something to write. Use only `q` in it (PGlite has one connection). Throwing rolls the whole
- * visit back and the client gets the error, so throw only for a rule the visit breaks (an AppError
- * with a field), never for a side matter. Registering twice under the same name replaces the handler
- * (module reloads in tests).
+ * Another module's part in recording a visit. `run` is called INSIDE the visit's transaction, right
+ * after the visit and its task updates are written, once per stored visit (never again for a
+ * clientId retry), when `acts` says it has something to write. Use only `q` in it (PGlite has one
+ * connection). Throwing rolls the whole visit back and the client gets the error, so throw only for a
+ * rule the visit breaks (an AppError with a field), never for a side matter. Handlers are listed, in
+ * the order they run, in modules/registry.ts.
  */
-export function onVisitRecorded(name: string, acts: VisitRecordedTest, run: VisitRecordedHandler): void {
-  const i = handlers.findIndex((h) => h.name === name);
-  if (i >= 0) handlers[i] = { name, acts, run };
-  else handlers.push({ name, acts, run });
+export interface VisitHandler {
+  name: string;
+  acts: VisitRecordedTest;
+  run: VisitRecordedHandler;
 }
 
-/** True when some registered handler will write for this visit (it then needs a transaction). */
-export function visitHandlersAct(visit: VisitFacts): boolean {
-  return handlers.some((h) => h.acts(visit));
+/** True when some handler will write for this visit (it then needs a transaction). */
+export function visitHandlersAct(ctx: Ctx, visit: VisitFacts): boolean {
+  return ctx.registry.visitHandlers.some((h) => h.acts(visit));
 }
 
-/** Runs, in registration order, every registered handler that acts on this visit (called by the visits service). */
+/** Runs, in the registry's order, every handler that acts on this visit (called by the visits service). */
 export async function emitVisitRecorded(q: Queryable, ctx: Ctx, visit: RecordedVisit): Promise<void> {
-  for (const h of handlers) if (h.acts(visit)) await h.run(q, ctx, visit);
+  for (const h of ctx.registry.visitHandlers) if (h.acts(visit)) await h.run(q, ctx, visit);
 }

@@ -1,4 +1,4 @@
-import { registerPersonListener } from '../persons/hooks.js';
+import type { PersonListener } from '../persons/index.js';
 import { createFollowUpTask, generateTasks, onPersonReassigned, onPersonStatusChanged } from './schedule.js';
 
 /**
@@ -7,7 +7,7 @@ import { createFollowUpTask, generateTasks, onPersonReassigned, onPersonStatusCh
  * current one back; reassignment moves open tasks to the new visitor; a change of self-care level
  * adds a follow-up visit (its new tier applies from the next period, see generateTasks).
  */
-registerPersonListener({
+export const visitsPersonListener: PersonListener = {
   name: 'visits',
   async created(q, e) {
     await generateTasks(q, { now: e.at, personIds: e.personIds });
@@ -28,4 +28,4 @@ registerPersonListener({
       sourceId: `${e.personId}:${e.effectiveOn}:${e.to}`,
     });
   },
-});
+};

@@ -2,7 +2,7 @@ import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../share
 import { type Frequency, VISIT_SETTING_KEYS } from '../../../shared/schedule.js';
 import { prepared, type Queryable } from '../../db/db.js';
 import { personCondition, type Scope } from '../../http/scope.js';
-import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/repo.js';
+import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/index.js';
 import { type SettingRow, settingsOnPathSql } from '../settings/index.js';
 import { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';
 

@@ -6,12 +6,8 @@ import { daysLeft, isDueSoon, periodLabel } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import { route } from '../../http/route.js';
-import { registerJob } from '../../jobs/runner.js';
-import { notify } from '../notifications/service.js';
 import { VISIT_BODY_LIMIT } from './files.js';
-import './person-listener.js';
 import type { TaskRow, VisitRow } from './repo.js';
-import { generateTasks, markMissedTasks } from './schedule.js';
 import * as service from './service.js';
 
 /**
@@ -118,22 +114,7 @@ const presentCampaign = (c: Awaited<ReturnType<typeof service.openCampaign>>): a
   closeReason: c.close_reason,
 });
 
-export const GENERATE_JOB = 'visits.generate';
-export const REMIND_JOB = 'visits.remind';
-
 export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
-  registerJob({
-    name: GENERATE_JOB,
-    everyMinutes: 15,
-    run: async (c) => {
-      const now = c.clock.now();
-      const missed = await c.db.tx((q) => markMissedTasks(q, now));
-      const generated = await c.db.tx((q) => generateTasks(q, { now }));
-      return { missed, ...generated };
-    },
-  });
-  registerJob({ name: REMIND_JOB, everyMinutes: 60, run: (c) => service.remindDueTasks(c, notify) });
-
   const today = () => chinaDate(ctx.clock.now());
 
   route(app, api.listVisitTasks, async ({ req, actor }) => {

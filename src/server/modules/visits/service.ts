@@ -24,8 +24,8 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
-import { getArea } from '../areas/repo.js';
-import { appendAudit, auditChainOf } from '../audit/repo.js';
+import { getArea } from '../areas/index.js';
+import { appendAudit, auditChainOf } from '../audit/index.js';
 import { putSetting } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
 import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
@@ -209,7 +209,7 @@ export async function recordVisit(
     !needsTasks &&
     !needsInPersonCheck &&
     context.auditTail &&
-    !visitHandlersAct(visit);
+    !visitHandlersAct(ctx, visit);
 
   const result = oneStatement
     ? await (async () => {

@@ -1,0 +1,1 @@
+export { type AreaRow, findAreaByCode, getArea, insertArea, listAreas } from './repo.js';

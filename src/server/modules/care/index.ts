@@ -1,0 +1,2 @@
+export { careSettings } from './settings.js';
+export { careVisitHandler } from './visit-hook.js';

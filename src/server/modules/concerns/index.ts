@@ -1,0 +1,2 @@
+export { openConcern } from './service.js';
+export { concernsVisitHandler } from './visit-hook.js';

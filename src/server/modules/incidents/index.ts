@@ -1,0 +1,1 @@
+export { incidentsVisitHandler } from './visit-hook.js';

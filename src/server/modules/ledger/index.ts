@@ -1,0 +1,1 @@
+export { type LedgerKind, type OpenLedger, openLedger, writeLedger } from './service.js';

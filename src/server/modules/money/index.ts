@@ -1,0 +1,1 @@
+export { moneyVisitHandler } from './visit-hook.js';

@@ -1,0 +1,1 @@
+export { notify, type RecipientSelector } from './service.js';

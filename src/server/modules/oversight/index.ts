@@ -1,0 +1,1 @@
+export { getAssessment, getMetrics, getTrends, resolveSlice } from './service.js';

@@ -1,0 +1,1 @@
+export { referralsVisitHandler } from './visit-hook.js';

@@ -1,0 +1,1 @@
+export { assertPasswordNotReused, rememberCurrentPassword } from './service.js';

@@ -1,0 +1,2 @@
+/** Files kept for a while for their owner (an import's rejected rows); no routes of its own. */
+export * from './repo.js';

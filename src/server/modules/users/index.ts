@@ -1,0 +1,1 @@
+export { getUser, insertUser, replaceGrants, usernameTaken } from './repo.js';

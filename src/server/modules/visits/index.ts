@@ -1,0 +1,11 @@
+export { compactStoredAnswers } from './compact-answers.js';
+export {
+  emitVisitRecorded,
+  type RecordedVisit,
+  type VisitFacts,
+  type VisitHandler,
+} from './events.js';
+export { visitsPersonListener } from './person-listener.js';
+export { cancelOpenTasksFrom, qualifyingVisitAnswers } from './repo.js';
+export { createFollowUpTask, generateTasks } from './schedule.js';
+export { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';
