@@ -4,7 +4,7 @@ import { createClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { loadFieldCipher } from './crypto/field-cipher.js';
-import { openDb } from './db/db.js';
+import { openDb, openReadDb } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { startScheduler } from './jobs/runner.js';
 import { appendAudit } from './modules/audit/repo.js';
@@ -70,12 +70,22 @@ export async function startServer(
 ): Promise<Running> {
   const t0 = Date.now();
   const ctx = await openContext(config);
+  if (config.databaseReadUrl) {
+    let warned = 0;
+    ctx.readDb = await openReadDb(config.databaseReadUrl, ctx.db, (e) => {
+      // At most one line a minute while the replicas are away.
+      if (Date.now() - warned < 60000) return;
+      warned = Date.now();
+      console.warn(`只读副本不可用，读取改由主库承担（${e.message}）`);
+    });
+  }
   const seeded = await firstStart(ctx, print);
   const app = await buildApp(ctx, { logger: { level: config.logLevel } });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await app.close();
+    await ctx.readDb?.close();
     await ctx.db.close();
     throw e;
   }
@@ -85,7 +95,7 @@ export async function startServer(
       : startScheduler(ctx, (msg, err) => app.log.error({ err }, msg));
   const url = `http://localhost:${config.port}`;
   print(
-    `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : 'PostgreSQL'}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
+    `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : `PostgreSQL${ctx.readDb ? '，只读副本用于台账和导出' : ''}`}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
   );
   print(`  网址:     ${url}`);
   print(`  接口文档: ${url}/api/docs`);
@@ -102,6 +112,7 @@ export async function startServer(
       app.draining.value = true;
       await stopScheduler();
       await app.close();
+      await ctx.readDb?.close();
       await ctx.db.close();
     })();
     return stopping;
