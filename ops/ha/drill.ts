@@ -335,7 +335,13 @@ async function upgrade() {
   const VISITS = Number(args.visits ?? 600);
   waitHealthy();
   const fx = await fixture();
-  const servers: Server[] = await Promise.all([startServer(fx.url, appPort1), startServer(fx.url, appPort2)]);
+  // Readiness answers 503 for 2 s before the listener closes: HAProxy (check every 1 s, fall 1) takes
+  // the process out first.
+  const drain = { TANFANG_DRAIN_SECONDS: process.env.TANFANG_DRAIN_SECONDS ?? '2' };
+  const servers: Server[] = await Promise.all([
+    startServer(fx.url, appPort1, drain),
+    startServer(fx.url, appPort2, drain),
+  ]);
   // HAProxy's check needs a second to see both up.
   for (let i = 0; i < 50; i++) {
     const ok = await fetch(`${e.HA_APP_URL}/api/health?probe=ready`).then(
@@ -361,14 +367,18 @@ async function upgrade() {
       await step(`restart app ${i + 1}`, async () => {
         servers[i].proc.kill('SIGTERM');
         await servers[i].exited;
-        servers[i] = await startServer(fx.url, i === 0 ? appPort1 : appPort2);
+        servers[i] = await startServer(fx.url, i === 0 ? appPort1 : appPort2, drain);
         await sleep(1500); // HAProxy: rise 2 at 1 s
       });
     }
+    const from = cluster('leader');
     await step('patroni switchover', () => {
       cluster('switchover');
       waitHealthy();
     });
+    const to = cluster('leader');
+    steps[steps.length - 1].step = `patroni switchover ${from} -> ${to}`;
+    if (from === to) throw new Error('the switchover did not change the leader');
   })();
   await Promise.all([l.done, driver]);
   const seconds = (Date.now() - t0) / 1000;
@@ -379,6 +389,7 @@ async function upgrade() {
   const stored = await checkStored(fx.url, l.acked);
   const result = {
     drill: 'upgrade',
+    drainSeconds: Number(drain.TANFANG_DRAIN_SECONDS),
     clients: CLIENTS,
     visits: VISITS,
     ...stored,

@@ -15,6 +15,8 @@ export interface Config {
   idleMinutes: number;
   loginRateMax: number;
   logLevel: string;
+  /** Seconds between SIGTERM and closing the listener, readiness answering 503 meanwhile. */
+  drainSeconds: number;
 }
 
 /** Reads the environment once; every setting is documented in README.md. */
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleMinutes: num('TANFANG_IDLE_MINUTES', 120),
     loginRateMax: num('TANFANG_LOGIN_RATE_MAX', 10),
     logLevel: env.LOG_LEVEL || 'info',
+    drainSeconds: num('TANFANG_DRAIN_SECONDS', 0),
   };
 }
 

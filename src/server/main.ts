@@ -106,11 +106,15 @@ export async function startServer(
   }
   let stopping: Promise<void> | undefined;
   // Graceful: readiness turns 503, no new job starts, the running job and every in-flight request
-  // finish (app.close stops accepting and waits for them), then the database closes.
+  // finish (app.close stops accepting and waits for them), then the database closes. Behind a load
+  // balancer TANFANG_DRAIN_SECONDS keeps serving while its readiness check takes the process out, so
+  // a rolling restart refuses no request (ops/ha/drill.ts upgrade).
   const stop = () => {
     stopping ??= (async () => {
       app.draining.value = true;
-      await stopScheduler();
+      const drained = stopScheduler();
+      if (config.drainSeconds > 0) await new Promise((r) => setTimeout(r, config.drainSeconds * 1000));
+      await drained;
       await app.close();
       await ctx.readDb?.close();
       await ctx.db.close();
