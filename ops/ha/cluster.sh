@@ -168,7 +168,8 @@ leader() { cluster_json | jq -r '.members[] | select(.role=="leader") | .name' |
 wait_for() { # seconds description command...
   local secs="$1" what="$2"
   shift 2
-  for _ in $(seq $((secs * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  local deadline=$(($(date +%s) + secs))
+  while [ "$(date +%s)" -lt "$deadline" ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
   die "timed out after ${secs}s waiting for: $what"
 }
 
@@ -231,6 +232,9 @@ cmd_up() {
   fi
   rm -rf "$HA_DIR"
   mkdir -p "$HA_DIR"/{run,log}
+  chown "$OWNER" "$HA_DIR"
+  as_pg test -w "$HA_DIR" ||
+    die "$HA_DIR is not reachable by the $OWNER user (a folder above it is private, e.g. mktemp -d's 0700): choose another HA_DIR"
   umask 077
   cat >"$HA_DIR/secrets" <<EOF
 SUPERUSER_PASSWORD=$(openssl rand -hex 16)
