@@ -11,7 +11,7 @@ import { freePort } from './free-port.js';
 const ROOT = join(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function startServer(dataDir: string, port: number) {
+function startServer(dataDir: string, port: number, env: Record<string, string> = {}) {
   return new Promise<{ child: ReturnType<typeof spawn>; output: () => string }>((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {
       env: {
@@ -22,6 +22,7 @@ function startServer(dataDir: string, port: number) {
         PORT: String(port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
+        ...env,
       },
     });
     let output = '';
@@ -105,6 +106,37 @@ describe('graceful stop (SIGTERM)', () => {
       expect(responses[1]).toMatch(/^HTTP\/1\.1 503/);
       expect(await exited).toBe(0);
       expect(output()).toContain('已停止');
+    } finally {
+      await sleep(300);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 240000);
+
+  it('with TANFANG_DRAIN_SECONDS, keeps serving new connections while readiness answers 503, then stops', async () => {
+    // A load balancer (ops/ha HAProxy: check every second) takes the process out on the 503 before
+    // the listener closes, so a rolling restart refuses nothing.
+    const dataDir = join(ROOT, '.tmp', `drain-${process.pid}-${Date.now()}`);
+    const port = await freePort();
+    try {
+      const { child } = await startServer(dataDir, port, { TANFANG_DRAIN_SECONDS: '3' });
+      const exited = new Promise<number | null>((resolve) => {
+        child.removeAllListeners('exit');
+        child.on('exit', (code) => resolve(code));
+      });
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      await sleep(500);
+      const ready = await fetch(`http://127.0.0.1:${port}/api/health`);
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).message).toBe('正在停机');
+      // A new connection is still served (fetch opens its own).
+      const live = await fetch(`http://127.0.0.1:${port}/api/health?probe=live`, {
+        headers: { connection: 'close' },
+      });
+      expect(live.status).toBe(200);
+      expect(await exited).toBe(0);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+      expect(await accepts(port)).toBe(false);
     } finally {
       await sleep(300);
       rmSync(dataDir, { recursive: true, force: true });

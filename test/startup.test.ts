@@ -30,6 +30,14 @@ describe('start-up problems get a one-line message and a non-zero exit', () => {
     expect(lines[0]).toContain('TANFANG_DATA_DIR');
   });
 
+  it('DATABASE_READ_URL without DATABASE_URL (PGlite has no replicas)', () => {
+    const r = run({ DATABASE_READ_URL: 'postgres://postgres@127.0.0.1:5432/x' });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('DATABASE_READ_URL');
+  });
+
   it('a bad TANFANG_NOW', () => {
     const r = run({ TANFANG_NOW: 'yesterday' });
     expect(r.status).toBe(1);

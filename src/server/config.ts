@@ -5,6 +5,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** Replicas for reads that may lag (ledgers, exports, dashboards' live figures); PostgreSQL only. */
+  databaseReadUrl?: string;
   demo: boolean;
   /** Fixed clock for demos and tests (TANFANG_NOW). */
   now?: string;
@@ -13,6 +15,8 @@ export interface Config {
   idleMinutes: number;
   loginRateMax: number;
   logLevel: string;
+  /** Seconds between SIGTERM and closing the listener, readiness answering 503 meanwhile. */
+  drainSeconds: number;
 }
 
 /** Reads the environment once; every setting is documented in README.md. */
@@ -29,11 +33,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `TANFANG_NOW 不是有效的 ISO 时间: "${env.TANFANG_NOW}"（例如 2026-03-15T09:00:00+08:00）`,
     );
   }
+  if (env.DATABASE_READ_URL && !env.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL（只读副本）只能与 DATABASE_URL（PostgreSQL 主库）一起设置');
+  }
   return {
     port: num('PORT', 3000),
     host: env.HOST || '0.0.0.0',
     dataDir: resolve(env.TANFANG_DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseReadUrl: env.DATABASE_READ_URL || undefined,
     demo: env.TANFANG_DEMO !== '0',
     now: env.TANFANG_NOW || undefined,
     secretKey: env.TANFANG_SECRET_KEY || undefined,
@@ -41,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleMinutes: num('TANFANG_IDLE_MINUTES', 120),
     loginRateMax: num('TANFANG_LOGIN_RATE_MAX', 10),
     logLevel: env.LOG_LEVEL || 'info',
+    drainSeconds: num('TANFANG_DRAIN_SECONDS', 0),
   };
 }
 

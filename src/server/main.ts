@@ -4,7 +4,7 @@ import { createClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { loadFieldCipher } from './crypto/field-cipher.js';
-import { openDb } from './db/db.js';
+import { openDb, openReadDb } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { startScheduler } from './jobs/runner.js';
 import { appendAudit } from './modules/audit/index.js';
@@ -71,12 +71,22 @@ export async function startServer(
 ): Promise<Running> {
   const t0 = Date.now();
   const ctx = await openContext(config);
+  if (config.databaseReadUrl) {
+    let warned = 0;
+    ctx.readDb = await openReadDb(config.databaseReadUrl, ctx.db, (e) => {
+      // At most one line a minute while the replicas are away.
+      if (Date.now() - warned < 60000) return;
+      warned = Date.now();
+      console.warn(`只读副本不可用，读取改由主库承担（${e.message}）`);
+    });
+  }
   const seeded = await firstStart(ctx, print);
   const app = await buildApp(ctx, { logger: { level: config.logLevel } });
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await app.close();
+    await ctx.readDb?.close();
     await ctx.db.close();
     throw e;
   }
@@ -86,7 +96,7 @@ export async function startServer(
       : startScheduler(ctx, (msg, err) => app.log.error({ err }, msg));
   const url = `http://localhost:${config.port}`;
   print(
-    `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : 'PostgreSQL'}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
+    `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : `PostgreSQL${ctx.readDb ? '，只读副本用于台账和导出' : ''}`}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
   );
   print(`  网址:     ${url}`);
   print(`  接口文档: ${url}/api/docs`);
@@ -97,12 +107,17 @@ export async function startServer(
   }
   let stopping: Promise<void> | undefined;
   // Graceful: readiness turns 503, no new job starts, the running job and every in-flight request
-  // finish (app.close stops accepting and waits for them), then the database closes.
+  // finish (app.close stops accepting and waits for them), then the database closes. Behind a load
+  // balancer TANFANG_DRAIN_SECONDS keeps serving while its readiness check takes the process out, so
+  // a rolling restart refuses no request (ops/ha/drill.ts upgrade).
   const stop = () => {
     stopping ??= (async () => {
       app.draining.value = true;
-      await stopScheduler();
+      const drained = stopScheduler();
+      if (config.drainSeconds > 0) await new Promise((r) => setTimeout(r, config.drainSeconds * 1000));
+      await drained;
       await app.close();
+      await ctx.readDb?.close();
       await ctx.db.close();
     })();
     return stopping;

@@ -33,6 +33,40 @@ export async function openDb(opts: { databaseUrl?: string; dataDir?: string }): 
   return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
 }
 
+// SQLSTATEs of a database that cannot take the statement now: connection exceptions (class 08), the
+// server shutting down or starting (57P01 admin_shutdown on a switchover, 57P02 crash_shutdown,
+// 57P03 cannot_connect_now), too many connections, and read_only_sql_transaction (25006: a primary
+// just demoted, or a route not yet moved to the new leader).
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+// node-postgres reports a dropped or timed-out connection without a code.
+const UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
+
+/**
+ * The database could not take the statement now — the connection broke or was refused, the server is
+ * shutting down or restarting, or the node reached is read-only: what a failover or switchover looks
+ * like from the app. Whatever the request had not committed was rolled back by the server; the
+ * request may be tried again (the HTTP answer is 503 with Retry-After, http/errors.ts). A COMMIT cut
+ * off before its answer may have happened: writes a client retries carry an idempotency key
+ * (a visit's clientId), so the retry finds the stored row.
+ */
+export function isDbUnavailable(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = String((e as { code?: unknown }).code ?? '');
+  if (code.startsWith('08') || UNAVAILABLE_STATES.has(code) || UNAVAILABLE_ERRNOS.has(code)) return true;
+  return !code && UNAVAILABLE_MESSAGE.test(e.message);
+}
+
 async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) {
     try {
@@ -69,7 +103,36 @@ async function openPglite(dataDir?: string): Promise<Db> {
   };
 }
 
-async function openPostgres(url: string): Promise<Db> {
+/**
+ * Reads that may lag behind the primary (DATABASE_READ_URL: HAProxy's replica port). A statement the
+ * replicas cannot take (none reachable, a replica restarting, a recovery conflict 40001) runs on the
+ * primary instead, so a lost replica slows reads down but fails none. Transactions run on the primary.
+ */
+export async function openReadDb(url: string, primary: Db, onFallback?: (e: Error) => void): Promise<Db> {
+  const read = await openPostgres(url, { applicationName: 'tanfang-read', mustConnect: false });
+  return {
+    kind: read.kind,
+    query: async (sql, params) => {
+      try {
+        return await read.query(sql, params);
+      } catch (e) {
+        if (!isDbUnavailable(e) && (e as { code?: string }).code !== '40001') throw e;
+        onFallback?.(e as Error);
+        return primary.query(sql, params);
+      }
+    },
+    tx: (fn) => primary.tx(fn),
+    session: (fn) => primary.session(fn),
+    exec: (sql) => primary.exec(sql),
+    close: () => read.close(),
+    stats: read.stats,
+  };
+}
+
+async function openPostgres(
+  url: string,
+  o: { applicationName?: string; mustConnect?: boolean } = {},
+): Promise<Db> {
   const types = {
     getTypeParser: (oid: number, format?: any) => {
       if (oid === DATE) return (v: string) => v;
@@ -85,18 +148,27 @@ async function openPostgres(url: string): Promise<Db> {
     max: Number(process.env.TANFANG_PG_POOL || 10),
     types,
     options: '-c jit=off',
+    // Named in pg_stat_activity (a name in the URL wins).
+    application_name: o.applicationName ?? 'tanfang',
+    // A connection attempt that hangs (a host gone from the network) fails after this instead of
+    // holding the request; TCP keepalive finds a dead peer of an idle or waiting connection.
+    connectionTimeoutMillis: Number(process.env.TANFANG_PG_CONNECT_TIMEOUT_MS || 10000),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10000,
   });
   pool.on('error', () => {
-    /* a dropped idle client is replaced on next use */
+    /* a dropped idle client is removed by the pool and replaced on next use */
   });
-  try {
-    const c = await pool.connect();
-    c.release();
-  } catch (e) {
-    await pool.end().catch(() => {});
-    throw new ConfigError(
-      `无法连接 DATABASE_URL（${(e as Error).message}）：请检查地址、端口、用户和数据库是否正确`,
-    );
+  if (o.mustConnect !== false) {
+    try {
+      const c = await pool.connect();
+      c.release();
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw new ConfigError(
+        `无法连接 DATABASE_URL（${(e as Error).message}）：请检查地址、端口、用户和数据库是否正确`,
+      );
+    }
   }
   const prepared = preparedNames();
   const statement = (sql: string, params?: unknown[]) => {
@@ -109,6 +181,15 @@ async function openPostgres(url: string): Promise<Db> {
     query: async (sql, params) => (await pool.query(statement(sql, params))).rows,
     tx: async (fn) => {
       const c = await pool.connect();
+      // A connection that broke, or reached a node that cannot write, goes back to the pool only to be
+      // discarded: the next transaction connects again (through HAProxy, to the leader of now).
+      let discard: Error | undefined;
+      // A checked-out client whose connection drops also emits 'error'; unheard, that event would be
+      // an uncaught exception and end the process (the statement waiting on it rejects as well).
+      const onError = (e: Error) => {
+        discard ??= e;
+      };
+      c.on('error', onError);
       try {
         await c.query('BEGIN');
         // One client runs one statement at a time: queue the transaction's queries, so a
@@ -123,20 +204,31 @@ async function openPostgres(url: string): Promise<Db> {
         await c.query('COMMIT');
         return r;
       } catch (e) {
-        await c.query('ROLLBACK').catch(() => {});
+        if (isDbUnavailable(e)) discard = e as Error;
+        await c.query('ROLLBACK').catch((r) => {
+          discard ??= r as Error;
+        });
         throw e;
       } finally {
-        c.release();
+        c.removeListener('error', onError);
+        c.release(discard);
       }
     },
     session: async (fn) => {
       const c = await pool.connect();
+      let broken: Error | undefined;
+      const onError = (e: Error) => {
+        broken ??= e; // as in tx: an unheard 'error' of a checked-out client would end the process
+      };
+      c.on('error', onError);
       try {
         const r = await fn({ query: async (sql, params) => (await c.query(statement(sql, params))).rows });
-        c.release();
+        c.removeListener('error', onError);
+        c.release(broken);
         return r;
       } catch (e) {
         // Whatever fn left behind (an open transaction, a session setting) leaves with the connection.
+        c.removeListener('error', onError);
         c.release(e as Error);
         throw e;
       }

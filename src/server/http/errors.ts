@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import type { ApiError } from '../../shared/errors.js';
+import { isDbUnavailable } from '../db/db.js';
 
 /** An error a use case raises on purpose; the handler turns it into the one JSON error shape. */
 export class AppError extends Error {
@@ -20,6 +21,9 @@ export const notFound = (what = '记录') => new AppError(404, 'NOT_FOUND', `${w
 export const forbidden = (message = '无权执行此操作') => new AppError(403, 'FORBIDDEN', message);
 export const conflict = (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field);
 export const unauthorized = (message = '请先登录') => new AppError(401, 'UNAUTHORIZED', message);
+
+/** Retry-After of a 503 during a failover: Patroni promotes a new leader within ~20 s (docs/运维手册.md). */
+export const DB_RETRY_AFTER_SECONDS = 5;
 
 const PART_LABEL: Record<string, string> = {
   body: '请求体',
@@ -71,6 +75,17 @@ export function registerErrorHandler(app: FastifyInstance) {
     if (/^22[0-9A-Z]{3}$/.test(String((err as any).code ?? ''))) {
       req.log.warn({ err }, 'database refused a value');
       return send({ statusCode: 400, code: 'BAD_REQUEST', message: '输入的值超出允许范围或格式不正确' });
+    }
+    // A failover or switchover under way (db/db.ts isDbUnavailable): nothing uncommitted was kept, the
+    // connection was discarded, and the same request succeeds once the new leader takes writes.
+    if (isDbUnavailable(err)) {
+      req.log.warn({ err }, 'database unavailable');
+      reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
+      return send({
+        statusCode: 503,
+        code: 'DB_UNAVAILABLE',
+        message: '数据库暂时不可用（可能正在主备切换），请稍后重试',
+      });
     }
     // Unique-constraint races surface as conflicts, not crashes.
     if ((err as any).code === '23505') {

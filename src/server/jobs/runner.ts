@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.js';
+import { isDbUnavailable } from '../db/db.js';
 
 /**
  * Named periodic jobs. Each run takes a PostgreSQL advisory lock named after the job, so on several
@@ -31,6 +32,11 @@ function lockKey(name: string): number {
 export async function runJob(ctx: Ctx, name: string): Promise<Record<string, unknown> | null> {
   const job = ctx.registry.jobs.find((j) => j.name === name);
   if (!job) throw new Error(`未知任务 ${name}`);
+  return runOne(ctx, job);
+}
+
+async function runOne(ctx: Ctx, job: Job): Promise<Record<string, unknown> | null> {
+  const name = job.name;
   if (running.has(name)) return null;
   running.add(name);
   try {
@@ -75,10 +81,16 @@ async function execute(ctx: Ctx, job: Job): Promise<Record<string, unknown>> {
 }
 
 /**
- * Starts the in-process scheduler: every 30 s, each job whose interval has passed runs. The returned
- * stop function starts no further job and resolves once the job running now has finished.
+ * Starts the in-process scheduler: every 30 s, each job whose interval has passed runs. A run cut
+ * short by a lost database (a failover) is tried again at the next tick, not after its interval:
+ * the jobs are idempotent, and the lock connection it held died with it. The returned stop function
+ * starts no further job and resolves once the job running now has finished.
  */
-export function startScheduler(ctx: Ctx, log: (msg: string, err?: unknown) => void): () => Promise<void> {
+export function startScheduler(
+  ctx: Ctx,
+  log: (msg: string, err?: unknown) => void,
+  o: { tickMs?: number; jobs?: readonly Job[] } = {},
+): () => Promise<void> {
   const lastRun = new Map<string, number>();
   let busy: Promise<void> | null = null;
   let stopped = false;
@@ -89,19 +101,22 @@ export function startScheduler(ctx: Ctx, log: (msg: string, err?: unknown) => vo
       done = r;
     });
     try {
-      for (const job of ctx.registry.jobs) {
+      for (const job of o.jobs ?? ctx.registry.jobs) {
         if (stopped) break;
         const now = ctx.clock.now().getTime();
         if (now - (lastRun.get(job.name) ?? 0) < job.everyMinutes * 60000) continue;
         lastRun.set(job.name, now);
-        await runJob(ctx, job.name).catch((e) => log(`任务 ${job.name} 失败`, e));
+        await runOne(ctx, job).catch((e) => {
+          if (isDbUnavailable(e)) lastRun.delete(job.name);
+          log(`任务 ${job.name} 失败`, e);
+        });
       }
     } finally {
       busy = null;
       done();
     }
   };
-  const timer = setInterval(() => void tick(), 30000);
+  const timer = setInterval(() => void tick(), o.tickMs ?? 30000);
   void tick();
   return async () => {
     stopped = true;

@@ -6,6 +6,7 @@ import 'dayjs/locale/zh-cn';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { retryRead, retryReadDelay } from '../lib/api';
 import { SessionProvider, useSession } from '../lib/session';
 import { ConsoleLayout } from './layout';
 import { LoginPage } from './login/login-page';
@@ -13,7 +14,7 @@ import { ROUTES } from './routes';
 
 dayjs.locale('zh-cn');
 const queryClient = new QueryClient({
-  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },
+  defaultOptions: { queries: { retry: retryRead, retryDelay: retryReadDelay, refetchOnWindowFocus: false } },
 });
 
 function Shell() {

@@ -6,9 +6,36 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: ApiError,
+    /** Seconds from the answer's Retry-After (a 503 while the database fails over). */
+    readonly retryAfter?: number,
   ) {
     super(body.message);
   }
+}
+
+/** How long a read keeps trying through a database failover (the server answers 503 meanwhile). */
+const READ_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 8000, 8000];
+
+/**
+ * TanStack Query's `retry` for reads (GET is idempotent): a 503 or a dropped connection — a failover
+ * or an app process restarting — is tried again for about half a minute; another 5xx once; a 4xx
+ * never (the answer will not change). Writes are not retried this way (mutations default to no
+ * retry): a POST that is not idempotent could happen twice.
+ */
+export function retryRead(failureCount: number, error: unknown): boolean {
+  if (error instanceof HttpError) {
+    if (error.status === 503) return failureCount < READ_RETRY_DELAYS_MS.length;
+    return error.status >= 500 && failureCount < 1;
+  }
+  // fetch rejects with a TypeError when the connection fails.
+  return error instanceof TypeError && failureCount < READ_RETRY_DELAYS_MS.length;
+}
+
+/** Wait before retry n of a read: the server's Retry-After when it gave one (at most 30 s), else 1, 2, 4, 8 s. */
+export function retryReadDelay(failureCount: number, error: unknown): number {
+  if (error instanceof HttpError && error.retryAfter !== undefined)
+    return Math.min(30, error.retryAfter) * 1000;
+  return READ_RETRY_DELAYS_MS[Math.min(failureCount, READ_RETRY_DELAYS_MS.length - 1)];
 }
 
 function csrfToken(): string | undefined {
@@ -45,7 +72,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     .catch(() => ({ statusCode: res.status, code: 'NETWORK', message: `服务器返回 ${res.status}` }));
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized?.();
-    throw new HttpError(res.status, data as ApiError);
+    const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+    throw new HttpError(res.status, data as ApiError, Number.isFinite(retryAfter) ? retryAfter : undefined);
   }
   return data as T;
 }

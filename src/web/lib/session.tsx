@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext } from 'react';
 import type { AreaLevel, Department, Role } from '../../shared/roles';
-import { api } from './api';
+import { api, HttpError } from './api';
 
 export interface Me {
   id: number;
@@ -22,7 +22,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['me'],
-    queryFn: () => api<Me>('/api/me').catch(() => null),
+    // Not logged in is a 401; anything else (a 503 while the database fails over) is retried by the
+    // query client rather than taken for a logout.
+    queryFn: () =>
+      api<Me>('/api/me').catch((e) => {
+        if (e instanceof HttpError && e.status === 401) return null;
+        throw e;
+      }),
     staleTime: 60_000,
   });
   return (

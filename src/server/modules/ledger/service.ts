@@ -23,7 +23,7 @@ import {
 } from '../../../shared/incidents.js';
 import { can } from '../../../shared/roles.js';
 import { isPeriod, periodLabel, periodOf, periodWindow } from '../../../shared/schedule.js';
-import type { Ctx } from '../../context.js';
+import { type Ctx, replicaDb } from '../../context.js';
 import { badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { prefetchedBatches } from '../../lib/xlsx.js';
@@ -219,7 +219,7 @@ async function writeVisitLedger(
   };
   let n = 0;
   const batches = prefetchedBatches(
-    (after: { at: Date; id: number } | null) => repo.visitBatch(ctx.db, slice, after, BATCH),
+    (after: { at: Date; id: number } | null) => repo.visitBatch(replicaDb(ctx), slice, after, BATCH),
     (last) => ({ at: last.at, id: last.id }),
     BATCH,
   );
@@ -305,7 +305,7 @@ async function writeConcernLedger(
   const lbl = (m: Record<string, string>, k: string) => m[k] ?? k;
   let n = 0;
   const batches = prefetchedBatches(
-    (after: number | null) => repo.concernBatch(ctx.db, slice, after ?? 0, BATCH),
+    (after: number | null) => repo.concernBatch(replicaDb(ctx), slice, after ?? 0, BATCH),
     (last) => last.id,
     BATCH,
   );

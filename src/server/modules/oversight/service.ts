@@ -21,7 +21,7 @@ import {
   periodWindow,
   previousPeriod,
 } from '../../../shared/schedule.js';
-import type { Ctx } from '../../context.js';
+import { type Ctx, replicaDb } from '../../context.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
@@ -167,8 +167,10 @@ export async function figureCounts(
           (parts) => new Map(parts.flatMap((m) => [...m])),
         )
       : new Map<string, repo.GroupedCounts[]>(),
+    // The small families are counted live, on a replica when there is one (cells are kept on the
+    // primary, which writes them).
     ...periods.map((p) =>
-      live.length ? repo.countFigures(ctx.db, live, slice, periodBounds(p, now), group, opts) : [],
+      live.length ? repo.countFigures(replicaDb(ctx), live, slice, periodBounds(p, now), group, opts) : [],
     ),
   ]);
   const out = new Map<string, repo.GroupedCounts[]>();
@@ -387,8 +389,8 @@ export async function getRecords(
   const opts = { ...(await figureOptions(ctx.db)), part: f.part ?? 'base', after: f.after ?? 0 };
   const limit = f.limit ?? 200;
   const [list, total] = await Promise.all([
-    repo.listFigureRecords(ctx.db, metric, slice, bounds, { ...opts, limit }),
-    repo.countFigureRecords(ctx.db, metric, slice, bounds, opts),
+    repo.listFigureRecords(replicaDb(ctx), metric, slice, bounds, { ...opts, limit }),
+    repo.countFigureRecords(replicaDb(ctx), metric, slice, bounds, opts),
   ]);
   const maskNames = !can(actor.roles, 'persons.read');
   return {

@@ -27,7 +27,7 @@ import {
   type RosterKey,
   toHalfWidth,
 } from '../../../shared/roster.js';
-import type { Ctx } from '../../context.js';
+import { type Ctx, replicaDb } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
@@ -769,7 +769,7 @@ export async function exportRoster(
   let n = 0;
   const batches = prefetchedBatches(
     (after: number | null) =>
-      repo.listForExport(ctx.db, actor.scope, {
+      repo.listForExport(replicaDb(ctx), actor.scope, {
         areaId: f.areaId,
         includeEnded: !!f.includeEnded,
         after: after ?? 0,
