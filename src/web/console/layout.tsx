@@ -1,7 +1,7 @@
 import { BellOutlined, EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Badge, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
-import { useEffect } from 'react';
+import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import { Suspense, useEffect } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { can, ROLE_LABELS } from '../../shared/roles';
 import { api, setUnauthorizedHandler } from '../lib/api';
@@ -82,7 +82,10 @@ export function ConsoleLayout() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 20 }}>
-          <Outlet />
+          {/* Pages are loaded on first use (routes.tsx): the frame stays while one arrives. */}
+          <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} tip="加载中…" />}>
+            <Outlet />
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -18,12 +18,13 @@ const SessionContext = createContext<{ me: Me | null; loading: boolean; refresh:
   refresh: () => {},
 });
 
-export function SessionProvider({ children }: { children: ReactNode }) {
+export function SessionProvider({ children, initialMe }: { children: ReactNode; initialMe?: Me }) {
   const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['me'],
     queryFn: () => api<Me>('/api/me').catch(() => null),
     staleTime: 60_000,
+    initialData: initialMe,
   });
   return (
     <SessionContext.Provider
