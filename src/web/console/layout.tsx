@@ -39,7 +39,7 @@ export function ConsoleLayout() {
         style={{ borderRight: '1px solid #eee' }}
       >
         <div style={{ padding: '18px 20px', fontWeight: 600, fontSize: 17 }}>
-          探访 <span style={{ color: '#888', fontWeight: 400, fontSize: 13 }}>tanfang</span>
+          探访 <span style={{ color: '#595959', fontWeight: 400, fontSize: 13 }}>tanfang</span>
         </div>
         <Menu
           mode="inline"
@@ -100,8 +100,15 @@ function InboxBell() {
     queryFn: () => api<{ unread: number }>('/api/inbox/unread-count'),
     refetchInterval: 60000,
   });
+  // The accessible name carries the count the badge shows (WCAG 2.5.3, label in name).
+  const unread = q.data?.unread ?? 0;
   return (
-    <Button type="text" onClick={() => navigate('/inbox')} data-testid="inbox-bell" aria-label="消息通知">
+    <Button
+      type="text"
+      onClick={() => navigate('/inbox')}
+      data-testid="inbox-bell"
+      aria-label={`消息通知${unread ? ` ${unread > 99 ? '99+' : unread}` : ''}`}
+    >
       <Badge count={q.data?.unread ?? 0} size="small" overflowCount={99}>
         <BellOutlined style={{ fontSize: 18 }} />
       </Badge>
