@@ -1,6 +1,11 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import Ajv from 'ajv-draft-04';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/server/app.js';
 import { type TestEnv, testEnv } from './context.js';
 import { actorClient, buildTown } from './factories.js';
 
@@ -98,5 +103,102 @@ describe('bad input gets a 4xx with a message naming the field, never a 500', ()
       payload: '<a/>',
     });
     expect(xml.statusCode).toBe(415);
+  });
+});
+
+describe('what leaves the server: compression and caching', () => {
+  it('JSON answers are brotli- or gzip-compressed when the client accepts it, plain otherwise', async () => {
+    const town = await buildTown(env, 16);
+    const admin = await actorClient(env, 'town_officer', town.town.id);
+    const get = (encoding?: string) =>
+      env.app.inject({
+        method: 'GET',
+        url: '/api/areas',
+        headers: {
+          authorization: `Bearer ${admin.token}`,
+          ...(encoding ? { 'accept-encoding': encoding } : {}),
+        },
+      });
+    const plain = await get();
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.rawPayload.length).toBeGreaterThan(1024);
+    const br = await get('gzip, deflate, br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toBe('no-store');
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(plain.body);
+    expect(br.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+    const gz = await get('gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(plain.body);
+    // Small answers are not worth it (under 1 KB).
+    const health = await env.app.inject({
+      method: 'GET',
+      url: '/api/health',
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(health.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('a compressed request body is not inflated (an upload counts the bytes that arrive)', async () => {
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify({ username: 'nobody', password: 'x'.repeat(12) })),
+    });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('built files: pre-compressed variants sent as they are, hashed assets immutable, pages and the service worker revalidated', async () => {
+    const web = mkdtempSync(join(tmpdir(), 'tanfang-web-'));
+    try {
+      const js = `console.log(${JSON.stringify('探访'.repeat(800))});`;
+      mkdirSync(join(web, 'assets'));
+      writeFileSync(join(web, 'assets/app-Abc123.js'), js);
+      writeFileSync(join(web, 'assets/app-Abc123.js.br'), brotliCompressSync(js));
+      writeFileSync(join(web, 'assets/app-Abc123.js.gz'), gzipSync(js));
+      writeFileSync(join(web, 'index.html'), '<!doctype html><title>console</title>');
+      mkdirSync(join(web, 'visitor'));
+      writeFileSync(join(web, 'visitor/visitor.html'), '<!doctype html><title>phone</title>');
+      writeFileSync(join(web, 'visitor-sw.js'), 'self.addEventListener("fetch", () => {});');
+      const app = await buildApp(env.ctx, { webDir: web });
+      try {
+        const get = (url: string, encoding?: string) =>
+          app.inject({ method: 'GET', url, headers: encoding ? { 'accept-encoding': encoding } : {} });
+        const br = await get('/assets/app-Abc123.js', 'gzip, br');
+        expect(br.statusCode).toBe(200);
+        expect(br.headers['content-encoding']).toBe('br');
+        expect(br.headers['content-type']).toMatch(/javascript/);
+        expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        expect(br.headers.vary).toMatch(/accept-encoding/i);
+        expect(brotliDecompressSync(br.rawPayload).toString()).toBe(js);
+        const gz = await get('/assets/app-Abc123.js', 'gzip');
+        expect(gz.headers['content-encoding']).toBe('gzip');
+        expect(gunzipSync(gz.rawPayload).toString()).toBe(js);
+        const plain = await get('/assets/app-Abc123.js');
+        expect(plain.headers['content-encoding']).toBeUndefined();
+        expect(plain.body).toBe(js);
+        for (const [url, title] of [
+          ['/login', 'console'],
+          ['/persons/12', 'console'],
+          ['/m/', 'phone'],
+          ['/m/tasks', 'phone'],
+        ]) {
+          const page = await get(url);
+          expect(page.statusCode, url).toBe(200);
+          expect(page.headers['cache-control'], url).toBe('no-cache');
+          expect(page.body, url).toContain(title);
+        }
+        const sw = await get('/visitor-sw.js');
+        expect(sw.headers['cache-control']).toBe('no-cache');
+        expect(sw.headers.etag).toBeTruthy();
+      } finally {
+        await app.close();
+      }
+    } finally {
+      rmSync(web, { recursive: true, force: true });
+    }
   });
 });

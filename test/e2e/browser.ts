@@ -28,3 +28,26 @@ export async function loginAs(page: Page, username: string, password = 'Demo@202
   await page.getByLabel('密码').fill(password);
   await page.getByRole('button', { name: /登\s*录/ }).click();
 }
+
+/**
+ * Records in the page, from the navigation's start, when `selector` first matches an element that is
+ * shown (checked every animation frame): `usableAt(page)` reads it. Timed by the page itself, so the
+ * harness's own latency (a new context, polling from the test process) is not counted.
+ */
+export async function watchUsable(page: Page, selector: string) {
+  await page.addInitScript((sel) => {
+    const w = window as unknown as { __usableAt?: number };
+    const check = () => {
+      const el = document.querySelector<HTMLElement>(sel);
+      if (el && el.offsetParent !== null && !(el as HTMLInputElement).disabled)
+        w.__usableAt = performance.now();
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  }, selector);
+}
+
+export async function usableAt(page: Page): Promise<number> {
+  await page.waitForFunction(() => (window as unknown as { __usableAt?: number }).__usableAt !== undefined);
+  return Math.round(await page.evaluate(() => (window as unknown as { __usableAt: number }).__usableAt));
+}

@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
     !existsSync(join(ROOT, 'dist/web/index.html')) ||
     !existsSync(join(ROOT, 'dist/web/visitor/visitor.html'))
   )
-    execFileSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = join(ROOT, '.tmp/e2e-data');
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(join(ROOT, 'test-output/e2e'), { recursive: true });

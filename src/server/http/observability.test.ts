@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../test/context.js';
 import { actorClient, buildTown } from '../../../test/factories.js';
@@ -141,6 +142,33 @@ describe('metrics', () => {
       expect(text).toMatch(/tanfang_db_pool_connections\{state="total"\} \d+/);
     const admin = await actorClient(env, 'bureau_admin', env.districtId);
     expect((await admin.http.get('/metrics')).statusCode).toBe(200);
+  });
+});
+
+describe('metrics for Prometheus', () => {
+  it('pass `promtool check metrics` (format and lint: HELP on every metric, names, units) and name jobs with job_name', async () => {
+    process.env.TANFANG_METRICS_TOKEN = 'metrics-secret-1234567890';
+    // A job that has run, so its series are in the answer.
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    expect((await admin.http.post('/api/jobs/notifications.deliver/run')).statusCode).toBe(200);
+    await env.app.inject({ method: 'GET', url: '/api/health?probe=live' });
+    const res = await env.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer metrics-secret-1234567890' },
+    });
+    expect(res.statusCode).toBe(200);
+    const text = res.body;
+    expect(text).toMatch(/tanfang_job_last_run_failed\{job_name="notifications\.deliver"\} 0/);
+    expect(text).not.toMatch(/[{,]job="/);
+    // Every metric family has its HELP and TYPE.
+    const families = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    for (const f of families) expect(text, f).toContain(`# HELP ${f} `);
+    // Prometheus' own checker (Debian package prometheus): exit 0 and nothing to report.
+    const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(run.error, 'promtool not found: apt-get install -y prometheus').toBeUndefined();
+    expect(`${run.stdout}${run.stderr}`.trim()).toBe('');
+    expect(run.status).toBe(0);
   });
 });
 

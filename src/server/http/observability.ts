@@ -70,26 +70,35 @@ export async function renderMetrics(m: Metrics, ctx: Ctx): Promise<string> {
     last_finished_at: Date | null;
     last_error: string | null;
   }>('select name, last_started_at, last_finished_at, last_error from job_runs order by name');
+  // The job's name is `job_name`, not `job`: Prometheus sets `job` itself (the scrape job) and renames
+  // a `job` label it finds to `exported_job`, so alerts written with job="…" would match nothing.
   out.push('# HELP tanfang_job_last_finished_timestamp_seconds When each job last finished.');
   out.push('# TYPE tanfang_job_last_finished_timestamp_seconds gauge');
   for (const j of jobs) {
     const t = j.last_finished_at ? new Date(j.last_finished_at).getTime() / 1000 : 0;
-    out.push(`tanfang_job_last_finished_timestamp_seconds{job="${esc(j.name)}"} ${t}`);
+    out.push(`tanfang_job_last_finished_timestamp_seconds{job_name="${esc(j.name)}"} ${t}`);
   }
   out.push('# HELP tanfang_job_last_run_failed 1 when the last run of the job failed.');
   out.push('# TYPE tanfang_job_last_run_failed gauge');
-  for (const j of jobs) out.push(`tanfang_job_last_run_failed{job="${esc(j.name)}"} ${j.last_error ? 1 : 0}`);
+  for (const j of jobs)
+    out.push(`tanfang_job_last_run_failed{job_name="${esc(j.name)}"} ${j.last_error ? 1 : 0}`);
   out.push('# HELP tanfang_process_uptime_seconds Seconds since the app was built.');
   out.push('# TYPE tanfang_process_uptime_seconds gauge');
   out.push(`tanfang_process_uptime_seconds ${((Date.now() - m.started) / 1000).toFixed(0)}`);
   const mem = process.memoryUsage();
+  out.push('# HELP tanfang_process_resident_memory_bytes Resident memory of the server process.');
   out.push('# TYPE tanfang_process_resident_memory_bytes gauge');
   out.push(`tanfang_process_resident_memory_bytes ${mem.rss}`);
   // Where the resident memory is: the JavaScript heap, or buffers outside it (zlib, sockets).
+  out.push('# HELP tanfang_process_heap_used_bytes JavaScript heap in use.');
   out.push('# TYPE tanfang_process_heap_used_bytes gauge');
   out.push(`tanfang_process_heap_used_bytes ${mem.heapUsed}`);
+  out.push('# HELP tanfang_process_heap_total_bytes JavaScript heap reserved.');
   out.push('# TYPE tanfang_process_heap_total_bytes gauge');
   out.push(`tanfang_process_heap_total_bytes ${mem.heapTotal}`);
+  out.push(
+    '# HELP tanfang_process_external_bytes Memory outside the JavaScript heap held by JavaScript objects (buffers).',
+  );
   out.push('# TYPE tanfang_process_external_bytes gauge');
   out.push(`tanfang_process_external_bytes ${mem.external}`);
   return `${out.join('\n')}\n`;

@@ -1,7 +1,7 @@
 import { BellOutlined, EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Badge, Button, Dropdown, Layout, Menu, Space, Tag, Typography } from 'antd';
-import { useEffect } from 'react';
+import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import { Suspense, useEffect } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { can, ROLE_LABELS } from '../../shared/roles';
 import { api, setUnauthorizedHandler } from '../lib/api';
@@ -39,7 +39,7 @@ export function ConsoleLayout() {
         style={{ borderRight: '1px solid #eee' }}
       >
         <div style={{ padding: '18px 20px', fontWeight: 600, fontSize: 17 }}>
-          探访 <span style={{ color: '#888', fontWeight: 400, fontSize: 13 }}>tanfang</span>
+          探访 <span style={{ color: '#595959', fontWeight: 400, fontSize: 13 }}>tanfang</span>
         </div>
         <Menu
           mode="inline"
@@ -82,7 +82,10 @@ export function ConsoleLayout() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 20 }}>
-          <Outlet />
+          {/* Pages are loaded on first use (routes.tsx): the frame stays while one arrives. */}
+          <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} tip="加载中…" />}>
+            <Outlet />
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>
@@ -97,8 +100,15 @@ function InboxBell() {
     queryFn: () => api<{ unread: number }>('/api/inbox/unread-count'),
     refetchInterval: 60000,
   });
+  // The accessible name carries the count the badge shows (WCAG 2.5.3, label in name).
+  const unread = q.data?.unread ?? 0;
   return (
-    <Button type="text" onClick={() => navigate('/inbox')} data-testid="inbox-bell" aria-label="消息通知">
+    <Button
+      type="text"
+      onClick={() => navigate('/inbox')}
+      data-testid="inbox-bell"
+      aria-label={`消息通知${unread ? ` ${unread > 99 ? '99+' : unread}` : ''}`}
+    >
       <Badge count={q.data?.unread ?? 0} size="small" overflowCount={99}>
         <BellOutlined style={{ fontSize: 18 }} />
       </Badge>

@@ -1,50 +1,52 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { App as AntApp, ConfigProvider } from 'antd';
-import zhCN from 'antd/locale/zh_CN';
-import dayjs from 'dayjs';
-import 'dayjs/locale/zh-cn';
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
-import { retryRead, retryReadDelay } from '../lib/api';
-import { SessionProvider, useSession } from '../lib/session';
-import { ConsoleLayout } from './layout';
+import { api, retryRead, retryReadDelay } from '../lib/api';
+import type { Me } from '../lib/session';
 import { LoginPage } from './login/login-page';
-import { ROUTES } from './routes';
 
-dayjs.locale('zh-cn');
-const queryClient = new QueryClient({
-  defaultOptions: { queries: { retry: retryRead, retryDelay: retryReadDelay, refetchOnWindowFocus: false } },
-});
+/**
+ * The console's first chunk: React and the login page only (plain React and CSS, no antd), so a cold
+ * start on a township line shows a usable login in a couple of seconds. Everything behind the login —
+ * antd, the router, the frame, each page — is `app.tsx` and the chunks it loads on demand; it starts
+ * downloading while the user types the password.
+ */
+const ConsoleApp = lazy(() => import('./app').then((m) => ({ default: m.ConsoleApp })));
 
-function Shell() {
-  const { me, loading } = useSession();
-  if (loading) return null;
+/** The signed-in user, or null; a server busy in a failover (503) is waited for, not taken as a logout. */
+async function loadMe(): Promise<Me | null> {
+  for (let n = 0; ; n++) {
+    try {
+      return await api<Me>('/api/me');
+    } catch (e) {
+      if (!retryRead(n, e)) return null;
+      await new Promise((r) => setTimeout(r, retryReadDelay(n, e)));
+    }
+  }
+}
+
+function Boot() {
+  const [session, setSession] = useState<{ me: Me | null }>();
+  useEffect(() => {
+    void loadMe().then((me) => setSession({ me }));
+  }, []);
+  useEffect(() => {
+    if (session?.me !== null) return;
+    if (location.pathname !== '/login') history.replaceState(null, '', '/login');
+    // While the password is typed: fetch the console so the first page follows the login at once.
+    const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 1500));
+    idle(() => void import('./app'));
+  }, [session]);
+  if (!session) return null;
+  if (!session.me) return <LoginPage onLoggedIn={() => loadMe().then((me) => setSession({ me }))} />;
   return (
-    <Routes>
-      <Route path="/login" element={me ? <Navigate to="/" replace /> : <LoginPage />} />
-      <Route element={me ? <ConsoleLayout /> : <Navigate to="/login" replace />}>
-        {ROUTES.map((r) => (
-          <Route key={r.path} path={r.path} element={r.element} />
-        ))}
-        <Route path="*" element={<Navigate to="/" replace />} />
-      </Route>
-    </Routes>
+    <Suspense fallback={<div className="boot-loading">正在加载…</div>}>
+      <ConsoleApp me={session.me} />
+    </Suspense>
   );
 }
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ConfigProvider locale={zhCN} theme={{ token: { colorPrimary: '#1f6feb', borderRadius: 6 } }}>
-      <AntApp>
-        <QueryClientProvider client={queryClient}>
-          <SessionProvider>
-            <BrowserRouter>
-              <Shell />
-            </BrowserRouter>
-          </SessionProvider>
-        </QueryClientProvider>
-      </AntApp>
-    </ConfigProvider>
+    <Boot />
   </StrictMode>,
 );

@@ -22,35 +22,44 @@ import {
   ToolOutlined,
   TrophyOutlined,
 } from '@ant-design/icons';
-import type { ReactNode } from 'react';
+import { type ComponentType, lazy, type ReactNode } from 'react';
 import type { Permission } from '../../shared/roles';
-import { AreasPage } from './areas/areas-page';
-import { AuditPage } from './audit/audit-page';
-import { AgreementsPage } from './care/agreements-page';
-import { CaregiversPage } from './care/caregivers-page';
-import { ReplacementsPage } from './care/replacements-page';
-import { ReviewsPage } from './care/reviews-page';
-import { ConcernsPage } from './concerns/concerns-page';
-import { HomePage } from './home/home-page';
-import { ChannelsPage } from './inbox/channels-page';
-import { InboxPage } from './inbox/inbox-page';
-import { IncidentsPage } from './incidents/incidents-page';
-import { PaymentsPage } from './money/payments-page';
-import { AssessmentPage } from './oversight/assessment-page';
-import { LedgersPage } from './oversight/ledgers-page';
-import { RecordsPage } from './oversight/records-page';
-import { ImportPage } from './persons/import-page';
-import { PersonPage } from './persons/person-page';
-import { PersonsPage } from './persons/persons-page';
-import { VisitorsPage } from './persons/visitors-page';
-import { ReferralsPage } from './referrals/referrals-page';
-import { AccountPage } from './security/account-page';
-import { UsersPage } from './users/users-page';
-import { CampaignsPage } from './visits/campaigns-page';
-import { VisitSettingsPage } from './visits/settings-page';
-import { TasksPage } from './visits/tasks-page';
-import { VisitFormPage } from './visits/visit-form-page';
-import { VisitPage } from './visits/visit-page';
+
+/**
+ * A page loaded when first shown (its own chunk): the login page and the dashboard do not carry the
+ * code of thirty other pages. `layout.tsx` shows a spinner inside the frame while it loads.
+ */
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+
+const AreasPage = page(() => import('./areas/areas-page'), 'AreasPage');
+const AuditPage = page(() => import('./audit/audit-page'), 'AuditPage');
+const AgreementsPage = page(() => import('./care/agreements-page'), 'AgreementsPage');
+const CaregiversPage = page(() => import('./care/caregivers-page'), 'CaregiversPage');
+const ReplacementsPage = page(() => import('./care/replacements-page'), 'ReplacementsPage');
+const ReviewsPage = page(() => import('./care/reviews-page'), 'ReviewsPage');
+const ConcernsPage = page(() => import('./concerns/concerns-page'), 'ConcernsPage');
+const HomePage = page(() => import('./home/home-page'), 'HomePage');
+const ChannelsPage = page(() => import('./inbox/channels-page'), 'ChannelsPage');
+const InboxPage = page(() => import('./inbox/inbox-page'), 'InboxPage');
+const IncidentsPage = page(() => import('./incidents/incidents-page'), 'IncidentsPage');
+const PaymentsPage = page(() => import('./money/payments-page'), 'PaymentsPage');
+const AssessmentPage = page(() => import('./oversight/assessment-page'), 'AssessmentPage');
+const LedgersPage = page(() => import('./oversight/ledgers-page'), 'LedgersPage');
+const RecordsPage = page(() => import('./oversight/records-page'), 'RecordsPage');
+const ImportPage = page(() => import('./persons/import-page'), 'ImportPage');
+const PersonPage = page(() => import('./persons/person-page'), 'PersonPage');
+const PersonsPage = page(() => import('./persons/persons-page'), 'PersonsPage');
+const VisitorsPage = page(() => import('./persons/visitors-page'), 'VisitorsPage');
+const ReferralsPage = page(() => import('./referrals/referrals-page'), 'ReferralsPage');
+const AccountPage = page(() => import('./security/account-page'), 'AccountPage');
+const UsersPage = page(() => import('./users/users-page'), 'UsersPage');
+const CampaignsPage = page(() => import('./visits/campaigns-page'), 'CampaignsPage');
+const VisitSettingsPage = page(() => import('./visits/settings-page'), 'VisitSettingsPage');
+const TasksPage = page(() => import('./visits/tasks-page'), 'TasksPage');
+const VisitFormPage = page(() => import('./visits/visit-form-page'), 'VisitFormPage');
+const VisitPage = page(() => import('./visits/visit-page'), 'VisitPage');
 
 /** Every console page: its path, menu entry and the permission that shows it. Modules add theirs here. */
 export interface ConsoleRoute {

@@ -18,7 +18,7 @@ const SessionContext = createContext<{ me: Me | null; loading: boolean; refresh:
   refresh: () => {},
 });
 
-export function SessionProvider({ children }: { children: ReactNode }) {
+export function SessionProvider({ children, initialMe }: { children: ReactNode; initialMe?: Me }) {
   const qc = useQueryClient();
   const q = useQuery({
     queryKey: ['me'],
@@ -30,6 +30,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         throw e;
       }),
     staleTime: 60_000,
+    initialData: initialMe,
   });
   return (
     <SessionContext.Provider

@@ -27,8 +27,24 @@ export interface AppState {
   toast: string | null;
 }
 
+/**
+ * Whether a session is kept in IndexedDB, known synchronously: without one the login screen shows at
+ * once instead of after IndexedDB opens (on a slow phone's first start, a second). IndexedDB stays the
+ * truth: `start()` corrects the hint either way.
+ */
+const SIGNED_IN = 'tanfang-visitor-signed-in';
+function signedInHint(value?: boolean): boolean {
+  try {
+    if (value === true) localStorage.setItem(SIGNED_IN, '1');
+    else if (value === false) localStorage.removeItem(SIGNED_IN);
+    return localStorage.getItem(SIGNED_IN) === '1';
+  } catch {
+    return true; // storage unavailable: wait for IndexedDB as before
+  }
+}
+
 let state: AppState = {
-  ready: false,
+  ready: typeof localStorage !== 'undefined' && !signedInHint(),
   session: null,
   sessionExpired: false,
   bundle: null,
@@ -121,6 +137,7 @@ export async function start() {
     idb.get<AppState['inbox']>('kv', 'inbox'),
     idb.getAll<QueuedVisit>('queue'),
   ]);
+  signedInHint(!!session);
   set({
     ready: true,
     session: session ?? null,
@@ -169,6 +186,7 @@ export async function login(username: string, password: string, totp?: { challen
     set({ bundle: null, inbox: null, bundleFetchedAt: null });
   }
   await idb.put('kv', session, 'session');
+  signedInHint(true);
   set({ session, sessionExpired: false });
   await syncNow({ force: true });
   return {};
@@ -179,6 +197,7 @@ export async function logout() {
   if (state.session && navigator.onLine)
     await call('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
   await Promise.all([idb.clear('kv'), idb.clear('queue')]);
+  signedInHint(false);
   clearTimeout(retryTimer);
   set({ session: null, sessionExpired: false, bundle: null, bundleFetchedAt: null, queue: [], inbox: null });
 }

@@ -61,7 +61,7 @@ export function AreasPage() {
       title="辖区管理"
       extra={
         <Space>
-          显示已撤销 <Switch checked={showRetired} onChange={setShowRetired} />
+          显示已撤销 <Switch aria-label="显示已撤销" checked={showRetired} onChange={setShowRetired} />
         </Space>
       }
     >

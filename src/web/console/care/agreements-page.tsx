@@ -91,6 +91,7 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
       <Space style={{ marginBottom: 12 }} wrap>
         <TreeSelect
           allowClear
+          aria-label="辖区"
           placeholder="辖区"
           style={{ width: 200 }}
           treeData={toTreeData(areas.data ?? [])}
@@ -99,6 +100,7 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
         />
         <Select
           allowClear
+          aria-label="状态"
           placeholder="状态"
           style={{ width: 120 }}
           value={status}
@@ -107,6 +109,7 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
         />
         <Select
           allowClear
+          aria-label="到期时间"
           placeholder="到期时间"
           style={{ width: 150 }}
           value={expiring}

@@ -50,6 +50,7 @@ export function CaregiversPage() {
         <Space>
           <TreeSelect
             allowClear
+            aria-label="辖区"
             placeholder="辖区"
             style={{ width: 200 }}
             treeData={toTreeData(areas.data ?? [])}

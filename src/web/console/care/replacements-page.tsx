@@ -59,6 +59,7 @@ export function ReplacementsPage() {
         </Typography.Title>
         <Select
           allowClear
+          aria-label="全部"
           placeholder="全部"
           style={{ width: 140 }}
           value={status}

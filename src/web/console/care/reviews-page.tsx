@@ -45,6 +45,7 @@ export function ReviewsPage() {
         <Space>
           <Select
             allowClear
+            aria-label="结果"
             placeholder="结果"
             style={{ width: 120 }}
             value={passed}

@@ -171,6 +171,7 @@ export function PersonSelect({
       onChange={onChange}
       filterOption={false}
       onSearch={setQ}
+      aria-label="输入姓名搜索"
       placeholder="输入姓名搜索"
       options={(persons.data?.items ?? []).map((p) => ({
         value: p.id,
@@ -195,6 +196,7 @@ export function CaregiverSelect({ value, onChange }: { value?: number; onChange?
       onChange={onChange}
       filterOption={false}
       onSearch={setQ}
+      aria-label="输入姓名搜索照料服务人"
       placeholder="输入姓名搜索照料服务人"
       options={(list.data?.items ?? []).map((c) => ({
         value: c.id,

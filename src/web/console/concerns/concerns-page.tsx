@@ -135,6 +135,7 @@ export function ConcernsPage() {
           <Select
             style={{ width: 150 }}
             allowClear
+            aria-label="状态"
             placeholder="状态"
             value={status}
             onChange={(v) => {
@@ -146,6 +147,7 @@ export function ConcernsPage() {
           <Select
             style={{ width: 130 }}
             allowClear
+            aria-label="类别"
             placeholder="类别"
             value={category}
             onChange={(v) => {
@@ -158,6 +160,7 @@ export function ConcernsPage() {
             只看逾期{' '}
             <Switch
               size="small"
+              aria-label="只看逾期"
               checked={overdue}
               onChange={(v) => {
                 setOverdue(v);

@@ -160,6 +160,7 @@ export function ChannelsPage() {
         </Typography.Title>
         <Select
           allowClear
+          aria-label="状态"
           placeholder="状态"
           style={{ width: 140 }}
           value={status}

@@ -122,6 +122,7 @@ export function IncidentsPage() {
         </Typography.Title>
         <Space wrap>
           <Select
+            aria-label="状态"
             style={{ width: 120 }}
             value={status ?? 'all'}
             onChange={(v) => {
@@ -137,6 +138,7 @@ export function IncidentsPage() {
           <Select
             style={{ width: 170 }}
             allowClear
+            aria-label="事件类型"
             placeholder="事件类型"
             value={type}
             onChange={(v) => {

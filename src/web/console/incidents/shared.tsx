@@ -21,6 +21,7 @@ export function PersonPicker(props: { value?: number; onChange?: (v: number) => 
       onChange={props.onChange}
       filterOption={false}
       onSearch={setQ}
+      aria-label="输入姓名或身份证号搜索"
       placeholder="输入姓名或身份证号搜索"
       loading={res.isLoading}
       options={(res.data?.items ?? []).map((p) => ({

@@ -1,8 +1,6 @@
-import { LockOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Form, Input, Typography } from 'antd';
-import { useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { api, HttpError } from '../../lib/api';
-import { useSession } from '../../lib/session';
+import './login.css';
 
 /** The second login step: a challenge for the authenticator code, and a secret when enrolling now. */
 interface TotpStep {
@@ -10,109 +8,170 @@ interface TotpStep {
   enrol?: { secret: string; otpauthUri: string };
 }
 
-export function LoginPage() {
-  const { refresh } = useSession();
+/**
+ * The login page, in plain React and CSS (no antd): it is the console's first screen and travels in
+ * its first chunk, which a township office line must load in a couple of seconds (main.tsx).
+ */
+export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [step, setStep] = useState<TotpStep | null>(null);
-  const onFinish = async (v: { username: string; password: string }) => {
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const [copied, setCopied] = useState(false);
+
+  const run = async (work: () => Promise<void>) => {
     setBusy(true);
     setError(undefined);
     try {
-      const res = await api<{ totpRequired?: boolean } & Partial<TotpStep>>('/api/auth/login', { body: v });
-      if (res.totpRequired) setStep(res as TotpStep);
-      else refresh();
-    } catch (e) {
-      setError(e instanceof HttpError ? e.message : '网络错误，请检查连接后重试');
+      await work();
     } finally {
       setBusy(false);
     }
   };
-  const onCode = async (v: { code: string }) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api('/api/auth/totp', { body: { challenge: step!.challenge, code: v.code } });
-      refresh();
-    } catch (e) {
-      const err = e instanceof HttpError ? e : null;
-      setError(err?.message ?? '网络错误，请检查连接后重试');
-      if (err?.body.code === 'CHALLENGE_EXPIRED') setStep(null);
-    } finally {
-      setBusy(false);
-    }
+  const onPassword = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const username = String(form.get('username') ?? '').trim();
+    const password = String(form.get('password') ?? '');
+    const problems: Record<string, string> = {};
+    if (!username) problems.username = '请输入用户名';
+    if (!password) problems.password = '请输入密码';
+    setInvalid(problems);
+    if (Object.keys(problems).length) return;
+    void run(async () => {
+      try {
+        const res = await api<{ totpRequired?: boolean } & Partial<TotpStep>>('/api/auth/login', {
+          body: { username, password },
+        });
+        if (res.totpRequired) setStep(res as TotpStep);
+        else onLoggedIn();
+      } catch (err) {
+        setError(err instanceof HttpError ? err.message : '网络错误，请检查连接后重试');
+      }
+    });
   };
+  const onCode = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const code = String(new FormData(e.currentTarget).get('code') ?? '').trim();
+    if (!/^\d{6}$/.test(code)) {
+      setInvalid({ code: '请输入验证器显示的 6 位数字' });
+      return;
+    }
+    setInvalid({});
+    void run(async () => {
+      try {
+        await api('/api/auth/totp', { body: { challenge: step!.challenge, code } });
+        onLoggedIn();
+      } catch (err) {
+        const http = err instanceof HttpError ? err : null;
+        setError(http?.message ?? '网络错误，请检查连接后重试');
+        if (http?.body.code === 'CHALLENGE_EXPIRED') setStep(null);
+      }
+    });
+  };
+  const copySecret = async () => {
+    await navigator.clipboard?.writeText(step?.enrol?.secret ?? '').catch(() => undefined);
+    setCopied(true);
+  };
+
   return (
-    <div
-      style={{
-        minHeight: '100vh',
-        display: 'grid',
-        placeItems: 'center',
-        background: 'linear-gradient(160deg,#eef4ff,#f7f9fc)',
-      }}
-    >
-      <Card style={{ width: 380, maxWidth: '92vw' }}>
-        <Typography.Title level={3} style={{ marginBottom: 4 }}>
-          探访
-        </Typography.Title>
-        <Typography.Paragraph type="secondary">分散供养特困人员定期探访系统</Typography.Paragraph>
+    <main className="lg-page">
+      <div className="lg-card">
+        <h1 className="lg-title">探访</h1>
+        <p className="lg-subtitle">分散供养特困人员定期探访系统</p>
         {error && (
-          <Alert type="error" title={error} style={{ marginBottom: 16 }} showIcon data-testid="login-error" />
+          <div className="lg-alert lg-alert-error" role="alert" data-testid="login-error">
+            {error}
+          </div>
         )}
         {step ? (
-          <Form layout="vertical" onFinish={onCode} requiredMark={false}>
+          <form onSubmit={onCode} noValidate>
             {step.enrol && (
-              <Alert
-                type="info"
-                showIcon
-                style={{ marginBottom: 16 }}
-                title="系统要求您使用动态验证码"
-                description={
-                  <div>
-                    在手机验证器中选择“输入设置密钥”，填入：
-                    <Typography.Text code copyable data-testid="totp-enrol-secret">
-                      {step.enrol.secret}
-                    </Typography.Text>
-                    然后输入验证器显示的 6 位数字。
-                  </div>
-                }
-              />
+              <div className="lg-alert lg-alert-info">
+                <strong>系统要求您使用动态验证码</strong>
+                <div>
+                  在手机验证器中选择“输入设置密钥”，填入：
+                  <code className="lg-code" data-testid="totp-enrol-secret">
+                    {step.enrol.secret}
+                  </code>
+                  <button type="button" className="lg-link" onClick={copySecret}>
+                    {copied ? '已复制' : '复制'}
+                  </button>
+                  然后输入验证器显示的 6 位数字。
+                </div>
+              </div>
             )}
-            <Form.Item
+            <Field
               name="code"
               label="动态验证码"
-              rules={[{ required: true, pattern: /^\d{6}$/, message: '请输入验证器显示的 6 位数字' }]}
-            >
-              <Input
-                prefix={<SafetyOutlined />}
-                maxLength={6}
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                autoFocus
-                data-testid="totp-code"
-              />
-            </Form.Item>
-            <Button type="primary" htmlType="submit" block loading={busy}>
-              验证
-            </Button>
-            <Button type="link" block onClick={() => setStep(null)}>
+              problem={invalid.code}
+              input={{
+                maxLength: 6,
+                inputMode: 'numeric',
+                autoComplete: 'one-time-code',
+                autoFocus: true,
+                'data-testid': 'totp-code',
+              }}
+            />
+            <button type="submit" className="lg-button" disabled={busy}>
+              {busy ? '验证中…' : '验证'}
+            </button>
+            <button type="button" className="lg-link lg-block" onClick={() => setStep(null)}>
               返回
-            </Button>
-          </Form>
+            </button>
+          </form>
         ) : (
-          <Form layout="vertical" onFinish={onFinish} requiredMark={false}>
-            <Form.Item name="username" label="用户名" rules={[{ required: true, message: '请输入用户名' }]}>
-              <Input prefix={<UserOutlined />} autoComplete="username" autoFocus />
-            </Form.Item>
-            <Form.Item name="password" label="密码" rules={[{ required: true, message: '请输入密码' }]}>
-              <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
-            </Form.Item>
-            <Button type="primary" htmlType="submit" block loading={busy}>
-              登录
-            </Button>
-          </Form>
+          <form onSubmit={onPassword} noValidate>
+            <Field
+              name="username"
+              label="用户名"
+              problem={invalid.username}
+              input={{ autoComplete: 'username', autoFocus: true }}
+            />
+            <Field
+              name="password"
+              label="密码"
+              problem={invalid.password}
+              input={{ type: 'password', autoComplete: 'current-password' }}
+            />
+            <button type="submit" className="lg-button" disabled={busy}>
+              {busy ? '登录中…' : '登录'}
+            </button>
+          </form>
         )}
-      </Card>
+      </div>
+    </main>
+  );
+}
+
+function Field({
+  name,
+  label,
+  problem,
+  input,
+}: {
+  name: string;
+  label: string;
+  problem?: string;
+  input: React.InputHTMLAttributes<HTMLInputElement> & { 'data-testid'?: string };
+}) {
+  const id = useId();
+  return (
+    <div className="lg-field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        className="lg-input"
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? `${id}-problem` : undefined}
+        {...input}
+      />
+      {problem && (
+        <div id={`${id}-problem`} className="lg-problem">
+          {problem}
+        </div>
+      )}
     </div>
   );
 }

@@ -111,6 +111,7 @@ export function PaymentsPage() {
         </Typography.Title>
         <Space>
           <TreeSelect
+            aria-label="辖区"
             style={{ width: 200 }}
             treeData={toTreeData(areas.data ?? [])}
             value={areaId}
@@ -119,6 +120,7 @@ export function PaymentsPage() {
             treeNodeFilterProp="title"
           />
           <DatePicker
+            aria-label="月份"
             picker="month"
             allowClear={false}
             value={dayjs(`${month}-01`)}

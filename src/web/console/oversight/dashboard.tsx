@@ -63,7 +63,8 @@ const TABLE_METRICS: MetricId[] = [
   'agreementsExpiring',
   'reviewPassRate',
 ];
-const COLOR = { good: '#389e0d', warn: '#d48806', bad: '#cf1322' };
+// Text colours with at least 4.5:1 contrast on white (WCAG AA): antd's green-8, orange-8, red-7.
+const COLOR = { good: '#237804', warn: '#ad4e00', bad: '#cf1322' };
 
 /** Colour of a ratio by how good it is (≥ 95 % green, ≥ 80 % amber, else red), counts red when > 0 and bad. */
 function tone(id: MetricId, v: MetricValue | undefined): string | undefined {

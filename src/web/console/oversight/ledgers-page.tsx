@@ -139,6 +139,7 @@ export function LedgersPage() {
           <TreeSelect
             style={{ minWidth: 200 }}
             allowClear
+            aria-label="全部辖区"
             placeholder="全部辖区"
             treeData={toTreeData(areas.data ?? [])}
             value={areaId}

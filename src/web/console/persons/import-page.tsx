@@ -116,7 +116,7 @@ export function ImportPage() {
         <Statistic
           title={r.dryRun ? '将新建' : '已新建'}
           value={r.created}
-          valueStyle={{ color: '#389e0d' }}
+          valueStyle={{ color: '#237804' }}
         />
         <Statistic
           title={r.dryRun ? '将更新' : '已更新'}

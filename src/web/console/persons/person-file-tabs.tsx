@@ -253,6 +253,7 @@ export function AssignmentTab({ person, reload }: { person: PersonFile; reload: 
             <span>备用探访人：</span>
             <Select
               mode="multiple"
+              aria-label="备用探访人"
               style={{ minWidth: 260 }}
               value={backups}
               onChange={saveBackups}

@@ -68,7 +68,7 @@ export function IndicatorsInput(props: {
           {SELF_CARE_LABELS[level]}
         </Tag>
         → {TIER_LABELS[tierOf(level)]}
-        <span style={{ color: '#888', marginLeft: 8 }}>（勾选表示能独立完成）</span>
+        <span style={{ color: '#595959', marginLeft: 8 }}>（勾选表示能独立完成）</span>
       </div>
     </div>
   );
@@ -189,7 +189,7 @@ export function PersonFormModal(props: {
               extra={
                 idCheck &&
                 (idCheck.ok ? (
-                  <span style={{ color: '#389e0d' }}>
+                  <span style={{ color: '#237804' }}>
                     出生日期 {idCheck.birthDate}，{idCheck.sex === 'male' ? '男' : '女'}
                   </span>
                 ) : (

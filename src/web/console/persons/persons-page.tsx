@@ -92,6 +92,7 @@ export function PersonsPage() {
       <Space wrap style={{ marginBottom: 12 }}>
         <TreeSelect
           style={{ width: 220 }}
+          aria-label="辖区"
           placeholder="辖区"
           allowClear
           treeDefaultExpandAll={false}
@@ -102,6 +103,7 @@ export function PersonsPage() {
         />
         <Select
           style={{ width: 130 }}
+          aria-label="探访类别"
           placeholder="探访类别"
           allowClear
           value={filters.tier || undefined}
@@ -110,6 +112,7 @@ export function PersonsPage() {
         />
         <Select
           style={{ width: 110 }}
+          aria-label="状态"
           placeholder="状态"
           allowClear
           value={filters.status || undefined}
@@ -119,6 +122,7 @@ export function PersonsPage() {
         <Select
           mode="multiple"
           style={{ minWidth: 200 }}
+          aria-label="标识（同时具备）"
           placeholder="标识（同时具备）"
           allowClear
           value={filters.flags ? filters.flags.split(',') : []}
@@ -267,6 +271,7 @@ export function ReassignModal(props: {
       <Select
         showSearch
         style={{ width: '100%' }}
+        aria-label="选择新的探访责任人（须负责对象所在村或镇）"
         placeholder="选择新的探访责任人（须负责对象所在村或镇）"
         optionFilterProp="label"
         value={to}

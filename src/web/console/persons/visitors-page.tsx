@@ -43,6 +43,7 @@ export function VisitorsPage() {
         <Space wrap>
           <TreeSelect
             style={{ width: 220 }}
+            aria-label="辖区"
             placeholder="辖区"
             allowClear
             value={areaId}

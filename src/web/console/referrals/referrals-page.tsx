@@ -104,6 +104,7 @@ export function ReferralsPage() {
           <Select
             style={{ width: 140 }}
             allowClear
+            aria-label="状态"
             placeholder="状态"
             value={status}
             onChange={(v) => {
@@ -115,6 +116,7 @@ export function ReferralsPage() {
           <Select
             style={{ width: 200 }}
             allowClear
+            aria-label="转介去向"
             placeholder="转介去向"
             value={target}
             onChange={(v) => {
@@ -278,6 +280,7 @@ function ReferralDrawer({
               <Select
                 style={{ width: '100%' }}
                 allowClear
+                aria-label="接收部门（不选则由民政部门办理）"
                 placeholder="接收部门（不选则由民政部门办理）"
                 value={d.department ?? undefined}
                 onChange={(v) =>

@@ -260,6 +260,7 @@ function SecuritySettings() {
     <Card title="系统安全设置" size="small">
       <Space>
         <Switch
+          aria-label="民政局管理员必须使用动态验证码登录"
           checked={s.data?.requireTotpAdmin}
           loading={s.isLoading}
           onChange={async (v) => {

@@ -79,6 +79,7 @@ export function VisitSettingsPage() {
           <span>设置范围：</span>
           <TreeSelect
             allowClear
+            aria-label="全区（系统默认之上）"
             placeholder="全区（系统默认之上）"
             style={{ width: 260 }}
             treeData={toTreeData(areas.data ?? [])}
@@ -122,6 +123,7 @@ export function VisitSettingsPage() {
             {card(
               'visits.inPersonEvery',
               <NumberSetting
+                label="每几期须上门探访一次"
                 value={s['visits.inPersonEvery'].value}
                 min={0}
                 max={12}
@@ -184,6 +186,7 @@ export function VisitSettingsPage() {
             {card(
               'visits.reminderDays',
               <NumberSetting
+                label="到期前提醒天数"
                 value={s['visits.reminderDays'].value}
                 min={0}
                 max={15}
@@ -199,6 +202,7 @@ export function VisitSettingsPage() {
 }
 
 function NumberSetting(p: {
+  label: string;
   value: number;
   min: number;
   max: number;
@@ -208,7 +212,7 @@ function NumberSetting(p: {
   const [v, setV] = useState<number | null>(null);
   return (
     <Space wrap>
-      <InputNumber min={p.min} max={p.max} value={v ?? p.value} onChange={setV} />
+      <InputNumber aria-label={p.label} min={p.min} max={p.max} value={v ?? p.value} onChange={setV} />
       <Button type="primary" onClick={() => p.onSave(v ?? p.value)}>
         保存
       </Button>

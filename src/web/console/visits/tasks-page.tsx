@@ -88,6 +88,7 @@ export function TasksPage() {
       {!isVisitor && (
         <TreeSelect
           allowClear
+          aria-label="辖区"
           placeholder="辖区"
           style={{ width: 200 }}
           treeData={toTreeData(areas.data ?? [])}
@@ -98,6 +99,7 @@ export function TasksPage() {
       )}
       {isVisitor && me && me.roles.length > 1 && (
         <Select
+          aria-label="任务范围"
           style={{ width: 140 }}
           value={f.assignee}
           onChange={(v) => set('assignee', v)}
@@ -109,6 +111,7 @@ export function TasksPage() {
       )}
       <Select
         allowClear
+        aria-label="类型"
         placeholder="类型"
         style={{ width: 110 }}
         value={f.kind || undefined}
