@@ -211,6 +211,36 @@ describe('sessions', () => {
     expect((await visitor.http.get(`/api/users/${v.id}/sessions`)).statusCode).toBe(403);
   });
 
+  it('applies the users rule: an officer cannot touch a bureau admin who holds a grant in the town', async () => {
+    const { town, villages } = await buildTown(env, 1);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    // The admin's reach is the district; one extra grant puts them "in" the officer's town.
+    const admin = await buildUser(env, 'bureau_admin', env.districtId);
+    await env.ctx.db.query(
+      "insert into user_roles (user_id, role, area_id) values ($1, 'village_officer', $2)",
+      [admin.id, villages[0].id],
+    );
+    const adminSession = await login(env, admin.username);
+    const adminHttp = client(env, adminSession.token);
+    const setup = (await adminHttp.post('/api/me/totp/setup', { password: TEST_PASSWORD })).json();
+    const code = totpCode(setup.secret, env.ctx.clock.now());
+    expect((await adminHttp.post('/api/me/totp/confirm', { code })).statusCode).toBe(204);
+    const key = (await adminHttp.get('/api/me/security')).json().sessions[0].key;
+
+    // The user routes refuse the officer; the security routes must say the same.
+    expect((await officer.http.post(`/api/users/${admin.id}/password`, {})).statusCode).toBe(403);
+    expect((await officer.http.post(`/api/users/${admin.id}/totp/reset`)).statusCode).toBe(403);
+    expect((await officer.http.get(`/api/users/${admin.id}/sessions`)).statusCode).toBe(403);
+    expect((await officer.http.delete(`/api/users/${admin.id}/sessions/${key}`)).statusCode).toBe(403);
+    // Nothing changed: the admin keeps the second factor and the session.
+    expect((await adminHttp.get('/api/me/security')).json().totpEnabled).toBe(true);
+    expect((await adminHttp.get('/api/me')).statusCode).toBe(200);
+    expect((await loginRaw(admin.username)).json()).toMatchObject({ totpRequired: true });
+    // A user wholly inside the officer's reach is still theirs to help.
+    const v = await buildUser(env, 'visitor', town.id);
+    expect((await officer.http.post(`/api/users/${v.id}/totp/reset`)).statusCode).toBe(204);
+  });
+
   it('drops an idle session from the list and refuses it', async () => {
     const { town } = await buildTown(env, 0);
     const u = await buildUser(env, 'visitor', town.id);

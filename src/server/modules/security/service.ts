@@ -1,6 +1,5 @@
 import { can } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
-import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { appendAudit } from '../audit/repo.js';
@@ -8,29 +7,8 @@ import { verifyPassword } from '../auth/password.js';
 import * as authRepo from '../auth/repo.js';
 import { REQUIRE_TOTP_ADMIN } from '../auth/service.js';
 import { generateTotpSecret, otpauthUri, verifyTotp } from '../auth/totp.js';
-import { getUser } from '../users/repo.js';
+import { loadManageableUser } from '../users/service.js';
 import * as repo from './repo.js';
-
-/** A new password may not repeat any of the user's last 5 (等保: 口令定期更换且不重复). */
-export const PASSWORD_HISTORY = 5;
-
-/** Throws a 400 naming `field` when the password is one of the user's last PASSWORD_HISTORY. */
-export async function assertPasswordNotReused(q: Queryable, userId: number, password: string, field: string) {
-  for (const hash of await repo.recentPasswordHashes(q, userId, PASSWORD_HISTORY)) {
-    if (await verifyPassword(password, hash)) {
-      throw badRequest(`新密码不能与最近 ${PASSWORD_HISTORY} 次使用过的密码相同`, field);
-    }
-  }
-}
-
-/** Call in the transaction that replaces the hash, before replacing it. */
-export async function rememberCurrentPassword(q: Queryable, userId: number, now: Date) {
-  const [{ password_hash }] = await q.query<{ password_hash: string }>(
-    'select password_hash from users where id = $1',
-    [userId],
-  );
-  await repo.rememberPassword(q, userId, password_hash, now, PASSWORD_HISTORY);
-}
 
 async function totpRequiredFor(ctx: Ctx, actor: { roles: readonly string[] }) {
   return (
@@ -132,22 +110,14 @@ export async function totpDisable(ctx: Ctx, actor: Actor, password: string, code
   });
 }
 
-/** A manager may see and end the sessions of users in their scope (a lost phone, a leaver). */
-async function manageable(ctx: Ctx, actor: Actor, userId: number) {
-  if (!can(actor.roles, 'users.manage')) throw forbidden('无权管理用户');
-  const user = await getUser(ctx.db, actor.scope, userId);
-  if (!user) throw notFound('用户');
-  return user;
-}
-
 export async function listUserSessions(ctx: Ctx, actor: Actor, userId: number) {
-  if (userId !== actor.userId) await manageable(ctx, actor, userId);
+  if (userId !== actor.userId) await loadManageableUser(ctx, actor, userId);
   const rows = await repo.listActiveSessions(ctx.db, userId, ctx.clock.now(), ctx.config.idleMinutes);
   return rows.map((s) => presentSession(s, actor.sessionId));
 }
 
 export async function revokeUserSession(ctx: Ctx, actor: Actor, userId: number, key: string) {
-  if (userId !== actor.userId) await manageable(ctx, actor, userId);
+  if (userId !== actor.userId) await loadManageableUser(ctx, actor, userId);
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
     if (!(await repo.revokeSessionByKey(q, userId, key, now))) throw notFound('会话');
@@ -163,7 +133,7 @@ export async function revokeUserSession(ctx: Ctx, actor: Actor, userId: number, 
 }
 
 export async function resetUserTotp(ctx: Ctx, actor: Actor, userId: number) {
-  await manageable(ctx, actor, userId);
+  await loadManageableUser(ctx, actor, userId);
   if (userId === actor.userId) throw badRequest('请在“账户安全”中管理自己的动态验证码');
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
