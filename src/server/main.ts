@@ -6,6 +6,7 @@ import type { Ctx } from './context.js';
 import { loadFieldCipher } from './crypto/field-cipher.js';
 import { openDb } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { cleanStaleScratch } from './http/uploads.js';
 import { startScheduler } from './jobs/runner.js';
 import { appendAudit } from './modules/audit/repo.js';
 import { generatePassword, hashPassword } from './modules/auth/password.js';
@@ -69,6 +70,9 @@ export async function startServer(
   print: (s: string) => void = console.log,
 ): Promise<Running> {
   const t0 = Date.now();
+  // Uploads and scratch files of a process that died (a crash, a kill) are removed before this one
+  // writes its own: nothing else would ever remove them.
+  const cleaned = await cleanStaleScratch();
   const ctx = await openContext(config);
   const seeded = await firstStart(ctx, print);
   const app = await buildApp(ctx, { logger: { level: config.logLevel } });
@@ -90,6 +94,7 @@ export async function startServer(
   print(`  网址:     ${url}`);
   print(`  接口文档: ${url}/api/docs`);
   if (config.now) print(`  时钟固定为 TANFANG_NOW=${config.now}`);
+  if (cleaned) print(`  已清理上次异常退出留下的临时文件：${cleaned} 项`);
   if (seeded === 'demo' || (config.demo && seeded === null)) {
     print(`  演示账户（密码均为 ${DEMO_PASSWORD}）:`);
     for (const l of DEMO_LOGINS) print(`    ${l.username.padEnd(12)} ${l.role}`);

@@ -9,6 +9,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Extra answer headers (Retry-After on 429 and 503). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -20,6 +22,16 @@ export const notFound = (what = '记录') => new AppError(404, 'NOT_FOUND', `${w
 export const forbidden = (message = '无权执行此操作') => new AppError(403, 'FORBIDDEN', message);
 export const conflict = (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field);
 export const unauthorized = (message = '请先登录') => new AppError(401, 'UNAUTHORIZED', message);
+/** The server (or this kind of work on it) is at its limit: 503 with Retry-After, in Chinese. */
+export const busy = (seconds: number) =>
+  new AppError(503, 'BUSY', `系统繁忙，请 ${seconds} 秒后再试`, undefined, {
+    'retry-after': String(seconds),
+  });
+/** Too many attempts by this caller: 429 with Retry-After, in Chinese. */
+export const tooManyRequests = (seconds: number, what = '尝试') =>
+  new AppError(429, 'RATE_LIMITED', `${what}过于频繁，请 ${seconds} 秒后再试`, undefined, {
+    'retry-after': String(seconds),
+  });
 
 const PART_LABEL: Record<string, string> = {
   body: '请求体',
@@ -32,6 +44,7 @@ export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const send = (e: ApiError) => reply.code(e.statusCode).send(e);
     if (err instanceof AppError) {
+      if (err.headers) reply.headers(err.headers);
       return send({ statusCode: err.statusCode, code: err.code, message: err.message, field: err.field });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
