@@ -21,7 +21,8 @@ const col = (i: number) => String.fromCharCode(65 + i);
 export const ROSTER_HEADER = ['姓名', '身份证号码', '村（社区）', '生活自理能力', '供养开始日期'];
 export const PAYMENTS_HEADER = ['姓名', '身份证号码', '发放月份', '基本生活费实发'];
 
-function inlineRow(n: number, cells: string[]): string {
+/** One row of inline-string cells, XML. */
+export function inlineRow(n: number, cells: string[]): string {
   return `<row r="${n}">${cells
     .map((c, i) => `<c r="${col(i)}${n}" t="inlineStr"><is><t>${esc(c)}</t></is></c>`)
     .join('')}</row>`;
@@ -73,3 +74,7 @@ export function rejectedRowsXlsx(rows: number): Buffer {
     body.push(inlineRow(i + 2, [`王${i}`, `12345${i}`, '某村', '自理', '2020-01-01']));
   return workbook(sheet(body.join('')));
 }
+
+/** A workbook of one sheet whose `<sheetData>` is `rowsXml` (rows made with `inlineRow`). */
+export const xlsxOfRows = (rowsXml: string, dimension?: string): Buffer =>
+  workbook(sheet(rowsXml, dimension));

@@ -12,6 +12,8 @@ export interface Config {
   sessionHours: number;
   idleMinutes: number;
   loginRateMax: number;
+  /** Failed logins one address may make in 15 minutes, across all user names (TANFANG_LOGIN_ADDRESS_FAILURES). */
+  loginAddressFailures: number;
   /** Spreadsheet imports parsed at once by this process; more answer 503 "busy" (TANFANG_IMPORT_CONCURRENCY). */
   importConcurrency: number;
   logLevel: string;
@@ -42,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: num('TANFANG_SESSION_HOURS', 12),
     idleMinutes: num('TANFANG_IDLE_MINUTES', 120),
     loginRateMax: num('TANFANG_LOGIN_RATE_MAX', 10),
+    loginAddressFailures: Math.max(1, num('TANFANG_LOGIN_ADDRESS_FAILURES', 30)),
     importConcurrency: Math.max(1, num('TANFANG_IMPORT_CONCURRENCY', 2)),
     logLevel: env.LOG_LEVEL || 'info',
   };

@@ -179,6 +179,48 @@ describe('password history', () => {
   });
 });
 
+describe('checks of the password and codes of a logged-in user', () => {
+  it("changing one's password ends the other sessions, not this one", async () => {
+    const { town } = await buildTown(env, 0);
+    const u = await buildUser(env, 'visitor', town.id);
+    const phone = await login(env, u.username);
+    const office = await login(env, u.username);
+    const r = await client(env, office.token).post('/api/me/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'Changed@2026pw',
+    });
+    expect(r.statusCode).toBe(204);
+    expect((await client(env, phone.token).get('/api/me')).statusCode).toBe(401);
+    expect((await client(env, office.token).get('/api/me')).statusCode).toBe(200);
+  });
+
+  it('throttles wrong current passwords and wrong codes: 429 after 5, even for the right one', async () => {
+    const { town } = await buildTown(env, 0);
+    const u = await actorClient(env, 'visitor', town.id);
+    for (let i = 0; i < 5; i++) {
+      const r = await u.http.post('/api/me/password', {
+        currentPassword: `Guess@${i}pw`,
+        newPassword: 'Next@2026pw',
+      });
+      expect(r.statusCode).toBe(400);
+    }
+    const sixth = await u.http.post('/api/me/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'Next@2026pw',
+    });
+    expect(sixth.statusCode).toBe(429);
+    expect(sixth.headers['retry-after']).toBeDefined();
+    // The same counter guards the second-factor routes that check a password or a code.
+    expect((await u.http.post('/api/me/totp/setup', { password: TEST_PASSWORD })).statusCode).toBe(429);
+
+    const v = await actorClient(env, 'visitor', town.id);
+    expect((await v.http.post('/api/me/totp/setup', { password: TEST_PASSWORD })).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await v.http.post('/api/me/totp/confirm', { code: '000000' })).statusCode).toBe(400);
+    expect((await v.http.post('/api/me/totp/confirm', { code: '000000' })).statusCode).toBe(429);
+  });
+});
+
 describe('sessions', () => {
   it('lists own active sessions and ends another one', async () => {
     const { town } = await buildTown(env, 0);

@@ -2,6 +2,7 @@ import { can } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { secretChecks } from '../../http/throttle.js';
 import { appendAudit } from '../audit/repo.js';
 import { verifyPassword } from '../auth/password.js';
 import * as authRepo from '../auth/repo.js';
@@ -44,9 +45,15 @@ export function presentSession(s: repo.SessionListRow, currentId?: string) {
   };
 }
 
+/** The actor's password, checked under the same counter as their codes (`secretChecks`). */
 async function checkPassword(ctx: Ctx, actor: Actor, password: string) {
+  const guard = secretChecks(ctx.config, actor.userId);
+  guard.check(ctx.clock.now().getTime());
   const user = (await authRepo.findUserById(ctx.db, actor.userId))!;
-  if (!(await verifyPassword(password, user.password_hash))) throw badRequest('密码不正确', 'password');
+  if (!(await verifyPassword(password, user.password_hash))) {
+    guard.fail(ctx.clock.now().getTime());
+    throw badRequest('密码不正确', 'password');
+  }
   return user;
 }
 
@@ -69,12 +76,17 @@ export async function totpSetup(ctx: Ctx, actor: Actor, password: string) {
 
 export async function totpConfirm(ctx: Ctx, actor: Actor, code: string) {
   const now = ctx.clock.now();
+  const guard = secretChecks(ctx.config, actor.userId);
+  guard.check(now.getTime());
   await ctx.db.tx(async (q) => {
     const user = (await authRepo.findUserById(q, actor.userId))!;
     if (user.totp_enabled_at) throw conflict('动态验证码已启用');
     if (!user.totp_secret_enc) throw badRequest('请先生成密钥', 'code');
     const step = verifyTotp(ctx.fields.decrypt(user.totp_secret_enc), code, now, user.totp_last_step);
-    if (step === null) throw badRequest('动态验证码错误：请核对手机时间并输入当前显示的 6 位数字', 'code');
+    if (step === null) {
+      guard.fail(now.getTime());
+      throw badRequest('动态验证码错误：请核对手机时间并输入当前显示的 6 位数字', 'code');
+    }
     await authRepo.setTotp(q, actor.userId, {
       secretEnc: user.totp_secret_enc,
       enabledAt: now,
@@ -96,6 +108,7 @@ export async function totpDisable(ctx: Ctx, actor: Actor, password: string, code
   if (await totpRequiredFor(ctx, actor)) throw forbidden('系统要求管理员使用动态验证码，不能停用');
   const now = ctx.clock.now();
   if (verifyTotp(ctx.fields.decrypt(user.totp_secret_enc), code, now, user.totp_last_step) === null) {
+    secretChecks(ctx.config, actor.userId).fail(now.getTime());
     throw badRequest('动态验证码错误', 'code');
   }
   await ctx.db.tx(async (q) => {

@@ -3,10 +3,11 @@ import { type AreaLevel, can, grantableRoles, ROLE_LABELS, type Role } from '../
 import type { Ctx } from '../../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, type Grant, inScope } from '../../http/scope.js';
+import { secretChecks } from '../../http/throttle.js';
 import { getArea } from '../areas/repo.js';
 import { appendAudit } from '../audit/repo.js';
 import { generatePassword, hashPassword, verifyPassword } from '../auth/password.js';
-import { revokeUserSessions } from '../auth/repo.js';
+import { revokeOtherSessions, revokeUserSessions } from '../auth/repo.js';
 import * as repo from './repo.js';
 
 /** The area level each role is bound to. */
@@ -197,9 +198,19 @@ export async function resetPassword(ctx: Ctx, actor: Actor, id: number, password
   return { password: password ? undefined : pw };
 }
 
+/**
+ * Changes the actor's own password: the current one checked (5 wrong ones in 15 minutes and the
+ * session may not try again for a while: `secretChecks`), the new one by the rule and the history;
+ * every other session of the user ends (one who learnt the old password is logged out).
+ */
 export async function changeOwnPassword(ctx: Ctx, actor: Actor, current: string, next: string) {
+  const guard = secretChecks(ctx.config, actor.userId);
+  guard.check(ctx.clock.now().getTime());
   const hash = await repo.getPasswordHash(ctx.db, actor.userId);
-  if (!(await verifyPassword(current, hash))) throw badRequest('当前密码不正确', 'currentPassword');
+  if (!(await verifyPassword(current, hash))) {
+    guard.fail(ctx.clock.now().getTime());
+    throw badRequest('当前密码不正确', 'currentPassword');
+  }
   const problem = passwordProblem(next, actor.username);
   if (problem) throw badRequest(problem, 'newPassword');
   await assertPasswordNotReused(ctx, actor.userId, next, 'newPassword');
@@ -208,6 +219,7 @@ export async function changeOwnPassword(ctx: Ctx, actor: Actor, current: string,
   await ctx.db.tx(async (q) => {
     await repo.rememberPassword(q, actor.userId, PASSWORD_HISTORY, now);
     await repo.setPassword(q, actor.userId, newHash, now);
+    await revokeOtherSessions(q, actor.userId, actor.sessionId, now);
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,
