@@ -84,3 +84,19 @@ export function secretChecks(config: Config, userId: number) {
     fail: (now: number) => f.fail(key, now),
   };
 }
+
+/** Imports (dry runs included) one user may start in an hour. */
+export const IMPORTS_PER_HOUR = 60;
+
+/**
+ * Counts an import started by the user (roster or disbursement list, dry run or not): past
+ * `IMPORTS_PER_HOUR` in an hour, 429 with Retry-After. A dry run checks every ID number of a file
+ * against the register; this keeps that from becoming a bulk existence check.
+ */
+export function countImport(config: Config, userId: number, now: number) {
+  const f = failures(config, 'imports', () => IMPORTS_PER_HOUR, 60 * 60_000);
+  const key = String(userId);
+  const s = f.wait(key, now);
+  if (s) throw tooManyRequests(s, '导入');
+  f.fail(key, now);
+}

@@ -8,6 +8,7 @@ import { SELF_CARE_LEVELS } from '../../../shared/person.js';
 import type { Ctx } from '../../context.js';
 import { actorOf, requirePermission } from '../../http/auth.js';
 import { notFound } from '../../http/errors.js';
+import { countImport } from '../../http/throttle.js';
 import { receiveFile, takeImportSlot } from '../../http/uploads.js';
 import { registerJob } from '../../jobs/runner.js';
 import { XLSX_MIME } from '../../lib/xlsx.js';
@@ -160,6 +161,7 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req) => {
       const actor = requirePermission(req, 'money.write');
+      countImport(ctx.config, actor.userId, ctx.clock.now().getTime());
       const upload = await receiveFile(req, {
         maxBytes: UPLOAD_LIMITS.paymentsBytes,
         to: 'disk',

@@ -38,12 +38,15 @@ import { Rejections } from '../transfers/bad-rows.js';
 import * as transfers from '../transfers/repo.js';
 import { emitPersonEvent } from './hooks.js';
 import * as repo from './repo.js';
+import { recordIdentityConflict } from './service.js';
 
 const LABEL: Record<RosterKey, string> = Object.fromEntries(
   ROSTER_COLUMNS.map((c) => [c.key, c.label]),
 ) as Record<RosterKey, string>;
 const REQUIRED: RosterKey[] = ['name', 'idNumber', 'village', 'selfCare', 'supportStart'];
 const HEADER_SEARCH_ROWS = 30;
+/** Other towns' ID numbers one import may meet before it stops (each is reported and audited). */
+const MAX_FOREIGN = 20;
 const BATCH = 500;
 
 export interface RejectedRow {
@@ -174,6 +177,7 @@ export async function importRoster(
   let columnsOrder: number[] = [];
   const rejections = new Rejections();
   let batch: { parsed: ParsedRow; values: string[] }[] = [];
+  let foreign = 0;
 
   const reject = (row: number, values: string[], column: RosterKey | string, message: string) => {
     const label = (LABEL as Record<string, string>)[column] ?? column;
@@ -337,11 +341,21 @@ export async function importRoster(
         !actor.scope.areaIds.includes(e.village_id) &&
         !actor.scope.areaIds.includes(e.town_id)
       ) {
+        // Another town's file: a reference the bureau resolves, never whose. A file of other towns'
+        // numbers would be a bulk existence check: past MAX_FOREIGN the import stops.
+        foreign++;
+        if (foreign > MAX_FOREIGN) {
+          throw badRequest(
+            `文件中有超过 ${MAX_FOREIGN} 个身份证号码已在其他辖区登记在册，已停止检查。请只导入本辖区的花名册；需要迁入的对象请联系民政局`,
+            'file',
+          );
+        }
+        const ref = await recordIdentityConflict(ctx, actor, [e.id], 'import', { row: it.parsed.row });
         await reject(
           it.parsed.row,
           it.values,
           'idNumber',
-          '该身份证号码已在其他辖区登记在册，请联系所在镇街迁移档案',
+          `该身份证号码已在其他辖区登记在册，不能在此建档。如需迁入，请联系民政局核实（参考编号 ${ref}）`,
         );
       } else updates.push({ p: it.parsed, e });
     }

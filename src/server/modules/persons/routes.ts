@@ -18,6 +18,7 @@ import { can, VISITOR_TYPES } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { type actorOf, requirePermission } from '../../http/auth.js';
 import { badRequest, notFound } from '../../http/errors.js';
+import { countImport } from '../../http/throttle.js';
 import { receiveFile, takeImportSlot } from '../../http/uploads.js';
 import { authorizeFullNumberExport } from '../audit/export-guard.js';
 import * as transfers from '../transfers/repo.js';
@@ -518,6 +519,7 @@ export function personRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req) => {
       const actor = requirePermission(req, 'persons.write');
+      countImport(ctx.config, actor.userId, ctx.clock.now().getTime());
       const upload = await receiveFile(req, {
         maxBytes: IMPORT_MAX_BYTES,
         to: 'disk',
