@@ -85,6 +85,11 @@ export function registerErrorHandler(app: FastifyInstance) {
       req.log.warn({ err }, 'database refused a value');
       return send({ statusCode: 400, code: 'BAD_REQUEST', message: '输入的值超出允许范围或格式不正确' });
     }
+    // A reference to a row that does not exist (an id no check caught) is the caller's mistake.
+    if ((err as any).code === '23503') {
+      req.log.warn({ err }, 'foreign key refused');
+      return send({ statusCode: 400, code: 'BAD_REQUEST', message: '引用的记录不存在' });
+    }
     // Unique-constraint races surface as conflicts, not crashes.
     if ((err as any).code === '23505') {
       return send({ statusCode: 409, code: 'CONFLICT', message: '记录已存在（唯一性冲突）' });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DateStr, MonthStr } from '../../../shared/api/dates.js';
 import { ImportRejections, UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { PAYMENT_KINDS } from '../../../shared/care.js';
 import { chinaMonth } from '../../../shared/china-time.js';
@@ -16,7 +17,7 @@ import * as transfers from '../transfers/repo.js';
 import * as service from './service.js';
 import './visit-hook.js';
 
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM');
+const Month = MonthStr;
 const Cell = z.object({
   due: z.number(),
   paid: z.number(),
@@ -120,11 +121,7 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
           kind: z.enum(PAYMENT_KINDS),
           amountDue: Amount,
           amountPaid: Amount,
-          paidOn: z
-            .string()
-            .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
-            .nullable()
-            .optional(),
+          paidOn: DateStr.nullable().optional(),
         }),
         response: { 204: z.null() },
       },

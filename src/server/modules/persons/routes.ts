@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DateStr } from '../../../shared/api/dates.js';
 import { ImportRejections, UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import {
@@ -31,7 +32,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Upload limit of a roster file. */
 export const IMPORT_MAX_BYTES = UPLOAD_LIMITS.rosterBytes;
 
-const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 const Id = z.object({ id: z.coerce.number().int().positive() });
 const Indicators = z.object(
   Object.fromEntries(SELF_CARE_INDICATORS.map((i) => [i.key, z.boolean()])) as Record<

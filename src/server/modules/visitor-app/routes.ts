@@ -96,7 +96,7 @@ export function visitorAppRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req, reply) => {
       const res = await service.buildBundle(ctx, actorOf(req), req.headers['if-none-match']);
-      reply.header('etag', res.etag).header('cache-control', 'private, no-cache');
+      reply.header('etag', res.etag).header('cache-control', 'no-store');
       if (res.notModified) return reply.code(304).send(undefined as never);
       return res.body;
     },

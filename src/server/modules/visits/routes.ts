@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DateStr } from '../../../shared/api/dates.js';
 import { VISIT_METHODS, VISIT_OUTCOMES } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import {
@@ -22,7 +23,6 @@ import { generateTasks, markMissedTasks } from './schedule.js';
 import * as service from './service.js';
 
 const Id = z.coerce.number().int().positive();
-const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 
 const Task = z.object({
   id: z.number(),
@@ -391,7 +391,7 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
       const f = await service.getVisitFile(ctx, actor, req.params.id, req.params.fileId);
       return reply
         .header('content-type', f.mime)
-        .header('cache-control', 'private, max-age=3600')
+        .header('cache-control', 'no-store')
         .header('x-content-type-options', 'nosniff')
         .send(f.content);
     },

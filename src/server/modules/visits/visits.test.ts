@@ -245,6 +245,7 @@ describe('recording visits', () => {
       ...(await tasksOf(person.id)).slice(2).map(() => 'open'),
     ]);
     const photo = await visitor.http.get(first.json().photos[0].url);
+    expect(photo.headers['cache-control']).toBe('no-store');
     expect(photo.headers['content-type']).toBe('image/png');
     expect(photo.rawPayload.equals(PNG)).toBe(true);
   });
