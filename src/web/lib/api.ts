@@ -10,11 +10,13 @@ export class HttpError extends Error {
   }
 }
 
-function csrfToken(): string | undefined {
-  return document.cookie
+/** The CSRF token of the cookie session (sent as X-CSRF-Token on changes). */
+export function csrfToken(): string {
+  const raw = document.cookie
     .split('; ')
     .find((c) => c.startsWith('tf_csrf='))
     ?.slice(8);
+  return raw ? decodeURIComponent(raw) : '';
 }
 
 let onUnauthorized: (() => void) | undefined;
@@ -35,7 +37,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (method !== 'GET') {
     const t = csrfToken();
-    if (t) headers['x-csrf-token'] = decodeURIComponent(t);
+    if (t) headers['x-csrf-token'] = t;
   }
   const res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
   if (res.status === 204) return undefined as T;
