@@ -233,3 +233,23 @@ describe('sessions', () => {
     expect((await http.get('/api/me')).statusCode).toBe(401);
   });
 });
+
+describe('demo accounts', () => {
+  it('finds an enabled demo account that still has the published password, and not once it is disabled', async () => {
+    const { demoAccountsWithPublishedPassword } = await import('../../main.js');
+    const { DEMO_PASSWORD } = await import('../../seed/demo.js');
+    const { hashPassword } = await import('./password.js');
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'department_liaison', town.id, {
+      department: 'health',
+      username: 'weijian',
+    });
+    await env.ctx.db.query('update users set password_hash = $2 where id = $1', [
+      u.id,
+      await hashPassword(DEMO_PASSWORD),
+    ]);
+    expect(await demoAccountsWithPublishedPassword(env.ctx)).toEqual(['weijian']);
+    await env.ctx.db.query('update users set disabled_at = now() where id = $1', [u.id]);
+    expect(await demoAccountsWithPublishedPassword(env.ctx)).toEqual([]);
+  });
+});

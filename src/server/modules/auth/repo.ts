@@ -65,6 +65,16 @@ export async function lockAccount(q: Queryable, userId: number, now: Date, lockM
   );
 }
 
+/** The login rows of several users by name (the demo-account check at start). */
+export async function findUsersForLogin(q: Queryable, usernames: string[]): Promise<LoginUserRow[]> {
+  return q.query<LoginUserRow>(
+    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
+            totp_secret_enc, totp_enabled_at, totp_last_step
+       from users where lower(username) = any($1::text[])`,
+    [usernames.map((u) => u.toLowerCase())],
+  );
+}
+
 export async function setLoginFailures(
   q: Queryable,
   userId: number,
