@@ -1,13 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../context.js';
-import {
-  actorClient,
-  buildPerson,
-  buildTown,
-  buildUser,
-  multipartFile,
-  TEST_PASSWORD,
-} from '../factories.js';
+import { actorClient, buildPerson, buildTown, buildUser, TEST_PASSWORD } from '../factories.js';
 
 /**
  * The standing attack suite, logins and files: many logins at once (each user gets in once, a burst

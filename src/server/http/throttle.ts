@@ -40,9 +40,15 @@ const registry = new WeakMap<Config, Map<string, Failures>>();
 /** One app's (one configuration's) counters of a kind, made on first use. */
 function failures(config: Config, name: string, max: () => number, windowMs: number): Failures {
   let m = registry.get(config);
-  if (!m) registry.set(config, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    registry.set(config, m);
+  }
   let f = m.get(name);
-  if (!f) m.set(name, (f = new Failures(max, windowMs)));
+  if (!f) {
+    f = new Failures(max, windowMs);
+    m.set(name, f);
+  }
   return f;
 }
 
