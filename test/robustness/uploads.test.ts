@@ -57,13 +57,22 @@ describe('hostile uploads', () => {
   it('refuses a 20 MB cell (a few KB zipped) in the shared strings or inline, on both imports, without holding it', async () => {
     const { town } = await buildTown(env, 1);
     const officer = await actorClient(env, 'town_officer', town.id);
+    const cases = (
+      [
+        ['/api/persons/import?dryRun=true', undefined],
+        ['/api/payments/import?dryRun=true', PAYMENTS_HEADER],
+      ] as const
+    ).flatMap(([url, header]) =>
+      (['shared', 'inline'] as const).map((where) => ({
+        url,
+        where,
+        file: hugeCellXlsx(20_000_000, where, header),
+      })),
+    );
+    // Watched from here: the files are built (the test's own 20 MB strings are not the server's).
     const grown = memoryWatch();
-    for (const [url, header] of [
-      ['/api/persons/import?dryRun=true', undefined],
-      ['/api/payments/import?dryRun=true', PAYMENTS_HEADER],
-    ] as const) {
-      for (const where of ['shared', 'inline'] as const) {
-        const file = hugeCellXlsx(20_000_000, where, header);
+    for (const { url, where, file } of cases) {
+      {
         expect(file.length).toBeLessThan(100_000);
         const res = await upload(officer.token, url, file);
         expect(res.statusCode, `${url} ${where}: ${res.body}`).toBe(400);
@@ -71,8 +80,9 @@ describe('hostile uploads', () => {
         expect(res.json().message).toContain('32,767');
       }
     }
-    // The parser stopped at 200,000 characters; holding the cell would take 20-80 MB a copy.
-    expect(grown()).toBeLessThan(150);
+    // The parser stopped at 200,000 characters (holding the cell takes 20-80 MB a copy); what grows is
+    // mostly the parse worker's start (its own heap and exceljs).
+    expect(grown()).toBeLessThan(250);
     expect(await scratchLeft()).toBe(0);
   });
 
@@ -125,9 +135,14 @@ describe('hostile uploads', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
+    let most = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, importsRunning());
+    }, 1);
     const answers = await Promise.all(
       Array.from({ length: 8 }, () => upload(officer.token, '/api/persons/import?dryRun=true', file)),
     );
+    clearInterval(sampler);
     uploading = false;
     await others;
     const statuses = answers.map((a) => a.statusCode);
@@ -136,7 +151,9 @@ describe('hostile uploads', () => {
       String(statuses),
     ).toBe(true);
     const busy = answers.filter((a) => a.statusCode === 503);
-    expect(busy.length).toBeGreaterThanOrEqual(8 - env.ctx.config.importConcurrency);
+    // Never more than the limit at once (an import that ended early frees its slot for a later one).
+    expect(most).toBeLessThanOrEqual(env.ctx.config.importConcurrency);
+    expect(busy.length).toBeGreaterThanOrEqual(1);
     expect(busy[0].headers['retry-after']).toBe('10');
     expect(busy[0].json()).toMatchObject({ code: 'BUSY', message: '系统繁忙，请 10 秒后再试' });
     expect(importsRunning()).toBe(0);
