@@ -101,7 +101,7 @@ for (const n of sizes) {
     peak = Math.max(peak, process.memoryUsage().rss);
     const line =
       `${db.kind} ${String(n).padStart(6)} rows ${dryRun ? 'dry run' : 'import '}: ${secs.toFixed(1)} s, ` +
-      `${Math.round(n / secs)} rows/s, created ${r.created}, updated ${r.updated}, rejected ${r.rejected.length}; ` +
+      `${Math.round(n / secs)} rows/s, created ${r.created}, updated ${r.updated}, rejected ${r.rejectedCount}; ` +
       `RSS before ${mb(before)}, peak ${mb(peak)} (+${mb(peak - before)})`;
     console.log(line);
     results.push(line);

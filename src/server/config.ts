@@ -14,6 +14,12 @@ export interface Config {
   sessionHours: number;
   idleMinutes: number;
   loginRateMax: number;
+  /** Failed logins one address may make in 15 minutes, across all user names (TANFANG_LOGIN_ADDRESS_FAILURES). */
+  loginAddressFailures: number;
+  /** Files (photos, signatures) one user may upload with visits in a China day (TANFANG_VISIT_FILES_PER_DAY, TANFANG_VISIT_MB_PER_DAY). */
+  visitFilesPerDay: { count: number; megabytes: number };
+  /** Spreadsheet imports parsed at once by this process; more answer 503 "busy" (TANFANG_IMPORT_CONCURRENCY). */
+  importConcurrency: number;
   logLevel: string;
   /** Seconds between SIGTERM and closing the listener, readiness answering 503 meanwhile. */
   drainSeconds: number;
@@ -48,6 +54,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: num('TANFANG_SESSION_HOURS', 12),
     idleMinutes: num('TANFANG_IDLE_MINUTES', 120),
     loginRateMax: num('TANFANG_LOGIN_RATE_MAX', 10),
+    loginAddressFailures: Math.max(1, num('TANFANG_LOGIN_ADDRESS_FAILURES', 30)),
+    visitFilesPerDay: {
+      count: num('TANFANG_VISIT_FILES_PER_DAY', 200),
+      megabytes: num('TANFANG_VISIT_MB_PER_DAY', 200),
+    },
+    importConcurrency: Math.max(1, num('TANFANG_IMPORT_CONCURRENCY', 2)),
     logLevel: env.LOG_LEVEL || 'info',
     drainSeconds: num('TANFANG_DRAIN_SECONDS', 0),
   };

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { createClock } from './clock.js';
-import type { Config } from './config.js';
+import { type Config, ConfigError } from './config.js';
 import type { Ctx } from './context.js';
 import { loadFieldCipher } from './crypto/field-cipher.js';
 import { openDb, openReadDb } from './db/db.js';
 import { migrate } from './db/migrate.js';
+import { cleanStaleScratch } from './http/uploads.js';
 import { startScheduler } from './jobs/runner.js';
 import { appendAudit } from './modules/audit/index.js';
-import { generatePassword, hashPassword } from './modules/auth/index.js';
+import { findUsersForLogin, generatePassword, hashPassword, verifyPassword } from './modules/auth/index.js';
 import { REGISTRY } from './modules/registry.js';
 import { insertUser, replaceGrants } from './modules/users/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedAreas, seedDemo } from './seed/demo.js';
@@ -58,6 +59,21 @@ async function firstStart(ctx: Ctx, print: (s: string) => void): Promise<'demo' 
   return 'admin';
 }
 
+/**
+ * Demo accounts (DEMO_LOGINS) that are enabled and still have the published demo password. Checked
+ * at every start: a loud warning, and no start at all with NODE_ENV=production.
+ */
+export async function demoAccountsWithPublishedPassword(ctx: Ctx): Promise<string[]> {
+  const rows = await findUsersForLogin(
+    ctx.db,
+    DEMO_LOGINS.map((l) => l.username),
+  );
+  const found: string[] = [];
+  for (const r of rows)
+    if (!r.disabled_at && (await verifyPassword(DEMO_PASSWORD, r.password_hash))) found.push(r.username);
+  return found;
+}
+
 export interface Running {
   app: FastifyInstance;
   ctx: Ctx;
@@ -70,6 +86,15 @@ export async function startServer(
   print: (s: string) => void = console.log,
 ): Promise<Running> {
   const t0 = Date.now();
+  const production = process.env.NODE_ENV === 'production';
+  if (production && config.demo) {
+    throw new ConfigError(
+      `NODE_ENV=production 时不载入演示数据（演示账户的密码 ${DEMO_PASSWORD} 是公开的）：请设置 TANFANG_DEMO=0`,
+    );
+  }
+  // Uploads and scratch files of a process that died (a crash, a kill) are removed before this one
+  // writes its own: nothing else would ever remove them.
+  const cleaned = await cleanStaleScratch();
   const ctx = await openContext(config);
   if (config.databaseReadUrl) {
     let warned = 0;
@@ -80,7 +105,14 @@ export async function startServer(
       console.warn(`只读副本不可用，读取改由主库承担（${e.message}）`);
     });
   }
-  const seeded = await firstStart(ctx, print);
+  await firstStart(ctx, print);
+  const published = await demoAccountsWithPublishedPassword(ctx);
+  if (published.length && production) {
+    await ctx.db.close();
+    throw new ConfigError(
+      `NODE_ENV=production，但数据库中仍有使用公开演示密码的账户（${published.join('、')}）：请先停用或修改其密码`,
+    );
+  }
   const app = await buildApp(ctx, { logger: { level: config.logLevel } });
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -101,9 +133,15 @@ export async function startServer(
   print(`  网址:     ${url}`);
   print(`  接口文档: ${url}/api/docs`);
   if (config.now) print(`  时钟固定为 TANFANG_NOW=${config.now}`);
-  if (seeded === 'demo' || (config.demo && seeded === null)) {
-    print(`  演示账户（密码均为 ${DEMO_PASSWORD}）:`);
-    for (const l of DEMO_LOGINS) print(`    ${l.username.padEnd(12)} ${l.role}`);
+  if (cleaned) print(`  已清理上次异常退出留下的临时文件：${cleaned} 项`);
+  if (published.length) {
+    const bar = '!'.repeat(72);
+    print(`\n${bar}`);
+    print(`  警告：以下账户使用公开的演示密码 ${DEMO_PASSWORD}，任何人都能登录。`);
+    print('  这只适合演示；正式使用请以 TANFANG_DEMO=0 在空数据库上启动（NODE_ENV=production 时拒绝启动）。');
+    for (const l of DEMO_LOGINS.filter((d) => published.includes(d.username)))
+      print(`    ${l.username.padEnd(12)} ${l.role}`);
+    print(`${bar}\n`);
   }
   let stopping: Promise<void> | undefined;
   // Graceful: readiness turns 503, no new job starts, the running job and every in-flight request

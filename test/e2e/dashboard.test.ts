@@ -97,3 +97,39 @@ describe.runIf(hasChromium())('oversight dashboards in Chromium', () => {
     await page.close();
   });
 });
+
+describe.runIf(hasChromium())('monthly report in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('the console generates and keeps a report with a POST (the GET only previews), and lists it', async () => {
+    const page = await browser.newPage({
+      viewport: { width: 1440, height: 900 },
+      locale: 'zh-CN',
+      acceptDownloads: true,
+    });
+    await loginAs(page, 'admin');
+    await page.waitForURL(`${baseUrl()}/`);
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/reports/monthly')) posts.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
+    await page.goto(`${baseUrl()}/oversight/ledgers`);
+    const rowsBefore = await page
+      .locator('.ant-card:has-text("探访工作月报") .ant-table-tbody tr.ant-table-row')
+      .count();
+    await page.getByRole('button', { name: /生成 .* 月报/ }).click();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('.ant-card .ant-table-tbody tr.ant-table-row').length > n,
+      rowsBefore,
+      { timeout: 60000 },
+    );
+    expect(posts).toEqual(['POST /api/reports/monthly']);
+    await page.close();
+  }, 120000);
+});

@@ -13,6 +13,7 @@ import { isolatedEnv } from '../isolated-db.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 interface Schema {
+  pattern?: string;
   type?: string | string[];
   properties?: Record<string, Schema>;
   required?: string[];
@@ -85,16 +86,92 @@ function plausible(s: Schema | undefined, depth = 0): Json {
       return o;
     }
     default:
-      return s.format === 'date' ? '2026-01-15' : 'x';
+      return s.format === 'date' || isDateField(s) ? '2026-01-15' : 'x';
   }
 }
 
 interface Case {
   method: string;
   url: string;
-  payload?: string;
+  payload?: string | Buffer;
   contentType?: string;
   label: string;
+}
+
+/** Dates no calendar has, and the edges of what a date column holds. */
+const IMPOSSIBLE_DATES = ['2026-13-01', '0000-00-00', '2026-02-30', '2026-04-31', '9999-12-31', '2026-00-10'];
+
+/** A field holding a date: its pattern is a date's, or it is typed as one. */
+const isDateField = (s: Schema | undefined): boolean =>
+  !!s &&
+  (s.format === 'date' ||
+    s.format === 'date-time' ||
+    /\\d\{4\}-/.test(s.pattern ?? '') ||
+    (s.anyOf ?? s.oneOf ?? []).some((a) => isDateField(a)));
+
+/** Multipart bodies that are wrong in every way a client can get them wrong. */
+function malformedMultipart(): { payload: Buffer | string; contentType: string; label: string }[] {
+  const b = 'fuzzBoundary7MA4YWxkTrZu0gW';
+  const part = (name: string, filename: string | null, body: string) =>
+    `--${b}\r\nContent-Disposition: form-data; name="${name}"${filename !== null ? `; filename="${filename}"` : ''}\r\n` +
+    `Content-Type: application/octet-stream\r\n\r\n${body}\r\n`;
+  const mp = `multipart/form-data; boundary=${b}`;
+  return [
+    { payload: 'whatever', contentType: 'multipart/form-data', label: 'multipart without boundary' },
+    { payload: 'no boundary in here at all', contentType: mp, label: 'multipart without parts' },
+    {
+      payload: `--${b}\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\nPK\x03\x04`,
+      contentType: mp,
+      label: 'multipart cut short',
+    },
+    {
+      payload: `--${b}\r\nGarbage-Header\r\n\r\nx\r\n--${b}--\r\n`,
+      contentType: mp,
+      label: 'multipart malformed part header',
+    },
+    {
+      payload: `${part('file', 'a.xlsx', 'x')}${part('file', 'b.xlsx', 'y')}--${b}--\r\n`,
+      contentType: mp,
+      label: 'multipart two files',
+    },
+    {
+      payload: `${part('other', 'a.xlsx', 'PK')}--${b}--\r\n`,
+      contentType: mp,
+      label: 'multipart file under another name',
+    },
+    {
+      payload: `${part('kind', null, 'agreement')}--${b}--\r\n`,
+      contentType: mp,
+      label: 'multipart without a file',
+    },
+    {
+      payload: `${part('__proto__', null, 'x')}${part('file', 'a.xlsx', 'x')}--${b}--\r\n`,
+      contentType: mp,
+      label: 'multipart __proto__ field',
+    },
+    {
+      payload: `${Array.from({ length: 40 }, (_, i) => part(`f${i}`, null, 'x')).join('')}--${b}--\r\n`,
+      contentType: mp,
+      label: 'multipart 40 fields',
+    },
+    {
+      payload: `${part('file', 'a.xlsx', 'not a zip at all')}--${b}--\r\n`,
+      contentType: mp,
+      label: 'multipart not an xlsx',
+    },
+    { payload: `${part('file', 'a.xlsx', '')}--${b}--\r\n`, contentType: mp, label: 'multipart empty file' },
+    {
+      payload: Buffer.concat([
+        Buffer.from(
+          `--${b}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: image/png\r\n\r\n`,
+        ),
+        Buffer.from('<html><script>alert(1)</script></html>'),
+        Buffer.from(`\r\n--${b}--\r\n`),
+      ]),
+      contentType: mp,
+      label: 'multipart HTML declared as PNG',
+    },
+  ];
 }
 
 function casesFor(path: string, method: string, op: Operation): Case[] {
@@ -125,6 +202,22 @@ function casesFor(path: string, method: string, op: Operation): Case[] {
     url: `${base}?__proto__[x]=1&constructor=1&unknown=${'y'.repeat(100)}`,
     label: 'query extra',
   });
+  for (const q of params.filter((p) => p.in === 'query' && isDateField(p.schema))) {
+    for (const d of IMPOSSIBLE_DATES)
+      out.push({ method: M, url: `${base}?${q.name}=${d}`, label: `query ${q.name}=${d}` });
+  }
+  // Every route that takes a body hears malformed multipart: the multipart parser is registered for
+  // the whole app, so a JSON route meets it too (the upload routes declare no body schema).
+  if (M !== 'GET' && M !== 'DELETE') {
+    for (const m of malformedMultipart())
+      out.push({
+        method: M,
+        url: base,
+        payload: m.payload,
+        contentType: m.contentType,
+        label: m.label,
+      });
+  }
   const json = op.requestBody?.content['application/json'];
   if (json || M !== 'GET') {
     const schema = json?.schema;
@@ -146,6 +239,9 @@ function casesFor(path: string, method: string, op: Operation): Case[] {
       for (let j = 0; j < 2; j++) {
         const v = BAD_VALUES[(i * 2 + j) % BAD_VALUES.length];
         send(JSON.stringify({ ...body, [k]: v }), `${k}=${JSON.stringify(v).slice(0, 20)}`);
+      }
+      if (isDateField(prop)) {
+        for (const d of IMPOSSIBLE_DATES) send(JSON.stringify({ ...body, [k]: d }), `${k}=${d}`);
       }
       const rest = { ...body };
       delete rest[k];
@@ -189,6 +285,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
 
     const failures: string[] = [];
     let requests = 0;
+    const kinds = { dates: 0, multipart: 0 };
     const byStatus: Record<string, number> = {};
     for (const [path, ops] of Object.entries<Record<string, Operation>>(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
@@ -204,6 +301,8 @@ describe('fuzzing every route of the OpenAPI document', () => {
             headers,
           });
           requests++;
+          if (IMPOSSIBLE_DATES.some((d) => c.label.endsWith(`=${d}`))) kinds.dates++;
+          if (c.label.startsWith('multipart')) kinds.multipart++;
           byStatus[res.statusCode] = (byStatus[res.statusCode] ?? 0) + 1;
           const where = `${c.method} ${path} [${c.label}] → ${res.statusCode}`;
           if (res.statusCode >= 500) failures.push(`${where} ${res.body.slice(0, 200)}`);
@@ -233,7 +332,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
       }
     }
     console.log(
-      `fuzz: ${requests} requests over ${Object.keys(doc.paths).length} paths; statuses ${JSON.stringify(byStatus)}`,
+      `fuzz: ${requests} requests over ${Object.keys(doc.paths).length} paths (${kinds.dates} impossible dates, ${kinds.multipart} malformed multipart); statuses ${JSON.stringify(byStatus)}`,
     );
     expect(failures, failures.slice(0, 30).join('\n')).toEqual([]);
     expect(requests).toBeGreaterThan(500);

@@ -10,6 +10,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Extra answer headers (Retry-After on 429 and 503). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -21,6 +23,16 @@ export const notFound = (what = '记录') => new AppError(404, 'NOT_FOUND', `${w
 export const forbidden = (message = '无权执行此操作') => new AppError(403, 'FORBIDDEN', message);
 export const conflict = (message: string, field?: string) => new AppError(409, 'CONFLICT', message, field);
 export const unauthorized = (message = '请先登录') => new AppError(401, 'UNAUTHORIZED', message);
+/** The server (or this kind of work on it) is at its limit: 503 with Retry-After, in Chinese. */
+export const busy = (seconds: number) =>
+  new AppError(503, 'BUSY', `系统繁忙，请 ${seconds} 秒后再试`, undefined, {
+    'retry-after': String(seconds),
+  });
+/** Too many attempts by this caller: 429 with Retry-After, in Chinese. */
+export const tooManyRequests = (seconds: number, what = '尝试') =>
+  new AppError(429, 'RATE_LIMITED', `${what}过于频繁，请 ${seconds} 秒后再试`, undefined, {
+    'retry-after': String(seconds),
+  });
 
 /** Retry-After of a 503 during a failover: Patroni promotes a new leader within ~20 s (docs/运维手册.md). */
 export const DB_RETRY_AFTER_SECONDS = 5;
@@ -36,6 +48,7 @@ export function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const send = (e: ApiError) => reply.code(e.statusCode).send(e);
     if (err instanceof AppError) {
+      if (err.headers) reply.headers(err.headers);
       return send({ statusCode: err.statusCode, code: err.code, message: err.message, field: err.field });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
@@ -86,6 +99,11 @@ export function registerErrorHandler(app: FastifyInstance) {
         code: 'DB_UNAVAILABLE',
         message: '数据库暂时不可用（可能正在主备切换），请稍后重试',
       });
+    }
+    // A reference to a row that does not exist (an id no check caught) is the caller's mistake.
+    if ((err as any).code === '23503') {
+      req.log.warn({ err }, 'foreign key refused');
+      return send({ statusCode: 400, code: 'BAD_REQUEST', message: '引用的记录不存在' });
     }
     // Unique-constraint races surface as conflicts, not crashes.
     if ((err as any).code === '23505') {

@@ -62,7 +62,7 @@ describe('security headers', () => {
     }
   });
 
-  it('a route that may be cached keeps its own cache-control; a HEAD request needs a login too', async () => {
+  it('the phone bundle stays out of caches but carries its ETag (the app revalidates itself); a HEAD request needs a login too', async () => {
     const { villages } = await buildTown(env);
     const visitor = await actorClient(env, 'visitor', villages[0].id);
     const bundle = await env.app.inject({
@@ -71,7 +71,8 @@ describe('security headers', () => {
       headers: { authorization: `Bearer ${visitor.token}` },
     });
     expect(bundle.statusCode).toBe(200);
-    expect(bundle.headers['cache-control']).toBe('private, no-cache');
+    expect(bundle.headers['cache-control']).toBe('no-store');
+    expect(bundle.headers.etag).toBeTruthy();
     const head = await env.app.inject({ method: 'HEAD', url: '/api/visitor/bundle' });
     expect(head.statusCode).toBe(401);
     expect(head.headers['cache-control']).toBe('no-store');

@@ -16,6 +16,9 @@ import ExcelJS, {
   drained,
   prefetchedBatches,
   sheetBacklog,
+  XML_LIMITS,
+  XmlLimitError,
+  xmlGuard,
   ZIP_LIMITS,
 } from './xlsx.js';
 
@@ -176,6 +179,9 @@ describe('streaming .xlsx reader: the zip read by its central directory', () => 
   it('refuses a workbook whose parts would unpack past the limits, before inflating them', async () => {
     mkdirSync(dir, { recursive: true });
     const saved = { ...ZIP_LIMITS };
+    const savedRun = XML_LIMITS.run;
+    // The padding below is one 3 MB run of whitespace, which the XML limit refuses by itself.
+    XML_LIMITS.run = Number.POSITIVE_INFINITY;
     try {
       const source = join(dir, 'source.xlsx');
       const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: source, useSharedStrings: true });
@@ -211,6 +217,7 @@ describe('streaming .xlsx reader: the zip read by its central directory', () => 
       await expect(read(paths.big)).rejects.toThrow(/解压后超过 3 MB|解压后超过 2 MB/);
     } finally {
       Object.assign(ZIP_LIMITS, saved);
+      XML_LIMITS.run = savedRun;
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -420,6 +427,33 @@ describe('prefetchedBatches (the next batch read while this one is written)', ()
       }).rejects.toThrow('connection lost');
     } finally {
       process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('XML limits of uploaded workbooks (xmlGuard)', () => {
+  it('refuses a run of text or a tag longer than the limit, across chunks, and passes the rest', () => {
+    const g = xmlGuard(false);
+    g(`<si><t>${'x'.repeat(150_000)}`);
+    g(`${'x'.repeat(50_000)}</t></si>`); // 200,000 exactly: fine
+    g(`<si><t>${'y'.repeat(199_990)}`);
+    expect(() => g('y'.repeat(11))).toThrow(/32,767/);
+    const tag = xmlGuard(false);
+    expect(() => tag(`<c r="A1" ${'a="1" '.repeat(40_000)}>`)).toThrow(XmlLimitError);
+  });
+
+  it('refuses a sheet whose declared extent passes the row limit before its rows', () => {
+    const saved = XML_LIMITS.rows;
+    XML_LIMITS.rows = 1000;
+    try {
+      expect(() => xmlGuard(true)('<worksheet><dimension ref="A1:R1001"/><sheetData>')).toThrow(/1,000 行/);
+      expect(() => xmlGuard(true)('<worksheet><dimension ref="A1:R1000"/><sheetData>')).not.toThrow();
+      // Only the head of the sheet is looked at: a later "dimension" is cell text.
+      const g = xmlGuard(true);
+      g('<worksheet><sheetData><row r="1">');
+      expect(() => g('<dimension ref="A1:A5000"/>')).not.toThrow();
+    } finally {
+      XML_LIMITS.rows = saved;
     }
   });
 });

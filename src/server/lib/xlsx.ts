@@ -33,14 +33,85 @@ const WorksheetReader = require('exceljs/lib/stream/xlsx/worksheet-reader.js');
 const WorkbookReader = require('exceljs/lib/stream/xlsx/workbook-reader.js');
 const iterateStream = require('exceljs/lib/utils/iterate-stream.js');
 
-async function* decodeUtf8(source: AsyncIterable<Buffer | string>) {
+/**
+ * What the XML of an uploaded workbook may hold, checked on the text as it is decoded, before exceljs'
+ * XML parser builds a string of it. `run`: characters between two tag delimiters — a cell's text or
+ * one tag with its attributes. Excel keeps a cell to 32,767 characters; written as XML with every
+ * character an entity (`&amp;`) that is at most ~6 times as long, so a longer run is no cell Excel
+ * wrote, and a 200 MB "cell" (a few hundred KB zipped) is refused after 200,000 characters instead of
+ * being held whole by the parser and every string made of it. `rows`: the highest sheet row number
+ * accepted, checked here against the sheet's declared `<dimension>` before its first row, and against each
+ * row's number as it comes (by the worker of lib/sheet-rows.ts, which sets it; Infinity = no limit).
+ */
+export const XML_LIMITS = { run: 200_000, rows: Number.POSITIVE_INFINITY };
+
+/** A workbook past `XML_LIMITS`: its message is for the user (Chinese). */
+export class XmlLimitError extends Error {
+  constructor(
+    readonly code: 'CELL_TOO_LONG' | 'TOO_MANY_ROWS',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The error for a sheet whose row `n` is past `XML_LIMITS.rows`. */
+export const tooManyRows = (n: number) =>
+  new XmlLimitError(
+    'TOO_MANY_ROWS',
+    `工作表超过 ${XML_LIMITS.rows.toLocaleString('en-US')} 行（到第 ${n.toLocaleString('en-US')} 行），请拆分后分批导入`,
+  );
+
+/** Checks decoded XML text chunk by chunk (state carried across chunks) against `XML_LIMITS`. */
+export function xmlGuard(sheet: boolean): (text: string) => void {
+  let run = 0;
+  let head = sheet ? '' : null;
+  const tooLong = () =>
+    new XmlLimitError(
+      'CELL_TOO_LONG',
+      `文件中有单元格或标记超过 ${XML_LIMITS.run.toLocaleString('en-US')} 个字符（Excel 单元格最多 32,767 个字符），不是正常的表格文件`,
+    );
+  return (text) => {
+    let pos = 0;
+    let lt = text.indexOf('<');
+    let gt = text.indexOf('>');
+    for (;;) {
+      const next = lt < 0 ? gt : gt < 0 ? lt : Math.min(lt, gt);
+      if (next < 0) break;
+      if (run + next - pos > XML_LIMITS.run) throw tooLong();
+      run = 0;
+      pos = next + 1;
+      if (next === lt) lt = text.indexOf('<', pos);
+      else gt = text.indexOf('>', pos);
+    }
+    run += text.length - pos;
+    if (run > XML_LIMITS.run) throw tooLong();
+    if (!sheet || XML_LIMITS.rows === Number.POSITIVE_INFINITY) return;
+    // The sheet's declared extent comes before its rows: an honest file past the limit is refused
+    // before any row is read (and so before an import writes any).
+    if (head !== null) {
+      head += text.slice(0, 8192);
+      const dim = /<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"/.exec(head);
+      if (dim && Number(dim[1]) > XML_LIMITS.rows) throw tooManyRows(Number(dim[1]));
+      if (dim || head.length >= 8192 || /<(?:\w+:)?sheetData/.test(head)) head = null;
+    }
+  };
+}
+
+async function* decodeUtf8(source: AsyncIterable<Buffer | string>, guard?: (text: string) => void) {
   const decoder = new StringDecoder('utf8');
   for await (const chunk of source) {
     const s = typeof chunk === 'string' ? chunk : decoder.write(chunk);
-    if (s) yield s;
+    if (s) {
+      guard?.(s);
+      yield s;
+    }
   }
   const rest = decoder.end();
-  if (rest) yield rest;
+  if (rest) {
+    guard?.(rest);
+    yield rest;
+  }
 }
 
 /** A file in a zip, as the zip's central directory describes it. */
@@ -304,23 +375,35 @@ async function* parseByDirectory(this: any, path: string): AsyncGenerator<any> {
 if (!WorksheetReader.prototype.__utf8Patched) {
   const parse = WorksheetReader.prototype.parse;
   WorksheetReader.prototype.parse = function (this: { iterator: AsyncIterable<Buffer | string> }) {
-    this.iterator = decodeUtf8(this.iterator);
+    this.iterator = decodeUtf8(this.iterator, xmlGuard(true));
     return parse.call(this);
   };
   const parseSharedStrings = WorkbookReader.prototype._parseSharedStrings;
   WorkbookReader.prototype._parseSharedStrings = function (entry: Readable) {
     const decoder = new StringDecoder('utf8');
+    const guard = xmlGuard(false);
+    const checked = (s: string) => {
+      if (s) guard(s);
+      return s || undefined;
+    };
     // pipeline, not pipe: an error of the entry (a damaged zip) must reach the parser, not hang it.
     const decoded = pipeline(
       entry,
       new Transform({
         readableObjectMode: true,
         transform(chunk: Buffer, _enc, done) {
-          const s = decoder.write(chunk);
-          done(null, s || undefined);
+          try {
+            done(null, checked(decoder.write(chunk)));
+          } catch (e) {
+            done(e as Error);
+          }
         },
         flush(done) {
-          done(null, decoder.end() || undefined);
+          try {
+            done(null, checked(decoder.end()));
+          } catch (e) {
+            done(e as Error);
+          }
         },
       }),
       () => {},

@@ -17,6 +17,8 @@ export const VISIT_LIMITS = {
   /** Bytes of one photo after decoding (the phone downscales to ≤ 1600 px JPEG first). */
   photoBytesMax: 5 * 1024 * 1024,
   signatureBytesMax: 1024 * 1024,
+  /** All files of one visit together (6 phone photos of ≤ 1600 px and a signature fit easily). */
+  filesBytesMax: 15 * 1024 * 1024,
 } as const;
 
 /** True when a visit time is further ahead of `now` than the tolerated clock skew. */

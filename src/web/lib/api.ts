@@ -38,11 +38,13 @@ export function retryReadDelay(failureCount: number, error: unknown): number {
   return READ_RETRY_DELAYS_MS[Math.min(failureCount, READ_RETRY_DELAYS_MS.length - 1)];
 }
 
-function csrfToken(): string | undefined {
-  return document.cookie
+/** The CSRF token of the cookie session (sent as X-CSRF-Token on changes). */
+export function csrfToken(): string {
+  const raw = document.cookie
     .split('; ')
     .find((c) => c.startsWith('tf_csrf='))
     ?.slice(8);
+  return raw ? decodeURIComponent(raw) : '';
 }
 
 let onUnauthorized: (() => void) | undefined;
@@ -63,7 +65,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (method !== 'GET') {
     const t = csrfToken();
-    if (t) headers['x-csrf-token'] = decodeURIComponent(t);
+    if (t) headers['x-csrf-token'] = t;
   }
   const res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
   if (res.status === 204) return undefined as T;

@@ -44,21 +44,85 @@ describe('login', () => {
     expect(a.json().message).toBe(b.json().message);
   });
 
-  it('locks the account for 15 minutes after 5 failures, even for the right password', async () => {
+  it('locks the account for 15 minutes after 5 failures, even for the right password, answering as for an unknown name', async () => {
     const { town } = await buildTown(env);
     const u = await buildUser(env, 'visitor', town.id);
-    const attempt = (password: string) =>
-      env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password } });
+    const attempt = (password: string, username = u.username) =>
+      env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
     for (let i = 0; i < 4; i++) expect((await attempt('wrong')).statusCode).toBe(401);
     const fifth = await attempt('wrong');
-    expect(fifth.statusCode).toBe(423);
+    const unknown = await attempt('wrong', `nobody-${u.username}`);
+    // The same status, code and words as an unknown name: a lock tells nobody the account exists.
+    expect([fifth.statusCode, fifth.json().code]).toEqual([401, 'BAD_CREDENTIALS']);
+    expect(fifth.json()).toEqual(unknown.json());
     expect(fifth.json().message).toContain('锁定');
-    expect((await attempt(TEST_PASSWORD)).statusCode).toBe(423);
+    const right = await attempt(TEST_PASSWORD);
+    expect(right.json()).toEqual(unknown.json());
+    const [row] = await env.ctx.db.query<{ locked_until: Date | null }>(
+      'select locked_until from users where id = $1',
+      [u.id],
+    );
+    expect(row.locked_until).not.toBeNull();
     env.ctx.clock.advance(15 * 60000 + 1000);
     try {
       expect((await attempt(TEST_PASSWORD)).statusCode).toBe(200);
     } finally {
       env.ctx.clock.advance(-(15 * 60000 + 1000));
+    }
+  });
+
+  it('counts failures in the database as they come: 9 wrong in flight and then the right one do not log in', async () => {
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'visitor', town.id);
+    const attempt = (password: string) =>
+      env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password } });
+    // Nine wrong attempts in flight (their scrypt checks take a while); as soon as five of them are
+    // counted, the right one comes. Before the count was taken in one statement, each attempt read 0
+    // failures and wrote back 1, and the right one logged in.
+    const wrongs = Promise.all(Array.from({ length: 9 }, () => attempt('Wrong@2026pw')));
+    const counted = async () =>
+      (await env.ctx.db.query<{ n: number }>('select failed_logins as n from users where id = $1', [u.id]))[0]
+        .n;
+    for (let waited = 0; waited < 5000 && (await counted()) < 5; waited += 5) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const right = await attempt(TEST_PASSWORD);
+    const answers = [...(await wrongs), right];
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(10).fill(401));
+    const [row] = await env.ctx.db.query<{ failed_logins: number; locked_until: Date | null }>(
+      'select failed_logins, locked_until from users where id = $1',
+      [u.id],
+    );
+    expect(row.locked_until).not.toBeNull();
+    expect(row.failed_logins).toBeGreaterThanOrEqual(5);
+  });
+
+  it('throttles one address that fails across many user names (password spraying)', async () => {
+    const { town } = await buildTown(env);
+    const real = await buildUser(env, 'visitor', town.id);
+    const from = (remoteAddress: string, username: string, password = 'Wrong@2026pw') =>
+      env.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username, password },
+        remoteAddress,
+      });
+    const addr = `10.27.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    const saved = env.ctx.config.loginAddressFailures;
+    env.ctx.config.loginAddressFailures = 6;
+    try {
+      for (let i = 0; i < 6; i++) {
+        const name = i % 2 ? real.username : `spray${i}-${real.username}`;
+        expect((await from(addr, name)).statusCode).toBe(401);
+      }
+      const blocked = await from(addr, real.username, TEST_PASSWORD);
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['retry-after']).toBeDefined();
+      expect(blocked.json().message).toMatch(/请 \d+ 秒后再试/);
+      // Another address is not held back, and 3 failures did not lock the real user.
+      expect((await from('10.28.0.1', real.username, TEST_PASSWORD)).statusCode).toBe(200);
+    } finally {
+      env.ctx.config.loginAddressFailures = saved;
     }
   });
 
@@ -80,16 +144,16 @@ describe('login', () => {
     expect(codes.slice(10)).toEqual([429, 429]);
   });
 
-  it('refuses a disabled user', async () => {
+  it('refuses a disabled user with the answer of a wrong password, right password or not', async () => {
     const { town } = await buildTown(env);
     const u = await buildUser(env, 'visitor', town.id);
     await env.ctx.db.query('update users set disabled_at = now() where id = $1', [u.id]);
-    const res = await env.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: u.username, password: TEST_PASSWORD },
-    });
-    expect(res.statusCode).toBe(403);
+    const attempt = (password: string) =>
+      env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password } });
+    const right = await attempt(TEST_PASSWORD);
+    const wrong = await attempt('Wrong@2026pw');
+    expect(right.statusCode).toBe(401);
+    expect(right.json()).toEqual(wrong.json());
   });
 });
 
@@ -167,5 +231,25 @@ describe('sessions', () => {
     const http = client(env, (await login(env, u.username)).token);
     expect((await http.post('/api/auth/logout')).statusCode).toBe(204);
     expect((await http.get('/api/me')).statusCode).toBe(401);
+  });
+});
+
+describe('demo accounts', () => {
+  it('finds an enabled demo account that still has the published password, and not once it is disabled', async () => {
+    const { demoAccountsWithPublishedPassword } = await import('../../main.js');
+    const { DEMO_PASSWORD } = await import('../../seed/demo.js');
+    const { hashPassword } = await import('./password.js');
+    const { town } = await buildTown(env);
+    const u = await buildUser(env, 'department_liaison', town.id, {
+      department: 'health',
+      username: 'weijian',
+    });
+    await env.ctx.db.query('update users set password_hash = $2 where id = $1', [
+      u.id,
+      await hashPassword(DEMO_PASSWORD),
+    ]);
+    expect(await demoAccountsWithPublishedPassword(env.ctx)).toEqual(['weijian']);
+    await env.ctx.db.query('update users set disabled_at = now() where id = $1', [u.id]);
+    expect(await demoAccountsWithPublishedPassword(env.ctx)).toEqual([]);
   });
 });

@@ -24,6 +24,57 @@ export async function findUserForLogin(q: Queryable, username: string): Promise<
   return rows[0];
 }
 
+/**
+ * Counts a login attempt before its password is checked, in one statement under the row's lock, so
+ * that attempts sent at once are numbered one after another (reading the count and writing it back
+ * let 9 wrong and 1 right attempt sent together all pass as the first). `attempt` is this attempt's
+ * number since the last success or the end of the last lock; `locked`: the account was locked, or
+ * this attempt is past `max` (then the lock is set now, `lockMinutes` long).
+ */
+export async function reserveLoginAttempt(
+  q: Queryable,
+  userId: number,
+  now: Date,
+  max: number,
+  lockMinutes: number,
+): Promise<{ attempt: number; locked: boolean }> {
+  const [r] = await q.query<{ attempt: number; locked: boolean }>(
+    `with cur as (select id, locked_until, locked_until is not null and locked_until > $2 as locked,
+                         case when locked_until is not null and locked_until <= $2 then 1
+                              else failed_logins + 1 end as attempt
+                    from users where id = $1 for update)
+     update users u set
+        failed_logins = cur.attempt,
+        locked_until = case when cur.locked then cur.locked_until
+                            when cur.attempt > $3 then $2::timestamptz + make_interval(mins => $4)
+                            when cur.locked_until is not null then null
+                            else u.locked_until end
+       from cur where u.id = cur.id
+     returning cur.attempt, cur.locked or cur.attempt > $3 as locked`,
+    [userId, now, max, lockMinutes],
+  );
+  return r;
+}
+
+/** Locks the account after a failed attempt that reached the limit (unless a lock is already on). */
+export async function lockAccount(q: Queryable, userId: number, now: Date, lockMinutes: number) {
+  await q.query(
+    `update users set locked_until = $2::timestamptz + make_interval(mins => $3)
+      where id = $1 and (locked_until is null or locked_until <= $2)`,
+    [userId, now, lockMinutes],
+  );
+}
+
+/** The login rows of several users by name (the demo-account check at start). */
+export async function findUsersForLogin(q: Queryable, usernames: string[]): Promise<LoginUserRow[]> {
+  return q.query<LoginUserRow>(
+    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
+            totp_secret_enc, totp_enabled_at, totp_last_step
+       from users where lower(username) = any($1::text[])`,
+    [usernames.map((u) => u.toLowerCase())],
+  );
+}
+
 export async function setLoginFailures(
   q: Queryable,
   userId: number,
@@ -116,6 +167,14 @@ export async function revokeUserSessions(q: Queryable, userId: number, now: Date
     userId,
     now,
   ]);
+}
+
+/** Ends every session of the user but `keepId` (a password change made in that session). */
+export async function revokeOtherSessions(q: Queryable, userId: number, keepId: string, now: Date) {
+  await q.query(
+    'update sessions set revoked_at = $3 where user_id = $1 and id <> $2 and revoked_at is null',
+    [userId, keepId, now],
+  );
 }
 
 export async function listGrants(q: Queryable, userId: number): Promise<Grant[]> {

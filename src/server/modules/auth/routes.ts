@@ -72,7 +72,9 @@ export function authRoutes(app: FastifyInstance, ctx: Ctx) {
         rateLimit: {
           max: ctx.config.loginRateMax,
           timeWindow: '1 minute',
-          keyGenerator: (req) => `${req.ip}|totp`,
+          // Per challenge, not per address: people behind one office address do not share a budget
+          // (a challenge itself dies after 5 wrong codes).
+          keyGenerator: (req) => `${req.ip}|totp|${String((req.body as any)?.challenge ?? '').slice(0, 24)}`,
         },
       },
       schema: {

@@ -6,6 +6,7 @@ import type { FieldCipher } from '../../crypto/field-cipher.js';
 import type { Db } from '../../db/db.js';
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { loginFailures } from '../../http/throttle.js';
 import { appendAudit } from '../audit/index.js';
 import { systemSetting } from '../settings/index.js';
 import { verifyPassword } from './password.js';
@@ -49,42 +50,51 @@ export async function login(opts: {
 }): Promise<LoginResult | TotpStep> {
   const { db, clock } = opts;
   const now = clock.now();
+  // One address failing across many names (password spraying) is held back before anything is read.
+  const address = loginFailures(opts.config, opts.ip ?? '');
+  address.check(now.getTime());
+  // One answer for an unknown name, a wrong password, a locked and a disabled account (right password
+  // or not), in about the same time: none of them tells whether an account exists.
+  const wrong = new AppError(
+    401,
+    'BAD_CREDENTIALS',
+    `用户名或密码错误（连续 ${MAX_FAILURES} 次错误后账户将锁定 ${LOCK_MINUTES} 分钟）`,
+  );
+  const refuse = async (action: string | null, userId?: number, detail?: Record<string, unknown>) => {
+    address.fail(now.getTime());
+    if (action && userId) {
+      await appendAudit(db, {
+        at: now,
+        actorId: userId,
+        action,
+        entity: 'user',
+        entityId: userId,
+        detail,
+        ip: opts.ip,
+      });
+    }
+    return wrong;
+  };
   const user = await repo.findUserForLogin(db, opts.username);
-  const wrong = new AppError(401, 'BAD_CREDENTIALS', '用户名或密码错误');
   if (!user) {
     // Spend the same time as a real check so usernames cannot be probed by timing.
     await verifyPassword(opts.password, DUMMY_HASH);
-    throw wrong;
+    throw await refuse(null);
   }
-  if (user.locked_until && user.locked_until > now) {
-    const minutes = Math.ceil((user.locked_until.getTime() - now.getTime()) / 60000);
-    throw new AppError(423, 'ACCOUNT_LOCKED', `连续登录失败次数过多，账户已锁定，请 ${minutes} 分钟后再试`);
+  // The attempt is counted before the password is checked (in the database, atomically): of attempts
+  // sent at once only the first MAX_FAILURES are checked at all.
+  const { attempt, locked } = await repo.reserveLoginAttempt(db, user.id, now, MAX_FAILURES, LOCK_MINUTES);
+  if (locked) {
+    await verifyPassword(opts.password, DUMMY_HASH);
+    throw await refuse('login.failed', user.id, { locked: true });
   }
   const ok = await verifyPassword(opts.password, user.password_hash);
   if (!ok) {
-    const failures = (user.locked_until ? 0 : user.failed_logins) + 1;
-    const lockUntil = failures >= MAX_FAILURES ? new Date(now.getTime() + LOCK_MINUTES * 60000) : null;
-    await db.tx(async (q) => {
-      await repo.setLoginFailures(q, user.id, failures, lockUntil);
-      await appendAudit(q, {
-        at: now,
-        actorId: user.id,
-        action: lockUntil ? 'login.locked' : 'login.failed',
-        entity: 'user',
-        entityId: user.id,
-        ip: opts.ip,
-      });
-    });
-    if (lockUntil) {
-      throw new AppError(
-        423,
-        'ACCOUNT_LOCKED',
-        `连续 ${MAX_FAILURES} 次登录失败，账户已锁定 ${LOCK_MINUTES} 分钟`,
-      );
-    }
-    throw wrong;
+    const lockNow = attempt >= MAX_FAILURES;
+    if (lockNow) await repo.lockAccount(db, user.id, now, LOCK_MINUTES);
+    throw await refuse(lockNow ? 'login.locked' : 'login.failed', user.id);
   }
-  if (user.disabled_at) throw new AppError(403, 'ACCOUNT_DISABLED', '账户已停用，请联系管理员');
+  if (user.disabled_at) throw await refuse('login.failed', user.id, { disabled: true });
 
   const grants = await repo.listGrants(db, user.id);
   const totpRequired =

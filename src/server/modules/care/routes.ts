@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DateStr } from '../../../shared/api/dates.js';
 import {
   AGREEMENT_STATUSES,
   CARE_DEFAULTS,
@@ -12,11 +13,11 @@ import { SELF_CARE_LEVELS } from '../../../shared/person.js';
 import type { Ctx } from '../../context.js';
 import { actorOf } from '../../http/auth.js';
 import { badRequest } from '../../http/errors.js';
+import { receiveFile } from '../../http/uploads.js';
 import { agreementPdf, pledgePdf } from './documents.js';
 import type { AgreementRow, CaregiverRow, ReplacementRow, ReviewRow } from './repo.js';
 import * as service from './service.js';
 
-const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 const Id = z.object({ id: z.coerce.number().int().positive() });
 const Text = (max: number) => z.string().trim().min(1, '不能为空').max(max);
 
@@ -514,19 +515,11 @@ export function careRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req, reply) => {
       const actor = actorOf(req);
-      if (!req.isMultipart()) throw badRequest('请以 multipart/form-data 上传文件', 'file');
-      let kind: string | undefined;
-      let file: { filename: string; mime: string; content: Buffer } | undefined;
-      for await (const part of req.parts({ limits: { fileSize: MAX_SCAN, files: 1 } })) {
-        if (part.type === 'file') {
-          const content = await part.toBuffer();
-          if (part.file.truncated) throw badRequest('文件超过 10 MB', 'file');
-          file = { filename: part.filename, mime: part.mimetype, content };
-        } else if (part.fieldname === 'kind') kind = String(part.value);
-      }
+      const up = await receiveFile(req, { maxBytes: MAX_SCAN, to: 'memory', tooLarge: '文件超过 10 MB' });
+      const kind = up.fields.kind;
       if (kind !== 'agreement' && kind !== 'pledge')
         throw badRequest('kind 应为 agreement 或 pledge', 'kind');
-      if (!file) throw badRequest('请选择文件', 'file');
+      const file = { filename: up.filename, mime: up.mimetype, content: up.content };
       return reply.code(201).send(await service.uploadScan(ctx, actor, req.params.id, { kind, ...file }));
     },
   );

@@ -388,6 +388,12 @@ export async function terminateAgreement(
 }
 
 /** Records the pledge's signing date; its public notice period starts then. */
+/** A terminated agreement is closed: no pledge, scan or review is added to it any more. */
+function assertNotTerminated(a: { status: string; terminated_on: string | null }, what: string) {
+  if (a.status === 'terminated')
+    throw conflict(`该照料协议已于 ${a.terminated_on ?? ''} 解除，不能再${what}`, 'status');
+}
+
 export async function recordPledge(
   ctx: Ctx,
   actor: Actor,
@@ -400,6 +406,7 @@ export async function recordPledge(
   await ctx.db.tx(async (q) => {
     const a = await repo.getAgreement(q, actor.scope, id);
     if (!a) throw notFound('照料协议');
+    assertNotTerminated(a, '登记承诺书');
     const s = await careSettings(q, a.village_id);
     const noticeTo = addDays(input.signedOn, s['care.pledgeNoticeDays'] - 1);
     if (
@@ -459,6 +466,7 @@ export async function uploadScan(
   return ctx.db.tx(async (q) => {
     const a = await repo.getAgreement(q, actor.scope, id);
     if (!a) throw notFound('照料协议');
+    assertNotTerminated(a, '上传扫描件');
     const fileId = await repo.insertFile(q, {
       agreementId: id,
       kind: file.kind,
@@ -562,6 +570,7 @@ export async function createReview(ctx: Ctx, actor: Actor, input: ReviewInput) {
   const id = await ctx.db.tx(async (q) => {
     const a = await repo.getAgreement(q, actor.scope, input.agreementId);
     if (!a) throw notFound('照料协议');
+    assertNotTerminated(a, '考核');
     const s = await careSettings(q, a.village_id);
     const rule: ReviewRule = s['care.review'];
     const def = previousReviewPeriod(today(ctx), rule.periodMonths);

@@ -174,6 +174,21 @@ describe('concerns', () => {
       data: 'AAAA',
     });
     expect(exe.statusCode).toBe(400);
+    // A page or a program declared as a picture is refused by its first bytes, and an evidence file
+    // is not kept in browser or proxy caches.
+    for (const [name, bytes] of [
+      ['x.png', Buffer.from('<html><script>alert(1)</script></html>')],
+      ['y.png', Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1')],
+    ] as const) {
+      const lying = await w.officer.http.post(`/api/concerns/${c.id}/files`, {
+        name,
+        mime: 'image/png',
+        data: bytes.toString('base64'),
+      });
+      expect(lying.statusCode, name).toBe(400);
+      expect(lying.json().field).toBe('data');
+    }
+    expect(dl.headers['cache-control']).toBe('no-store');
 
     c = (
       await w.officer.http.patch(`/api/concerns/${c.id}`, {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DateStr } from '../../../shared/api/dates.js';
 import { chinaDate, daysBetween } from '../../../shared/china-time.js';
 import {
   CONCERN_HANDLINGS,
@@ -16,7 +17,6 @@ import * as repo from './repo.js';
 import * as service from './service.js';
 
 const Ref = z.object({ id: z.number(), name: z.string() });
-const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 export const Concern = z.object({
   id: z.number(),
   person: Ref,
@@ -284,7 +284,7 @@ export function concernRoutes(app: FastifyInstance, ctx: Ctx) {
       return reply
         .header('content-type', f.mime)
         .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(f.name)}`)
-        .header('cache-control', 'private, max-age=3600')
+        .header('cache-control', 'no-store')
         .send(Buffer.from(f.data));
     },
   );

@@ -17,6 +17,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { sniffFileType } from '../../lib/file-types.js';
 import { appendAudit } from '../audit/index.js';
 import { notify, type RecipientSelector } from '../notifications/index.js';
 import * as persons from '../persons/index.js';
@@ -445,6 +446,9 @@ export async function addFile(
   const data = Buffer.from(f.data, 'base64');
   if (data.length === 0) throw badRequest('文件为空或不是 Base64 编码', 'data');
   if (data.length > MAX_FILE) throw badRequest('文件不能超过 5 MB', 'data');
+  // The declared type must be what the bytes are: a page or a program named .png is refused.
+  if (sniffFileType(data) !== f.mime)
+    throw badRequest('文件内容与所选类型不符（须为真实的图片或 PDF）', 'data');
   return ctx.db.tx(async (q) => {
     const c = await repo.getConcern(q, actor.scope, id, true);
     if (!c) throw notFound('诉求/问题');

@@ -1,16 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DateStr, MonthStr } from '../../../shared/api/dates.js';
+import { ImportRejections, UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { PAYMENT_KINDS } from '../../../shared/care.js';
 import { chinaMonth } from '../../../shared/china-time.js';
 import { SELF_CARE_LEVELS } from '../../../shared/person.js';
 import type { Ctx } from '../../context.js';
 import { actorOf, requirePermission } from '../../http/auth.js';
-import { AppError, badRequest } from '../../http/errors.js';
+import { notFound } from '../../http/errors.js';
+import { countImport } from '../../http/throttle.js';
+import { receiveFile, takeImportSlot } from '../../http/uploads.js';
 import { XLSX_MIME } from '../../lib/xlsx.js';
+import * as transfers from '../transfers/index.js';
 import * as service from './service.js';
 
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM');
+const Month = MonthStr;
 const Cell = z.object({
   due: z.number(),
   paid: z.number(),
@@ -18,7 +23,7 @@ const Cell = z.object({
   recorded: z.boolean(),
 });
 const Amount = z.number().min(0, '金额不能为负数').max(100000);
-const IMPORT_MAX = 10 * 1024 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -114,11 +119,7 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
           kind: z.enum(PAYMENT_KINDS),
           amountDue: Amount,
           amountPaid: Amount,
-          paidOn: z
-            .string()
-            .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
-            .nullable()
-            .optional(),
+          paidOn: DateStr.nullable().optional(),
         }),
         response: { 204: z.null() },
       },
@@ -142,31 +143,55 @@ export function moneyRoutes(app: FastifyInstance, ctx: Ctx) {
             .transform((v) => v === 'true'),
         }),
         response: {
-          200: z.object({
-            dryRun: z.boolean(),
-            total: z.number(),
-            created: z.number(),
-            updated: z.number(),
-            rejected: z.array(z.object({ row: z.number(), column: z.string(), message: z.string() })),
-          }),
+          200: z
+            .object({
+              dryRun: z.boolean(),
+              total: z.number(),
+              created: z.number(),
+              updated: z.number(),
+            })
+            .extend(ImportRejections.shape),
         },
       },
     },
     async (req) => {
       const actor = requirePermission(req, 'money.write');
-      if (!req.isMultipart()) throw badRequest('请以 multipart/form-data 上传文件（字段名 file）', 'file');
-      const part = await req.file({ limits: { fileSize: IMPORT_MAX } });
-      if (part?.fieldname !== 'file') throw badRequest('请选择要导入的文件（字段名 file）', 'file');
-      let content: Buffer;
+      countImport(ctx.config, actor.userId, ctx.clock.now().getTime());
+      const upload = await receiveFile(req, {
+        maxBytes: UPLOAD_LIMITS.paymentsBytes,
+        to: 'disk',
+        tooLarge: `文件超过 ${UPLOAD_LIMITS.paymentsBytes / 1024 / 1024} MB 上限，请按镇街拆分后分批导入`,
+      });
       try {
-        content = await part.toBuffer();
-      } catch (e) {
-        if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new AppError(413, 'FILE_TOO_LARGE', '文件超过 10 MB 上限，请按镇街拆分后分批导入', 'file');
+        const release = takeImportSlot(ctx);
+        try {
+          return await service.importPayments(ctx, actor, { path: upload.path!, dryRun: req.query.dryRun });
+        } finally {
+          release();
         }
-        throw e;
+      } finally {
+        await upload.discard();
       }
-      return service.importPayments(ctx, actor, { content, dryRun: req.query.dryRun });
+    },
+  );
+  r.get(
+    '/api/payments/import/bad-rows/:token',
+    {
+      schema: {
+        tags,
+        summary: '下载未导入的行（.xlsx，含原因列；仅导入者本人）',
+        params: z.object({ token: z.string().max(100) }),
+      },
+    },
+    async (req, reply) => {
+      const actor = requirePermission(req, 'money.write');
+      const token = req.params.token.replace(/\.xlsx$/, '');
+      const file = UUID.test(token) ? await transfers.getFile(ctx.db, token, actor.userId) : null;
+      if (!file) throw notFound('文件');
+      return reply
+        .header('content-type', file.content_type)
+        .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+        .send(file.bytes);
     },
   );
   r.get(

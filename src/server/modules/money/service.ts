@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+import { UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { addMonths, PAYMENT_KIND_LABELS, type PaymentKind } from '../../../shared/care.js';
 import { moneyReceivedOf } from '../../../shared/checklist.js';
 import { chinaDate, chinaMonth, daysInMonth } from '../../../shared/china-time.js';
@@ -6,13 +8,15 @@ import { can } from '../../../shared/roles.js';
 import { headerMatcher, parseRosterDate, toHalfWidth } from '../../../shared/roster.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
-import { badRequest, forbidden, notFound } from '../../http/errors.js';
+import { AppError, badRequest, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope, personCondition } from '../../http/scope.js';
-import ExcelJS, { cellValue, checkZipBuffer, cellText as plainCellText } from '../../lib/xlsx.js';
+import { type SheetRow, SheetRows } from '../../lib/sheet-rows.js';
+import ExcelJS, { cellValue, cellText as plainCellText } from '../../lib/xlsx.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
 import { careSettings } from '../care/index.js';
 import { insertPersonEvent } from '../persons/index.js';
+import { Rejections } from '../transfers/index.js';
 import { raiseMoneyConcern } from './concern.js';
 import * as repo from './repo.js';
 
@@ -195,7 +199,11 @@ export interface PaymentImportResult {
   total: number;
   created: number;
   updated: number;
+  /** The first `UPLOAD_LIMITS.rejectedShown` rejected rows, in sheet order. */
   rejected: { row: number; column: string; message: string }[];
+  rejectedCount: number;
+  /** Every rejected row as .xlsx (transfers; owner only). */
+  badRowsToken: string | null;
 }
 
 function parseAmount(v: unknown, col: ColKey): number | null {
@@ -231,58 +239,40 @@ function parseMonth(v: unknown): string {
 export async function importPayments(
   ctx: Ctx,
   actor: Actor,
-  opts: { content: Buffer; dryRun: boolean },
+  opts: { path: string; dryRun: boolean },
 ): Promise<PaymentImportResult> {
   if (!can(actor.roles, 'money.write')) throw forbidden('无权导入资金发放名单');
-  const magic = opts.content.subarray(0, 4).toString('latin1');
-  if (opts.content.length === 0) throw badRequest('上传的文件是空的', 'file');
+  const fh = await open(opts.path, 'r');
+  let magic: string;
+  let size: number;
+  try {
+    size = (await fh.stat()).size;
+    const buf = Buffer.alloc(4);
+    await fh.read(buf, 0, 4, 0);
+    magic = buf.toString('latin1');
+  } finally {
+    await fh.close();
+  }
+  if (size === 0) throw badRequest('上传的文件是空的', 'file');
   if (magic === '\xd0\xcf\x11\xe0')
     throw badRequest('这是旧版 Excel（.xls）文件，请另存为 .xlsx 后再导入', 'file');
   if (magic !== 'PK\x03\x04') throw badRequest('文件不是 Excel .xlsx 格式', 'file');
-  const wb = new ExcelJS.Workbook();
-  try {
-    // The whole workbook is inflated into memory: its declared sizes are checked first.
-    await checkZipBuffer(opts.content);
-  } catch (e) {
-    throw badRequest(
-      `无法读取该 Excel 文件（${(e as Error).message.slice(0, 100)}），请确认文件未损坏`,
-      'file',
-    );
-  }
-  try {
-    await wb.xlsx.load(opts.content as unknown as ArrayBuffer);
-  } catch {
-    throw badRequest('无法读取该 Excel 文件，请确认文件未损坏', 'file');
-  }
-  const ws = wb.worksheets[0];
-  if (!ws) throw badRequest('工作簿中没有工作表', 'file');
-  let headerRow = 0;
-  let header = new Map<number, ColKey>();
-  for (let r = 1; r <= Math.min(ws.rowCount, 30) && !headerRow; r++) {
-    const found = new Map<number, ColKey>();
-    ws.getRow(r).eachCell((cell, col) => {
-      const k = matchHeader(cellText(cell.value));
-      if (k && ![...found.values()].includes(k)) found.set(col, k);
-    });
-    const keys = new Set(found.values());
-    if (keys.has('idNumber') && keys.has('name')) {
-      headerRow = r;
-      header = found;
-    }
-  }
-  if (!headerRow) throw badRequest('找不到表头：须有「姓名」和「身份证号码」两列', 'file');
-  const keys = new Set(header.values());
-  if (!keys.has('month')) throw badRequest('缺少「发放月份」列', 'file');
-  if (!keys.has('allowancePaid') && !keys.has('carePaid')) {
-    throw badRequest('缺少实发金额列（「基本生活费实发」或「护理费实发」）', 'file');
-  }
 
   const now = ctx.clock.now();
   const thisMonth = chinaMonth(now);
   const today = chinaDate(now);
-  const result: PaymentImportResult = { dryRun: opts.dryRun, total: 0, created: 0, updated: 0, rejected: [] };
+  const result: PaymentImportResult = {
+    dryRun: opts.dryRun,
+    total: 0,
+    created: 0,
+    updated: 0,
+    rejected: [],
+    rejectedCount: 0,
+    badRowsToken: null,
+  };
   interface Parsed {
     row: number;
+    texts: string[];
     name: string;
     hash: string;
     month: string;
@@ -290,81 +280,150 @@ export async function importPayments(
     care: { due: number; paid: number } | null;
     paidOn: string | null;
   }
-  const parsed: Parsed[] = [];
-  const seen = new Map<string, number>();
-  for (let r = headerRow + 1; r <= ws.rowCount; r++) {
-    const row = ws.getRow(r);
-    const get = (k: ColKey) => {
-      for (const [col, key] of header) if (key === k) return row.getCell(col).value;
-      return null;
-    };
-    const any = [...header.keys()].some((c) => cellText(row.getCell(c).value) !== '');
-    if (!any) continue;
-    result.total++;
-    try {
-      const name = cellText(get('name')).replace(/\s/g, '');
-      if (!name) throw new RowError('name', '姓名为空');
-      const rawId = cellValue(get('idNumber'));
-      if (typeof rawId === 'number') {
-        throw new RowError(
-          'idNumber',
-          '身份证号码被 Excel 存成了数字（末几位已丢失），请将该列设为“文本”后重新填写',
-        );
-      }
-      const id = parseIdNumber(normalizeIdNumber(cellText(rawId)), today);
-      if (!id.ok) throw new RowError('idNumber', id.message);
-      const month = parseMonth(get('month'));
-      if (month > thisMonth) throw new RowError('month', `${month} 是未来月份`);
-      const key = `${id.value}|${month}`;
-      const first = seen.get(key);
-      if (first) throw new RowError('idNumber', `与第 ${first} 行是同一人同一月份`);
-      const aPaid = parseAmount(get('allowancePaid'), 'allowancePaid');
-      const aDue = parseAmount(get('allowanceDue'), 'allowanceDue');
-      const cPaid = parseAmount(get('carePaid'), 'carePaid');
-      const cDue = parseAmount(get('careDue'), 'careDue');
-      if (aPaid === null && aDue === null && cPaid === null && cDue === null) {
-        throw new RowError(keys.has('allowancePaid') ? 'allowancePaid' : 'carePaid', '没有填写任何金额');
-      }
-      let paidOn: string | null = null;
-      const paidText = cellText(get('paidOn'));
-      if (paidText) {
-        paidOn = parseRosterDate(cellValue(get('paidOn'))) ?? null;
-        if (!paidOn) throw new RowError('paidOn', `「${paidText}」不是有效日期`);
-        if (paidOn > today) throw new RowError('paidOn', `发放日期 ${paidOn} 晚于今天`);
-      }
-      seen.set(key, r);
-      parsed.push({
-        row: r,
-        name,
-        hash: ctx.fields.hash(id.value),
-        month,
-        allowance: aPaid !== null || aDue !== null ? { due: aDue ?? aPaid ?? 0, paid: aPaid ?? 0 } : null,
-        care: cPaid !== null || cDue !== null ? { due: cDue ?? cPaid ?? 0, paid: cPaid ?? 0 } : null,
-        paidOn,
-      });
-    } catch (e) {
-      if (!(e instanceof RowError)) throw e;
-      result.rejected.push({ row: r, column: LABEL[e.column], message: e.message });
-    }
-  }
-
-  const persons = new Map<string, Awaited<ReturnType<typeof repo.personsByIdHash>>[number]>();
-  for (let i = 0; i < parsed.length; i += 500) {
-    const chunk = parsed.slice(i, i + 500).map((p) => p.hash);
-    for (const p of await repo.personsByIdHash(ctx.db, actor.scope, chunk)) persons.set(p.id_number_hash, p);
-  }
   const valid: (Parsed & { personId: number; villageId: number })[] = [];
-  for (const p of parsed) {
-    const person = persons.get(p.hash);
-    const reject = (column: ColKey, message: string) =>
-      result.rejected.push({ row: p.row, column: LABEL[column], message });
-    if (!person?.visible) reject('idNumber', '该身份证号码不是您辖区内在册的特困人员');
-    else if (person.name !== p.name) reject('name', `姓名与档案不符（档案为「${person.name}」）`);
-    else if (`${p.month}-31` < person.support_start)
-      reject('month', `${p.month} 早于该对象的供养开始日期 ${person.support_start}`);
-    else valid.push({ ...p, personId: person.id, villageId: person.village_id });
+  const seen = new Map<string, number>();
+  const rejections = new Rejections();
+  let header: Map<number, ColKey> | null = null;
+  let keys = new Set<ColKey>();
+  let width = 0;
+  let stored = false;
+
+  /** Checks one batch of rows: each on its own, then their persons in one query; rejections in row order. */
+  const checkBatch = async (rows: SheetRow[]) => {
+    const found: { row: number; texts: string[]; column: ColKey; message: string }[] = [];
+    const parsed: Parsed[] = [];
+    for (const { number: r, values } of rows) {
+      const get = (k: ColKey) => {
+        for (const [col, key] of header!) if (key === k) return values[col] ?? null;
+        return null;
+      };
+      const any = [...header!.keys()].some((c) => cellText(values[c]) !== '');
+      if (!any) continue;
+      result.total++;
+      const texts = Array.from({ length: width }, (_, i) => plainCellText(values[i + 1]));
+      try {
+        const name = cellText(get('name')).replace(/\s/g, '');
+        if (!name) throw new RowError('name', '姓名为空');
+        const rawId = cellValue(get('idNumber'));
+        if (typeof rawId === 'number') {
+          throw new RowError(
+            'idNumber',
+            '身份证号码被 Excel 存成了数字（末几位已丢失），请将该列设为“文本”后重新填写',
+          );
+        }
+        const id = parseIdNumber(normalizeIdNumber(cellText(rawId)), today);
+        if (!id.ok) throw new RowError('idNumber', id.message);
+        const month = parseMonth(get('month'));
+        if (month > thisMonth) throw new RowError('month', `${month} 是未来月份`);
+        const key = `${id.value}|${month}`;
+        const first = seen.get(key);
+        if (first) throw new RowError('idNumber', `与第 ${first} 行是同一人同一月份`);
+        const aPaid = parseAmount(get('allowancePaid'), 'allowancePaid');
+        const aDue = parseAmount(get('allowanceDue'), 'allowanceDue');
+        const cPaid = parseAmount(get('carePaid'), 'carePaid');
+        const cDue = parseAmount(get('careDue'), 'careDue');
+        if (aPaid === null && aDue === null && cPaid === null && cDue === null) {
+          throw new RowError(keys.has('allowancePaid') ? 'allowancePaid' : 'carePaid', '没有填写任何金额');
+        }
+        let paidOn: string | null = null;
+        const paidText = cellText(get('paidOn'));
+        if (paidText) {
+          paidOn = parseRosterDate(cellValue(get('paidOn'))) ?? null;
+          if (!paidOn) throw new RowError('paidOn', `「${paidText}」不是有效日期`);
+          if (paidOn > today) throw new RowError('paidOn', `发放日期 ${paidOn} 晚于今天`);
+        }
+        seen.set(key, r);
+        parsed.push({
+          row: r,
+          texts,
+          name,
+          hash: ctx.fields.hash(id.value),
+          month,
+          allowance: aPaid !== null || aDue !== null ? { due: aDue ?? aPaid ?? 0, paid: aPaid ?? 0 } : null,
+          care: cPaid !== null || cDue !== null ? { due: cDue ?? cPaid ?? 0, paid: cPaid ?? 0 } : null,
+          paidOn,
+        });
+      } catch (e) {
+        if (!(e instanceof RowError)) throw e;
+        found.push({ row: r, texts, column: e.column, message: e.message });
+      }
+    }
+    const persons = new Map(
+      (parsed.length
+        ? await repo.personsByIdHash(
+            ctx.db,
+            actor.scope,
+            parsed.map((p) => p.hash),
+          )
+        : []
+      ).map((p) => [p.id_number_hash, p]),
+    );
+    for (const p of parsed) {
+      const person = persons.get(p.hash);
+      const reject = (column: ColKey, message: string) =>
+        found.push({ row: p.row, texts: p.texts, column, message });
+      if (!person?.visible) reject('idNumber', '该身份证号码不是您辖区内在册的特困人员');
+      else if (person.name !== p.name) reject('name', `姓名与档案不符（档案为「${person.name}」）`);
+      else if (`${p.month}-31` < person.support_start)
+        reject('month', `${p.month} 早于该对象的供养开始日期 ${person.support_start}`);
+      else valid.push({ ...p, personId: person.id, villageId: person.village_id });
+    }
+    found.sort((a, b) => a.row - b.row);
+    for (const f of found) await rejections.add(f.row, f.texts, LABEL[f.column], f.message);
+  };
+
+  try {
+    // Parsed in a worker thread with its own memory ceiling (lib/sheet-rows.ts): a 10 MB list that
+    // unpacks to a huge sheet no longer holds up every other request while it loads.
+    const sheet = new SheetRows(opts.path, { maxRows: UPLOAD_LIMITS.rows });
+    let searched = false;
+    for await (const rows of sheet) {
+      let data = rows;
+      if (!header) {
+        const at = rows.findIndex(({ number, values }) => {
+          if (number > 30) searched = true;
+          if (searched) return false;
+          const found = new Map<number, ColKey>();
+          values.forEach((v, col) => {
+            const k = matchHeader(cellText(v));
+            if (k && ![...found.values()].includes(k)) found.set(col, k);
+          });
+          const ks = new Set(found.values());
+          if (ks.has('idNumber') && ks.has('name')) {
+            header = found;
+            keys = ks;
+            width = values.length - 1;
+            rejections.setHeader(values.slice(1).map((v) => plainCellText(v)));
+            return true;
+          }
+          return false;
+        });
+        if (!header) {
+          if (searched) break;
+          continue;
+        }
+        if (!keys.has('month')) throw badRequest('缺少「发放月份」列', 'file');
+        if (!keys.has('allowancePaid') && !keys.has('carePaid')) {
+          throw badRequest('缺少实发金额列（「基本生活费实发」或「护理费实发」）', 'file');
+        }
+        data = rows.slice(at + 1);
+      }
+      await checkBatch(data);
+    }
+    if (!header) throw badRequest('找不到表头：须有「姓名」和「身份证号码」两列', 'file');
+    result.badRowsToken = await rejections.finish(ctx.db, actor.userId, now);
+    stored = true;
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    throw badRequest(
+      `无法读取该 Excel 文件（${(e as Error).message.slice(0, 100)}），请确认文件未损坏`,
+      'file',
+    );
+  } finally {
+    if (!stored) await rejections.discard();
   }
-  result.rejected.sort((a, b) => a.row - b.row);
+  result.rejected = rejections.shown;
+  result.rejectedCount = rejections.count;
 
   if (opts.dryRun) {
     const existing = valid.length

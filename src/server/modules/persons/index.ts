@@ -9,4 +9,4 @@ export {
   listAssignments,
 } from './repo.js';
 export { IMPORT_MAX_BYTES } from './routes.js';
-export { assertAreaHasNoPersons, changePersonStatus } from './service.js';
+export { assertAreaHasNoPersons, assertVisitorFor, changePersonStatus } from './service.js';

@@ -271,8 +271,15 @@ export async function findLiveByIdHashes(q: Queryable, hashes: string[]) {
 
 /** Other live files with the same name and birth date (a probable duplicate under another number). */
 export async function findSimilar(q: Queryable, name: string, birthDate: string, exceptId?: number) {
-  return q.query<{ id: number; name: string; id_number_masked: string; village_name: string }>(
-    `select p.id, p.name, p.id_number_masked, v.name as village_name
+  return q.query<{
+    id: number;
+    name: string;
+    id_number_masked: string;
+    village_name: string;
+    town_id: number;
+    village_id: number;
+  }>(
+    `select p.id, p.name, p.id_number_masked, v.name as village_name, p.town_id, p.village_id
        from persons p join areas v on v.id = p.village_id
       where p.name = $1 and p.birth_date = $2 and p.status <> 'ended' and p.id <> coalesce($3, 0)
       order by p.id limit 5`,

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { maskIdNumber, maskPhone, parseIdNumber } from '../../../shared/id-card.js';
 import {
@@ -31,25 +29,23 @@ import { type Ctx, replicaDb } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import ExcelJS, {
-  addPlainRow,
-  cellText,
-  cellValue,
-  drained,
-  prefetchedBatches,
-  XLSX_MIME,
-} from '../../lib/xlsx.js';
+import { SheetRows } from '../../lib/sheet-rows.js';
+import ExcelJS, { addPlainRow, cellText, cellValue, drained, prefetchedBatches } from '../../lib/xlsx.js';
 import { listAreas } from '../areas/index.js';
 import { addWatermarkSheet, appendAudit, type ExportWatermark, watermarkWorkbook } from '../audit/index.js';
 import * as transfers from '../transfers/index.js';
+import { Rejections } from '../transfers/index.js';
 import { emitPersonEvent } from './hooks.js';
 import * as repo from './repo.js';
+import { recordIdentityConflict } from './service.js';
 
 const LABEL: Record<RosterKey, string> = Object.fromEntries(
   ROSTER_COLUMNS.map((c) => [c.key, c.label]),
 ) as Record<RosterKey, string>;
 const REQUIRED: RosterKey[] = ['name', 'idNumber', 'village', 'selfCare', 'supportStart'];
 const HEADER_SEARCH_ROWS = 30;
+/** Other towns' ID numbers one import may meet before it stops (each is reported and audited). */
+const MAX_FOREIGN = 20;
 const BATCH = 500;
 
 export interface RejectedRow {
@@ -63,8 +59,10 @@ export interface ImportResult {
   total: number;
   created: number;
   updated: number;
+  /** The first `UPLOAD_LIMITS.rejectedShown` rejected rows (the answer does not grow with the file). */
   rejected: RejectedRow[];
-  /** Download name of the bad-rows workbook (rows as in the file plus a reason column). */
+  rejectedCount: number;
+  /** Download name of the bad-rows workbook (every rejected row as in the file plus a reason column). */
   badRowsToken: string | null;
 }
 
@@ -128,44 +126,8 @@ async function loadAreaIndex(q: Queryable, actor: Actor): Promise<AreaIndex> {
   return idx;
 }
 
-/**
- * Writes the rejected rows (as they were, plus 错误列 and 原因) to a local scratch .xlsx while the
- * import runs; `finish()` moves it into the database (modules/transfers), where any server process
- * can hand it to the user who ran the import.
- */
-class BadRowsWriter {
-  private wb?: ExcelJS.stream.xlsx.WorkbookWriter;
-  private ws?: ExcelJS.Worksheet;
-  readonly token = randomUUID();
-  private readonly path = join(tmpdir(), `tanfang-bad-rows-${this.token}.xlsx`);
-  constructor(private readonly header: string[]) {}
-  add(rowNumber: number, values: string[], column: string, message: string) {
-    if (!this.wb) {
-      this.wb = new ExcelJS.stream.xlsx.WorkbookWriter({
-        filename: this.path,
-        useStyles: false,
-        useSharedStrings: false,
-      });
-      this.ws = this.wb.addWorksheet('未导入的行');
-      this.ws.addRow(['原行号', ...this.header, '错误列', '原因']).commit();
-    }
-    this.ws!.addRow([rowNumber, ...this.header.map((_, i) => values[i] ?? ''), column, message]).commit();
-  }
-  /** The finished workbook's token and bytes, or null when no row was rejected. */
-  async finish(): Promise<{ token: string; bytes: Buffer } | null> {
-    if (!this.wb) return null;
-    try {
-      this.ws!.commit();
-      await this.wb.commit();
-      return { token: this.token, bytes: await readFile(this.path) };
-    } finally {
-      await rm(this.path, { force: true });
-    }
-  }
-}
-
 /** The name the rejected rows download under. */
-export const BAD_ROWS_FILE_NAME = '未导入的行.xlsx';
+export { BAD_ROWS_FILE_NAME } from '../transfers/index.js';
 
 async function assertXlsx(path: string) {
   const fh = await open(path, 'r');
@@ -205,20 +167,20 @@ export async function importRoster(
     created: 0,
     updated: 0,
     rejected: [],
+    rejectedCount: 0,
     badRowsToken: null,
   };
   const seen = new Map<string, number>(); // ID hash → first row number in this file
   const visitorCache = new Map<string, number[] | { phone: string | null; id: number }[]>();
   let header: Map<number, RosterKey> | null = null;
-  let headerTexts: string[] = [];
   let columnsOrder: number[] = [];
-  let bad: BadRowsWriter | null = null;
+  const rejections = new Rejections();
   let batch: { parsed: ParsedRow; values: string[] }[] = [];
+  let foreign = 0;
 
   const reject = (row: number, values: string[], column: RosterKey | string, message: string) => {
     const label = (LABEL as Record<string, string>)[column] ?? column;
-    result.rejected.push({ row, column: label, message });
-    bad!.add(row, values, label, message);
+    return rejections.add(row, values, label, message);
   };
 
   const resolveVisitor = async (name: string, phone: string | null, villageId: number, townId: number) => {
@@ -378,11 +340,21 @@ export async function importRoster(
         !actor.scope.areaIds.includes(e.village_id) &&
         !actor.scope.areaIds.includes(e.town_id)
       ) {
-        reject(
+        // Another town's file: a reference the bureau resolves, never whose. A file of other towns'
+        // numbers would be a bulk existence check: past MAX_FOREIGN the import stops.
+        foreign++;
+        if (foreign > MAX_FOREIGN) {
+          throw badRequest(
+            `文件中有超过 ${MAX_FOREIGN} 个身份证号码已在其他辖区登记在册，已停止检查。请只导入本辖区的花名册；需要迁入的对象请联系民政局`,
+            'file',
+          );
+        }
+        const ref = await recordIdentityConflict(ctx, actor, [e.id], 'import', { row: it.parsed.row });
+        await reject(
           it.parsed.row,
           it.values,
           'idNumber',
-          '该身份证号码已在其他辖区登记在册，请联系所在镇街迁移档案',
+          `该身份证号码已在其他辖区登记在册，不能在此建档。如需迁入，请联系民政局核实（参考编号 ${ref}）`,
         );
       } else updates.push({ p: it.parsed, e });
     }
@@ -391,26 +363,21 @@ export async function importRoster(
     result.updated += updates.length;
   };
 
+  let stored = false;
   try {
-    // A path, not a stream: lib/xlsx.ts then reads the zip by its central directory, so no part of
-    // it (the shared strings after the sheet, as Excel and WPS write them) can be dropped.
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(opts.path, {
-      sharedStrings: 'cache',
-      styles: 'cache',
-      hyperlinks: 'ignore',
-      worksheets: 'emit',
-      entries: 'ignore',
-    });
-    let sheets = 0;
-    // Only the first sheet is the roster: the loop ends after it, and the reader closes the file.
-    for await (const ws of reader) {
-      sheets++;
-      let anyRow = false;
-      for await (const row of ws) {
-        const values = row.values as unknown[];
+    // Parsed in a worker thread with its own memory ceiling (lib/sheet-rows.ts); this thread gets
+    // plain rows, a batch at a time, and checks and writes them.
+    const sheet = new SheetRows(opts.path, { maxRows: UPLOAD_LIMITS.rows });
+    let anyRow = false;
+    let headerSearched = false;
+    reading: for await (const rows of sheet) {
+      for (const { number, values } of rows) {
         if (!header) {
           if (values.some((v) => cellText(v))) anyRow = true;
-          if (row.number > HEADER_SEARCH_ROWS) break;
+          if (number > HEADER_SEARCH_ROWS) {
+            headerSearched = true;
+            break reading;
+          }
           const found = new Map<number, RosterKey>();
           values.forEach((v, i) => {
             const k = matchRosterHeader(cellText(v));
@@ -434,8 +401,7 @@ export async function importRoster(
             }
             header = found;
             columnsOrder = values.map((_, i) => i).filter((i) => i > 0);
-            headerTexts = columnsOrder.map((i) => cellText(values[i]));
-            bad = new BadRowsWriter(headerTexts);
+            rejections.setHeader(columnsOrder.map((i) => cellText(values[i])));
           }
           continue;
         }
@@ -446,29 +412,30 @@ export async function importRoster(
         if ([...header].every(([i, k]) => k === 'serial' || !cellText(values[i]))) continue;
         result.total++;
         try {
-          const parsed = await parseRow(row.number, (k) => byKey.get(k));
+          const parsed = await parseRow(number, (k) => byKey.get(k));
           batch.push({ parsed, values: texts });
         } catch (e) {
           if (!(e instanceof RowError)) throw e;
-          reject(row.number, texts, e.column, e.message);
+          await reject(number, texts, e.column, e.message);
         }
         if (batch.length >= BATCH) {
           await flush();
           await opts.onProgress?.(result.total);
         }
       }
-      if (!header) {
-        throw badRequest(
-          anyRow
-            ? `前 ${HEADER_SEARCH_ROWS} 行中找不到表头（至少需要“姓名”“身份证号码”等列），请使用花名册模板`
-            : '工作表是空的，没有任何数据',
-          'file',
-        );
-      }
-      break;
     }
-    if (sheets === 0) throw badRequest('文件中没有工作表', 'file');
+    if (!header) {
+      if (sheet.sheets === 0 && !headerSearched && !anyRow) throw badRequest('文件中没有工作表', 'file');
+      throw badRequest(
+        anyRow
+          ? `前 ${HEADER_SEARCH_ROWS} 行中找不到表头（至少需要“姓名”“身份证号码”等列），请使用花名册模板`
+          : '工作表是空的，没有任何数据',
+        'file',
+      );
+    }
     await flush();
+    result.badRowsToken = await rejections.finish(ctx.db, actor.userId, ctx.clock.now());
+    stored = true;
   } catch (e) {
     if (e instanceof AppError) throw e;
     if ((e as { code?: string }).code?.startsWith?.('23')) throw e;
@@ -477,19 +444,10 @@ export async function importRoster(
       'file',
     );
   } finally {
-    const file = bad ? await (bad as BadRowsWriter).finish() : null;
-    if (file) {
-      await transfers.putFile(ctx.db, {
-        token: file.token,
-        ownerId: actor.userId,
-        name: BAD_ROWS_FILE_NAME,
-        contentType: XLSX_MIME,
-        bytes: file.bytes,
-        now: ctx.clock.now(),
-      });
-      result.badRowsToken = file.token;
-    }
+    if (!stored) await rejections.discard();
   }
+  result.rejected = rejections.shown;
+  result.rejectedCount = rejections.count;
   await opts.onProgress?.(result.total);
   if (!opts.dryRun) {
     await appendAudit(ctx.db, {
@@ -501,7 +459,7 @@ export async function importRoster(
         total: result.total,
         created: result.created,
         updated: result.updated,
-        rejected: result.rejected.length,
+        rejected: result.rejectedCount,
       },
     });
   }

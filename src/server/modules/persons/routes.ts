@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DateStr } from '../../../shared/api/dates.js';
+import { ImportRejections, UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import {
   ageOn,
@@ -22,7 +18,9 @@ import {
 import { can, VISITOR_TYPES } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import { type actorOf, requirePermission } from '../../http/auth.js';
-import { AppError, badRequest, notFound } from '../../http/errors.js';
+import { badRequest, notFound } from '../../http/errors.js';
+import { countImport } from '../../http/throttle.js';
+import { receiveFile, takeImportSlot } from '../../http/uploads.js';
 import { authorizeFullNumberExport } from '../audit/index.js';
 import * as transfers from '../transfers/index.js';
 import type { AssessmentRow, AssignmentRow, PersonListRow } from './repo.js';
@@ -32,9 +30,8 @@ import * as service from './service.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Upload limit of a roster file. */
-export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+export const IMPORT_MAX_BYTES = UPLOAD_LIMITS.rosterBytes;
 
-const DateStr = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
 const Id = z.object({ id: z.coerce.number().int().positive() });
 const Indicators = z.object(
   Object.fromEntries(SELF_CARE_INDICATORS.map((i) => [i.key, z.boolean()])) as Record<
@@ -128,14 +125,14 @@ const Visitor = z.object({
   keyPersons: z.number(),
   backupPersons: z.number(),
 });
-const ImportResult = z.object({
-  dryRun: z.boolean(),
-  total: z.number(),
-  created: z.number(),
-  updated: z.number(),
-  rejected: z.array(z.object({ row: z.number(), column: z.string(), message: z.string() })),
-  badRowsToken: z.string().nullable(),
-});
+const ImportResult = z
+  .object({
+    dryRun: z.boolean(),
+    total: z.number(),
+    created: z.number(),
+    updated: z.number(),
+  })
+  .extend(ImportRejections.shape);
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
@@ -522,53 +519,47 @@ export function personRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req) => {
       const actor = requirePermission(req, 'persons.write');
-      if (!req.isMultipart()) throw badRequest('请以 multipart/form-data 上传文件（字段名 file）', 'file');
-      const part = await req.file();
-      if (part?.fieldname !== 'file') throw badRequest('请选择要导入的文件（字段名 file）', 'file');
-      const tmp = join(tmpdir(), `tanfang-upload-${randomUUID()}.xlsx`);
-      const tooLarge = () =>
-        new AppError(
-          413,
-          'FILE_TOO_LARGE',
-          `文件超过 ${IMPORT_MAX_BYTES / 1024 / 1024} MB 上限，请按镇街拆分后分批导入`,
-          'file',
-        );
+      countImport(ctx.config, actor.userId, ctx.clock.now().getTime());
+      const upload = await receiveFile(req, {
+        maxBytes: IMPORT_MAX_BYTES,
+        to: 'disk',
+        tooLarge: `文件超过 ${IMPORT_MAX_BYTES / 1024 / 1024} MB 上限，请按镇街拆分后分批导入`,
+      });
       const { progressId } = req.query;
       try {
+        // Taken once the upload is on disk: a slow sender holds no slot.
+        const release = takeImportSlot(ctx);
         try {
-          await pipeline(part.file, createWriteStream(tmp));
-        } catch (e) {
-          if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
-          throw e;
-        }
-        if (part.file.truncated) throw tooLarge();
-        // Progress lives in the database: the page may poll another server process.
-        let rowsDone = 0;
-        const progress = (done: boolean) =>
-          progressId
-            ? transfers.setProgress(ctx.db, {
-                id: progressId,
-                ownerId: actor.userId,
-                rows: rowsDone,
-                done,
-                now: ctx.clock.now(),
-              })
-            : Promise.resolve();
-        await progress(false);
-        try {
-          return await importRoster(ctx, actor, {
-            path: tmp,
-            dryRun: req.query.dryRun,
-            onProgress: async (rows) => {
-              rowsDone = rows;
-              await progress(false);
-            },
-          });
+          // Progress lives in the database: the page may poll another server process.
+          let rowsDone = 0;
+          const progress = (done: boolean) =>
+            progressId
+              ? transfers.setProgress(ctx.db, {
+                  id: progressId,
+                  ownerId: actor.userId,
+                  rows: rowsDone,
+                  done,
+                  now: ctx.clock.now(),
+                })
+              : Promise.resolve();
+          await progress(false);
+          try {
+            return await importRoster(ctx, actor, {
+              path: upload.path!,
+              dryRun: req.query.dryRun,
+              onProgress: async (rows) => {
+                rowsDone = rows;
+                await progress(false);
+              },
+            });
+          } finally {
+            await progress(true);
+          }
         } finally {
-          await progress(true);
+          release();
         }
       } finally {
-        await unlink(tmp).catch(() => {});
+        await upload.discard();
       }
     },
   );

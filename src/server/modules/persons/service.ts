@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chinaDate } from '../../../shared/china-time.js';
 import { maskIdNumber, maskPhone, parseIdNumber } from '../../../shared/id-card.js';
 import {
@@ -34,6 +35,85 @@ function canWrite(actor: Actor, p: { town_id: number; village_id: number }) {
 }
 
 /** The person (in scope) that the actor may change, or 404 / 403. */
+/**
+ * A conflict with a person file the actor may not see (another town's): its name, village and number
+ * stay hidden. Thrown inside a transaction (which it rolls back); `withIdentityConflicts` then
+ * records it in the audit log under a reference (`IC-XXXXXXXX`) and answers that reference, which
+ * the bureau looks up (audit search: entity `identity_conflict`, record = the reference; the row
+ * names the person). Where nobody converts it, it is still a plain 409 without details.
+ */
+class ForeignIdentity extends AppError {
+  constructor(
+    readonly personIds: number[],
+    readonly via: 'create' | 'similar' | 'edit' | 'status' | 'import',
+    code: string,
+    field: string,
+    /** The answer, given the reference. */
+    readonly say: (ref: string) => string,
+  ) {
+    super(409, code, say('（未记录）'), field);
+  }
+}
+
+const REF_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+/** A new reference for an identity conflict, e.g. IC-7K2M9QXD. */
+function newConflictRef(): string {
+  const bytes = randomBytes(8);
+  return `IC-${Array.from(bytes, (b) => REF_ALPHABET[b % 32]).join('')}`;
+}
+
+/**
+ * Records that the actor met files outside their reach while creating or changing one (an identity
+ * oracle otherwise): one audit row per person, in a statement of its own (the change itself was
+ * rolled back). Returns the reference the user is told.
+ */
+export async function recordIdentityConflict(
+  ctx: Ctx,
+  actor: Actor,
+  personIds: number[],
+  via: ForeignIdentity['via'],
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const ref = newConflictRef();
+  for (const personId of personIds) {
+    await appendAudit(ctx.db, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'person.identity_conflict',
+      entity: 'identity_conflict',
+      entityId: ref,
+      detail: { personId, via, ...extra },
+    });
+  }
+  return ref;
+}
+
+/** Runs `f`; a `ForeignIdentity` it throws is recorded and answered with its reference. */
+async function withIdentityConflicts<T>(ctx: Ctx, actor: Actor, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!(e instanceof ForeignIdentity)) throw e;
+    const ref = await recordIdentityConflict(ctx, actor, e.personIds, e.via);
+    throw new AppError(409, e.code, e.say(ref), e.field);
+  }
+}
+
+/** Whether the actor's areas reach a file (the persons they may see by area). */
+const reaches = (actor: Actor, p: { town_id: number; village_id: number }) =>
+  inScope(actor.scope, p.village_id) || inScope(actor.scope, p.town_id);
+
+const foreignIdNumber = (id: number, via: ForeignIdentity['via'], field: string) =>
+  new ForeignIdentity(
+    [id],
+    via,
+    'DUPLICATE_ID_NUMBER',
+    field,
+    (ref) =>
+      `该身份证号码已在其他辖区登记在册，同一人只能有一份在册档案。如需迁入，请联系民政局核实（参考编号 ${ref}）`,
+  );
+
 async function loadWritable(q: Queryable, actor: Actor, id: number, forUpdate = false) {
   const p = await repo.getPerson(q, actor.scope, id, forUpdate);
   if (!p) throw notFound('对象');
@@ -131,97 +211,113 @@ export async function createPerson(ctx: Ctx, actor: Actor, input: PersonInput): 
   checkCard(input);
   const phone = encryptPhone(ctx, input.phone);
   const now = ctx.clock.now();
-  return ctx.db.tx(async (q) => {
-    const area = await resolveVillage(q, actor, input.villageId);
-    const identity = encryptIdentity(ctx, id.value);
-    const live = await repo.findLiveByIdHash(q, identity.idNumberHash);
-    if (live) {
-      throw new AppError(
-        409,
-        'DUPLICATE_ID_NUMBER',
-        `该身份证号码已有在册档案（${live.name}），同一人只能有一份在册档案`,
-        'idNumber',
-      );
-    }
-    if (!input.allowSimilar) {
-      const similar = await repo.findSimilar(q, input.name.trim(), id.birthDate);
-      if (similar.length) {
+  return withIdentityConflicts(ctx, actor, () =>
+    ctx.db.tx(async (q) => {
+      const area = await resolveVillage(q, actor, input.villageId);
+      const identity = encryptIdentity(ctx, id.value);
+      const live = await repo.findLiveByIdHash(q, identity.idNumberHash);
+      if (live) {
+        if (!reaches(actor, live)) throw foreignIdNumber(live.id, 'create', 'idNumber');
         throw new AppError(
           409,
-          'POSSIBLE_DUPLICATE',
-          `已有同名且出生日期相同的档案：${similar.map((s) => `${s.name}（${s.village_name}，${s.id_number_masked}）`).join('、')}。确认不是同一人后可继续保存`,
-          'name',
+          'DUPLICATE_ID_NUMBER',
+          `该身份证号码已有在册档案（${live.name}），同一人只能有一份在册档案`,
+          'idNumber',
         );
       }
-    }
-    if (input.visitorId) await assertVisitorFor(q, input.visitorId, area);
-    const personId = await repo.insertPerson(q, {
-      name: input.name.trim(),
-      ...identity,
-      ...phone,
-      birthDate: id.birthDate,
-      sex: id.sex,
-      ethnicity: input.ethnicity ?? null,
-      registeredAddress: input.registeredAddress ?? null,
-      currentAddress: input.currentAddress ?? null,
-      townId: area.townId,
-      villageId: area.villageId,
-      supportStart: input.supportStart,
-      selfCare: level,
-      tier: tierOf(level),
-      flags: input.flags ?? [],
-      benefitCard: input.benefitCard ?? 'self',
-      cardCustodian: input.cardCustodian ?? null,
-      visitorId: input.visitorId ?? null,
-      now,
-    });
-    await repo.setPersonExtras(q, personId, {
-      latitude: input.latitude ?? null,
-      longitude: input.longitude ?? null,
-      certificateNo: input.certificateNo ?? null,
-      flagNote: input.flagNote ?? null,
-      cardCustodianReason: input.cardCustodianReason ?? null,
-      note: input.note ?? null,
-    });
-    await repo.insertAssessment(q, {
-      personId,
-      assessedOn: input.assessedOn ?? input.supportStart,
-      indicators: input.indicators ?? {},
-      level,
-      assessorName: actor.displayName,
-      assessorId: actor.userId,
-      note: input.indicators ? null : '建档时登记的等级',
-      now,
-    });
-    await repo.insertStatusChange(q, {
-      personId,
-      status: 'active',
-      effectiveOn: input.supportStart,
-      reason: '建档',
-      actorId: actor.userId,
-      now,
-    });
-    if (input.visitorId)
-      await repo.openAssignments(q, [personId], input.visitorId, 'responsible', actor.userId, now);
-    await repo.insertPersonEvent(q, {
-      personId,
-      at: now,
-      kind: 'person.created',
-      title: `建档：${SELF_CARE_LABELS[level]}（${tierOf(level) === 'key' ? '重点探访' : '普遍探访'}）`,
-      actorId: actor.userId,
-    });
-    await appendAudit(q, {
-      at: now,
-      actorId: actor.userId,
-      action: 'person.create',
-      entity: 'person',
-      entityId: personId,
-      areaId: area.villageId,
-      detail: { name: input.name, idNumber: identity.idNumberMasked },
-    });
-    await emitPersonEvent(ctx, 'created', q, { personIds: [personId], at: now, actorId: actor.userId });
-    return personId;
-  });
+      if (!input.allowSimilar) {
+        const similar = await repo.findSimilar(q, input.name.trim(), id.birthDate);
+        const mine = similar.filter((s) => reaches(actor, s));
+        const others = similar.filter((s) => !reaches(actor, s));
+        const listed = mine.map((s) => `${s.name}（${s.village_name}，${s.id_number_masked}）`).join('、');
+        if (others.length) {
+          throw new ForeignIdentity(
+            others.map((s) => s.id),
+            'similar',
+            'POSSIBLE_DUPLICATE',
+            'name',
+            (ref) =>
+              `${listed ? `已有同名且出生日期相同的档案：${listed}；` : ''}其他辖区有同名且出生日期相同的在册档案（参考编号 ${ref}），可能是同一人。确认不是同一人后可继续保存；如是同一人，请联系民政局核实`,
+          );
+        }
+        if (mine.length) {
+          throw new AppError(
+            409,
+            'POSSIBLE_DUPLICATE',
+            `已有同名且出生日期相同的档案：${listed}。确认不是同一人后可继续保存`,
+            'name',
+          );
+        }
+      }
+      if (input.visitorId) await assertVisitorFor(q, input.visitorId, area);
+      const personId = await repo.insertPerson(q, {
+        name: input.name.trim(),
+        ...identity,
+        ...phone,
+        birthDate: id.birthDate,
+        sex: id.sex,
+        ethnicity: input.ethnicity ?? null,
+        registeredAddress: input.registeredAddress ?? null,
+        currentAddress: input.currentAddress ?? null,
+        townId: area.townId,
+        villageId: area.villageId,
+        supportStart: input.supportStart,
+        selfCare: level,
+        tier: tierOf(level),
+        flags: input.flags ?? [],
+        benefitCard: input.benefitCard ?? 'self',
+        cardCustodian: input.cardCustodian ?? null,
+        visitorId: input.visitorId ?? null,
+        now,
+      });
+      await repo.setPersonExtras(q, personId, {
+        latitude: input.latitude ?? null,
+        longitude: input.longitude ?? null,
+        certificateNo: input.certificateNo ?? null,
+        flagNote: input.flagNote ?? null,
+        cardCustodianReason: input.cardCustodianReason ?? null,
+        note: input.note ?? null,
+      });
+      await repo.insertAssessment(q, {
+        personId,
+        assessedOn: input.assessedOn ?? input.supportStart,
+        indicators: input.indicators ?? {},
+        level,
+        assessorName: actor.displayName,
+        assessorId: actor.userId,
+        note: input.indicators ? null : '建档时登记的等级',
+        now,
+      });
+      await repo.insertStatusChange(q, {
+        personId,
+        status: 'active',
+        effectiveOn: input.supportStart,
+        reason: '建档',
+        actorId: actor.userId,
+        now,
+      });
+      if (input.visitorId)
+        await repo.openAssignments(q, [personId], input.visitorId, 'responsible', actor.userId, now);
+      await repo.insertPersonEvent(q, {
+        personId,
+        at: now,
+        kind: 'person.created',
+        title: `建档：${SELF_CARE_LABELS[level]}（${tierOf(level) === 'key' ? '重点探访' : '普遍探访'}）`,
+        actorId: actor.userId,
+      });
+      await appendAudit(q, {
+        at: now,
+        actorId: actor.userId,
+        action: 'person.create',
+        entity: 'person',
+        entityId: personId,
+        areaId: area.villageId,
+        detail: { name: input.name, idNumber: identity.idNumberMasked },
+      });
+      await emitPersonEvent(ctx, 'created', q, { personIds: [personId], at: now, actorId: actor.userId });
+      return personId;
+    }),
+  );
 }
 
 /** The file as the actor may see it (404 outside scope); each view is audited. */
@@ -292,6 +388,10 @@ export type PersonPatchInput = Partial<
 export async function updatePersonFile(ctx: Ctx, actor: Actor, id: number, input: PersonPatchInput) {
   const now = ctx.clock.now();
   checkCard(input);
+  return withIdentityConflicts(ctx, actor, () => updateFileTx(ctx, actor, id, input, now));
+}
+
+function updateFileTx(ctx: Ctx, actor: Actor, id: number, input: PersonPatchInput, now: Date) {
   return ctx.db.tx(async (q) => {
     const before = await loadWritable(q, actor, id, true);
     if (before.version !== input.version) throw conflict('档案已被他人修改，请刷新后重试', 'version');
@@ -320,6 +420,7 @@ export async function updatePersonFile(ctx: Ctx, actor: Actor, id: number, input
       const r = checkIdNumber(ctx, input.idNumber);
       const identity = encryptIdentity(ctx, r.value);
       const live = await repo.findLiveByIdHash(q, identity.idNumberHash, id);
+      if (live && !reaches(actor, live)) throw foreignIdNumber(live.id, 'edit', 'idNumber');
       if (live) throw conflict(`该身份证号码已有在册档案（${live.name}）`, 'idNumber');
       Object.assign(patch, identity, { birthDate: r.birthDate, sex: r.sex });
       changed.push('idNumber');
@@ -500,6 +601,7 @@ export async function changePersonStatus(ctx: Ctx, o: ChangeStatusOptions) {
           await q.query<{ h: string }>('select id_number_hash as h from persons where id = $1', [p.id])
         )[0].h;
         const live = await repo.findLiveByIdHash(q, idHash, p.id);
+        if (live && o.actor && !reaches(o.actor, live)) throw foreignIdNumber(live.id, 'status', 'status');
         if (live) throw conflict(`该身份证号码已有另一份在册档案（${live.name}）`, 'status');
       }
       Object.assign(patch, { statusReason: reason, pausedUntil: null, endReason: null });
@@ -545,7 +647,8 @@ export async function changePersonStatus(ctx: Ctx, o: ChangeStatusOptions) {
     });
     return { status: o.status, effectiveOn };
   };
-  return o.q ? run(o.q) : ctx.db.tx(run);
+  if (o.q) return run(o.q);
+  return o.actor ? withIdentityConflicts(ctx, o.actor, () => ctx.db.tx(run)) : ctx.db.tx(run);
 }
 
 export interface ReassignOptions {

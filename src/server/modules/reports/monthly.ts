@@ -37,7 +37,16 @@ const v = (figs: Partial<Record<MetricId, MetricValue>>, m: MetricId) => figs[m]
  * areas side by side (worst coverage first) as a chart and a table, the 12-month trend, the town
  * assessment and the definitions. It is stored, so the same file can be downloaded again.
  */
-export async function generateMonthlyReport(ctx: Ctx, actor: Actor, f: { period?: string; areaId?: number }) {
+/**
+ * The monthly report PDF of an area. `keep`: stored (listed, downloadable again unchanged) and
+ * audited — the POST route; a GET only shows it and changes nothing.
+ */
+export async function generateMonthlyReport(
+  ctx: Ctx,
+  actor: Actor,
+  f: { period?: string; areaId?: number },
+  opts: { keep: boolean } = { keep: true },
+): Promise<{ id: number | null; filename: string; content: Buffer }> {
   const period = f.period;
   if (!period || !/^\d{4}-(0[1-9]|1[0-2])$/.test(period))
     throw badRequest('月报期间格式应为 YYYY-MM', 'period');
@@ -163,6 +172,7 @@ export async function generateMonthlyReport(ctx: Ctx, actor: Actor, f: { period?
   }
   const content = await pdf.toBuffer();
   const filename = `${m.area.name}-${periodLabel(period)}探访工作月报.pdf`;
+  if (!opts.keep) return { id: null, filename, content };
   const id = await ctx.db.tx(async (q) => {
     const id = await repo.insertReport(q, {
       period,

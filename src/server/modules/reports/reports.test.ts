@@ -82,8 +82,17 @@ describe('monthly report PDF', () => {
   it('is generated with the town table, kept, listed and downloadable again', async () => {
     const t = await townWithVisit();
     const bureau = await actorClient(env, 'bureau_supervisor', env.districtId);
-    const res = await bureau.http.get('/api/reports/monthly.pdf?period=2026-03');
-    expect(res.statusCode).toBe(200);
+    // Looking at it (GET) keeps nothing; generating it (POST) keeps it.
+    const kept = async () => (await bureau.http.get('/api/reports?period=2026-03')).json().items.length;
+    const before = await kept();
+    const preview = await bureau.http.get('/api/reports/monthly.pdf?period=2026-03');
+    expect(preview.statusCode).toBe(200);
+    expect(preview.headers['x-report-id']).toBeUndefined();
+    expect(pdfText(preview.rawPayload)).toContain('特困人员探访工作月报');
+    expect(await kept()).toBe(before);
+    const res = await bureau.http.post('/api/reports/monthly', { period: '2026-03' });
+    expect(res.statusCode).toBe(201);
+    expect(await kept()).toBe(before + 1);
     const text = pdfText(res.rawPayload);
     expect(text).toContain('特困人员探访工作月报');
     expect(text).toContain('2026年3月');
@@ -100,10 +109,11 @@ describe('monthly report PDF', () => {
 
     // A town officer reports on their own town, and cannot fetch the district's report.
     const officer = await actorClient(env, 'town_officer', t.town.id);
-    const own = await officer.http.get(`/api/reports/monthly.pdf?period=2026-03&areaId=${t.town.id}`);
-    expect(own.statusCode).toBe(200);
+    const own = await officer.http.post('/api/reports/monthly', { period: '2026-03', areaId: t.town.id });
+    expect(own.statusCode).toBe(201);
     expect(pdfText(own.rawPayload)).toContain(t.village.name);
     expect((await officer.http.get(`/api/reports/${id}/file.pdf`)).statusCode).toBe(404);
     expect((await officer.http.get('/api/reports/monthly.pdf?period=2026-3')).statusCode).toBe(400);
+    expect((await officer.http.post('/api/reports/monthly', { period: '2026-13' })).statusCode).toBe(400);
   });
 });

@@ -36,26 +36,48 @@ export function reportRoutes(app: FastifyInstance, ctx: Ctx) {
     },
   );
 
+  const MonthlyQuery = z.object({
+    period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月报期间格式应为 YYYY-MM'),
+    areaId: z.coerce.number().int().positive().optional(),
+  });
   r.get(
     '/api/reports/monthly.pdf',
     {
       schema: {
         tags: ['文书'],
-        summary: '生成并保存月报 PDF（各镇街指标、图表、考核排名）',
-        querystring: z.object({
-          period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月报期间格式应为 YYYY-MM'),
-          areaId: z.coerce.number().int().positive().optional(),
-          inline: z.enum(['1', '0']).optional(),
-        }),
+        summary: '预览月报 PDF（不保存；保存用 POST /api/reports/monthly）',
+        querystring: MonthlyQuery.extend({ inline: z.enum(['1', '0']).optional() }),
       },
     },
     async (req, reply) => {
       const actor = requirePermission(req, 'reports.read');
-      const rep = await generateMonthlyReport(ctx, actor, req.query);
+      const rep = await generateMonthlyReport(ctx, actor, req.query, { keep: false });
       return reply
         .header('content-type', PDF)
         .header('content-disposition', disposition(rep.filename, req.query.inline === '1'))
+        .header('cache-control', 'no-store')
+        .send(rep.content);
+    },
+  );
+
+  r.post(
+    '/api/reports/monthly',
+    {
+      schema: {
+        tags: ['文书'],
+        summary: '生成并保存月报 PDF（各镇街指标、图表、考核排名），答复该 PDF',
+        body: MonthlyQuery.extend({ areaId: z.number().int().positive().optional() }),
+      },
+    },
+    async (req, reply) => {
+      const actor = requirePermission(req, 'reports.read');
+      const rep = await generateMonthlyReport(ctx, actor, req.body, { keep: true });
+      return reply
+        .code(201)
+        .header('content-type', PDF)
+        .header('content-disposition', disposition(rep.filename, false))
         .header('x-report-id', String(rep.id))
+        .header('cache-control', 'no-store')
         .send(rep.content);
     },
   );

@@ -1,1 +1,2 @@
-export { assertPasswordNotReused, rememberCurrentPassword } from './service.js';
+/** Sessions, second factor and security settings of the signed-in user and of the users one manages. */
+export {};

@@ -42,34 +42,3 @@ export async function revokeSessionByKey(
   );
   return rows.length > 0;
 }
-
-/** The hashes a new password must not match: the current one and the last `keep - 1` before it. */
-export async function recentPasswordHashes(q: Queryable, userId: number, keep: number): Promise<string[]> {
-  const rows = await q.query<{ password_hash: string }>(
-    `(select password_hash from users where id = $1)
-     union all
-     (select password_hash from password_history where user_id = $1 order by id desc limit $2)`,
-    [userId, keep - 1],
-  );
-  return rows.map((r) => r.password_hash);
-}
-
-/** Keeps the replaced hash in the history; older entries beyond what the rule needs are dropped. */
-export async function rememberPassword(
-  q: Queryable,
-  userId: number,
-  oldHash: string,
-  now: Date,
-  keep: number,
-) {
-  await q.query('insert into password_history (user_id, password_hash, changed_at) values ($1, $2, $3)', [
-    userId,
-    oldHash,
-    now,
-  ]);
-  await q.query(
-    `delete from password_history where user_id = $1 and id not in
-       (select id from password_history where user_id = $1 order by id desc limit $2)`,
-    [userId, keep],
-  );
-}

@@ -179,6 +179,48 @@ describe('password history', () => {
   });
 });
 
+describe('checks of the password and codes of a logged-in user', () => {
+  it("changing one's password ends the other sessions, not this one", async () => {
+    const { town } = await buildTown(env, 0);
+    const u = await buildUser(env, 'visitor', town.id);
+    const phone = await login(env, u.username);
+    const office = await login(env, u.username);
+    const r = await client(env, office.token).post('/api/me/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'Changed@2026pw',
+    });
+    expect(r.statusCode).toBe(204);
+    expect((await client(env, phone.token).get('/api/me')).statusCode).toBe(401);
+    expect((await client(env, office.token).get('/api/me')).statusCode).toBe(200);
+  });
+
+  it('throttles wrong current passwords and wrong codes: 429 after 5, even for the right one', async () => {
+    const { town } = await buildTown(env, 0);
+    const u = await actorClient(env, 'visitor', town.id);
+    for (let i = 0; i < 5; i++) {
+      const r = await u.http.post('/api/me/password', {
+        currentPassword: `Guess@${i}pw`,
+        newPassword: 'Next@2026pw',
+      });
+      expect(r.statusCode).toBe(400);
+    }
+    const sixth = await u.http.post('/api/me/password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'Next@2026pw',
+    });
+    expect(sixth.statusCode).toBe(429);
+    expect(sixth.headers['retry-after']).toBeDefined();
+    // The same counter guards the second-factor routes that check a password or a code.
+    expect((await u.http.post('/api/me/totp/setup', { password: TEST_PASSWORD })).statusCode).toBe(429);
+
+    const v = await actorClient(env, 'visitor', town.id);
+    expect((await v.http.post('/api/me/totp/setup', { password: TEST_PASSWORD })).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await v.http.post('/api/me/totp/confirm', { code: '000000' })).statusCode).toBe(400);
+    expect((await v.http.post('/api/me/totp/confirm', { code: '000000' })).statusCode).toBe(429);
+  });
+});
+
 describe('sessions', () => {
   it('lists own active sessions and ends another one', async () => {
     const { town } = await buildTown(env, 0);
@@ -209,6 +251,36 @@ describe('sessions', () => {
     expect((await officer.http.get(`/api/users/${far.id}/sessions`)).statusCode).toBe(404);
     const visitor = await actorClient(env, 'visitor', town.id);
     expect((await visitor.http.get(`/api/users/${v.id}/sessions`)).statusCode).toBe(403);
+  });
+
+  it('applies the users rule: an officer cannot touch a bureau admin who holds a grant in the town', async () => {
+    const { town, villages } = await buildTown(env, 1);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    // The admin's reach is the district; one extra grant puts them "in" the officer's town.
+    const admin = await buildUser(env, 'bureau_admin', env.districtId);
+    await env.ctx.db.query(
+      "insert into user_roles (user_id, role, area_id) values ($1, 'village_officer', $2)",
+      [admin.id, villages[0].id],
+    );
+    const adminSession = await login(env, admin.username);
+    const adminHttp = client(env, adminSession.token);
+    const setup = (await adminHttp.post('/api/me/totp/setup', { password: TEST_PASSWORD })).json();
+    const code = totpCode(setup.secret, env.ctx.clock.now());
+    expect((await adminHttp.post('/api/me/totp/confirm', { code })).statusCode).toBe(204);
+    const key = (await adminHttp.get('/api/me/security')).json().sessions[0].key;
+
+    // The user routes refuse the officer; the security routes must say the same.
+    expect((await officer.http.post(`/api/users/${admin.id}/password`, {})).statusCode).toBe(403);
+    expect((await officer.http.post(`/api/users/${admin.id}/totp/reset`)).statusCode).toBe(403);
+    expect((await officer.http.get(`/api/users/${admin.id}/sessions`)).statusCode).toBe(403);
+    expect((await officer.http.delete(`/api/users/${admin.id}/sessions/${key}`)).statusCode).toBe(403);
+    // Nothing changed: the admin keeps the second factor and the session.
+    expect((await adminHttp.get('/api/me/security')).json().totpEnabled).toBe(true);
+    expect((await adminHttp.get('/api/me')).statusCode).toBe(200);
+    expect((await loginRaw(admin.username)).json()).toMatchObject({ totpRequired: true });
+    // A user wholly inside the officer's reach is still theirs to help.
+    const v = await buildUser(env, 'visitor', town.id);
+    expect((await officer.http.post(`/api/users/${v.id}/totp/reset`)).statusCode).toBe(204);
   });
 
   it('drops an idle session from the list and refuses it', async () => {

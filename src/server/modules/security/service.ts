@@ -1,10 +1,10 @@
 import { can } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
-import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { secretChecks } from '../../http/throttle.js';
 import { appendAudit } from '../audit/index.js';
-import * as authRepo from '../auth/index.js';
+import * as auth from '../auth/index.js';
 import {
   generateTotpSecret,
   otpauthUri,
@@ -13,29 +13,8 @@ import {
   verifyTotp,
 } from '../auth/index.js';
 import { putSetting, systemSetting } from '../settings/index.js';
-import { getUser } from '../users/index.js';
+import { loadManageableUser } from '../users/index.js';
 import * as repo from './repo.js';
-
-/** A new password may not repeat any of the user's last 5 (等保: 口令定期更换且不重复). */
-export const PASSWORD_HISTORY = 5;
-
-/** Throws a 400 naming `field` when the password is one of the user's last PASSWORD_HISTORY. */
-export async function assertPasswordNotReused(q: Queryable, userId: number, password: string, field: string) {
-  for (const hash of await repo.recentPasswordHashes(q, userId, PASSWORD_HISTORY)) {
-    if (await verifyPassword(password, hash)) {
-      throw badRequest(`新密码不能与最近 ${PASSWORD_HISTORY} 次使用过的密码相同`, field);
-    }
-  }
-}
-
-/** Call in the transaction that replaces the hash, before replacing it. */
-export async function rememberCurrentPassword(q: Queryable, userId: number, now: Date) {
-  const [{ password_hash }] = await q.query<{ password_hash: string }>(
-    'select password_hash from users where id = $1',
-    [userId],
-  );
-  await repo.rememberPassword(q, userId, password_hash, now, PASSWORD_HISTORY);
-}
 
 async function totpRequiredFor(ctx: Ctx, actor: { roles: readonly string[] }) {
   return (
@@ -44,7 +23,7 @@ async function totpRequiredFor(ctx: Ctx, actor: { roles: readonly string[] }) {
 }
 
 export async function securityOverview(ctx: Ctx, actor: Actor) {
-  const user = (await authRepo.findUserById(ctx.db, actor.userId))!;
+  const user = (await auth.findUserById(ctx.db, actor.userId))!;
   const sessions = await repo.listActiveSessions(
     ctx.db,
     actor.userId,
@@ -70,9 +49,15 @@ export function presentSession(s: repo.SessionListRow, currentId?: string) {
   };
 }
 
+/** The actor's password, checked under the same counter as their codes (`secretChecks`). */
 async function checkPassword(ctx: Ctx, actor: Actor, password: string) {
-  const user = (await authRepo.findUserById(ctx.db, actor.userId))!;
-  if (!(await verifyPassword(password, user.password_hash))) throw badRequest('密码不正确', 'password');
+  const guard = secretChecks(ctx.config, actor.userId);
+  guard.check(ctx.clock.now().getTime());
+  const user = (await auth.findUserById(ctx.db, actor.userId))!;
+  if (!(await verifyPassword(password, user.password_hash))) {
+    guard.fail(ctx.clock.now().getTime());
+    throw badRequest('密码不正确', 'password');
+  }
   return user;
 }
 
@@ -81,7 +66,7 @@ export async function totpSetup(ctx: Ctx, actor: Actor, password: string) {
   if (user.totp_enabled_at) throw conflict('动态验证码已启用；如需更换请先停用');
   const secret = generateTotpSecret();
   await ctx.db.tx(async (q) => {
-    await authRepo.setTotp(q, actor.userId, { secretEnc: ctx.fields.encrypt(secret), enabledAt: null });
+    await auth.setTotp(q, actor.userId, { secretEnc: ctx.fields.encrypt(secret), enabledAt: null });
     await appendAudit(q, {
       at: ctx.clock.now(),
       actorId: actor.userId,
@@ -95,13 +80,18 @@ export async function totpSetup(ctx: Ctx, actor: Actor, password: string) {
 
 export async function totpConfirm(ctx: Ctx, actor: Actor, code: string) {
   const now = ctx.clock.now();
+  const guard = secretChecks(ctx.config, actor.userId);
+  guard.check(now.getTime());
   await ctx.db.tx(async (q) => {
-    const user = (await authRepo.findUserById(q, actor.userId))!;
+    const user = (await auth.findUserById(q, actor.userId))!;
     if (user.totp_enabled_at) throw conflict('动态验证码已启用');
     if (!user.totp_secret_enc) throw badRequest('请先生成密钥', 'code');
     const step = verifyTotp(ctx.fields.decrypt(user.totp_secret_enc), code, now, user.totp_last_step);
-    if (step === null) throw badRequest('动态验证码错误：请核对手机时间并输入当前显示的 6 位数字', 'code');
-    await authRepo.setTotp(q, actor.userId, {
+    if (step === null) {
+      guard.fail(now.getTime());
+      throw badRequest('动态验证码错误：请核对手机时间并输入当前显示的 6 位数字', 'code');
+    }
+    await auth.setTotp(q, actor.userId, {
       secretEnc: user.totp_secret_enc,
       enabledAt: now,
       lastStep: step,
@@ -122,10 +112,11 @@ export async function totpDisable(ctx: Ctx, actor: Actor, password: string, code
   if (await totpRequiredFor(ctx, actor)) throw forbidden('系统要求管理员使用动态验证码，不能停用');
   const now = ctx.clock.now();
   if (verifyTotp(ctx.fields.decrypt(user.totp_secret_enc), code, now, user.totp_last_step) === null) {
+    secretChecks(ctx.config, actor.userId).fail(now.getTime());
     throw badRequest('动态验证码错误', 'code');
   }
   await ctx.db.tx(async (q) => {
-    await authRepo.setTotp(q, actor.userId, { secretEnc: null, enabledAt: null });
+    await auth.setTotp(q, actor.userId, { secretEnc: null, enabledAt: null });
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,
@@ -136,22 +127,14 @@ export async function totpDisable(ctx: Ctx, actor: Actor, password: string, code
   });
 }
 
-/** A manager may see and end the sessions of users in their scope (a lost phone, a leaver). */
-async function manageable(ctx: Ctx, actor: Actor, userId: number) {
-  if (!can(actor.roles, 'users.manage')) throw forbidden('无权管理用户');
-  const user = await getUser(ctx.db, actor.scope, userId);
-  if (!user) throw notFound('用户');
-  return user;
-}
-
 export async function listUserSessions(ctx: Ctx, actor: Actor, userId: number) {
-  if (userId !== actor.userId) await manageable(ctx, actor, userId);
+  if (userId !== actor.userId) await loadManageableUser(ctx, actor, userId);
   const rows = await repo.listActiveSessions(ctx.db, userId, ctx.clock.now(), ctx.config.idleMinutes);
   return rows.map((s) => presentSession(s, actor.sessionId));
 }
 
 export async function revokeUserSession(ctx: Ctx, actor: Actor, userId: number, key: string) {
-  if (userId !== actor.userId) await manageable(ctx, actor, userId);
+  if (userId !== actor.userId) await loadManageableUser(ctx, actor, userId);
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
     if (!(await repo.revokeSessionByKey(q, userId, key, now))) throw notFound('会话');
@@ -167,12 +150,12 @@ export async function revokeUserSession(ctx: Ctx, actor: Actor, userId: number, 
 }
 
 export async function resetUserTotp(ctx: Ctx, actor: Actor, userId: number) {
-  await manageable(ctx, actor, userId);
+  await loadManageableUser(ctx, actor, userId);
   if (userId === actor.userId) throw badRequest('请在“账户安全”中管理自己的动态验证码');
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
-    await authRepo.setTotp(q, userId, { secretEnc: null, enabledAt: null });
-    await authRepo.revokeUserSessions(q, userId, now);
+    await auth.setTotp(q, userId, { secretEnc: null, enabledAt: null });
+    await auth.revokeUserSessions(q, userId, now);
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,

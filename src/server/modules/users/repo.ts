@@ -147,3 +147,31 @@ export async function getPasswordHash(q: Queryable, id: number): Promise<string>
   return (await q.query<{ password_hash: string }>('select password_hash from users where id = $1', [id]))[0]
     .password_hash;
 }
+
+/** The hashes a new password must not match: the current one and the last `keep - 1` before it. */
+export async function recentPasswordHashes(q: Queryable, userId: number, keep: number): Promise<string[]> {
+  const rows = await q.query<{ password_hash: string }>(
+    `(select password_hash from users where id = $1)
+     union all
+     (select password_hash from password_history where user_id = $1 order by id desc limit $2)`,
+    [userId, keep - 1],
+  );
+  return rows.map((r) => r.password_hash);
+}
+
+/**
+ * Keeps the user's current hash in the history (call in the transaction that replaces it, before
+ * replacing it); older entries beyond what the rule needs are dropped.
+ */
+export async function rememberPassword(q: Queryable, userId: number, keep: number, now: Date) {
+  await q.query(
+    `insert into password_history (user_id, password_hash, changed_at)
+     select id, password_hash, $2 from users where id = $1`,
+    [userId, now],
+  );
+  await q.query(
+    `delete from password_history where user_id = $1 and id not in
+       (select id from password_history where user_id = $1 order by id desc limit $2)`,
+    [userId, keep],
+  );
+}

@@ -3,10 +3,16 @@ import { type AreaLevel, can, grantableRoles, ROLE_LABELS, type Role } from '../
 import type { Ctx } from '../../context.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, type Grant, inScope } from '../../http/scope.js';
+import { secretChecks } from '../../http/throttle.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
-import { generatePassword, hashPassword, revokeUserSessions, verifyPassword } from '../auth/index.js';
-import { assertPasswordNotReused, rememberCurrentPassword } from '../security/index.js';
+import {
+  generatePassword,
+  hashPassword,
+  revokeOtherSessions,
+  revokeUserSessions,
+  verifyPassword,
+} from '../auth/index.js';
 import * as repo from './repo.js';
 
 /** The area level each role is bound to. */
@@ -60,8 +66,14 @@ async function checkGrants(ctx: Ctx, actor: Actor, grants: Grant[]) {
   }
 }
 
-/** Actors may change a user only when every role the user holds lies inside their own reach. */
-async function loadManageable(ctx: Ctx, actor: Actor, id: number) {
+/**
+ * The one rule "may manage this user", used by every route that touches another user (edit, password
+ * reset, sessions, second factor): the actor holds `users.manage`, the user is in the actor's scope
+ * (else 404, like a missing id), and every role the user holds lies inside the actor's reach and is one
+ * the actor could grant (else 403). A bureau admin who also holds a grant in a town is therefore
+ * not that town officer's to manage.
+ */
+export async function loadManageableUser(ctx: Ctx, actor: Actor, id: number) {
   if (!can(actor.roles, 'users.manage')) throw forbidden('无权管理用户');
   const user = await repo.getUser(ctx.db, actor.scope, id);
   if (!user) throw notFound('用户');
@@ -70,6 +82,18 @@ async function loadManageable(ctx: Ctx, actor: Actor, id: number) {
     throw forbidden('该用户有超出您管理范围的角色');
   }
   return user;
+}
+
+/** A new password may not repeat any of the user's last 5 (等保: 口令定期更换且不重复). */
+export const PASSWORD_HISTORY = 5;
+
+/** Throws a 400 naming `field` when the password is one of the user's last PASSWORD_HISTORY. */
+async function assertPasswordNotReused(ctx: Ctx, userId: number, password: string, field: string) {
+  for (const hash of await repo.recentPasswordHashes(ctx.db, userId, PASSWORD_HISTORY)) {
+    if (await verifyPassword(password, hash)) {
+      throw badRequest(`新密码不能与最近 ${PASSWORD_HISTORY} 次使用过的密码相同`, field);
+    }
+  }
 }
 
 export async function createUser(
@@ -129,7 +153,7 @@ export async function updateUser(
     grants?: Grant[];
   },
 ) {
-  const before = await loadManageable(ctx, actor, id);
+  const before = await loadManageableUser(ctx, actor, id);
   if (input.grants) {
     if (input.grants.length === 0) throw badRequest('至少需要一个角色', 'grants');
     await checkGrants(ctx, actor, input.grants);
@@ -157,15 +181,15 @@ export async function updateUser(
 }
 
 export async function resetPassword(ctx: Ctx, actor: Actor, id: number, password?: string) {
-  const user = await loadManageable(ctx, actor, id);
+  const user = await loadManageableUser(ctx, actor, id);
   const pw = password ?? generatePassword();
   const problem = passwordProblem(pw, user.username);
   if (problem) throw badRequest(problem, 'password');
-  await assertPasswordNotReused(ctx.db, id, pw, 'password');
+  await assertPasswordNotReused(ctx, id, pw, 'password');
   const hash = await hashPassword(pw);
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
-    await rememberCurrentPassword(q, id, now);
+    await repo.rememberPassword(q, id, PASSWORD_HISTORY, now);
     await repo.setPassword(q, id, hash, now);
     await revokeUserSessions(q, id, now);
     await appendAudit(q, {
@@ -179,17 +203,28 @@ export async function resetPassword(ctx: Ctx, actor: Actor, id: number, password
   return { password: password ? undefined : pw };
 }
 
+/**
+ * Changes the actor's own password: the current one checked (5 wrong ones in 15 minutes and the
+ * session may not try again for a while: `secretChecks`), the new one by the rule and the history;
+ * every other session of the user ends (one who learnt the old password is logged out).
+ */
 export async function changeOwnPassword(ctx: Ctx, actor: Actor, current: string, next: string) {
+  const guard = secretChecks(ctx.config, actor.userId);
+  guard.check(ctx.clock.now().getTime());
   const hash = await repo.getPasswordHash(ctx.db, actor.userId);
-  if (!(await verifyPassword(current, hash))) throw badRequest('当前密码不正确', 'currentPassword');
+  if (!(await verifyPassword(current, hash))) {
+    guard.fail(ctx.clock.now().getTime());
+    throw badRequest('当前密码不正确', 'currentPassword');
+  }
   const problem = passwordProblem(next, actor.username);
   if (problem) throw badRequest(problem, 'newPassword');
-  await assertPasswordNotReused(ctx.db, actor.userId, next, 'newPassword');
+  await assertPasswordNotReused(ctx, actor.userId, next, 'newPassword');
   const now = ctx.clock.now();
   const newHash = await hashPassword(next);
   await ctx.db.tx(async (q) => {
-    await rememberCurrentPassword(q, actor.userId, now);
+    await repo.rememberPassword(q, actor.userId, PASSWORD_HISTORY, now);
     await repo.setPassword(q, actor.userId, newHash, now);
+    await revokeOtherSessions(q, actor.userId, actor.sessionId, now);
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,

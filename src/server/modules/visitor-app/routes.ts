@@ -8,7 +8,7 @@ import * as service from './service.js';
 export function visitorAppRoutes(app: FastifyInstance, ctx: Ctx) {
   route(app, api.getBundle, async ({ req, reply, actor }) => {
     const res = await service.buildBundle(ctx, actor, req.headers['if-none-match']);
-    reply.header('etag', res.etag).header('cache-control', 'private, no-cache');
+    reply.header('etag', res.etag).header('cache-control', 'no-store');
     if (res.notModified) return reply.code(304).send();
     return res.body;
   });

@@ -109,6 +109,9 @@ describe('GET /api/visitor/bundle', () => {
 
     const again = await me.http.get('/api/visitor/bundle');
     expect(again.json().etag).toBe(b.etag);
+    // Phones and addresses stay out of browser and proxy caches: the app keeps its own copy and
+    // sends its tag itself.
+    expect(again.headers['cache-control']).toBe('no-store');
     const cached = await env.app.inject({
       method: 'GET',
       url: '/api/visitor/bundle',

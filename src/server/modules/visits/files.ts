@@ -6,9 +6,19 @@ import { badRequest } from '../../http/errors.js';
 export const MAX_PHOTO_BYTES = VISIT_LIMITS.photoBytesMax;
 export const MAX_PHOTOS = VISIT_LIMITS.photosMax;
 export const MAX_SIGNATURE_BYTES = VISIT_LIMITS.signatureBytesMax;
-/** Route body limit: MAX_PHOTOS photos in base64 (4/3) plus a signature and the answers. */
-export const VISIT_BODY_LIMIT =
-  Math.ceil(((MAX_PHOTOS * MAX_PHOTO_BYTES + MAX_SIGNATURE_BYTES) * 4) / 3) + 2 * 1024 * 1024;
+/**
+ * All files of one visit together. The phone sends JPEGs of at most 1600 px (~0.3–1 MB); 6 such
+ * photos and a signature fit with room to spare, 6 full-size 5 MB photos (31.5 MB a request) do not.
+ */
+export const MAX_VISIT_FILES_BYTES = VISIT_LIMITS.filesBytesMax;
+/** Route body limit: the files of one visit in base64 (4/3) plus the answers. */
+export const VISIT_BODY_LIMIT = Math.ceil((MAX_VISIT_FILES_BYTES * 4) / 3) + 2 * 1024 * 1024;
+
+/** Bytes a base64 (or data: URL) string decodes to, from its length (before decoding it). */
+export function base64Bytes(data: string): number {
+  const b64 = data.startsWith('data:') ? data.slice(data.indexOf(',') + 1) : data;
+  return Math.floor((b64.length * 3) / 4);
+}
 
 export type ImageMime = 'image/jpeg' | 'image/png' | 'image/webp';
 

@@ -953,3 +953,18 @@ export async function rewriteVisitAnswers(
   );
   return r.n;
 }
+
+/** Files (and their bytes) the user uploaded with visits recorded since `since` (the daily quota). */
+export async function filesRecordedSince(
+  q: Queryable,
+  userId: number,
+  since: Date,
+): Promise<{ files: number; bytes: number }> {
+  const [r] = await q.query<{ files: number; bytes: number }>(
+    `select count(f.id)::int as files, coalesce(sum(f.size), 0)::float8 as bytes
+       from visits v join visit_files f on f.visit_id = v.id
+      where v.recorded_by = $1 and v.recorded_at >= $2 and (v.photo_count > 0 or v.has_signature)`,
+    [userId, since],
+  );
+  return r;
+}

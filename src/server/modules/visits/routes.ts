@@ -151,7 +151,7 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
     const f = await service.getVisitFile(ctx, actor, req.params.id, req.params.fileId);
     return reply
       .header('content-type', f.mime)
-      .header('cache-control', 'private, max-age=3600')
+      .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
       .send(f.content);
   });

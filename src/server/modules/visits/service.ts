@@ -26,9 +26,17 @@ import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit, auditChainOf } from '../audit/index.js';
+import { assertVisitorFor } from '../persons/index.js';
 import { putSetting } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
-import { decodeImage, MAX_PHOTO_BYTES, MAX_PHOTOS, MAX_SIGNATURE_BYTES } from './files.js';
+import {
+  base64Bytes,
+  decodeImage,
+  MAX_PHOTO_BYTES,
+  MAX_PHOTOS,
+  MAX_SIGNATURE_BYTES,
+  MAX_VISIT_FILES_BYTES,
+} from './files.js';
 import * as repo from './repo.js';
 import { ensurePersonTasks, visitSettings, visitSettingsFrom, visitSettingsWithSource } from './schedule.js';
 
@@ -118,6 +126,17 @@ export async function recordVisit(
     throw badRequest('只有上门探访才有本人签字', 'signature');
   if (input.method === 'phone' && input.photos?.length) throw badRequest('电话探访不能附照片', 'photos');
   if ((input.photos?.length ?? 0) > MAX_PHOTOS) throw badRequest(`照片最多 ${MAX_PHOTOS} 张`, 'photos');
+  const fileBytes =
+    (input.photos ?? []).reduce((n, p) => n + base64Bytes(p.data), 0) +
+    (input.signature ? base64Bytes(input.signature.data) : 0);
+  if (fileBytes > MAX_VISIT_FILES_BYTES) {
+    throw new AppError(
+      413,
+      'FILES_TOO_LARGE',
+      `一次探访的照片和签字合计不能超过 ${MAX_VISIT_FILES_BYTES / 1048576} MB（现为 ${(fileBytes / 1048576).toFixed(1)} MB），请减少照片或压缩后再传`,
+      'photos',
+    );
+  }
   // Decode and check files before any write, so a bad photo leaves nothing behind.
   const photos = (input.photos ?? []).map((p, i) =>
     decodeImage(p.data, `photos.${i}`, `第 ${i + 1} 张照片`, MAX_PHOTO_BYTES),
@@ -139,11 +158,17 @@ export async function recordVisit(
   if (input.visitorId != null && input.visitorId !== actor.userId) {
     if (!actor.roles.some((r) => r === 'town_officer' || r === 'village_officer'))
       throw badRequest('只能以本人名义记录探访', 'visitorId');
+    // A paper record goes to a visitor who may visit this person (their village's or town's, not
+    // disabled): the visit would otherwise put the person into a stranger's phone bundle.
+    await assertVisitorFor(ctx.db, input.visitorId, { villageId: person.village_id, townId: person.town_id });
     visitorId = input.visitorId;
   } else if (!actor.roles.includes('visitor') && person.visitor_id) {
     // An officer typing in a paper record without naming the visitor: it was the responsible visitor's.
     visitorId = input.visitorId ?? person.visitor_id;
   }
+
+  if (photos.length || signature)
+    await assertDailyFileQuota(ctx, actor, photos.length + (signature ? 1 : 0), fileBytes, now);
 
   const seasons = seasonFlags(atDate, settings['visits.seasons']);
   const def = checklistFor(atDate);
@@ -272,6 +297,30 @@ export async function recordVisit(
     view:
       fileCount === 0 ? { visit: result.stored.visit, files: [], tasks: result.stored.completed } : undefined,
   };
+}
+
+/**
+ * What one user may upload with visits in a China day (`config.visitFilesPerDay`): counted in the
+ * database (any server process), refused with 429 and Retry-After until China midnight. The phone
+ * keeps a refused visit queued and sends it again later.
+ */
+async function assertDailyFileQuota(ctx: Ctx, actor: Actor, files: number, bytes: number, now: Date) {
+  const today = chinaDate(now);
+  const used = await repo.filesRecordedSince(ctx.db, actor.userId, chinaDayStart(today));
+  const quota = ctx.config.visitFilesPerDay;
+  if (used.files + files > quota.count || used.bytes + bytes > quota.megabytes * 1048576) {
+    const seconds = Math.max(
+      60,
+      Math.ceil((chinaDayStart(addDays(today, 1)).getTime() - now.getTime()) / 1000),
+    );
+    throw new AppError(
+      429,
+      'QUOTA',
+      `今日上传的探访照片已达上限（${quota.count} 个文件或 ${quota.megabytes} MB），请明天再上传；未带照片的探访记录不受影响`,
+      'photos',
+      { 'retry-after': String(seconds) },
+    );
+  }
 }
 
 async function repeatOf(ctx: Ctx, actor: Actor, visitId: number) {

@@ -246,6 +246,7 @@ describe('recording visits', () => {
       ...(await tasksOf(person.id)).slice(2).map(() => 'open'),
     ]);
     const photo = await visitor.http.get(first.json().photos[0].url);
+    expect(photo.headers['cache-control']).toBe('no-store');
     expect(photo.headers['content-type']).toBe('image/png');
     expect(photo.rawPayload.equals(PNG)).toBe(true);
   });
@@ -324,7 +325,7 @@ describe('recording visits', () => {
         {
           photos: [
             { data: PNG.toString('base64') },
-            { data: Buffer.alloc(30 * 1024 * 1024, 0xff).toString('base64'), name: 'big.jpg' },
+            { data: Buffer.alloc(6 * 1024 * 1024, 0xff).toString('base64'), name: 'big.jpg' },
           ],
         },
         400,
@@ -750,5 +751,57 @@ describe('configuration, campaigns, follow-ups, reminders', () => {
       [visitor.id],
     );
     expect(inbox.map((r) => r.title)).toEqual(['您有 1 个探访任务将在 3 天内到期']);
+  });
+});
+
+describe('who a visit is attributed to, and how much it may carry', () => {
+  const recent = () => new Date(env.ctx.clock.now().getTime() - 3600_000).toISOString();
+
+  it("an officer attributes a paper record only to a visitor of the person's village or town; anything else is a 400 naming visitorId", async () => {
+    const { town, visitor, person } = await setup();
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const far = await buildTown(env, 1);
+    const farVisitor = await actorClient(env, 'visitor', far.villages[0].id);
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    for (const visitorId of [farVisitor.id, admin.id, 2147483000]) {
+      const r = await officer.http.post('/api/visits', visitBody(person.id, recent(), { visitorId }));
+      expect(r.statusCode, `${visitorId}: ${r.body}`).toBe(400);
+      expect(r.json().field).toBe('visitorId');
+    }
+    // The other town's visitor does not see the person in their phone bundle.
+    const bundle = (await farVisitor.http.get('/api/visitor/bundle')).json();
+    expect(JSON.stringify(bundle)).not.toContain(`"id":${person.id},`);
+    const ok = await officer.http.post(
+      '/api/visits',
+      visitBody(person.id, recent(), { visitorId: visitor.id }),
+    );
+    expect(ok.statusCode, ok.body).toBe(201);
+  });
+
+  it('caps the files of one visit and what one user may upload in a day', async () => {
+    const { visitor, person } = await setup();
+    // A valid JPEG header, padded: 4 MB each, 4 of them = 16 MB in one visit.
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4 * 2 ** 20 - 4, 1)]);
+    const photos = Array.from({ length: 4 }, () => ({ data: jpeg.toString('base64') }));
+    const big = await visitor.http.post('/api/visits', visitBody(person.id, recent(), { photos }));
+    expect(big.statusCode).toBe(413);
+    expect(big.json().field).toBe('photos');
+    const saved = { ...env.ctx.config.visitFilesPerDay };
+    env.ctx.config.visitFilesPerDay = { count: 3, megabytes: 1000 };
+    try {
+      const one = [{ data: PNG.toString('base64') }];
+      for (let i = 0; i < 3; i++) {
+        const r = await visitor.http.post('/api/visits', visitBody(person.id, recent(), { photos: one }));
+        expect(r.statusCode, r.body).toBe(201);
+      }
+      const over = await visitor.http.post('/api/visits', visitBody(person.id, recent(), { photos: one }));
+      expect(over.statusCode).toBe(429);
+      expect(over.headers['retry-after']).toBeDefined();
+      expect(over.json().message).toContain('今日');
+      // A visit without photos is still taken.
+      expect((await visitor.http.post('/api/visits', visitBody(person.id, recent()))).statusCode).toBe(201);
+    } finally {
+      env.ctx.config.visitFilesPerDay = saved;
+    }
   });
 });

@@ -16,6 +16,8 @@ import {
 } from 'antd';
 import dayjs from 'dayjs';
 import { useEffect, useState } from 'react';
+import type { z } from 'zod';
+import type { ImportRejections } from '../../../shared/api/uploads';
 import { SELF_CARE_SHORT, type SelfCare } from '../../../shared/person';
 import { can } from '../../../shared/roles';
 import { api } from '../../lib/api';
@@ -52,13 +54,12 @@ interface Grid {
     partial: number;
   };
 }
-interface ImportResult {
+type ImportResult = {
   dryRun: boolean;
   total: number;
   created: number;
   updated: number;
-  rejected: { row: number; column: string; message: string }[];
-}
+} & z.infer<typeof ImportRejections>;
 
 const yuan = (n: number) => n.toFixed(2);
 const STATE: Record<Grid['items'][number]['state'], [string, string]> = {
@@ -244,10 +245,23 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
       {result && (
         <>
           <Alert
-            type={result.rejected.length ? 'warning' : 'success'}
+            type={result.rejectedCount ? 'warning' : 'success'}
             showIcon
-            message={`${result.dryRun ? '检查结果' : '导入结果'}：共 ${result.total} 行，${result.dryRun ? '可新增' : '新增'} ${result.created}，${result.dryRun ? '可更新' : '更新'} ${result.updated}，未通过 ${result.rejected.length}`}
+            message={`${result.dryRun ? '检查结果' : '导入结果'}：共 ${result.total} 行，${result.dryRun ? '可新增' : '新增'} ${result.created}，${result.dryRun ? '可更新' : '更新'} ${result.updated}，未通过 ${result.rejectedCount}`}
           />
+          {result.badRowsToken && (
+            <Typography.Paragraph style={{ marginTop: 8 }}>
+              {result.rejectedCount > result.rejected.length
+                ? `下面列出前 ${result.rejected.length} 行；`
+                : ''}
+              <a
+                href={`/api/payments/import/bad-rows/${result.badRowsToken}`}
+                data-testid="payments-bad-rows"
+              >
+                下载全部未通过的行（.xlsx，含原因）
+              </a>
+            </Typography.Paragraph>
+          )}
           {result.rejected.length > 0 && (
             <Table
               style={{ marginTop: 12 }}

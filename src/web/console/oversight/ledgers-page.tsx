@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { chinaDateTime } from '../../../shared/china-time';
 import { can } from '../../../shared/roles';
 import { periodLabel } from '../../../shared/schedule';
-import { api } from '../../lib/api';
+import { api, csrfToken } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { FullNumbersModal, withReason } from '../common/full-numbers';
@@ -28,8 +28,22 @@ const kb = (n: number) =>
  * Downloads a streamed file and saves it, showing the bytes received as they arrive (the server streams
  * large ledgers without a Content-Length).
  */
-async function download(url: string, onBytes: (n: number) => void): Promise<void> {
-  const res = await fetch(url, { credentials: 'same-origin' });
+async function download(
+  url: string,
+  onBytes: (n: number) => void,
+  post?: Record<string, unknown>,
+): Promise<void> {
+  const res = await fetch(
+    url,
+    post
+      ? {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken() },
+          body: JSON.stringify(post),
+        }
+      : { credentials: 'same-origin' },
+  );
   if (!res.ok) {
     const body = await res.json().catch(() => ({ message: `服务器返回 ${res.status}` }));
     throw new Error(body.message);
@@ -66,10 +80,10 @@ export function LedgersPage() {
   const [askFull, setAskFull] = useState<{ key: string; title: string; url: string } | null>(null);
   const canFull = !!me && can(me.roles, 'persons.sensitive');
   const q = sliceQuery({ period, areaId });
-  const run = async (key: string, url: string) => {
+  const run = async (key: string, url: string, post?: Record<string, unknown>) => {
     setProgress((p) => ({ ...p, [key]: 0 }));
     try {
-      await download(url, (n) => setProgress((p) => ({ ...p, [key]: n })));
+      await download(url, (n) => setProgress((p) => ({ ...p, [key]: n })), post);
       setProgress((p) => ({ ...p, [key]: 'done' }));
     } catch (e) {
       setProgress((p) => ({ ...p, [key]: undefined }));
@@ -83,8 +97,8 @@ export function LedgersPage() {
     queryFn: () => api<{ items: Report[] }>('/api/reports?limit=50'),
   });
   const generate = useMutation({
-    mutationFn: () =>
-      run('monthly', `/api/reports/monthly.pdf?${sliceQuery({ period: period.slice(0, 7), areaId })}`),
+    // Generating keeps the report (POST); the kept ones are downloaded again below.
+    mutationFn: () => run('monthly', '/api/reports/monthly', { period: period.slice(0, 7), areaId }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['reports'] }),
   });
   const ledgers = [

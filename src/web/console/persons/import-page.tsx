@@ -125,14 +125,18 @@ export function ImportPage() {
         />
         <Statistic
           title={r.dryRun ? '将拒绝' : '未导入'}
-          value={r.rejected.length}
+          value={r.rejectedCount}
           valueStyle={{ color: '#cf1322' }}
         />
       </Space>
-      {r.rejected.length > 0 && (
+      {r.rejectedCount > 0 && (
         <>
           <Space style={{ marginBottom: 8 }}>
-            <Typography.Text strong>以下行有问题{r.dryRun ? '，导入时将跳过' : '，未导入'}：</Typography.Text>
+            <Typography.Text strong>
+              {r.rejectedCount > r.rejected.length
+                ? `共 ${r.rejectedCount} 行有问题${r.dryRun ? '，导入时将跳过' : '，未导入'}；下面列出前 ${r.rejected.length} 行，全部请下载：`
+                : `以下行有问题${r.dryRun ? '，导入时将跳过' : '，未导入'}：`}
+            </Typography.Text>
             {r.badRowsToken && (
               <Button
                 icon={<DownloadOutlined />}
@@ -227,7 +231,7 @@ export function ImportPage() {
       {step === 1 && dry && (
         <>
           <Alert
-            type={dry.rejected.length ? 'warning' : 'success'}
+            type={dry.rejectedCount ? 'warning' : 'success'}
             showIcon
             message={`检查完成：${file?.name}。确认后才会写入。`}
           />
@@ -258,8 +262,8 @@ export function ImportPage() {
       {step === 2 && done && (
         <>
           <Result
-            status={done.rejected.length ? 'warning' : 'success'}
-            title={`导入完成：新建 ${done.created} 人，更新 ${done.updated} 人${done.rejected.length ? `，${done.rejected.length} 行未导入` : ''}`}
+            status={done.rejectedCount ? 'warning' : 'success'}
+            title={`导入完成：新建 ${done.created} 人，更新 ${done.updated} 人${done.rejectedCount ? `，${done.rejectedCount} 行未导入` : ''}`}
             extra={[
               <Button key="list" type="primary" onClick={() => navigate('/persons')}>
                 查看对象档案

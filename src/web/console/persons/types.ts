@@ -81,6 +81,8 @@ export interface ImportResult {
   total: number;
   created: number;
   updated: number;
+  /** The first UPLOAD_LIMITS.rejectedShown rejected rows; `rejectedCount` counts them all. */
   rejected: { row: number; column: string; message: string }[];
+  rejectedCount: number;
   badRowsToken: string | null;
 }
