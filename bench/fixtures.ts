@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '../src/server/db/db.js';
+import { sql } from '../src/server/db/sql.js';
 import { fakeIdNumber } from '../src/server/seed/fake.js';
 import { ROSTER_COLUMNS } from '../src/shared/roster.js';
 
@@ -13,9 +14,9 @@ const SELF_CARE = ['具备生活自理能力', '部分丧失生活自理能力',
  * ID numbers are unique and valid, and differ from the generated persons' (region 15xxxx ≠ 150602).
  */
 export async function rosterFile(db: Db, path: string, rows: number, townId: number) {
-  const [town] = await db.query<{ name: string }>('select name from areas where id = $1', [townId]);
+  const [town] = await db.query<{ name: string }>(sql('select name from areas where id = $1'), [townId]);
   const villages = await db.query<{ name: string }>(
-    `select name from areas where parent_id = $1 and retired_at is null order by id`,
+    sql(`select name from areas where parent_id = $1 and retired_at is null order by id`),
     [townId],
   );
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false });

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Ctx } from '../src/server/context.js';
 import type { Queryable } from '../src/server/db/db.js';
+import { sql } from '../src/server/db/sql.js';
 import { insertArea } from '../src/server/modules/areas/repo.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { answersToStored } from '../src/server/modules/visits/stored-answers.js';
@@ -103,7 +104,9 @@ async function load(
     const params = types.map((t, i) => `$${i + 1}::${t.endsWith('[]') ? 'text' : t}[]`).join(', ');
     const names = types.map((_, i) => `c${i}`).join(', ');
     await ctx.db.query(
-      `insert into ${table} (${columns.join(', ')}) select ${select} from unnest(${params}) as u(${names})`,
+      sql(
+        `insert into ${table} (${columns.join(', ')}) select ${select} from unnest(${params}) as u(${names})`,
+      ),
       cols,
     );
     batch = [];
@@ -126,11 +129,11 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   // Areas: the real district tree, grown with extra villages under its towns.
   await db.tx((q) => seedAreas(q));
   const towns = await db.query<{ id: number; code: string }>(
-    `select id, code from areas where level = 'town' order by id`,
+    sql(`select id, code from areas where level = 'town' order by id`),
   );
   const want = Math.ceil(N / PERSONS_PER_VILLAGE);
   const [{ n: have }] = await db.query<{ n: number }>(
-    `select count(*)::int as n from areas where level = 'village'`,
+    sql(`select count(*)::int as n from areas where level = 'village'`),
   );
   await db.tx(async (q: Queryable) => {
     for (let k = have; k < want; k++) {
@@ -144,7 +147,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
     }
   });
   const villages = await db.query<{ id: number; parent_id: number }>(
-    `select id, parent_id from areas where level = 'village' order by id`,
+    sql(`select id, parent_id from areas where level = 'village' order by id`),
   );
   const V = villages.length;
   lap(`${V} villages`);
@@ -154,7 +157,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   const visitors = V * perVillage;
   const hash = await hashPassword(BENCH_PASSWORD);
   const [{ base: userBase }] = await db.query<{ base: number }>(
-    `select coalesce(max(id), 0)::int as base from users`,
+    sql(`select coalesce(max(id), 0)::int as base from users`),
   );
   await load(
     ctx,
@@ -167,9 +170,10 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
     },
   );
   const visitorIds = (
-    await db.query<{ id: number }>(`select id from users where id > $1 and username like 'bv%' order by id`, [
-      userBase,
-    ])
+    await db.query<{ id: number }>(
+      sql(`select id from users where id > $1 and username like 'bv%' order by id`),
+      [userBase],
+    )
   ).map((r) => r.id);
   await load(
     ctx,
@@ -262,8 +266,8 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   );
   lap(`${N} persons`);
   await db.query(
-    `insert into person_assignments (person_id, visitor_id, kind, from_at)
-     select id, visitor_id, 'responsible', support_start::timestamptz from persons where visitor_id is not null and status <> 'ended'`,
+    sql(`insert into person_assignments (person_id, visitor_id, kind, from_at)
+     select id, visitor_id, 'responsible', support_start::timestamptz from persons where visitor_id is not null and status <> 'ended'`),
   );
   lap('assignments');
 
@@ -292,7 +296,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
     : null;
   const connections: Pick<Queryable, 'query'>[] = bulk?.connections ?? [db];
   const [{ base: taskBase0 }] = await db.query<{ base: number }>(
-    `select coalesce(max(id), 0)::int as base from visit_tasks`,
+    sql(`select coalesce(max(id), 0)::int as base from visit_tasks`),
   );
   // Each period's task ids are fixed before any is written (the count of its persons, the same
   // condition as its insert), so periods can go in in any order and on any connection and still make
@@ -319,8 +323,8 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
     // done: past periods 93%; the current one in proportion to the time gone.
     const donePct = current ? Math.floor((93 * span) / ((w.end.getTime() - w.start.getTime()) / 1000)) : 93;
     const [{ n }] = await db.query<{ n: number }>(
-      `select count(*)::int as n from persons p
-        where p.status = 'active' and p.tier = $1 and p.support_start < $2::timestamptz`,
+      sql(`select count(*)::int as n from persons p
+        where p.status = 'active' and p.tier = $1 and p.support_start < $2::timestamptz`),
       [tier, w.start],
     );
     plan.push({ period, tier, w, current, span, donePct, base: taskBase, n });
@@ -333,7 +337,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
     for (let job = todo.shift(); job; job = todo.shift()) {
       const { period, tier, w, current, span, donePct, base } = job;
       const [{ n }] = await hq.query<{ n: number }>(
-        `with src as (
+        sql(`with src as (
            select p.id as person_id, p.visitor_id, p.town_id, p.village_id,
                   $1::bigint + row_number() over (order by p.id) as task_id,
                   ((p.id * 2654435761::bigint + $9::int) % 100) as r,
@@ -353,13 +357,13 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
                   $4
              from src
            returning 1
-         ) select count(*)::int as n from t`,
+         ) select count(*)::int as n from t`),
         [base, tier, period, w.start, w.end, w.endDate, donePct, current, (base - taskBase0) % 97, span],
       );
       if (n !== job.n) throw new Error(`${period}: ${n} tasks written, ${job.n} counted before`);
       // Each visit with its row on the person's timeline, as a recorded visit writes it (visits/repo.ts).
       const [{ v }] = await hq.query<{ v: number }>(
-        `with ins as (
+        sql(`with ins as (
            insert into visits (id, client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
                                duration_minutes, checklist_version, answers, recorded_by, recorded_at)
            overriding system value
@@ -380,7 +384,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
                   jsonb_build_object('method', method, 'outcome', 'reached', 'completedTasks', 1),
                   visitor_id, 'visit', id::text
              from ins
-         ) select count(*)::int as v from ins`,
+         ) select count(*)::int as v from ins`),
         [period, answers, base, visitTitle('phone'), visitTitle('in_person'), n],
       );
       tasks += n;
@@ -392,10 +396,12 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   if (bulk) await bulk.finish();
   for (const t of ['visit_tasks', 'visits']) {
     await db.query(
-      `select setval(pg_get_serial_sequence('${t}', 'id'), greatest((select coalesce(max(id), 0) from ${t}), 1))`,
+      sql(
+        `select setval(pg_get_serial_sequence('${t}', 'id'), greatest((select coalesce(max(id), 0) from ${t}), 1))`,
+      ),
     );
   }
-  await db.exec('analyze');
+  await db.exec(sql('analyze'));
   lap('analyze');
   return { villages: V, visitors, persons: N, tasks, visits };
 }

@@ -17,6 +17,7 @@ import type { Ctx } from '../src/server/context.js';
 import { createFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { sql } from '../src/server/db/sql.js';
 import type { Actor } from '../src/server/http/scope.js';
 import { importRoster } from '../src/server/modules/persons/roster.js';
 import { REGISTRY } from '../src/server/modules/registry.js';
@@ -39,7 +40,7 @@ const url = process.env.DATABASE_URL;
 const pgliteDir = join(args.dir!, 'pglite');
 if (!url) rmSync(pgliteDir, { recursive: true, force: true });
 const db = await openDb({ databaseUrl: url, dataDir: url ? undefined : pgliteDir });
-if (url) await db.exec('drop schema public cascade; create schema public;');
+if (url) await db.exec(sql('drop schema public cascade; create schema public;'));
 await migrate(db);
 const areas = await db.tx((q) => seedAreas(q));
 const townId = areas.get('150602101')!;
@@ -62,7 +63,7 @@ const userId = await db.tx(async (q) => {
   return id;
 });
 const villageIds = (
-  await db.query<{ id: number }>('select id from areas where parent_id = $1', [townId])
+  await db.query<{ id: number }>(sql('select id from areas where parent_id = $1'), [townId])
 ).map((r) => r.id);
 const actor: Actor = {
   userId,
@@ -107,7 +108,7 @@ for (const n of sizes) {
     results.push(line);
   }
 }
-const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from persons');
+const [{ n }] = await db.query<{ n: number }>(sql('select count(*)::int as n from persons'));
 console.log(`persons in database: ${n}`);
 console.log(`\n${results.join('\n')}`);
 await db.close();

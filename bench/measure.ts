@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Db, Queryable } from '../src/server/db/db.js';
+import { sql } from '../src/server/db/sql.js';
 import { SYSTEM_SCOPE } from '../src/server/http/scope.js';
 
 /** Warm-up requests before timing: 10, or a tenth of the timed ones when that is more (the work
@@ -78,7 +79,7 @@ async function seqScans(db: Queryable, plan: any): Promise<string[]> {
   const rels = [...new Set(seqScanned(plan))];
   if (!rels.length) return [];
   const rows = await db.query<{ relname: string; n: number }>(
-    'select relname, reltuples::float8 as n from pg_class where relname = any($1::text[])',
+    sql('select relname, reltuples::float8 as n from pg_class where relname = any($1::text[])'),
     [rels],
   );
   return rows
@@ -99,7 +100,7 @@ export async function explainRequest(
   for (const r of log) {
     if (/^\s*(begin|commit|rollback|set|select pg_)/i.test(r.sql)) continue;
     try {
-      const [row] = await db.query<any>(`explain (format json) ${r.sql}`, r.params);
+      const [row] = await db.query<any>(sql(`explain (format json) ${r.sql}`), r.params);
       const plan = row['QUERY PLAN'];
       const parsed = typeof plan === 'string' ? JSON.parse(plan) : plan;
       for (const s of await seqScans(db, parsed[0].Plan))
@@ -167,7 +168,7 @@ export async function measureEndpoint(o: {
   if (o.db.kind === 'postgresql' || o.db.kind === 'pglite') {
     for (const r of reads) {
       try {
-        const [row] = await o.db.query<any>(`explain (format json) ${r.sql}`, r.params);
+        const [row] = await o.db.query<any>(sql(`explain (format json) ${r.sql}`), r.params);
         const plan = row['QUERY PLAN'];
         const parsed = typeof plan === 'string' ? JSON.parse(plan) : plan;
         for (const s of await seqScans(o.db, parsed[0].Plan))
@@ -181,18 +182,18 @@ export async function measureEndpoint(o: {
   // two paid for a cold copy of the database (a 1,000,000-person copy is read from disk at first).
   const warm = warmUps(o.n);
   const api: number[] = [];
-  const sql: number[] = [];
+  const sqlMs: number[] = [];
   for (let i = 0; i < o.n + warm; i++) {
     let t = performance.now();
     const status = await httpGet(`${o.baseUrl}${o.url}`, headers);
     if (status !== 200) throw new Error(`${o.url} answered ${status}`);
     if (i >= warm) api.push(performance.now() - t);
     t = performance.now();
-    for (const r of reads) await o.db.query(r.sql, r.params);
-    if (i >= warm) sql.push(performance.now() - t);
+    for (const r of reads) await o.db.query(sql(r.sql), r.params);
+    if (i >= warm) sqlMs.push(performance.now() - t);
   }
   const a = percentiles(api);
-  const s = percentiles(sql);
+  const s = percentiles(sqlMs);
   return {
     name: o.name,
     url: o.url,
@@ -224,7 +225,7 @@ export async function measureFloor(o: Omit<Parameters<typeof measureEndpoint>[0]
   const reads = log.filter((r) => isRead(r.sql));
   const run = async () => {
     let rows: unknown[] = [];
-    for (const r of reads) rows = await o.db.query(r.sql, r.params);
+    for (const r of reads) rows = await o.db.query(sql(r.sql), r.params);
     return { items: rows };
   };
   const bare = Fastify();
@@ -251,7 +252,7 @@ export async function measureFloor(o: Omit<Parameters<typeof measureEndpoint>[0]
   const urls = [plainUrl, bareUrl, `${o.baseUrl}${o.url}`];
   const warm = warmUps(o.n);
   const times: number[][] = [[], [], []];
-  const [sql, framework, added] = [[], [], []] as number[][];
+  const [sqlMs, framework, added] = [[], [], []] as number[][];
   const time = async (url: string) => {
     const t = performance.now();
     const status = await httpGet(url, headers);
@@ -266,9 +267,9 @@ export async function measureFloor(o: Omit<Parameters<typeof measureEndpoint>[0]
         t3[which] = await time(urls[which]);
       }
       const t = performance.now();
-      for (const q of reads) await o.db.query(q.sql, q.params);
+      for (const q of reads) await o.db.query(sql(q.sql), q.params);
       if (i < warm) continue;
-      sql.push(performance.now() - t);
+      sqlMs.push(performance.now() - t);
       for (let k = 0; k < 3; k++) times[k].push(t3[k]);
       framework.push(t3[1] - t3[0]);
       added.push(t3[2] - t3[1]);
@@ -278,7 +279,7 @@ export async function measureFloor(o: Omit<Parameters<typeof measureEndpoint>[0]
     await new Promise((resolve) => plain.close(resolve));
   }
   return {
-    sql: percentiles(sql),
+    sql: percentiles(sqlMs),
     plain: percentiles(times[0]),
     bare: percentiles(times[1]),
     real: percentiles(times[2]),

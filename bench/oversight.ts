@@ -15,6 +15,7 @@ import type { Ctx } from '../src/server/context.js';
 import { createFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { sql } from '../src/server/db/sql.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { REGISTRY } from '../src/server/modules/registry.js';
 import { insertUser, replaceGrants } from '../src/server/modules/users/repo.js';
@@ -41,7 +42,7 @@ const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
 const config = { ...loadConfig({ ...process.env, TANFANG_DATA_DIR: '.tmp/f/bench' }) };
 const raw = await openDb({ databaseUrl: url });
-if (args.fresh) await raw.exec('drop schema public cascade; create schema public');
+if (args.fresh) await raw.exec(sql('drop schema public cascade; create schema public'));
 await migrate(raw);
 const db = recordingDb(raw);
 const ctx: Ctx = {
@@ -52,7 +53,7 @@ const ctx: Ctx = {
   registry: REGISTRY,
 };
 const persons = Number(args.persons);
-const [{ n: have }] = await db.query<{ n: number }>('select count(*)::int as n from persons');
+const [{ n: have }] = await db.query<{ n: number }>(sql('select count(*)::int as n from persons'));
 if (have < persons) {
   log(`generating ${persons} persons, ${args.months} months (database has ${have})`);
   const { generate } = await import('./generate.js');
@@ -72,19 +73,23 @@ const [counts] = await db.query<{
   towns: number;
   villages: number;
 }>(
-  `select (select count(*) from persons)::int as persons, (select count(*) from visit_tasks)::int as tasks,
+  sql(`select (select count(*) from persons)::int as persons, (select count(*) from visit_tasks)::int as tasks,
           (select count(*) from visits)::int as visits,
           (select count(*) from areas where level = 'town')::int as towns,
-          (select count(*) from areas where level = 'village')::int as villages`,
+          (select count(*) from areas where level = 'village')::int as villages`),
 );
 log(`data: ${JSON.stringify(counts)}`);
 
 // A bureau user to ask as.
 const username = 'bench-oversight';
 const password = 'Bench@2026pw';
-const [existing] = await db.query<{ id: number }>('select id from users where username = $1', [username]);
+const [existing] = await db.query<{ id: number }>(sql('select id from users where username = $1'), [
+  username,
+]);
 if (!existing) {
-  const [district] = await db.query<{ id: number }>(`select id from areas where level = 'district' limit 1`);
+  const [district] = await db.query<{ id: number }>(
+    sql(`select id from areas where level = 'district' limit 1`),
+  );
   const id = await insertUser(db, {
     username,
     displayName: '压测督导',
@@ -137,8 +142,8 @@ for (const [name, path] of [
 // The visit ledger of last month for the whole district, streamed over HTTP: peak resident memory.
 if (parts.has('ledger')) {
   const [{ n: ledgerRows }] = await db.query<{ n: number }>(
-    `select count(*)::int as n from visits where at >= (select min(window_start) from visit_tasks where period = $1)
-     and at < (select max(window_end) from visit_tasks where period = $1)`,
+    sql(`select count(*)::int as n from visits where at >= (select min(window_start) from visit_tasks where period = $1)
+     and at < (select max(window_end) from visit_tasks where period = $1)`),
     [last],
   );
   const t = performance.now();

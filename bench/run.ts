@@ -23,6 +23,7 @@ import type { Ctx } from '../src/server/context.js';
 import { loadFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { type Db, openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { sql } from '../src/server/db/sql.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { refreshAllMetricCells, refreshMetricCells } from '../src/server/modules/oversight/service.js';
 import { REGISTRY } from '../src/server/modules/registry.js';
@@ -276,7 +277,7 @@ async function preparePg(
       const tdb = await openDb({ databaseUrl: dbUrl(tpl) });
       try {
         const applied = await migrate(tdb);
-        if (applied.length) await tdb.exec('vacuum analyze');
+        if (applied.length) await tdb.exec(sql('vacuum analyze'));
         log(
           `template migrated (${applied.join(', ') || 'nothing new'}) in ${((performance.now() - m0) / 1000).toFixed(0)} s`,
         );
@@ -323,15 +324,15 @@ async function preparePg(
  */
 async function settlePg(db: Db): Promise<{ seconds: number; waitedFor: string[] }> {
   const t0 = performance.now();
-  await db.exec('vacuum analyze');
-  await db.exec('checkpoint');
+  await db.exec(sql('vacuum analyze'));
+  await db.exec(sql('checkpoint'));
   const seen = new Set<string>();
   let quiet = 0;
   while (quiet < 3 && performance.now() - t0 < 15 * 60_000) {
     const rows = await db.query<{ rel: string }>(
-      `select coalesce(p.relid::regclass::text, '?') as rel from pg_stat_activity a
+      sql(`select coalesce(p.relid::regclass::text, '?') as rel from pg_stat_activity a
          left join pg_stat_progress_vacuum p on p.pid = a.pid
-        where a.backend_type = 'autovacuum worker' and a.datname = current_database()`,
+        where a.backend_type = 'autovacuum worker' and a.datname = current_database()`),
     );
     for (const r of rows) seen.add(r.rel);
     quiet = rows.length ? 0 : quiet + 1;
@@ -370,7 +371,7 @@ interface Actors {
 /** Gives chosen generated users a known password and picks a typical visitor, town and person. */
 async function pickActors(db: Db): Promise<Actors> {
   const hash = await hashPassword(PASSWORD);
-  const one = async <T>(sql: string, params: unknown[] = []) => (await db.query<T>(sql, params))[0];
+  const one = async <T>(text: string, params: unknown[] = []) => (await db.query<T>(sql(text), params))[0];
   // The town with the most persons, a visitor of median load in it among those with open tasks (a
   // visitor who has finished the month has an empty "my open tasks" list: that measured nothing but
   // the round trips), and one of that visitor's persons.
@@ -386,21 +387,23 @@ async function pickActors(db: Db): Promise<Actors> {
     [town.town_id],
   );
   const persons = await db.query<{ id: number }>(
-    `select id from persons where visitor_id = $1 and status = 'active' order by id`,
+    sql(`select id from persons where visitor_id = $1 and status = 'active' order by id`),
     [visitor.visitor_id],
   );
   const grant = async (role: string, areaId: number) => {
     const [u] = await db.query<{ id: number; username: string }>(
-      `select u.id, u.username from users u join user_roles r on r.user_id = u.id
-        where r.role = $1 and r.area_id = $2 and u.disabled_at is null order by u.id limit 1`,
+      sql(`select u.id, u.username from users u join user_roles r on r.user_id = u.id
+        where r.role = $1 and r.area_id = $2 and u.disabled_at is null order by u.id limit 1`),
       [role, areaId],
     );
     if (u) return u;
     const [nu] = await db.query<{ id: number; username: string }>(
-      `insert into users (username, display_name, password_hash) values ($1, $2, $3) returning id, username`,
+      sql(
+        `insert into users (username, display_name, password_hash) values ($1, $2, $3) returning id, username`,
+      ),
       [`bench-${role}-${areaId}`, `压测${role}`, hash],
     );
-    await db.query('insert into user_roles (user_id, role, area_id) values ($1, $2, $3)', [
+    await db.query(sql('insert into user_roles (user_id, role, area_id) values ($1, $2, $3)'), [
       nu.id,
       role,
       areaId,
@@ -408,13 +411,13 @@ async function pickActors(db: Db): Promise<Actors> {
     return nu;
   };
   const [district] = await db.query<{ id: number }>(
-    `select id from areas where level = 'district' order by id limit 1`,
+    sql(`select id from areas where level = 'district' order by id limit 1`),
   );
   const admin = await grant('bureau_admin', district.id);
   const officer = await grant('town_officer', town.town_id);
   const v = await one<{ username: string }>('select username from users where id = $1', [visitor.visitor_id]);
   await db.query(
-    'update users set password_hash = $1, failed_logins = 0, locked_until = null where id = any($2)',
+    sql('update users set password_hash = $1, failed_logins = 0, locked_until = null where id = any($2)'),
     [hash, [admin.id, officer.id, visitor.visitor_id]],
   );
   return {
@@ -430,10 +433,10 @@ async function pickActors(db: Db): Promise<Actors> {
 
 async function tableSizes(db: Db) {
   return db.query<{ table: string; rows: number; mb: number }>(
-    `select c.relname as table, c.reltuples::bigint as rows, (pg_total_relation_size(c.oid) / 1048576)::int as mb
+    sql(`select c.relname as table, c.reltuples::bigint as rows, (pg_total_relation_size(c.oid) / 1048576)::int as mb
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind in ('r', 'p') and c.reltuples > 1000
-      order by pg_total_relation_size(c.oid) desc limit 12`,
+      order by pg_total_relation_size(c.oid) desc limit 12`),
   );
 }
 
@@ -523,7 +526,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
       { db: raw, clock, config, fields, registry: REGISTRY },
       { persons, months, log },
     );
-    await raw.exec('analyze');
+    await raw.exec(sql('analyze'));
     log(`generated: ${JSON.stringify(gen)}`);
     dataNote = `Data generated and loaded in ${((performance.now() - g0) / 1000).toFixed(0)} s:`;
     const k0 = performance.now();
@@ -566,7 +569,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
     const w = end();
     const workers = await raw
       .query<{ n: number }>(
-        `select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`,
+        sql(`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`),
       )
       .then((r) => String(r[0].n))
       .catch(() => '?');
@@ -696,7 +699,7 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
   log('task generation');
   const { generateTasks } = await import('../src/server/modules/visits/schedule.js');
   const [{ active }] = await raw.query<{ active: number }>(
-    `select count(*)::int as active from persons where status = 'active'`,
+    sql(`select count(*)::int as active from persons where status = 'active'`),
   );
   const next = new Date(Date.parse(NOW) + 31 * 86400000);
   const t0 = performance.now();
@@ -717,11 +720,11 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
   );
   const w = periodWindow(ledgerPeriod);
   const [{ n: visitRows }] = await raw.query<{ n: number }>(
-    'select count(*)::int as n from visits where at >= $1 and at < $2',
+    sql('select count(*)::int as n from visits where at >= $1 and at < $2'),
     [w.start, w.end],
   );
   const [{ n: personRows }] = await raw.query<{ n: number }>(
-    `select count(*)::int as n from persons where status <> 'ended'`,
+    sql(`select count(*)::int as n from persons where status <> 'ended'`),
   );
   const exports = [
     {

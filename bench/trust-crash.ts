@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openDb } from '../src/server/db/db.js';
+import { sql } from '../src/server/db/sql.js';
 import { verifyAuditChain } from '../src/server/modules/audit/verify.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
@@ -129,8 +130,8 @@ await db.end();
 // visit's row is written by the visit's own statement, the others in its transaction).
 const adb = await openDb({ databaseUrl: fx.url });
 const [{ unaudited }] = await adb.query<{ unaudited: number }>(
-  `select count(*)::int as unaudited from visits v
-    where (select count(*) from audit_log a where a.action = 'visit.record' and a.entity_id = v.id::text) <> 1`,
+  sql(`select count(*)::int as unaudited from visits v
+    where (select count(*) from audit_log a where a.action = 'visit.record' and a.entity_id = v.id::text) <> 1`),
 );
 const chain = await verifyAuditChain(adb);
 await adb.close();

@@ -9,6 +9,7 @@ import { createClock } from '../src/server/clock.js';
 import { createFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { sql } from '../src/server/db/sql.js';
 import { insertArea } from '../src/server/modules/areas/repo.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { insertPerson } from '../src/server/modules/persons/repo.js';
@@ -39,7 +40,7 @@ export async function setupFixture(
   o: { visitors: number; officers: number; personsPerVisitor: number },
 ): Promise<Fixture> {
   const admin = await openDb({ databaseUrl: base });
-  await admin.exec(`drop schema if exists ${schema} cascade; create schema ${schema}`);
+  await admin.exec(sql(`drop schema if exists ${schema} cascade; create schema ${schema}`));
   await admin.close();
   const url = schemaUrl(base, schema);
   const db = await openDb({ databaseUrl: url });
@@ -107,7 +108,9 @@ export async function setupFixture(
           now,
         });
         await q.query(
-          `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'responsible', $3)`,
+          sql(
+            `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'responsible', $3)`,
+          ),
           [pid, vid, now],
         );
         personIds.push(pid);

@@ -22,6 +22,7 @@ import type { Ctx } from '../src/server/context.js';
 import { loadFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { sql } from '../src/server/db/sql.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { REGISTRY } from '../src/server/modules/registry.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
@@ -68,28 +69,28 @@ if (args.generate) {
     registry: REGISTRY,
   };
   await generate(ctx, { persons: Number(args.persons), months: Number(args.months), databaseUrl: url, log });
-  await db.exec('analyze');
+  await db.exec(sql('analyze'));
   await db.close();
 }
 
 // Visitors of median load in the largest town, with a known password.
 const db = await openDb({ databaseUrl: url });
 const [town] = await db.query<{ town_id: number }>(
-  'select town_id from persons group by town_id order by count(*) desc limit 1',
+  sql('select town_id from persons group by town_id order by count(*) desc limit 1'),
 );
 const visitors = await db.query<{ id: number; username: string }>(
-  `select u.id, u.username from users u join persons p on p.visitor_id = u.id
-    where p.town_id = $1 and p.status = 'active' group by u.id order by u.id limit $2`,
+  sql(`select u.id, u.username from users u join persons p on p.visitor_id = u.id
+    where p.town_id = $1 and p.status = 'active' group by u.id order by u.id limit $2`),
   [town.town_id, Number(args.visitors)],
 );
 await db.query(
-  'update users set password_hash = $1, failed_logins = 0, locked_until = null where id = any($2)',
+  sql('update users set password_hash = $1, failed_logins = 0, locked_until = null where id = any($2)'),
   [await hashPassword(BENCH_PASSWORD), visitors.map((v) => v.id)],
 );
 const persons = new Map<number, number[]>();
 for (const v of visitors) {
   const rows = await db.query<{ id: number }>(
-    `select id from persons where visitor_id = $1 and status = 'active' order by id`,
+    sql(`select id from persons where visitor_id = $1 and status = 'active' order by id`),
     [v.id],
   );
   persons.set(
@@ -97,7 +98,9 @@ for (const v of visitors) {
     rows.map((r) => r.id),
   );
 }
-const [{ audit: audit0 }] = await db.query<{ audit: number }>('select count(*)::int as audit from audit_log');
+const [{ audit: audit0 }] = await db.query<{ audit: number }>(
+  sql('select count(*)::int as audit from audit_log'),
+);
 await db.close();
 
 const server = await startServer(
@@ -150,7 +153,7 @@ await server.exited;
 
 const check = await openDb({ databaseUrl: url });
 const [{ audit: audit1 }] = await check.query<{ audit: number }>(
-  'select count(*)::int as audit from audit_log',
+  sql('select count(*)::int as audit from audit_log'),
 );
 await check.close();
 const ok = result['2xx'];

@@ -16,6 +16,7 @@ import type { Ctx } from '../src/server/context.js';
 import { createFieldCipher } from '../src/server/crypto/field-cipher.js';
 import { type Db, openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { sql } from '../src/server/db/sql.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { REGISTRY } from '../src/server/modules/registry.js';
 import { generateTasks } from '../src/server/modules/visits/schedule.js';
@@ -77,18 +78,22 @@ if (!args.reuse) {
     log,
     databaseUrl: args.engine === 'pg' ? args['pg-url'] : undefined,
   });
-  await raw.exec('analyze');
+  await raw.exec(sql('analyze'));
   loadS = (performance.now() - t0) / 1000;
   log(`loaded in ${loadS.toFixed(0)} s: ${JSON.stringify(g)}`);
 }
 const [{ tasks, visits }] = await raw.query<{ tasks: number; visits: number }>(
-  'select (select count(*) from visit_tasks)::int as tasks, (select count(*) from visits)::int as visits',
+  sql(
+    'select (select count(*) from visit_tasks)::int as tasks, (select count(*) from visits)::int as visits',
+  ),
 );
 
 // Task generation for the next period: 100,000 persons, then everyone.
 const next = new Date(Date.parse(NOW) + 16 * 86400000);
 const ids = (
-  await raw.query<{ id: number }>(`select id from persons where status = 'active' order by id limit 100000`)
+  await raw.query<{ id: number }>(
+    sql(`select id from persons where status = 'active' order by id limit 100000`),
+  )
 ).map((r) => r.id);
 let t = performance.now();
 const g100 = await raw.tx((q) => generateTasks(q, { now: next, personIds: ids }));
@@ -106,44 +111,51 @@ void gAgain;
 
 // Actors: the largest town's officer, a visitor in it, one of their persons.
 const [town] = await raw.query<{ town_id: number }>(
-  'select town_id from persons group by town_id order by count(*) desc limit 1',
+  sql('select town_id from persons group by town_id order by count(*) desc limit 1'),
 );
 // Median load among the visitors with open tasks (one who has finished the month lists nothing).
 const [visitor] = await raw.query<{ visitor_id: number; n: number }>(
-  `with v as (select visitor_id, count(*)::int n from persons where town_id = $1 and visitor_id is not null
+  sql(`with v as (select visitor_id, count(*)::int n from persons where town_id = $1 and visitor_id is not null
                group by visitor_id),
         o as (select v.* from v where exists (select 1 from visit_tasks t
                where t.visitor_id = v.visitor_id and t.status = 'open'))
-   select visitor_id, n from o order by n, visitor_id limit 1 offset (select count(*) / 2 from o)`,
+   select visitor_id, n from o order by n, visitor_id limit 1 offset (select count(*) / 2 from o)`),
   [town.town_id],
 );
 let [officer] = await raw.query<{ username: string }>(
-  `select u.username from users u join user_roles r on r.user_id = u.id where r.role = 'town_officer' and r.area_id = $1 limit 1`,
+  sql(
+    `select u.username from users u join user_roles r on r.user_id = u.id where r.role = 'town_officer' and r.area_id = $1 limit 1`,
+  ),
   [town.town_id],
 );
 const benchHash = await hashPassword(BENCH_PASSWORD);
 if (!officer) {
   const [u] = await raw.query<{ id: number; username: string }>(
-    `insert into users (username, display_name, password_hash) values ($1, '压测镇街', $2) returning id, username`,
+    sql(
+      `insert into users (username, display_name, password_hash) values ($1, '压测镇街', $2) returning id, username`,
+    ),
     [`bench-town-${town.town_id}`, benchHash],
   );
-  await raw.query(`insert into user_roles (user_id, role, area_id) values ($1, 'town_officer', $2)`, [
+  await raw.query(sql(`insert into user_roles (user_id, role, area_id) values ($1, 'town_officer', $2)`), [
     u.id,
     town.town_id,
   ]);
   officer = u;
 }
-await raw.query('update users set password_hash = $1 where username = $2', [benchHash, officer.username]);
-const [vuser] = await raw.query<{ username: string }>('select username from users where id = $1', [
+await raw.query(sql('update users set password_hash = $1 where username = $2'), [
+  benchHash,
+  officer.username,
+]);
+const [vuser] = await raw.query<{ username: string }>(sql('select username from users where id = $1'), [
   visitor.visitor_id,
 ]);
-await raw.query('update users set password_hash = $1 where id = $2', [benchHash, visitor.visitor_id]);
+await raw.query(sql('update users set password_hash = $1 where id = $2'), [benchHash, visitor.visitor_id]);
 const [person] = await raw.query<{ id: number }>(
-  `select id from persons where visitor_id = $1 and status = 'active' order by id limit 1`,
+  sql(`select id from persons where visitor_id = $1 and status = 'active' order by id limit 1`),
   [visitor.visitor_id],
 );
 const [townTasks] = await raw.query<{ n: number }>(
-  'select count(*)::int as n from visit_tasks where town_id = $1',
+  sql('select count(*)::int as n from visit_tasks where town_id = $1'),
   [town.town_id],
 );
 

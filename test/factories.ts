@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from '../src/server/db/sql.js';
 import { insertArea } from '../src/server/modules/areas/repo.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { insertPerson } from '../src/server/modules/persons/repo.js';
@@ -138,7 +139,9 @@ export async function buildPerson(
     });
     if (o.visitorId) {
       await q.query(
-        `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'responsible', $3)`,
+        sql(
+          `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'responsible', $3)`,
+        ),
         [id, o.visitorId, now],
       );
     }

@@ -12,6 +12,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, isDbUnavailable, openDb, openReadDb } from '../src/server/db/db.js';
+import { sql } from '../src/server/db/sql.js';
 import { registerErrorHandler } from '../src/server/http/errors.js';
 import { type Job, startScheduler } from '../src/server/jobs/runner.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
@@ -46,7 +47,7 @@ describe('isDbUnavailable', () => {
     );
     expect(refused?.code).toBe('ECONNREFUSED');
     expect(isDbUnavailable(refused)).toBe(true);
-    const bad = await env.ctx.db.query('select 1/0').catch((e) => e);
+    const bad = await env.ctx.db.query(sql('select 1/0')).catch((e) => e);
     expect(isDbUnavailable(bad)).toBe(false);
     const dup = Object.assign(new Error('duplicate key'), { code: '23505' });
     expect(isDbUnavailable(dup)).toBe(false);
@@ -107,9 +108,10 @@ describe.runIf(!!URL_)('the app across a lost database connection (PostgreSQL)',
     };
     const stored = async () =>
       (
-        await env.ctx.db.query<{ n: number }>('select count(*)::int as n from visits where client_id = $1', [
-          body.clientId,
-        ])
+        await env.ctx.db.query<{ n: number }>(
+          sql('select count(*)::int as n from visits where client_id = $1'),
+          [body.clientId],
+        )
       )[0].n;
 
     const res = await cutOff(() => visitor.http.post('/api/visits', body));
@@ -143,8 +145,8 @@ describe.runIf(!!URL_)('the app across a lost database connection (PostgreSQL)',
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     const [left] = await env.ctx.db.query<{ persons: number; audit: number }>(
-      `select (select count(*)::int from persons where name = $1) as persons,
-              (select count(*)::int from audit_log where action = 'person.create' and detail->>'name' = $1) as audit`,
+      sql(`select (select count(*)::int from persons where name = $1) as persons,
+              (select count(*)::int from audit_log where action = 'person.create' and detail->>'name' = $1) as audit`),
       [name],
     );
     expect(left).toEqual({ persons: 0, audit: 0 });
@@ -157,10 +159,10 @@ describe.runIf(!!URL_)('the app across a lost database connection (PostgreSQL)',
       databaseUrl: withParams(url, { options: '-c default_transaction_read_only=on' }),
     });
     try {
-      const pid = async () => (await readOnly.query<{ p: number }>('select pg_backend_pid() as p'))[0].p;
+      const pid = async () => (await readOnly.query<{ p: number }>(sql('select pg_backend_pid() as p')))[0].p;
       const before = await pid();
       const err = await readOnly
-        .tx((q) => q.query(`insert into job_runs (name) values ('failover.test')`))
+        .tx((q) => q.query(sql(`insert into job_runs (name) values ('failover.test')`)))
         .catch((e) => e);
       expect(err.code).toBe('25006');
       expect(isDbUnavailable(err)).toBe(true);
@@ -169,7 +171,9 @@ describe.runIf(!!URL_)('the app across a lost database connection (PostgreSQL)',
 
       const app = Fastify();
       registerErrorHandler(app);
-      app.post('/write', async () => readOnly.query(`insert into job_runs (name) values ('failover.test')`));
+      app.post('/write', async () =>
+        readOnly.query(sql(`insert into job_runs (name) values ('failover.test')`)),
+      );
       const res = await app.inject({ method: 'POST', url: '/write' });
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('5');
@@ -251,7 +255,7 @@ describe.runIf(!!URL_)('the app across a lost database connection (PostgreSQL)',
       run: async (ctx) => {
         runs++;
         // The first run loses its connection the way a failover cuts it.
-        if (runs === 1) await ctx.db.query('select pg_terminate_backend(pg_backend_pid())');
+        if (runs === 1) await ctx.db.query(sql('select pg_terminate_backend(pg_backend_pid())'));
         return { runs };
       },
     };
@@ -266,7 +270,7 @@ describe.runIf(!!URL_)('the app across a lost database connection (PostgreSQL)',
     expect(isDbUnavailable(errors[0])).toBe(true);
     expect(runs).toBe(2);
     const [row] = await env.ctx.db.query<{ last_error: string | null; last_result: { runs: number } }>(
-      'select last_error, last_result from job_runs where name = $1',
+      sql('select last_error, last_result from job_runs where name = $1'),
       [job.name],
     );
     expect(row).toMatchObject({ last_error: null, last_result: { runs: 2 } });

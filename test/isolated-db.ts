@@ -3,6 +3,7 @@ import { createClock } from '../src/server/clock.js';
 import type { Ctx } from '../src/server/context.js';
 import { type Db, openDb } from '../src/server/db/db.js';
 import { migrate } from '../src/server/db/migrate.js';
+import { sql } from '../src/server/db/sql.js';
 import { seedAreas } from '../src/server/seed/demo.js';
 import type { TestEnv } from './context.js';
 
@@ -18,7 +19,7 @@ export async function isolatedDb(shared: Db): Promise<{ db: Db; drop: () => Prom
     return { db, drop: () => db.close() };
   }
   const schema = `iso_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  await shared.exec(`create schema ${schema}`);
+  await shared.exec(sql(`create schema ${schema}`));
   const sep = url.includes('?') ? '&' : '?';
   const db = await openDb({
     databaseUrl: `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
@@ -27,7 +28,7 @@ export async function isolatedDb(shared: Db): Promise<{ db: Db; drop: () => Prom
     db,
     drop: async () => {
       await db.close();
-      await shared.exec(`drop schema ${schema} cascade`);
+      await shared.exec(sql(`drop schema ${schema} cascade`));
     },
   };
 }

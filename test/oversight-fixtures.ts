@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../src/server/db/db.js';
+import { sql } from '../src/server/db/sql.js';
 import type { VisitMethod, VisitOutcome } from '../src/shared/checklist.js';
 import { periodWindow } from '../src/shared/schedule.js';
 import { TEST_FIELDS } from './context.js';
@@ -23,9 +24,9 @@ export async function insertTaskRow(
 ): Promise<number> {
   const w = periodWindow(t.period);
   const [r] = await q.query<{ id: number }>(
-    `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+    sql(`insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
        town_id, village_id, status, visit_id)
-     values ($1, 'regular', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`,
+     values ($1, 'regular', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id`),
     [
       t.personId,
       t.period,
@@ -57,9 +58,9 @@ export async function insertVisitRow(
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    `insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
+    sql(`insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
        checklist_version, answers, recorded_by, recorded_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $3, $6) returning id`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $3, $6) returning id`),
     [
       randomUUID(),
       v.personId,
@@ -90,8 +91,8 @@ export async function insertIncidentRow(
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    `insert into incidents (person_id, town_id, village_id, type, source, status, opened_at, closed_at, outcome)
-     values ($1, $2, $3, $4, 'manual', $5, $6, $7, $8) returning id`,
+    sql(`insert into incidents (person_id, town_id, village_id, type, source, status, opened_at, closed_at, outcome)
+     values ($1, $2, $3, $4, 'manual', $5, $6, $7, $8) returning id`),
     [
       i.personId,
       i.townId,
@@ -105,7 +106,9 @@ export async function insertIncidentRow(
   );
   for (const p of i.parties) {
     await q.query(
-      'insert into incident_parties (incident_id, party, due_at, acknowledged_at) values ($1, $2, $3, $4)',
+      sql(
+        'insert into incident_parties (incident_id, party, due_at, acknowledged_at) values ($1, $2, $3, $4)',
+      ),
       [r.id, p.party, p.dueAt, p.acknowledgedAt ?? null],
     );
   }
@@ -128,9 +131,9 @@ export async function insertConcernRow(
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    `insert into concerns (person_id, town_id, village_id, category, description, source, handling, deadline, status,
+    sql(`insert into concerns (person_id, town_id, village_id, category, description, source, handling, deadline, status,
        resolved_at, resolution, created_at, updated_at)
-     values ($1, $2, $3, 'housing', $4, 'manual', $5, $6, $7, $8, $9, $10, $10) returning id`,
+     values ($1, $2, $3, 'housing', $4, 'manual', $5, $6, $7, $8, $9, $10, $10) returning id`),
     [
       c.personId,
       c.townId,
@@ -163,14 +166,14 @@ export async function insertAgreementRow(
   const n = `${Date.now()}${++caregiverSerial}${Math.random()}`;
   // A real ciphertext: key rotation and backups read every *_enc column of the shared test database.
   const [cg] = await q.query<{ id: number }>(
-    `insert into caregivers (name, id_number_enc, id_number_hash, id_number_masked, area_id)
-     values ('测试照料人', $3, $1, '1527**********0000', $2) returning id`,
+    sql(`insert into caregivers (name, id_number_enc, id_number_hash, id_number_masked, area_id)
+     values ('测试照料人', $3, $1, '1527**********0000', $2) returning id`),
     [`hash-${n}`, a.townId, TEST_FIELDS.encrypt(`caregiver-${n}`)],
   );
   const [ag] = await q.query<{ id: number }>(
-    `insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency,
+    sql(`insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency,
        self_care, monthly_fee, start_date, end_date, signed_on, status, terminated_on, termination_reason)
-     values ($1, $2, '邻居', $3, $3, '日常照料', '每日', 'partial', 600, $4, $5, $4, $6, $7, $8) returning id`,
+     values ($1, $2, '邻居', $3, $3, '日常照料', '每日', 'partial', 600, $4, $5, $4, $6, $7, $8) returning id`),
     [
       a.personId,
       cg.id,
@@ -184,9 +187,9 @@ export async function insertAgreementRow(
   );
   if (a.review) {
     await q.query(
-      `insert into caregiver_reviews (agreement_id, person_id, caregiver_id, period_from, period_to, satisfaction,
+      sql(`insert into caregiver_reviews (agreement_id, person_id, caregiver_id, period_from, period_to, satisfaction,
          satisfaction_score, score, passed, rule)
-       values ($1, $2, $3, $4, $5, $6, $7, $7, $8, '{}')`,
+       values ($1, $2, $3, $4, $5, $6, $7, $7, $8, '{}')`),
       [
         ag.id,
         a.personId,

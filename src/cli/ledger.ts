@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../server/config.js';
 import type { Actor } from '../server/http/scope.js';
 import { openContext } from '../server/main.js';
-import { openLedger, writeLedger } from '../server/modules/ledger/index.js';
+import { findAreaByCode } from '../server/modules/areas/index.js';
+import { ledgerRowCount, openLedger, writeLedger } from '../server/modules/ledger/index.js';
+import { findBureauAdmin } from '../server/modules/users/index.js';
 import { isPeriod, periodWindow } from '../shared/schedule.js';
 
 /**
@@ -30,17 +32,11 @@ export function registerLedgerCommands(program: Command) {
           throw new ConfigError(`期间格式应为 YYYY-MM 或 YYYY-MM-1 / YYYY-MM-2：${opts.period}`);
         const ctx = await openContext(loadConfig());
         try {
-          const [user] = await ctx.db.query<{ id: number; display_name: string }>(
-            `select u.id, u.display_name from users u join user_roles r on r.user_id = u.id
-              where lower(u.username) = lower($1) and r.role = 'bureau_admin' and u.disabled_at is null limit 1`,
-            [opts.as],
-          );
+          const user = await findBureauAdmin(ctx.db, opts.as);
           if (!user) throw new ConfigError(`没有名为 ${opts.as} 的民政局管理员`);
           let areaId: number | undefined;
           if (opts.area) {
-            const [a] = await ctx.db.query<{ id: number }>('select id from areas where code = $1', [
-              opts.area,
-            ]);
+            const a = await findAreaByCode(ctx.db, opts.area);
             if (!a) throw new ConfigError(`没有代码为 ${opts.area} 的辖区`);
             areaId = a.id;
           }
@@ -56,12 +52,7 @@ export function registerLedgerCommands(program: Command) {
             scope: { userId: user.id, all: true, areaIds: [], visitor: false, departments: [] },
           };
           const w = periodWindow(opts.period);
-          const [{ n }] = await ctx.db.query<{ n: number }>(
-            kind === 'visits'
-              ? 'select count(*)::int as n from visits where at >= $1 and at < $2'
-              : 'select count(*)::int as n from concerns where created_at < $2 and (created_at >= $1 or resolved_at is null or resolved_at >= $1)',
-            [w.start, w.end],
-          );
+          const n = await ledgerRowCount(ctx.db, kind, w.start, w.end);
           const bar = new cliProgress.SingleBar(
             { format: '  {bar} {percentage}% | {value}/{total} 行 | {eta_formatted}' },
             cliProgress.Presets.shades_classic,

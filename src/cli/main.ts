@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../server/config.js';
 import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
 import { openContext, startServer } from '../server/main.js';
+import { countUsers } from '../server/modules/users/index.js';
 import { compactStoredAnswers } from '../server/modules/visits/index.js';
 import { ROOT } from '../server/paths.js';
 import { seedDemo } from '../server/seed/demo.js';
@@ -100,8 +101,7 @@ seed
   .action(async () => {
     const ctx = await openContext(loadConfig());
     try {
-      const [{ n }] = await ctx.db.query<{ n: number }>('select count(*)::int as n from users');
-      if (n > 0) throw new ConfigError('数据库中已有用户，演示数据只能载入空数据库');
+      if ((await countUsers(ctx.db)) > 0) throw new ConfigError('数据库中已有用户，演示数据只能载入空数据库');
       await seedDemo(ctx, (s) => console.log(`载入：${s}`));
       console.log('演示数据已载入');
     } finally {

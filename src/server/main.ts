@@ -11,7 +11,7 @@ import { startScheduler } from './jobs/runner.js';
 import { appendAudit } from './modules/audit/index.js';
 import { findUsersForLogin, generatePassword, hashPassword, verifyPassword } from './modules/auth/index.js';
 import { REGISTRY } from './modules/registry.js';
-import { insertUser, replaceGrants } from './modules/users/index.js';
+import { countUsers, insertUser, replaceGrants } from './modules/users/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedAreas, seedDemo } from './seed/demo.js';
 
 /** Opens the database and brings its schema up to date. */
@@ -29,8 +29,7 @@ export async function openContext(config: Config): Promise<Ctx> {
 
 /** First start: the demo, or (TANFANG_DEMO=0) the district tree and one admin with a printed password. */
 async function firstStart(ctx: Ctx, print: (s: string) => void): Promise<'demo' | 'admin' | null> {
-  const [{ n }] = await ctx.db.query<{ n: number }>('select count(*)::int as n from users');
-  if (n > 0) return null;
+  if ((await countUsers(ctx.db)) > 0) return null;
   if (ctx.config.demo) {
     await seedDemo(ctx, (step) => print(`  载入演示数据：${step}…`));
     return 'demo';

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/server/db/sql.js';
 import { inlineRow, ROSTER_HEADER, xlsxOfRows } from '../attack-files.js';
 import { type TestEnv, testEnv } from '../context.js';
 import { actorClient, buildPerson, buildTown, multipartFile } from '../factories.js';
@@ -36,7 +37,7 @@ describe('cross-town identity lookups', () => {
   it("creating a file with another town's ID number answers a generic conflict with a reference the bureau resolves", async () => {
     const { b, theirs, officer, admin } = await twoTowns();
     const [row] = await env.ctx.db.query<{ name: string; id_number_masked: string }>(
-      'select name, id_number_masked from persons where id = $1',
+      sql('select name, id_number_masked from persons where id = $1'),
       [theirs.id],
     );
     const res = await officer.http.post('/api/persons', {
@@ -63,7 +64,7 @@ describe('cross-town identity lookups', () => {
   it('the same name and birth date in another town: a warning without their village or number, audited', async () => {
     const { b, theirs, officer, admin } = await twoTowns();
     const [row] = await env.ctx.db.query<{ name: string; id_number_masked: string }>(
-      'select name, id_number_masked from persons where id = $1',
+      sql('select name, id_number_masked from persons where id = $1'),
       [theirs.id],
     );
     const res = await officer.http.post('/api/persons', {
@@ -95,10 +96,12 @@ describe('cross-town identity lookups', () => {
   it("a roster import reports another town's ID numbers with references, and stops checking after 20", async () => {
     const { b, officer } = await twoTowns();
     const village = (
-      await env.ctx.db.query<{ name: string }>('select name from areas where id = $1', [b.villages[0].id])
+      await env.ctx.db.query<{ name: string }>(sql('select name from areas where id = $1'), [
+        b.villages[0].id,
+      ])
     )[0].name;
     const town = (
-      await env.ctx.db.query<{ name: string }>('select name from areas where id = $1', [b.town.id])
+      await env.ctx.db.query<{ name: string }>(sql('select name from areas where id = $1'), [b.town.id])
     )[0].name;
     const foreign: { id: number; idNumber: string }[] = [];
     for (let i = 0; i < 21; i++) {

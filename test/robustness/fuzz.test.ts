@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/server/db/sql.js';
 import { type TestEnv, testEnv } from '../context.js';
 import { actorClient, buildPerson, buildTown } from '../factories.js';
 import { isolatedEnv } from '../isolated-db.js';
@@ -274,14 +275,14 @@ describe('fuzzing every route of the OpenAPI document', () => {
     const doc = (await env.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
     const tables = (
       await env.ctx.db.query<{ table_name: string }>(
-        `select table_name from information_schema.tables
-          where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`,
+        sql(`select table_name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`),
       )
     ).map((r) => r.table_name);
     const countSql = `select json_build_object(${tables
       .map((t) => `'${t}', (select count(*) from "${t}")`)
       .join(', ')}) as c`;
-    const counts = async () => (await env.ctx.db.query<{ c: Record<string, number> }>(countSql))[0].c;
+    const counts = async () => (await env.ctx.db.query<{ c: Record<string, number> }>(sql(countSql)))[0].c;
 
     const failures: string[] = [];
     let requests = 0;

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/server/db/sql.js';
 import { type TestEnv, testEnv } from '../context.js';
 import { actorClient, buildPerson, buildTown, buildUser, TEST_PASSWORD } from '../factories.js';
 
@@ -30,15 +31,15 @@ describe('concurrent logins', () => {
     // 401, or 429 once the per-name limit of the address is used up.
     expect(guesses.every((g) => g.statusCode === 401 || g.statusCode === 429)).toBe(true);
     const checked = await env.ctx.db.query<{ n: number }>(
-      `select count(*)::int as n from audit_log
+      sql(`select count(*)::int as n from audit_log
         where entity = 'user' and entity_id = $1 and action in ('login.failed', 'login.locked')
-          and coalesce(detail->>'locked', 'false') <> 'true'`,
+          and coalesce(detail->>'locked', 'false') <> 'true'`),
       [String(target.id)],
     );
     expect(checked[0].n).toBeLessThanOrEqual(5);
     expect([401, 429]).toContain((await login(target.username, TEST_PASSWORD)).statusCode);
     const [row] = await env.ctx.db.query<{ locked_until: Date | null }>(
-      'select locked_until from users where id = $1',
+      sql('select locked_until from users where id = $1'),
       [target.id],
     );
     expect(row.locked_until).not.toBeNull();

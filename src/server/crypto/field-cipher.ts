@@ -8,9 +8,20 @@ import { ConfigError } from '../config.js';
  * HMAC-SHA256 "blind index" for exact search. Ciphertexts carry the key id (`v1.<kid>.<base64>`) so a
  * key rotation can re-encrypt while old values still read.
  */
+declare const sealed: unique symbol;
+/**
+ * A value as a `*_enc` column keeps it (`v1.<kid>.<base64>`). Opaque on purpose: nothing reads it but
+ * `FieldCipher.decrypt`, so a repository row's ID number or phone cannot reach an answer, a file or a
+ * log unopened (or opened without a decision to) — a raw read does not compile.
+ */
+export type Encrypted = { readonly [sealed]: 'encrypted field' };
+
+/** The stored text itself: for re-encrypting in place (ops/key-rotation.ts compares and swaps it), never to show. */
+export const storedText = (e: Encrypted): string => e as unknown as string;
+
 export interface FieldCipher {
-  encrypt(plain: string): string;
-  decrypt(stored: string): string;
+  encrypt(plain: string): Encrypted;
+  decrypt(stored: Encrypted): string;
   /** Keyed hash for exact-match search; stable across key rotations (uses the search key). */
   hash(plain: string): string;
   readonly keyId: string;
@@ -26,10 +37,10 @@ export function createFieldCipher(keys: Buffer[], searchKey: Buffer): FieldCiphe
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', current, iv);
       const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return `v1.${currentId}.${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}`;
+      return `v1.${currentId}.${Buffer.concat([iv, c.getAuthTag(), ct]).toString('base64')}` as unknown as Encrypted;
     },
     decrypt(stored) {
-      const [v, id, b64] = stored.split('.');
+      const [v, id, b64] = (stored as unknown as string).split('.');
       const key = byId.get(id);
       if (v !== 'v1' || !key) throw new Error(`无法解密：未知密钥 ${id}`);
       const buf = Buffer.from(b64, 'base64');

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../test/context.js';
+import { sql } from './sql.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -9,8 +10,8 @@ beforeAll(async () => {
 // On PostgreSQL, arrays of integers are sent as one array literal (db.ts `arrayLiteral`) instead of
 // pg's element-by-element conversion; on PGlite they go as they are. Both must mean the same array.
 describe('array parameters', () => {
-  const one = async (sql: string, params: unknown[]) =>
-    (await env.ctx.db.query<{ a: unknown }>(sql, params))[0].a;
+  const one = async (text: string, params: unknown[]) =>
+    (await env.ctx.db.query<{ a: unknown }>(sql(text), params))[0].a;
 
   it('integer arrays arrive whole as int[], bigint[] and text[], and in = any()', async () => {
     const ids = [3, -7, 0, 2147483647, 12];

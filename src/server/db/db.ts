@@ -2,10 +2,11 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { ConfigError } from '../config.js';
+import { preparedTexts, type Sql } from './sql.js';
 
 /** Anything that runs SQL: the database itself or a transaction. Repositories take this. */
 export interface Queryable {
-  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = any>(sql: Sql, params?: unknown[]): Promise<T[]>;
 }
 
 export interface Db extends Queryable {
@@ -18,7 +19,7 @@ export interface Db extends Queryable {
    */
   session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /** Runs several statements without parameters (migrations). */
-  exec(sql: string): Promise<void>;
+  exec(sql: Sql): Promise<void>;
   close(): Promise<void>;
   /** Connection pool figures for /metrics (PostgreSQL only). */
   stats?(): { total: number; idle: number; waiting: number };
@@ -239,22 +240,6 @@ async function openPostgres(
     close: () => pool.end(),
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
-}
-
-/**
- * Statements worth preparing: the few run on every request or every visit, whose plan does not
- * depend on their parameters (a lookup by key). Planning them cost more than running them (about
- * 1 ms of PostgreSQL's CPU each, measured at 1,000,000 persons); prepared, PostgreSQL plans them
- * once per connection (after 5 custom plans it keeps the generic one, its default `auto` mode).
- * Every other statement stays unnamed and is planned for its parameters each time, as before.
- */
-const preparedTexts = new Set<string>();
-const MAX_PREPARED = 500;
-
-/** Marks a statement text as prepared on PostgreSQL (see `preparedTexts`); returns it unchanged. */
-export function prepared(sql: string): string {
-  if (preparedTexts.size < MAX_PREPARED) preparedTexts.add(sql);
-  return sql;
 }
 
 /** The statement names of one pool (each connection prepares a name the first time it runs it). */

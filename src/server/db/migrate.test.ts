@@ -6,6 +6,7 @@ import { testEnv } from '../../../test/context.js';
 import { isolatedDb } from '../../../test/isolated-db.js';
 import type { Db } from './db.js';
 import { MigrationChangedError, migrate, migrationFiles } from './migrate.js';
+import { sql } from './sql.js';
 
 const env = await testEnv();
 const onPg = !!process.env.DATABASE_URL;
@@ -27,8 +28,8 @@ async function fresh(files: Record<string, string>) {
 const tables = async (db: Db) =>
   (
     await db.query<{ t: string }>(
-      `select table_name as t from information_schema.tables
-        where table_schema = current_schema() and table_name like 'm\\_%' order by 1`,
+      sql(`select table_name as t from information_schema.tables
+        where table_schema = current_schema() and table_name like 'm\\_%' order by 1`),
     )
   ).map((r) => r.t);
 
@@ -41,7 +42,9 @@ describe('migration runner', () => {
     await expect(migrate(db, { dir })).rejects.toThrow(/002_b\.sql/);
     // 001 stays applied and recorded; nothing of 002 (its first statement is rolled back with it).
     expect(await tables(db)).toEqual(['m_a']);
-    expect((await db.query('select name from schema_migrations')).map((r) => r.name)).toEqual(['001_a.sql']);
+    expect((await db.query(sql('select name from schema_migrations'))).map((r) => r.name)).toEqual([
+      '001_a.sql',
+    ]);
     // Fixed, the next start resumes at 002.
     writeFileSync(join(dir, '002_b.sql'), 'create table m_b (x int);\n');
     expect(await migrate(db, { dir })).toEqual(['002_b.sql']);
@@ -67,9 +70,9 @@ describe('migration runner', () => {
   it('gives migrations applied before checksums existed their checksum, and checks it from then on', async () => {
     const db = await fresh({ '001_a.sql': 'create table m_a (x int);\n' });
     await migrate(db, { dir });
-    await db.query('update schema_migrations set checksum = null');
+    await db.query(sql('update schema_migrations set checksum = null'));
     expect(await migrate(db, { dir })).toEqual([]);
-    const [{ checksum }] = await db.query('select checksum from schema_migrations');
+    const [{ checksum }] = await db.query(sql('select checksum from schema_migrations'));
     expect(checksum).toBe(migrationFiles(dir)[0].checksum);
     writeFileSync(join(dir, '001_a.sql'), 'create table m_a (x bigint);\n');
     await expect(migrate(db, { dir })).rejects.toBeInstanceOf(MigrationChangedError);
@@ -84,8 +87,8 @@ describe('migration runner', () => {
     });
     expect(await migrate(db, { dir })).toEqual(['001_a.sql', '002_idx.sql']);
     const [idx] = await db.query(
-      `select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
-        where c.relname = 'm_a_x_idx' and c.relnamespace = current_schema()::regnamespace`,
+      sql(`select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
+        where c.relname = 'm_a_x_idx' and c.relnamespace = current_schema()::regnamespace`),
     );
     expect(idx).toEqual({ valid: true });
   });
@@ -101,12 +104,12 @@ describe('migration runner', () => {
     const valid = async () =>
       (
         await db.query<{ valid: boolean }>(
-          `select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
-            where c.relname = 'm_a_x_key' and c.relnamespace = current_schema()::regnamespace`,
+          sql(`select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
+            where c.relname = 'm_a_x_key' and c.relnamespace = current_schema()::regnamespace`),
         )
       ).map((r) => r.valid);
     expect(await valid()).toEqual([false]);
-    await db.query('delete from m_a where ctid = (select min(ctid) from m_a where x = 1)');
+    await db.query(sql('delete from m_a where ctid = (select min(ctid) from m_a where x = 1)'));
     expect(await migrate(db, { dir })).toEqual(['002_idx.sql']);
     expect(await valid()).toEqual([true]);
   });
@@ -119,7 +122,7 @@ describe('migration runner', () => {
         '-- tanfang:no-transaction\ncreate index concurrently if not exists m_a_x_idx on m_a (x);\n',
     });
     const { openDb } = await import('./db.js');
-    const [{ search_path }] = await db.query('show search_path');
+    const [{ search_path }] = await db.query(sql('show search_path'));
     const url = process.env.DATABASE_URL as string;
     const other = await openDb({
       databaseUrl: `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${search_path}`)}`,
@@ -127,7 +130,7 @@ describe('migration runner', () => {
     try {
       const [a, b] = await Promise.all([migrate(db, { dir }), migrate(other, { dir })]);
       expect([...a, ...b].sort()).toEqual(['001_a.sql', '002_b.sql', '003_idx.sql']);
-      expect(await db.query('select count(*)::int as n from m_a')).toEqual([{ n: 1 }]);
+      expect(await db.query(sql('select count(*)::int as n from m_a'))).toEqual([{ n: 1 }]);
     } finally {
       await other.close();
     }
@@ -139,7 +142,7 @@ describe('migration runner', () => {
     const files = migrationFiles();
     await migrate(iso.db);
     const rows = await iso.db.query<{ name: string; checksum: string }>(
-      'select name, checksum from schema_migrations order by name',
+      sql('select name, checksum from schema_migrations order by name'),
     );
     expect(rows).toEqual(files.map((f) => ({ name: f.name, checksum: f.checksum })));
     const outside = files.filter((f) => !f.transactional).map((f) => f.name);

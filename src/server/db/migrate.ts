@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../config.js';
 import { MIGRATIONS_DIR } from '../paths.js';
 import type { Db, Queryable } from './db.js';
+import { sql } from './sql.js';
 
 /**
  * The schema's migrations: numbered .sql files in `db/migrations`, applied in name order.
@@ -64,9 +65,11 @@ export async function migrate(db: Db, opts: { dir?: string } = {}): Promise<stri
     try {
       // Under the lock: two `create table if not exists` at once collide in the catalog.
       await s.query(
-        'create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())',
+        sql(
+          'create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())',
+        ),
       );
-      await s.query('alter table schema_migrations add column if not exists checksum text');
+      await s.query(sql('alter table schema_migrations add column if not exists checksum text'));
       const done = await verifyApplied(s, files);
       const applied: string[] = [];
       for (const f of files) {
@@ -77,7 +80,7 @@ export async function migrate(db: Db, opts: { dir?: string } = {}): Promise<stri
       }
       return applied;
     } finally {
-      await s.query('select pg_advisory_unlock($1)', [LOCK]);
+      await s.query(sql('select pg_advisory_unlock($1)'), [LOCK]);
     }
   });
 }
@@ -89,7 +92,7 @@ export async function migrate(db: Db, opts: { dir?: string } = {}): Promise<stri
  */
 async function lockSession(s: Queryable) {
   for (;;) {
-    const [{ got }] = await s.query<{ got: boolean }>('select pg_try_advisory_lock($1) as got', [LOCK]);
+    const [{ got }] = await s.query<{ got: boolean }>(sql('select pg_try_advisory_lock($1) as got'), [LOCK]);
     if (got) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -98,7 +101,7 @@ async function lockSession(s: Queryable) {
 /** Checks the applied migrations' checksums (recording the missing ones); returns their names. */
 async function verifyApplied(s: Queryable, files: MigrationFile[]): Promise<Set<string>> {
   const rows = await s.query<{ name: string; checksum: string | null }>(
-    'select name, checksum from schema_migrations',
+    sql('select name, checksum from schema_migrations'),
   );
   const byName = new Map(files.map((f) => [f.name, f]));
   const changed = rows.filter((r) => {
@@ -114,19 +117,19 @@ async function verifyApplied(s: Queryable, files: MigrationFile[]): Promise<Set<
   for (const r of rows) {
     const f = byName.get(r.name);
     if (f && r.checksum === null)
-      await s.query('update schema_migrations set checksum = $2 where name = $1', [f.name, f.checksum]);
+      await s.query(sql('update schema_migrations set checksum = $2 where name = $1'), [f.name, f.checksum]);
   }
   return new Set(rows.map((r) => r.name));
 }
 
 async function applyInTransaction(s: Queryable, f: MigrationFile) {
-  await s.query('begin');
+  await s.query(sql('begin'));
   try {
-    for (const stmt of splitStatements(f.sql)) await s.query(stmt);
+    for (const stmt of splitStatements(f.sql)) await s.query(sql(stmt));
     await record(s, f);
-    await s.query('commit');
+    await s.query(sql('commit'));
   } catch (e) {
-    await s.query('rollback').catch(() => {});
+    await s.query(sql('rollback')).catch(() => {});
     throw migrationError(f, e);
   }
 }
@@ -136,7 +139,7 @@ async function applyStatementByStatement(s: Queryable, f: MigrationFile) {
     for (const stmt of splitStatements(f.sql)) {
       const index = stmt.match(/^create\s+(?:unique\s+)?index\s+concurrently\s+if\s+not\s+exists\s+(\w+)/i);
       if (index) await dropInvalidIndex(s, index[1]);
-      await s.query(stmt);
+      await s.query(sql(stmt));
     }
     await record(s, f);
   } catch (e) {
@@ -147,15 +150,15 @@ async function applyStatementByStatement(s: Queryable, f: MigrationFile) {
 /** A concurrent index build that failed leaves an invalid index that `if not exists` would keep. */
 async function dropInvalidIndex(s: Queryable, name: string) {
   const [r] = await s.query<{ valid: boolean }>(
-    `select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
-      where c.relname = $1 and c.relnamespace = current_schema()::regnamespace`,
+    sql(`select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
+      where c.relname = $1 and c.relnamespace = current_schema()::regnamespace`),
     [name],
   );
-  if (r && !r.valid) await s.query(`drop index concurrently if exists ${name}`);
+  if (r && !r.valid) await s.query(sql(`drop index concurrently if exists ${name}`));
 }
 
 const record = (s: Queryable, f: MigrationFile) =>
-  s.query('insert into schema_migrations (name, checksum) values ($1, $2)', [f.name, f.checksum]);
+  s.query(sql('insert into schema_migrations (name, checksum) values ($1, $2)'), [f.name, f.checksum]);
 
 function migrationError(f: MigrationFile, e: unknown): Error {
   return new Error(`迁移 ${f.name} 失败：${(e as Error).message}`, { cause: e });
@@ -183,7 +186,7 @@ function splitStatements(sql: string): string[] {
 /** Migration files not yet applied: readiness is false while any are pending. */
 export async function pendingMigrations(db: Db): Promise<string[]> {
   const done = new Set(
-    (await db.query<{ name: string }>('select name from schema_migrations')).map((r) => r.name),
+    (await db.query<{ name: string }>(sql('select name from schema_migrations'))).map((r) => r.name),
   );
   return readdirSync(MIGRATIONS_DIR)
     .filter((f) => f.endsWith('.sql') && !done.has(f))

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.js';
+import { jobRuns } from '../jobs/runner.js';
 import { authenticate } from '../modules/auth/index.js';
 import { SESSION_COOKIE } from './auth.js';
 import { AppError } from './errors.js';
@@ -64,12 +65,7 @@ export async function renderMetrics(m: Metrics, ctx: Ctx): Promise<string> {
     out.push(`tanfang_db_pool_connections{state="idle"} ${pool.idle}`);
     out.push(`tanfang_db_pool_connections{state="waiting"} ${pool.waiting}`);
   }
-  const jobs = await ctx.db.query<{
-    name: string;
-    last_started_at: Date | null;
-    last_finished_at: Date | null;
-    last_error: string | null;
-  }>('select name, last_started_at, last_finished_at, last_error from job_runs order by name');
+  const jobs = await jobRuns(ctx);
   // The job's name is `job_name`, not `job`: Prometheus sets `job` itself (the scrape job) and renames
   // a `job` label it finds to `exported_job`, so alerts written with job="…" would match nothing.
   out.push('# HELP tanfang_job_last_finished_timestamp_seconds When each job last finished.');

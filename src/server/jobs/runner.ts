@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.js';
 import { isDbUnavailable } from '../db/db.js';
+import { sql } from '../db/sql.js';
 
 /**
  * Named periodic jobs. Each run takes a PostgreSQL advisory lock named after the job, so on several
@@ -11,6 +12,16 @@ export interface Job {
   /** How often the scheduler starts it. */
   everyMinutes: number;
   run(ctx: Ctx): Promise<Record<string, unknown> | undefined>;
+}
+
+/** What the job table says of each job's last run. */
+export function jobRuns(ctx: Ctx) {
+  return ctx.db.query<{
+    name: string;
+    last_started_at: Date | null;
+    last_finished_at: Date | null;
+    last_error: string | null;
+  }>(sql('select name, last_started_at, last_finished_at, last_error from job_runs order by name'));
 }
 
 /** The jobs of the running system: the modules' jobs, as the registry lists them (modules/registry.ts). */
@@ -44,7 +55,7 @@ async function runOne(ctx: Ctx, job: Job): Promise<Record<string, unknown> | nul
     // transaction would block the job's own queries, so the in-process guard above is the lock.
     if (ctx.db.kind === 'pglite') return await execute(ctx, job);
     return await ctx.db.tx(async (q) => {
-      const [{ got }] = await q.query<{ got: boolean }>('select pg_try_advisory_xact_lock($1) as got', [
+      const [{ got }] = await q.query<{ got: boolean }>(sql('select pg_try_advisory_xact_lock($1) as got'), [
         lockKey(name),
       ]);
       return got ? execute(ctx, job) : null;
@@ -59,19 +70,19 @@ const running = new Set<string>();
 async function execute(ctx: Ctx, job: Job): Promise<Record<string, unknown>> {
   const { db } = ctx;
   await db.query(
-    `insert into job_runs (name, last_started_at) values ($1, $2)
-     on conflict (name) do update set last_started_at = excluded.last_started_at`,
+    sql(`insert into job_runs (name, last_started_at) values ($1, $2)
+     on conflict (name) do update set last_started_at = excluded.last_started_at`),
     [job.name, ctx.clock.now()],
   );
   try {
     const result = (await job.run(ctx)) ?? {};
     await db.query(
-      'update job_runs set last_finished_at = $2, last_result = $3, last_error = null where name = $1',
+      sql('update job_runs set last_finished_at = $2, last_result = $3, last_error = null where name = $1'),
       [job.name, ctx.clock.now(), JSON.stringify(result)],
     );
     return result;
   } catch (e) {
-    await db.query('update job_runs set last_finished_at = $2, last_error = $3 where name = $1', [
+    await db.query(sql('update job_runs set last_finished_at = $2, last_error = $3 where name = $1'), [
       job.name,
       ctx.clock.now(),
       (e as Error).message,

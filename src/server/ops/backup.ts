@@ -4,6 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Db, Queryable } from '../db/db.js';
+import { sql } from '../db/sql.js';
 
 /** Tables a backup leaves out: live logins must not come back from a file. */
 export const NOT_BACKED_UP = ['schema_migrations', 'sessions', 'login_challenges'];
@@ -41,29 +42,29 @@ export async function listTables(q: Queryable): Promise<TableInfo[]> {
     is_identity: string;
     is_generated: string;
   }>(
-    `select c.table_name, c.column_name, c.is_identity, c.is_generated
+    sql(`select c.table_name, c.column_name, c.is_identity, c.is_generated
        from information_schema.columns c
        join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
       where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
-      order by c.table_name, c.ordinal_position`,
+      order by c.table_name, c.ordinal_position`),
   );
   const deps = await q.query<{ child: string; parent: string }>(
-    `select distinct cl.relname as child, pl.relname as parent
+    sql(`select distinct cl.relname as child, pl.relname as parent
        from pg_constraint k
        join pg_class cl on cl.oid = k.conrelid
        join pg_class pl on pl.oid = k.confrelid
        join pg_namespace n on n.oid = cl.relnamespace
-      where k.contype = 'f' and n.nspname = current_schema()`,
+      where k.contype = 'f' and n.nspname = current_schema()`),
   );
   const pks = await q.query<{ table_name: string; column_name: string }>(
-    `select cl.relname as table_name, a.attname as column_name
+    sql(`select cl.relname as table_name, a.attname as column_name
        from pg_index i
        join pg_class cl on cl.oid = i.indrelid
        join pg_namespace n on n.oid = cl.relnamespace
        join lateral unnest(i.indkey) with ordinality as k(attnum, ord) on true
        join pg_attribute a on a.attrelid = cl.oid and a.attnum = k.attnum
       where i.indisprimary and n.nspname = current_schema()
-      order by cl.relname, k.ord`,
+      order by cl.relname, k.ord`),
   );
   const byTable = new Map<string, TableInfo>();
   for (const c of cols) {
@@ -103,25 +104,25 @@ async function* tableRows(q: Queryable, t: TableInfo, batch = 2000): AsyncGenera
   const cur = `c_${t.name}`;
   const cols = t.columns.map(ident).join(', ');
   await q.query(
-    `declare ${ident(cur)} no scroll cursor for
-       select row_to_json(x)::text as j from (select ${cols} from ${ident(t.name)} order by ${t.orderBy.map(ident).join(', ')}) x`,
+    sql(`declare ${ident(cur)} no scroll cursor for
+       select row_to_json(x)::text as j from (select ${cols} from ${ident(t.name)} order by ${t.orderBy.map(ident).join(', ')}) x`),
   );
   try {
     for (;;) {
-      const rows = await q.query<{ j: string }>(`fetch ${batch} from ${ident(cur)}`);
+      const rows = await q.query<{ j: string }>(sql(`fetch ${batch} from ${ident(cur)}`));
       if (rows.length === 0) break;
       yield rows.map((r) => r.j);
     }
   } finally {
-    await q.query(`close ${ident(cur)}`);
+    await q.query(sql(`close ${ident(cur)}`));
   }
 }
 
 /** Row count and SHA-256 of every table, computed from the database as it is now. */
 export async function checksumTables(db: Db): Promise<TableSum[]> {
   return db.tx(async (q) => {
-    await q.query('set transaction isolation level repeatable read');
-    await q.query(`set local timezone to 'UTC'`);
+    await q.query(sql('set transaction isolation level repeatable read'));
+    await q.query(sql(`set local timezone to 'UTC'`));
     const out: TableSum[] = [];
     for (const t of await listTables(q)) {
       const h = createHash('sha256');
@@ -149,10 +150,10 @@ export async function backup(db: Db, file: string, onTable?: (s: TableSum) => vo
     if (!gz.write(`${JSON.stringify(line)}\n`)) await once(gz, 'drain');
   };
   const manifest = await db.tx(async (q) => {
-    await q.query('set transaction isolation level repeatable read');
-    await q.query(`set local timezone to 'UTC'`);
+    await q.query(sql('set transaction isolation level repeatable read'));
+    await q.query(sql(`set local timezone to 'UTC'`));
     const migrations = (
-      await q.query<{ name: string }>('select name from schema_migrations order by name')
+      await q.query<{ name: string }>(sql('select name from schema_migrations order by name'))
     ).map((r) => r.name);
     const m: BackupManifest = {
       format: 'tanfang-backup/1',
@@ -198,10 +199,10 @@ export async function restore(
   onTable?: (s: TableSum) => void,
 ): Promise<BackupManifest> {
   return db.tx(async (q) => {
-    await q.query(`set local timezone to 'UTC'`);
+    await q.query(sql(`set local timezone to 'UTC'`));
     const tables = new Map((await listTables(q)).map((t) => [t.name, t]));
-    const [{ n: users }] = await q.query<{ n: number }>('select count(*)::int as n from users');
-    const [{ n: audits }] = await q.query<{ n: number }>('select count(*)::int as n from audit_log');
+    const [{ n: users }] = await q.query<{ n: number }>(sql('select count(*)::int as n from users'));
+    const [{ n: audits }] = await q.query<{ n: number }>(sql('select count(*)::int as n from audit_log'));
     if (users > 0 || audits > 0) {
       throw new RestoreError('目标数据库不是空的（已有用户或审计记录）：请恢复到新建并已迁移的数据库');
     }
@@ -214,8 +215,8 @@ export async function restore(
       const cols = current.columns.map(ident).join(', ');
       const overriding = current.info.identity.length ? 'overriding system value' : '';
       await q.query(
-        `insert into ${ident(current.info.name)} (${cols}) ${overriding}
-         select ${cols} from json_populate_recordset(null::${ident(current.info.name)}, $1::json)`,
+        sql(`insert into ${ident(current.info.name)} (${cols}) ${overriding}
+         select ${cols} from json_populate_recordset(null::${ident(current.info.name)}, $1::json)`),
         [`[${current.buf.join(',')}]`],
       );
       current.buf = [];
@@ -241,7 +242,7 @@ export async function restore(
       if (rec.type === 'header') {
         if (rec.format !== 'tanfang-backup/1') throw new RestoreError(`不支持的备份格式 ${rec.format}`);
         const have = (
-          await q.query<{ name: string }>('select name from schema_migrations order by name')
+          await q.query<{ name: string }>(sql('select name from schema_migrations order by name'))
         ).map((r) => r.name);
         const missing = (rec.migrations as string[]).filter((m) => !have.includes(m));
         if (missing.length) {
@@ -257,8 +258,8 @@ export async function restore(
         const columns = (rec.columns as string[]).filter((c) => info.columns.includes(c));
         // Tables that migrations seed (defaults) are replaced by the backup's rows; triggers that
         // derive data on insert stay off (the derived rows are in the backup themselves).
-        await q.query(`delete from ${ident(info.name)}`);
-        await q.query(`alter table ${ident(info.name)} disable trigger user`);
+        await q.query(sql(`delete from ${ident(info.name)}`));
+        await q.query(sql(`alter table ${ident(info.name)} disable trigger user`));
         disabled.push(info.name);
         current = { info, columns, buf: [] };
       } else if (rec.type === 'manifest') {
@@ -269,11 +270,13 @@ export async function restore(
     if (!header || !manifest) {
       throw new RestoreError(`备份文件不完整（缺少文件头或清单）：文件可能被截断或损坏${damaged}`);
     }
-    for (const name of disabled) await q.query(`alter table ${ident(name)} enable trigger user`);
+    for (const name of disabled) await q.query(sql(`alter table ${ident(name)} enable trigger user`));
     for (const t of tables.values()) {
       for (const col of t.identity) {
         await q.query(
-          `select setval(pg_get_serial_sequence($1, $2), coalesce((select max(${ident(col)}) from ${ident(t.name)}), 0) + 1, false)`,
+          sql(
+            `select setval(pg_get_serial_sequence($1, $2), coalesce((select max(${ident(col)}) from ${ident(t.name)}), 0) + 1, false)`,
+          ),
           [ident(t.name), col],
         );
       }

@@ -1,5 +1,6 @@
-import type { FieldCipher } from '../crypto/field-cipher.js';
+import { type Encrypted, type FieldCipher, storedText } from '../crypto/field-cipher.js';
 import type { Queryable } from '../db/db.js';
+import { sql } from '../db/sql.js';
 
 export interface EncryptedColumn {
   table: string;
@@ -14,7 +15,7 @@ export interface EncryptedColumn {
  */
 export async function encryptedColumns(q: Queryable): Promise<EncryptedColumn[]> {
   const rows = await q.query<{ table_name: string; column_name: string; has_hash: boolean }>(
-    `select c.table_name, c.column_name,
+    sql(`select c.table_name, c.column_name,
             exists (select 1 from information_schema.columns h
                      where h.table_schema = c.table_schema and h.table_name = c.table_name
                        and h.column_name = regexp_replace(c.column_name, '_enc$', '_hash')) as has_hash
@@ -24,7 +25,7 @@ export async function encryptedColumns(q: Queryable): Promise<EncryptedColumn[]>
         and c.column_name like '%\\_enc' escape '\\' and c.data_type = 'text'
         and exists (select 1 from information_schema.columns i
                      where i.table_schema = c.table_schema and i.table_name = c.table_name and i.column_name = 'id')
-      order by c.table_name, c.column_name`,
+      order by c.table_name, c.column_name`),
   );
   return rows.map((r) => ({
     table: r.table_name,
@@ -65,9 +66,9 @@ export async function rotateKeys(
     let cursor = 0;
     for (;;) {
       const stale = opts.rehash && h ? 'true' : `substr(${c}, 1, ${prefix.length}) <> $2`;
-      const rows = await db.query<{ id: number; v: string }>(
-        `select id::int as id, ${c} as v from ${t}
-          where ${c} is not null and id > $1 and ${stale} order by id limit ${batch}`,
+      const rows = await db.query<{ id: number; v: Encrypted }>(
+        sql(`select id::int as id, ${c} as v from ${t}
+          where ${c} is not null and id > $1 and ${stale} order by id limit ${batch}`),
         opts.rehash && h ? [cursor] : [cursor, prefix],
       );
       if (rows.length === 0) break;
@@ -78,16 +79,17 @@ export async function rotateKeys(
       for (const r of rows) {
         const plain = cipher.decrypt(r.v);
         ids.push(r.id);
-        olds.push(r.v);
-        news.push(r.v.startsWith(prefix) ? r.v : cipher.encrypt(plain));
+        const old = storedText(r.v);
+        olds.push(old);
+        news.push(old.startsWith(prefix) ? old : storedText(cipher.encrypt(plain)));
         hashes.push(cipher.hash(plain));
       }
       const n = await db.tx(async (q) => {
         const setHash = opts.rehash && h ? `, ${h} = v.hash` : '';
         const updated = await q.query(
-          `update ${t} set ${c} = v.new ${setHash}
+          sql(`update ${t} set ${c} = v.new ${setHash}
              from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) as v(id, old, new, hash)
-            where ${t}.id = v.id and ${t}.${c} = v.old returning ${t}.id`,
+            where ${t}.id = v.id and ${t}.${c} = v.old returning ${t}.id`),
           [ids, olds, news, hashes],
         );
         return updated.length;
@@ -108,8 +110,8 @@ export async function staleCounts(q: Queryable, cipher: FieldCipher) {
   const prefix = `v1.${cipher.keyId}.`;
   for (const col of await encryptedColumns(q)) {
     const [r] = await q.query<{ stale: number; total: number }>(
-      `select count(*) filter (where substr(${ident(col.column)}, 1, ${prefix.length}) <> $1)::int as stale,
-              count(${ident(col.column)})::int as total from ${ident(col.table)}`,
+      sql(`select count(*) filter (where substr(${ident(col.column)}, 1, ${prefix.length}) <> $1)::int as stale,
+              count(${ident(col.column)})::int as total from ${ident(col.table)}`),
       [prefix],
     );
     out.push({ table: col.table, column: col.column, ...r });

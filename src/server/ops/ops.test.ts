@@ -6,6 +6,7 @@ import { actorClient, buildPerson, buildTown, buildUser } from '../../../test/fa
 import { isolatedDb } from '../../../test/isolated-db.js';
 import { createFieldCipher } from '../crypto/field-cipher.js';
 import { migrate } from '../db/migrate.js';
+import { sql } from '../db/sql.js';
 import { backup, checksumTables, restore } from './backup.js';
 import { encryptedColumns, rotateKeys, staleCounts } from './key-rotation.js';
 
@@ -22,7 +23,7 @@ describe('key rotation', () => {
     const v = await buildUser(env, 'visitor', town.id);
     const person = await buildPerson(env, { townId: town.id, villageId: villages[0].id, visitorId: v.id });
     const f = env.ctx.fields;
-    await env.ctx.db.query('update users set phone_enc = $2, phone_hash = $3 where id = $1', [
+    await env.ctx.db.query(sql('update users set phone_enc = $2, phone_hash = $3 where id = $1'), [
       v.id,
       f.encrypt('13912345678'),
       f.hash('13912345678'),
@@ -47,14 +48,15 @@ describe('key rotation', () => {
         reports.find((r) => r.table === 'persons' && r.column === 'id_number_enc')!.reencrypted,
       ).toBeGreaterThan(0);
       expect((await staleCounts(env.ctx.db, next)).filter((s) => s.stale > 0)).toEqual([]);
-      const [p] = await env.ctx.db.query('select id_number_enc, id_number_hash from persons where id = $1', [
-        person.id,
-      ]);
+      const [p] = await env.ctx.db.query(
+        sql('select id_number_enc, id_number_hash from persons where id = $1'),
+        [person.id],
+      );
       expect(p.id_number_enc.startsWith(`v1.${next.keyId}.`)).toBe(true);
       expect(next.decrypt(p.id_number_enc)).toBe(person.idNumber);
       // The search hash is unchanged: exact search by ID number still finds the person.
       expect(p.id_number_hash).toBe(f.hash(person.idNumber));
-      const [u] = await env.ctx.db.query('select phone_enc from users where id = $1', [v.id]);
+      const [u] = await env.ctx.db.query(sql('select phone_enc from users where id = $1'), [v.id]);
       expect(next.decrypt(u.phone_enc)).toBe('13912345678');
       // The old key alone can no longer read it.
       expect(() => f.decrypt(p.id_number_enc)).toThrow();
@@ -62,7 +64,7 @@ describe('key rotation', () => {
       await rotateKeys(env.ctx.db, back, { batch: 500 });
     }
     expect((await staleCounts(env.ctx.db, back)).filter((s) => s.stale > 0)).toEqual([]);
-    const [p] = await env.ctx.db.query('select id_number_enc from persons where id = $1', [person.id]);
+    const [p] = await env.ctx.db.query(sql('select id_number_enc from persons where id = $1'), [person.id]);
     expect(f.decrypt(p.id_number_enc)).toBe(person.idNumber);
   });
 
@@ -73,12 +75,14 @@ describe('key rotation', () => {
     const other = createFieldCipher([oldKey], Buffer.alloc(32, 5));
     try {
       await rotateKeys(env.ctx.db, other, { rehash: true });
-      const [p] = await env.ctx.db.query('select id_number_hash from persons where id = $1', [person.id]);
+      const [p] = await env.ctx.db.query(sql('select id_number_hash from persons where id = $1'), [
+        person.id,
+      ]);
       expect(p.id_number_hash).toBe(other.hash(person.idNumber));
     } finally {
       await rotateKeys(env.ctx.db, env.ctx.fields, { rehash: true });
     }
-    const [p] = await env.ctx.db.query('select id_number_hash from persons where id = $1', [person.id]);
+    const [p] = await env.ctx.db.query(sql('select id_number_hash from persons where id = $1'), [person.id]);
     expect(p.id_number_hash).toBe(env.ctx.fields.hash(person.idNumber));
   });
 });
@@ -113,9 +117,11 @@ describe('backup and restore', () => {
     const after = await checksumTables(target.db);
     expect(after).toEqual(before);
     // Identity sequences continue after the restored ids: a new area gets a fresh id.
-    const [{ max }] = await target.db.query<{ max: number }>('select max(id)::int as max from areas');
+    const [{ max }] = await target.db.query<{ max: number }>(sql('select max(id)::int as max from areas'));
     const [{ id }] = await target.db.query<{ id: number }>(
-      `insert into areas (parent_id, code, name, level) values (null, 'r-${Date.now()}', '恢复后新增', 'district') returning id`,
+      sql(
+        `insert into areas (parent_id, code, name, level) values (null, 'r-${Date.now()}', '恢复后新增', 'district') returning id`,
+      ),
     );
     expect(id).toBeGreaterThan(max);
     // A second restore into the now non-empty database is refused.
@@ -137,7 +143,7 @@ describe('backup and restore', () => {
       await migrate(t.db);
       await expect(restore(t.db, cut)).rejects.toThrow(/不完整/);
       await expect(restore(t.db, edited)).rejects.toThrow(/表 users 恢复后不一致/);
-      const [{ n }] = await t.db.query<{ n: number }>('select count(*)::int as n from users');
+      const [{ n }] = await t.db.query<{ n: number }>(sql('select count(*)::int as n from users'));
       expect(n).toBe(0);
     } finally {
       await t.drop();

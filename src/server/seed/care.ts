@@ -8,6 +8,7 @@ import {
 import { addDays, chinaDate, chinaMonth } from '../../shared/china-time.js';
 import { maskIdNumber, maskPhone } from '../../shared/id-card.js';
 import type { Ctx } from '../context.js';
+import { sql } from '../db/sql.js';
 import { openReplacement } from '../modules/care/service.js';
 import { fakeIdNumber } from './fake.js';
 import { fakeName, rng } from './random.js';
@@ -38,11 +39,13 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
     village_id: number;
     support_start: string;
   }>(
-    `select id, name, self_care, town_id, village_id, support_start from persons where status = 'active' order by id`,
+    sql(
+      `select id, name, self_care, town_id, village_id, support_start from persons where status = 'active' order by id`,
+    ),
   );
   const needing = persons.filter((p) => p.self_care !== 'capable');
   // The two failing reviews go to 罕台镇, whose officer is the documented demo login.
-  const [hantai] = await ctx.db.query<{ id: number }>(`select id from areas where code = '150602101'`);
+  const [hantai] = await ctx.db.query<{ id: number }>(sql(`select id from areas where code = '150602101'`));
   const fee = CARE_DEFAULTS['care.feeTable'];
 
   return ctx.db.tx(async (q) => {
@@ -60,10 +63,10 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
         ? CAREGIVER_RELATIONS[Math.floor(rand() * 4)]
         : CAREGIVER_RELATIONS[4 + Math.floor(rand() * 3)];
       const [c] = await q.query<{ id: number }>(
-        `insert into caregivers (name, id_number_enc, id_number_hash, id_number_masked, phone_enc, phone_hash, phone_masked,
+        sql(`insert into caregivers (name, id_number_enc, id_number_hash, id_number_masked, phone_enc, phone_hash, phone_masked,
             address, area_id, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-         on conflict (id_number_hash) do nothing returning id`,
+         on conflict (id_number_hash) do nothing returning id`),
         [
           name,
           f.encrypt(idNumber),
@@ -93,10 +96,10 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
       }
       if (start < p.support_start) start = p.support_start;
       const [a] = await q.query<{ id: number }>(
-        `insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency, self_care,
+        sql(`insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency, self_care,
             monthly_fee, start_date, end_date, signed_on, status, pledge_signed_on, pledge_notice_from, pledge_notice_to,
             created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, 'active', $10, $10, $12, $13, $13) returning id`,
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, 'active', $10, $10, $12, $13, $13) returning id`),
         [
           p.id,
           c.id,
@@ -115,12 +118,14 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
       );
       agreements++;
       await q.query(
-        `insert into caregiver_assignments (caregiver_id, person_id, relation, from_date, created_at) values ($1, $2, $3, $4, $5)`,
+        sql(
+          `insert into caregiver_assignments (caregiver_id, person_id, relation, from_date, created_at) values ($1, $2, $3, $4, $5)`,
+        ),
         [c.id, p.id, relation, start, now],
       );
       await q.query(
-        `insert into person_events (person_id, at, kind, title, ref_entity, ref_id)
-         values ($1, $2, 'care.agreement', $3, 'care_agreement', $4)`,
+        sql(`insert into person_events (person_id, at, kind, title, ref_entity, ref_id)
+         values ($1, $2, 'care.agreement', $3, 'care_agreement', $4)`),
         [
           p.id,
           now,
@@ -143,10 +148,10 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
           rule,
         );
         const [r] = await q.query<{ id: number }>(
-          `insert into caregiver_reviews (agreement_id, person_id, caregiver_id, period_from, period_to, satisfaction,
+          sql(`insert into caregiver_reviews (agreement_id, person_id, caregiver_id, period_from, period_to, satisfaction,
               neighbour_evaluations, visit_observations, satisfaction_score, neighbour_score, visit_score, score, passed,
               rule, created_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id`,
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning id`),
           [
             a.id,
             p.id,
@@ -166,8 +171,8 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
           ],
         );
         await q.query(
-          `insert into person_events (person_id, at, kind, title, ref_entity, ref_id)
-           values ($1, $2, 'care.review', $3, 'caregiver_review', $4)`,
+          sql(`insert into person_events (person_id, at, kind, title, ref_entity, ref_id)
+           values ($1, $2, 'care.review', $3, 'caregiver_review', $4)`),
           [
             p.id,
             now,
@@ -204,7 +209,7 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
     for (const [mi, m] of months.entries()) {
       const last = mi === months.length - 1;
       const rows = await q.query(
-        `insert into payments (person_id, month, kind, amount_due, amount_paid, paid_on, source, updated_at)
+        sql(`insert into payments (person_id, month, kind, amount_due, amount_paid, paid_on, source, updated_at)
          select p.id, $1, k.kind,
                 case when k.kind = 'allowance' then $2::numeric else ca.monthly_fee end,
                 case when $3 and p.id % 37 = 0 then 0
@@ -219,7 +224,7 @@ export async function seedDemoCare(ctx: Ctx): Promise<{ agreements: number; paym
                                order by ca.start_date desc limit 1) ca on true
           where p.status = 'active' and p.support_start <= ($1 || '-01')::date
             and (k.kind = 'allowance' or ca.monthly_fee is not null)
-         on conflict (person_id, month, kind) do nothing returning id`,
+         on conflict (person_id, month, kind) do nothing returning id`),
         [m, allowance, last, now],
       );
       payments += rows.length;

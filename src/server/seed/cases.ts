@@ -1,6 +1,7 @@
 import { addDays, chinaDate } from '../../shared/china-time.js';
 import type { ConcernStatus } from '../../shared/incidents.js';
 import type { Ctx } from '../context.js';
+import { sql } from '../db/sql.js';
 import * as concernsRepo from '../modules/concerns/repo.js';
 import { escalateOverdue, openConcern } from '../modules/concerns/service.js';
 import * as incidentsRepo from '../modules/incidents/repo.js';
@@ -21,15 +22,16 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
   const now = ctx.clock.now();
   const at = (ms: number) => new Date(now.getTime() - ms);
   const user = async (username: string) =>
-    (await ctx.db.query<{ id: number }>('select id from users where lower(username) = $1', [username]))[0]
-      ?.id ?? null;
+    (
+      await ctx.db.query<{ id: number }>(sql('select id from users where lower(username) = $1'), [username])
+    )[0]?.id ?? null;
   const town = (
-    await ctx.db.query<{ id: number }>('select id from areas where code = $1', [`${DISTRICT.code}101`])
+    await ctx.db.query<{ id: number }>(sql('select id from areas where code = $1'), [`${DISTRICT.code}101`])
   )[0];
   if (!town) return;
   const persons = await ctx.db.query<persons.CasePerson & { visitor_id: number | null }>(
-    `select id, name, town_id, village_id, status, version, visitor_id from persons
-      where town_id = $1 and status = 'active' order by id limit 30`,
+    sql(`select id, name, town_id, village_id, status, version, visitor_id from persons
+      where town_id = $1 and status = 'active' order by id limit 30`),
     [town.id],
   );
   if (persons.length < 20) return;

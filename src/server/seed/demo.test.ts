@@ -16,6 +16,7 @@ import { createClock } from '../clock.js';
 import type { Ctx } from '../context.js';
 import type { Db } from '../db/db.js';
 import { migrate } from '../db/migrate.js';
+import { sql } from '../db/sql.js';
 import { type StoredAnswers, withAnswers } from '../modules/visits/stored-answers.js';
 import { seedDemo } from './demo.js';
 
@@ -41,7 +42,7 @@ describe('demo seed', () => {
     // As the repositories read them: the table keeps the answers' compact form (visits/stored-answers.ts).
     const visits = withAnswers(
       await db.query<{ id: number; answers: StoredAnswers; recorded_at: Date; at: Date }>(
-        `select id, answers, recorded_at, at from visits where qualifying order by id`,
+        sql(`select id, answers, recorded_at, at from visits where qualifying order by id`),
       ),
     );
     const expected = { incidents: [] as string[], concerns: [] as string[], referrals: [] as string[] };
@@ -72,27 +73,27 @@ describe('demo seed', () => {
     }
 
     const incidents = await db.query<{ k: string; opened_at: Date; recorded_at: Date }>(
-      `select i.visit_id || ':' || i.type as k, i.opened_at, v.recorded_at
-         from incidents i join visits v on v.id = i.visit_id order by 1`,
+      sql(`select i.visit_id || ':' || i.type as k, i.opened_at, v.recorded_at
+         from incidents i join visits v on v.id = i.visit_id order by 1`),
     );
     expect(incidents.map((i) => i.k).sort()).toEqual(expected.incidents.sort());
     // Opened when the visit was recorded, not at first start.
     for (const i of incidents)
       expect(new Date(i.opened_at).getTime()).toBe(new Date(i.recorded_at).getTime());
     const concerns = await db.query<{ k: string }>(
-      `select visit_id || ':' || case when source_item like 'J.%' then source_item else 'money' end as k
-         from concerns where visit_id is not null`,
+      sql(`select visit_id || ':' || case when source_item like 'J.%' then source_item else 'money' end as k
+         from concerns where visit_id is not null`),
     );
     expect(concerns.map((c) => c.k).sort()).toEqual(expected.concerns.sort());
     const referrals = await db.query<{ k: string; status: string }>(
-      `select visit_id || ':' || source_item as k, status from referrals where visit_id is not null`,
+      sql(`select visit_id || ':' || source_item as k, status from referrals where visit_id is not null`),
     );
     expect(referrals.map((r) => r.k).sort()).toEqual(expected.referrals.sort());
     expect(new Set(referrals.map((r) => r.status))).toEqual(new Set(['draft']));
     // Incidents from visits got their follow-up tasks, as on the real path.
     const [{ n }] = await db.query<{ n: number }>(
-      `select count(*)::int as n from visit_tasks t join incidents i on t.source_entity = 'incident' and t.source_id::text = i.id::text
-        where i.visit_id is not null`,
+      sql(`select count(*)::int as n from visit_tasks t join incidents i on t.source_entity = 'incident' and t.source_id::text = i.id::text
+        where i.visit_id is not null`),
     );
     expect(n).toBe(incidents.filter((i) => !/:(death|missing)$/.test(i.k)).length);
   });

@@ -2,6 +2,7 @@ import { addDays, chinaDate } from '../../shared/china-time.js';
 import { maskIdNumber, maskPhone } from '../../shared/id-card.js';
 import { SELF_CARE_INDICATORS, type SelfCare, tierOf } from '../../shared/person.js';
 import type { Ctx } from '../context.js';
+import { sql } from '../db/sql.js';
 import * as repo from '../modules/persons/repo.js';
 import { fakeIdNumber } from './fake.js';
 import { type DemoUsers, fakeName, rng } from './random.js';
@@ -28,9 +29,9 @@ export async function seedDemoPersons(ctx: Ctx, users: DemoUsers, target = 1200)
     town_name: string;
     code: string;
   }>(
-    `select v.id, v.name, t.id as town_id, t.name as town_name, v.code
+    sql(`select v.id, v.name, t.id as town_id, t.name as town_name, v.code
        from areas v join areas t on t.id = v.parent_id
-      where v.level = 'village' and v.retired_at is null and v.code like '150602%' order by v.code`,
+      where v.level = 'village' and v.retired_at is null and v.code like '150602%' order by v.code`),
   );
   const withVisitors = villages.filter((v) => users.visitorsByVillage.get(v.id)?.length);
   // Rural villages (towns 100–102) carry more persons than urban communities.
@@ -42,7 +43,7 @@ export async function seedDemoPersons(ctx: Ctx, users: DemoUsers, target = 1200)
   for (const ids of users.visitorsByVillage.values()) {
     for (const id of ids) {
       const phone = `1390477${String(++phoneNo).padStart(4, '0')}`;
-      await ctx.db.query('update users set phone_enc = $2, phone_hash = $3 where id = $1', [
+      await ctx.db.query(sql('update users set phone_enc = $2, phone_hash = $3 where id = $1'), [
         id,
         f.encrypt(phone),
         f.hash(phone),
@@ -167,8 +168,8 @@ export async function seedDemoPersons(ctx: Ctx, users: DemoUsers, target = 1200)
     );
     await repo.insertResponsibleAssignments(q, assigned, null, now);
     await q.query(
-      `update person_assignments set from_at = (p.support_start::timestamp at time zone 'Asia/Shanghai')
-         from persons p where p.id = person_assignments.person_id and p.id = any($1::int[])`,
+      sql(`update person_assignments set from_at = (p.support_start::timestamp at time zone 'Asia/Shanghai')
+         from persons p where p.id = person_assignments.person_id and p.id = any($1::int[])`),
       [ids],
     );
     await repo.insertPersonEvents(

@@ -10,6 +10,7 @@ import { addDays, chinaDate, chinaDayStart } from '../../shared/china-time.js';
 import { periodsBetween, periodWindow, seasonFlags, VISIT_SETTING_DEFAULTS } from '../../shared/schedule.js';
 import { createClock } from '../clock.js';
 import type { Ctx } from '../context.js';
+import { sql } from '../db/sql.js';
 import { emitVisitRecorded } from '../modules/visits/events.js';
 import { generateTasks } from '../modules/visits/schedule.js';
 import { answersToStored } from '../modules/visits/stored-answers.js';
@@ -91,10 +92,12 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
   const from = `${addDays(today, -92).slice(0, 7)}-01`;
   const rand = rng(404);
   const persons = await ctx.db.query<P>(
-    `select id, tier, status, status_since, support_start, visitor_id, town_id, village_id from persons order by id`,
+    sql(
+      `select id, tier, status, status_since, support_start, visitor_id, town_id, village_id from persons order by id`,
+    ),
   );
   const hantai = (
-    await ctx.db.query<{ id: number }>('select id from areas where code = $1', [`${DISTRICT.code}101`])
+    await ctx.db.query<{ id: number }>(sql('select id from areas where code = $1'), [`${DISTRICT.code}101`])
   )[0]?.id;
   let hantaiActive = 0;
   let events = 0;
@@ -246,12 +249,12 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
     for (let i = 0; i < v.client.length; i += CHUNK) {
       const s = (a: unknown[]) => a.slice(i, i + CHUNK);
       await q.query(
-        `insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
+        sql(`insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
             duration_minutes, notes, checklist_version, answers, seasons, recorded_by, recorded_at)
          select c::uuid, p, vi, tw, vl, a, m, o, ql, d, n, 1, ans::jsonb, se::text[], vi, a + interval '2 hours'
            from unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[], $6::timestamptz[], $7::text[], $8::text[],
                        $9::boolean[], $10::int[], $11::text[], $12::text[], $13::text[])
-             as x(c, p, vi, tw, vl, a, m, o, ql, d, n, ans, se)`,
+             as x(c, p, vi, tw, vl, a, m, o, ql, d, n, ans, se)`),
         [
           s(v.client),
           s(v.person),
@@ -273,7 +276,7 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
     for (let i = 0; i < t.person.length; i += CHUNK) {
       const s = (a: unknown[]) => a.slice(i, i + CHUNK);
       await q.query(
-        `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+        sql(`insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
             town_id, village_id, status, status_at, visit_id, created_at)
          select p, 'regular', pe, ti, ws, we, du, vi, tw, vl, st,
                 case when st = 'open' then null else least(we, $12::timestamptz) end,
@@ -281,7 +284,7 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
            from unnest($1::int[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::date[], $7::int[],
                        $8::int[], $9::int[], $10::text[], $11::text[])
              as x(p, pe, ti, ws, we, du, vi, tw, vl, st, c)
-         on conflict (person_id, period, kind) do nothing`,
+         on conflict (person_id, period, kind) do nothing`),
         [
           s(t.person),
           s(t.period),
@@ -299,13 +302,13 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
       );
     }
     await q.query(
-      `insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
+      sql(`insert into person_events (person_id, at, kind, title, detail, actor_id, ref_entity, ref_id)
        select v.person_id, v.at, case when v.qualifying then 'visit' else 'visit_attempt' end,
               case v.method when 'in_person' then '上门探访' when 'phone' then '电话探访' else '视频探访' end || '：' ||
               case v.outcome when 'reached' then '已见到/联系到本人' when 'not_home' then '不在家' when 'no_answer' then '无人接听'
                    when 'suspended' then '停机' when 'wrong_number' then '错号' else v.outcome end,
               jsonb_build_object('method', v.method, 'outcome', v.outcome), v.visitor_id, 'visit', v.id::text
-         from visits v where v.client_id = any($1::uuid[])`,
+         from visits v where v.client_id = any($1::uuid[])`),
       [v.client],
     );
     // Anything the sketch above left out (a person starting today) comes from the engine itself.
@@ -313,9 +316,9 @@ export async function seedDemoVisits(ctx: Ctx): Promise<{ tasks: number; visits:
     // What the real path does after storing a visit: the visit-recorded hooks, each visit at the time it
     // was recorded (so an incident opens then, not at first start). Fine answers return at once.
     const stored = await q.query<{ id: number; client_id: string; recorded_at: Date; task_ids: number[] }>(
-      `select v.id, v.client_id, v.recorded_at, coalesce(array_agg(t.id) filter (where t.id is not null), '{}') as task_ids
+      sql(`select v.id, v.client_id, v.recorded_at, coalesce(array_agg(t.id) filter (where t.id is not null), '{}') as task_ids
          from visits v left join visit_tasks t on t.visit_id = v.id
-        where v.client_id = any($1::uuid[]) group by v.id order by v.recorded_at, v.id`,
+        where v.client_id = any($1::uuid[]) group by v.id order by v.recorded_at, v.id`),
       [v.client],
     );
     const index = new Map(v.client.map((c, i) => [c, i]));

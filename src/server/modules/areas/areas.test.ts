@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildTown } from '../../../../test/factories.js';
+import { sql } from '../../db/sql.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -64,7 +65,7 @@ describe('areas', () => {
     expect(
       (await officer.http.patch(`/api/areas/${b.villages[0].id}`, { version: 1, name: '越权' })).statusCode,
     ).toBe(404);
-    const [row] = await env.ctx.db.query('select name from areas where id = $1', [b.villages[0].id]);
+    const [row] = await env.ctx.db.query(sql('select name from areas where id = $1'), [b.villages[0].id]);
     expect(row.name).toBe('测试村1');
   });
 

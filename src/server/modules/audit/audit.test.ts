@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildTown, buildUser } from '../../../../test/factories.js';
+import { sql } from '../../db/sql.js';
 import { appendAudit, appendAuditTo, auditChainOf, auditRowText, sha256 } from './repo.js';
 import { recordView } from './service.js';
 import { verifyAuditChain } from './verify.js';
@@ -12,14 +13,14 @@ beforeAll(async () => {
   env = await testEnv();
 });
 afterAll(async () => {
-  for (const t of tables) await env.ctx.db.query(`drop table if exists ${t}`);
+  for (const t of tables) await env.ctx.db.query(sql(`drop table if exists ${t}`));
 });
 
 /** A private copy of the audit table, to tamper with. */
 async function copyOfLog() {
   const t = `audit_tamper_${randomBytes(4).toString('hex')}`;
   tables.push(t);
-  await env.ctx.db.exec(`create table ${t} (like audit_log including defaults including identity)`);
+  await env.ctx.db.exec(sql(`create table ${t} (like audit_log including defaults including identity)`));
   return t;
 }
 
@@ -33,9 +34,9 @@ const entry = (i: number, entityId = 100 + i) => ({
 });
 
 const idsOf = async (t: string, where = 'true') =>
-  (await env.ctx.db.query<{ id: number }>(`select id::int as id from ${t} where ${where} order by id`)).map(
-    (r) => r.id,
-  );
+  (
+    await env.ctx.db.query<{ id: number }>(sql(`select id::int as id from ${t} where ${where} order by id`))
+  ).map((r) => r.id);
 
 /**
  * A copy with one chain of `n` rows. They are appended in one transaction because a transaction's
@@ -78,7 +79,7 @@ describe('audit chain verification', () => {
   it('names the row whose content was edited', async () => {
     const { t, ids } = await chain(5);
     await env.ctx.db.query(
-      `update ${t} set detail = jsonb_set(detail, '{new,phone}', '"13999999999"') where id = $1`,
+      sql(`update ${t} set detail = jsonb_set(detail, '{new,phone}', '"13999999999"') where id = $1`),
       [ids[2]],
     );
     const res = await verifyAuditChain(env.ctx.db, { table: t });
@@ -89,7 +90,7 @@ describe('audit chain verification', () => {
 
   it('finds a deleted row at the row after it', async () => {
     const { t, ids } = await chain(5);
-    await env.ctx.db.query(`delete from ${t} where id = $1`, [ids[1]]);
+    await env.ctx.db.query(sql(`delete from ${t} where id = $1`), [ids[1]]);
     const res = await verifyAuditChain(env.ctx.db, { table: t });
     expect(res.problems).toEqual([expect.objectContaining({ id: ids[2], kind: 'deleted' })]);
     expect(res.problems[0].message).toContain(`第 ${ids[0]} 行与第 ${ids[2]} 行之间`);
@@ -99,8 +100,8 @@ describe('audit chain verification', () => {
     const { t, ids } = await chain(5);
     const cols = 'at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash';
     await env.ctx.db.query(
-      `update ${t} x set (${cols}) = (select ${cols} from ${t} y where y.id = case x.id when $1 then $2::bigint else $1::bigint end)
-        where x.id in ($1, $2)`,
+      sql(`update ${t} x set (${cols}) = (select ${cols} from ${t} y where y.id = case x.id when $1 then $2::bigint else $1::bigint end)
+        where x.id in ($1, $2)`),
       [ids[1], ids[2]],
     );
     const res = await verifyAuditChain(env.ctx.db, { table: t });
@@ -111,9 +112,10 @@ describe('audit chain verification', () => {
 
   it('finds a row edited and re-hashed by the break it leaves before the next row', async () => {
     const { t, ids } = await chain(4);
-    await env.ctx.db.query(`update ${t} set action = 'person.view', hash = repeat('a', 64) where id = $1`, [
-      ids[1],
-    ]);
+    await env.ctx.db.query(
+      sql(`update ${t} set action = 'person.view', hash = repeat('a', 64) where id = $1`),
+      [ids[1]],
+    );
     const res = await verifyAuditChain(env.ctx.db, { table: t });
     expect(res.problems.map((p) => [p.id, p.kind])).toEqual([
       [ids[1], 'edited'],
@@ -123,7 +125,7 @@ describe('audit chain verification', () => {
 
   it('checks a range of ids on its own', async () => {
     const { t, ids } = await chain(6);
-    await env.ctx.db.query(`update ${t} set actor_id = 99 where id = $1`, [ids[5]]);
+    await env.ctx.db.query(sql(`update ${t} set actor_id = 99 where id = $1`), [ids[5]]);
     expect((await verifyAuditChain(env.ctx.db, { table: t, from: ids[1], to: ids[4] })).ok).toBe(true);
     expect((await verifyAuditChain(env.ctx.db, { table: t, from: ids[4] })).problems).toHaveLength(1);
   });
@@ -131,7 +133,7 @@ describe('audit chain verification', () => {
   it('spreads transactions over several chains and verifies each of them', async () => {
     const { t, ids } = await chains(12, 4);
     const rows = await env.ctx.db.query<{ chain: number; entity_id: string }>(
-      `select chain, entity_id from ${t} order by id`,
+      sql(`select chain, entity_id from ${t} order by id`),
     );
     // The same key always lands on the same chain; four keys use more than one chain.
     for (const r of rows) expect(r.chain).toBe(auditChainOf(`person:${r.entity_id}`));
@@ -146,18 +148,18 @@ describe('audit chain verification', () => {
   it('finds a deleted row inside one chain among others', async () => {
     const { t } = await chains(12, 4);
     const [{ chain }] = await env.ctx.db.query<{ chain: number }>(
-      `select chain from ${t} order by id limit 1`,
+      sql(`select chain from ${t} order by id limit 1`),
     );
     const mine = await idsOf(t, `chain = ${chain}`);
     expect(mine.length).toBeGreaterThanOrEqual(3);
-    await env.ctx.db.query(`delete from ${t} where id = $1`, [mine[1]]);
+    await env.ctx.db.query(sql(`delete from ${t} where id = $1`), [mine[1]]);
     const res = await verifyAuditChain(env.ctx.db, { table: t });
     expect(res.problems).toEqual([expect.objectContaining({ id: mine[2], kind: 'deleted' })]);
   });
 
   it('finds the last row of a chain deleted (by the recorded tail)', async () => {
     const { t, ids } = await chain(4);
-    await env.ctx.db.query(`delete from ${t} where id = $1`, [ids[3]]);
+    await env.ctx.db.query(sql(`delete from ${t} where id = $1`), [ids[3]]);
     const res = await verifyAuditChain(env.ctx.db, { table: t });
     expect(res.ok).toBe(false);
     expect(res.problems).toEqual([expect.objectContaining({ id: ids[3], kind: 'deleted' })]);
@@ -166,16 +168,17 @@ describe('audit chain verification', () => {
 
   it('finds the end of a chain rewritten with recomputed hashes (by the recorded tail)', async () => {
     const { t, ids } = await chain(3);
-    const [row] = await env.ctx.db.query<{ prev_hash: string }>(`select prev_hash from ${t} where id = $1`, [
-      ids[2],
-    ]);
-    // A forger who can write the table re-computes the last row's hash after editing it.
-    await env.ctx.db.query(`update ${t} set action = 'person.view' where id = $1`, [ids[2]]);
-    const [r] = await env.ctx.db.query<Parameters<typeof auditRowText>[0]>(
-      `select at, actor_id, action, entity, entity_id, area_id, detail, ip from ${t} where id = $1`,
+    const [row] = await env.ctx.db.query<{ prev_hash: string }>(
+      sql(`select prev_hash from ${t} where id = $1`),
       [ids[2]],
     );
-    await env.ctx.db.query(`update ${t} set hash = $2 where id = $1`, [
+    // A forger who can write the table re-computes the last row's hash after editing it.
+    await env.ctx.db.query(sql(`update ${t} set action = 'person.view' where id = $1`), [ids[2]]);
+    const [r] = await env.ctx.db.query<Parameters<typeof auditRowText>[0]>(
+      sql(`select at, actor_id, action, entity, entity_id, area_id, detail, ip from ${t} where id = $1`),
+      [ids[2]],
+    );
+    await env.ctx.db.query(sql(`update ${t} set hash = $2 where id = $1`), [
       ids[2],
       sha256(row.prev_hash + auditRowText(r)),
     ]);
@@ -186,7 +189,7 @@ describe('audit chain verification', () => {
 
   it('finds a row moved to another chain', async () => {
     const { t, ids } = await chain(4);
-    await env.ctx.db.query(`update ${t} set chain = (chain + 1) % 16 where id = $1`, [ids[1]]);
+    await env.ctx.db.query(sql(`update ${t} set chain = (chain + 1) % 16 where id = $1`), [ids[1]]);
     const res = await verifyAuditChain(env.ctx.db, { table: t });
     expect(res.ok).toBe(false);
     expect(res.problems.map((p) => p.id)).toEqual(expect.arrayContaining([ids[1], ids[2]]));
@@ -202,7 +205,7 @@ describe('audit chain verification', () => {
           await appendAuditTo(q, t, entry(i + 1, 100 + (i % 2)));
           // Hold the tail lock a while, so the writers behind it really wait and then append onto
           // the hash committed meanwhile (not the one their statement's snapshot saw).
-          await q.query('select pg_sleep(0.03)');
+          await q.query(sql('select pg_sleep(0.03)'));
           await appendAuditTo(q, t, entry(i + 1, 100 + (i % 2)));
         }),
       ),
@@ -221,7 +224,7 @@ describe('audit chain verification', () => {
     const res = await verifyAuditChain(env.ctx.db, { table: t });
     expect(res).toMatchObject({ ok: true, checked: 24 });
     const chainsUsed = await env.ctx.db.query<{ n: number }>(
-      `select count(distinct chain)::int as n from ${t}`,
+      sql(`select count(distinct chain)::int as n from ${t}`),
     );
     expect(chainsUsed[0].n).toBe(new Set([100, 101, 102].map((k) => auditChainOf(`person:${k}`))).size);
   });
@@ -230,11 +233,11 @@ describe('audit chain verification', () => {
     await env.ctx.db.tx((q) =>
       appendAudit(q, { at: new Date(), actorId: null, action: 'test.mark', entity: 'test' }),
     );
-    const [{ id }] = await env.ctx.db.query<{ id: number }>('select max(id)::int as id from audit_log');
-    await expect(env.ctx.db.query("update audit_log set action = 'x' where id = $1", [id])).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(env.ctx.db.query('delete from audit_log where id = $1', [id])).rejects.toThrow(
+    const [{ id }] = await env.ctx.db.query<{ id: number }>(sql('select max(id)::int as id from audit_log'));
+    await expect(
+      env.ctx.db.query(sql("update audit_log set action = 'x' where id = $1"), [id]),
+    ).rejects.toThrow(/append-only/);
+    await expect(env.ctx.db.query(sql('delete from audit_log where id = $1'), [id])).rejects.toThrow(
       /append-only/,
     );
   });

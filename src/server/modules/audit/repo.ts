@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type Db, prepared, type Queryable } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
+import { prepared, sql } from '../../db/sql.js';
 
 export interface AuditEntry {
   at: Date;
@@ -147,7 +148,7 @@ export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry):
   if ((await append()).length) return;
   // A chain's first row: make its tail (genesis), then append.
   await q.query(
-    'insert into audit_chain_tails (log, chain, hash) values ($1, $2, $3) on conflict do nothing',
+    sql('insert into audit_chain_tails (log, chain, hash) values ($1, $2, $3) on conflict do nothing'),
     [t, chain, GENESIS],
   );
   if (!(await append()).length) throw new Error(`audit chain ${t}/${chain} has no tail row`);
@@ -284,17 +285,76 @@ export async function searchAudit(q: Queryable, f: AuditFilter): Promise<AuditSe
   if (f.to) where.push(`l.at < ${p(f.to)}`);
   if (f.before) where.push(`l.id < ${p(f.before)}`);
   return q.query<AuditSearchRow>(
-    `select l.id::int as id, l.at, l.actor_id, u.username as actor_username, u.display_name as actor_name,
+    sql(`select l.id::int as id, l.at, l.actor_id, u.username as actor_username, u.display_name as actor_name,
             l.action, l.entity, l.entity_id, l.area_id, l.detail, l.ip
        from audit_log l left join users u on u.id = l.actor_id
       ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by l.id desc limit ${p(f.limit)}`,
+      order by l.id desc limit ${p(f.limit)}`),
     params,
   );
 }
 
 /** The distinct actions seen so far, for the search form. */
 export async function listAuditActions(q: Queryable): Promise<string[]> {
-  const rows = await q.query<{ action: string }>('select distinct action from audit_log order by action');
+  const rows = await q.query<{ action: string }>(
+    sql('select distinct action from audit_log order by action'),
+  );
   return rows.map((r) => r.action);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads of the chain checker (verify.ts). `t` is a checked table name (auditTable).
+
+/** A row of the audit log as the checker reads it. */
+export interface AuditLogRow {
+  id: number;
+  chain: number;
+  at: Date;
+  actor_id: number | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  area_id: number | null;
+  detail: unknown;
+  ip: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Each chain's recorded tail (last id and hash) of a log. */
+export function chainTails(q: Queryable, t: string) {
+  return q.query<{ chain: number; last_id: number | null; hash: string }>(
+    sql('select chain, last_id::int as last_id, hash from audit_chain_tails where log = $1 order by chain'),
+    [t],
+  );
+}
+
+/** Per chain, the last row before id `from`. */
+export function lastRowsBefore(q: Queryable, t: string, from: number) {
+  return q.query<{ chain: number; id: number; hash: string }>(
+    sql(
+      `select distinct on (chain) chain, id::int as id, hash from ${t} where id < $1 order by chain, id desc`,
+    ),
+    [from],
+  );
+}
+
+/** Up to `limit` rows after id `after` (to id `to` inclusive, when given), in id order. */
+export function auditRowsAfter(q: Queryable, t: string, after: number, limit: number, to?: number | null) {
+  const params: unknown[] = [after, limit];
+  let bound = '';
+  if (to) {
+    params.push(to);
+    bound = `and id <= $${params.length}`;
+  }
+  return q.query<AuditLogRow>(
+    sql(`select id::int as id, chain, at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash
+       from ${t} where id > $1 ${bound} order by id limit $2`),
+    params,
+  );
+}
+
+/** Ids of the rows with this hash (at most one). */
+export function rowIdsByHash(q: Queryable, t: string, hash: string) {
+  return q.query<{ id: number }>(sql(`select id::int as id from ${t} where hash = $1 limit 1`), [hash]);
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.js';
+import * as repo from './repo.js';
 import { auditRowText, auditTable, GENESIS, sha256 } from './repo.js';
 
 /** One broken link of the audit chain, with the row it was found at. */
@@ -18,21 +19,6 @@ export interface AuditVerifyResult {
   /** Each chain's last row seen (record these elsewhere too). */
   chains: { chain: number; lastId: number; lastHash: string; rows: number }[];
   problems: AuditProblem[];
-}
-
-interface Row {
-  id: number;
-  chain: number;
-  at: Date;
-  actor_id: number | null;
-  action: string;
-  entity: string;
-  entity_id: string | null;
-  area_id: number | null;
-  detail: unknown;
-  ip: string | null;
-  prev_hash: string;
-  hash: string;
 }
 
 /**
@@ -61,38 +47,19 @@ export async function verifyAuditChain(
   let last: { id: number; hash: string } | null = null;
   const prevOf = new Map<number, { id: number; hash: string; rows: number }>();
   // Tails first: rows appended during the walk come after them.
-  const tails =
-    opts.to == null
-      ? await q.query<{ chain: number; last_id: number | null; hash: string }>(
-          'select chain, last_id::int as last_id, hash from audit_chain_tails where log = $1 order by chain',
-          [t],
-        )
-      : [];
+  const tails = opts.to == null ? await repo.chainTails(q, t) : [];
   const tailOf = new Map(
     tails.filter((x) => x.last_id != null && x.last_id >= (opts.from ?? 1)).map((x) => [x.chain, x]),
   );
   const tailSeen = new Set<number>();
   if (opts.from && opts.from > 1) {
     // The row before the range in each chain anchors that chain's first link.
-    const before = await q.query<{ chain: number; id: number; hash: string }>(
-      `select distinct on (chain) chain, id::int as id, hash from ${t} where id < $1 order by chain, id desc`,
-      [opts.from],
-    );
+    const before = await repo.lastRowsBefore(q, t, opts.from);
     for (const b of before) prevOf.set(b.chain, { id: b.id, hash: b.hash, rows: 0 });
   }
   let cursor = (opts.from ?? 1) - 1;
   for (;;) {
-    const params: unknown[] = [cursor, batch];
-    let bound = '';
-    if (opts.to) {
-      params.push(opts.to);
-      bound = `and id <= $${params.length}`;
-    }
-    const rows = await q.query<Row>(
-      `select id::int as id, chain, at, actor_id, action, entity, entity_id, area_id, detail, ip, prev_hash, hash
-         from ${t} where id > $1 ${bound} order by id limit $2`,
-      params,
-    );
+    const rows = await repo.auditRowsAfter(q, t, cursor, batch, opts.to);
     if (rows.length === 0) break;
     for (const r of rows) {
       checked++;
@@ -101,10 +68,7 @@ export async function verifyAuditChain(
       const expectedPrev = prev?.hash ?? GENESIS;
       const where = r.chain === 0 ? '' : `（第 ${r.chain} 号链）`;
       if (r.prev_hash !== expectedPrev && problems.length < maxProblems) {
-        const owner = await q.query<{ id: number }>(
-          `select id::int as id from ${t} where hash = $1 limit 1`,
-          [r.prev_hash],
-        );
+        const owner = await repo.rowIdsByHash(q, t, r.prev_hash);
         if (owner.length && owner[0].id !== r.id) {
           problem({
             id: r.id,

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { buildTown, buildUser, client, login, TEST_PASSWORD } from '../../../../test/factories.js';
+import { sql } from '../../db/sql.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -59,7 +60,7 @@ describe('login', () => {
     const right = await attempt(TEST_PASSWORD);
     expect(right.json()).toEqual(unknown.json());
     const [row] = await env.ctx.db.query<{ locked_until: Date | null }>(
-      'select locked_until from users where id = $1',
+      sql('select locked_until from users where id = $1'),
       [u.id],
     );
     expect(row.locked_until).not.toBeNull();
@@ -81,8 +82,11 @@ describe('login', () => {
     // failures and wrote back 1, and the right one logged in.
     const wrongs = Promise.all(Array.from({ length: 9 }, () => attempt('Wrong@2026pw')));
     const counted = async () =>
-      (await env.ctx.db.query<{ n: number }>('select failed_logins as n from users where id = $1', [u.id]))[0]
-        .n;
+      (
+        await env.ctx.db.query<{ n: number }>(sql('select failed_logins as n from users where id = $1'), [
+          u.id,
+        ])
+      )[0].n;
     for (let waited = 0; waited < 5000 && (await counted()) < 5; waited += 5) {
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -90,7 +94,7 @@ describe('login', () => {
     const answers = [...(await wrongs), right];
     expect(answers.map((a) => a.statusCode)).toEqual(Array(10).fill(401));
     const [row] = await env.ctx.db.query<{ failed_logins: number; locked_until: Date | null }>(
-      'select failed_logins, locked_until from users where id = $1',
+      sql('select failed_logins, locked_until from users where id = $1'),
       [u.id],
     );
     expect(row.locked_until).not.toBeNull();
@@ -147,7 +151,7 @@ describe('login', () => {
   it('refuses a disabled user with the answer of a wrong password, right password or not', async () => {
     const { town } = await buildTown(env);
     const u = await buildUser(env, 'visitor', town.id);
-    await env.ctx.db.query('update users set disabled_at = now() where id = $1', [u.id]);
+    await env.ctx.db.query(sql('update users set disabled_at = now() where id = $1'), [u.id]);
     const attempt = (password: string) =>
       env.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: u.username, password } });
     const right = await attempt(TEST_PASSWORD);
@@ -244,12 +248,12 @@ describe('demo accounts', () => {
       department: 'health',
       username: 'weijian',
     });
-    await env.ctx.db.query('update users set password_hash = $2 where id = $1', [
+    await env.ctx.db.query(sql('update users set password_hash = $2 where id = $1'), [
       u.id,
       await hashPassword(DEMO_PASSWORD),
     ]);
     expect(await demoAccountsWithPublishedPassword(env.ctx)).toEqual(['weijian']);
-    await env.ctx.db.query('update users set disabled_at = now() where id = $1', [u.id]);
+    await env.ctx.db.query(sql('update users set disabled_at = now() where id = $1'), [u.id]);
     expect(await demoAccountsWithPublishedPassword(env.ctx)).toEqual([]);
   });
 });

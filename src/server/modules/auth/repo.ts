@@ -1,4 +1,6 @@
-import { prepared, type Queryable } from '../../db/db.js';
+import type { Encrypted } from '../../crypto/field-cipher.js';
+import type { Queryable } from '../../db/db.js';
+import { prepared, sql } from '../../db/sql.js';
 import { type Grant, pathWithin } from '../../http/scope.js';
 
 export interface LoginUserRow {
@@ -9,16 +11,16 @@ export interface LoginUserRow {
   disabled_at: Date | null;
   failed_logins: number;
   locked_until: Date | null;
-  totp_secret_enc: string | null;
+  totp_secret_enc: Encrypted | null;
   totp_enabled_at: Date | null;
   totp_last_step: number | null;
 }
 
 export async function findUserForLogin(q: Queryable, username: string): Promise<LoginUserRow | undefined> {
   const rows = await q.query<LoginUserRow>(
-    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
+    sql(`select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
             totp_secret_enc, totp_enabled_at, totp_last_step
-       from users where lower(username) = lower($1)`,
+       from users where lower(username) = lower($1)`),
     [username],
   );
   return rows[0];
@@ -39,7 +41,7 @@ export async function reserveLoginAttempt(
   lockMinutes: number,
 ): Promise<{ attempt: number; locked: boolean }> {
   const [r] = await q.query<{ attempt: number; locked: boolean }>(
-    `with cur as (select id, locked_until, locked_until is not null and locked_until > $2 as locked,
+    sql(`with cur as (select id, locked_until, locked_until is not null and locked_until > $2 as locked,
                          case when locked_until is not null and locked_until <= $2 then 1
                               else failed_logins + 1 end as attempt
                     from users where id = $1 for update)
@@ -50,7 +52,7 @@ export async function reserveLoginAttempt(
                             when cur.locked_until is not null then null
                             else u.locked_until end
        from cur where u.id = cur.id
-     returning cur.attempt, cur.locked or cur.attempt > $3 as locked`,
+     returning cur.attempt, cur.locked or cur.attempt > $3 as locked`),
     [userId, now, max, lockMinutes],
   );
   return r;
@@ -59,8 +61,8 @@ export async function reserveLoginAttempt(
 /** Locks the account after a failed attempt that reached the limit (unless a lock is already on). */
 export async function lockAccount(q: Queryable, userId: number, now: Date, lockMinutes: number) {
   await q.query(
-    `update users set locked_until = $2::timestamptz + make_interval(mins => $3)
-      where id = $1 and (locked_until is null or locked_until <= $2)`,
+    sql(`update users set locked_until = $2::timestamptz + make_interval(mins => $3)
+      where id = $1 and (locked_until is null or locked_until <= $2)`),
     [userId, now, lockMinutes],
   );
 }
@@ -68,9 +70,9 @@ export async function lockAccount(q: Queryable, userId: number, now: Date, lockM
 /** The login rows of several users by name (the demo-account check at start). */
 export async function findUsersForLogin(q: Queryable, usernames: string[]): Promise<LoginUserRow[]> {
   return q.query<LoginUserRow>(
-    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
+    sql(`select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
             totp_secret_enc, totp_enabled_at, totp_last_step
-       from users where lower(username) = any($1::text[])`,
+       from users where lower(username) = any($1::text[])`),
     [usernames.map((u) => u.toLowerCase())],
   );
 }
@@ -81,7 +83,7 @@ export async function setLoginFailures(
   failures: number,
   lockedUntil: Date | null,
 ) {
-  await q.query('update users set failed_logins = $2, locked_until = $3 where id = $1', [
+  await q.query(sql('update users set failed_logins = $2, locked_until = $3 where id = $1'), [
     userId,
     failures,
     lockedUntil,
@@ -101,8 +103,8 @@ export async function insertSession(
   },
 ) {
   await q.query(
-    `insert into sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
-     values ($1, $2, $3, $4, $4, $5, $6, $7)`,
+    sql(`insert into sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
+     values ($1, $2, $3, $4, $4, $5, $6, $7)`),
     [s.id, s.userId, s.csrf, s.now, s.expiresAt, s.ip ?? null, s.userAgent ?? null],
   );
 }
@@ -155,15 +157,15 @@ export async function findSessionActor(q: Queryable, id: string): Promise<Sessio
 }
 
 export async function touchSession(q: Queryable, id: string, now: Date) {
-  await q.query('update sessions set last_seen_at = $2 where id = $1', [id, now]);
+  await q.query(sql('update sessions set last_seen_at = $2 where id = $1'), [id, now]);
 }
 
 export async function revokeSession(q: Queryable, id: string, now: Date) {
-  await q.query('update sessions set revoked_at = $2 where id = $1 and revoked_at is null', [id, now]);
+  await q.query(sql('update sessions set revoked_at = $2 where id = $1 and revoked_at is null'), [id, now]);
 }
 
 export async function revokeUserSessions(q: Queryable, userId: number, now: Date) {
-  await q.query('update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [
+  await q.query(sql('update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null'), [
     userId,
     now,
   ]);
@@ -172,14 +174,14 @@ export async function revokeUserSessions(q: Queryable, userId: number, now: Date
 /** Ends every session of the user but `keepId` (a password change made in that session). */
 export async function revokeOtherSessions(q: Queryable, userId: number, keepId: string, now: Date) {
   await q.query(
-    'update sessions set revoked_at = $3 where user_id = $1 and id <> $2 and revoked_at is null',
+    sql('update sessions set revoked_at = $3 where user_id = $1 and id <> $2 and revoked_at is null'),
     [userId, keepId, now],
   );
 }
 
 export async function listGrants(q: Queryable, userId: number): Promise<Grant[]> {
   const rows = await q.query<{ role: Grant['role']; area_id: number; department: Grant['department'] }>(
-    'select role, area_id, department from user_roles where user_id = $1 order by id',
+    sql('select role, area_id, department from user_roles where user_id = $1 order by id'),
     [userId],
   );
   return rows.map((r) => ({ role: r.role, areaId: r.area_id, department: r.department }));
@@ -187,9 +189,9 @@ export async function listGrants(q: Queryable, userId: number): Promise<Grant[]>
 
 export async function findUserById(q: Queryable, id: number): Promise<LoginUserRow | undefined> {
   const rows = await q.query<LoginUserRow>(
-    `select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
+    sql(`select id, username, display_name, password_hash, disabled_at, failed_logins, locked_until,
             totp_secret_enc, totp_enabled_at, totp_last_step
-       from users where id = $1`,
+       from users where id = $1`),
     [id],
   );
   return rows[0];
@@ -200,7 +202,7 @@ export async function insertChallenge(
   c: { id: string; userId: number; now: Date; expiresAt: Date; ip?: string },
 ) {
   await q.query(
-    'insert into login_challenges (id, user_id, created_at, expires_at, ip) values ($1, $2, $3, $4, $5)',
+    sql('insert into login_challenges (id, user_id, created_at, expires_at, ip) values ($1, $2, $3, $4, $5)'),
     [c.id, c.userId, c.now, c.expiresAt, c.ip ?? null],
   );
 }
@@ -217,31 +219,31 @@ export interface ChallengeRow {
 export async function lockChallenge(q: Queryable, id: string): Promise<ChallengeRow | undefined> {
   return (
     await q.query<ChallengeRow>(
-      'select id, user_id, expires_at, used_at, attempts from login_challenges where id = $1 for update',
+      sql('select id, user_id, expires_at, used_at, attempts from login_challenges where id = $1 for update'),
       [id],
     )
   )[0];
 }
 
 export async function countChallengeAttempt(q: Queryable, id: string) {
-  await q.query('update login_challenges set attempts = attempts + 1 where id = $1', [id]);
+  await q.query(sql('update login_challenges set attempts = attempts + 1 where id = $1'), [id]);
 }
 
 export async function redeemChallenge(q: Queryable, id: string, now: Date) {
-  await q.query('update login_challenges set used_at = $2 where id = $1', [id, now]);
+  await q.query(sql('update login_challenges set used_at = $2 where id = $1'), [id, now]);
 }
 
 export async function setTotp(
   q: Queryable,
   userId: number,
-  t: { secretEnc: string | null; enabledAt: Date | null; lastStep?: number | null },
+  t: { secretEnc: Encrypted | null; enabledAt: Date | null; lastStep?: number | null },
 ) {
   await q.query(
-    'update users set totp_secret_enc = $2, totp_enabled_at = $3, totp_last_step = $4 where id = $1',
+    sql('update users set totp_secret_enc = $2, totp_enabled_at = $3, totp_last_step = $4 where id = $1'),
     [userId, t.secretEnc, t.enabledAt, t.lastStep ?? null],
   );
 }
 
 export async function setTotpLastStep(q: Queryable, userId: number, step: number) {
-  await q.query('update users set totp_last_step = $2 where id = $1', [userId, step]);
+  await q.query(sql('update users set totp_last_step = $2 where id = $1'), [userId, step]);
 }

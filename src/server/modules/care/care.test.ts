@@ -10,6 +10,7 @@ import { addMonths, previousReviewPeriod } from '../../../shared/care.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { addDays, chinaDate, chinaDayStart } from '../../../shared/china-time.js';
 import { seasonFlags } from '../../../shared/schedule.js';
+import { sql } from '../../db/sql.js';
 import { runJob } from '../../jobs/runner.js';
 
 let env: TestEnv;
@@ -70,8 +71,8 @@ function agreementBody(
   };
 }
 
-const count = async (sql: string, params: unknown[]) =>
-  (await env.ctx.db.query<{ n: number }>(`select count(*)::int as n from ${sql}`, params))[0].n;
+const count = async (from: string, params: unknown[]) =>
+  (await env.ctx.db.query<{ n: number }>(sql(`select count(*)::int as n from ${from}`), params))[0].n;
 
 describe('caregivers', () => {
   it('stores the ID number and phone encrypted, lists them masked, and refuses a duplicate or invalid ID', async () => {
@@ -87,7 +88,7 @@ describe('caregivers', () => {
     const c = res.json();
     expect(c.idNumberMasked).toBe(`${idNumber.slice(0, 6)}********${idNumber.slice(14)}`);
     expect(c.phoneMasked).toBe('139****5678');
-    const [row] = await env.ctx.db.query('select * from caregivers where id = $1', [c.id]);
+    const [row] = await env.ctx.db.query(sql('select * from caregivers where id = $1'), [c.id]);
     expect(row.id_number_enc).not.toContain(idNumber);
     expect(env.ctx.fields.decrypt(row.id_number_enc)).toBe(idNumber);
     expect(env.ctx.fields.decrypt(row.phone_enc)).toBe('13912345678');
@@ -172,10 +173,10 @@ describe('care agreements', () => {
     // The database holds the rule too, whatever a future code path forgets.
     await expect(
       env.ctx.db.query(
-        `insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency, self_care,
+        sql(`insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency, self_care,
            monthly_fee, start_date, end_date, signed_on, status)
          select person_id, $2, relation, party_area_id, town_id, content, frequency, self_care, monthly_fee,
-                end_date + 1, end_date + 30, signed_on, 'active' from care_agreements where person_id = $1`,
+                end_date + 1, end_date + 30, signed_on, 'active' from care_agreements where person_id = $1`),
         [person.id, c2.id],
       ),
     ).rejects.toThrow();
@@ -185,7 +186,7 @@ describe('care agreements', () => {
     const { town, villages, officer, person } = await setup();
     const c = await newCaregiver(officer.http, town.id);
     await env.ctx.db.query(
-      `update persons set status = 'ended', end_reason = 'death', status_since = $2 where id = $1`,
+      sql(`update persons set status = 'ended', end_reason = 'death', status_since = $2 where id = $1`),
       [person.id, today()],
     );
     const ended = await officer.http.post(
@@ -422,7 +423,7 @@ describe('public pledge notice', () => {
         noticeTo: addDays(today(), 6),
       },
     ]);
-    const [cg] = await env.ctx.db.query('select * from caregivers where id = $1', [c.id]);
+    const [cg] = await env.ctx.db.query(sql('select * from caregivers where id = $1'), [c.id]);
     const idNumber = env.ctx.fields.decrypt(cg.id_number_enc);
     for (const secret of [
       '张建国',
@@ -446,9 +447,11 @@ describe('public pledge notice', () => {
 /** A visitor (logged in) made responsible for the person, as the visit API requires. */
 async function assignVisitor(personId: number, villageId: number) {
   const visitor = await actorClient(env, 'visitor', villageId);
-  await env.ctx.db.query('update persons set visitor_id = $2 where id = $1', [personId, visitor.id]);
+  await env.ctx.db.query(sql('update persons set visitor_id = $2 where id = $1'), [personId, visitor.id]);
   await env.ctx.db.query(
-    `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'responsible', $3)`,
+    sql(
+      `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'responsible', $3)`,
+    ),
     [personId, visitor.id, env.ctx.clock.now()],
   );
   return visitor;
@@ -483,7 +486,7 @@ async function recordVisit(
 async function setupVillage(townId: number) {
   return (
     await env.ctx.db.query<{ id: number }>(
-      `select id from areas where parent_id = $1 order by id desc limit 1`,
+      sql(`select id from areas where parent_id = $1 order by id desc limit 1`),
       [townId],
     )
   )[0];
@@ -586,7 +589,7 @@ describe('caregiver reviews and replacement', () => {
     });
     const kinds = (
       await env.ctx.db.query<{ kind: string }>(
-        'select kind from person_events where person_id = $1 order by id',
+        sql('select kind from person_events where person_id = $1 order by id'),
         [person.id],
       )
     ).map((e) => e.kind);
@@ -800,7 +803,7 @@ describe('money', () => {
     await recordVisit(visitor, person.id, env.ctx.clock.now(), {}, no);
     await recordVisit(visitor, person.id, env.ctx.clock.now(), {}, no);
     const rows = await env.ctx.db.query<{ category: string; description: string }>(
-      'select category, description from concerns where person_id = $1',
+      sql('select category, description from concerns where person_id = $1'),
       [person.id],
     );
     expect(rows).toHaveLength(1);

@@ -1,5 +1,7 @@
 import type { SelfCare } from '../../../shared/person.js';
+import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { areaCondition, personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -26,8 +28,8 @@ export async function getCarePerson(q: Queryable, scope: Scope, id: number, forU
   const cond = personCondition(scope, 'p', params);
   return (
     await q.query<CarePersonRow>(
-      `select ${PERSON_COLS} from persons p join areas t on t.id = p.town_id join areas v on v.id = p.village_id
-        where p.id = $1 and ${cond}${forUpdate ? ' for update of p' : ''}`,
+      sql(`select ${PERSON_COLS} from persons p join areas t on t.id = p.town_id join areas v on v.id = p.village_id
+        where p.id = $1 and ${cond}${forUpdate ? ' for update of p' : ''}`),
       params,
     )
   )[0];
@@ -50,10 +52,10 @@ export async function personsNeedingAgreement(
   );
   params.push(f.limit);
   return q.query<CarePersonRow & { last_end: string | null }>(
-    `select ${PERSON_COLS},
+    sql(`select ${PERSON_COLS},
             (select max(coalesce(ca.terminated_on, ca.end_date)) from care_agreements ca where ca.person_id = p.id) as last_end
        from persons p join areas t on t.id = p.town_id join areas v on v.id = p.village_id
-      where ${where.join(' and ')} order by p.town_id, p.village_id, p.id limit $${params.length}`,
+      where ${where.join(' and ')} order by p.town_id, p.village_id, p.id limit $${params.length}`),
     params,
   );
 }
@@ -64,9 +66,9 @@ export async function personsNeedingAgreement(
 export interface CaregiverRow {
   id: number;
   name: string;
-  id_number_enc: string;
+  id_number_enc: Encrypted;
   id_number_masked: string;
-  phone_enc: string | null;
+  phone_enc: Encrypted | null;
   phone_masked: string | null;
   address: string | null;
   area_id: number;
@@ -120,7 +122,7 @@ export async function listCaregivers(
   }
   params.push(f.limit);
   return q.query<CaregiverRow>(
-    `${CAREGIVER_SELECT} where ${where.join(' and ')} order by c.id limit $${params.length}`,
+    sql(`${CAREGIVER_SELECT} where ${where.join(' and ')} order by c.id limit $${params.length}`),
     params,
   );
 }
@@ -132,22 +134,23 @@ export async function getCaregiver(
 ): Promise<CaregiverRow | undefined> {
   const params: unknown[] = [id];
   const cond = caregiverScope(scope, params);
-  return (await q.query<CaregiverRow>(`${CAREGIVER_SELECT} where c.id = $1 and ${cond}`, params))[0];
+  return (await q.query<CaregiverRow>(sql(`${CAREGIVER_SELECT} where c.id = $1 and ${cond}`), params))[0];
 }
 
 export async function caregiverIdByHash(q: Queryable, hash: string): Promise<number | undefined> {
-  return (await q.query<{ id: number }>('select id from caregivers where id_number_hash = $1', [hash]))[0]
-    ?.id;
+  return (
+    await q.query<{ id: number }>(sql('select id from caregivers where id_number_hash = $1'), [hash])
+  )[0]?.id;
 }
 
 export async function insertCaregiver(
   q: Queryable,
   c: {
     name: string;
-    idNumberEnc: string;
+    idNumberEnc: Encrypted;
     idNumberHash: string;
     idNumberMasked: string;
-    phoneEnc: string | null;
+    phoneEnc: Encrypted | null;
     phoneHash: string | null;
     phoneMasked: string | null;
     address: string | null;
@@ -158,9 +161,9 @@ export async function insertCaregiver(
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    `insert into caregivers (name, id_number_enc, id_number_hash, id_number_masked, phone_enc, phone_hash, phone_masked,
+    sql(`insert into caregivers (name, id_number_enc, id_number_hash, id_number_masked, phone_enc, phone_hash, phone_masked,
         address, area_id, note, created_by, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) returning id`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) returning id`),
     [
       c.name,
       c.idNumberEnc,
@@ -208,10 +211,10 @@ export async function listAssignments(
     where.push(`x.person_id = $${params.length}`);
   }
   return q.query<AssignmentRow>(
-    `select x.id, x.caregiver_id, c.name as caregiver_name, x.person_id, p.name as person_name, x.relation,
+    sql(`select x.id, x.caregiver_id, c.name as caregiver_name, x.person_id, p.name as person_name, x.relation,
             x.from_date, x.to_date, x.end_reason
        from caregiver_assignments x join persons p on p.id = x.person_id join caregivers c on c.id = x.caregiver_id
-      where ${where.join(' and ')} order by x.from_date desc, x.id desc`,
+      where ${where.join(' and ')} order by x.from_date desc, x.id desc`),
     params,
   );
 }
@@ -222,9 +225,9 @@ export async function closeAssignments(
   f: { personId: number; caregiverId?: number; exceptCaregiverId?: number; toDate: string; reason: string },
 ) {
   await q.query(
-    `update caregiver_assignments set to_date = greatest(from_date, $2::date), end_reason = $3
+    sql(`update caregiver_assignments set to_date = greatest(from_date, $2::date), end_reason = $3
       where person_id = $1 and to_date is null
-        and ($4::int is null or caregiver_id = $4) and ($5::int is null or caregiver_id <> $5)`,
+        and ($4::int is null or caregiver_id = $4) and ($5::int is null or caregiver_id <> $5)`),
     [f.personId, f.toDate, f.reason, f.caregiverId ?? null, f.exceptCaregiverId ?? null],
   );
 }
@@ -235,9 +238,9 @@ export async function openAssignment(
   a: { caregiverId: number; personId: number; relation: string; fromDate: string; now: Date },
 ) {
   await q.query(
-    `insert into caregiver_assignments (caregiver_id, person_id, relation, from_date, created_at)
+    sql(`insert into caregiver_assignments (caregiver_id, person_id, relation, from_date, created_at)
      select $1, $2, $3, $4, $5
-      where not exists (select 1 from caregiver_assignments where caregiver_id = $1 and person_id = $2 and to_date is null)`,
+      where not exists (select 1 from caregiver_assignments where caregiver_id = $1 and person_id = $2 and to_date is null)`),
     [a.caregiverId, a.personId, a.relation, a.fromDate, a.now],
   );
 }
@@ -335,7 +338,7 @@ export async function listAgreements(
   if (f.cursor) add((n) => `ca.id < ${n}`, f.cursor);
   params.push(f.limit);
   return q.query<AgreementRow>(
-    `${AGREEMENT_SELECT} where ${where.join(' and ')} order by ca.id desc limit $${params.length}`,
+    sql(`${AGREEMENT_SELECT} where ${where.join(' and ')} order by ca.id desc limit $${params.length}`),
     params,
   );
 }
@@ -347,15 +350,15 @@ export async function getAgreement(
 ): Promise<AgreementRow | undefined> {
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
-  return (await q.query<AgreementRow>(`${AGREEMENT_SELECT} where ca.id = $1 and ${cond}`, params))[0];
+  return (await q.query<AgreementRow>(sql(`${AGREEMENT_SELECT} where ca.id = $1 and ${cond}`), params))[0];
 }
 
 /** Every agreement of a person with the last day it covers (a terminated one stops the day before termination). */
 export async function personAgreementTerms(q: Queryable, personId: number) {
   return q.query<{ id: number; status: string; start_date: string; last_day: string; caregiver_id: number }>(
-    `select id, status, start_date, caregiver_id,
+    sql(`select id, status, start_date, caregiver_id,
             case when status = 'terminated' then (terminated_on - 1) else end_date end::text as last_day
-       from care_agreements where person_id = $1 order by start_date`,
+       from care_agreements where person_id = $1 order by start_date`),
     [personId],
   );
 }
@@ -385,10 +388,10 @@ export async function insertAgreement(
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    `insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency, self_care,
+    sql(`insert into care_agreements (person_id, caregiver_id, relation, party_area_id, town_id, content, frequency, self_care,
         monthly_fee, start_date, end_date, signed_on, status, pledge_signed_on, pledge_notice_from, pledge_notice_to,
         replacement_id, created_by, created_at, updated_at)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) returning id`,
+     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) returning id`),
     [
       a.personId,
       a.caregiverId,
@@ -423,9 +426,9 @@ export async function terminateAgreement(
   now: Date,
 ): Promise<boolean> {
   const rows = await q.query(
-    `update care_agreements set status = 'terminated', terminated_on = $3, termination_reason = $4, updated_at = $5,
+    sql(`update care_agreements set status = 'terminated', terminated_on = $3, termination_reason = $4, updated_at = $5,
         version = version + 1
-      where id = $1 and version = $2 and status = 'active' returning id`,
+      where id = $1 and version = $2 and status = 'active' returning id`),
     [id, version, on, reason, now],
   );
   return rows.length === 1;
@@ -438,9 +441,9 @@ export async function setPledge(
   p: { signedOn: string; noticeFrom: string; noticeTo: string; now: Date },
 ): Promise<boolean> {
   const rows = await q.query(
-    `update care_agreements set pledge_signed_on = $3, pledge_notice_from = $4, pledge_notice_to = $5, updated_at = $6,
+    sql(`update care_agreements set pledge_signed_on = $3, pledge_notice_from = $4, pledge_notice_to = $5, updated_at = $6,
         version = version + 1
-      where id = $1 and version = $2 returning id`,
+      where id = $1 and version = $2 returning id`),
     [id, version, p.signedOn, p.noticeFrom, p.noticeTo, p.now],
   );
   return rows.length === 1;
@@ -449,8 +452,8 @@ export async function setPledge(
 /** Marks active agreements whose term ended before `today` as expired; returns them. */
 export async function expireEnded(q: Queryable, today: string, now: Date) {
   return q.query<{ id: number; person_id: number; caregiver_id: number; end_date: string }>(
-    `update care_agreements set status = 'expired', updated_at = $2, version = version + 1
-      where status = 'active' and end_date < $1::date returning id, person_id, caregiver_id, end_date::text`,
+    sql(`update care_agreements set status = 'expired', updated_at = $2, version = version + 1
+      where status = 'active' and end_date < $1::date returning id, person_id, caregiver_id, end_date::text`),
     [today, now],
   );
 }
@@ -465,10 +468,10 @@ export async function expiryCandidates(q: Queryable, until: string) {
     end_date: string;
     village_id: number;
   }>(
-    `select ca.id, ca.person_id, p.name as person_name, c.name as caregiver_name, ca.end_date::text, p.village_id
+    sql(`select ca.id, ca.person_id, p.name as person_name, c.name as caregiver_name, ca.end_date::text, p.village_id
        from care_agreements ca join persons p on p.id = ca.person_id join caregivers c on c.id = ca.caregiver_id
       where ca.status = 'active' and ca.expiry_notified_at is null and ca.end_date <= $1::date
-      order by ca.id`,
+      order by ca.id`),
     [until],
   );
 }
@@ -476,7 +479,9 @@ export async function expiryCandidates(q: Queryable, until: string) {
 /** Marks the expiry as announced; false when someone else already did (the notice goes out once). */
 export async function claimExpiryNotice(q: Queryable, id: number, now: Date): Promise<boolean> {
   const rows = await q.query(
-    'update care_agreements set expiry_notified_at = $2 where id = $1 and expiry_notified_at is null returning id',
+    sql(
+      'update care_agreements set expiry_notified_at = $2 where id = $1 and expiry_notified_at is null returning id',
+    ),
     [id, now],
   );
   return rows.length === 1;
@@ -492,12 +497,12 @@ export async function pledgesInNotice(q: Queryable, today: string) {
     pledge_notice_from: string;
     pledge_notice_to: string;
   }>(
-    `select c.name as caregiver_name, p.name as person_name, t.name as town_name, ca.pledge_signed_on,
+    sql(`select c.name as caregiver_name, p.name as person_name, t.name as town_name, ca.pledge_signed_on,
             ca.pledge_notice_from, ca.pledge_notice_to
        from care_agreements ca join caregivers c on c.id = ca.caregiver_id join persons p on p.id = ca.person_id
        join areas t on t.id = ca.town_id
       where ca.status <> 'terminated' and ca.pledge_notice_from <= $1::date and ca.pledge_notice_to >= $1::date
-      order by t.code, ca.pledge_notice_from, ca.id limit 500`,
+      order by t.code, ca.pledge_notice_from, ca.id limit 500`),
     [today],
   );
 }
@@ -516,8 +521,8 @@ export async function insertFile(
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    `insert into care_files (agreement_id, kind, filename, mime, size, sha256, content, uploaded_by, uploaded_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+    sql(`insert into care_files (agreement_id, kind, filename, mime, size, sha256, content, uploaded_by, uploaded_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`),
     [f.agreementId, f.kind, f.filename, f.mime, f.content.length, f.sha256, f.content, f.by, f.now],
   );
   return row.id;
@@ -526,7 +531,7 @@ export async function insertFile(
 export async function getFile(q: Queryable, agreementId: number, fileId: number) {
   return (
     await q.query<{ id: number; kind: string; filename: string; mime: string; content: Buffer | Uint8Array }>(
-      'select id, kind, filename, mime, content from care_files where agreement_id = $1 and id = $2',
+      sql('select id, kind, filename, mime, content from care_files where agreement_id = $1 and id = $2'),
       [agreementId, fileId],
     )
   )[0];
@@ -601,7 +606,7 @@ export async function listReviews(
   if (f.cursor) add((n) => `r.id < ${n}`, f.cursor);
   params.push(f.limit);
   return q.query<ReviewRow>(
-    `${REVIEW_SELECT} where ${where.join(' and ')} order by r.id desc limit $${params.length}`,
+    sql(`${REVIEW_SELECT} where ${where.join(' and ')} order by r.id desc limit $${params.length}`),
     params,
   );
 }
@@ -609,7 +614,7 @@ export async function listReviews(
 export async function getReview(q: Queryable, scope: Scope, id: number): Promise<ReviewRow | undefined> {
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
-  return (await q.query<ReviewRow>(`${REVIEW_SELECT} where r.id = $1 and ${cond}`, params))[0];
+  return (await q.query<ReviewRow>(sql(`${REVIEW_SELECT} where r.id = $1 and ${cond}`), params))[0];
 }
 
 export async function insertReview(
@@ -635,10 +640,10 @@ export async function insertReview(
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    `insert into caregiver_reviews (agreement_id, person_id, caregiver_id, period_from, period_to, satisfaction,
+    sql(`insert into caregiver_reviews (agreement_id, person_id, caregiver_id, period_from, period_to, satisfaction,
         neighbour_evaluations, visit_observations, satisfaction_score, neighbour_score, visit_score, score, passed, rule,
         note, reviewer_id, created_at)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) returning id`,
+     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) returning id`),
     [
       r.agreementId,
       r.personId,
@@ -671,7 +676,9 @@ export async function reviewExists(
   return (
     (
       await q.query(
-        'select 1 from caregiver_reviews where agreement_id = $1 and period_from = $2 and period_to = $3',
+        sql(
+          'select 1 from caregiver_reviews where agreement_id = $1 and period_from = $2 and period_to = $3',
+        ),
         [agreementId, from, to],
       )
     ).length > 0
@@ -734,7 +741,9 @@ export async function listReplacements(
   if (f.personId) add((n) => `x.person_id = ${n}`, f.personId);
   params.push(f.limit);
   return q.query<ReplacementRow>(
-    `${REPLACEMENT_SELECT} where ${where.join(' and ')} order by (x.status = 'open') desc, x.id desc limit $${params.length}`,
+    sql(
+      `${REPLACEMENT_SELECT} where ${where.join(' and ')} order by (x.status = 'open') desc, x.id desc limit $${params.length}`,
+    ),
     params,
   );
 }
@@ -746,7 +755,7 @@ export async function getReplacement(
 ): Promise<ReplacementRow | undefined> {
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
-  return (await q.query<ReplacementRow>(`${REPLACEMENT_SELECT} where x.id = $1 and ${cond}`, params))[0];
+  return (await q.query<ReplacementRow>(sql(`${REPLACEMENT_SELECT} where x.id = $1 and ${cond}`), params))[0];
 }
 
 export async function openReplacementOf(q: Queryable, personId: number) {
@@ -757,8 +766,8 @@ export async function openReplacementOf(q: Queryable, personId: number) {
       old_agreement_id: number | null;
       new_caregiver_id: number | null;
     }>(
-      `select id, old_caregiver_id, old_agreement_id, new_caregiver_id from care_replacements
-        where person_id = $1 and status = 'open' for update`,
+      sql(`select id, old_caregiver_id, old_agreement_id, new_caregiver_id from care_replacements
+        where person_id = $1 and status = 'open' for update`),
       [personId],
     )
   )[0];
@@ -781,10 +790,10 @@ export async function insertReplacement(
   },
 ): Promise<number | null> {
   const rows = await q.query<{ id: number }>(
-    `insert into care_replacements (person_id, town_id, old_agreement_id, old_caregiver_id, cause, review_id, visit_ref,
+    sql(`insert into care_replacements (person_id, town_id, old_agreement_id, old_caregiver_id, cause, review_id, visit_ref,
         detail, legal_referral, opened_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     on conflict (person_id) where status = 'open' do nothing returning id`,
+     on conflict (person_id) where status = 'open' do nothing returning id`),
     [
       r.personId,
       r.townId,
@@ -815,7 +824,7 @@ export async function updateReplacement(
   },
 ): Promise<boolean> {
   const rows = await q.query(
-    `update care_replacements set
+    sql(`update care_replacements set
         new_caregiver_id = case when $3::boolean then $4 else new_caregiver_id end,
         legal_referral = coalesce($5, legal_referral),
         legal_note = case when $6::boolean then $7 else legal_note end,
@@ -823,7 +832,7 @@ export async function updateReplacement(
         new_agreement_id = coalesce($9, new_agreement_id),
         closed_at = case when $8::text is not null then $10 else closed_at end,
         version = version + 1
-      where id = $1 and version = $2 and status = 'open' returning id`,
+      where id = $1 and version = $2 and status = 'open' returning id`),
     [
       id,
       version,
@@ -844,8 +853,24 @@ export async function updateReplacement(
 export async function activeAgreementOf(q: Queryable, personId: number) {
   return (
     await q.query<{ id: number; caregiver_id: number; town_id: number }>(
-      `select id, caregiver_id, town_id from care_agreements where person_id = $1 and status = 'active'`,
+      sql(`select id, caregiver_id, town_id from care_agreements where person_id = $1 and status = 'active'`),
       [personId],
     )
   )[0];
+}
+
+/** A replacement case done: the new caregiver and agreement recorded, closed. */
+export async function completeReplacement(
+  q: Queryable,
+  r: { id: number; caregiverId: number; agreementId: number; now: Date },
+) {
+  await q.query(
+    sql(`update care_replacements set status = 'done', new_caregiver_id = $2, new_agreement_id = $3, closed_at = $4,
+        version = version + 1 where id = $1`),
+    [r.id, r.caregiverId, r.agreementId, r.now],
+  );
+}
+
+export async function flagLegalReferral(q: Queryable, replacementId: number) {
+  await q.query(sql('update care_replacements set legal_referral = true where id = $1'), [replacementId]);
 }

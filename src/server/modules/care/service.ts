@@ -23,6 +23,7 @@ import { appendAudit } from '../audit/index.js';
 import { notify } from '../notifications/index.js';
 import { insertPersonEvent } from '../persons/index.js';
 import * as settings from '../settings/index.js';
+import { settingRows } from '../settings/index.js';
 import { qualifyingVisitAnswers } from '../visits/index.js';
 import * as repo from './repo.js';
 import { careSettings, careSettingsWithSource } from './settings.js';
@@ -278,11 +279,7 @@ export async function createAgreement(ctx: Ctx, actor: Actor, input: AgreementIn
       });
     }
     if (open && status === 'active') {
-      await q.query(
-        `update care_replacements set status = 'done', new_caregiver_id = $2, new_agreement_id = $3, closed_at = $4,
-            version = version + 1 where id = $1`,
-        [open.id, caregiver.id, id, now],
-      );
+      await repo.completeReplacement(q, { id: open.id, caregiverId: caregiver.id, agreementId: id, now });
       await insertPersonEvent(q, {
         personId: person.id,
         at: now,
@@ -758,7 +755,7 @@ export async function createReplacement(
     });
     if (id === null) throw conflict('该对象已有办理中的更换照料服务人事项', 'personId');
     if (input.legalReferral) {
-      await q.query('update care_replacements set legal_referral = true where id = $1', [id]);
+      await repo.flagLegalReferral(q, id);
     }
     await appendAudit(q, {
       at: now,
@@ -903,9 +900,7 @@ export async function runAgreementJob(ctx: Ctx) {
     // The notice window is configurable per area: find candidates with the widest window in use, then
     // claim each one inside its own area's window. The claim (an update of a null column) is what makes
     // the notice go out exactly once, even with two processes running the job.
-    const windows = await q.query<{ value: unknown }>(
-      `select value from settings where key = 'care.expiryNoticeDays'`,
-    );
+    const windows = await settingRows(q, ['care.expiryNoticeDays']);
     const widest = Math.max(
       CARE_DEFAULTS['care.expiryNoticeDays'],
       ...windows.map((r) => Number(r.value) || 0),

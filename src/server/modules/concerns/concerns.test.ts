@@ -3,6 +3,7 @@ import { recordVisitWith as record } from '../../../../test/case-helpers.js';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown, client, login } from '../../../../test/factories.js';
 import { type Clock, createClock } from '../../clock.js';
+import { sql } from '../../db/sql.js';
 import { runJob } from '../../jobs/runner.js';
 
 let env: TestEnv;
@@ -235,7 +236,7 @@ describe('concerns', () => {
     ]);
     // The person's timeline shows the concern's path.
     const tl = await env.ctx.db.query<{ kind: string }>(
-      `select kind from person_events where person_id = $1 and kind like 'concern.%' order by id`,
+      sql(`select kind from person_events where person_id = $1 and kind like 'concern.%' order by id`),
       [w.person.id],
     );
     expect(tl.map((t) => t.kind)).toEqual([

@@ -1,5 +1,6 @@
 import type { ConcernStatus } from '../../../shared/incidents.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type StoredAnswers, withAnswers } from '../visits/index.js';
 
@@ -44,8 +45,8 @@ const SELECT = `
 export async function getConcern(q: Queryable, scope: Scope, id: number, forUpdate = false) {
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
-  if (forUpdate) await q.query('select id from concerns where id = $1 for update', [id]);
-  const [row] = await q.query<ConcernRow>(`${SELECT} where c.id = $1 and ${cond}`, params);
+  if (forUpdate) await q.query(sql('select id from concerns where id = $1 for update'), [id]);
+  const [row] = await q.query<ConcernRow>(sql(`${SELECT} where c.id = $1 and ${cond}`), params);
   return row;
 }
 
@@ -84,15 +85,15 @@ export async function listConcerns(q: Queryable, scope: Scope, f: ConcernFilter)
   if (f.overdue) where.push(overdueSql);
   const w = where.join(' and ');
   const [{ n }] = await q.query<{ n: number }>(
-    `select count(*)::int as n from concerns c join persons p on p.id = c.person_id where ${w}`,
+    sql(`select count(*)::int as n from concerns c join persons p on p.id = c.person_id where ${w}`),
     // `today` (the last parameter) appears in the count only when filtering on overdue.
     f.overdue ? params : params.slice(0, -1),
   );
   params.push(f.limit, f.offset);
   const rows = await q.query<ConcernRow>(
-    `${SELECT} where ${w}
+    sql(`${SELECT} where ${w}
       order by ${overdueSql} desc, (c.status in ('open', 'in_progress', 'resolved')) desc, c.deadline nulls last, c.id desc
-      limit $${params.length - 1} offset $${params.length}`,
+      limit $${params.length - 1} offset $${params.length}`),
     params,
   );
   return { rows, total: n };
@@ -119,12 +120,12 @@ export async function insertConcern(
   },
 ): Promise<number | null> {
   const rows = await q.query<{ id: number }>(
-    `insert into concerns (person_id, town_id, village_id, category, description, source, visit_id, source_item, owner,
+    sql(`insert into concerns (person_id, town_id, village_id, category, description, source, visit_id, source_item, owner,
                            handling, deadline, status, resolution, resolved_at, resolved_by, created_at, created_by, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
              case when $12 = 'resolved' then $15::timestamptz end, case when $12 = 'resolved' then $14::int end, $15, $14, $15)
      on conflict (visit_id, source_item) where visit_id is not null do nothing
-     returning id`,
+     returning id`),
     [
       c.personId,
       c.townId,
@@ -185,7 +186,9 @@ export async function updateConcern(
   }
   if (patch.reopened) sets.push('reopened_count = reopened_count + 1');
   await q.query(
-    `update concerns set ${[...sets, 'updated_at = $2', 'version = version + 1'].join(', ')} where id = $1`,
+    sql(
+      `update concerns set ${[...sets, 'updated_at = $2', 'version = version + 1'].join(', ')} where id = $1`,
+    ),
     params,
   );
 }
@@ -195,7 +198,9 @@ export async function insertEntry(
   e: { concernId: number; kind: string; body?: string; actorId: number | null; detail?: object; at: Date },
 ) {
   await q.query(
-    `insert into concern_entries (concern_id, at, kind, body, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
+    sql(
+      `insert into concern_entries (concern_id, at, kind, body, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
+    ),
     [e.concernId, e.at, e.kind, e.body ?? '', e.actorId, JSON.stringify(e.detail ?? {})],
   );
 }
@@ -209,9 +214,9 @@ export async function listEntries(q: Queryable, concernId: number) {
     actor_name: string | null;
     detail: any;
   }>(
-    `select e.id, e.at, e.kind, e.body, u.display_name as actor_name, e.detail
+    sql(`select e.id, e.at, e.kind, e.body, u.display_name as actor_name, e.detail
        from concern_entries e left join users u on u.id = e.actor_id
-      where e.concern_id = $1 order by e.id`,
+      where e.concern_id = $1 order by e.id`),
     [concernId],
   );
 }
@@ -221,8 +226,8 @@ export async function insertFile(
   f: { concernId: number; name: string; mime: string; data: Buffer; userId: number; now: Date },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    `insert into concern_files (concern_id, name, mime, size, data, uploaded_at, uploaded_by)
-     values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    sql(`insert into concern_files (concern_id, name, mime, size, data, uploaded_at, uploaded_by)
+     values ($1, $2, $3, $4, $5, $6, $7) returning id`),
     [f.concernId, f.name, f.mime, f.data.length, f.data, f.now, f.userId],
   );
   return r.id;
@@ -230,14 +235,14 @@ export async function insertFile(
 
 export async function listFiles(q: Queryable, concernId: number) {
   return q.query<{ id: number; name: string; mime: string; size: number; uploaded_at: Date }>(
-    'select id, name, mime, size, uploaded_at from concern_files where concern_id = $1 order by id',
+    sql('select id, name, mime, size, uploaded_at from concern_files where concern_id = $1 order by id'),
     [concernId],
   );
 }
 
 export async function getFile(q: Queryable, concernId: number, fileId: number) {
   const [r] = await q.query<{ name: string; mime: string; data: Buffer | Uint8Array }>(
-    'select name, mime, data from concern_files where concern_id = $1 and id = $2',
+    sql('select name, mime, data from concern_files where concern_id = $1 and id = $2'),
     [concernId, fileId],
   );
   return r;
@@ -252,12 +257,12 @@ export async function claimOverdue(q: Queryable, today: string, now: Date, limit
     deadline: string;
     reopened_count: number;
   }>(
-    `update concerns c set escalated_at = $2
+    sql(`update concerns c set escalated_at = $2
       where c.id in (select id from concerns
                       where handling = 'time_limited' and status in ('open', 'in_progress') and escalated_at is null
                         and deadline < $1::date
                       order by deadline, id limit $3 for update skip locked)
-      returning c.id, c.village_id, c.person_id, c.deadline, c.reopened_count`,
+      returning c.id, c.village_id, c.person_id, c.deadline, c.reopened_count`),
     [today, now, limit],
   );
 }
@@ -274,10 +279,19 @@ export async function getVisitAnswers(q: Queryable, scope: Scope, visitId: numbe
       answers: StoredAnswers;
       checklist_version: number;
     }>(
-      `select v.id, v.person_id, v.at, v.answers, v.checklist_version
-       from visits v join persons p on p.id = v.person_id where v.id = $1 and ${cond}`,
+      sql(`select v.id, v.person_id, v.at, v.answers, v.checklist_version
+       from visits v join persons p on p.id = v.person_id where v.id = $1 and ${cond}`),
       params,
     ),
   );
   return r;
+}
+
+/** A concern's person's name and its category (an escalation message names them). */
+export async function concernBrief(q: Queryable, id: number) {
+  const [p] = await q.query<{ name: string; category: string }>(
+    sql('select p.name, c.category from concerns c join persons p on p.id = c.person_id where c.id = $1'),
+    [id],
+  );
+  return p;
 }

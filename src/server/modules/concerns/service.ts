@@ -511,10 +511,7 @@ export async function escalateOverdue(ctx: Pick<Ctx, 'db' | 'clock'>) {
           actorId: null,
           at: now,
         });
-        const [p] = await q.query<{ name: string; category: string }>(
-          'select p.name, c.category from concerns c join persons p on p.id = c.person_id where c.id = $1',
-          [r.id],
-        );
+        const p = await repo.concernBrief(q, r.id);
         await notify(q, {
           recipients: bureau(r.village_id),
           kind: 'concern.overdue',

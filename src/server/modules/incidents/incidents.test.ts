@@ -3,6 +3,7 @@ import { recordVisitWith as record } from '../../../../test/case-helpers.js';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown, client, login } from '../../../../test/factories.js';
 import { type Clock, createClock } from '../../clock.js';
+import { sql } from '../../db/sql.js';
 import { runJob } from '../../jobs/runner.js';
 import { generateTasks } from '../visits/schedule.js';
 
@@ -136,7 +137,7 @@ describe('incidents from a visit', () => {
       409,
     );
     const timeline = await env.ctx.db.query<{ kind: string }>(
-      `select kind from person_events where person_id = $1 and kind like 'incident.%' order by id`,
+      sql(`select kind from person_events where person_id = $1 and kind like 'incident.%' order by id`),
       [w.person.id],
     );
     expect(timeline.map((t) => t.kind)).toEqual(['incident.opened', 'incident.closed']);
@@ -147,7 +148,7 @@ describe('incidents from a visit', () => {
     await env.ctx.db.tx((q) => generateTasks(q, { now: env.ctx.clock.now(), personIds: [w.person.id] }));
     const open = () =>
       env.ctx.db.query<{ id: number }>(
-        `select id from visit_tasks where person_id = $1 and status = 'open'`,
+        sql(`select id from visit_tasks where person_id = $1 and status = 'open'`),
         [w.person.id],
       );
     expect((await open()).length).toBeGreaterThan(0);
@@ -165,7 +166,7 @@ describe('incidents from a visit', () => {
     expect(detail.actions.find((a: any) => a.kind === 'support').note).toContain('自 2026-03-01 起停发');
     // Nobody is asked to visit a person who died: no follow-up task either.
     const followUps = await env.ctx.db.query(
-      `select id from visit_tasks where person_id = $1 and kind = 'follow_up'`,
+      sql(`select id from visit_tasks where person_id = $1 and kind = 'follow_up'`),
       [w.person.id],
     );
     expect(followUps).toHaveLength(0);
@@ -181,7 +182,7 @@ describe('incidents from a visit', () => {
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ critical: true, source: 'manual', departments: ['health'] });
     const [task] = await env.ctx.db.query<{ window_end: Date; status: string }>(
-      `select window_end, status from visit_tasks where person_id = $1 and kind = 'follow_up'`,
+      sql(`select window_end, status from visit_tasks where person_id = $1 and kind = 'follow_up'`),
       [w.person.id],
     );
     expect(task.status).toBe('open');

@@ -1,5 +1,6 @@
 import type { IncidentType } from '../../../shared/incidents.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { caseCondition, type Scope } from '../../http/scope.js';
 
 export interface IncidentRow {
@@ -49,8 +50,8 @@ const SELECT = `
 export async function getIncident(q: Queryable, scope: Scope, id: number, forUpdate = false) {
   const params: unknown[] = [id];
   const cond = caseCondition(scope, 'i.departments', params);
-  if (forUpdate) await q.query('select id from incidents where id = $1 for update', [id]);
-  const [row] = await q.query<IncidentRow>(`${SELECT} where i.id = $1 and ${cond}`, params);
+  if (forUpdate) await q.query(sql('select id from incidents where id = $1 for update'), [id]);
+  const [row] = await q.query<IncidentRow>(sql(`${SELECT} where i.id = $1 and ${cond}`), params);
   return row;
 }
 
@@ -79,16 +80,16 @@ export async function listIncidents(q: Queryable, scope: Scope, f: IncidentFilte
   if (f.department) add('? = any(i.departments)', f.department);
   const w = where.join(' and ');
   const [{ n }] = await q.query<{ n: number }>(
-    `select count(*)::int as n from incidents i join persons p on p.id = i.person_id where ${w}`,
+    sql(`select count(*)::int as n from incidents i join persons p on p.id = i.person_id where ${w}`),
     params,
   );
   params.push(f.limit, f.offset);
   const rows = await q.query<IncidentRow>(
-    `${SELECT} where ${w}
+    sql(`${SELECT} where ${w}
       order by (i.status = 'open') desc,
                case when i.status = 'open' then extract(epoch from i.opened_at) else -extract(epoch from coalesce(i.closed_at, i.opened_at)) end,
                i.id desc
-      limit $${params.length - 1} offset $${params.length}`,
+      limit $${params.length - 1} offset $${params.length}`),
     params,
   );
   return { rows, total: n };
@@ -111,11 +112,11 @@ export async function insertIncident(
   },
 ): Promise<number | null> {
   const rows = await q.query<{ id: number }>(
-    `insert into incidents (person_id, town_id, village_id, type, critical, description, source, visit_id, departments,
+    sql(`insert into incidents (person_id, town_id, village_id, type, critical, description, source, visit_id, departments,
                             opened_at, opened_by)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      on conflict (visit_id, type) where visit_id is not null do nothing
-     returning id`,
+     returning id`),
     [
       i.personId,
       i.townId,
@@ -136,7 +137,9 @@ export async function insertIncident(
 export async function insertParties(q: Queryable, incidentId: number, parties: string[], dueAt: Date) {
   for (const p of parties) {
     await q.query(
-      `insert into incident_parties (incident_id, party, due_at) values ($1, $2, $3) on conflict do nothing`,
+      sql(
+        `insert into incident_parties (incident_id, party, due_at) values ($1, $2, $3) on conflict do nothing`,
+      ),
       [incidentId, p, dueAt],
     );
   }
@@ -147,7 +150,9 @@ export async function insertAction(
   a: { incidentId: number; kind: string; note?: string; actorId: number | null; detail?: object; at: Date },
 ) {
   await q.query(
-    `insert into incident_actions (incident_id, at, kind, note, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
+    sql(
+      `insert into incident_actions (incident_id, at, kind, note, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
+    ),
     [a.incidentId, a.at, a.kind, a.note ?? '', a.actorId, JSON.stringify(a.detail ?? {})],
   );
 }
@@ -161,9 +166,9 @@ export async function listActions(q: Queryable, incidentId: number) {
     actor_name: string | null;
     detail: any;
   }>(
-    `select a.id, a.at, a.kind, a.note, u.display_name as actor_name, a.detail
+    sql(`select a.id, a.at, a.kind, a.note, u.display_name as actor_name, a.detail
        from incident_actions a left join users u on u.id = a.actor_id
-      where a.incident_id = $1 order by a.id`,
+      where a.incident_id = $1 order by a.id`),
     [incidentId],
   );
 }
@@ -177,8 +182,8 @@ export async function acknowledgeParties(
   now: Date,
 ): Promise<string[]> {
   const rows = await q.query<{ party: string }>(
-    `update incident_parties set acknowledged_at = $4, acknowledged_by = $3
-      where incident_id = $1 and party = any($2::text[]) and acknowledged_at is null returning party`,
+    sql(`update incident_parties set acknowledged_at = $4, acknowledged_by = $3
+      where incident_id = $1 and party = any($2::text[]) and acknowledged_at is null returning party`),
     [incidentId, parties, userId, now],
   );
   return rows.map((r) => r.party);
@@ -186,14 +191,14 @@ export async function acknowledgeParties(
 
 export async function closeIncident(q: Queryable, id: number, outcome: string, userId: number, now: Date) {
   await q.query(
-    `update incidents set status = 'closed', outcome = $2, closed_at = $3, closed_by = $4, version = version + 1
-      where id = $1`,
+    sql(`update incidents set status = 'closed', outcome = $2, closed_at = $3, closed_by = $4, version = version + 1
+      where id = $1`),
     [id, outcome, now, userId],
   );
 }
 
 export async function bumpVersion(q: Queryable, id: number) {
-  await q.query('update incidents set version = version + 1 where id = $1', [id]);
+  await q.query(sql('update incidents set version = version + 1 where id = $1'), [id]);
 }
 
 /**
@@ -202,12 +207,12 @@ export async function bumpVersion(q: Queryable, id: number) {
  */
 export async function claimOverdueParties(q: Queryable, now: Date, limit: number) {
   return q.query<{ incident_id: number; party: string; due_at: Date }>(
-    `update incident_parties ip set escalated_at = $1
+    sql(`update incident_parties ip set escalated_at = $1
       where (ip.incident_id, ip.party) in (
         select x.incident_id, x.party from incident_parties x join incidents i on i.id = x.incident_id
          where x.acknowledged_at is null and x.escalated_at is null and x.due_at <= $1 and i.status = 'open'
          order by x.due_at limit $2 for update of x skip locked)
-      returning ip.incident_id, ip.party, ip.due_at`,
+      returning ip.incident_id, ip.party, ip.due_at`),
     [now, limit],
   );
 }
@@ -217,15 +222,15 @@ export async function incidentStats(q: Queryable, scope: Scope) {
   const params: unknown[] = [];
   const cond = caseCondition(scope, 'i.departments', params);
   const byType = await q.query<{ type: string; n: number }>(
-    `select i.type, count(*)::int as n from incidents i join persons p on p.id = i.person_id
-      where i.status = 'open' and ${cond} group by i.type`,
+    sql(`select i.type, count(*)::int as n from incidents i join persons p on p.id = i.person_id
+      where i.status = 'open' and ${cond} group by i.type`),
     params,
   );
   const [ack] = await q.query<{ median_minutes: number | null; within: number | null }>(
-    `select percentile_cont(0.5) within group (order by extract(epoch from ip.acknowledged_at - i.opened_at) / 60) as median_minutes,
+    sql(`select percentile_cont(0.5) within group (order by extract(epoch from ip.acknowledged_at - i.opened_at) / 60) as median_minutes,
             avg(case when ip.acknowledged_at <= ip.due_at then 1.0 else 0.0 end) as within
        from incident_parties ip join incidents i on i.id = ip.incident_id join persons p on p.id = i.person_id
-      where ip.acknowledged_at is not null and ${cond}`,
+      where ip.acknowledged_at is not null and ${cond}`),
     params,
   );
   return { byType, medianAckMinutes: ack?.median_minutes ?? null, ackWithinShare: ack?.within ?? null };
@@ -233,8 +238,18 @@ export async function incidentStats(q: Queryable, scope: Scope) {
 
 export async function openTaskIds(q: Queryable, personId: number): Promise<number[]> {
   const rows = await q.query<{ id: number }>(
-    `select id from visit_tasks where person_id = $1 and status = 'open'`,
+    sql(`select id from visit_tasks where person_id = $1 and status = 'open'`),
     [personId],
   );
   return rows.map((r) => r.id);
+}
+
+/** An incident's person's name, village and type (an escalation message names them). */
+export async function incidentBrief(q: Queryable, id: number) {
+  const [inc] = await q.query<{ person_name: string; village_id: number; type: IncidentType }>(
+    sql(`select p.name as person_name, i.village_id, i.type from incidents i join persons p on p.id = i.person_id
+          where i.id = $1`),
+    [id],
+  );
+  return inc;
 }

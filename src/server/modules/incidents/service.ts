@@ -380,11 +380,7 @@ export async function escalateUnacknowledged(ctx: Pick<Ctx, 'db' | 'clock'>) {
       const now = ctx.clock.now();
       const rows = await repo.claimOverdueParties(q, now, 50);
       for (const r of rows) {
-        const [inc] = await q.query<{ person_name: string; village_id: number; type: IncidentType }>(
-          `select p.name as person_name, i.village_id, i.type from incidents i join persons p on p.id = i.person_id
-            where i.id = $1`,
-          [r.incident_id],
-        );
+        const inc = await repo.incidentBrief(q, r.incident_id);
         const up = r.party === 'bureau' ? '区民政局管理员' : '区民政局';
         const label = PARTY_LABELS(r.party);
         await repo.insertAction(q, {

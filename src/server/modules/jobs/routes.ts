@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Ctx } from '../../context.js';
 import { requirePermission } from '../../http/auth.js';
 import { notFound } from '../../http/errors.js';
-import { listJobs, runJob } from '../../jobs/runner.js';
+import { jobRuns, listJobs, runJob } from '../../jobs/runner.js';
 import { appendAudit } from '../audit/index.js';
 
 const JobState = z.object({
@@ -33,12 +33,7 @@ export function jobRoutes(app: FastifyInstance, ctx: Ctx) {
     },
     async (req) => {
       requirePermission(req, 'config.manage');
-      const rows = await ctx.db.query<{
-        name: string;
-        last_started_at: Date | null;
-        last_finished_at: Date | null;
-        last_error: string | null;
-      }>('select name, last_started_at, last_finished_at, last_error from job_runs');
+      const rows = await jobRuns(ctx);
       const byName = new Map(rows.map((r) => [r.name, r]));
       return {
         items: [...listJobs(ctx)]

@@ -1,1 +1,2 @@
+export { ledgerRowCount } from './repo.js';
 export { type LedgerKind, type OpenLedger, openLedger, writeLedger } from './service.js';

@@ -10,6 +10,7 @@ import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test
 import { insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import { CHECKLIST_V1, checklistColumns, fineAnswers } from '../../../shared/checklist.js';
 import { type Clock, createClock } from '../../clock.js';
+import { sql } from '../../db/sql.js';
 import { type Actor, SYSTEM_SCOPE } from '../../http/scope.js';
 import StreamingExcelJS from '../../lib/xlsx.js';
 
@@ -158,7 +159,7 @@ describe('visit ledger workbook', () => {
         method: 'in_person',
         outcome: 'reached',
       });
-      await env.ctx.db.query('update visits set notes = $1, duration_minutes = $2 where id = $3', [
+      await env.ctx.db.query(sql('update visits set notes = $1, duration_minutes = $2 where id = $3'), [
         note,
         30 + i,
         id,
@@ -202,7 +203,9 @@ describe('visit ledger workbook', () => {
     if (unzip !== null) expect(unzip).toContain('No errors detected');
 
     const [audit] = await env.ctx.db.query<{ detail: any }>(
-      `select detail from audit_log where action = 'ledger.visits' and area_id = $1 order by id desc limit 1`,
+      sql(
+        `select detail from audit_log where action = 'ledger.visits' and area_id = $1 order by id desc limit 1`,
+      ),
       [town.id],
     );
     expect(audit.detail).toMatchObject({ period: '2026-03', fullNumbers: false });
@@ -225,8 +228,8 @@ describe('ledgers and the export guard', () => {
       outcome: 'reached',
     });
     await env.ctx.db.query(
-      `insert into concerns (person_id, town_id, village_id, category, description, source, owner, handling, status, created_at, created_by, updated_at)
-       values ($1, $2, $3, 'living', '缺少冬衣', 'manual', 'town', 'immediate', 'open', '2026-03-06T10:00:00+08:00', $4, now())`,
+      sql(`insert into concerns (person_id, town_id, village_id, category, description, source, owner, handling, status, created_at, created_by, updated_at)
+       values ($1, $2, $3, 'living', '缺少冬衣', 'manual', 'town', 'immediate', 'open', '2026-03-06T10:00:00+08:00', $4, now())`),
       [p.id, town.id, v.id, visitor.id],
     );
     const officer = await actorClient(env, 'town_officer', town.id);
@@ -246,7 +249,7 @@ describe('ledgers and the export guard', () => {
       const exportId = String(notice.getCell('B4').value);
       expect(wb.keywords).toBe(`export:${exportId}`);
       const audit = await env.ctx.db.query<{ action: string; entity_id: string; detail: any }>(
-        `select action, entity_id, detail from audit_log where entity_id = $1 order by id`,
+        sql(`select action, entity_id, detail from audit_log where entity_id = $1 order by id`),
         [exportId],
       );
       expect(audit.map((a) => a.action)).toEqual(['export.full_numbers', `ledger.${kind}`]);
@@ -256,7 +259,7 @@ describe('ledgers and the export guard', () => {
 
     // The audit rows are written before a byte is: a download cut short is on record.
     const { openLedger } = await import('./service.js');
-    const before = await env.ctx.db.query('select max(id) as id from audit_log');
+    const before = await env.ctx.db.query(sql('select max(id) as id from audit_log'));
     const admin = await buildUser(env, 'bureau_admin', env.districtId);
     const actor: Actor = {
       userId: admin.id,
@@ -271,7 +274,7 @@ describe('ledgers and the export guard', () => {
     };
     const l = await openLedger(env.ctx, actor, 'visits', { period: '2026-03', areaId: town.id, reason });
     const rows = await env.ctx.db.query<{ action: string }>(
-      'select action from audit_log where id > $1 order by id',
+      sql('select action from audit_log where id > $1 order by id'),
       [before[0].id],
     );
     expect(rows.map((r) => r.action)).toEqual(['export.full_numbers', 'ledger.visits']);

@@ -1,4 +1,6 @@
+import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import type { Scope } from '../../http/scope.js';
 import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/index.js';
 
@@ -18,7 +20,7 @@ export interface LedgerSlice {
 
 /** The towns of a district (for `LedgerSlice.area.townIds`). */
 export async function townsOf(q: Queryable, districtId: number): Promise<number[]> {
-  const rows = await q.query<{ id: number }>('select id from areas where parent_id = $1 order by id', [
+  const rows = await q.query<{ id: number }>(sql('select id from areas where parent_id = $1 order by id'), [
     districtId,
   ]);
   return rows.map((r) => r.id);
@@ -58,7 +60,7 @@ export interface VisitLedgerRow {
   town_name: string;
   village_name: string;
   person_name: string;
-  id_number_enc: string;
+  id_number_enc: Encrypted;
   id_number_masked: string;
   visitor_name: string;
   method: string;
@@ -92,7 +94,7 @@ export async function visitBatch(
   params.push(limit);
   return withAnswers(
     await q.query<VisitLedgerRow>(
-      `select r.id, r.at, t.name as town_name, vl.name as village_name, p.name as person_name, p.id_number_enc,
+      sql(`select r.id, r.at, t.name as town_name, vl.name as village_name, p.name as person_name, p.id_number_enc,
             p.id_number_masked, u.display_name as visitor_name, r.method, r.outcome, r.qualifying,
             r.duration_minutes, r.notes, r.checklist_version, r.answers, r.seasons, r.photo_count, r.has_signature
        from visits r
@@ -101,7 +103,7 @@ export async function visitBatch(
        join areas vl on vl.id = r.village_id
        join users u on u.id = r.visitor_id
       where ${where.join(' and ')}
-      order by r.at, r.id limit $${params.length}`,
+      order by r.at, r.id limit $${params.length}`),
       params,
     ),
   );
@@ -113,7 +115,7 @@ export interface ConcernLedgerRow {
   town_name: string;
   village_name: string;
   person_name: string;
-  id_number_enc: string;
+  id_number_enc: Encrypted;
   id_number_masked: string;
   category: string;
   description: string;
@@ -145,7 +147,7 @@ export async function concernBatch(
   ];
   params.push(limit);
   return q.query<ConcernLedgerRow>(
-    `select r.id, r.created_at, t.name as town_name, vl.name as village_name, p.name as person_name,
+    sql(`select r.id, r.created_at, t.name as town_name, vl.name as village_name, p.name as person_name,
             p.id_number_enc, p.id_number_masked, r.category, r.description, r.source, r.owner, r.handling,
             r.deadline, r.status, r.resolution, r.resolved_at, r.verified_at, r.escalated_at, r.reopened_count,
             (select string_agg(e.body, '；' order by e.id) from concern_entries e
@@ -155,7 +157,20 @@ export async function concernBatch(
        join areas t on t.id = r.town_id
        join areas vl on vl.id = r.village_id
       where ${where.join(' and ')}
-      order by r.id limit $${params.length}`,
+      order by r.id limit $${params.length}`),
     params,
   );
+}
+
+/** Rows a ledger of the window [from, to) will have (the command line's progress bar). */
+export async function ledgerRowCount(q: Queryable, kind: 'visits' | 'concerns', from: Date, to: Date) {
+  const [{ n }] = await q.query<{ n: number }>(
+    sql(
+      kind === 'visits'
+        ? 'select count(*)::int as n from visits where at >= $1 and at < $2'
+        : 'select count(*)::int as n from concerns where created_at < $2 and (created_at >= $1 or resolved_at is null or resolved_at >= $1)',
+    ),
+    [from, to],
+  );
+  return n;
 }

@@ -1,5 +1,6 @@
 import type { PaymentKind } from '../../../shared/care.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 export interface GridPersonRow {
@@ -35,7 +36,7 @@ export async function paymentGrid(
   const params: unknown[] = [f.areaId, f.month, f.monthStart, f.monthEnd];
   const cond = personCondition(scope, 'p', params);
   return q.query<GridPersonRow>(
-    `select p.id, p.name, p.id_number_masked, p.self_care, p.status, p.town_id, t.name as town_name, p.village_id,
+    sql(`select p.id, p.name, p.id_number_masked, p.self_care, p.status, p.town_id, t.name as town_name, p.village_id,
             v.name as village_name,
             (select ca.monthly_fee from care_agreements ca
               where ca.person_id = p.id and ca.start_date <= $4::date
@@ -50,7 +51,7 @@ export async function paymentGrid(
         and (p.status = 'active' or p.status_since >= $3::date
              or exists (select 1 from payments x where x.person_id = p.id and x.month = $2))
         and ${cond}
-      order by v.code, p.id`,
+      order by v.code, p.id`),
     params,
   );
 }
@@ -71,12 +72,12 @@ export async function upsertPayment(
   },
 ): Promise<boolean> {
   const [row] = await q.query<{ inserted: boolean }>(
-    `insert into payments (person_id, month, kind, amount_due, amount_paid, paid_on, source, updated_by, updated_at)
+    sql(`insert into payments (person_id, month, kind, amount_due, amount_paid, paid_on, source, updated_by, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      on conflict (person_id, month, kind) do update set amount_due = excluded.amount_due,
         amount_paid = excluded.amount_paid, paid_on = excluded.paid_on, source = excluded.source,
         updated_by = excluded.updated_by, updated_at = excluded.updated_at, version = payments.version + 1
-     returning (xmax = 0) as inserted`,
+     returning (xmax = 0) as inserted`),
     [p.personId, p.month, p.kind, p.amountDue, p.amountPaid, p.paidOn, p.source, p.by, p.now],
   );
   return row.inserted;
@@ -95,12 +96,12 @@ export async function personsByIdHash(q: Queryable, scope: Scope, hashes: string
     support_start: string;
     visible: boolean;
   }>(
-    `select p.id, p.name, p.id_number_hash, p.town_id, p.village_id, p.support_start, (${cond}) as visible
+    sql(`select p.id, p.name, p.id_number_hash, p.town_id, p.village_id, p.support_start, (${cond}) as visible
        from persons p where p.id_number_hash = any($1::text[]) and p.status <> 'ended'
      union all
      select p.id, p.name, p.id_number_hash, p.town_id, p.village_id, p.support_start, (${cond}) as visible
        from persons p where p.id_number_hash = any($1::text[]) and p.status = 'ended'
-        and not exists (select 1 from persons l where l.id_number_hash = p.id_number_hash and l.status <> 'ended')`,
+        and not exists (select 1 from persons l where l.id_number_hash = p.id_number_hash and l.status <> 'ended')`),
     params,
   );
 }
@@ -111,15 +112,15 @@ export async function claimPaymentAlert(
   a: { personId: number; month: string; reason: 'not_received' | 'nothing_paid'; now: Date },
 ): Promise<boolean> {
   const rows = await q.query(
-    `insert into payment_alerts (person_id, month, reason, raised_at) values ($1, $2, $3, $4)
-     on conflict (person_id, month) do nothing returning person_id`,
+    sql(`insert into payment_alerts (person_id, month, reason, raised_at) values ($1, $2, $3, $4)
+     on conflict (person_id, month) do nothing returning person_id`),
     [a.personId, a.month, a.reason, a.now],
   );
   return rows.length === 1;
 }
 
 export async function setAlertConcern(q: Queryable, personId: number, month: string, ref: string) {
-  await q.query('update payment_alerts set concern_ref = $3 where person_id = $1 and month = $2', [
+  await q.query(sql('update payment_alerts set concern_ref = $3 where person_id = $1 and month = $2'), [
     personId,
     month,
     ref,
@@ -134,13 +135,13 @@ export async function setAlertConcern(q: Queryable, personId: number, month: str
  */
 export async function unpaidPersons(q: Queryable, month: string, monthStart: string) {
   return q.query<{ id: number; name: string; town_id: number; village_id: number }>(
-    `select p.id, p.name, p.town_id, p.village_id from persons p
+    sql(`select p.id, p.name, p.town_id, p.village_id from persons p
       where p.status = 'active' and p.support_start < $2::date
         and p.town_id in (select distinct t.town_id from payments y join persons t on t.id = y.person_id
                            where y.month = $1)
         and not exists (select 1 from payments x where x.person_id = p.id and x.month = $1 and x.amount_paid > 0)
         and not exists (select 1 from payment_alerts a where a.person_id = p.id and a.month = $1)
-      order by p.id`,
+      order by p.id`),
     [month, monthStart],
   );
 }
@@ -156,10 +157,18 @@ export async function personPayments(q: Queryable, scope: Scope, personId: numbe
     amount_paid: number;
     paid_on: string | null;
   }>(
-    `select x.month, x.kind, x.amount_due, x.amount_paid, x.paid_on
+    sql(`select x.month, x.kind, x.amount_due, x.amount_paid, x.paid_on
        from payments x join persons p on p.id = x.person_id
       where x.person_id = $1 and x.month >= $2 and ${cond}
-      order by x.month desc, x.kind`,
+      order by x.month desc, x.kind`),
     params,
+  );
+}
+
+/** (person, month, kind) of the payments recorded for these persons (a dry run counts updates by them). */
+export function paymentKeysOf(q: Queryable, personIds: number[]) {
+  return q.query<{ person_id: number; month: string; kind: string }>(
+    sql('select person_id, month, kind from payments where person_id = any($1::int[])'),
+    [personIds],
   );
 }

@@ -15,6 +15,7 @@ import ExcelJS, { cellValue, cellText as plainCellText } from '../../lib/xlsx.js
 import { getArea } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
 import { careSettings } from '../care/index.js';
+import * as persons from '../persons/index.js';
 import { insertPersonEvent } from '../persons/index.js';
 import { Rejections } from '../transfers/index.js';
 import { raiseMoneyConcern } from './concern.js';
@@ -118,12 +119,7 @@ export async function recordPayment(
   if (input.month > chinaMonth(now)) throw badRequest('不能登记未来月份的发放', 'month');
   if (input.paidOn && input.paidOn > chinaDate(now)) throw badRequest('发放日期不能晚于今天', 'paidOn');
   await ctx.db.tx(async (q) => {
-    const params: unknown[] = [input.personId];
-    const cond = personCondition(actor.scope, 'p', params);
-    const [p] = await q.query<{ id: number; village_id: number }>(
-      `select p.id, p.village_id from persons p where p.id = $1 and ${cond}`,
-      params,
-    );
+    const p = await persons.getPersonInScope(q, actor.scope, input.personId);
     if (!p) throw notFound('特困人员');
     await repo.upsertPayment(q, {
       ...input,
@@ -427,9 +423,9 @@ export async function importPayments(
 
   if (opts.dryRun) {
     const existing = valid.length
-      ? await ctx.db.query<{ person_id: number; month: string; kind: string }>(
-          'select person_id, month, kind from payments where person_id = any($1::int[])',
-          [valid.map((v) => v.personId)],
+      ? await repo.paymentKeysOf(
+          ctx.db,
+          valid.map((v) => v.personId),
         )
       : [];
     const have = new Set(existing.map((e) => `${e.person_id}|${e.month}|${e.kind}`));

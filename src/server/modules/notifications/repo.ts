@@ -1,5 +1,6 @@
 import type { Department, Role } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { pathWithin } from '../../http/scope.js';
 
 export interface InboxRow {
@@ -53,13 +54,13 @@ export async function usersCoveringArea(
     dep = `and r.department = $${params.length}`;
   }
   const rows = await q.query<{ id: number }>(
-    `select distinct u.id
+    sql(`select distinct u.id
        from areas target
        join areas g on ${pathWithin('target.path', 'g.path')}
        join user_roles r on r.area_id = g.id and r.role = $1 ${dep}
        join users u on u.id = r.user_id and u.disabled_at is null
       where target.id = $2
-      order by u.id`,
+      order by u.id`),
     params,
   );
   return rows.map((r) => r.id);
@@ -71,8 +72,8 @@ export async function recipientsInfo(
 ): Promise<{ id: number; username: string; display_name: string; notify_email: string | null }[]> {
   if (ids.length === 0) return [];
   return q.query(
-    `select id, username, display_name, notify_email from users
-      where id = any($1::int[]) and disabled_at is null order by id`,
+    sql(`select id, username, display_name, notify_email from users
+      where id = any($1::int[]) and disabled_at is null order by id`),
     [ids],
   );
 }
@@ -93,10 +94,10 @@ export async function insertInbox(
 ): Promise<{ id: number; user_id: number }[]> {
   if (n.userIds.length === 0) return [];
   return q.query(
-    `insert into notifications (user_id, kind, title, body, ref_entity, ref_id, dedupe_key, created_at)
+    sql(`insert into notifications (user_id, kind, title, body, ref_entity, ref_id, dedupe_key, created_at)
      select u, $2, $3, $4, $5, $6, $7, $8 from unnest($1::int[]) as u
      on conflict (dedupe_key, user_id) do nothing
-     returning id, user_id`,
+     returning id, user_id`),
     [n.userIds, n.kind, n.title, n.body, n.refEntity, n.refId, n.dedupeKey, n.now],
   );
 }
@@ -116,9 +117,9 @@ export async function enqueue(
   let n = 0;
   for (const r of rows) {
     const res = await q.query(
-      `insert into notification_outbox (notification_id, user_id, channel, dedupe_key, address, payload, next_attempt_at, created_at)
+      sql(`insert into notification_outbox (notification_id, user_id, channel, dedupe_key, address, payload, next_attempt_at, created_at)
        values ($1, $2, $3, $4, $5, $6, $7, $7)
-       on conflict (dedupe_key, user_id, channel) do nothing returning id`,
+       on conflict (dedupe_key, user_id, channel) do nothing returning id`),
       [r.notificationId, r.userId, r.channel, r.dedupeKey, r.address, JSON.stringify(r.payload), now],
     );
     n += res.length;
@@ -139,15 +140,15 @@ export async function listInbox(
     where += ` and id < $${params.length}`;
   }
   return q.query(
-    `select id, kind, title, body, ref_entity, ref_id, created_at, read_at
-       from notifications where ${where} order by id desc limit $2`,
+    sql(`select id, kind, title, body, ref_entity, ref_id, created_at, read_at
+       from notifications where ${where} order by id desc limit $2`),
     params,
   );
 }
 
 export async function unreadCount(q: Queryable, userId: number): Promise<number> {
   const [r] = await q.query<{ n: number }>(
-    'select count(*)::int as n from notifications where user_id = $1 and read_at is null',
+    sql('select count(*)::int as n from notifications where user_id = $1 and read_at is null'),
     [userId],
   );
   return r.n;
@@ -156,7 +157,9 @@ export async function unreadCount(q: Queryable, userId: number): Promise<number>
 /** Marks one of the user's own notifications read; false when it is not theirs or does not exist. */
 export async function markRead(q: Queryable, userId: number, id: number, now: Date): Promise<boolean> {
   const rows = await q.query(
-    `update notifications set read_at = coalesce(read_at, $3) where id = $1 and user_id = $2 returning id`,
+    sql(
+      `update notifications set read_at = coalesce(read_at, $3) where id = $1 and user_id = $2 returning id`,
+    ),
     [id, userId, now],
   );
   return rows.length > 0;
@@ -164,20 +167,21 @@ export async function markRead(q: Queryable, userId: number, id: number, now: Da
 
 export async function markAllRead(q: Queryable, userId: number, now: Date): Promise<number> {
   const rows = await q.query(
-    'update notifications set read_at = $2 where user_id = $1 and read_at is null returning id',
+    sql('update notifications set read_at = $2 where user_id = $1 and read_at is null returning id'),
     [userId, now],
   );
   return rows.length;
 }
 
 export async function setNotifyEmail(q: Queryable, userId: number, email: string | null) {
-  await q.query('update users set notify_email = $2 where id = $1', [userId, email]);
+  await q.query(sql('update users set notify_email = $2 where id = $1'), [userId, email]);
 }
 
 export async function getNotifyEmail(q: Queryable, userId: number): Promise<string | null> {
-  const [r] = await q.query<{ notify_email: string | null }>('select notify_email from users where id = $1', [
-    userId,
-  ]);
+  const [r] = await q.query<{ notify_email: string | null }>(
+    sql('select notify_email from users where id = $1'),
+    [userId],
+  );
   return r?.notify_email ?? null;
 }
 
@@ -193,7 +197,7 @@ export async function claimDue(
   limit: number,
 ): Promise<OutboxRow[]> {
   return q.query(
-    `update notification_outbox o
+    sql(`update notification_outbox o
         set status = 'sending', lease_until = $2, attempts = o.attempts + 1
       where o.id in (
         select id from notification_outbox
@@ -202,15 +206,15 @@ export async function claimDue(
          limit $3
          for update skip locked)
       returning o.id, o.user_id, o.channel, o.dedupe_key, o.address, o.payload, o.status, o.attempts,
-                o.next_attempt_at, o.last_error, o.sent_at, o.created_at`,
+                o.next_attempt_at, o.last_error, o.sent_at, o.created_at`),
     [now, leaseUntil, limit],
   );
 }
 
 export async function markSent(q: Queryable, id: number, now: Date) {
   await q.query(
-    `update notification_outbox set status = 'sent', sent_at = $2, lease_until = null, last_error = null
-      where id = $1 and status = 'sending'`,
+    sql(`update notification_outbox set status = 'sent', sent_at = $2, lease_until = null, last_error = null
+      where id = $1 and status = 'sending'`),
     [id, now],
   );
 }
@@ -221,11 +225,11 @@ export async function markAttemptFailed(
   o: { error: string; nextAttemptAt: Date | null },
 ) {
   await q.query(
-    `update notification_outbox
+    sql(`update notification_outbox
         set status = case when $3::timestamptz is null then 'failed' else 'queued' end,
             next_attempt_at = coalesce($3::timestamptz, next_attempt_at),
             lease_until = null, last_error = $2
-      where id = $1 and status = 'sending'`,
+      where id = $1 and status = 'sending'`),
     [id, o.error.slice(0, 1000), o.nextAttemptAt],
   );
 }
@@ -245,18 +249,18 @@ export async function listOutbox(
     where.push(`o.id < $${params.length}`);
   }
   return q.query(
-    `select o.id, o.user_id, o.channel, o.dedupe_key, o.address, o.payload, o.status, o.attempts,
+    sql(`select o.id, o.user_id, o.channel, o.dedupe_key, o.address, o.payload, o.status, o.attempts,
             o.next_attempt_at, o.last_error, o.sent_at, o.created_at, u.username
        from notification_outbox o join users u on u.id = o.user_id
       ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by o.id desc limit $1`,
+      order by o.id desc limit $1`),
     params,
   );
 }
 
 export async function outboxCounts(q: Queryable): Promise<Record<string, number>> {
   const rows = await q.query<{ status: string; n: number }>(
-    'select status, count(*)::int as n from notification_outbox group by status',
+    sql('select status, count(*)::int as n from notification_outbox group by status'),
   );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
@@ -264,8 +268,8 @@ export async function outboxCounts(q: Queryable): Promise<Record<string, number>
 /** Puts a failed row back in the queue with a fresh attempt budget (the admin's "retry"). */
 export async function requeue(q: Queryable, id: number, now: Date): Promise<boolean> {
   const rows = await q.query(
-    `update notification_outbox set status = 'queued', attempts = 0, next_attempt_at = $2, last_error = null
-      where id = $1 and status = 'failed' returning id`,
+    sql(`update notification_outbox set status = 'queued', attempts = 0, next_attempt_at = $2, last_error = null
+      where id = $1 and status = 'failed' returning id`),
     [id, now],
   );
   return rows.length > 0;

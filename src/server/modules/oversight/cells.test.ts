@@ -4,6 +4,7 @@ import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test
 import { insertAgreementRow, insertTaskRow, insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import type { MetricId } from '../../../shared/metrics.js';
 import { type Clock, createClock } from '../../clock.js';
+import { sql } from '../../db/sql.js';
 import type { Scope } from '../../http/scope.js';
 import * as repo from './repo.js';
 import {
@@ -103,7 +104,7 @@ describe('figure cells', () => {
     const personRow = async (id: number) =>
       (
         await db.query<{ town_id: number; village_id: number; visitor_id: number | null }>(
-          'select town_id, village_id, visitor_id from persons where id = $1',
+          sql('select town_id, village_id, visitor_id from persons where id = $1'),
           [id],
         )
       )[0];
@@ -127,7 +128,7 @@ describe('figure cells', () => {
         const id = r.pick(persons);
         const p = await personRow(id);
         const period = r.pick(periods);
-        const taken = await db.query('select 1 from visit_tasks where person_id = $1 and period = $2', [
+        const taken = await db.query(sql('select 1 from visit_tasks where person_id = $1 and period = $2'), [
           id,
           period,
         ]);
@@ -143,12 +144,12 @@ describe('figure cells', () => {
       },
       taskStatus: () =>
         db.query(
-          `update visit_tasks set status = $3 where id = (select id from visit_tasks where person_id = any($1::int[])
-             order by id offset $2 limit 1)`,
+          sql(`update visit_tasks set status = $3 where id = (select id from visit_tasks where person_id = any($1::int[])
+             order by id offset $2 limit 1)`),
           [persons, r.int(8), r.pick(['missed', 'cancelled', 'done', 'open'])],
         ),
       pause: () =>
-        db.query(`update persons set status = $2, status_since = $3 where id = $1`, [
+        db.query(sql(`update persons set status = $2, status_since = $3 where id = $1`), [
           r.pick(persons),
           r.pick(['paused', 'active', 'ended']),
           `2026-0${2 + r.int(3)}-1${r.int(10)}`,
@@ -156,45 +157,47 @@ describe('figure cells', () => {
       // A paused or ended person made active again inside a period (counts by the status history).
       statusHistory: async () => {
         const [p] = await db.query<{ id: number }>(
-          `select id from persons where id = any($1::int[]) and status <> 'active' order by id offset $2 limit 1`,
+          sql(
+            `select id from persons where id = any($1::int[]) and status <> 'active' order by id offset $2 limit 1`,
+          ),
           [persons, r.int(3)],
         );
         if (!p) return;
         return db.query(
-          `insert into person_status_changes (person_id, status, effective_on) values ($1, $2, $3)`,
+          sql(`insert into person_status_changes (person_id, status, effective_on) values ($1, $2, $3)`),
           [p.id, 'active', `2026-0${2 + r.int(3)}-1${r.int(10)}`],
         );
       },
       move: () => {
         const v = r.pick(villages);
-        return db.query('update persons set town_id = $2, village_id = $3, visitor_id = $4 where id = $1', [
-          r.pick(persons),
-          v.townId,
-          v.id,
-          r.pick([...visitors.map((x) => x.id), null]),
-        ]);
+        return db.query(
+          sql('update persons set town_id = $2, village_id = $3, visitor_id = $4 where id = $1'),
+          [r.pick(persons), v.townId, v.id, r.pick([...visitors.map((x) => x.id), null])],
+        );
       },
       selfCare: () =>
-        db.query('update persons set self_care = $2 where id = $1', [
+        db.query(sql('update persons set self_care = $2 where id = $1'), [
           r.pick(persons),
           r.pick(['capable', 'partial', 'none']),
         ]),
       // An agreement added or ended for a person who needs one (the agreementCoverage figure).
       agreement: async () => {
         const needing = await db.query<{ id: number }>(
-          `select id from persons where id = any($1::int[]) and status = 'active' and self_care <> 'capable' order by id`,
+          sql(
+            `select id from persons where id = any($1::int[]) and status = 'active' and self_care <> 'capable' order by id`,
+          ),
           [persons],
         );
         if (!needing.length) return;
         const id = r.pick(needing).id;
         const active = await db.query(
-          `select 1 from care_agreements where person_id = $1 and status = 'active'`,
+          sql(`select 1 from care_agreements where person_id = $1 and status = 'active'`),
           [id],
         );
         if (active.length)
           return db.query(
-            `update care_agreements set status = 'terminated', terminated_on = start_date, termination_reason = '测试'
-             where person_id = $1 and status = 'active'`,
+            sql(`update care_agreements set status = 'terminated', terminated_on = start_date, termination_reason = '测试'
+             where person_id = $1 and status = 'active'`),
             [id],
           );
         return insertAgreementRow(db, {
@@ -207,7 +210,7 @@ describe('figure cells', () => {
       },
       deleteVisit: () =>
         db.query(
-          'delete from visits where id = (select max(id) from visits where person_id = any($1::int[]))',
+          sql('delete from visits where id = (select max(id) from visits where person_id = any($1::int[]))'),
           [persons],
         ),
     };
@@ -267,7 +270,7 @@ describe('figure cells', () => {
     const { cells } = await refreshAllMetricCells({ ...env.ctx, db: counted });
     expect(most).toBe(db.kind === 'postgresql' ? 2 : 1);
     // Every (period, family, village) computed is counted once, whichever worker computed it.
-    const [{ n }] = await db.query<{ n: number }>('select count(*)::int as n from metric_cell_state');
+    const [{ n }] = await db.query<{ n: number }>(sql('select count(*)::int as n from metric_cell_state'));
     expect(cells).toBeGreaterThan(0);
     expect(cells).toBe(n);
     // Nothing left stale, and what the job wrote is what the live counts say.
@@ -294,7 +297,9 @@ describe('figure cells', () => {
       endDate: '2026-12-31',
       status: 'active',
     });
-    await db.query(`update persons set status = 'paused', status_since = '2026-01-05' where id = $1`, [B]);
+    await db.query(sql(`update persons set status = 'paused', status_since = '2026-01-05' where id = $1`), [
+      B,
+    ]);
     const task = await insertTaskRow(db, { ...row, personId: A, period: '2026-03-1', status: 'open' });
     const check = (label: string) =>
       expectSame(
@@ -305,20 +310,24 @@ describe('figure cells', () => {
       );
     await check('start');
     await db.query(
-      `update care_agreements set status = 'terminated', terminated_on = start_date, termination_reason = '测试' where person_id = $1`,
+      sql(
+        `update care_agreements set status = 'terminated', terminated_on = start_date, termination_reason = '测试' where person_id = $1`,
+      ),
       [A],
     );
     await check('agreement ended');
     await db.query(
-      `insert into person_status_changes (person_id, status, effective_on) values ($1, 'active', '2026-03-10')`,
+      sql(
+        `insert into person_status_changes (person_id, status, effective_on) values ($1, 'active', '2026-03-10')`,
+      ),
       [B],
     );
     await check('status history');
-    await db.query(`update visit_tasks set status = 'missed' where id = $1`, [task]);
+    await db.query(sql(`update visit_tasks set status = 'missed' where id = $1`), [task]);
     await check('task missed');
-    await db.query('update persons set village_id = $2 where id = $1', [A, villages[1].id]);
+    await db.query(sql('update persons set village_id = $2 where id = $1'), [A, villages[1].id]);
     await check('person moved');
-    await db.query(`delete from person_status_changes where person_id = $1`, [B]);
+    await db.query(sql(`delete from person_status_changes where person_id = $1`), [B]);
     await check('status history removed');
   }, 60_000);
 
@@ -335,8 +344,8 @@ describe('figure cells', () => {
     await insertTaskRow(db, { ...row, personId: A, period: '2026-04', status: 'open' });
     // A follow-up window ending at 15:00 China time today, still open.
     await db.query(
-      `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id, town_id, village_id, status)
-       values ($1, 'follow_up', 'f:test:1', 'general', '2026-03-28T15:00:00+08:00', '2026-03-29T15:00:00+08:00', '2026-03-29', $2, $3, $4, 'open')`,
+      sql(`insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id, town_id, village_id, status)
+       values ($1, 'follow_up', 'f:test:1', 'general', '2026-03-28T15:00:00+08:00', '2026-03-29T15:00:00+08:00', '2026-03-29', $2, $3, $4, 'open')`),
       [B, vis.id, town.id, v.id],
     );
     await insertAgreementRow(db, {
@@ -407,7 +416,7 @@ describe('figure cells', () => {
       });
       await first;
       await db.tx(async (q) => {
-        await q.query(`set local lock_timeout = '2s'`);
+        await q.query(sql(`set local lock_timeout = '2s'`));
         await visit(q as typeof db, B);
       });
       release();

@@ -9,6 +9,7 @@ import {
   insertVisitRow,
 } from '../../../../test/oversight-fixtures.js';
 import { type Clock, createClock } from '../../clock.js';
+import { sql } from '../../db/sql.js';
 
 /**
  * A town counted by hand. Clock: 2026-03-29 10:00 China time.
@@ -37,9 +38,13 @@ async function setup() {
   const P5 = await p(v2.id, vis2.id, 'partial');
   const P6 = await p(v2.id, vis2.id);
   const db = env.ctx.db;
-  await db.query(`update persons set status = 'paused', status_since = '2026-03-08' where id = $1`, [P4]);
+  await db.query(sql(`update persons set status = 'paused', status_since = '2026-03-08' where id = $1`), [
+    P4,
+  ]);
   await db.query(
-    `update persons set status = 'ended', status_since = '2026-02-10', end_reason = 'death' where id = $1`,
+    sql(
+      `update persons set status = 'ended', status_since = '2026-02-10', end_reason = 'death' where id = $1`,
+    ),
     [P6],
   );
   const at = (s: string) => new Date(s);
@@ -159,11 +164,11 @@ describe('oversight figures against a hand count', () => {
     // Paused from 01-10 to 03-20 (history rows as the status change writes them); active again today.
     const resumed = (await buildPerson(env, { townId: town.id, villageId: villages[0].id })).id;
     await db.query(
-      `insert into person_status_changes (person_id, status, effective_on, reason) values
-         ($1, 'paused', '2026-01-10', '住院'), ($1, 'active', '2026-03-20', '出院')`,
+      sql(`insert into person_status_changes (person_id, status, effective_on, reason) values
+         ($1, 'paused', '2026-01-10', '住院'), ($1, 'active', '2026-03-20', '出院')`),
       [resumed],
     );
-    await db.query(`update persons set status = 'active', status_since = '2026-03-20' where id = $1`, [
+    await db.query(sql(`update persons set status = 'active', status_since = '2026-03-20' where id = $1`), [
       resumed,
     ]);
     const officer = await actorClient(env, 'town_officer', town.id);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { addDays, chinaDayStart } from '../../../shared/china-time.js';
 import type { MetricId, RecordKind } from '../../../shared/metrics.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import type { Scope } from '../../http/scope.js';
 
 /** Positional parameter binder: `b.v(x)` pushes x and returns its placeholder. */
@@ -363,11 +364,11 @@ export async function countFigures(
       const fq = familyQuery(name, ms, b, p, o);
       const where = `${fq.where} and ${sliceCondition(b, slice, fq.cols)}`;
       const keyExpr = group ? fq.cols[group] : 'null::int';
-      const sql = group
+      const text = group
         ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${fq.figureCols.join(', ')} from ${fq.from}
             where ${where} group by grouping sets ((${keyExpr}), ())`
         : `select null::int as k, 1 as g, ${fq.figureCols.join(', ')} from ${fq.from} where ${where}`;
-      const rows = await q.query<Record<string, number | null>>(sql, b.params);
+      const rows = await q.query<Record<string, number | null>>(sql(text), b.params);
       for (const r of rows) {
         const g = slot(r.k as number | null, Number(r.g) === 1);
         ms.forEach((m, i) => {
@@ -448,14 +449,14 @@ export async function staleCells(
   now: Date,
 ): Promise<StaleCell[]> {
   return q.query<StaleCell>(
-    `select pr.period, f.family, a.id as village_id, coalesce(v.version, 0) + coalesce(vm.version, 0) as version
+    sql(`select pr.period, f.family, a.id as village_id, coalesce(v.version, 0) + coalesce(vm.version, 0) as version
        from areas a cross join unnest($1::text[]) pr(period) cross join unnest($2::text[], $3::text[]) f(family, key)
        left join metric_versions v on v.village_id = a.id and v.family = f.family and v.month = '*'
        left join metric_versions vm on vm.village_id = a.id and vm.family = f.family and vm.month = left(pr.period, 7)
        left join (select * from metric_cell_state where period = any($1::text[]) and family = any($2::text[])) s
               on s.period = pr.period and s.family = f.family and s.village_id = a.id
       where s.village_id is null or s.version <> coalesce(v.version, 0) + coalesce(vm.version, 0) or s.opts <> f.key
-         or s.valid_from > $4 or s.valid_until <= $4`,
+         or s.valid_from > $4 or s.valid_until <= $4`),
     [periods, families, keys, now],
   );
 }
@@ -467,16 +468,16 @@ export async function staleCells(
  * different orders).
  */
 export async function foldMarks(q: Queryable) {
-  await q.query('select pg_advisory_xact_lock(7261010)');
+  await q.query(sql('select pg_advisory_xact_lock(7261010)'));
   await q.query(
-    `with m as (delete from metric_marks returning village_id, family, month),
+    sql(`with m as (delete from metric_marks returning village_id, family, month),
           c as (select village_id, family, month, count(*) as n from m group by village_id, family, month),
           v as (insert into metric_versions (village_id, family, month, version)
                 select village_id, family, month, n from c order by village_id, family, month
                 on conflict (village_id, family, month) do update set version = metric_versions.version + excluded.version)
      insert into metric_version_totals (family, month, total)
      select family, month, sum(n) from c group by family, month order by family, month
-     on conflict (family, month) do update set total = metric_version_totals.total + excluded.total`,
+     on conflict (family, month) do update set total = metric_version_totals.total + excluded.total`),
   );
 }
 
@@ -493,14 +494,14 @@ export async function unsettledPeriods(
   now: Date,
 ): Promise<{ period: string; family: CellFamily }[]> {
   return q.query(
-    `select pr.period, f.family
+    sql(`select pr.period, f.family
        from unnest($1::text[]) pr(period) cross join unnest($2::text[], $3::text[]) f(family, key)
        left join metric_period_state s on s.period = pr.period and s.family = f.family
        left join metric_version_totals a on a.family = f.family and a.month = '*'
        left join metric_version_totals m on m.family = f.family and m.month = left(pr.period, 7)
       where s.period is null or s.opts is distinct from f.key or s.cells <> (select count(*) from areas)
          or s.versions <> coalesce(a.total, 0) + coalesce(m.total, 0)
-         or s.valid_from > $4 or s.valid_until <= $4`,
+         or s.valid_from > $4 or s.valid_until <= $4`),
     [periods, families, keys, now],
   );
 }
@@ -508,19 +509,19 @@ export async function unsettledPeriods(
 /** Records the (period, family) summary from its cell states (in the transaction that wrote them). */
 export async function settlePeriod(q: Queryable, period: string, family: CellFamily, key: string) {
   await q.query(
-    `insert into metric_period_state (period, family, opts, versions, cells, valid_from, valid_until)
+    sql(`insert into metric_period_state (period, family, opts, versions, cells, valid_from, valid_until)
      select $1, $2, case when bool_and(opts = $3) then $3 end, coalesce(sum(version), 0), count(*),
             max(valid_from), min(valid_until)
        from metric_cell_state where period = $1 and family = $2
      on conflict (period, family) do update set opts = excluded.opts, versions = excluded.versions,
-       cells = excluded.cells, valid_from = excluded.valid_from, valid_until = excluded.valid_until`,
+       cells = excluded.cells, valid_from = excluded.valid_from, valid_until = excluded.valid_until`),
     [period, family, key],
   );
 }
 
 /** Serialises the (re)computation of one period's cells across processes (PostgreSQL). */
 export async function lockCellPeriod(q: Queryable, period: string) {
-  await q.query('select pg_advisory_xact_lock(7261009, hashtext($1))', [period]);
+  await q.query(sql('select pg_advisory_xact_lock(7261009, hashtext($1))'), [period]);
 }
 
 /**
@@ -557,7 +558,7 @@ export async function computeCells(
   // Rows of kind 'v': each village's instants around now; of kind 't': the towns whose cells were
   // replaced or written (their sums are recomputed below, once this statement's rows are in).
   const rows = await q.query<{ kind: 'v' | 't'; id: number; nx: Date | null; pv: Date | null }>(
-    `with g as (
+    sql(`with g as (
        select ${c.town_id} as town_id, ${c.village_id} as village_id, ${c.visitor_id} as visitor_id,
               grouping(${c.visitor_id}) as gv, ${fq.figureCols.join(', ')}, ${times}
          from ${fq.from}
@@ -569,7 +570,7 @@ export async function computeCells(
              select ${per}, ${fname}, village_id, town_id, visitor_id, gv = 0, ${counts} from g)
      select 'v' as kind, village_id as id, min(nx) as nx, max(pv) as pv from g group by village_id
      union all
-     select 't', town_id, null, null from (select town_id from del union select town_id from g) t`,
+     select 't', town_id, null, null from (select town_id from del union select town_id from g) t`),
     b.params,
   );
   await sumTownCells(
@@ -593,11 +594,11 @@ export async function computeCells(
   const from = stale.map((s) => later(dayFrom, toDate(byVillage.get(s.village_id)?.pv)));
   const until = stale.map((s) => sooner(dayUntil, toDate(byVillage.get(s.village_id)?.nx)));
   await q.query(
-    `insert into metric_cell_state (period, family, village_id, version, opts, valid_from, valid_until, computed_at)
+    sql(`insert into metric_cell_state (period, family, village_id, version, opts, valid_from, valid_until, computed_at)
      select $1, $2, x.v, x.ver, $3, x.vf, x.vu, $4
        from unnest($5::int[], $6::bigint[], $7::timestamptz[], $8::timestamptz[]) x(v, ver, vf, vu)
      on conflict (period, family, village_id) do update set version = excluded.version, opts = excluded.opts,
-       valid_from = excluded.valid_from, valid_until = excluded.valid_until, computed_at = excluded.computed_at`,
+       valid_from = excluded.valid_from, valid_until = excluded.valid_until, computed_at = excluded.computed_at`),
     [period, name, key, p.now, stale.map((s) => s.village_id), stale.map((s) => s.version), from, until],
   );
 }
@@ -612,7 +613,7 @@ const toDate = (x: Date | string | null | undefined) => (x == null ? null : new 
 async function sumTownCells(q: Queryable, period: string, family: CellFamily, towns: number[]) {
   if (!towns.length) return;
   await q.query(
-    `with s as (
+    sql(`with s as (
        select town_id, array_agg(v order by i) as counts
          from (select c.town_id, u.i, sum(u.v)::bigint as v
                  from metric_cells c cross join lateral unnest(c.counts) with ordinality u(v, i)
@@ -624,15 +625,15 @@ async function sumTownCells(q: Queryable, period: string, family: CellFamily, to
             on conflict (period, family, town_id) do update set counts = excluded.counts)
      delete from metric_town_cells t
       where t.period = $1 and t.family = $2 and t.town_id = any($3::int[])
-        and not exists (select 1 from s where s.town_id = t.town_id)`,
+        and not exists (select 1 from s where s.town_id = t.town_id)`),
     [period, family, towns],
   );
 }
 
 /** Forgets every cell state (after a bulk load with the triggers off): all are recomputed. */
 export async function forgetCells(q: Queryable) {
-  await q.query('delete from metric_cell_state');
-  await q.query('delete from metric_period_state');
+  await q.query(sql('delete from metric_cell_state'));
+  await q.query(sql('delete from metric_period_state'));
 }
 
 /**
@@ -679,11 +680,13 @@ export async function sumCells(
     where += ` and c.by_visitor = ${b.v(byVisitor)} and ${sliceCondition(b, slice, CELL_COLS)}`;
   }
   const rows = await q.query<Record<string, string | number | null>>(
-    keyExpr
-      ? `select c.period, c.family, ${keyExpr} as k, grouping(${keyExpr}) as g, ${sums} from ${from}
+    sql(
+      keyExpr
+        ? `select c.period, c.family, ${keyExpr} as k, grouping(${keyExpr}) as g, ${sums} from ${from}
           where ${where} group by grouping sets ((c.period, c.family, ${keyExpr}), (c.period, c.family))`
-      : `select c.period, c.family, null::int as k, 1 as g, ${sums} from ${from}
+        : `select c.period, c.family, null::int as k, 1 as g, ${sums} from ${from}
           where ${where} group by c.period, c.family`,
+    ),
     b.params,
   );
   const out = new Map<string, Map<string, GroupedCounts>>();
@@ -748,12 +751,12 @@ export async function listFigureRecords(
   ];
   if (o.part === 'counted') where.push(counted);
   const rows = await q.query<RecordRow>(
-    `select x.*, t.name as town_name, v.name as village_name, u.display_name as visitor_name
+    sql(`select x.*, t.name as town_name, v.name as village_name, u.display_name as visitor_name
        from (select ${fam.select}, (${counted}) as counted from ${fam.from}
               where ${where.join(' and ')} order by ${fam.idColumn} limit ${b.v(o.limit)}) x
        join areas t on t.id = x.town_id join areas v on v.id = x.village_id
        left join users u on u.id = x.visitor_id
-      order by x.id`,
+      order by x.id`),
     b.params,
   );
   return { kind: fam.kind, rows };
@@ -773,7 +776,7 @@ export async function countFigureRecords(
   const where = [fam.where(b, p), sliceCondition(b, slice, fam.cols), f.base(b, p, o)];
   if (o.part === 'counted' && f.counted) where.push(f.counted(b, p, o));
   const [r] = await q.query<{ n: number }>(
-    `select count(*)::int as n from ${fam.from} where ${where.join(' and ')}`,
+    sql(`select count(*)::int as n from ${fam.from} where ${where.join(' and ')}`),
     b.params,
   );
   return r.n;
@@ -785,19 +788,20 @@ export async function namesOf(q: Queryable, group: GroupKey, ids: number[]): Pro
   const rows =
     group === 'visitor_id'
       ? await q.query<{ id: number; name: string }>(
-          'select id, display_name as name from users where id = any($1::int[])',
+          sql('select id, display_name as name from users where id = any($1::int[])'),
           [ids],
         )
-      : await q.query<{ id: number; name: string }>('select id, name from areas where id = any($1::int[])', [
-          ids,
-        ]);
+      : await q.query<{ id: number; name: string }>(
+          sql('select id, name from areas where id = any($1::int[])'),
+          [ids],
+        );
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** Child areas of an area (towns of the district, villages of a town), not retired. */
 export async function childAreas(q: Queryable, areaId: number) {
   return q.query<{ id: number; name: string; code: string; level: string }>(
-    `select id, name, code, level from areas where parent_id = $1 and retired_at is null order by code`,
+    sql(`select id, name, code, level from areas where parent_id = $1 and retired_at is null order by code`),
     [areaId],
   );
 }
@@ -809,7 +813,7 @@ export async function getAreaBrief(q: Queryable, id: number) {
       name: string;
       level: 'district' | 'town' | 'village';
       parent_id: number | null;
-    }>('select id, name, level, parent_id from areas where id = $1', [id])
+    }>(sql('select id, name, level, parent_id from areas where id = $1'), [id])
   )[0];
 }
 
@@ -817,7 +821,17 @@ export async function getAreaBrief(q: Queryable, id: number) {
 export async function rootArea(q: Queryable) {
   return (
     await q.query<{ id: number; name: string; level: 'district' }>(
-      `select id, name, level from areas where parent_id is null order by id limit 1`,
+      sql(`select id, name, level from areas where parent_id is null order by id limit 1`),
     )
   )[0];
+}
+
+/** Which of these tables exist in the current schema. */
+export async function tablesPresent(q: Queryable, names: string[]): Promise<Set<string>> {
+  const rows = await q.query<{ t: string }>(
+    sql(`select table_name as t from information_schema.tables
+          where table_schema = current_schema() and table_name = any($1::text[])`),
+    [names],
+  );
+  return new Set(rows.map((x) => x.t));
 }

@@ -56,12 +56,7 @@ let tablesPresent: Promise<Set<string>> | undefined;
  * not installed is reported as unavailable instead of failing the whole dashboard.
  */
 async function presentTables(q: Queryable): Promise<Set<string>> {
-  tablesPresent ??= q
-    .query<{ t: string }>(
-      `select table_name as t from information_schema.tables
-        where table_schema = current_schema() and table_name in ('care_agreements', 'caregiver_reviews', 'incidents', 'concerns')`,
-    )
-    .then((r) => new Set(r.map((x) => x.t)));
+  tablesPresent ??= repo.tablesPresent(q, ['care_agreements', 'caregiver_reviews', 'incidents', 'concerns']);
   return tablesPresent;
 }
 const NEEDS: Partial<Record<MetricId, string>> = {

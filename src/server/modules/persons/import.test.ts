@@ -11,6 +11,7 @@ import {
   multipartFile,
 } from '../../../../test/factories.js';
 import { excelOrdered, withSlowTempFiles } from '../../../../test/xlsx-layouts.js';
+import { sql } from '../../db/sql.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -45,7 +46,7 @@ async function setup() {
   const officer = await actorClient(env, 'town_officer', town.id);
   const visitor = await buildUser(env, 'visitor', villages[0].id);
   const name = `探访员${Math.floor(Math.random() * 1e6)}`;
-  await env.ctx.db.query('update users set display_name = $2, phone_hash = $3 where id = $1', [
+  await env.ctx.db.query(sql('update users set display_name = $2, phone_hash = $3 where id = $1'), [
     visitor.id,
     name,
     env.ctx.fields.hash('13912345678'),
@@ -66,7 +67,7 @@ function injectUpload(token: string, buf: Buffer, dryRun: boolean, progressId?: 
 
 const countPersons = async (townId: number) =>
   (
-    await env.ctx.db.query<{ n: number }>('select count(*)::int as n from persons where town_id = $1', [
+    await env.ctx.db.query<{ n: number }>(sql('select count(*)::int as n from persons where town_id = $1'), [
       townId,
     ])
   )[0].n;
@@ -444,7 +445,8 @@ describe('roster import', () => {
 
   it('answers bad files with a clear message and writes nothing', async () => {
     const s = await setup();
-    const before = (await env.ctx.db.query<{ n: number }>('select count(*)::int as n from persons'))[0].n;
+    const before = (await env.ctx.db.query<{ n: number }>(sql('select count(*)::int as n from persons')))[0]
+      .n;
     const notXlsx = await injectUpload(s.officer.token, Buffer.from('姓名,身份证号码\n张三,1\n'), false);
     expect(notXlsx.statusCode).toBe(400);
     expect(notXlsx.json().message).toContain('.xlsx');
@@ -486,7 +488,7 @@ describe('roster import', () => {
     expect(big.json()).toMatchObject({ field: 'file', message: expect.stringContaining('20 MB') });
     const noFile = await s.officer.http.post('/api/persons/import?dryRun=true', {});
     expect(noFile.statusCode).toBe(400);
-    const after = (await env.ctx.db.query<{ n: number }>('select count(*)::int as n from persons'))[0].n;
+    const after = (await env.ctx.db.query<{ n: number }>(sql('select count(*)::int as n from persons')))[0].n;
     expect(after).toBe(before);
     const visitor = await actorClient(env, 'visitor', s.villages[0].id);
     expect((await injectUpload(visitor.token, await xlsx([['姓名']]), true)).statusCode).toBe(403);
@@ -636,7 +638,7 @@ describe('roster export and template', () => {
     const re = (await injectUpload(s.officer.token, ex.rawPayload, false)).json();
     expect(re).toMatchObject({ total: 1, created: 0, updated: 1, rejected: [] });
     const audit = await env.ctx.db.query(
-      `select detail from audit_log where action = 'person.export' and actor_id = $1`,
+      sql(`select detail from audit_log where action = 'person.export' and actor_id = $1`),
       [sup.id],
     );
     expect(audit[0].detail).toMatchObject({ rows: 1, fullNumbers: false });

@@ -4,6 +4,7 @@ import { actorClient, buildPerson, buildTown, buildUser, freshIdNumber } from '.
 import { chinaDate } from '../../../shared/china-time.js';
 import { checkDigit, parseIdNumber } from '../../../shared/id-card.js';
 import { deriveSelfCare, type SelfCareIndicators, tierOf } from '../../../shared/person.js';
+import { sql } from '../../db/sql.js';
 import type { PersonListener } from './hooks.js';
 import { changePersonStatus } from './service.js';
 
@@ -106,7 +107,7 @@ describe('person file', () => {
     const tl = await officer.http.get(`/api/persons/${p.id}/timeline`);
     expect(tl.json().items[0].title).toContain('建档');
     // The ciphertext at rest is not the number.
-    const [row] = await env.ctx.db.query('select id_number_enc from persons where id = $1', [p.id]);
+    const [row] = await env.ctx.db.query(sql('select id_number_enc from persons where id = $1'), [p.id]);
     expect(row.id_number_enc).not.toContain(idNumber.slice(0, 10));
   });
 
@@ -193,7 +194,9 @@ describe('scope and masking per role', () => {
     const views = async (userId: number) =>
       (
         await env.ctx.db.query<{ n: number }>(
-          `select count(*)::int as n from audit_log where action = 'person.view' and entity_id = $1 and actor_id = $2`,
+          sql(
+            `select count(*)::int as n from audit_log where action = 'person.view' and entity_id = $1 and actor_id = $2`,
+          ),
           [String(pa.id), userId],
         )
       )[0].n;
@@ -223,7 +226,7 @@ describe('scope and masking per role', () => {
     const full = await officer.http.get(`/api/persons/${p.id}/sensitive`);
     expect(full.json()).toEqual({ idNumber, phone: '13800001111' });
     const audit = await env.ctx.db.query(
-      `select actor_id from audit_log where action = 'person.view_sensitive' and entity_id = $1`,
+      sql(`select actor_id from audit_log where action = 'person.view_sensitive' and entity_id = $1`),
       [String(p.id)],
     );
     expect(audit.map((r) => r.actor_id)).toEqual([officer.id]);
@@ -328,7 +331,7 @@ describe('status changes', () => {
     expect(ended.json().assignments.every((a: { toAt: string | null }) => a.toAt)).toBe(true);
     expect(heard).toEqual([`${p.id}:active->paused@2024-03-01`, `${p.id}:paused->ended@2024-04-10`]);
     const rows = await env.ctx.db.query(
-      'select status, effective_on from person_status_changes where person_id = $1 order by id',
+      sql('select status, effective_on from person_status_changes where person_id = $1 order by id'),
       [p.id],
     );
     expect(rows.map((r) => `${r.status}@${r.effective_on}`)).toEqual([
@@ -358,7 +361,7 @@ describe('status changes', () => {
     await expect(
       changePersonStatus(env.ctx, { actor: null, personId: p.id, status: 'paused', reason: '测试' }),
     ).rejects.toThrow('listener failed');
-    const [row] = await env.ctx.db.query('select status from persons where id = $1', [p.id]);
+    const [row] = await env.ctx.db.query(sql('select status from persons where id = $1'), [p.id]);
     expect(row.status).toBe('active');
   });
 });

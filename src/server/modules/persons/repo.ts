@@ -1,15 +1,17 @@
-import { prepared, type Queryable } from '../../db/db.js';
+import type { Encrypted } from '../../crypto/field-cipher.js';
+import type { Queryable } from '../../db/db.js';
+import { prepared, sql } from '../../db/sql.js';
 import { personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 export interface NewPersonRow {
   name: string;
-  idNumberEnc: string;
+  idNumberEnc: Encrypted;
   idNumberHash: string;
   idNumberMasked: string;
   birthDate: string;
   sex: 'male' | 'female';
   ethnicity?: string | null;
-  phoneEnc?: string | null;
+  phoneEnc?: Encrypted | null;
   phoneHash?: string | null;
   phoneMasked?: string | null;
   registeredAddress?: string | null;
@@ -29,11 +31,11 @@ export interface NewPersonRow {
 /** Inserts the person row only (callers add assessment, assignment, status and timeline rows). */
 export async function insertPerson(q: Queryable, p: NewPersonRow): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    `insert into persons (name, id_number_enc, id_number_hash, id_number_masked, birth_date, sex, ethnicity,
+    sql(`insert into persons (name, id_number_enc, id_number_hash, id_number_masked, birth_date, sex, ethnicity,
         phone_enc, phone_hash, phone_masked, registered_address, current_address, town_id, village_id,
         support_start, status_since, self_care, tier, flags, benefit_card, card_custodian, visitor_id, created_at, updated_at)
      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$15,$16,$17,$18,$19,$20,$21,$22,$22)
-     returning id`,
+     returning id`),
     [
       p.name,
       p.idNumberEnc,
@@ -98,12 +100,12 @@ export async function insertPersonEvent(
 export interface PersonRow {
   id: number;
   name: string;
-  id_number_enc: string;
+  id_number_enc: Encrypted;
   id_number_masked: string;
   birth_date: string;
   sex: 'male' | 'female';
   ethnicity: string | null;
-  phone_enc: string | null;
+  phone_enc: Encrypted | null;
   phone_masked: string | null;
   registered_address: string | null;
   current_address: string | null;
@@ -224,7 +226,7 @@ export async function listPersons(q: Queryable, scope: Scope, f: PersonFilter): 
   if (f.cursor) add((n) => `p.id > ${n}`, f.cursor);
   params.push(f.limit);
   return q.query<PersonListRow>(
-    `${PERSON_LIST_SELECT} where ${where.join(' and ')} order by p.id limit $${params.length}`,
+    sql(`${PERSON_LIST_SELECT} where ${where.join(' and ')} order by p.id limit $${params.length}`),
     params,
   );
 }
@@ -234,7 +236,7 @@ export async function getPerson(q: Queryable, scope: Scope, id: number, forUpdat
   const cond = personCondition(scope, 'p', params);
   return (
     await q.query<PersonRow>(
-      `${PERSON_SELECT} where p.id = $1 and ${cond}${forUpdate ? ' for update of p' : ''}`,
+      sql(`${PERSON_SELECT} where p.id = $1 and ${cond}${forUpdate ? ' for update of p' : ''}`),
       params,
     )
   )[0];
@@ -244,8 +246,8 @@ export async function getPerson(q: Queryable, scope: Scope, id: number, forUpdat
 export async function findLiveByIdHash(q: Queryable, hash: string, exceptId?: number) {
   return (
     await q.query<{ id: number; name: string; town_id: number; village_id: number }>(
-      `select id, name, town_id, village_id from persons
-        where id_number_hash = $1 and status <> 'ended' and id <> coalesce($2, 0)`,
+      sql(`select id, name, town_id, village_id from persons
+        where id_number_hash = $1 and status <> 'ended' and id <> coalesce($2, 0)`),
       [hash, exceptId ?? null],
     )
   )[0];
@@ -263,8 +265,8 @@ export async function findLiveByIdHashes(q: Queryable, hashes: string[]) {
     visitor_id: number | null;
     version: number;
   }>(
-    `select id, id_number_hash, town_id, village_id, self_care, visitor_id, version from persons
-      where id_number_hash = any($1::text[]) and status <> 'ended'`,
+    sql(`select id, id_number_hash, town_id, village_id, self_care, visitor_id, version from persons
+      where id_number_hash = any($1::text[]) and status <> 'ended'`),
     [hashes],
   );
 }
@@ -279,23 +281,23 @@ export async function findSimilar(q: Queryable, name: string, birthDate: string,
     town_id: number;
     village_id: number;
   }>(
-    `select p.id, p.name, p.id_number_masked, v.name as village_name, p.town_id, p.village_id
+    sql(`select p.id, p.name, p.id_number_masked, v.name as village_name, p.town_id, p.village_id
        from persons p join areas v on v.id = p.village_id
       where p.name = $1 and p.birth_date = $2 and p.status <> 'ended' and p.id <> coalesce($3, 0)
-      order by p.id limit 5`,
+      order by p.id limit 5`),
     [name, birthDate, exceptId ?? null],
   );
 }
 
 export interface PersonPatch {
   name?: string;
-  idNumberEnc?: string;
+  idNumberEnc?: Encrypted;
   idNumberHash?: string;
   idNumberMasked?: string;
   birthDate?: string;
   sex?: 'male' | 'female';
   ethnicity?: string | null;
-  phoneEnc?: string | null;
+  phoneEnc?: Encrypted | null;
   phoneHash?: string | null;
   phoneMasked?: string | null;
   registeredAddress?: string | null;
@@ -381,8 +383,8 @@ export async function updatePerson(
     cond = ` and version = $${params.length}`;
   }
   const rows = await q.query(
-    `update persons set ${[...sets, 'updated_at = $2', 'version = version + 1'].join(', ')}
-      where id = $1${cond} returning id`,
+    sql(`update persons set ${[...sets, 'updated_at = $2', 'version = version + 1'].join(', ')}
+      where id = $1${cond} returning id`),
     params,
   );
   return rows.length === 1;
@@ -401,8 +403,8 @@ export async function insertStatusChange(
   },
 ) {
   await q.query(
-    `insert into person_status_changes (person_id, status, effective_on, reason, until, actor_id, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
+    sql(`insert into person_status_changes (person_id, status, effective_on, reason, until, actor_id, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7)`),
     [s.personId, s.status, s.effectiveOn, s.reason ?? null, s.until ?? null, s.actorId, s.now],
   );
 }
@@ -433,8 +435,8 @@ export async function insertAssessment(
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    `insert into assessments (person_id, assessed_on, indicators, level, assessor_name, assessor_id, note, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+    sql(`insert into assessments (person_id, assessed_on, indicators, level, assessor_name, assessor_id, note, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`),
     [
       a.personId,
       a.assessedOn,
@@ -451,7 +453,7 @@ export async function insertAssessment(
 
 export async function listAssessments(q: Queryable, personId: number): Promise<AssessmentRow[]> {
   return q.query<AssessmentRow>(
-    'select * from assessments where person_id = $1 order by assessed_on desc, id desc',
+    sql('select * from assessments where person_id = $1 order by assessed_on desc, id desc'),
     [personId],
   );
 }
@@ -459,7 +461,7 @@ export async function listAssessments(q: Queryable, personId: number): Promise<A
 /** The newest assessment date of a person (the one whose level is current). */
 export async function latestAssessmentDate(q: Queryable, personId: number): Promise<string | null> {
   const [r] = await q.query<{ d: string | null }>(
-    'select max(assessed_on) as d from assessments where person_id = $1',
+    sql('select max(assessed_on) as d from assessments where person_id = $1'),
     [personId],
   );
   return r.d;
@@ -479,10 +481,10 @@ export interface AssignmentRow {
 
 export async function listAssignments(q: Queryable, personId: number): Promise<AssignmentRow[]> {
   return q.query<AssignmentRow>(
-    `select pa.id, pa.person_id, pa.visitor_id, u.display_name as visitor_name, pa.kind, pa.from_at, pa.to_at,
+    sql(`select pa.id, pa.person_id, pa.visitor_id, u.display_name as visitor_name, pa.kind, pa.from_at, pa.to_at,
             pa.actor_id, au.display_name as actor_name
        from person_assignments pa join users u on u.id = pa.visitor_id left join users au on au.id = pa.actor_id
-      where pa.person_id = $1 order by pa.from_at desc, pa.id desc`,
+      where pa.person_id = $1 order by pa.from_at desc, pa.id desc`),
     [personId],
   );
 }
@@ -495,8 +497,8 @@ export async function closeAssignments(
   now: Date,
 ) {
   await q.query(
-    `update person_assignments set to_at = $2
-      where person_id = any($1::int[]) and to_at is null and ($3::text is null or kind = $3)`,
+    sql(`update person_assignments set to_at = $2
+      where person_id = any($1::int[]) and to_at is null and ($3::text is null or kind = $3)`),
     [personIds, now, kind],
   );
 }
@@ -512,8 +514,8 @@ export async function openAssignments(
 ) {
   if (personIds.length === 0) return;
   await q.query(
-    `insert into person_assignments (person_id, visitor_id, kind, from_at, actor_id)
-     select x, $2, $3, $4, $5 from unnest($1::int[]) as x`,
+    sql(`insert into person_assignments (person_id, visitor_id, kind, from_at, actor_id)
+     select x, $2, $3, $4, $5 from unnest($1::int[]) as x`),
     [personIds, visitorId, kind, now, actorId],
   );
 }
@@ -525,7 +527,9 @@ export async function setResponsibleVisitor(
   now: Date,
 ) {
   await q.query(
-    'update persons set visitor_id = $2, updated_at = $3, version = version + 1 where id = any($1::int[])',
+    sql(
+      'update persons set visitor_id = $2, updated_at = $3, version = version + 1 where id = any($1::int[])',
+    ),
     [personIds, visitorId, now],
   );
 }
@@ -533,7 +537,9 @@ export async function setResponsibleVisitor(
 /** Current backups of a person. */
 export async function backupVisitorIds(q: Queryable, personId: number): Promise<number[]> {
   const rows = await q.query<{ visitor_id: number }>(
-    `select visitor_id from person_assignments where person_id = $1 and kind = 'backup' and to_at is null`,
+    sql(
+      `select visitor_id from person_assignments where person_id = $1 and kind = 'backup' and to_at is null`,
+    ),
     [personId],
   );
   return rows.map((r) => r.visitor_id);
@@ -541,8 +547,8 @@ export async function backupVisitorIds(q: Queryable, personId: number): Promise<
 
 export async function endBackup(q: Queryable, personId: number, visitorId: number, now: Date) {
   await q.query(
-    `update person_assignments set to_at = $3
-      where person_id = $1 and visitor_id = $2 and kind = 'backup' and to_at is null`,
+    sql(`update person_assignments set to_at = $3
+      where person_id = $1 and visitor_id = $2 and kind = 'backup' and to_at is null`),
     [personId, visitorId, now],
   );
 }
@@ -553,7 +559,7 @@ export interface VisitorRow {
   username: string;
   visitor_type: string | null;
   organization: string | null;
-  phone_enc: string | null;
+  phone_enc: Encrypted | null;
   disabled_at: Date | null;
   areas: { id: number; name: string; level: string; town_id: number | null }[];
 }
@@ -571,7 +577,9 @@ const VISITOR_SELECT = `
 export async function getVisitor(q: Queryable, id: number): Promise<VisitorRow | undefined> {
   return (
     await q.query<VisitorRow>(
-      `${VISITOR_SELECT} where u.id = $1 and exists (select 1 from user_roles r where r.user_id = u.id and r.role = 'visitor')`,
+      sql(
+        `${VISITOR_SELECT} where u.id = $1 and exists (select 1 from user_roles r where r.user_id = u.id and r.role = 'visitor')`,
+      ),
       [id],
     )
   )[0];
@@ -611,7 +619,7 @@ export async function listVisitorsWithWorkload(
     where.push(`(u.display_name like $${params.length} or u.username like $${params.length})`);
   }
   return q.query<VisitorWorkloadRow>(
-    `with load as (
+    sql(`with load as (
        select visitor_id, count(*)::int as active_persons, count(*) filter (where tier = 'key')::int as key_persons
          from persons where status = 'active' and visitor_id is not null group by visitor_id),
      backups as (
@@ -622,7 +630,7 @@ export async function listVisitorsWithWorkload(
        from (${VISITOR_SELECT} where ${where.join(' and ')}) v
        left join load l on l.visitor_id = v.id
        left join backups b on b.visitor_id = v.id
-      order by v.id`,
+      order by v.id`),
     params,
   );
 }
@@ -630,9 +638,9 @@ export async function listVisitorsWithWorkload(
 /** Visitors of an area (the village, or its town) with this display name: import matching. */
 export async function findVisitorsByName(q: Queryable, name: string, villageId: number, townId: number) {
   return q.query<{ id: number; phone_hash: string | null }>(
-    `select distinct u.id, u.phone_hash from users u join user_roles r on r.user_id = u.id
+    sql(`select distinct u.id, u.phone_hash from users u join user_roles r on r.user_id = u.id
       where r.role = 'visitor' and r.area_id in ($2, $3) and u.display_name = $1 and u.disabled_at is null
-      order by u.id`,
+      order by u.id`),
     [name, villageId, townId],
   );
 }
@@ -640,7 +648,9 @@ export async function findVisitorsByName(q: Queryable, name: string, villageId: 
 /** Active persons of a village (an area cannot be retired while it still has some). */
 export async function countActivePersonsInArea(q: Queryable, areaId: number): Promise<number> {
   const [r] = await q.query<{ n: number }>(
-    `select count(*)::int as n from persons where (village_id = $1 or town_id = $1) and status <> 'ended'`,
+    sql(
+      `select count(*)::int as n from persons where (village_id = $1 or town_id = $1) and status <> 'ended'`,
+    ),
     [areaId],
   );
   return r.n;
@@ -666,11 +676,11 @@ export async function listPersonEvents(
   f: { before?: number; limit: number },
 ): Promise<PersonEventRow[]> {
   return q.query<PersonEventRow>(
-    `select e.id, e.person_id, e.at, e.kind, e.title, e.detail, e.actor_id, u.display_name as actor_name,
+    sql(`select e.id, e.person_id, e.at, e.kind, e.title, e.detail, e.actor_id, u.display_name as actor_name,
             e.ref_entity, e.ref_id
        from person_events e left join users u on u.id = e.actor_id
       where e.person_id = $1 and ($2::bigint is null or e.id < $2)
-      order by e.at desc, e.id desc limit $3`,
+      order by e.at desc, e.id desc limit $3`),
     [personId, f.before ?? null, f.limit],
   );
 }
@@ -689,8 +699,8 @@ export async function insertPersonEvents(
 ) {
   if (events.length === 0) return;
   await q.query(
-    `insert into person_events (person_id, at, kind, title, detail, actor_id)
-     select * from unnest($1::int[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[], $6::int[])`,
+    sql(`insert into person_events (person_id, at, kind, title, detail, actor_id)
+     select * from unnest($1::int[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[], $6::int[])`),
     [
       events.map((e) => e.personId),
       events.map((e) => e.at),
@@ -718,7 +728,7 @@ export async function insertPersons(
   if (rows.length === 0) return [];
   const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
   const res = await q.query<{ id: number }>(
-    `insert into persons (name, id_number_enc, id_number_hash, id_number_masked, birth_date, sex, ethnicity,
+    sql(`insert into persons (name, id_number_enc, id_number_hash, id_number_masked, birth_date, sex, ethnicity,
         phone_enc, phone_hash, phone_masked, registered_address, current_address, town_id, village_id,
         support_start, status_since, self_care, tier, flags, benefit_card, card_custodian, card_custodian_reason,
         visitor_id, status, paused_until, status_reason, end_reason, note, created_at, updated_at)
@@ -731,7 +741,7 @@ export async function insertPersons(
          with ordinality as x(n, ie, ih, im, bd, sx, et, pe, ph, pm, ra, ca, ti, vi, ss, sn, sc, tr, fl, bc, cc, cr, vs,
                               st, pu, sr, er, nt, ord)
       order by ord
-     returning id`,
+     returning id`),
     [
       col((r) => r.name),
       col((r) => r.idNumberEnc),
@@ -783,9 +793,9 @@ export async function insertAssessments(
 ) {
   if (rows.length === 0) return;
   await q.query(
-    `insert into assessments (person_id, assessed_on, indicators, level, assessor_name, assessor_id, note, created_at)
+    sql(`insert into assessments (person_id, assessed_on, indicators, level, assessor_name, assessor_id, note, created_at)
      select p, d, i, l, an, ai, n, $8
-       from unnest($1::int[], $2::date[], $3::jsonb[], $4::text[], $5::text[], $6::int[], $7::text[]) as x(p, d, i, l, an, ai, n)`,
+       from unnest($1::int[], $2::date[], $3::jsonb[], $4::text[], $5::text[], $6::int[], $7::text[]) as x(p, d, i, l, an, ai, n)`),
     [
       rows.map((r) => r.personId),
       rows.map((r) => r.assessedOn),
@@ -808,8 +818,8 @@ export async function insertResponsibleAssignments(
 ) {
   if (rows.length === 0) return;
   await q.query(
-    `insert into person_assignments (person_id, visitor_id, kind, from_at, actor_id)
-     select p, v, 'responsible', $3, $4 from unnest($1::int[], $2::int[]) as x(p, v)`,
+    sql(`insert into person_assignments (person_id, visitor_id, kind, from_at, actor_id)
+     select p, v, 'responsible', $3, $4 from unnest($1::int[], $2::int[]) as x(p, v)`),
     [rows.map((r) => r.personId), rows.map((r) => r.visitorId), now, actorId],
   );
 }
@@ -828,8 +838,8 @@ export async function setPersonExtras(
   },
 ) {
   await q.query(
-    `update persons set latitude = $2, longitude = $3, certificate_no = $4, flag_note = $5,
-        card_custodian_reason = $6, note = $7 where id = $1`,
+    sql(`update persons set latitude = $2, longitude = $3, certificate_no = $4, flag_note = $5,
+        card_custodian_reason = $6, note = $7 where id = $1`),
     [id, x.latitude, x.longitude, x.certificateNo, x.flagNote, x.cardCustodianReason, x.note],
   );
 }
@@ -843,8 +853,8 @@ export async function insertStatusChanges(
 ) {
   if (rows.length === 0) return;
   await q.query(
-    `insert into person_status_changes (person_id, status, effective_on, reason, actor_id, created_at)
-     select p, s, d, r, $5, $6 from unnest($1::int[], $2::text[], $3::date[], $4::text[]) as x(p, s, d, r)`,
+    sql(`insert into person_status_changes (person_id, status, effective_on, reason, actor_id, created_at)
+     select p, s, d, r, $5, $6 from unnest($1::int[], $2::text[], $3::date[], $4::text[]) as x(p, s, d, r)`),
     [
       rows.map((r) => r.personId),
       rows.map((r) => r.status),
@@ -859,10 +869,10 @@ export async function insertStatusChanges(
 export interface ExportRow {
   id: number;
   name: string;
-  id_number_enc: string;
+  id_number_enc: Encrypted;
   id_number_masked: string;
   ethnicity: string | null;
-  phone_enc: string | null;
+  phone_enc: Encrypted | null;
   phone_masked: string | null;
   town_name: string;
   village_name: string;
@@ -872,7 +882,7 @@ export interface ExportRow {
   tier: 'general' | 'key';
   support_start: string;
   visitor_name: string | null;
-  visitor_phone_enc: string | null;
+  visitor_phone_enc: Encrypted | null;
   benefit_card: 'self' | 'custodian' | 'lost' | 'none';
   card_custodian: string | null;
   card_custodian_reason: string | null;
@@ -897,13 +907,13 @@ export async function listForExport(
   }
   if (!f.includeEnded) where.push(`p.status <> 'ended'`);
   return q.query<ExportRow>(
-    `select p.id, p.name, p.id_number_enc, p.id_number_masked, p.ethnicity, p.phone_enc, p.phone_masked,
+    sql(`select p.id, p.name, p.id_number_enc, p.id_number_masked, p.ethnicity, p.phone_enc, p.phone_masked,
             t.name as town_name, v.name as village_name, p.registered_address, p.current_address, p.self_care,
             p.tier, p.support_start, u.display_name as visitor_name, u.phone_enc as visitor_phone_enc,
             p.benefit_card, p.card_custodian, p.card_custodian_reason, p.note, p.status, p.flags, p.birth_date
        from persons p join areas t on t.id = p.town_id join areas v on v.id = p.village_id
        left join users u on u.id = p.visitor_id
-      where ${where.join(' and ')} order by p.id limit $2`,
+      where ${where.join(' and ')} order by p.id limit $2`),
     params,
   );
 }
@@ -929,7 +939,9 @@ export async function getPersonInScope(
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
   const [row] = await q.query<CasePerson>(
-    `select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1 and ${cond}`,
+    sql(
+      `select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1 and ${cond}`,
+    ),
     params,
   );
   return row;
@@ -938,8 +950,30 @@ export async function getPersonInScope(
 /** A person by id, whatever the scope (a visit handler acts for a visit already checked). */
 export async function getPersonById(q: Queryable, id: number): Promise<CasePerson | undefined> {
   const [row] = await q.query<CasePerson>(
-    'select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1',
+    sql('select p.id, p.name, p.town_id, p.village_id, p.status, p.version from persons p where p.id = $1'),
     [id],
   );
   return row;
+}
+
+/** The blind index of a person's ID number. */
+export async function idNumberHashOf(q: Queryable, personId: number): Promise<string> {
+  const [r] = await q.query<{ h: string }>(sql('select id_number_hash as h from persons where id = $1'), [
+    personId,
+  ]);
+  return r.h;
+}
+
+/** Ends the backup assignments these persons have with a visitor (who becomes responsible for them). */
+export async function closeBackupAssignments(
+  q: Queryable,
+  personIds: number[],
+  visitorId: number,
+  now: Date,
+) {
+  await q.query(
+    sql(`update person_assignments set to_at = $3
+      where person_id = any($1::int[]) and visitor_id = $2 and kind = 'backup' and to_at is null`),
+    [personIds, visitorId, now],
+  );
 }

@@ -597,9 +597,7 @@ export async function changePersonStatus(ctx: Ctx, o: ChangeStatusOptions) {
     } else {
       if (p.status === 'active') throw badRequest('对象已在册', 'status');
       if (p.status === 'ended') {
-        const idHash = (
-          await q.query<{ h: string }>('select id_number_hash as h from persons where id = $1', [p.id])
-        )[0].h;
+        const idHash = await repo.idNumberHashOf(q, p.id);
         const live = await repo.findLiveByIdHash(q, idHash, p.id);
         if (live && o.actor && !reaches(o.actor, live)) throw foreignIdNumber(live.id, 'status', 'status');
         if (live) throw conflict(`该身份证号码已有另一份在册档案（${live.name}）`, 'status');
@@ -693,10 +691,7 @@ export async function reassignPersons(ctx: Ctx, o: ReassignOptions) {
     if (moved.length) {
       await repo.closeAssignments(q, moved, 'responsible', now);
       // A backup who becomes responsible stops being a backup.
-      await q.query(
-        `update person_assignments set to_at = $3 where person_id = any($1::int[]) and visitor_id = $2 and kind = 'backup' and to_at is null`,
-        [moved, o.toVisitorId, now],
-      );
+      await repo.closeBackupAssignments(q, moved, o.toVisitorId, now);
       await repo.openAssignments(q, moved, o.toVisitorId, 'responsible', o.actor.userId, now);
       await repo.setResponsibleVisitor(q, moved, o.toVisitorId, now);
       await repo.insertPersonEvents(

@@ -1,6 +1,7 @@
 import type { ReferralStatus, ReferralTarget } from '../../../shared/incidents.js';
 import type { Department } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { caseCondition, type Scope } from '../../http/scope.js';
 
 export interface ReferralRow {
@@ -53,8 +54,8 @@ const DEPT_SQL = `(case when r.status <> 'draft' and r.department is not null th
 export async function getReferral(q: Queryable, scope: Scope, id: number, forUpdate = false) {
   const params: unknown[] = [id];
   const cond = caseCondition(scope, DEPT_SQL, params);
-  if (forUpdate) await q.query('select id from referrals where id = $1 for update', [id]);
-  const [row] = await q.query<ReferralRow>(`${SELECT} where r.id = $1 and ${cond}`, params);
+  if (forUpdate) await q.query(sql('select id from referrals where id = $1 for update'), [id]);
+  const [row] = await q.query<ReferralRow>(sql(`${SELECT} where r.id = $1 and ${cond}`), params);
   return row;
 }
 
@@ -82,14 +83,14 @@ export async function listReferrals(q: Queryable, scope: Scope, f: ReferralFilte
   if (f.personId) add('r.person_id = ?', f.personId);
   const w = where.join(' and ');
   const [{ n }] = await q.query<{ n: number }>(
-    `select count(*)::int as n from referrals r join persons p on p.id = r.person_id where ${w}`,
+    sql(`select count(*)::int as n from referrals r join persons p on p.id = r.person_id where ${w}`),
     params,
   );
   params.push(f.limit, f.offset);
   const rows = await q.query<ReferralRow>(
-    `${SELECT} where ${w}
+    sql(`${SELECT} where ${w}
       order by (r.status in ('draft', 'pending', 'accepted')) desc, r.updated_at desc, r.id desc
-      limit $${params.length - 1} offset $${params.length}`,
+      limit $${params.length - 1} offset $${params.length}`),
     params,
   );
   return { rows, total: n };
@@ -114,11 +115,11 @@ export async function insertReferral(
   },
 ): Promise<number | null> {
   const rows = await q.query<{ id: number }>(
-    `insert into referrals (person_id, town_id, village_id, target, department, institution, reason, source, visit_id,
+    sql(`insert into referrals (person_id, town_id, village_id, target, department, institution, reason, source, visit_id,
                             source_item, status, created_at, created_by, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12)
      on conflict (visit_id, source_item) where visit_id is not null do nothing
-     returning id`,
+     returning id`),
     [
       r.personId,
       r.townId,
@@ -170,7 +171,7 @@ export async function updateReferral(
     params.push(v);
     sets.push(`${cols[k]} = $${params.length}`);
   }
-  await q.query(`update referrals set ${sets.join(', ')} where id = $1`, params);
+  await q.query(sql(`update referrals set ${sets.join(', ')} where id = $1`), params);
 }
 
 export async function insertEntry(
@@ -178,15 +179,15 @@ export async function insertEntry(
   e: { referralId: number; status: string | null; note: string; actorId: number | null; at: Date },
 ) {
   await q.query(
-    'insert into referral_entries (referral_id, at, status, note, actor_id) values ($1, $2, $3, $4, $5)',
+    sql('insert into referral_entries (referral_id, at, status, note, actor_id) values ($1, $2, $3, $4, $5)'),
     [e.referralId, e.at, e.status, e.note, e.actorId],
   );
 }
 
 export async function listEntries(q: Queryable, referralId: number) {
   return q.query<{ id: number; at: Date; status: string | null; note: string; actor_name: string | null }>(
-    `select e.id, e.at, e.status, e.note, u.display_name as actor_name
-       from referral_entries e left join users u on u.id = e.actor_id where e.referral_id = $1 order by e.id`,
+    sql(`select e.id, e.at, e.status, e.note, u.display_name as actor_name
+       from referral_entries e left join users u on u.id = e.actor_id where e.referral_id = $1 order by e.id`),
     [referralId],
   );
 }

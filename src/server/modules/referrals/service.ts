@@ -308,9 +308,7 @@ export async function updateReferral(ctx: Ctx, actor: Actor, id: number, p: Refe
         });
       }
       if (patch.status === 'completed' && r.target === 'centralized') {
-        const [person] = await q.query<{ status: string }>('select status from persons where id = $1', [
-          r.person_id,
-        ]);
+        const person = await persons.getPersonById(q, r.person_id);
         if (person && person.status !== 'ended') {
           await changePersonStatus(ctx, {
             actor: null,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import type { Scope } from '../../http/scope.js';
 import { type StoredAnswers, withAnswers } from '../visits/index.js';
 
@@ -15,8 +16,8 @@ export async function insertReport(
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    `insert into oversight_reports (kind, period, area_id, filename, size, sha256, content, created_by, created_at)
-     values ('monthly', $1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+    sql(`insert into oversight_reports (kind, period, area_id, filename, size, sha256, content, created_by, created_at)
+     values ('monthly', $1, $2, $3, $4, $5, $6, $7, $8) returning id`),
     [r.period, r.areaId, r.filename, r.content.length, r.sha256, r.content, r.createdBy, r.now],
   );
   return row.id;
@@ -60,11 +61,11 @@ export async function listReports(
   }
   params.push(f.limit);
   return q.query<ReportRow>(
-    `select r.id, r.period, r.area_id, a.name as area_name, r.filename, r.size, r.sha256,
+    sql(`select r.id, r.period, r.area_id, a.name as area_name, r.filename, r.size, r.sha256,
             u.display_name as created_by_name, r.created_at
        from oversight_reports r join areas a on a.id = r.area_id left join users u on u.id = r.created_by
       ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by r.id desc limit $${params.length}`,
+      order by r.id desc limit $${params.length}`),
     params,
   );
 }
@@ -77,7 +78,7 @@ export async function getReportContent(q: Queryable, scope: Scope, id: number) {
     cond = `area_id = any($2::int[])`;
   }
   const [r] = await q.query<{ filename: string; content: Buffer; area_id: number }>(
-    `select filename, content, area_id from oversight_reports where id = $1 and ${cond}`,
+    sql(`select filename, content, area_id from oversight_reports where id = $1 and ${cond}`),
     params,
   );
   return r;
@@ -95,10 +96,10 @@ export async function dossierParts(q: Queryable, personId: number) {
     termination_reason: string | null;
     pledge_signed_on: string | null;
   }>(
-    `select c.name as caregiver_name, a.relation, a.start_date, a.end_date, a.monthly_fee, a.status,
+    sql(`select c.name as caregiver_name, a.relation, a.start_date, a.end_date, a.monthly_fee, a.status,
             a.termination_reason, a.pledge_signed_on
        from care_agreements a join caregivers c on c.id = a.caregiver_id
-      where a.person_id = $1 order by a.start_date, a.id`,
+      where a.person_id = $1 order by a.start_date, a.id`),
     [personId],
   );
   const visits = withAnswers(
@@ -113,9 +114,9 @@ export async function dossierParts(q: Queryable, personId: number) {
       checklist_version: number;
       answers: StoredAnswers;
     }>(
-      `select v.at, v.method, v.outcome, v.qualifying, u.display_name as visitor_name, v.duration_minutes, v.notes,
+      sql(`select v.at, v.method, v.outcome, v.qualifying, u.display_name as visitor_name, v.duration_minutes, v.notes,
             v.checklist_version, v.answers
-       from visits v join users u on u.id = v.visitor_id where v.person_id = $1 order by v.at, v.id`,
+       from visits v join users u on u.id = v.visitor_id where v.person_id = $1 order by v.at, v.id`),
       [personId],
     ),
   );
@@ -126,7 +127,9 @@ export async function dossierParts(q: Queryable, personId: number) {
     status: string;
     outcome: string | null;
   }>(
-    'select opened_at, type, description, status, outcome from incidents where person_id = $1 order by opened_at, id',
+    sql(
+      'select opened_at, type, description, status, outcome from incidents where person_id = $1 order by opened_at, id',
+    ),
     [personId],
   );
   const concerns = await q.query<{
@@ -138,8 +141,8 @@ export async function dossierParts(q: Queryable, personId: number) {
     status: string;
     resolution: string | null;
   }>(
-    `select created_at, category, description, handling, deadline, status, resolution
-       from concerns where person_id = $1 order by created_at, id`,
+    sql(`select created_at, category, description, handling, deadline, status, resolution
+       from concerns where person_id = $1 order by created_at, id`),
     [personId],
   );
   const referrals = await q.query<{
@@ -149,7 +152,9 @@ export async function dossierParts(q: Queryable, personId: number) {
     status: string;
     response: string | null;
   }>(
-    'select created_at, target, reason, status, response from referrals where person_id = $1 order by created_at, id',
+    sql(
+      'select created_at, target, reason, status, response from referrals where person_id = $1 order by created_at, id',
+    ),
     [personId],
   );
   const payments = await q.query<{
@@ -159,7 +164,9 @@ export async function dossierParts(q: Queryable, personId: number) {
     amount_paid: number;
     paid_on: string | null;
   }>(
-    'select month, kind, amount_due, amount_paid, paid_on from payments where person_id = $1 order by month, kind',
+    sql(
+      'select month, kind, amount_due, amount_paid, paid_on from payments where person_id = $1 order by month, kind',
+    ),
     [personId],
   );
   return { agreements, visits, incidents, concerns, referrals, payments };

@@ -5,6 +5,7 @@ import { actorClient, buildPerson, buildTown, buildUser } from '../../../../test
 import { insertTaskRow, insertVisitRow } from '../../../../test/oversight-fixtures.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { type Clock, createClock } from '../../clock.js';
+import { sql } from '../../db/sql.js';
 
 let env: TestEnv;
 let savedClock: Clock;
@@ -67,7 +68,9 @@ describe('person dossier PDF', () => {
     expect(masked).not.toContain(t.person.idNumber);
 
     const audit = await env.ctx.db.query<{ n: number }>(
-      `select count(*)::int as n from audit_log where action = 'person.view' and entity_id = $1 and detail->>'document' = 'dossier.pdf'`,
+      sql(
+        `select count(*)::int as n from audit_log where action = 'person.view' and entity_id = $1 and detail->>'document' = 'dossier.pdf'`,
+      ),
       [String(t.person.id)],
     );
     expect(audit[0].n).toBe(2);

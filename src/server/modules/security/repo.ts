@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 
 export interface SessionListRow {
   id: string;
@@ -17,10 +18,10 @@ export async function listActiveSessions(
   idleMinutes: number,
 ): Promise<SessionListRow[]> {
   return q.query<SessionListRow>(
-    `select id, created_at, last_seen_at, expires_at, ip, user_agent from sessions
+    sql(`select id, created_at, last_seen_at, expires_at, ip, user_agent from sessions
       where user_id = $1 and revoked_at is null and expires_at > $2
         and last_seen_at > $2::timestamptz - make_interval(mins => $3)
-      order by last_seen_at desc limit 100`,
+      order by last_seen_at desc limit 100`),
     [userId, now, idleMinutes],
   );
 }
@@ -36,8 +37,8 @@ export async function revokeSessionByKey(
   now: Date,
 ): Promise<boolean> {
   const rows = await q.query(
-    `update sessions set revoked_at = $3
-      where user_id = $1 and substr(id, 1, 16) = $2 and revoked_at is null returning id`,
+    sql(`update sessions set revoked_at = $3
+      where user_id = $1 and substr(id, 1, 16) = $2 and revoked_at is null returning id`),
     [userId, key, now],
   );
   return rows.length > 0;

@@ -8,6 +8,7 @@ import {
   login,
   TEST_PASSWORD,
 } from '../../../../test/factories.js';
+import { sql } from '../../db/sql.js';
 import { totpCode, verifyTotp } from '../auth/totp.js';
 
 let env: TestEnv;
@@ -42,7 +43,7 @@ describe('TOTP (RFC 6238)', () => {
     ).toBe(204);
     expect((await u.http.get('/api/me/security')).json().totpEnabled).toBe(true);
     // The secret is stored encrypted, like ID numbers.
-    const [row] = await env.ctx.db.query('select totp_secret_enc from users where id = $1', [u.id]);
+    const [row] = await env.ctx.db.query(sql('select totp_secret_enc from users where id = $1'), [u.id]);
     expect(row.totp_secret_enc).toMatch(/^v1\./);
     expect(row.totp_secret_enc).not.toContain(setup.secret);
 
@@ -259,7 +260,7 @@ describe('sessions', () => {
     // The admin's reach is the district; one extra grant puts them "in" the officer's town.
     const admin = await buildUser(env, 'bureau_admin', env.districtId);
     await env.ctx.db.query(
-      "insert into user_roles (user_id, role, area_id) values ($1, 'village_officer', $2)",
+      sql("insert into user_roles (user_id, role, area_id) values ($1, 'village_officer', $2)"),
       [admin.id, villages[0].id],
     );
     const adminSession = await login(env, admin.username);

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 
 /** A row of `settings`: a key's value on an area, or system-wide (`area_id` null). */
 export interface SettingRow {
@@ -36,13 +37,13 @@ export async function settingsOnPath(
   areaId: number | null,
   keys: readonly string[],
 ): Promise<SettingRow[]> {
-  return q.query<SettingRow>(settingsOnPathSql('$1', keys), [areaId]);
+  return q.query<SettingRow>(sql(settingsOnPathSql('$1', keys)), [areaId]);
 }
 
 /** Every row of `keys`, on any area (the table is small: a few keys per configured area). */
 export async function settingRows(q: Queryable, keys: readonly string[]): Promise<SettingRow[]> {
   return q.query<SettingRow>(
-    `select area_id, key, value from settings where key = any(${keysLiteral(keys)})`,
+    sql(`select area_id, key, value from settings where key = any(${keysLiteral(keys)})`),
   );
 }
 
@@ -51,15 +52,15 @@ export async function upsertSetting(
   s: { areaId: number | null; key: string; value: unknown; by: number; now: Date },
 ) {
   await q.query(
-    `insert into settings (area_id, key, value, updated_at, updated_by) values ($1, $2, $3, $4, $5)
+    sql(`insert into settings (area_id, key, value, updated_at, updated_by) values ($1, $2, $3, $4, $5)
      on conflict (coalesce(area_id, 0), key) do update set value = excluded.value,
-       updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+       updated_at = excluded.updated_at, updated_by = excluded.updated_by`),
     [s.areaId, s.key, JSON.stringify(s.value), s.now, s.by],
   );
 }
 
 export async function deleteSetting(q: Queryable, areaId: number | null, key: string) {
-  await q.query('delete from settings where coalesce(area_id, 0) = coalesce($1::int, 0) and key = $2', [
+  await q.query(sql('delete from settings where coalesce(area_id, 0) = coalesce($1::int, 0) and key = $2'), [
     areaId,
     key,
   ]);

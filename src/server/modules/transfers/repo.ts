@@ -4,6 +4,7 @@
  * one running the import). Owned by the user who started the import; swept after a day.
  */
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 
 const KEEP = "interval '1 day'";
 
@@ -12,9 +13,9 @@ export async function setProgress(
   p: { id: string; ownerId: number; rows: number; done: boolean; now: Date },
 ): Promise<void> {
   await q.query(
-    `insert into transfer_progress (id, owner_id, rows, done, updated_at) values ($1, $2, $3, $4, $5)
+    sql(`insert into transfer_progress (id, owner_id, rows, done, updated_at) values ($1, $2, $3, $4, $5)
      on conflict (id) do update set rows = excluded.rows, done = excluded.done, updated_at = excluded.updated_at
-      where transfer_progress.owner_id = excluded.owner_id`,
+      where transfer_progress.owner_id = excluded.owner_id`),
     [p.id, p.ownerId, p.rows, p.done, p.now],
   );
 }
@@ -25,7 +26,7 @@ export async function getProgress(
   ownerId: number,
 ): Promise<{ rows: number; done: boolean } | null> {
   const [r] = await q.query<{ rows: number; done: boolean }>(
-    'select rows, done from transfer_progress where id = $1 and owner_id = $2',
+    sql('select rows, done from transfer_progress where id = $1 and owner_id = $2'),
     [id, ownerId],
   );
   return r ?? null;
@@ -36,8 +37,8 @@ export async function putFile(
   f: { token: string; ownerId: number; name: string; contentType: string; bytes: Buffer; now: Date },
 ): Promise<void> {
   await q.query(
-    `insert into transfer_files (token, owner_id, name, content_type, bytes, created_at)
-     values ($1, $2, $3, $4, $5, $6)`,
+    sql(`insert into transfer_files (token, owner_id, name, content_type, bytes, created_at)
+     values ($1, $2, $3, $4, $5, $6)`),
     [f.token, f.ownerId, f.name, f.contentType, f.bytes, f.now],
   );
 }
@@ -48,7 +49,7 @@ export async function getFile(
   ownerId: number,
 ): Promise<{ name: string; content_type: string; bytes: Buffer } | null> {
   const [r] = await q.query<{ name: string; content_type: string; bytes: Buffer | Uint8Array }>(
-    'select name, content_type, bytes from transfer_files where token = $1 and owner_id = $2',
+    sql('select name, content_type, bytes from transfer_files where token = $1 and owner_id = $2'),
     [token, ownerId],
   );
   return r ? { ...r, bytes: Buffer.from(r.bytes) } : null;
@@ -56,6 +57,6 @@ export async function getFile(
 
 /** Removes progress and files older than a day. */
 export async function sweep(q: Queryable, now: Date): Promise<void> {
-  await q.query(`delete from transfer_progress where updated_at < $1::timestamptz - ${KEEP}`, [now]);
-  await q.query(`delete from transfer_files where created_at < $1::timestamptz - ${KEEP}`, [now]);
+  await q.query(sql(`delete from transfer_progress where updated_at < $1::timestamptz - ${KEEP}`), [now]);
+  await q.query(sql(`delete from transfer_files where created_at < $1::timestamptz - ${KEEP}`), [now]);
 }

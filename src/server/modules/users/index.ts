@@ -1,2 +1,2 @@
-export { getUser, insertUser, replaceGrants, usernameTaken } from './repo.js';
+export { countUsers, findBureauAdmin, getUser, insertUser, replaceGrants, usernameTaken } from './repo.js';
 export { loadManageableUser } from './service.js';

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import type { Grant, Scope } from '../../http/scope.js';
 
 export interface UserRow {
@@ -55,7 +56,7 @@ export async function listUsers(
   }
   params.push(f.limit);
   return q.query<UserRow>(
-    `${SELECT} where ${where.join(' and ')} order by u.id limit $${params.length}`,
+    sql(`${SELECT} where ${where.join(' and ')} order by u.id limit $${params.length}`),
     params,
   );
 }
@@ -63,11 +64,11 @@ export async function listUsers(
 export async function getUser(q: Queryable, scope: Scope, id: number): Promise<UserRow | undefined> {
   const params: unknown[] = [id];
   const cond = scopeCondition(scope, params);
-  return (await q.query<UserRow>(`${SELECT} where u.id = $1 and ${cond}`, params))[0];
+  return (await q.query<UserRow>(sql(`${SELECT} where u.id = $1 and ${cond}`), params))[0];
 }
 
 export async function usernameTaken(q: Queryable, username: string): Promise<boolean> {
-  return (await q.query('select 1 from users where lower(username) = lower($1)', [username])).length > 0;
+  return (await q.query(sql('select 1 from users where lower(username) = lower($1)'), [username])).length > 0;
 }
 
 export async function insertUser(
@@ -82,22 +83,20 @@ export async function insertUser(
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    `insert into users (username, display_name, password_hash, visitor_type, organization, password_changed_at, created_at, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $6, $6) returning id`,
+    sql(`insert into users (username, display_name, password_hash, visitor_type, organization, password_changed_at, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $6, $6) returning id`),
     [u.username, u.displayName, u.passwordHash, u.visitorType ?? null, u.organization ?? null, u.now],
   );
   return row.id;
 }
 
 export async function replaceGrants(q: Queryable, userId: number, grants: Grant[]) {
-  await q.query('delete from user_roles where user_id = $1', [userId]);
+  await q.query(sql('delete from user_roles where user_id = $1'), [userId]);
   for (const g of grants) {
-    await q.query('insert into user_roles (user_id, role, area_id, department) values ($1, $2, $3, $4)', [
-      userId,
-      g.role,
-      g.areaId,
-      g.department ?? null,
-    ]);
+    await q.query(
+      sql('insert into user_roles (user_id, role, area_id, department) values ($1, $2, $3, $4)'),
+      [userId, g.role, g.areaId, g.department ?? null],
+    );
   }
 }
 
@@ -114,13 +113,13 @@ export async function updateUser(
   },
 ): Promise<boolean> {
   const rows = await q.query(
-    `update users set
+    sql(`update users set
         display_name = coalesce($3, display_name),
         visitor_type = case when $4::boolean then $5 else visitor_type end,
         organization = case when $6::boolean then $7 else organization end,
         disabled_at = case when $8::boolean is null then disabled_at when $8 then coalesce(disabled_at, $9) else null end,
         updated_at = $9, version = version + 1
-      where id = $1 and version = $2 returning id`,
+      where id = $1 and version = $2 returning id`),
     [
       id,
       version,
@@ -138,22 +137,25 @@ export async function updateUser(
 
 export async function setPassword(q: Queryable, id: number, hash: string, now: Date) {
   await q.query(
-    'update users set password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = null, updated_at = $3 where id = $1',
+    sql(
+      'update users set password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = null, updated_at = $3 where id = $1',
+    ),
     [id, hash, now],
   );
 }
 
 export async function getPasswordHash(q: Queryable, id: number): Promise<string> {
-  return (await q.query<{ password_hash: string }>('select password_hash from users where id = $1', [id]))[0]
-    .password_hash;
+  return (
+    await q.query<{ password_hash: string }>(sql('select password_hash from users where id = $1'), [id])
+  )[0].password_hash;
 }
 
 /** The hashes a new password must not match: the current one and the last `keep - 1` before it. */
 export async function recentPasswordHashes(q: Queryable, userId: number, keep: number): Promise<string[]> {
   const rows = await q.query<{ password_hash: string }>(
-    `(select password_hash from users where id = $1)
+    sql(`(select password_hash from users where id = $1)
      union all
-     (select password_hash from password_history where user_id = $1 order by id desc limit $2)`,
+     (select password_hash from password_history where user_id = $1 order by id desc limit $2)`),
     [userId, keep - 1],
   );
   return rows.map((r) => r.password_hash);
@@ -165,13 +167,29 @@ export async function recentPasswordHashes(q: Queryable, userId: number, keep: n
  */
 export async function rememberPassword(q: Queryable, userId: number, keep: number, now: Date) {
   await q.query(
-    `insert into password_history (user_id, password_hash, changed_at)
-     select id, password_hash, $2 from users where id = $1`,
+    sql(`insert into password_history (user_id, password_hash, changed_at)
+     select id, password_hash, $2 from users where id = $1`),
     [userId, now],
   );
   await q.query(
-    `delete from password_history where user_id = $1 and id not in
-       (select id from password_history where user_id = $1 order by id desc limit $2)`,
+    sql(`delete from password_history where user_id = $1 and id not in
+       (select id from password_history where user_id = $1 order by id desc limit $2)`),
     [userId, keep],
   );
+}
+
+/** How many users there are (a first start on an empty database creates them). */
+export async function countUsers(q: Queryable): Promise<number> {
+  const [{ n }] = await q.query<{ n: number }>(sql('select count(*)::int as n from users'));
+  return n;
+}
+
+/** An enabled bureau administrator by user name (the command line acts as one). */
+export async function findBureauAdmin(q: Queryable, username: string) {
+  const [user] = await q.query<{ id: number; display_name: string }>(
+    sql(`select u.id, u.display_name from users u join user_roles r on r.user_id = u.id
+      where lower(u.username) = lower($1) and r.role = 'bureau_admin' and u.disabled_at is null limit 1`),
+    [username],
+  );
+  return user;
 }

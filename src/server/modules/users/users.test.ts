@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildTown, buildUser, login } from '../../../../test/factories.js';
+import { sql } from '../../db/sql.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -49,7 +50,7 @@ describe('users and scope', () => {
       );
       expect((await officerA.http.post(`/api/users/${id}/password`, {})).statusCode).toBe(404);
     }
-    const [{ disabled_at }] = await env.ctx.db.query('select disabled_at from users where id = $1', [
+    const [{ disabled_at }] = await env.ctx.db.query(sql('select disabled_at from users where id = $1'), [
       visitorB.id,
     ]);
     expect(disabled_at).toBeNull();

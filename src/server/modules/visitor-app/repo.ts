@@ -1,6 +1,8 @@
 import type { VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import type { SeasonRange } from '../../../shared/schedule.js';
+import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/index.js';
 
@@ -13,7 +15,7 @@ export interface OwnPersonRow {
   name: string;
   birth_date: string;
   sex: 'male' | 'female';
-  phone_enc: string | null;
+  phone_enc: Encrypted | null;
   current_address: string | null;
   registered_address: string | null;
   town_id: number;
@@ -34,7 +36,7 @@ export async function listOwnPersons(q: Queryable, scope: Scope): Promise<OwnPer
   const params: unknown[] = [scope.userId];
   const cond = personCondition(scope, 'p', params);
   return q.query<OwnPersonRow>(
-    `select p.id, p.name, p.birth_date::text as birth_date, p.sex, p.phone_enc, p.current_address,
+    sql(`select p.id, p.name, p.birth_date::text as birth_date, p.sex, p.phone_enc, p.current_address,
             p.registered_address, p.town_id, p.village_id, v.name as village_name, v.path as village_path,
             p.status, p.self_care, p.tier, p.flags, p.flag_note, p.benefit_card, p.card_custodian,
             (p.visitor_id is distinct from $1) as backup
@@ -43,7 +45,7 @@ export async function listOwnPersons(q: Queryable, scope: Scope): Promise<OwnPer
         and (p.visitor_id = $1 or exists (select 1 from person_assignments pa where pa.person_id = p.id
               and pa.visitor_id = $1 and pa.kind = 'backup' and pa.to_at is null))
         and ${cond}
-      order by p.name, p.id`,
+      order by p.name, p.id`),
     params,
   );
 }
@@ -66,12 +68,12 @@ export interface BundleTaskRow {
 export async function listTasksOf(q: Queryable, personIds: number[], now: Date): Promise<BundleTaskRow[]> {
   if (personIds.length === 0) return [];
   return q.query<BundleTaskRow>(
-    `select id, person_id, kind, period, tier, window_start, window_end, due_date::text as due_date, status,
+    sql(`select id, person_id, kind, period, tier, window_start, window_end, due_date::text as due_date, status,
             status_at, reason
        from visit_tasks
       where person_id = any($1::int[])
         and (status = 'open' or (status = 'done' and window_end > $2))
-      order by due_date, id`,
+      order by due_date, id`),
     [personIds, now],
   );
 }
@@ -97,14 +99,14 @@ export async function lastVisitsOf(q: Queryable, personIds: number[]): Promise<W
   if (personIds.length === 0) return [];
   return withAnswers(
     await q.query<LastVisitRow>(
-      `select v.id, v.person_id, v.at, v.method, v.outcome, v.notes, v.checklist_version, v.answers,
+      sql(`select v.id, v.person_id, v.at, v.method, v.outcome, v.notes, v.checklist_version, v.answers,
             u.display_name as visitor_name
        from unnest($1::int[]) as pid(id)
        cross join lateral (
          select * from visits x where x.person_id = pid.id and x.qualifying
           order by x.at desc, x.id desc limit 1) v
        join users u on u.id = v.visitor_id
-      order by v.person_id`,
+      order by v.person_id`),
       [personIds],
     ),
   );
@@ -123,10 +125,10 @@ export interface ConcernRow {
 export async function openConcernsOf(q: Queryable, personIds: number[]): Promise<ConcernRow[]> {
   if (personIds.length === 0) return [];
   return q.query<ConcernRow>(
-    `select id, person_id, category, description, status, deadline::text as deadline, created_at
+    sql(`select id, person_id, category, description, status, deadline::text as deadline, created_at
        from concerns
       where person_id = any($1::int[]) and status in ('open', 'in_progress')
-      order by person_id, id`,
+      order by person_id, id`),
     [personIds],
   );
 }
@@ -135,17 +137,17 @@ export interface CaregiverRow {
   person_id: number;
   name: string;
   relation: string;
-  phone_enc: string | null;
+  phone_enc: Encrypted | null;
 }
 
 /** The current caregiver of each person (open assignment spell). */
 export async function caregiversOf(q: Queryable, personIds: number[]): Promise<CaregiverRow[]> {
   if (personIds.length === 0) return [];
   return q.query<CaregiverRow>(
-    `select distinct on (ca.person_id) ca.person_id, c.name, ca.relation, c.phone_enc
+    sql(`select distinct on (ca.person_id) ca.person_id, c.name, ca.relation, c.phone_enc
        from caregiver_assignments ca join caregivers c on c.id = ca.caregiver_id
       where ca.person_id = any($1::int[]) and ca.to_date is null
-      order by ca.person_id, ca.from_date desc, ca.id desc`,
+      order by ca.person_id, ca.from_date desc, ca.id desc`),
     [personIds],
   );
 }
@@ -169,12 +171,12 @@ export async function recentVisitsBy(
   limit: number,
 ): Promise<RecentVisitRow[]> {
   return q.query<RecentVisitRow>(
-    `select v.id, v.client_id, v.person_id, p.name as person_name, v.at, v.method, v.outcome, v.qualifying,
+    sql(`select v.id, v.client_id, v.person_id, p.name as person_name, v.at, v.method, v.outcome, v.qualifying,
             v.photo_count
        from visits v join persons p on p.id = v.person_id
       where v.visitor_id = $1
       order by v.at desc, v.id desc
-      limit ${limit}`,
+      limit ${limit}`),
     [visitorId],
   );
 }
@@ -184,6 +186,8 @@ export async function seasonSettings(
   q: Queryable,
 ): Promise<{ path: string | null; value: { heating: SeasonRange; flood: SeasonRange } }[]> {
   return q.query(
-    `select a.path, s.value from settings s left join areas a on a.id = s.area_id where s.key = 'visits.seasons'`,
+    sql(
+      `select a.path, s.value from settings s left join areas a on a.id = s.area_id where s.key = 'visits.seasons'`,
+    ),
   );
 }

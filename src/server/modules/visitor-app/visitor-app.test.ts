@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
+import { sql } from '../../db/sql.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -15,9 +16,9 @@ async function addTask(
 ) {
   const now = new Date();
   const rows = await env.ctx.db.query<{ id: number }>(
-    `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id, town_id,
+    sql(`insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id, town_id,
         village_id, status)
-     values ($1, 'regular', $2, 'general', $3, $4, $5, $6, $7, $8, $9) returning id`,
+     values ($1, 'regular', $2, 'general', $3, $4, $5, $6, $7, $8, $9) returning id`),
     [
       personId,
       `t${randomUUID().slice(0, 8)}`,
@@ -46,7 +47,7 @@ describe('GET /api/visitor/bundle', () => {
       name: '本人对象甲',
     });
     const phone = '13800138000';
-    await env.ctx.db.query('update persons set phone_enc = $2, current_address = $3 where id = $1', [
+    await env.ctx.db.query(sql('update persons set phone_enc = $2, current_address = $3 where id = $1'), [
       mine.id,
       env.ctx.fields.encrypt(phone),
       '罕台镇测试村 3 组 12 号',
@@ -57,7 +58,7 @@ describe('GET /api/visitor/bundle', () => {
       visitorId: me.id,
       name: '已终止对象',
     });
-    await env.ctx.db.query(`update persons set status = 'ended', end_reason = 'death' where id = $1`, [
+    await env.ctx.db.query(sql(`update persons set status = 'ended', end_reason = 'death' where id = $1`), [
       ended.id,
     ]);
     const theirs = await buildPerson(env, {
@@ -72,9 +73,9 @@ describe('GET /api/visitor/bundle', () => {
     const answers = fineAnswers(CHECKLIST_V1);
     answers.D!.house = { value: 'hazard', note: '屋顶漏雨' };
     const [visit] = await env.ctx.db.query<{ id: number }>(
-      `insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
+      sql(`insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
           checklist_version, answers, recorded_by, recorded_at)
-       values ($1, $2, $3, $4, $5, $6, 'in_person', 'reached', true, 1, $7, $3, $6) returning id`,
+       values ($1, $2, $3, $4, $5, $6, 'in_person', 'reached', true, 1, $7, $3, $6) returning id`),
       [
         randomUUID(),
         mine.id,
@@ -86,9 +87,9 @@ describe('GET /api/visitor/bundle', () => {
       ],
     );
     await env.ctx.db.query(
-      `insert into concerns (person_id, town_id, village_id, category, description, source, visit_id, handling,
+      sql(`insert into concerns (person_id, town_id, village_id, category, description, source, visit_id, handling,
           deadline, created_at, updated_at)
-       values ($1, $2, $3, 'housing', '屋顶需要修缮', 'visit', $4, 'time_limited', '2030-01-01', now(), now())`,
+       values ($1, $2, $3, 'housing', '屋顶需要修缮', 'visit', $4, 'time_limited', '2030-01-01', now(), now())`),
       [mine.id, town.id, v1.id, visit.id],
     );
 
@@ -131,7 +132,7 @@ describe('GET /api/visitor/bundle', () => {
     expect(changed.json().tasks).toHaveLength(2);
 
     const audit = await env.ctx.db.query<{ n: number }>(
-      `select count(*)::int as n from audit_log where actor_id = $1 and action = 'visitor.bundle'`,
+      sql(`select count(*)::int as n from audit_log where actor_id = $1 and action = 'visitor.bundle'`),
       [me.id],
     );
     expect(audit[0].n).toBe(3);
@@ -143,7 +144,9 @@ describe('GET /api/visitor/bundle', () => {
     const backup = await actorClient(env, 'visitor', villages[0].id);
     const person = await buildPerson(env, { townId: town.id, villageId: villages[0].id, visitorId: main.id });
     await env.ctx.db.query(
-      `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'backup', now())`,
+      sql(
+        `insert into person_assignments (person_id, visitor_id, kind, from_at) values ($1, $2, 'backup', now())`,
+      ),
       [person.id, backup.id],
     );
     const b = (await backup.http.get('/api/visitor/bundle')).json();

@@ -5,6 +5,7 @@ import { actorClient, buildPerson, buildTown } from '../../../../test/factories.
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { addDays, chinaDate } from '../../../shared/china-time.js';
 import { seasonFlags } from '../../../shared/schedule.js';
+import { sql } from '../../db/sql.js';
 import { generateTasks } from './schedule.js';
 
 const env = await testEnv();
@@ -19,7 +20,9 @@ const campaignTasks = (campaignId: number) =>
     due_date: string;
     reason: string;
   }>(
-    'select id, person_id, status, status_reason, due_date, reason from visit_tasks where campaign_id = $1 order by person_id',
+    sql(
+      'select id, person_id, status, status_reason, due_date, reason from visit_tasks where campaign_id = $1 order by person_id',
+    ),
     [campaignId],
   );
 
@@ -96,7 +99,7 @@ describe('campaigns: edit and close', () => {
     expect([done.status, done.due_date, done.reason]).toEqual(['done', addDays(today, 3), '寒潮专项探访']);
     expect([open.status, open.due_date, open.reason]).toEqual(['open', newDeadline, '寒潮专项探访（延长）']);
     const [audit] = await db.query<{ detail: any; area_id: number }>(
-      `select detail, area_id from audit_log where action = 'campaign.edit' and entity_id = $1`,
+      sql(`select detail, area_id from audit_log where action = 'campaign.edit' and entity_id = $1`),
       [String(campaign.id)],
     );
     expect(audit.area_id).toBe(town.id);
@@ -123,7 +126,7 @@ describe('campaigns: edit and close', () => {
   it('extending the deadline gives a missed task its window back', async () => {
     const { officer, persons, campaign, today } = await setup();
     const [t] = await campaignTasks(campaign.id);
-    await db.query(`update visit_tasks set status = 'missed' where id = $1`, [t.id]);
+    await db.query(sql(`update visit_tasks set status = 'missed' where id = $1`), [t.id]);
     const res = await officer.http.patch(`/api/visit-campaigns/${campaign.id}`, {
       version: 1,
       deadline: addDays(today, 5),
@@ -169,7 +172,7 @@ describe('campaigns: edit and close', () => {
     expect((await admin.http.patch(url, { version: 1, name: '区里改的名称' })).statusCode).toBe(200);
     expect(
       (
-        await db.query('select 1 from visit_campaigns where id = $1 and name = $2', [
+        await db.query(sql('select 1 from visit_campaigns where id = $1 and name = $2'), [
           campaign.id,
           '寒潮专项探访',
         ])
@@ -206,7 +209,7 @@ describe('campaigns: edit and close', () => {
       closeReason: '寒潮预警解除',
     });
     const [audit] = await db.query<{ detail: any; actor_id: number }>(
-      `select detail, actor_id from audit_log where action = 'campaign.close' and entity_id = $1`,
+      sql(`select detail, actor_id from audit_log where action = 'campaign.close' and entity_id = $1`),
       [String(campaign.id)],
     );
     expect(audit).toMatchObject({

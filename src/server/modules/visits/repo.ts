@@ -1,6 +1,7 @@
 import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import { type Frequency, VISIT_SETTING_KEYS } from '../../../shared/schedule.js';
-import { prepared, type Queryable } from '../../db/db.js';
+import type { Queryable } from '../../db/db.js';
+import { prepared, sql } from '../../db/sql.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/index.js';
 import { type SettingRow, settingsOnPathSql } from '../settings/index.js';
@@ -15,9 +16,9 @@ export async function villagePaths(
   q: Queryable,
   personIds?: number[],
 ): Promise<{ id: number; path: string }[]> {
-  if (!personIds) return q.query(`select id, path from areas where level = 'village'`);
+  if (!personIds) return q.query(sql(`select id, path from areas where level = 'village'`));
   return q.query(
-    `select id, path from areas where id in (select village_id from persons where id = any($1::int[]))`,
+    sql(`select id, path from areas where id in (select village_id from persons where id = any($1::int[]))`),
     [personIds],
   );
 }
@@ -60,19 +61,19 @@ function personFilter(personIds: number[] | undefined, params: unknown[]): strin
 export async function syncOpenTasks(q: Queryable, now: Date, personIds?: number[]) {
   const p1: unknown[] = [now];
   const cancelled = await q.query(
-    `update visit_tasks t set status = 'cancelled', status_at = $1, status_reason = p.status
+    sql(`update visit_tasks t set status = 'cancelled', status_at = $1, status_reason = p.status
        from persons p
       where p.id = t.person_id and t.status = 'open' and p.status <> 'active' and ${personFilter(personIds, p1)}
-      returning t.id`,
+      returning t.id`),
     p1,
   );
   const p2: unknown[] = [];
   const moved = await q.query(
-    `update visit_tasks t set visitor_id = p.visitor_id, town_id = p.town_id, village_id = p.village_id
+    sql(`update visit_tasks t set visitor_id = p.visitor_id, town_id = p.town_id, village_id = p.village_id
        from persons p
       where p.id = t.person_id and t.status = 'open' and ${personFilter(personIds, p2)}
         and (t.visitor_id is distinct from p.visitor_id or t.town_id <> p.town_id or t.village_id <> p.village_id)
-      returning t.id`,
+      returning t.id`),
     p2,
   );
   return { cancelled: cancelled.length, moved: moved.length };
@@ -86,7 +87,7 @@ export async function syncOpenTasks(q: Queryable, now: Date, personIds?: number[
  */
 export async function tasksSettled(q: Queryable, personId: number, now: Date): Promise<boolean> {
   const [r] = await q.query<{ settled: boolean }>(
-    `select ${settledSql('p', '$2')} as settled from persons p where p.id = $1`,
+    sql(`select ${settledSql('p', '$2')} as settled from persons p where p.id = $1`),
     [personId, now],
   );
   return r?.settled === true;
@@ -106,13 +107,13 @@ const settledSql = (p: string, now: string) => `${p}.status = 'active'
 export async function reopenResumedTasks(q: Queryable, now: Date, today: string, personIds?: number[]) {
   const params: unknown[] = [now, today];
   const rows = await q.query<{ id: number }>(
-    `update visit_tasks t set status = 'open', status_at = $1, status_reason = null,
+    sql(`update visit_tasks t set status = 'open', status_at = $1, status_reason = null,
             visitor_id = p.visitor_id, town_id = p.town_id, village_id = p.village_id
        from persons p
       where p.id = t.person_id and t.kind = 'regular' and t.status = 'cancelled'
         and t.window_start <= $1 and t.window_end > $1
         and p.status = 'active' and p.support_start <= $2 and ${personFilter(personIds, params)}
-      returning t.id`,
+      returning t.id`),
     params,
   );
   return rows.map((r) => Number(r.id));
@@ -149,7 +150,7 @@ export async function insertRegularTasks(
          and c.window_start <= $6 and c.window_end > $6 limit 1) cov on true`
     : '';
   const rows = await q.query<{ id: number }>(
-    `insert into visit_tasks (${TASK_INSERT_COLS})
+    sql(`insert into visit_tasks (${TASK_INSERT_COLS})
      select p.id, 'regular', $1, p.tier, $2, $3, $4, p.visitor_id, p.town_id, p.village_id, $6
        from persons p
        left join lateral (select 1 as hit from visit_tasks o where o.person_id = p.id and o.kind = 'regular'
@@ -158,7 +159,7 @@ export async function insertRegularTasks(
       where p.status = 'active' and p.support_start <= $5 and ${sel} and ${pf}
         and ov.hit is null ${o.onlyUncovered ? 'and cov.hit is null' : ''}
      on conflict (person_id, period, kind) do nothing
-     returning id`,
+     returning id`),
     params,
   );
   return rows.map((r) => Number(r.id));
@@ -168,13 +169,13 @@ export async function insertRegularTasks(
 export async function completeFromExistingVisits(q: Queryable, taskIds: number[], now: Date) {
   if (taskIds.length === 0) return 0;
   const rows = await q.query(
-    `update visit_tasks t set status = 'done', status_at = $2,
+    sql(`update visit_tasks t set status = 'done', status_at = $2,
             visit_id = (select v.id from visits v where v.person_id = t.person_id and v.qualifying
                           and v.at >= t.window_start and v.at < t.window_end order by v.at limit 1)
       where t.id = any($1::bigint[]) and t.status = 'open'
         and exists (select 1 from visits v where v.person_id = t.person_id and v.qualifying
                      and v.at >= t.window_start and v.at < t.window_end)
-      returning t.id`,
+      returning t.id`),
     [taskIds, now],
   );
   return rows.length;
@@ -183,7 +184,9 @@ export async function completeFromExistingVisits(q: Queryable, taskIds: number[]
 /** Open tasks whose window has closed become missed. */
 export async function markMissed(q: Queryable, now: Date): Promise<number> {
   const rows = await q.query(
-    `update visit_tasks set status = 'missed', status_at = $1 where status = 'open' and window_end <= $1 returning id`,
+    sql(
+      `update visit_tasks set status = 'missed', status_at = $1 where status = 'open' and window_end <= $1 returning id`,
+    ),
     [now],
   );
   return rows.length;
@@ -198,8 +201,8 @@ export async function cancelOpenTasksFrom(
   now: Date,
 ): Promise<number> {
   const rows = await q.query(
-    `update visit_tasks set status = 'cancelled', status_at = $3, status_reason = $4
-      where person_id = $1 and status = 'open' and window_end > $2 returning id`,
+    sql(`update visit_tasks set status = 'cancelled', status_at = $3, status_reason = $4
+      where person_id = $1 and status = 'open' and window_end > $2 returning id`),
     [personId, from, now, reason],
   );
   return rows.length;
@@ -207,7 +210,7 @@ export async function cancelOpenTasksFrom(
 
 export async function moveOpenTasks(q: Queryable, personIds: number[], visitorId: number | null) {
   await q.query(
-    `update visit_tasks set visitor_id = $2 where person_id = any($1::int[]) and status = 'open'`,
+    sql(`update visit_tasks set visitor_id = $2 where person_id = any($1::int[]) and status = 'open'`),
     [personIds, visitorId],
   );
 }
@@ -229,9 +232,9 @@ export async function getPersonBrief(q: Queryable, personId: number, scope?: Sco
   const params: unknown[] = [personId];
   const cond = scope ? personCondition(scope, 'p', params) : 'true';
   const [row] = await q.query<PersonBrief>(
-    `select p.id, p.name, p.status, p.tier, p.support_start, p.visitor_id, p.town_id, p.village_id,
+    sql(`select p.id, p.name, p.status, p.tier, p.support_start, p.visitor_id, p.town_id, p.village_id,
             p.birth_date, p.flags
-       from persons p where p.id = $1 and ${cond}`,
+       from persons p where p.id = $1 and ${cond}`),
     params,
   );
   return row;
@@ -304,11 +307,11 @@ export async function insertExtraTask(
   },
 ): Promise<TaskRow> {
   await q.query(
-    `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+    sql(`insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
         town_id, village_id, reason, source_entity, source_id, campaign_id, created_at)
      select p.id, $2, $3, p.tier, $4, $5, $6, p.visitor_id, p.town_id, p.village_id, $7, $8, $9, $10, $11
        from persons p where p.id = $1
-     on conflict (person_id, period, kind) do nothing`,
+     on conflict (person_id, period, kind) do nothing`),
     [
       t.personId,
       t.kind,
@@ -324,7 +327,7 @@ export async function insertExtraTask(
     ],
   );
   const [row] = await q.query<TaskRow>(
-    `${TASK_SELECT} where t.person_id = $1 and t.period = $2 and t.kind = $3`,
+    sql(`${TASK_SELECT} where t.person_id = $1 and t.period = $2 and t.kind = $3`),
     [t.personId, t.period, t.kind],
   );
   return row;
@@ -375,8 +378,8 @@ export async function insertCampaign(
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    `insert into visit_campaigns (name, kind, area_id, selection, opens_at, deadline, note, created_by, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $5) returning id`,
+    sql(`insert into visit_campaigns (name, kind, area_id, selection, opens_at, deadline, note, created_by, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $5) returning id`),
     [c.name, c.kind, c.areaId, JSON.stringify(c.selection), c.opensAt, c.deadline, c.note ?? null, c.userId],
   );
   return r.id;
@@ -423,16 +426,16 @@ export async function insertCampaignTasks(
     where.push(`p.birth_date <= ($5::date - make_interval(years => $${params.length}::int))::date`);
   }
   const rows = await q.query(
-    `insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
+    sql(`insert into visit_tasks (person_id, kind, period, tier, window_start, window_end, due_date, visitor_id,
         town_id, village_id, campaign_id, reason, created_at)
      select p.id, 'campaign', $1, p.tier, $2, $3, $4, p.visitor_id, p.town_id, p.village_id, $7, $8, $6
        from persons p
       where p.status = 'active' and p.support_start <= $5 and ${where.join(' and ')}
      on conflict (person_id, period, kind) do nothing
-     returning id`,
+     returning id`),
     params,
   );
-  await q.query('update visit_campaigns set task_count = task_count + $2 where id = $1', [
+  await q.query(sql('update visit_campaigns set task_count = task_count + $2 where id = $1'), [
     o.campaignId,
     rows.length,
   ]);
@@ -447,21 +450,21 @@ export async function listCampaigns(q: Queryable, scope: Scope, limit = 100): Pr
     cond = `c.area_id = any($1::int[])`;
   }
   return q.query<CampaignRow>(
-    `select c.*, a.name as area_name,
+    sql(`select c.*, a.name as area_name,
             (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count,
             (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'open') as open_count
        from visit_campaigns c join areas a on a.id = c.area_id
-      where ${cond} order by c.created_at desc, c.id desc limit ${Math.min(limit, 500)}`,
+      where ${cond} order by c.created_at desc, c.id desc limit ${Math.min(limit, 500)}`),
     params,
   );
 }
 
 export async function getCampaign(q: Queryable, id: number): Promise<CampaignRow | undefined> {
   const [r] = await q.query<CampaignRow>(
-    `select c.*, a.name as area_name,
+    sql(`select c.*, a.name as area_name,
             (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'done') as done_count,
             (select count(*)::int from visit_tasks t where t.campaign_id = c.id and t.status = 'open') as open_count
-       from visit_campaigns c join areas a on a.id = c.area_id where c.id = $1`,
+       from visit_campaigns c join areas a on a.id = c.area_id where c.id = $1`),
     [id],
   );
   return r;
@@ -475,8 +478,8 @@ export async function updateCampaign(
   c: { name: string; deadline: string; note: string | null; now: Date },
 ): Promise<boolean> {
   const rows = await q.query(
-    `update visit_campaigns set name = $3, deadline = $4, note = $5, updated_at = $6, version = version + 1
-      where id = $1 and version = $2 and closed_at is null returning id`,
+    sql(`update visit_campaigns set name = $3, deadline = $4, note = $5, updated_at = $6, version = version + 1
+      where id = $1 and version = $2 and closed_at is null returning id`),
     [id, version, c.name, c.deadline, c.note, c.now],
   );
   return rows.length === 1;
@@ -491,11 +494,11 @@ export async function syncCampaignTasks(
   o: { campaignId: number; due: string; end: Date; reason: string; now: Date },
 ): Promise<number> {
   const rows = await q.query(
-    `update visit_tasks set due_date = $2::date, window_end = $3::timestamptz, reason = $4::text,
+    sql(`update visit_tasks set due_date = $2::date, window_end = $3::timestamptz, reason = $4::text,
             status = case when status = 'missed' and $3::timestamptz > $5::timestamptz then 'open' else status end,
             status_at = case when status = 'missed' and $3::timestamptz > $5::timestamptz then $5::timestamptz
                              else status_at end
-      where campaign_id = $1 and kind = 'campaign' and status in ('open', 'missed') returning id`,
+      where campaign_id = $1 and kind = 'campaign' and status in ('open', 'missed') returning id`),
     [o.campaignId, o.due, o.end, o.reason, o.now],
   );
   return rows.length;
@@ -507,15 +510,15 @@ export async function closeCampaign(
   o: { id: number; version: number; reason: string; userId: number; now: Date },
 ): Promise<number | null> {
   const closed = await q.query(
-    `update visit_campaigns set closed_at = $3, closed_by = $4, close_reason = $5, updated_at = $3,
+    sql(`update visit_campaigns set closed_at = $3, closed_by = $4, close_reason = $5, updated_at = $3,
             version = version + 1
-      where id = $1 and version = $2 and closed_at is null returning id`,
+      where id = $1 and version = $2 and closed_at is null returning id`),
     [o.id, o.version, o.now, o.userId, o.reason],
   );
   if (closed.length === 0) return null;
   const rows = await q.query(
-    `update visit_tasks set status = 'cancelled', status_at = $2, status_reason = $3
-      where campaign_id = $1 and kind = 'campaign' and status = 'open' returning id`,
+    sql(`update visit_tasks set status = 'cancelled', status_at = $2, status_reason = $3
+      where campaign_id = $1 and kind = 'campaign' and status = 'open' returning id`),
     [o.id, o.now, `专项探访已结束：${o.reason}`],
   );
   return rows.length;
@@ -617,7 +620,9 @@ export async function listTasks(q: Queryable, scope: Scope, f: TaskFilter): Prom
     where.push(`(t.due_date, t.id) ${op} ($${params.length - 1}::date, $${params.length}::bigint)`);
   }
   return q.query<TaskRow>(
-    `${TASK_SELECT} where ${where.join(' and ')} order by t.due_date ${dir}, t.id ${dir} limit ${f.limit}`,
+    sql(
+      `${TASK_SELECT} where ${where.join(' and ')} order by t.due_date ${dir}, t.id ${dir} limit ${f.limit}`,
+    ),
     params,
   );
 }
@@ -629,24 +634,24 @@ function addDaysSql(date: string, days: number): string {
 export async function getTask(q: Queryable, id: number, scope: Scope): Promise<TaskRow | undefined> {
   const params: unknown[] = [id];
   const cond = personCondition(scope, 'p', params);
-  const [r] = await q.query<TaskRow>(`${TASK_SELECT} where t.id = $1 and ${cond}`, params);
+  const [r] = await q.query<TaskRow>(sql(`${TASK_SELECT} where t.id = $1 and ${cond}`), params);
   return r;
 }
 
 /** Open tasks due within `days` that have not been reminded yet, per visitor. */
 export async function tasksToRemind(q: Queryable, today: string, lastDue: string) {
   return q.query<{ visitor_id: number; ids: number[]; n: number; first_due: string }>(
-    `select visitor_id, array_agg(id order by due_date) as ids, count(*)::int as n, min(due_date) as first_due
+    sql(`select visitor_id, array_agg(id order by due_date) as ids, count(*)::int as n, min(due_date) as first_due
        from visit_tasks
       where status = 'open' and reminded_at is null and visitor_id is not null
         and due_date >= $1::date and due_date <= $2::date
-      group by visitor_id`,
+      group by visitor_id`),
     [today, lastDue],
   );
 }
 
 export async function markReminded(q: Queryable, ids: number[], now: Date) {
-  await q.query('update visit_tasks set reminded_at = $2 where id = any($1::bigint[])', [ids, now]);
+  await q.query(sql('update visit_tasks set reminded_at = $2 where id = any($1::bigint[])'), [ids, now]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -809,14 +814,16 @@ export async function insertVisitFile(
   },
 ) {
   await q.query(
-    `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content) values ($1,$2,$3,$4,$5,$6,$7)`,
+    sql(
+      `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content) values ($1,$2,$3,$4,$5,$6,$7)`,
+    ),
     [f.visitId, f.kind, f.seq, f.mime, f.content.length, f.sha256, f.content],
   );
 }
 
 export async function findVisitIdByClientId(q: Queryable, clientId: string) {
   const [r] = await q.query<{ id: number; person_id: number }>(
-    'select id, person_id from visits where client_id = $1',
+    sql('select id, person_id from visits where client_id = $1'),
     [clientId],
   );
   return r ? { id: Number(r.id), personId: r.person_id } : undefined;
@@ -844,7 +851,7 @@ export async function listPersonVisits(
   }
   return withAnswers(
     await q.query<StoredVisitRow>(
-      `${VISIT_SELECT} where v.person_id = $1 ${cond} order by v.at desc, v.id desc limit ${o.limit}`,
+      sql(`${VISIT_SELECT} where v.person_id = $1 ${cond} order by v.at desc, v.id desc limit ${o.limit}`),
       params,
     ),
   );
@@ -858,7 +865,9 @@ export async function qualifyingVisitAnswers(
   to: Date,
 ): Promise<ChecklistAnswers[]> {
   const rows = await q.query<{ answers: StoredAnswers }>(
-    'select answers from visits where person_id = $1 and qualifying and at >= $2 and at < $3 order by at, id',
+    sql(
+      'select answers from visits where person_id = $1 and qualifying and at >= $2 and at < $3 order by at, id',
+    ),
     [personId, from, to],
   );
   return withAnswers(rows).map((r) => r.answers);
@@ -870,7 +879,7 @@ export async function qualifyingVisitAnswers(
  * persons × 3 months, on every submission's answer and every visit page).
  */
 export async function tasksOfVisit(q: Queryable, visitId: number, personId: number): Promise<TaskRow[]> {
-  return q.query<TaskRow>(`${TASK_SELECT} where t.person_id = $2 and t.visit_id = $1 order by t.id`, [
+  return q.query<TaskRow>(sql(`${TASK_SELECT} where t.person_id = $2 and t.visit_id = $1 order by t.id`), [
     visitId,
     personId,
   ]);
@@ -879,7 +888,9 @@ export async function tasksOfVisit(q: Queryable, visitId: number, personId: numb
 /** True when the person had a qualifying in-person visit at or after `since`. */
 export async function hasInPersonSince(q: Queryable, personId: number, since: Date): Promise<boolean> {
   const [r] = await q.query<{ n: number }>(
-    `select count(*)::int as n from visits where person_id = $1 and qualifying and method = 'in_person' and at >= $2`,
+    sql(
+      `select count(*)::int as n from visits where person_id = $1 and qualifying and method = 'in_person' and at >= $2`,
+    ),
     [personId, since],
   );
   return r.n > 0;
@@ -895,14 +906,14 @@ export interface VisitFileRow {
 
 export async function listVisitFiles(q: Queryable, visitId: number) {
   return q.query<VisitFileRow>(
-    'select id, kind, seq, mime, size from visit_files where visit_id = $1 order by kind, seq',
+    sql('select id, kind, seq, mime, size from visit_files where visit_id = $1 order by kind, seq'),
     [visitId],
   );
 }
 
 export async function getVisitFile(q: Queryable, visitId: number, fileId: number) {
   const [r] = await q.query<{ mime: string; content: Buffer | Uint8Array; size: number }>(
-    'select mime, content, size from visit_files where visit_id = $1 and id = $2',
+    sql('select mime, content, size from visit_files where visit_id = $1 and id = $2'),
     [visitId, fileId],
   );
   return r;
@@ -919,7 +930,7 @@ export async function visitIdRange(
   q: Queryable,
 ): Promise<{ first: number; last: number; count: number } | null> {
   const [r] = await q.query<{ first: string | null; last: string | null; count: number }>(
-    'select min(id) as first, max(id) as last, count(*)::int as count from visits',
+    sql('select min(id) as first, max(id) as last, count(*)::int as count from visits'),
   );
   return r.first === null ? null : { first: Number(r.first), last: Number(r.last), count: r.count };
 }
@@ -931,7 +942,7 @@ export async function visitAnswersBetween(
   to: number,
 ): Promise<{ id: number; answers: StoredAnswers }[]> {
   return q.query<{ id: number; answers: StoredAnswers }>(
-    'select id, answers from visits where id >= $1 and id < $2 order by id',
+    sql('select id, answers from visits where id >= $1 and id < $2 order by id'),
     [from, to],
   );
 }
@@ -943,12 +954,12 @@ export async function rewriteVisitAnswers(
 ): Promise<number> {
   if (!rows.length) return 0;
   const [r] = await q.query<{ n: number }>(
-    `with u as (
+    sql(`with u as (
        update visits v set answers = x.answers::jsonb
          from unnest($1::bigint[], $2::text[]) as x(id, answers)
         where v.id = x.id and v.answers <> x.answers::jsonb
        returning 1)
-     select count(*)::int as n from u`,
+     select count(*)::int as n from u`),
     [rows.map((x) => x.id), rows.map((x) => x.answers)],
   );
   return r.n;
@@ -961,10 +972,20 @@ export async function filesRecordedSince(
   since: Date,
 ): Promise<{ files: number; bytes: number }> {
   const [r] = await q.query<{ files: number; bytes: number }>(
-    `select count(f.id)::int as files, coalesce(sum(f.size), 0)::float8 as bytes
+    sql(`select count(f.id)::int as files, coalesce(sum(f.size), 0)::float8 as bytes
        from visits v join visit_files f on f.visit_id = v.id
-      where v.recorded_by = $1 and v.recorded_at >= $2 and (v.photo_count > 0 or v.has_signature)`,
+      where v.recorded_by = $1 and v.recorded_at >= $2 and (v.photo_count > 0 or v.has_signature)`),
     [userId, since],
   );
   return r;
+}
+
+/** The person's open or missed regular task whose window contains `at`. */
+export async function regularTaskAt(q: Queryable, personId: number, at: Date) {
+  const [task] = await q.query<{ period: string }>(
+    sql(`select period from visit_tasks where person_id = $1 and kind = 'regular' and status in ('open', 'missed')
+       and window_start <= $2 and window_end > $2`),
+    [personId, at],
+  );
+  return task;
 }

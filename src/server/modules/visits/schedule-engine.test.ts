@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { testEnv } from '../../../../test/context.js';
 import { buildPerson, buildTown, buildUser } from '../../../../test/factories.js';
 import { addDays, chinaDayStart } from '../../../shared/china-time.js';
+import { sql } from '../../db/sql.js';
 import * as repo from './repo.js';
 import {
   ensurePersonTasks,
@@ -122,7 +123,7 @@ describe('schedule engine over random timelines', () => {
               visits.push({ at: now.getTime(), reached: e.reached });
             } else if (e && (e.kind === 'pause' || e.kind === 'end') && status === 'active') {
               status = e.kind === 'pause' ? 'paused' : 'ended';
-              await db.query('update persons set status = $2 where id = $1', [person.id, status]);
+              await db.query(sql('update persons set status = $2 where id = $1'), [person.id, status]);
               await onPersonStatusChanged(db, {
                 personId: person.id,
                 to: status,
@@ -132,7 +133,7 @@ describe('schedule engine over random timelines', () => {
               active[active.length - 1][1] = chinaDayStart(addDays(START, e.day)).getTime();
             } else if (e?.kind === 'resume' && status === 'paused') {
               status = 'active';
-              await db.query(`update persons set status = 'active' where id = $1`, [person.id]);
+              await db.query(sql(`update persons set status = 'active' where id = $1`), [person.id]);
               await onPersonStatusChanged(db, {
                 personId: person.id,
                 to: 'active',
@@ -141,10 +142,10 @@ describe('schedule engine over random timelines', () => {
               });
               active.push([now.getTime(), Number.POSITIVE_INFINITY]);
             } else if (e?.kind === 'tier') {
-              await db.query('update persons set tier = $2 where id = $1', [person.id, e.tier]);
+              await db.query(sql('update persons set tier = $2 where id = $1'), [person.id, e.tier]);
             } else if (e?.kind === 'reassign') {
               visitor = 1 - visitor;
-              await db.query('update persons set visitor_id = $2 where id = $1', [
+              await db.query(sql('update persons set visitor_id = $2 where id = $1'), [
                 person.id,
                 visitors[visitor].id,
               ]);
@@ -173,7 +174,9 @@ describe('schedule engine over random timelines', () => {
             window_end: Date;
             visitor_id: number;
           }>(
-            `select period, status, window_start, window_end, visitor_id from visit_tasks where person_id = $1 and kind = 'regular' order by window_start`,
+            sql(
+              `select period, status, window_start, window_end, visitor_id from visit_tasks where person_id = $1 and kind = 'regular' order by window_start`,
+            ),
             [person.id],
           );
           const live = tasks.filter((t) => t.status !== 'cancelled');
@@ -215,7 +218,7 @@ describe('schedule engine over random timelines', () => {
           }
           // Open tasks at the end belong to the current visitor only.
           const open = await db.query<{ visitor_id: number }>(
-            `select visitor_id from visit_tasks where person_id = $1 and status = 'open'`,
+            sql(`select visitor_id from visit_tasks where person_id = $1 and status = 'open'`),
             [person.id],
           );
           for (const o of open) expect(o.visitor_id).toBe(visitors[visitor].id);

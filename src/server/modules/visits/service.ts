@@ -252,11 +252,7 @@ export async function recordVisit(
         // The task of the current period may not exist yet (the job has not run since midnight).
         if (needsTasks) await ensurePersonTasks(q, person.id, now);
         if (needsInPersonCheck) {
-          const [task] = await q.query<{ period: string }>(
-            `select period from visit_tasks where person_id = $1 and kind = 'regular' and status in ('open', 'missed')
-               and window_start <= $2 and window_end > $2`,
-            [person.id, input.at],
-          );
+          const task = await repo.regularTaskAt(q, person.id, input.at);
           if (task) {
             let p = task.period;
             for (let i = 1; i < everyN; i++) p = previousPeriod(p);

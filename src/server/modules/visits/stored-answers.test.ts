@@ -7,6 +7,7 @@ import { isolatedEnv } from '../../../../test/isolated-db.js';
 import { CHECKLIST_V1, type ChecklistAnswers, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { seasonFlags } from '../../../shared/schedule.js';
+import { sql } from '../../db/sql.js';
 import { compactStoredAnswers } from './compact-answers.js';
 import { answersFromStored, answersToStored } from './stored-answers.js';
 
@@ -119,7 +120,7 @@ describe('compacting answers stored whole (tanfang db compact-answers)', () => {
     }
     const rows = () =>
       db.query<{ id: number; answers: unknown; policy_aware: string | null }>(
-        'select id, answers, policy_aware from visits where id = any($1::int[]) order by id',
+        sql('select id, answers, policy_aware from visits where id = any($1::int[]) order by id'),
         [ids],
       );
     const stored = [answersToStored(fine), answersToStored(unaware), answersToStored(fine)];
@@ -133,8 +134,8 @@ describe('compacting answers stored whole (tanfang db compact-answers)', () => {
     expect(through(stored[0]).M.policyAware).toEqual({ value: 'yes' });
 
     // Two of them as a database written before the stored form holds them: whole.
-    await db.query('update visits set answers = $2 where id = $1', [ids[0], JSON.stringify(fine)]);
-    await db.query('update visits set answers = $2 where id = $1', [ids[1], JSON.stringify(unaware)]);
+    await db.query(sql('update visits set answers = $2 where id = $1'), [ids[0], JSON.stringify(fine)]);
+    await db.query(sql('update visits set answers = $2 where id = $1'), [ids[1], JSON.stringify(unaware)]);
     expect((await rows()).map((r) => r.policy_aware)).toEqual(['yes', 'no', 'yes']);
     for (const [i, a] of [fine, unaware, fine].entries())
       expect((await visitor.http.get(`/api/visits/${ids[i]}`)).json().answers).toEqual(a);

@@ -7,6 +7,7 @@ import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
 import { chinaDate } from '../../../shared/china-time.js';
 import { daysLeft, isDueSoon, periodLabel, seasonFlags } from '../../../shared/schedule.js';
 import { type Db, openDb } from '../../db/db.js';
+import { sql } from '../../db/sql.js';
 import { AUDIT_CHAINS, auditChainOf } from '../audit/repo.js';
 import { verifyAuditChain } from '../audit/verify.js';
 import { notify } from '../notifications/service.js';
@@ -38,7 +39,9 @@ async function setup(selfCare: 'capable' | 'partial' = 'capable') {
 
 const tasksOf = (personId: number) =>
   db.query<{ period: string; status: string; kind: string; visitor_id: number; due_date: string }>(
-    'select period, status, kind, visitor_id, due_date from visit_tasks where person_id = $1 order by window_start, id',
+    sql(
+      'select period, status, kind, visitor_id, due_date from visit_tasks where person_id = $1 order by window_start, id',
+    ),
     [personId],
   );
 
@@ -98,7 +101,9 @@ describe('schedule engine', () => {
       if (second !== db) await second.close();
     }
     const [{ n, persons }] = await db.query<{ n: number; persons: number }>(
-      `select count(*)::int as n, count(distinct person_id)::int as persons from visit_tasks where person_id = any($1::int[])`,
+      sql(
+        `select count(*)::int as n, count(distinct person_id)::int as persons from visit_tasks where person_id = any($1::int[])`,
+      ),
       [ids],
     );
     expect([n, persons]).toEqual([20, 20]);
@@ -107,12 +112,14 @@ describe('schedule engine', () => {
   it('applies a tier change from the next period; the open task keeps its window', async () => {
     const { person } = await setup('capable');
     await generateTasks(db, { now: new Date('2026-03-05T10:00:00+08:00'), personIds: [person.id] });
-    await db.query(`update persons set self_care = 'partial', tier = 'key' where id = $1`, [person.id]);
+    await db.query(sql(`update persons set self_care = 'partial', tier = 'key' where id = $1`), [person.id]);
     await generateTasks(db, { now: new Date('2026-03-20T10:00:00+08:00'), personIds: [person.id] });
     await generateTasks(db, { now: new Date('2026-04-01T00:00:01+08:00'), personIds: [person.id] });
     expect((await tasksOf(person.id)).map((t) => t.period)).toEqual(['2026-03', '2026-04-1']);
     // Back to monthly mid-April: the second half still gets a task (nobody slips through), then May.
-    await db.query(`update persons set self_care = 'capable', tier = 'general' where id = $1`, [person.id]);
+    await db.query(sql(`update persons set self_care = 'capable', tier = 'general' where id = $1`), [
+      person.id,
+    ]);
     await generateTasks(db, { now: new Date('2026-04-16T08:00:00+08:00'), personIds: [person.id] });
     await generateTasks(db, { now: new Date('2026-05-02T08:00:00+08:00'), personIds: [person.id] });
     expect((await tasksOf(person.id)).map((t) => t.period)).toEqual([
@@ -126,7 +133,7 @@ describe('schedule engine', () => {
   it('cancels open tasks on pause, reopens them on resume in the same period, and marks missed ones', async () => {
     const { person } = await setup();
     await generateTasks(db, { now: new Date('2026-05-02T08:00:00+08:00'), personIds: [person.id] });
-    await db.query(`update persons set status = 'paused' where id = $1`, [person.id]);
+    await db.query(sql(`update persons set status = 'paused' where id = $1`), [person.id]);
     await onPersonStatusChanged(db, {
       personId: person.id,
       to: 'paused',
@@ -136,7 +143,7 @@ describe('schedule engine', () => {
     expect((await tasksOf(person.id))[0].status).toBe('cancelled');
     await generateTasks(db, { now: new Date('2026-05-12T08:00:00+08:00'), personIds: [person.id] });
     expect(await tasksOf(person.id)).toHaveLength(1);
-    await db.query(`update persons set status = 'active' where id = $1`, [person.id]);
+    await db.query(sql(`update persons set status = 'active' where id = $1`), [person.id]);
     await onPersonStatusChanged(db, {
       personId: person.id,
       to: 'active',
@@ -153,7 +160,7 @@ describe('schedule engine', () => {
     const { person, villages } = await setup();
     const other = await actorClient(env, 'visitor', villages[0].id);
     await generateTasks(db, { now: new Date('2026-06-02T08:00:00+08:00'), personIds: [person.id] });
-    await db.query('update persons set visitor_id = $2 where id = $1', [person.id, other.id]);
+    await db.query(sql('update persons set visitor_id = $2 where id = $1'), [person.id, other.id]);
     await onPersonReassigned(db, { personIds: [person.id], toVisitorId: other.id });
     expect((await tasksOf(person.id))[0].visitor_id).toBe(other.id);
     const mine = await other.http.get('/api/visit-tasks?assignee=me&from=2026-06-01&to=2026-06-30');
@@ -197,8 +204,8 @@ describe('work lists', () => {
       status: string;
       reason: string | null;
     }>(
-      `select id, kind, period, window_start, window_end, due_date, status, reason from visit_tasks
-        where person_id = any($1::int[]) and visitor_id = $2`,
+      sql(`select id, kind, period, window_start, window_end, due_date, status, reason from visit_tasks
+        where person_id = any($1::int[]) and visitor_id = $2`),
       [[person.id, general.id], visitor.id],
     );
     expect(items.length).toBe(rows.length);
@@ -236,7 +243,7 @@ describe('recording visits', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(first.json().id);
     const [{ n }] = await db.query<{ n: number }>(
-      'select count(*)::int as n from visits where person_id = $1',
+      sql('select count(*)::int as n from visits where person_id = $1'),
       [person.id],
     );
     expect(n).toBe(1);
@@ -268,7 +275,7 @@ describe('recording visits', () => {
     expect(again.statusCode).toBe(200);
     expect({ ...again.json(), notice: undefined }).toEqual({ ...answer, notice: undefined });
     const events = await db.query<{ kind: string; ref_id: string; detail: Record<string, unknown> }>(
-      "select kind, ref_id, detail from person_events where person_id = $1 and ref_entity = 'visit'",
+      sql("select kind, ref_id, detail from person_events where person_id = $1 and ref_entity = 'visit'"),
       [person.id],
     );
     expect(events).toEqual([
@@ -300,9 +307,10 @@ describe('recording visits', () => {
   it('a late paper record completes a task already marked missed', async () => {
     const { person, visitor } = await setup();
     await generateTasks(db, { now: new Date('2026-01-05T08:00:00+08:00'), personIds: [person.id] });
-    await db.query(`update visit_tasks set status = 'missed' where person_id = $1 and period = '2026-01'`, [
-      person.id,
-    ]);
+    await db.query(
+      sql(`update visit_tasks set status = 'missed' where person_id = $1 and period = '2026-01'`),
+      [person.id],
+    );
     const res = await visitor.http.post('/api/visits', visitBody(person.id, '2026-01-31T23:59:00+08:00'));
     expect(res.json().completedTasks.map((t: { period: string }) => t.period)).toEqual(['2026-01']);
   });
@@ -351,7 +359,7 @@ describe('recording visits', () => {
     );
     expect([res2.statusCode, res2.json().field]).toEqual([400, 'answers.G.electrical']);
     const [{ n }] = await db.query<{ n: number }>(
-      'select count(*)::int as n from visits where person_id = $1',
+      sql('select count(*)::int as n from visits where person_id = $1'),
       [person.id],
     );
     expect(n).toBe(0);
@@ -473,7 +481,7 @@ describe('a plain visit is one statement', () => {
 
   it('every audit chain has its tail row from the migrations on', async () => {
     const tails = await db.query<{ chain: number }>(
-      `select chain from audit_chain_tails where log = 'audit_log' order by chain`,
+      sql(`select chain from audit_chain_tails where log = 'audit_log' order by chain`),
     );
     expect(tails.map((t) => t.chain)).toEqual(Array.from({ length: AUDIT_CHAINS }, (_, i) => i));
   });
@@ -503,8 +511,8 @@ describe('a plain visit is one statement', () => {
     expect(completedTasks.map((t: { kind: string }) => t.kind).sort()).toEqual(['follow_up', 'regular']);
     expect((await tasksOf(person.id)).map((t) => t.status)).toEqual(['done', 'done']);
     const rows = await db.query(
-      `select actor_id, action, entity, entity_id, area_id, detail, chain from audit_log
-        where entity = 'visit' and entity_id = $1`,
+      sql(`select actor_id, action, entity, entity_id, area_id, detail, chain from audit_log
+        where entity = 'visit' and entity_id = $1`),
       [String(id)],
     );
     expect(rows).toEqual([
@@ -534,7 +542,7 @@ describe('a plain visit is one statement', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(id);
     const [{ n }] = await db.query<{ n: number }>(
-      `select count(*)::int as n from audit_log where action = 'visit.record' and entity_id = $1`,
+      sql(`select count(*)::int as n from audit_log where action = 'visit.record' and entity_id = $1`),
       [String(id)],
     );
     expect(n).toBe(1);
@@ -554,7 +562,7 @@ describe('a plain visit is one statement', () => {
     expect(posted.statusCode).toBe(201);
     expect(transactions).toBe(0);
     const [row] = await db.query<{ detail: unknown }>(
-      `select detail from audit_log where entity = 'visit' and entity_id = $1`,
+      sql(`select detail from audit_log where entity = 'visit' and entity_id = $1`),
       [String(posted.json().id)],
     );
     expect(row.detail).toEqual({
@@ -573,9 +581,10 @@ describe('a plain visit is one statement', () => {
     const { result: posted, transactions } = await counted(() => visitor.http.post('/api/visits', body));
     expect(posted.statusCode).toBe(201);
     expect(transactions).toBe(1);
-    const incidents = await db.query<{ type: string }>('select type from incidents where visit_id = $1', [
-      posted.json().id,
-    ]);
+    const incidents = await db.query<{ type: string }>(
+      sql('select type from incidents where visit_id = $1'),
+      [posted.json().id],
+    );
     expect(incidents.map((i) => i.type)).toEqual(['missing']);
   });
 
@@ -614,9 +623,9 @@ describe('a plain visit is one statement', () => {
         { at: now, actorId: visitor.id, action: 'visit.record', entity: 'visit', chain: AUDIT_CHAINS + 7 },
       ),
     ).rejects.toThrow();
-    expect(await db.query('select id from visits where client_id = $1', [clientId])).toEqual([]);
+    expect(await db.query(sql('select id from visits where client_id = $1'), [clientId])).toEqual([]);
     expect(
-      await db.query(`select id from person_events where person_id = $1 and ref_entity = 'visit'`, [
+      await db.query(sql(`select id from person_events where person_id = $1 and ref_entity = 'visit'`), [
         person.id,
       ]),
     ).toEqual([]);
@@ -743,11 +752,14 @@ describe('configuration, campaigns, follow-ups, reminders', () => {
     const { person, visitor } = await setup();
     const now = env.ctx.clock.now();
     await generateTasks(db, { now, personIds: [person.id] });
-    await db.query(`update visit_tasks set due_date = $2 where person_id = $1`, [person.id, chinaDate(now)]);
+    await db.query(sql(`update visit_tasks set due_date = $2 where person_id = $1`), [
+      person.id,
+      chinaDate(now),
+    ]);
     await remindDueTasks(env.ctx, notify);
     await remindDueTasks(env.ctx, notify);
     const inbox = await db.query<{ title: string }>(
-      `select title from notifications where user_id = $1 and kind = 'visit.due_soon'`,
+      sql(`select title from notifications where user_id = $1 and kind = 'visit.due_soon'`),
       [visitor.id],
     );
     expect(inbox.map((r) => r.title)).toEqual(['您有 1 个探访任务将在 3 天内到期']);
