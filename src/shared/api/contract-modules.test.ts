@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointDef } from './contract.js';
+import * as money from './money.js';
 import * as persons from './persons.js';
 
 /** The contract files of the person, care and money modules: every endpoint they declare. */
-const MODULES: Record<string, Record<string, unknown>> = { persons };
+const MODULES: Record<string, Record<string, unknown>> = { persons, money };
 
 const endpointsOf = (m: Record<string, unknown>) =>
   Object.entries(m).filter(
@@ -22,7 +23,10 @@ describe('contract of persons, care and money', () => {
         expect(e.tags.length, e.operationId).toBeGreaterThan(0);
         // JSON, a file, or 204 (route.ts answers 204 when neither is declared).
         const statuses = Object.keys(e.responses ?? {});
-        expect(statuses.every((s) => /^2\d\d$/.test(s)), e.operationId).toBe(true);
+        expect(
+          statuses.every((s) => /^2\d\d$/.test(s)),
+          e.operationId,
+        ).toBe(true);
       }
     });
     it(`${name}: each example is a body the endpoint accepts; the main POST/PUT/PATCH routes have one`, () => {
