@@ -1,9 +1,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Form, Input, Space, Switch, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
+import type { BodyOf } from '../../../shared/api/contract';
+import * as usersApi from '../../../shared/api/users';
 import { passwordProblem } from '../../../shared/password-policy';
 import { can } from '../../../shared/roles';
-import { api, HttpError } from '../../lib/api';
+import { api, call, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
 
 interface SessionRow {
@@ -32,9 +34,9 @@ export function AccountPage() {
   const [setup, setSetup] = useState<{ secret: string; otpauthUri: string } | null>(null);
   const [pwForm] = Form.useForm();
   const fail = (e: unknown) => message.error(e instanceof HttpError ? e.message : '网络错误');
-  const changePassword = async (v: { currentPassword: string; newPassword: string }) => {
+  const changePassword = async (v: BodyOf<typeof usersApi.changeOwnPassword>) => {
     try {
-      await api('/api/me/password', { body: v });
+      await call(usersApi.changeOwnPassword, { body: v });
       message.success('密码已修改');
       pwForm.resetFields();
     } catch (e) {
