@@ -3,8 +3,9 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { Suspense, useEffect } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
+import * as auth from '../../shared/api/auth';
 import { can, ROLE_LABELS } from '../../shared/roles';
-import { api, setUnauthorizedHandler } from '../lib/api';
+import { api, call, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
 import { ROUTES } from './routes';
 
@@ -23,7 +24,7 @@ export function ConsoleLayout() {
     }),
   );
   const logout = async () => {
-    await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
+    await call(auth.logout).catch(() => {});
     qc.clear();
     refresh();
     navigate('/login');
