@@ -22,6 +22,7 @@ import {
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import * as concernsApi from '../../../shared/api/concerns';
 import { REQUEST_CATEGORIES, REQUEST_CATEGORY_LABELS } from '../../../shared/checklist';
 import {
   CONCERN_HANDLING_LABELS,
@@ -35,36 +36,11 @@ import {
   type ConcernStatus,
 } from '../../../shared/incidents';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call as callApi, hrefOf } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { fmt, PersonPicker } from '../incidents/shared';
 
-interface Concern {
-  id: number;
-  person: { id: number; name: string };
-  town: { id: number; name: string };
-  village: { id: number; name: string };
-  category: string;
-  description: string;
-  source: ConcernSource;
-  visitId: number | null;
-  owner: ConcernOwner;
-  handling: ConcernHandling;
-  deadline: string | null;
-  daysLeft: number | null;
-  overdue: boolean;
-  escalated: boolean;
-  status: ConcernStatus;
-  resolution: string | null;
-  reopenedCount: number;
-  createdAt: string;
-  createdBy: string | null;
-  version: number;
-}
-interface Detail extends Concern {
-  entries: { id: number; at: string; kind: string; body: string; actor: string | null }[];
-  files: { id: number; name: string; mime: string; size: number; uploadedAt: string }[];
-}
+type Concern = concernsApi.Concern;
 
 const STATUS_COLORS: Record<ConcernStatus, string> = {
   open: 'orange',
@@ -118,11 +94,9 @@ export function ConcernsPage() {
   const list = useQuery({
     queryKey: ['concerns', status, overdue, category, page],
     queryFn: () =>
-      api<{ items: Concern[]; total: number }>(
-        `/api/concerns?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${overdue ? '&overdue=1' : ''}${
-          category ? `&category=${category}` : ''
-        }`,
-      ),
+      callApi(concernsApi.listConcerns, {
+        query: { page, pageSize: 20, status, category, overdue: overdue ? '1' : undefined },
+      }),
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['concerns'] });
   return (
@@ -250,7 +224,10 @@ function ConcernDrawer({
   const qc = useQueryClient();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
-  const q = useQuery({ queryKey: ['concern', id], queryFn: () => api<Detail>(`/api/concerns/${id}`) });
+  const q = useQuery({
+    queryKey: ['concern', id],
+    queryFn: () => callApi(concernsApi.getConcern, { params: { id } }),
+  });
   const d = q.data;
   const call = async (fn: () => Promise<unknown>, ok: string) => {
     setBusy(true);
@@ -267,7 +244,10 @@ function ConcernDrawer({
     }
   };
   const patch = (body: object, ok: string) =>
-    call(() => api(`/api/concerns/${id}`, { method: 'PATCH', body: { version: d!.version, ...body } }), ok);
+    call(
+      () => callApi(concernsApi.updateConcern, { params: { id }, body: { version: d!.version, ...body } }),
+      ok,
+    );
   const handle = me && can(me.roles, 'concerns.handle');
   const verify = me && can(me.roles, 'concerns.verify');
   const upload = async (file: File) => {
@@ -278,7 +258,11 @@ function ConcernDrawer({
       r.readAsDataURL(file);
     });
     await call(
-      () => api(`/api/concerns/${id}/files`, { body: { name: file.name, mime: file.type, data } }),
+      () =>
+        callApi(concernsApi.uploadConcernFile, {
+          params: { id },
+          body: { name: file.name, mime: file.type, data },
+        }),
       '已上传证明材料',
     );
     return false;
@@ -327,7 +311,11 @@ function ConcernDrawer({
                 ? '—'
                 : d.files.map((f) => (
                     <div key={f.id}>
-                      <a href={`/api/concerns/${d.id}/files/${f.id}`} target="_blank" rel="noreferrer">
+                      <a
+                        href={hrefOf(concernsApi.getConcernFile, { params: { id: d.id, fileId: f.id } })}
+                        target="_blank"
+                        rel="noreferrer"
+                      >
                         {f.name}
                       </a>{' '}
                       <Typography.Text type="secondary">{Math.ceil(f.size / 1024)} KB</Typography.Text>
@@ -412,7 +400,8 @@ function ConcernDrawer({
                   onClick={() =>
                     call(
                       () =>
-                        api(`/api/concerns/${id}/verify`, {
+                        callApi(concernsApi.verifyConcern, {
+                          params: { id },
                           body: { approve: true, comment: text || undefined },
                         }),
                       '已核验',
@@ -427,7 +416,11 @@ function ConcernDrawer({
                   loading={busy}
                   onClick={() =>
                     call(
-                      () => api(`/api/concerns/${id}/verify`, { body: { approve: false, comment: text } }),
+                      () =>
+                        callApi(concernsApi.verifyConcern, {
+                          params: { id },
+                          body: { approve: false, comment: text },
+                        }),
                       '已退回',
                     )
                   }
@@ -445,7 +438,10 @@ function ConcernDrawer({
                 disabled={!text.trim()}
                 loading={busy}
                 onClick={() =>
-                  call(() => api(`/api/concerns/${id}/comments`, { body: { body: text } }), '已提交')
+                  call(
+                    () => callApi(concernsApi.commentConcern, { params: { id }, body: { body: text } }),
+                    '已提交',
+                  )
                 }
               >
                 提交
@@ -467,7 +463,7 @@ function CreateConcern({ onClose, onCreated }: { onClose: () => void; onCreated:
     const v = await form.validateFields();
     setBusy(true);
     try {
-      const r = await api<{ id: number }>('/api/concerns', {
+      const r = await callApi(concernsApi.createConcern, {
         body: { ...v, deadline: v.deadline ? v.deadline.format('YYYY-MM-DD') : undefined },
       });
       message.success('已登记');

@@ -20,6 +20,7 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import * as incidentsApi from '../../../shared/api/incidents';
 import {
   INCIDENT_ACTION_LABELS,
   INCIDENT_STATUS_LABELS,
@@ -29,41 +30,11 @@ import {
   type IncidentType,
 } from '../../../shared/incidents';
 import { can, DEPARTMENT_LABELS, type Department } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { fmt, PersonPicker, TimeLeft } from './shared';
 
-export interface Incident {
-  id: number;
-  person: { id: number; name: string };
-  town: { id: number; name: string };
-  village: { id: number; name: string };
-  type: IncidentType;
-  critical: boolean;
-  description: string;
-  source: 'visit' | 'manual';
-  visitId: number | null;
-  status: IncidentStatus;
-  departments: Department[];
-  outcome: string | null;
-  openedAt: string;
-  openedBy: string | null;
-  closedAt: string | null;
-  version: number;
-  parties: {
-    party: string;
-    label: string;
-    dueAt: string;
-    acknowledgedAt: string | null;
-    acknowledgedBy: string | null;
-    escalatedAt: string | null;
-  }[];
-  ackDueAt: string | null;
-  myPendingParties: string[];
-}
-interface Detail extends Incident {
-  actions: { id: number; at: string; kind: string; note: string; actor: string | null }[];
-}
+export type Incident = incidentsApi.Incident;
 
 function useNow() {
   const [now, setNow] = useState(Date.now());
@@ -87,24 +58,13 @@ export function IncidentsPage() {
   const openId = params.get('id') ? Number(params.get('id')) : null;
   const list = useQuery({
     queryKey: ['incidents', status, type, page],
-    queryFn: () =>
-      api<{
-        items: Incident[];
-        total: number;
-        stats: {
-          openByType: Record<string, number>;
-          medianAckMinutes: number | null;
-          ackWithinShare: number | null;
-        };
-      }>(
-        `/api/incidents?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${type ? `&type=${type}` : ''}`,
-      ),
+    queryFn: () => call(incidentsApi.listIncidents, { query: { page, pageSize: 20, status, type } }),
     refetchInterval: 60000,
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['incidents'] });
   const acknowledge = async (i: Incident) => {
     try {
-      await api(`/api/incidents/${i.id}/acknowledge`, { body: {} });
+      await call(incidentsApi.acknowledgeIncident, { params: { id: i.id }, body: {} });
       message.success('已确认');
       reload();
       qc.invalidateQueries({ queryKey: ['incident', i.id] });
@@ -286,12 +246,15 @@ function IncidentDrawer({
   const [note, setNote] = useState('');
   const [outcome, setOutcome] = useState('');
   const [busy, setBusy] = useState(false);
-  const q = useQuery({ queryKey: ['incident', id], queryFn: () => api<Detail>(`/api/incidents/${id}`) });
+  const q = useQuery({
+    queryKey: ['incident', id],
+    queryFn: () => call(incidentsApi.getIncident, { params: { id } }),
+  });
   const d = q.data;
-  const run = async (path: string, body: unknown, ok: string) => {
+  const run = async (send: () => Promise<unknown>, ok: string) => {
     setBusy(true);
     try {
-      await api(`/api/incidents/${id}/${path}`, { body });
+      await send();
       message.success(ok);
       qc.invalidateQueries({ queryKey: ['incident', id] });
       onChanged();
@@ -359,7 +322,14 @@ function IncidentDrawer({
             {d.outcome && <Descriptions.Item label="处置结果">{d.outcome}</Descriptions.Item>}
           </Descriptions>
           {d.myPendingParties.length > 0 && (
-            <Button type="primary" block loading={busy} onClick={() => run('acknowledge', {}, '已确认')}>
+            <Button
+              type="primary"
+              block
+              loading={busy}
+              onClick={() =>
+                run(() => call(incidentsApi.acknowledgeIncident, { params: { id }, body: {} }), '已确认')
+              }
+            >
               确认收到（
               {d.parties
                 .filter((p) => d.myPendingParties.includes(p.party))
@@ -405,7 +375,13 @@ function IncidentDrawer({
                 disabled={!note.trim()}
                 loading={busy}
                 onClick={async () => {
-                  if (await run('actions', { note }, '已记录')) setNote('');
+                  if (
+                    await run(
+                      () => call(incidentsApi.addIncidentAction, { params: { id }, body: { note } }),
+                      '已记录',
+                    )
+                  )
+                    setNote('');
                 }}
               >
                 添加处置记录
@@ -423,7 +399,12 @@ function IncidentDrawer({
                     danger
                     disabled={!outcome.trim()}
                     loading={busy}
-                    onClick={() => run('close', { outcome }, '已结案')}
+                    onClick={() =>
+                      run(
+                        () => call(incidentsApi.closeIncident, { params: { id }, body: { outcome } }),
+                        '已结案',
+                      )
+                    }
                   >
                     结案
                   </Button>
@@ -446,7 +427,7 @@ function CreateIncident({ onClose, onCreated }: { onClose: () => void; onCreated
     if (!v.critical) delete v.critical;
     setBusy(true);
     try {
-      const r = await api<{ id: number }>('/api/incidents', { body: v });
+      const r = await call(incidentsApi.createIncident, { body: v });
       message.success('已发起，已通知镇街、民政局和相关部门');
       onCreated(r.id);
     } catch (e) {
