@@ -47,9 +47,28 @@ export const ConcernFile = z.object({
   size: z.number(),
   uploadedAt: z.string(),
 });
+export const DEADLINE_CHANGE_STATUSES = ['pending', 'approved', 'refused'] as const;
+/** A request to move an overdue or escalated deadline, and the bureau's decision (modules/cases). */
+export const DeadlineChange = z.object({
+  id: z.number(),
+  oldDeadline: z.string().nullable(),
+  newDeadline: z.string(),
+  reason: z.string(),
+  status: z.enum(DEADLINE_CHANGE_STATUSES),
+  requestedBy: z.string().nullable(),
+  requestedAt: z.string(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  decisionNote: z.string().nullable(),
+});
+export type DeadlineChange = z.output<typeof DeadlineChange>;
 export const ConcernDetail = Concern.extend({
   entries: z.array(ConcernEntry),
   files: z.array(ConcernFile),
+  /** Deadline-change requests, oldest first (at most one pending). */
+  deadlineChanges: z.array(DeadlineChange),
+  /** Whether moving the deadline now needs a request and the bureau's approval (overdue or escalated). */
+  deadlineNeedsApproval: z.boolean(),
 });
 export type ConcernDetail = z.output<typeof ConcernDetail>;
 
@@ -159,6 +178,36 @@ export const commentConcern = endpoint({
   params: IdParams,
   body: z.object({ body: z.string().trim().min(1, '请填写内容').max(2000) }),
   responses: { 200: ConcernDetail },
+});
+
+export const requestConcernDeadline = endpoint({
+  method: 'POST',
+  path: '/api/concerns/:id/deadline-requests',
+  operationId: 'requestConcernDeadline',
+  summary: '申请延期（已逾期或已升级的问题：须填原因，经区民政局批准后生效）',
+  tags: TAGS,
+  permission: 'concerns.handle',
+  params: IdParams,
+  body: z.object({
+    deadline: DateStr,
+    reason: z.string().trim().min(1, '延期须填写原因').max(2000),
+    version: z.number().int().optional(),
+  }),
+  responses: { 201: ConcernDetail },
+  example: { deadline: '2026-04-15', reason: '施工队雨季停工，预计 4 月中旬完工', version: 4 },
+});
+
+export const decideConcernDeadline = endpoint({
+  method: 'POST',
+  path: '/api/concerns/:id/deadline-requests/:requestId/decision',
+  operationId: 'decideConcernDeadline',
+  summary: '区民政局审批延期申请（批准则新期限生效、撤销升级；不批准须填理由）',
+  tags: TAGS,
+  permission: 'concerns.verify',
+  params: z.object({ id: Id, requestId: Id }),
+  body: z.object({ approve: z.boolean(), note: z.string().max(2000).optional() }),
+  responses: { 200: ConcernDetail },
+  example: { approve: true, note: '同意，请按期完成' },
 });
 
 /** Base64 in JSON: 5 MB of file is ~6.7 MB of text. */

@@ -52,6 +52,19 @@ export function concernRoutes(app: FastifyInstance, ctx: Ctx) {
         body: e.body,
         actor: e.actor_name,
       })),
+      deadlineChanges: d.deadlineChanges.map((r) => ({
+        id: r.id,
+        oldDeadline: r.old_deadline,
+        newDeadline: r.new_deadline,
+        reason: r.reason,
+        status: r.status,
+        requestedBy: r.requested_by_name,
+        requestedAt: iso(r.requested_at)!,
+        decidedBy: r.decided_by_name,
+        decidedAt: iso(r.decided_at),
+        decisionNote: r.decision_note,
+      })),
+      deadlineNeedsApproval: d.deadlineNeedsApproval,
       files: d.files.map((f) => ({
         id: f.id,
         name: f.name,
@@ -86,6 +99,14 @@ export function concernRoutes(app: FastifyInstance, ctx: Ctx) {
   });
   route(app, api.verifyConcern, async ({ req, actor }) => {
     await service.verifyConcern(ctx, actor, req.params.id, req.body);
+    return detail(actor, req.params.id);
+  });
+  route(app, api.requestConcernDeadline, async ({ req, actor }) => {
+    await service.requestDeadline(ctx, actor, req.params.id, req.body);
+    return detail(actor, req.params.id);
+  });
+  route(app, api.decideConcernDeadline, async ({ req, actor }) => {
+    await service.decideDeadline(ctx, actor, req.params.id, req.params.requestId, req.body);
     return detail(actor, req.params.id);
   });
   route(app, api.commentConcern, async ({ req, actor }) => {
