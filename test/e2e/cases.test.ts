@@ -112,4 +112,48 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
     await bureau.screenshot({ path: 'test-output/e2e/concern-deadline-approved.png' });
     await bureau.close();
   });
+
+  it('应急处置: 结案 needs an outcome, a reason for each party that never acknowledged, and a confirmation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'hantai');
+    await page.waitForURL(`${baseUrl()}/`);
+    const opened = await page.evaluate(async () => {
+      const csrf = decodeURIComponent(document.cookie.match(/tf_csrf=([^;]+)/)?.[1] ?? '');
+      const persons = await (await fetch('/api/persons?status=active&limit=5')).json();
+      const r = await fetch('/api/incidents', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({
+          personId: persons.items[4].id,
+          type: 'infringement',
+          description: '邻里纠纷被推搡',
+        }),
+      });
+      return { status: r.status, body: await r.json() };
+    });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    await page.goto(`${baseUrl()}/incidents?id=${opened.body.id}`);
+    const drawer = page.getByRole('dialog').filter({ hasText: '邻里纠纷被推搡' });
+    await drawer.getByLabel('处置结果').fill('已调解，双方和解');
+    const close = drawer.getByRole('button', { name: /^结\s*案$/ });
+    expect(await close.isDisabled()).toBe(true); // 区民政局 and 公安 never acknowledged: a reason first
+    await drawer.getByText('尚未确认收到').waitFor();
+    await drawer.getByLabel('未经确认结案的原因').fill('派出所已到场处理，电话告知无需确认');
+    await close.click();
+    const confirm = page.getByTestId('close-confirm');
+    await confirm.waitFor();
+    const text = await confirm.innerText();
+    expect(text).toContain('区民政局');
+    expect(text).toContain('公安');
+    expect(text).toContain('已调解，双方和解');
+    await page
+      .locator('.ant-modal-confirm')
+      .getByRole('button', { name: /^结\s*案$/ })
+      .click();
+    await page.getByText('已结案', { exact: true }).first().waitFor();
+    await drawer.getByText('未经确认结案', { exact: true }).waitFor();
+    expect(await drawer.innerText()).toContain('派出所已到场处理，电话告知无需确认');
+    await page.screenshot({ path: 'test-output/e2e/incident-closed.png' });
+    await page.close();
+  });
 });

@@ -182,7 +182,25 @@ export const closeIncident = endpoint({
   tags: TAGS,
   permission: 'incidents.manage',
   params: IdParams,
-  body: z.object({ outcome: z.string().max(2000).optional() }),
+  description:
+    '须填写处置结果。尚有未确认的一方时，须在 override 中列出这些方并说明原因（记入处置记录），否则 409。',
+  body: z.object({
+    outcome: z.string().max(2000).optional(),
+    override: z
+      .object({
+        parties: z
+          .array(z.string().max(40))
+          .min(1)
+          .max(20)
+          .describe('未确认的各方（town、bureau、dept:<部门>）'),
+        reason: z.string().trim().min(1, '请填写未经确认即结案的原因').max(2000),
+      })
+      .optional()
+      .describe('未确认的一方仍要结案时：逐一列出并说明原因'),
+  }),
   responses: { 200: IncidentDetail },
-  example: { outcome: '已找到，身体无碍' },
+  example: {
+    outcome: '已在亲属家找到，安全',
+    override: { parties: ['dept:police'], reason: '人已找到，派出所电话告知无需再确认' },
+  },
 });

@@ -94,7 +94,7 @@ export function incidentRoutes(app: FastifyInstance, ctx: Ctx) {
     return detail(actor, req.params.id);
   });
   route(app, api.closeIncident, async ({ req, actor }) => {
-    await service.closeIncident(ctx, actor, req.params.id, req.body.outcome ?? '');
+    await service.closeIncident(ctx, actor, req.params.id, req.body.outcome ?? '', req.body.override);
     return detail(actor, req.params.id);
   });
 }

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  Alert,
   App,
   Badge,
   Button,
@@ -20,6 +21,7 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { BodyOf } from '../../../shared/api/contract';
 import * as incidentsApi from '../../../shared/api/incidents';
 import {
   INCIDENT_ACTION_LABELS,
@@ -244,7 +246,6 @@ function IncidentDrawer({
   const { message } = App.useApp();
   const qc = useQueryClient();
   const [note, setNote] = useState('');
-  const [outcome, setOutcome] = useState('');
   const [busy, setBusy] = useState(false);
   const q = useQuery({
     queryKey: ['incident', id],
@@ -387,34 +388,99 @@ function IncidentDrawer({
                 添加处置记录
               </Button>
               {canManage && (
-                <Card size="small" title="结案">
-                  <Input.TextArea
-                    rows={2}
-                    value={outcome}
-                    onChange={(e) => setOutcome(e.target.value)}
-                    placeholder="处置结果（必填），如：已找到，身体无碍"
-                  />
-                  <Button
-                    style={{ marginTop: 8 }}
-                    danger
-                    disabled={!outcome.trim()}
-                    loading={busy}
-                    onClick={() =>
-                      run(
-                        () => call(incidentsApi.closeIncident, { params: { id }, body: { outcome } }),
-                        '已结案',
-                      )
-                    }
-                  >
-                    结案
-                  </Button>
-                </Card>
+                <CloseIncident
+                  d={d}
+                  busy={busy}
+                  onClose={(body) =>
+                    run(() => call(incidentsApi.closeIncident, { params: { id }, body }), '已结案')
+                  }
+                />
               )}
             </>
           )}
         </Space>
       )}
     </Drawer>
+  );
+}
+
+/**
+ * 结案: an outcome, and — while a party never acknowledged — an explicit override naming those parties
+ * with a reason; a confirmation says what will happen before anything is sent (issue 25).
+ */
+function CloseIncident({
+  d,
+  busy,
+  onClose,
+}: {
+  d: incidentsApi.IncidentDetail;
+  busy: boolean;
+  onClose: (body: BodyOf<typeof incidentsApi.closeIncident>) => Promise<boolean>;
+}) {
+  const { modal } = App.useApp();
+  const [outcome, setOutcome] = useState('');
+  const [reason, setReason] = useState('');
+  const pending = d.parties.filter((p) => !p.acknowledgedAt);
+  const names = pending.map((p) => p.label).join('、');
+  const ready = outcome.trim() && (pending.length === 0 || reason.trim());
+  const confirm = () =>
+    modal.confirm({
+      title: '确认结案？',
+      okText: '结案',
+      okButtonProps: { danger: true },
+      cancelText: '取消',
+      content: (
+        <div data-testid="close-confirm">
+          <p>结案后事件不能再添加处置记录，处置结果：「{outcome.trim()}」。</p>
+          {pending.length > 0 && (
+            <p>
+              {names}尚未确认收到，将记为未经确认结案，原因：「{reason.trim()}」。
+            </p>
+          )}
+        </div>
+      ),
+      onOk: async () => {
+        const ok = await onClose({
+          outcome,
+          override: pending.length ? { parties: pending.map((p) => p.party), reason } : undefined,
+        });
+        if (ok) {
+          setOutcome('');
+          setReason('');
+        }
+      },
+    });
+  return (
+    <Card size="small" title="结案">
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Input.TextArea
+          rows={2}
+          aria-label="处置结果"
+          value={outcome}
+          onChange={(e) => setOutcome(e.target.value)}
+          placeholder="处置结果（必填），如：已找到，身体无碍"
+        />
+        {pending.length > 0 && (
+          <>
+            <Alert
+              type="warning"
+              showIcon
+              message={`${names}尚未确认收到。仍要结案须说明原因，记入处置记录。`}
+            />
+            <Input.TextArea
+              rows={2}
+              aria-label="未经确认结案的原因"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              placeholder={`未经${names}确认即结案的原因（必填）`}
+            />
+          </>
+        )}
+        <Button danger disabled={!ready} loading={busy} onClick={confirm}>
+          结案
+        </Button>
+      </Space>
+    </Card>
   );
 }
 
