@@ -241,6 +241,11 @@ export class PdfBuilder {
    * needed) and hands the caller the document and the box to draw in with pdfkit's vector calls.
    * The 'cjk' and 'cjk-bold' fonts are registered for labels.
    */
+  /** Points left on the current page above the bottom margin. */
+  spaceLeft(): number {
+    return this.doc.page.height - this.doc.page.margins.bottom - this.doc.y;
+  }
+
   figure(
     height: number,
     draw: (doc: PDFKit.PDFDocument, box: { x: number; y: number; w: number; h: number }) => void,

@@ -327,9 +327,10 @@ describe('care agreements', () => {
       )
     ).json();
     const full = (
-      await env.ctx.db.query<{ id: string }>(sql('select id_number_enc as id from caregivers where id = $1'), [
-        c.id,
-      ])
+      await env.ctx.db.query<{ id: string }>(
+        sql('select id_number_enc as id from caregivers where id = $1'),
+        [c.id],
+      )
     ).map((r) => env.ctx.fields.decrypt(r.id as never))[0];
     const dir = mkdtempSync(join(tmpdir(), 'care-full-'));
     const text = (buf: Buffer, name: string) => {
@@ -340,7 +341,9 @@ describe('care agreements', () => {
     const audits = async () =>
       (
         await env.ctx.db.query<{ n: number }>(
-          sql(`select count(*)::int as n from audit_log where action = 'export.full_numbers' and actor_id = $1`),
+          sql(
+            `select count(*)::int as n from audit_log where action = 'export.full_numbers' and actor_id = $1`,
+          ),
           [officer.id],
         )
       )[0].n;
