@@ -763,6 +763,33 @@ describe('money', () => {
     ).toMatchObject({ created: 0, updated: 2 });
   });
 
+  it('takes the template filled below its example row: the example is skipped, not rejected; the sheet prints', async () => {
+    const { officer, person } = await setup();
+    const month = addMonths(today().slice(0, 7), -1);
+    const t = await officer.http.get(`/api/payments/template.xlsx?month=${month}`);
+    expect(t.statusCode).toBe(200);
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(t.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    expect(ws.pageSetup).toMatchObject({ paperSize: 9, orientation: 'landscape', fitToWidth: 1 });
+    expect(ws.pageSetup.printTitlesRow).toBe('1:1');
+    expect(String(ws.getCell('A2').value)).toContain('示例');
+    ws.addRow(['王秀英', person.idNumber, month, 1200, 1200, 0, 0, `${month}-05`]);
+    ws.addRow(['=HYPERLINK("http://x")', person.idNumber, month, 1200, 1200, 0, 0, '']);
+    const filled = Buffer.from(await wb.xlsx.writeBuffer());
+    const res = await multipart(
+      officer.token,
+      '/api/payments/import?dryRun=true',
+      {},
+      { name: '发放.xlsx', type: 'application/octet-stream', data: filled },
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ total: 2, created: 1, rejectedCount: 1 });
+    expect(res.json().rejected[0]).toMatchObject({ row: 4, column: '姓名' });
+    expect(res.json().rejected[0].message).toContain('可能是公式');
+  });
+
   it('refuses a disbursement list that would unpack to more than the limits, before loading it', async () => {
     const { officer, person } = await setup();
     const { ZIP_LIMITS } = await import('../../lib/xlsx.js');

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import {
+  ASSESSMENT_RULE,
   compareWorstFirst,
+  FIGURE_RULES,
+  figureState,
   formatMetric,
   METRICS,
   type MetricId,
@@ -63,7 +66,10 @@ export async function generateMonthlyReport(
     watermark: `${actor.displayName} 于 ${chinaDateTime(now)} 生成`,
     footer: `${m.area.name} · ${periodLabel(period)}`,
   });
-  pdf.title(title, `${periodLabel(period)}（数据截至 ${chinaDateTime(now)}）`);
+  pdf.title(
+    title,
+    `${periodLabel(period)}${m.inProgress ? '（本月进行中）' : ''}（数据截至 ${chinaDateTime(now)}）`,
+  );
 
   pdf.heading('一、总体情况');
   pdf.keyValues(
@@ -72,7 +78,7 @@ export async function generateMonthlyReport(
       .map((id) => {
         const val = m.figures[id];
         const parts =
-          METRICS[id].unit === 'ratio' && val?.denominator != null
+          METRICS[id].unit === 'ratio' && val?.denominator != null && figureState(id, val) === 'ok'
             ? `（${val.numerator}/${val.denominator}）`
             : '';
         return [METRICS[id].label, `${formatMetric(id, val)}${parts}`] as [string, string];
@@ -83,7 +89,7 @@ export async function generateMonthlyReport(
     m.childKind === 'visitor' ? '探访责任人' : m.area.level === 'district' ? '镇（街道）' : '村（社区）';
   const children = [...m.children].sort(
     (a, b) =>
-      compareWorstFirst('coverage', v(a.figures, 'coverage'), v(b.figures, 'coverage')) ||
+      compareWorstFirst('coverage', a.figures.coverage, b.figures.coverage) ||
       a.name.localeCompare(b.name, 'zh'),
   );
   const section2 = `二、各${childWord}情况（按探访覆盖率由低到高）`;
@@ -112,7 +118,9 @@ export async function generateMonthlyReport(
     pdf.paragraph(`本辖区下没有${childWord}数据。`);
   }
 
-  const labels = trends.periods.map((p) => `${Number(p.period.slice(5, 7))}月`);
+  const labels = trends.periods.map(
+    (p) => `${Number(p.period.slice(5, 7))}月${p.inProgress ? '（进行中）' : ''}`,
+  );
   pdf.figure(220, (doc, box) =>
     lineChart(doc, box, {
       heading: '三、近 12 个月走势',
@@ -120,7 +128,10 @@ export async function generateMonthlyReport(
       labels,
       series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({
         name: METRICS[id].label,
-        values: trends.periods.map((p) => p.figures[id]?.value ?? null),
+        // A small sample is not drawn (one task of a month barely started would draw a 0 %).
+        values: trends.periods.map((p) =>
+          figureState(id, p.figures[id]) === 'ok' ? v(p.figures, id) : null,
+        ),
       })),
     }),
   );
@@ -143,10 +154,16 @@ export async function generateMonthlyReport(
         t.rank,
         t.name,
         t.score == null ? '—' : t.score.toFixed(1),
-        ...t.components.map((c) => formatMetric(c.metric as MetricId, c.value)),
+        ...t.components.map((c) =>
+          formatMetric(c.metric, {
+            value: c.value,
+            numerator: c.numerator ?? undefined,
+            denominator: c.denominator ?? undefined,
+          }),
+        ),
       ]),
     );
-    pdf.paragraph('得分 = Σ（指标值 × 权重）÷ 有数据指标的权重之和 × 100；无相关记录的指标不计入。', {
+    pdf.paragraph(`${assessment.inProgress ? '本月尚未结束，排名为暂评。' : ''}${ASSESSMENT_RULE}`, {
       size: 9,
       color: '#666666',
       indent: false,
@@ -163,6 +180,11 @@ export async function generateMonthlyReport(
       .filter((id) => !m.unavailable.includes(id))
       .map((id) => [METRICS[id].label, METRICS[id].definition]),
   );
+  pdf.paragraph(`${FIGURE_RULES.none}；${FIGURE_RULES.small}；${FIGURE_RULES.inProgress}。`, {
+    size: 9,
+    color: '#666666',
+    indent: false,
+  });
   if (m.unavailable.length) {
     pdf.paragraph(`本系统尚未启用的指标：${m.unavailable.map((id) => METRICS[id].label).join('、')}。`, {
       size: 9,

@@ -442,9 +442,18 @@ function AgreementForm({ personId, onClose }: { personId?: number; onClose: () =
 
 function TerminateForm({ agreement, onClose }: { agreement: Agreement; onClose: () => void }) {
   const [form] = Form.useForm();
+  const { modal } = App.useApp();
   const { saving, run } = useSubmit(form, onClose);
   const submit = async () => {
     const v = await form.validateFields();
+    const ok = await modal.confirm({
+      title: `解除 ${agreement.personName} 与 ${agreement.caregiverName} 的照料协议？`,
+      content: `协议自 ${fmt(v.terminatedOn)} 起不再生效，不能撤回${v.startReplacement ? '；同时启动更换照料服务人' : ''}${v.legalReferral ? '；并移交追究法律责任' : ''}。`,
+      okText: '确认解除',
+      okButtonProps: { danger: true },
+      cancelText: '取消',
+    });
+    if (!ok) return;
     await run(
       () =>
         call(careApi.terminateAgreement, {

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  Alert,
   App,
   Badge,
   Button,
@@ -20,6 +21,8 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { BodyOf } from '../../../shared/api/contract';
+import * as incidentsApi from '../../../shared/api/incidents';
 import {
   INCIDENT_ACTION_LABELS,
   INCIDENT_STATUS_LABELS,
@@ -29,41 +32,11 @@ import {
   type IncidentType,
 } from '../../../shared/incidents';
 import { can, DEPARTMENT_LABELS, type Department } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { fmt, PersonPicker, TimeLeft } from './shared';
 
-export interface Incident {
-  id: number;
-  person: { id: number; name: string };
-  town: { id: number; name: string };
-  village: { id: number; name: string };
-  type: IncidentType;
-  critical: boolean;
-  description: string;
-  source: 'visit' | 'manual';
-  visitId: number | null;
-  status: IncidentStatus;
-  departments: Department[];
-  outcome: string | null;
-  openedAt: string;
-  openedBy: string | null;
-  closedAt: string | null;
-  version: number;
-  parties: {
-    party: string;
-    label: string;
-    dueAt: string;
-    acknowledgedAt: string | null;
-    acknowledgedBy: string | null;
-    escalatedAt: string | null;
-  }[];
-  ackDueAt: string | null;
-  myPendingParties: string[];
-}
-interface Detail extends Incident {
-  actions: { id: number; at: string; kind: string; note: string; actor: string | null }[];
-}
+export type Incident = incidentsApi.Incident;
 
 function useNow() {
   const [now, setNow] = useState(Date.now());
@@ -87,24 +60,13 @@ export function IncidentsPage() {
   const openId = params.get('id') ? Number(params.get('id')) : null;
   const list = useQuery({
     queryKey: ['incidents', status, type, page],
-    queryFn: () =>
-      api<{
-        items: Incident[];
-        total: number;
-        stats: {
-          openByType: Record<string, number>;
-          medianAckMinutes: number | null;
-          ackWithinShare: number | null;
-        };
-      }>(
-        `/api/incidents?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${type ? `&type=${type}` : ''}`,
-      ),
+    queryFn: () => call(incidentsApi.listIncidents, { query: { page, pageSize: 20, status, type } }),
     refetchInterval: 60000,
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['incidents'] });
   const acknowledge = async (i: Incident) => {
     try {
-      await api(`/api/incidents/${i.id}/acknowledge`, { body: {} });
+      await call(incidentsApi.acknowledgeIncident, { params: { id: i.id }, body: {} });
       message.success('已确认');
       reload();
       qc.invalidateQueries({ queryKey: ['incident', i.id] });
@@ -284,14 +246,16 @@ function IncidentDrawer({
   const { message } = App.useApp();
   const qc = useQueryClient();
   const [note, setNote] = useState('');
-  const [outcome, setOutcome] = useState('');
   const [busy, setBusy] = useState(false);
-  const q = useQuery({ queryKey: ['incident', id], queryFn: () => api<Detail>(`/api/incidents/${id}`) });
+  const q = useQuery({
+    queryKey: ['incident', id],
+    queryFn: () => call(incidentsApi.getIncident, { params: { id } }),
+  });
   const d = q.data;
-  const run = async (path: string, body: unknown, ok: string) => {
+  const run = async (send: () => Promise<unknown>, ok: string) => {
     setBusy(true);
     try {
-      await api(`/api/incidents/${id}/${path}`, { body });
+      await send();
       message.success(ok);
       qc.invalidateQueries({ queryKey: ['incident', id] });
       onChanged();
@@ -359,7 +323,14 @@ function IncidentDrawer({
             {d.outcome && <Descriptions.Item label="处置结果">{d.outcome}</Descriptions.Item>}
           </Descriptions>
           {d.myPendingParties.length > 0 && (
-            <Button type="primary" block loading={busy} onClick={() => run('acknowledge', {}, '已确认')}>
+            <Button
+              type="primary"
+              block
+              loading={busy}
+              onClick={() =>
+                run(() => call(incidentsApi.acknowledgeIncident, { params: { id }, body: {} }), '已确认')
+              }
+            >
               确认收到（
               {d.parties
                 .filter((p) => d.myPendingParties.includes(p.party))
@@ -405,35 +376,111 @@ function IncidentDrawer({
                 disabled={!note.trim()}
                 loading={busy}
                 onClick={async () => {
-                  if (await run('actions', { note }, '已记录')) setNote('');
+                  if (
+                    await run(
+                      () => call(incidentsApi.addIncidentAction, { params: { id }, body: { note } }),
+                      '已记录',
+                    )
+                  )
+                    setNote('');
                 }}
               >
                 添加处置记录
               </Button>
               {canManage && (
-                <Card size="small" title="结案">
-                  <Input.TextArea
-                    rows={2}
-                    value={outcome}
-                    onChange={(e) => setOutcome(e.target.value)}
-                    placeholder="处置结果（必填），如：已找到，身体无碍"
-                  />
-                  <Button
-                    style={{ marginTop: 8 }}
-                    danger
-                    disabled={!outcome.trim()}
-                    loading={busy}
-                    onClick={() => run('close', { outcome }, '已结案')}
-                  >
-                    结案
-                  </Button>
-                </Card>
+                <CloseIncident
+                  d={d}
+                  busy={busy}
+                  onClose={(body) =>
+                    run(() => call(incidentsApi.closeIncident, { params: { id }, body }), '已结案')
+                  }
+                />
               )}
             </>
           )}
         </Space>
       )}
     </Drawer>
+  );
+}
+
+/**
+ * 结案: an outcome, and — while a party never acknowledged — an explicit override naming those parties
+ * with a reason; a confirmation says what will happen before anything is sent (issue 25).
+ */
+function CloseIncident({
+  d,
+  busy,
+  onClose,
+}: {
+  d: incidentsApi.IncidentDetail;
+  busy: boolean;
+  onClose: (body: BodyOf<typeof incidentsApi.closeIncident>) => Promise<boolean>;
+}) {
+  const { modal } = App.useApp();
+  const [outcome, setOutcome] = useState('');
+  const [reason, setReason] = useState('');
+  const pending = d.parties.filter((p) => !p.acknowledgedAt);
+  const names = pending.map((p) => p.label).join('、');
+  const ready = outcome.trim() && (pending.length === 0 || reason.trim());
+  const confirm = () =>
+    modal.confirm({
+      title: '确认结案？',
+      okText: '结案',
+      okButtonProps: { danger: true },
+      cancelText: '取消',
+      content: (
+        <div data-testid="close-confirm">
+          <p>结案后事件不能再添加处置记录，处置结果：「{outcome.trim()}」。</p>
+          {pending.length > 0 && (
+            <p>
+              {names}尚未确认收到，将记为未经确认结案，原因：「{reason.trim()}」。
+            </p>
+          )}
+        </div>
+      ),
+      onOk: async () => {
+        const ok = await onClose({
+          outcome,
+          override: pending.length ? { parties: pending.map((p) => p.party), reason } : undefined,
+        });
+        if (ok) {
+          setOutcome('');
+          setReason('');
+        }
+      },
+    });
+  return (
+    <Card size="small" title="结案">
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Input.TextArea
+          rows={2}
+          aria-label="处置结果"
+          value={outcome}
+          onChange={(e) => setOutcome(e.target.value)}
+          placeholder="处置结果（必填），如：已找到，身体无碍"
+        />
+        {pending.length > 0 && (
+          <>
+            <Alert
+              type="warning"
+              showIcon
+              message={`${names}尚未确认收到。仍要结案须说明原因，记入处置记录。`}
+            />
+            <Input.TextArea
+              rows={2}
+              aria-label="未经确认结案的原因"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              placeholder={`未经${names}确认即结案的原因（必填）`}
+            />
+          </>
+        )}
+        <Button danger disabled={!ready} loading={busy} onClick={confirm}>
+          结案
+        </Button>
+      </Space>
+    </Card>
   );
 }
 
@@ -446,7 +493,7 @@ function CreateIncident({ onClose, onCreated }: { onClose: () => void; onCreated
     if (!v.critical) delete v.critical;
     setBusy(true);
     try {
-      const r = await api<{ id: number }>('/api/incidents', { body: v });
+      const r = await call(incidentsApi.createIncident, { body: v });
       message.success('已发起，已通知镇街、民政局和相关部门');
       onCreated(r.id);
     } catch (e) {

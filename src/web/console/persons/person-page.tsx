@@ -18,9 +18,10 @@ import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import * as personsApi from '../../../shared/api/persons';
+import { getPersonDossier } from '../../../shared/api/reports';
 import { END_REASON_LABELS, END_REASONS, type PersonStatus, SELF_CARE_LABELS } from '../../../shared/person';
 import { can } from '../../../shared/roles';
-import { call } from '../../lib/api';
+import { call, hrefOf } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { PersonFormModal } from './person-form';
 import { PERSON_TABS } from './person-tabs';
@@ -62,7 +63,11 @@ export function PersonPage() {
           <TierTag tier={p.tier} />
           <span>{SELF_CARE_LABELS[p.selfCare]}</span>
           <FlagTags flags={p.flags} />
-          <Button size="small" href={`/api/persons/${p.id}/dossier.pdf?inline=1`} target="_blank">
+          <Button
+            size="small"
+            href={hrefOf(getPersonDossier, { params: { id: p.id }, query: { inline: '1' } })}
+            target="_blank"
+          >
             打印档案（PDF）
           </Button>
         </Space>

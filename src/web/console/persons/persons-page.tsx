@@ -234,7 +234,7 @@ export function ReassignModal(props: {
   onClose: () => void;
   onDone: (moved: number) => void;
 }) {
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [to, setTo] = useState<number>();
   const [busy, setBusy] = useState(false);
   const visitors = useQuery({
@@ -244,6 +244,17 @@ export function ReassignModal(props: {
   });
   const submit = async () => {
     if (!to) return;
+    const target = visitors.data?.items.find((v) => v.id === to);
+    const who = props.fromVisitorId
+      ? `${visitors.data?.items.find((v) => v.id === props.fromVisitorId)?.displayName ?? '原责任人'}负责的全部对象`
+      : `选中的 ${props.personIds?.length ?? 0} 名对象`;
+    const ok = await modal.confirm({
+      title: `把${who}交给 ${target?.displayName ?? ''}？`,
+      content: `${who}的探访责任人将改为 ${target?.displayName ?? ''}，其未完成的探访任务一并转给他（她）；原责任人不再负责这些对象。`,
+      okText: '确认移交',
+      cancelText: '取消',
+    });
+    if (!ok) return;
     setBusy(true);
     try {
       const r = await call(personsApi.reassignPersons, {

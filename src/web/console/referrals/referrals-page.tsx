@@ -17,6 +17,8 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { Referral as ReferralRow } from '../../../shared/api/referrals';
+import * as referralsApi from '../../../shared/api/referrals';
 import {
   REFERRAL_DEFAULT_DEPARTMENT,
   REFERRAL_STATUS_LABELS,
@@ -28,38 +30,11 @@ import {
   type ReferralTarget,
 } from '../../../shared/incidents';
 import { can, DEPARTMENT_LABELS, DEPARTMENTS, type Department } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { fmt, PersonPicker } from '../incidents/shared';
 
-interface Referral {
-  id: number;
-  person: {
-    id: number;
-    name: string;
-    idNumberMasked: string;
-    address: string | null;
-    phoneMasked: string | null;
-  };
-  town: { id: number; name: string };
-  village: { id: number; name: string };
-  target: ReferralTarget;
-  department: Department | null;
-  institution: string | null;
-  reason: string;
-  source: 'visit' | 'manual' | 'incident';
-  visitId: number | null;
-  status: ReferralStatus;
-  response: string | null;
-  respondedAt: string | null;
-  respondedBy: string | null;
-  createdAt: string;
-  createdBy: string | null;
-  version: number;
-}
-interface Detail extends Referral {
-  entries: { id: number; at: string; status: string | null; note: string; actor: string | null }[];
-}
+type Referral = ReferralRow;
 const STATUS_COLORS: Record<ReferralStatus, string> = {
   draft: 'gold',
   pending: 'orange',
@@ -87,10 +62,7 @@ export function ReferralsPage() {
   const openId = params.get('id') ? Number(params.get('id')) : null;
   const list = useQuery({
     queryKey: ['referrals', status, target, page],
-    queryFn: () =>
-      api<{ items: Referral[]; total: number }>(
-        `/api/referrals?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${target ? `&target=${target}` : ''}`,
-      ),
+    queryFn: () => call(referralsApi.listReferrals, { query: { page, pageSize: 20, status, target } }),
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['referrals'] });
   const liaison = me?.grants.find((g) => g.department)?.department;
@@ -202,13 +174,16 @@ function ReferralDrawer({
   const qc = useQueryClient();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
-  const q = useQuery({ queryKey: ['referral', id], queryFn: () => api<Detail>(`/api/referrals/${id}`) });
+  const q = useQuery({
+    queryKey: ['referral', id],
+    queryFn: () => call(referralsApi.getReferral, { params: { id } }),
+  });
   const d = q.data;
   const move = async (status: ReferralStatus, extra: object = {}) => {
     setBusy(true);
     try {
-      await api(`/api/referrals/${id}`, {
-        method: 'PATCH',
+      await call(referralsApi.updateReferral, {
+        params: { id },
         body: { version: d!.version, status, response: text.trim() || undefined, ...extra },
       });
       message.success(`已${MOVE_LABELS[status] ?? REFERRAL_STATUS_LABELS[status]}`);
@@ -284,8 +259,8 @@ function ReferralDrawer({
                 placeholder="接收部门（不选则由民政部门办理）"
                 value={d.department ?? undefined}
                 onChange={(v) =>
-                  api(`/api/referrals/${id}`, {
-                    method: 'PATCH',
+                  call(referralsApi.updateReferral, {
+                    params: { id },
                     body: { version: d.version, department: v ?? null },
                   })
                     .then(() => qc.invalidateQueries({ queryKey: ['referral', id] }))
@@ -338,7 +313,7 @@ function CreateReferral({ onClose, onCreated }: { onClose: () => void; onCreated
     const v = await form.validateFields();
     setBusy(true);
     try {
-      const r = await api<{ id: number }>('/api/referrals', {
+      const r = await call(referralsApi.createReferral, {
         body: { ...v, department: v.department ?? null },
       });
       message.success('已发起转介');
