@@ -435,6 +435,8 @@ export const uploadScan = endpoint({
   summary:
     '上传已签协议或承诺书的扫描件（multipart：字段 kind=agreement|pledge，文件 file；PDF/JPG/PNG，10 MB 以内）',
   tags: TAGS,
+  // Checked before the file is taken in: a role that may only read does not get to send 10 MB first.
+  permission: 'care.write',
   params: IdParams,
   upload: {
     field: 'file',

@@ -429,6 +429,28 @@ describe('care agreements', () => {
     );
     expect(fake.statusCode).toBe(400);
   });
+
+  it('refuses a scan from a role that may only read before taking in the file', async () => {
+    const { town, officer, person } = await setup();
+    const c = await newCaregiver(officer.http, town.id);
+    const a = (
+      await officer.http.post(
+        '/api/care-agreements',
+        agreementBody(person.id, c.id, today(), addDays(today(), 30)),
+      )
+    ).json();
+    const supervisor = await actorClient(env, 'bureau_supervisor', env.districtId);
+    // Past the scan limit: read first, it would be refused as too large (413); checked first, it is a 403.
+    const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(11 * 1024 * 1024, 32)]);
+    const up = await multipart(
+      supervisor.token,
+      `/api/care-agreements/${a.id}/scans`,
+      { kind: 'agreement' },
+      { name: 'big.pdf', type: 'application/pdf', data: big },
+    );
+    expect(up.statusCode, up.body).toBe(403);
+    expect((await officer.http.get(`/api/care-agreements/${a.id}`)).json().scans).toHaveLength(0);
+  });
 });
 
 describe('a terminated agreement and impossible dates', () => {

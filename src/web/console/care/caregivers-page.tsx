@@ -100,8 +100,19 @@ export function CaregiversPage() {
   );
 }
 
+/** What the caregiver form's inputs hold; the request is built from them field by field. */
+interface CaregiverValues {
+  name: string;
+  idNumber: string;
+  phone?: string | null;
+  address?: string | null;
+  areaId: number;
+  personId?: number;
+  relation?: string;
+}
+
 function CaregiverForm({ onClose }: { onClose: () => void }) {
-  const [form] = Form.useForm();
+  const [form] = Form.useForm<CaregiverValues>();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const areas = useAreaTree();
@@ -111,13 +122,24 @@ function CaregiverForm({ onClose }: { onClose: () => void }) {
     const v = await form.validateFields();
     setSaving(true);
     try {
-      await call(careApi.createCaregiver, { body: v as careApi.CaregiverBody });
+      await call(careApi.createCaregiver, {
+        body: {
+          name: v.name,
+          idNumber: v.idNumber,
+          phone: v.phone,
+          address: v.address,
+          areaId: v.areaId,
+          personId: v.personId,
+          relation: v.relation,
+        },
+      });
       message.success('已登记');
       qc.invalidateQueries({ queryKey: ['caregivers'] });
       onClose();
     } catch (e) {
       if (e instanceof HttpError && e.body.field) {
-        form.setFields([{ name: e.body.field.replace(/^body\./, ''), errors: [e.message] }]);
+        const name = e.body.field.replace(/^body\./, '') as keyof CaregiverValues;
+        form.setFields([{ name, errors: [e.message] }]);
       } else message.error((e as Error).message);
     } finally {
       setSaving(false);
