@@ -1,3 +1,4 @@
+import { QuestionCircleOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
@@ -17,6 +18,7 @@ import {
   Table,
   Tag,
   Timeline,
+  Tooltip,
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
@@ -31,6 +33,7 @@ import {
   type IncidentStatus,
   type IncidentType,
 } from '../../../shared/incidents';
+import { formatMetric, METRICS } from '../../../shared/metrics';
 import { can, DEPARTMENT_LABELS, type Department } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
@@ -128,14 +131,27 @@ export function IncidentsPage() {
               <Statistic key={t} title={INCIDENT_TYPE_LABELS[t]} value={stats.openByType[t]} />
             ))}
             <Statistic
-              title="确认用时中位数"
+              title={
+                <Tooltip title={METRICS.incidentAckMedian.definition}>
+                  确认用时中位数 <QuestionCircleOutlined />
+                </Tooltip>
+              }
               value={stats.medianAckMinutes == null ? '—' : Math.round(stats.medianAckMinutes)}
               suffix={stats.medianAckMinutes == null ? '' : '分钟'}
             />
             <Statistic
-              title="按时确认率"
-              value={stats.ackWithinShare == null ? '—' : (stats.ackWithinShare * 100).toFixed(0)}
-              suffix={stats.ackWithinShare == null ? '' : '%'}
+              data-testid="ack-within"
+              title={
+                <Tooltip title={`${METRICS.incidentAckWithin.definition}（本页统计您可见的全部事件）`}>
+                  按时确认率 <QuestionCircleOutlined aria-label="按时确认率的计算规则" />
+                </Tooltip>
+              }
+              value={formatMetric('incidentAckWithin', stats.ackWithinShare)}
+              suffix={
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {stats.ackOnTime}/{stats.ackCounted}
+                </Typography.Text>
+              }
             />
           </Space>
         </Card>
