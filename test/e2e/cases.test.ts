@@ -182,4 +182,21 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
       .waitFor();
     await page.close();
   });
+
+  it('转介: the one case drawer; 撤回 asks first and names what happens', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'hantai');
+    await page.waitForURL(`${baseUrl()}/`);
+    await page.goto(`${baseUrl()}/referrals`);
+    await page.locator('tr.ant-table-row').filter({ hasText: '疑似精神疾病' }).first().click();
+    const drawer = page.getByRole('dialog').filter({ hasText: '疑似精神疾病' });
+    await drawer.getByText('身份证号').waitFor();
+    const status = await drawer.locator('.ant-descriptions-item-content').first().innerText();
+    await drawer.getByRole('button', { name: /^撤\s*回$/ }).click();
+    const pop = page.locator('.ant-popover').filter({ hasText: '撤回后该转介结束' });
+    await pop.waitFor();
+    await pop.getByRole('button', { name: /取\s*消/ }).click();
+    expect(await drawer.locator('.ant-descriptions-item-content').first().innerText()).toBe(status);
+    await page.close();
+  });
 });
