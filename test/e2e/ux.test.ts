@@ -202,4 +202,36 @@ describe.runIf(hasChromium())('issue 25 in Chromium: confirmations, figures, lab
       await page.close();
     }
   });
+
+  it('安全审计 and 消息通知 show Chinese labels, names and console dates; the actor filter picks by name', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'admin');
+    await page.waitForURL(`${baseUrl()}/`);
+    await page.goto(`${baseUrl()}/audit`);
+    const rows = page.locator('.ant-table-tbody tr.ant-table-row');
+    await rows.first().waitFor();
+    const text = await page.locator('.ant-table-tbody').innerText();
+    expect(text).not.toMatch(/\b[a-z_]+\.[a-z_]+\b/); // no raw action codes such as visit.view
+    expect(text).not.toMatch(/\b(user|person|visit) #\d/);
+    expect(text).not.toMatch(/\d{4}\/\d{1,2}\/\d{1,2}/);
+    expect(text).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    // The actor is picked by name, not by a number.
+    const picker = page.getByLabel('操作人');
+    await picker.click();
+    await picker.fill('区民政局');
+    await page.locator('.ant-select-item-option').filter({ hasText: 'admin' }).first().click();
+    await page.getByRole('button', { name: /查\s*询/ }).click();
+    await page.waitForTimeout(800);
+    const actors = await rows.locator('td:nth-child(4)').allInnerTexts();
+    expect(actors.length).toBeGreaterThan(0);
+    for (const a of actors) expect(a).toContain('（admin）');
+    await shot(page, 'audit-1366');
+
+    await page.goto(`${baseUrl()}/inbox`);
+    await page.waitForTimeout(1500);
+    const inbox = await page.locator('main, .ant-layout-content').first().innerText();
+    expect(inbox).not.toMatch(/\b(care|concern|incident|referral|visit)\.[a-z_]+/);
+    await shot(page, 'inbox-1366');
+    await page.close();
+  });
 });

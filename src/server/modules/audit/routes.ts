@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Ctx } from '../../context.js';
 import { requirePermission } from '../../http/auth.js';
-import { appendAudit, listAuditActions } from './repo.js';
+import { appendAudit, listAuditActions, searchAuditActors } from './repo.js';
 import * as service from './service.js';
 import { verifyAuditChain } from './verify.js';
 
@@ -19,6 +19,7 @@ const AuditRow = z.object({
   areaId: z.number().nullable(),
   detail: z.record(z.string(), z.unknown()),
   ip: z.string().nullable(),
+  subjectName: z.string().nullable(),
 });
 
 const Id = z.coerce.number().int().min(1).max(2147483647);
@@ -70,9 +71,30 @@ export function auditRoutes(app: FastifyInstance, ctx: Ctx) {
           areaId: x.area_id,
           detail: x.detail ?? {},
           ip: x.ip,
+          subjectName: x.subject_name,
         })),
         nextBefore: rows.length === req.query.limit ? rows[rows.length - 1].id : null,
       };
+    },
+  );
+  r.get(
+    '/api/audit/actors',
+    {
+      schema: {
+        tags: ['审计'],
+        summary: '按姓名或用户名查找审计日志中的操作人（检索表单用）',
+        querystring: z.object({ q: z.string().trim().max(50).default('') }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: z.number(), username: z.string(), displayName: z.string() })),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      requirePermission(req, 'audit.read');
+      const rows = await searchAuditActors(ctx.db, req.query.q);
+      return { items: rows.map((u) => ({ id: u.id, username: u.username, displayName: u.display_name })) };
     },
   );
   r.get(

@@ -14,6 +14,7 @@ import {
   Typography,
 } from 'antd';
 import { useState } from 'react';
+import { chinaDateTime } from '../../../shared/china-time';
 import { passwordProblem } from '../../../shared/password-policy';
 import { can } from '../../../shared/roles';
 import { api, HttpError } from '../../lib/api';
@@ -29,7 +30,7 @@ interface SessionRow {
   current: boolean;
 }
 
-const fmt = (v: string) => new Date(v).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+const fmt = (v: string) => chinaDateTime(new Date(v));
 
 /** 账户安全: password, authenticator (TOTP) and the sessions signed in with this account. */
 export function AccountPage() {
