@@ -234,4 +234,37 @@ describe.runIf(hasChromium())('issue 25 in Chromium: confirmations, figures, lab
     await shot(page, 'inbox-1366');
     await page.close();
   });
+
+  it('the menu is grouped by job for each role, and an unknown address shows 页面不存在', async () => {
+    const groupsOf = async (page: Page) =>
+      (
+        await page
+          .locator('[data-testid=console-menu] > .ant-menu-submenu > .ant-menu-submenu-title')
+          .allInnerTexts()
+      ).map((t) => t.trim());
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'admin');
+    await page.getByTestId('dashboard-title').waitFor();
+    expect(await groupsOf(page)).toEqual(['探访', '事件与整改', '照料与资金', '监督考核', '系统']);
+    const system = page.locator('.ant-menu-submenu').filter({ hasText: '系统' });
+    expect(await system.innerText()).toContain('用户管理');
+    await shot(page, 'menu-admin');
+
+    await page.goto(`${baseUrl()}/no-such-page/42`);
+    await page.getByTestId('not-found').waitFor();
+    expect(await page.getByTestId('not-found').innerText()).toContain('/no-such-page/42');
+    expect(await page.getByTestId('oversight-dashboard').count()).toBe(0);
+    await shot(page, 'not-found-1366');
+    await page.getByRole('button', { name: '返回工作台' }).click();
+    await page.getByTestId('oversight-dashboard').waitFor();
+    await page.close();
+
+    const visitor = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(visitor, 'visitor1');
+    await visitor.getByTestId('dashboard-title').waitFor();
+    const vg = await groupsOf(visitor);
+    expect(vg).toContain('探访');
+    expect(vg).not.toContain('照料与资金');
+    await visitor.close();
+  });
 });

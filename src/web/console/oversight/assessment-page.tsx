@@ -65,7 +65,7 @@ export function AssessmentPage() {
         <Typography.Title level={4} style={{ margin: 0 }}>
           镇（街道）考核
           {a?.inProgress && (
-            <Tag color="processing" style={{ marginLeft: 8 }} data-testid="assessment-provisional">
+            <Tag color="blue" style={{ marginLeft: 8 }} data-testid="assessment-provisional">
               本月进行中 · 暂评
             </Tag>
           )}

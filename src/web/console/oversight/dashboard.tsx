@@ -344,7 +344,7 @@ export function OversightDashboard() {
             data-testid="figure-rules"
           >
             {m.inProgress && (
-              <Tag color="processing" data-testid="in-progress">
+              <Tag color="blue" data-testid="in-progress">
                 本期进行中
               </Tag>
             )}
