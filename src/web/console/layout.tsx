@@ -4,8 +4,9 @@ import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } f
 import { Suspense, useEffect } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import * as auth from '../../shared/api/auth';
+import * as notificationsApi from '../../shared/api/notifications';
 import { can, ROLE_LABELS } from '../../shared/roles';
-import { api, call, setUnauthorizedHandler } from '../lib/api';
+import { call, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
 import { ROUTES } from './routes';
 
@@ -98,7 +99,7 @@ function InboxBell() {
   const navigate = useNavigate();
   const q = useQuery({
     queryKey: ['inbox-unread'],
-    queryFn: () => api<{ unread: number }>('/api/inbox/unread-count'),
+    queryFn: () => call(notificationsApi.getUnreadCount),
     refetchInterval: 60000,
   });
   // The accessible name carries the count the badge shows (WCAG 2.5.3, label in name).
