@@ -60,6 +60,15 @@ export function setUnauthorizedHandler(fn: () => void) {
   onUnauthorized = fn;
 }
 
+let onPasswordChangeRequired: (() => void) | undefined;
+/**
+ * Called when a request answers 403 PASSWORD_CHANGE_REQUIRED (an administrator reset the password):
+ * the console then asks for a new password before anything else.
+ */
+export function setPasswordChangeHandler(fn: (() => void) | undefined) {
+  onPasswordChangeRequired = fn;
+}
+
 /** fetch for the JSON API: cookie session, CSRF header, one error shape. */
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
@@ -81,6 +90,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     .catch(() => ({ statusCode: res.status, code: 'NETWORK', message: `服务器返回 ${res.status}` }));
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized?.();
+    if (res.status === 403 && (data as ApiError).code === 'PASSWORD_CHANGE_REQUIRED')
+      onPasswordChangeRequired?.();
     const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
     throw new HttpError(res.status, data as ApiError, Number.isFinite(retryAfter) ? retryAfter : undefined);
   }

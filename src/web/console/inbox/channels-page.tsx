@@ -14,6 +14,7 @@ import {
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
+import * as incidentsApi from '../../../shared/api/incidents';
 import type { OutboxItem } from '../../../shared/api/notifications';
 import * as notificationsApi from '../../../shared/api/notifications';
 import { INCIDENT_TYPE_LABELS, INCIDENT_TYPES, type IncidentType } from '../../../shared/incidents';
@@ -201,7 +202,7 @@ export function IncidentConfigCard() {
   const [form] = Form.useForm<IncidentConfig>();
   const q = useQuery({
     queryKey: ['incident-config'],
-    queryFn: () => api<IncidentConfig>('/api/incidents/config'),
+    queryFn: () => call(incidentsApi.getIncidentConfig),
   });
   useEffect(() => {
     if (q.data) form.setFieldsValue(q.data);
@@ -209,7 +210,7 @@ export function IncidentConfigCard() {
   const save = async () => {
     const v = await form.validateFields();
     try {
-      await api('/api/incidents/config', { method: 'PUT', body: v });
+      await call(incidentsApi.putIncidentConfig, { body: v });
       message.success('已保存');
     } catch (e) {
       message.error((e as Error).message);

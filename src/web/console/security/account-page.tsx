@@ -1,5 +1,18 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Form, Input, Space, Switch, Table, Tag, Typography } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Form,
+  Input,
+  Popconfirm,
+  Space,
+  Switch,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import { useState } from 'react';
 import { TotpCode } from '../../../shared/api/auth';
 import type { AnswerOf, BodyOf } from '../../../shared/api/contract';
@@ -153,9 +166,18 @@ export function AccountPage() {
                 s.current ? (
                   <Tag color="blue">当前会话</Tag>
                 ) : (
-                  <Button size="small" danger onClick={() => revoke(s.key)}>
-                    结束
-                  </Button>
+                  <Popconfirm
+                    title="结束这个会话？"
+                    description="该设备上的登录立即失效，需要重新登录。"
+                    okText="结束"
+                    cancelText="取消"
+                    okButtonProps={{ danger: true }}
+                    onConfirm={() => revoke(s.key)}
+                  >
+                    <Button size="small" danger>
+                      结束
+                    </Button>
+                  </Popconfirm>
                 ),
             },
           ]}

@@ -28,6 +28,17 @@ export function UsersPage() {
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['users'] });
   const toggle = async (u: User) => {
+    // Disabling ends the user's sessions at once: asked first. Enabling undoes nothing, so it is not.
+    if (!u.disabled) {
+      const ok = await modal.confirm({
+        title: `停用 ${u.displayName}（${u.username}）？`,
+        content: '停用后该用户立即退出所有已登录的设备，不能再登录；其探访任务和档案不变。可随时重新启用。',
+        okText: '停用',
+        okButtonProps: { danger: true },
+        cancelText: '取消',
+      });
+      if (!ok) return;
+    }
     try {
       await call(usersApi.updateUser, {
         params: { id: u.id },
@@ -40,14 +51,28 @@ export function UsersPage() {
     }
   };
   const reset = async (u: User) => {
+    const ok = await modal.confirm({
+      title: `重置 ${u.displayName}（${u.username}）的密码？`,
+      content:
+        '将生成一个新密码，原密码立即失效，该用户在所有设备上退出登录；用新密码登录后必须先修改密码。请把新密码当面或电话告知本人。',
+      okText: '重置密码',
+      okButtonProps: { danger: true },
+      cancelText: '取消',
+    });
+    if (!ok) return;
     try {
       const r = await call(usersApi.resetPassword, { params: { id: u.id }, body: {} });
       modal.info({
         title: `${u.displayName} 的新密码`,
         content: (
-          <Typography.Text copyable code>
-            {r.password}
-          </Typography.Text>
+          <div>
+            <Typography.Text copyable code data-testid="new-password">
+              {r.password}
+            </Typography.Text>
+            <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+              该用户登录后须先修改密码。此密码只显示这一次。
+            </Typography.Paragraph>
+          </div>
         ),
       });
     } catch (e) {
@@ -103,7 +128,7 @@ export function UsersPage() {
               <Space>
                 <a onClick={() => setEditing(u)}>编辑</a>
                 {u.id !== me?.id && <a onClick={() => toggle(u)}>{u.disabled ? '启用' : '停用'}</a>}
-                <a onClick={() => reset(u)}>重置密码</a>
+                {u.id !== me?.id && <a onClick={() => reset(u)}>重置密码</a>}
               </Space>
             ),
           },
