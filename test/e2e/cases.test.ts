@@ -156,4 +156,47 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
     await page.screenshot({ path: 'test-output/e2e/incident-closed.png' });
     await page.close();
   });
+
+  it('卫健 liaison lands on the incidents waiting for 卫健, with their deadlines', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'weijian');
+    await page.waitForURL(`${baseUrl()}/`);
+    const work = page.getByTestId('department-incidents');
+    await work.getByText('待本部门确认的应急事件').waitFor();
+    const rows = work.locator('tr.ant-table-row');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeGreaterThanOrEqual(2);
+    for (const text of await rows.allInnerTexts()) {
+      expect(text).toContain('发生重病');
+      expect(text).toMatch(/时限 \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    }
+    // The demo's two 发生重病 incidents are past 卫健's deadline: shown as such.
+    expect(await work.getByText(/确认已超时/).count()).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: 'test-output/e2e/department-landing.png' });
+    // One click opens the incident with its 确认收到.
+    await rows.first().click();
+    await page.waitForURL(/\/incidents\?id=\d+/);
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /确认收到/ })
+      .waitFor();
+    await page.close();
+  });
+
+  it('转介: the one case drawer; 撤回 asks first and names what happens', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'hantai');
+    await page.waitForURL(`${baseUrl()}/`);
+    await page.goto(`${baseUrl()}/referrals`);
+    await page.locator('tr.ant-table-row').filter({ hasText: '疑似精神疾病' }).first().click();
+    const drawer = page.getByRole('dialog').filter({ hasText: '疑似精神疾病' });
+    await drawer.getByText('身份证号').waitFor();
+    const status = await drawer.locator('.ant-descriptions-item-content').first().innerText();
+    await drawer.getByRole('button', { name: /^撤\s*回$/ }).click();
+    const pop = page.locator('.ant-popover').filter({ hasText: '撤回后该转介结束' });
+    await pop.waitFor();
+    await pop.getByRole('button', { name: /取\s*消/ }).click();
+    expect(await drawer.locator('.ant-descriptions-item-content').first().innerText()).toBe(status);
+    await page.close();
+  });
 });

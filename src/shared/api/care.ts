@@ -397,13 +397,21 @@ export const recordPledge = endpoint({
   example: { version: 1, signedOn: '2026-01-05' },
 });
 
+/** A print's query: the purpose of a signature copy with full numbers (export guard: 4–200 characters). */
+const PrintQuery = z.object({
+  reason: z.string().max(200).optional().describe('完整号码签字版的用途（4–200 字）；不填为脱敏版'),
+});
+
 export const printAgreement = endpoint({
   method: 'GET',
   path: '/api/care-agreements/:id/agreement.pdf',
   operationId: 'printCareAgreement',
+  description:
+    '号码默认脱敏。有权查看完整号码的角色（persons.sensitive）填写用途 reason 时，打印含双方完整身份证号码和电话的签字版：先记入审计日志，再生成文件。',
   summary: '打印委托照料服务协议（PDF）',
   tags: TAGS,
   params: IdParams,
+  query: PrintQuery,
   file: { mime: 'application/pdf', description: '委托照料服务协议（PDF）' },
 });
 
@@ -411,9 +419,12 @@ export const printPledge = endpoint({
   method: 'GET',
   path: '/api/care-agreements/:id/pledge.pdf',
   operationId: 'printCarePledge',
+  description:
+    '号码默认脱敏。有权查看完整号码的角色（persons.sensitive）填写用途 reason 时，打印含双方完整身份证号码和电话的签字版：先记入审计日志，再生成文件。',
   summary: '打印诚信承诺书（PDF）',
   tags: TAGS,
   params: IdParams,
+  query: PrintQuery,
   file: { mime: 'application/pdf', description: '诚信承诺书（PDF）' },
 });
 

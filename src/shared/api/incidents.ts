@@ -49,10 +49,13 @@ export const IncidentAction = z.object({
 export const IncidentDetail = Incident.extend({ actions: z.array(IncidentAction) });
 export type IncidentDetail = z.output<typeof IncidentDetail>;
 
+/** Figures over every incident in the asker's scope (shared/metrics.ts `incidentAckFigures`: the dashboard's rule). */
 export const IncidentStats = z.object({
   openByType: z.record(z.string(), z.number()),
-  medianAckMinutes: z.number().nullable(),
-  ackWithinShare: z.number().nullable(),
+  medianAckMinutes: z.number().nullable().describe('确认用时中位数（分钟，开启到首次确认）'),
+  ackWithinShare: z.number().nullable().describe('按时确认率 = ackOnTime ÷ ackCounted；无可计事件为 null'),
+  ackOnTime: z.number().int().describe('时限内首次确认的事件数'),
+  ackCounted: z.number().int().describe('已确认或已过确认时限的事件数'),
 });
 
 export const IncidentConfigSchema = z.object({

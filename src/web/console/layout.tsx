@@ -1,13 +1,23 @@
-import { BellOutlined, EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import {
+  AlertOutlined,
+  BellOutlined,
+  EnvironmentOutlined,
+  HeartOutlined,
+  LogoutOutlined,
+  ScheduleOutlined,
+  SettingOutlined,
+  TrophyOutlined,
+  UserOutlined,
+} from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
-import { Suspense, useEffect, useState } from 'react';
+import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import * as auth from '../../shared/api/auth';
-import { can, ROLE_LABELS } from '../../shared/roles';
+import { can, ROLE_LABELS, type Role } from '../../shared/roles';
 import { api, call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
-import { ROUTES } from './routes';
+import { MENU_GROUPS, MENU_ORDER, type MenuGroup, ROUTES } from './routes';
 import { ForcedPasswordChange } from './security/forced-password-change';
 
 export function ConsoleLayout() {
@@ -22,13 +32,8 @@ export function ConsoleLayout() {
     return () => setPasswordChangeHandler(undefined);
   }, []);
   if (!me) return null;
-  const items = ROUTES.filter((r) => !r.hidden && (!r.permission || can(me.roles, r.permission))).map(
-    (r) => ({
-      key: r.path,
-      icon: r.icon,
-      label: r.label,
-    }),
-  );
+  const items = menuItems(me.roles);
+  const current = `/${location.pathname.split('/')[1]}`;
   const logout = async () => {
     await call(auth.logout).catch(() => {});
     qc.clear();
@@ -50,9 +55,12 @@ export function ConsoleLayout() {
         </div>
         <Menu
           mode="inline"
-          selectedKeys={[`/${location.pathname.split('/')[1]}`]}
+          selectedKeys={[current]}
+          // Every group starts open (a role sees only its groups); each can be folded away.
+          defaultOpenKeys={items.filter((i) => 'children' in i).map((i) => i.key)}
           items={items}
           onClick={(e) => navigate(e.key)}
+          data-testid="console-menu"
         />
       </Layout.Sider>
       <Layout>
@@ -99,6 +107,39 @@ export function ConsoleLayout() {
     </Layout>
   );
 }
+
+/**
+ * The menu for these roles: 工作台 and 消息通知 on top, then the pages grouped by job (探访, 事件与整改,
+ * 照料与资金, 监督考核, 系统), each group shown only when the roles have a page in it.
+ */
+export function menuItems(roles: Role[]) {
+  const visible = ROUTES.filter((r) => !r.hidden && (!r.permission || can(roles, r.permission)));
+  const entry = (r: (typeof ROUTES)[number]) => ({ key: r.path, icon: r.icon, label: r.label });
+  return [
+    ...visible.filter((r) => !r.group).map(entry),
+    ...MENU_GROUPS.map((g) => ({ g, pages: visible.filter((r) => r.group === g.key) }))
+      .filter(({ pages }) => pages.length > 0)
+      .map(({ g, pages }) => ({
+        key: `group:${g.key}`,
+        label: g.label,
+        icon: GROUP_ICONS[g.key],
+        children: [...pages].sort((a, b) => rank(a.path) - rank(b.path)).map(entry),
+      })),
+  ];
+}
+
+const rank = (path: string) => {
+  const i = MENU_ORDER.indexOf(path);
+  return i < 0 ? MENU_ORDER.length : i;
+};
+
+const GROUP_ICONS: Record<MenuGroup, ReactNode> = {
+  visits: <ScheduleOutlined />,
+  cases: <AlertOutlined />,
+  care: <HeartOutlined />,
+  oversight: <TrophyOutlined />,
+  system: <SettingOutlined />,
+};
 
 /** The unread-notifications bell in the header; polls every minute, opens the inbox. */
 function InboxBell() {

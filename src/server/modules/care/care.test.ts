@@ -317,6 +317,90 @@ describe('care agreements', () => {
     }
   });
 
+  it('prints a signature copy with full numbers only for a stated purpose and a role that may see them, audited first', async () => {
+    const { town, officer, person } = await setup();
+    const c = await newCaregiver(officer.http, town.id);
+    const a = (
+      await officer.http.post(
+        '/api/care-agreements',
+        agreementBody(person.id, c.id, '2026-01-01', '2026-12-31', { pledgeSignedOn: addDays(today(), -1) }),
+      )
+    ).json();
+    const full = (
+      await env.ctx.db.query<{ id: string }>(
+        sql('select id_number_enc as id from caregivers where id = $1'),
+        [c.id],
+      )
+    ).map((r) => env.ctx.fields.decrypt(r.id as never))[0];
+    const dir = mkdtempSync(join(tmpdir(), 'care-full-'));
+    const text = (buf: Buffer, name: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, buf);
+      return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    };
+    const audits = async () =>
+      (
+        await env.ctx.db.query<{ n: number }>(
+          sql(
+            `select count(*)::int as n from audit_log where action = 'export.full_numbers' and actor_id = $1`,
+          ),
+          [officer.id],
+        )
+      )[0].n;
+    // Masked without a purpose, with the printer's line across the top.
+    const masked = text(
+      (await officer.http.get(`/api/care-agreements/${a.id}/agreement.pdf`)).rawPayload,
+      'masked.pdf',
+    );
+    expect(masked).toContain(c.idNumberMasked);
+    expect(masked).not.toContain(full);
+    expect(masked).toContain('打印于');
+    expect(await audits()).toBe(0);
+    // Too short a purpose: refused, nothing printed, nothing logged.
+    const short = await officer.http.get(`/api/care-agreements/${a.id}/agreement.pdf?reason=x`);
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({ field: 'reason' });
+    // A purpose: the signature copy, full numbers of both parties and the phone, logged first.
+    for (const kind of ['agreement', 'pledge'] as const) {
+      const res = await officer.http.get(
+        `/api/care-agreements/${a.id}/${kind}.pdf?reason=${encodeURIComponent('签订协议存档')}`,
+      );
+      expect(res.statusCode).toBe(200);
+      const t = text(res.rawPayload, `${kind}.pdf`);
+      expect(t).toContain(full);
+      expect(t).not.toContain('打印于');
+      if (kind === 'agreement') {
+        expect(t).toContain(person.idNumber);
+        expect(t).toContain('13812345678');
+      } else {
+        // Labels no longer break mid-word (与照料对象关/系).
+        expect(t).toContain('与照料对象关系');
+      }
+    }
+    expect(await audits()).toBe(2);
+    // A role that may not see full numbers gets the masked copy, purpose or not.
+    const sup = await actorClient(env, 'bureau_supervisor', env.districtId);
+    const supCopy = text(
+      (
+        await sup.http.get(
+          `/api/care-agreements/${a.id}/agreement.pdf?reason=${encodeURIComponent('签订协议存档')}`,
+        )
+      ).rawPayload,
+      'sup.pdf',
+    );
+    expect(supCopy).not.toContain(full);
+    expect(supCopy).toContain(c.idNumberMasked);
+    // Another town's officer cannot print it at all.
+    const other = await setup();
+    expect(
+      (
+        await other.officer.http.get(
+          `/api/care-agreements/${a.id}/agreement.pdf?reason=${encodeURIComponent('签订协议存档')}`,
+        )
+      ).statusCode,
+    ).toBe(404);
+  });
+
   it('stores an uploaded signed scan and serves it back', async () => {
     const { town, officer, person } = await setup();
     const c = await newCaregiver(officer.http, town.id);

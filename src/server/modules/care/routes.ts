@@ -1,12 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import * as api from '../../../shared/api/care.js';
-import { chinaDateTime } from '../../../shared/china-time.js';
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import { route } from '../../http/route.js';
-import type { Actor } from '../../http/scope.js';
 import { receiveFile } from '../../http/uploads.js';
-import { agreementPdf, pledgePdf } from './documents.js';
 import type { AgreementRow, CaregiverRow, ReplacementRow, ReviewRow } from './repo.js';
 import * as service from './service.js';
 
@@ -179,25 +176,21 @@ export function careRoutes(app: FastifyInstance, ctx: Ctx) {
   route(app, api.recordPledge, async ({ req, actor }) =>
     presentAgreement(await service.recordPledge(ctx, actor, req.params.id, req.body)),
   );
-  const pdf = async (name: 'agreement' | 'pledge', id: number, actor: Actor) => {
-    const a = await service.getAgreement(ctx, actor, id);
-    const printed = `${actor.displayName} 打印于 ${chinaDateTime(ctx.clock.now())}`;
-    const buf = name === 'agreement' ? await agreementPdf(ctx, a, printed) : await pledgePdf(ctx, a, printed);
-    const filename = `${name === 'agreement' ? '委托照料服务协议' : '诚信承诺书'}-${a.person_name}-${a.id}.pdf`;
-    return {
-      buf,
-      disposition: `inline; filename="${name}-${a.id}.pdf"; filename*=UTF-8''${encodeURIComponent(filename)}`,
-    };
-  };
   for (const [e, name] of [
     [api.printAgreement, 'agreement'],
     [api.printPledge, 'pledge'],
   ] as const)
     route(app, e, async ({ req, reply, actor }) => {
-      const { buf, disposition } = await pdf(name, req.params.id, actor);
+      const { buf, filename, fallback } = await service.agreementDocument(ctx, actor, req.params.id, name, {
+        reason: req.query.reason,
+        ip: req.ip,
+      });
       return reply
         .type('application/pdf')
-        .header('content-disposition', disposition)
+        .header(
+          'content-disposition',
+          `inline; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`,
+        )
         .header('cache-control', 'no-store')
         .send(buf);
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import * as api from '../../../shared/api/incidents.js';
+import { incidentAckFigures } from '../../../shared/metrics.js';
 import type { Ctx } from '../../context.js';
 import { route } from '../../http/route.js';
 import type { Actor } from '../../http/scope.js';
@@ -69,11 +70,16 @@ export function incidentRoutes(app: FastifyInstance, ctx: Ctx) {
     return {
       items: rows.map((i) => presentIncident(i, actor)),
       total,
-      stats: {
-        openByType: Object.fromEntries(stats.byType.map((s) => [s.type, s.n])),
-        medianAckMinutes: stats.medianAckMinutes,
-        ackWithinShare: stats.ackWithinShare,
-      },
+      stats: (() => {
+        const f = incidentAckFigures(stats.ack, ctx.clock.now());
+        return {
+          openByType: Object.fromEntries(stats.byType.map((s) => [s.type, s.n])),
+          medianAckMinutes: f.medianMinutes,
+          ackWithinShare: f.within.value,
+          ackOnTime: f.within.numerator,
+          ackCounted: f.within.denominator,
+        };
+      })(),
     };
   });
   route(app, api.getIncidentConfig, async () => service.loadIncidentConfig(ctx.db));

@@ -29,6 +29,7 @@ import { can } from '../../../shared/roles';
 import { api, call, HttpError, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { PrintLinks } from './print-links';
 import { AgreementStatusTag, CaregiverSelect, chinaToday, PersonSelect } from './shared';
 
 /** 照料协议: agreements with status and expiry filters, persons still needing one, and the actions. */
@@ -191,20 +192,7 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
             title: '操作',
             render: (_, a) => (
               <Space size={4} wrap>
-                <a
-                  href={hrefOf(careApi.printAgreement, { params: { id: a.id } })}
-                  target="_blank"
-                  rel="noreferrer"
-                >
-                  打印协议
-                </a>
-                <a
-                  href={hrefOf(careApi.printPledge, { params: { id: a.id } })}
-                  target="_blank"
-                  rel="noreferrer"
-                >
-                  打印承诺书
-                </a>
+                <PrintLinks agreementId={a.id} />
                 {canWrite && <ScanUpload agreement={a} />}
                 {canWrite && a.status === 'active' && (
                   <a style={{ color: '#cf1322' }} onClick={() => setTerminating(a)}>

@@ -21,9 +21,10 @@ import * as careApi from '../../../shared/api/care';
 import { type Agreement, type Caregiver, CARE_LIMITS as L } from '../../../shared/api/care';
 import { CAREGIVER_RELATIONS } from '../../../shared/care';
 import { can } from '../../../shared/roles';
-import { call, HttpError, hrefOf } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { PrintLinks } from './print-links';
 import { AgreementStatusTag, chinaToday, PersonSelect } from './shared';
 
 /** 照料服务人: list, registration, and the caregiver page (a drawer, addressable as ?id=). */
@@ -231,20 +232,7 @@ function CaregiverDrawer({ id, onClose, canWrite }: { id: number; onClose: () =>
                 title: '文书',
                 render: (_, a) => (
                   <Space>
-                    <a
-                      href={hrefOf(careApi.printAgreement, { params: { id: a.id } })}
-                      target="_blank"
-                      rel="noreferrer"
-                    >
-                      协议
-                    </a>
-                    <a
-                      href={hrefOf(careApi.printPledge, { params: { id: a.id } })}
-                      target="_blank"
-                      rel="noreferrer"
-                    >
-                      承诺书
-                    </a>
+                    <PrintLinks agreementId={a.id} short />
                   </Space>
                 ),
               },

@@ -5,8 +5,9 @@ import * as careApi from '../../../shared/api/care';
 import { listPersonPayments } from '../../../shared/api/money';
 import { PAYMENT_KIND_LABELS } from '../../../shared/care';
 import { can } from '../../../shared/roles';
-import { call, hrefOf } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { PrintLinks } from './print-links';
 import { AgreementStatusTag, chinaToday, ReplacementStatusTag } from './shared';
 
 /**
@@ -60,20 +61,7 @@ export function PersonCareTab({ personId }: { personId: number }) {
                 title: '文书',
                 render: (_, a) => (
                   <Space>
-                    <a
-                      href={hrefOf(careApi.printAgreement, { params: { id: a.id } })}
-                      target="_blank"
-                      rel="noreferrer"
-                    >
-                      协议
-                    </a>
-                    <a
-                      href={hrefOf(careApi.printPledge, { params: { id: a.id } })}
-                      target="_blank"
-                      rel="noreferrer"
-                    >
-                      承诺书
-                    </a>
+                    <PrintLinks agreementId={a.id} short />
                   </Space>
                 ),
               },

@@ -5,8 +5,6 @@ import {
   Button,
   Card,
   DatePicker,
-  Descriptions,
-  Drawer,
   Form,
   Input,
   Modal,
@@ -17,7 +15,6 @@ import {
   Switch,
   Table,
   Tag,
-  Timeline,
   Typography,
   Upload,
 } from 'antd';
@@ -33,14 +30,12 @@ import {
   CONCERN_SOURCE_LABELS,
   CONCERN_STATUS_LABELS,
   CONCERN_STATUSES,
-  type ConcernHandling,
-  type ConcernOwner,
-  type ConcernSource,
   type ConcernStatus,
 } from '../../../shared/incidents';
 import { can } from '../../../shared/roles';
 import { call as callApi, hrefOf } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { CaseDrawer, useCaseAction } from '../cases/case-drawer';
 import { fmt, PersonPicker } from '../incidents/shared';
 
 type Concern = concernsApi.Concern;
@@ -227,7 +222,6 @@ function ConcernDrawer({
   onChanged: () => void;
 }) {
   const { me } = useSession();
-  const { message } = App.useApp();
   const qc = useQueryClient();
   // One state per text: typing in 整改情况 must not fill 留言, and an upload or a deadline change
   // (which reload the record) must not wipe what was typed in either (issue 25).
@@ -236,29 +230,12 @@ function ConcernDrawer({
   const [verifyNote, setVerifyNote] = useState('');
   const [decisionNote, setDecisionNote] = useState('');
   const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, act } = useCaseAction(['concern', id], onChanged);
   const q = useQuery({
     queryKey: ['concern', id],
     queryFn: () => callApi(concernsApi.getConcern, { params: { id } }),
   });
   const d = q.data;
-  /** Runs an action; on success reloads the record and clears only the text the action used. */
-  const act = async (fn: () => Promise<unknown>, ok: string, clear?: (v: string) => void) => {
-    setBusy(true);
-    try {
-      await fn();
-      message.success(ok);
-      clear?.('');
-      qc.invalidateQueries({ queryKey: ['concern', id] });
-      onChanged();
-      return true;
-    } catch (e) {
-      message.error((e as Error).message);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
   const patch = (
     body: Omit<BodyOf<typeof concernsApi.updateConcern>, 'version'>,
     ok: string,
@@ -291,152 +268,144 @@ function ConcernDrawer({
   const pending = d?.deadlineChanges.find((r) => r.status === 'pending');
   const open = d && (d.status === 'open' || d.status === 'in_progress');
   return (
-    <Drawer
-      open
-      width={580}
-      onClose={onClose}
+    <CaseDrawer
       title={d ? `${categoryLabel(d.category)} · ${d.person.name}` : '诉求/问题'}
+      onClose={onClose}
+      status={
+        d ? (
+          <>
+            <Tag color={STATUS_COLORS[d.status]}>{CONCERN_STATUS_LABELS[d.status]}</Tag>
+            {d.escalated && <Tag color="red">已升级至民政局</Tag>}
+            {d.reopenedCount > 0 && <Tag>退回 {d.reopenedCount} 次</Tag>}
+          </>
+        ) : null
+      }
+      person={d && { id: d.person.id, name: d.person.name, place: `${d.town.name} ${d.village.name}` }}
+      facts={
+        d
+          ? [
+              { label: '内容', children: d.description },
+              {
+                label: '来源',
+                children: (
+                  <>
+                    {CONCERN_SOURCE_LABELS[d.source]}
+                    {d.visitId && (
+                      <>
+                        {' '}
+                        · <Link to={`/visits/${d.visitId}`}>查看探访</Link>
+                      </>
+                    )}
+                    ，{d.createdBy ?? '系统'}，{fmt(d.createdAt)}
+                  </>
+                ),
+              },
+              {
+                label: '处理',
+                children: (
+                  <>
+                    {CONCERN_HANDLING_LABELS[d.handling]} · 责任方 {CONCERN_OWNER_LABELS[d.owner]} ·{' '}
+                    <DeadlineTag c={d} />
+                  </>
+                ),
+              },
+              !!d.resolution && { label: '整改情况', children: d.resolution },
+              {
+                label: '证明材料',
+                children:
+                  d.files.length === 0
+                    ? '—'
+                    : d.files.map((f) => (
+                        <div key={f.id}>
+                          <a
+                            href={hrefOf(concernsApi.getConcernFile, { params: { id: d.id, fileId: f.id } })}
+                            target="_blank"
+                            rel="noreferrer"
+                          >
+                            {f.name}
+                          </a>{' '}
+                          <Typography.Text type="secondary">{Math.ceil(f.size / 1024)} KB</Typography.Text>
+                        </div>
+                      )),
+              },
+            ]
+          : []
+      }
+      banner={
+        d &&
+        pending && (
+          <Alert
+            type="warning"
+            showIcon
+            data-testid="deadline-request"
+            message={`延期申请待区民政局审批：${pending.oldDeadline ?? '无'} → ${pending.newDeadline}`}
+            description={
+              <div>
+                <div>
+                  原因：{pending.reason}（{pending.requestedBy ?? ''}，{fmt(pending.requestedAt)}）
+                </div>
+                <div>批准前原期限{d.escalated ? '和升级状态' : ''}不变。</div>
+                {verify && (
+                  <Space direction="vertical" style={{ width: '100%', marginTop: 8 }}>
+                    <Input.TextArea
+                      rows={2}
+                      aria-label="审批意见"
+                      value={decisionNote}
+                      onChange={(e) => setDecisionNote(e.target.value)}
+                      placeholder="审批意见（不批准时必填）"
+                    />
+                    <Space>
+                      <Popconfirm
+                        title={`批准后整改期限改为 ${pending.newDeadline}${d.escalated ? '，撤销升级' : ''}。确定批准？`}
+                        okText="批准"
+                        cancelText="取消"
+                        onConfirm={() =>
+                          act(
+                            () =>
+                              callApi(concernsApi.decideConcernDeadline, {
+                                params: { id, requestId: pending.id },
+                                body: { approve: true, note: decisionNote.trim() || undefined },
+                              }),
+                            '已批准延期',
+                            setDecisionNote,
+                          )
+                        }
+                      >
+                        <Button type="primary" loading={busy}>
+                          批准延期
+                        </Button>
+                      </Popconfirm>
+                      <Button
+                        danger
+                        disabled={!decisionNote.trim()}
+                        loading={busy}
+                        onClick={() =>
+                          act(
+                            () =>
+                              callApi(concernsApi.decideConcernDeadline, {
+                                params: { id, requestId: pending.id },
+                                body: { approve: false, note: decisionNote },
+                              }),
+                            '已不批准，原期限不变',
+                            setDecisionNote,
+                          )
+                        }
+                      >
+                        不批准
+                      </Button>
+                    </Space>
+                  </Space>
+                )}
+              </div>
+            }
+          />
+        )
+      }
+      timeline={(d?.entries ?? []).map((e) => ({ ...e, text: e.body }))}
+      kindLabels={ENTRY_LABELS}
     >
       {d && (
-        <Space direction="vertical" style={{ width: '100%' }} size="middle">
-          <Descriptions size="small" column={1} bordered>
-            <Descriptions.Item label="状态">
-              <Tag color={STATUS_COLORS[d.status]}>{CONCERN_STATUS_LABELS[d.status]}</Tag>
-              {d.escalated && <Tag color="red">已升级至民政局</Tag>}
-              {d.reopenedCount > 0 && <Tag>退回 {d.reopenedCount} 次</Tag>}
-            </Descriptions.Item>
-            <Descriptions.Item label="对象">
-              {me && can(me.roles, 'persons.read') ? (
-                <Link to={`/persons/${d.person.id}`}>{d.person.name}</Link>
-              ) : (
-                d.person.name
-              )}
-              （{d.town.name} {d.village.name}）
-            </Descriptions.Item>
-            <Descriptions.Item label="内容">{d.description}</Descriptions.Item>
-            <Descriptions.Item label="来源">
-              {CONCERN_SOURCE_LABELS[d.source]}
-              {d.visitId && (
-                <>
-                  {' '}
-                  · <Link to={`/visits/${d.visitId}`}>查看探访</Link>
-                </>
-              )}
-              ，{d.createdBy ?? '系统'}，{fmt(d.createdAt)}
-            </Descriptions.Item>
-            <Descriptions.Item label="处理">
-              {CONCERN_HANDLING_LABELS[d.handling]} · 责任方 {CONCERN_OWNER_LABELS[d.owner]} ·{' '}
-              <DeadlineTag c={d} />
-            </Descriptions.Item>
-            {d.resolution && <Descriptions.Item label="整改情况">{d.resolution}</Descriptions.Item>}
-            <Descriptions.Item label="证明材料">
-              {d.files.length === 0
-                ? '—'
-                : d.files.map((f) => (
-                    <div key={f.id}>
-                      <a
-                        href={hrefOf(concernsApi.getConcernFile, { params: { id: d.id, fileId: f.id } })}
-                        target="_blank"
-                        rel="noreferrer"
-                      >
-                        {f.name}
-                      </a>{' '}
-                      <Typography.Text type="secondary">{Math.ceil(f.size / 1024)} KB</Typography.Text>
-                    </div>
-                  ))}
-            </Descriptions.Item>
-          </Descriptions>
-          {pending && (
-            <Alert
-              type="warning"
-              showIcon
-              data-testid="deadline-request"
-              message={`延期申请待区民政局审批：${pending.oldDeadline ?? '无'} → ${pending.newDeadline}`}
-              description={
-                <div>
-                  <div>
-                    原因：{pending.reason}（{pending.requestedBy ?? ''}，{fmt(pending.requestedAt)}）
-                  </div>
-                  <div>批准前原期限{d.escalated ? '和升级状态' : ''}不变。</div>
-                  {verify && (
-                    <Space direction="vertical" style={{ width: '100%', marginTop: 8 }}>
-                      <Input.TextArea
-                        rows={2}
-                        aria-label="审批意见"
-                        value={decisionNote}
-                        onChange={(e) => setDecisionNote(e.target.value)}
-                        placeholder="审批意见（不批准时必填）"
-                      />
-                      <Space>
-                        <Popconfirm
-                          title={`批准后整改期限改为 ${pending.newDeadline}${d.escalated ? '，撤销升级' : ''}。确定批准？`}
-                          okText="批准"
-                          cancelText="取消"
-                          onConfirm={() =>
-                            act(
-                              () =>
-                                callApi(concernsApi.decideConcernDeadline, {
-                                  params: { id, requestId: pending.id },
-                                  body: { approve: true, note: decisionNote.trim() || undefined },
-                                }),
-                              '已批准延期',
-                              setDecisionNote,
-                            )
-                          }
-                        >
-                          <Button type="primary" loading={busy}>
-                            批准延期
-                          </Button>
-                        </Popconfirm>
-                        <Button
-                          danger
-                          disabled={!decisionNote.trim()}
-                          loading={busy}
-                          onClick={() =>
-                            act(
-                              () =>
-                                callApi(concernsApi.decideConcernDeadline, {
-                                  params: { id, requestId: pending.id },
-                                  body: { approve: false, note: decisionNote },
-                                }),
-                              '已不批准，原期限不变',
-                              setDecisionNote,
-                            )
-                          }
-                        >
-                          不批准
-                        </Button>
-                      </Space>
-                    </Space>
-                  )}
-                </div>
-              }
-            />
-          )}
-          <Timeline
-            items={d.entries.map((e) => ({
-              color:
-                e.kind === 'escalated' || e.kind === 'reopened' || e.kind === 'deadline_refused'
-                  ? 'red'
-                  : e.kind === 'verified' || e.kind === 'deadline_approved'
-                    ? 'green'
-                    : e.kind === 'supervision'
-                      ? 'purple'
-                      : 'blue',
-              children: (
-                <div>
-                  <Tag>{ENTRY_LABELS[e.kind] ?? e.kind}</Tag>
-                  {e.body}
-                  <div>
-                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                      {fmt(e.at)}
-                      {e.actor ? ` · ${e.actor}` : ''}
-                    </Typography.Text>
-                  </div>
-                </div>
-              ),
-            }))}
-          />
+        <>
           {handle && open && (
             <Card size="small" title="整改">
               <Space direction="vertical" style={{ width: '100%' }}>
@@ -558,7 +527,7 @@ function ConcernDrawer({
               </Button>
             </Card>
           )}
-        </Space>
+        </>
       )}
       {d && asking && (
         <DeadlineRequest
@@ -571,7 +540,7 @@ function ConcernDrawer({
           }}
         />
       )}
-    </Drawer>
+    </CaseDrawer>
   );
 }
 

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Badge, Button, Card, Form, Input, List, Segmented, Space, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { NOTIFICATION_KIND_LABELS } from '../../../shared/notifications';
+import { notificationKindLabel } from '../../../shared/labels';
 import { api } from '../../lib/api';
 import { fmt } from '../incidents/shared';
 
@@ -93,7 +93,7 @@ export function InboxPage() {
                         n.kind.startsWith('incident') ? 'red' : n.kind.includes('overdue') ? 'orange' : 'blue'
                       }
                     >
-                      {NOTIFICATION_KIND_LABELS[n.kind] ?? n.kind}
+                      {notificationKindLabel(n.kind)}
                     </Tag>
                     <span style={{ fontWeight: n.read ? 400 : 600 }}>{n.title}</span>
                   </Space>

@@ -1,3 +1,4 @@
+import { QuestionCircleOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
@@ -6,8 +7,6 @@ import {
   Button,
   Card,
   Checkbox,
-  Descriptions,
-  Drawer,
   Form,
   Input,
   Modal,
@@ -16,7 +15,7 @@ import {
   Statistic,
   Table,
   Tag,
-  Timeline,
+  Tooltip,
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
@@ -31,9 +30,11 @@ import {
   type IncidentStatus,
   type IncidentType,
 } from '../../../shared/incidents';
-import { can, DEPARTMENT_LABELS, type Department } from '../../../shared/roles';
+import { formatMetric, METRICS } from '../../../shared/metrics';
+import { can, DEPARTMENT_LABELS } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { CaseDrawer, useCaseAction } from '../cases/case-drawer';
 import { fmt, PersonPicker, TimeLeft } from './shared';
 
 export type Incident = incidentsApi.Incident;
@@ -128,14 +129,27 @@ export function IncidentsPage() {
               <Statistic key={t} title={INCIDENT_TYPE_LABELS[t]} value={stats.openByType[t]} />
             ))}
             <Statistic
-              title="确认用时中位数"
+              title={
+                <Tooltip title={METRICS.incidentAckMedian.definition}>
+                  确认用时中位数 <QuestionCircleOutlined />
+                </Tooltip>
+              }
               value={stats.medianAckMinutes == null ? '—' : Math.round(stats.medianAckMinutes)}
               suffix={stats.medianAckMinutes == null ? '' : '分钟'}
             />
             <Statistic
-              title="按时确认率"
-              value={stats.ackWithinShare == null ? '—' : (stats.ackWithinShare * 100).toFixed(0)}
-              suffix={stats.ackWithinShare == null ? '' : '%'}
+              data-testid="ack-within"
+              title={
+                <Tooltip title={`${METRICS.incidentAckWithin.definition}（本页统计您可见的全部事件）`}>
+                  按时确认率 <QuestionCircleOutlined aria-label="按时确认率的计算规则" />
+                </Tooltip>
+              }
+              value={formatMetric('incidentAckWithin', stats.ackWithinShare)}
+              suffix={
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {stats.ackOnTime}/{stats.ackCounted}
+                </Typography.Text>
+              }
             />
           </Space>
         </Card>
@@ -243,164 +257,132 @@ function IncidentDrawer({
   onChanged: () => void;
 }) {
   const { me } = useSession();
-  const { message } = App.useApp();
-  const qc = useQueryClient();
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, act } = useCaseAction(['incident', id], onChanged);
   const q = useQuery({
     queryKey: ['incident', id],
     queryFn: () => call(incidentsApi.getIncident, { params: { id } }),
   });
   const d = q.data;
-  const run = async (send: () => Promise<unknown>, ok: string) => {
-    setBusy(true);
-    try {
-      await send();
-      message.success(ok);
-      qc.invalidateQueries({ queryKey: ['incident', id] });
-      onChanged();
-      return true;
-    } catch (e) {
-      message.error((e as Error).message);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
   const canManage = me && can(me.roles, 'incidents.manage');
   return (
-    <Drawer
-      open
+    <CaseDrawer
       width={560}
-      onClose={onClose}
       title={d ? `${INCIDENT_TYPE_LABELS[d.type]} · ${d.person.name}` : '应急事件'}
-    >
-      {d && (
-        <Space direction="vertical" style={{ width: '100%' }} size="middle">
-          <Descriptions size="small" column={1} bordered>
-            <Descriptions.Item label="状态">
-              <Tag color={d.status === 'open' ? 'red' : 'default'}>{INCIDENT_STATUS_LABELS[d.status]}</Tag>
-              {d.critical && <Tag color="red">紧急</Tag>}
-            </Descriptions.Item>
-            <Descriptions.Item label="对象">
-              {me && can(me.roles, 'persons.read') ? (
-                <Link to={`/persons/${d.person.id}`}>{d.person.name}</Link>
-              ) : (
-                d.person.name
-              )}
-              （{d.town.name} {d.village.name}）
-            </Descriptions.Item>
-            <Descriptions.Item label="情况">{d.description || '—'}</Descriptions.Item>
-            <Descriptions.Item label="来源">
-              {d.source === 'visit' ? (
-                d.visitId && me && can(me.roles, 'visits.read') ? (
-                  <Link to={`/visits/${d.visitId}`}>探访记录</Link>
-                ) : (
-                  '探访记录'
-                )
-              ) : (
-                '手工发起'
-              )}
-              ，{d.openedBy ?? '系统'}，{fmt(d.openedAt)}
-            </Descriptions.Item>
-            <Descriptions.Item label="通知部门">
-              {d.departments.length ? d.departments.map((x) => DEPARTMENT_LABELS[x]).join('、') : '—'}
-            </Descriptions.Item>
-            <Descriptions.Item label="确认情况">
-              {d.parties.map((p) => (
-                <div key={p.party}>
-                  <Badge
-                    status={p.acknowledgedAt ? 'success' : p.escalatedAt ? 'error' : 'processing'}
-                    text={`${p.label}：${
-                      p.acknowledgedAt
-                        ? `${p.acknowledgedBy ?? ''} ${fmt(p.acknowledgedAt)} 已确认`
-                        : `时限 ${fmt(p.dueAt)}${p.escalatedAt ? '，已超时升级' : ''}`
-                    }`}
-                  />
-                </div>
-              ))}
-            </Descriptions.Item>
-            {d.outcome && <Descriptions.Item label="处置结果">{d.outcome}</Descriptions.Item>}
-          </Descriptions>
-          {d.myPendingParties.length > 0 && (
-            <Button
-              type="primary"
-              block
-              loading={busy}
-              onClick={() =>
-                run(() => call(incidentsApi.acknowledgeIncident, { params: { id }, body: {} }), '已确认')
-              }
-            >
-              确认收到（
-              {d.parties
-                .filter((p) => d.myPendingParties.includes(p.party))
-                .map((p) => p.label)
-                .join('、')}
-              ）
-            </Button>
-          )}
-          <Typography.Title level={5}>处置记录</Typography.Title>
-          <Timeline
-            items={d.actions.map((a) => ({
-              color:
-                a.kind === 'escalated'
-                  ? 'red'
-                  : a.kind === 'closed'
-                    ? 'gray'
-                    : a.kind === 'acknowledged'
-                      ? 'green'
-                      : 'blue',
-              children: (
-                <div>
-                  <Tag>{INCIDENT_ACTION_LABELS[a.kind] ?? a.kind}</Tag>
-                  {a.note}
-                  <div>
-                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                      {fmt(a.at)}
-                      {a.actor ? ` · ${a.actor}` : ''}
-                    </Typography.Text>
+      onClose={onClose}
+      status={
+        d ? (
+          <>
+            <Tag color={d.status === 'open' ? 'red' : 'default'}>{INCIDENT_STATUS_LABELS[d.status]}</Tag>
+            {d.critical && <Tag color="red">紧急</Tag>}
+          </>
+        ) : null
+      }
+      person={d && { id: d.person.id, name: d.person.name, place: `${d.town.name} ${d.village.name}` }}
+      facts={
+        d
+          ? [
+              { label: '情况', children: d.description || '—' },
+              {
+                label: '来源',
+                children: (
+                  <>
+                    {d.source === 'visit' ? (
+                      d.visitId && me && can(me.roles, 'visits.read') ? (
+                        <Link to={`/visits/${d.visitId}`}>探访记录</Link>
+                      ) : (
+                        '探访记录'
+                      )
+                    ) : (
+                      '手工发起'
+                    )}
+                    ，{d.openedBy ?? '系统'}，{fmt(d.openedAt)}
+                  </>
+                ),
+              },
+              {
+                label: '通知部门',
+                children: d.departments.length
+                  ? d.departments.map((x) => DEPARTMENT_LABELS[x]).join('、')
+                  : '—',
+              },
+              {
+                label: '确认情况',
+                children: d.parties.map((p) => (
+                  <div key={p.party}>
+                    <Badge
+                      status={p.acknowledgedAt ? 'success' : p.escalatedAt ? 'error' : 'processing'}
+                      text={`${p.label}：${
+                        p.acknowledgedAt
+                          ? `${p.acknowledgedBy ?? ''} ${fmt(p.acknowledgedAt)} 已确认`
+                          : `时限 ${fmt(p.dueAt)}${p.escalatedAt ? '，已超时升级' : ''}`
+                      }`}
+                    />
                   </div>
-                </div>
-              ),
-            }))}
+                )),
+              },
+              !!d.outcome && { label: '处置结果', children: d.outcome },
+            ]
+          : []
+      }
+      banner={
+        d &&
+        d.myPendingParties.length > 0 && (
+          <Button
+            type="primary"
+            block
+            loading={busy}
+            onClick={() =>
+              act(() => call(incidentsApi.acknowledgeIncident, { params: { id }, body: {} }), '已确认')
+            }
+          >
+            确认收到（
+            {d.parties
+              .filter((p) => d.myPendingParties.includes(p.party))
+              .map((p) => p.label)
+              .join('、')}
+            ）
+          </Button>
+        )
+      }
+      timelineTitle="处置记录"
+      timeline={(d?.actions ?? []).map((a) => ({ ...a, text: a.note }))}
+      kindLabels={INCIDENT_ACTION_LABELS}
+    >
+      {d?.status === 'open' && (
+        <>
+          <Input.TextArea
+            rows={2}
+            aria-label="处置情况"
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            placeholder="处置情况，如：已联系派出所，正在寻找"
           />
-          {d.status === 'open' && (
-            <>
-              <Input.TextArea
-                rows={2}
-                value={note}
-                onChange={(e) => setNote(e.target.value)}
-                placeholder="处置情况，如：已联系派出所，正在寻找"
-              />
-              <Button
-                disabled={!note.trim()}
-                loading={busy}
-                onClick={async () => {
-                  if (
-                    await run(
-                      () => call(incidentsApi.addIncidentAction, { params: { id }, body: { note } }),
-                      '已记录',
-                    )
-                  )
-                    setNote('');
-                }}
-              >
-                添加处置记录
-              </Button>
-              {canManage && (
-                <CloseIncident
-                  d={d}
-                  busy={busy}
-                  onClose={(body) =>
-                    run(() => call(incidentsApi.closeIncident, { params: { id }, body }), '已结案')
-                  }
-                />
-              )}
-            </>
+          <Button
+            disabled={!note.trim()}
+            loading={busy}
+            onClick={() =>
+              act(
+                () => call(incidentsApi.addIncidentAction, { params: { id }, body: { note } }),
+                '已记录',
+                setNote,
+              )
+            }
+          >
+            添加处置记录
+          </Button>
+          {canManage && (
+            <CloseIncident
+              d={d}
+              busy={busy}
+              onClose={(body) =>
+                act(() => call(incidentsApi.closeIncident, { params: { id }, body }), '已结案')
+              }
+            />
           )}
-        </Space>
+        </>
       )}
-    </Drawer>
+    </CaseDrawer>
   );
 }
 
