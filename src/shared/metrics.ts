@@ -247,17 +247,78 @@ export function ratio(numerator: number, denominator: number): number | null {
   return denominator > 0 ? numerator / denominator : null;
 }
 
-/** Display text of a value: '87.5%', '12', '35 分钟', '—'. */
+// ---------------------------------------------------------------------------------------------
+// The rules for empty and small denominators and for the period in progress (one set, every page,
+// export, report and the score).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The smallest denominator a ratio (or number of incidents of a median) is shown as a value for.
+ * Below it one record moves the figure by 20 points or more: 0/1 reads as a red 0.0 % although it
+ * says nothing yet. Such a figure is shown as "样本不足" with its n, never coloured, never ranked.
+ */
+export const MIN_SAMPLE = 5;
+
+/**
+ * none: nothing to count (ratio or median over 0 records) — shown as "—" (无记录);
+ * small: fewer than MIN_SAMPLE records — "样本不足（n=…）", no colour, no ranking;
+ * ok: the value as is.
+ */
+export type FigureState = 'none' | 'small' | 'ok';
+
+export function figureState(id: MetricId, v: MetricValue | null | undefined): FigureState {
+  if (v == null || v.value == null) return 'none';
+  if (METRICS[id].unit === 'count') return 'ok';
+  if (v.denominator == null) return 'ok';
+  if (v.denominator <= 0) return 'none';
+  return v.denominator < MIN_SAMPLE ? 'small' : 'ok';
+}
+
+/** The rules in words, shown with every figure (dashboard tooltips and legend, the report's notes). */
+export const FIGURE_RULES = {
+  none: '无记录（分母为 0）时显示“—”，不计为 0% 也不计为 100%',
+  small: `记录少于 ${MIN_SAMPLE} 条时显示“样本不足”及样本数 n，不标颜色、不参与由低到高排序`,
+  inProgress: '本期尚未结束时为截至今日的数值，标注“进行中”，不与已结束的期间直接比较',
+} as const;
+
+/** The definition of one figure followed by the rules that apply to its unit. */
+export function ruleOf(id: MetricId): string {
+  const m = METRICS[id];
+  const parts = [m.definition];
+  if (m.unit !== 'count') parts.push(FIGURE_RULES.none, FIGURE_RULES.small);
+  if (m.asOfNow) parts.push('反映当前状态，不随期间回溯');
+  else parts.push(FIGURE_RULES.inProgress);
+  return `${parts.join('。')}。`;
+}
+
+/** Is the period still running at `now`? ('past' periods are final; a 'current' one is to date.) */
+export type PeriodState = 'past' | 'current' | 'future';
+export function periodStateOf(window: { start: Date; end: Date }, now: Date): PeriodState {
+  if (now.getTime() >= window.end.getTime()) return 'past';
+  return now.getTime() >= window.start.getTime() ? 'current' : 'future';
+}
+
+/** Display text of a value: '87.5%', '12', '35 分钟', '—', '样本不足（n=1）'. */
 export function formatMetric(id: MetricId, v: MetricValue | number | null | undefined): string {
-  const value = typeof v === 'object' && v !== null ? v.value : v;
-  if (value == null) return '—';
+  const fig = typeof v === 'object' && v !== null ? v : { value: v ?? null };
+  const state = figureState(id, fig);
+  if (state === 'none') return '—';
+  if (state === 'small') return `样本不足（n=${fig.denominator}）`;
+  return formatValue(id, fig.value!);
+}
+
+/** The number alone, whatever its sample (a score's inputs, a chart's axis). */
+export function formatValue(id: MetricId, value: number): string {
   const unit = METRICS[id].unit;
   if (unit === 'ratio') return `${(Math.round(value * 1000) / 10).toFixed(1)}%`;
   if (unit === 'minutes') return `${Math.round(value)} 分钟`;
   return String(value);
 }
 
-/** Town assessment (考核): weights per component; figures without records are left out and the rest renormalised. */
+// ---------------------------------------------------------------------------------------------
+// Town assessment (考核)
+// ---------------------------------------------------------------------------------------------
+
 export type AssessmentWeights = Partial<Record<MetricId, number>>;
 
 export const ASSESSMENT_COMPONENTS: MetricId[] = [
@@ -283,44 +344,122 @@ export const DEFAULT_ASSESSMENT_WEIGHTS: AssessmentWeights = {
 /** The settings key of the weights (district-wide, edited by the bureau). */
 export const ASSESSMENT_WEIGHTS_KEY = 'oversight.assessmentWeights';
 
+/**
+ * How a component's scored value was reached:
+ * own: the town's own value (MIN_SAMPLE records or more);
+ * padded: fewer than MIN_SAMPLE records, padded up to MIN_SAMPLE with the district's value;
+ * district: no records, the district's value;
+ * excluded: no town of the district has a record — left out for every town alike.
+ */
+export type ComponentBasis = 'own' | 'padded' | 'district' | 'excluded';
+
 export interface AssessmentComponent {
   metric: MetricId;
   weight: number;
+  /** The town's own figure (as the dashboard shows it). */
   value: number | null;
-  /** Points earned: value × weight × 100 ÷ (sum of weights of the components that have a value). */
+  numerator: number | null;
+  denominator: number | null;
+  /** The value the score uses (see assessmentScore). */
+  scored: number | null;
+  basis: ComponentBasis;
+  /** Points earned: scored × weight × 100 ÷ (sum of the weights of the components not excluded). */
   points: number | null;
 }
 
 /**
- * Weighted score 0–100 from ratio figures. A component with no records (value null) is left out and
- * the remaining weights are renormalised, so a town with no incidents is not punished for them.
+ * The score's rule, in words, shown on the assessment page and in the monthly report.
+ */
+export const ASSESSMENT_RULE = [
+  '得分 = Σ（各项计分值 × 权重）÷ 参与计分的权重之和 × 100。',
+  `本镇（街道）某项有 ${MIN_SAMPLE} 条及以上记录时，按本镇实际值计分；`,
+  `不足 ${MIN_SAMPLE} 条时，缺的条数按全区该项的值补足到 ${MIN_SAMPLE} 条后计分；`,
+  '没有记录（如本月无应急事件、无到期诉求）时，按全区该项的值计分——既不加分也不扣分；',
+  '全区都没有记录的指标对所有镇（街道）一律不计。',
+  '本月未结束时得分为截至今日的暂评，以月末结果为准。',
+].join('');
+
+/**
+ * Weighted score 0–100, fair to a town whatever records it has.
+ *
+ * Why not leave an indicator without records out and renormalise the others (the former rule)? A town
+ * that opens incidents is then scored on more indicators than one that reports none, and every late
+ * acknowledgement drags it below towns with worse visit coverage: reporting is punished. Why not full
+ * marks for "nothing overdue"? Then a town gains by not opening cases at all. The neutral value is the
+ * district's: a town without records in an indicator scores exactly the district's level in it, so the
+ * indicator moves it neither up nor down against the others; a town that reports and handles its
+ * cases better than the district gains, worse loses. A tiny sample (0/1 early in the month) is padded
+ * to MIN_SAMPLE records with the district's value, so one late case counts, but not as a zero for the
+ * whole indicator; from MIN_SAMPLE records on the own value counts unchanged (continuous at the
+ * threshold: n = MIN_SAMPLE adds no padding). An indicator no town has records for is left out for
+ * everyone alike, which changes no town's standing against another.
+ *
+ * `district` is the district's figure for each component (sum of numerators ÷ sum of denominators).
  */
 export function assessmentScore(
-  values: Partial<Record<MetricId, number | null>>,
+  values: Partial<Record<MetricId, MetricValue | null | undefined>>,
   weights: AssessmentWeights,
+  district: Partial<Record<MetricId, MetricValue | null | undefined>>,
 ): { score: number | null; components: AssessmentComponent[] } {
-  const comps = ASSESSMENT_COMPONENTS.filter((m) => (weights[m] ?? 0) > 0).map((m) => ({
-    metric: m,
-    weight: weights[m] ?? 0,
-    value: values[m] ?? null,
-  }));
-  const total = comps.reduce((s, c) => s + (c.value == null ? 0 : c.weight), 0);
+  const comps = ASSESSMENT_COMPONENTS.filter((m) => (weights[m] ?? 0) > 0).map((m) => {
+    const own = values[m] ?? null;
+    const d = district[m]?.value ?? null;
+    const num = own?.numerator ?? null;
+    const den = own?.denominator ?? null;
+    let scored: number | null;
+    let basis: ComponentBasis;
+    if (d == null) {
+      // No town has a record: nothing to compare, left out for all.
+      scored = null;
+      basis = 'excluded';
+    } else if (den == null || den <= 0 || own?.value == null) {
+      scored = d;
+      basis = 'district';
+    } else if (den < MIN_SAMPLE) {
+      scored = ((num ?? 0) + (MIN_SAMPLE - den) * d) / MIN_SAMPLE;
+      basis = 'padded';
+    } else {
+      scored = own.value;
+      basis = 'own';
+    }
+    return {
+      metric: m,
+      weight: weights[m] ?? 0,
+      value: own?.value ?? null,
+      numerator: num,
+      denominator: den,
+      scored,
+      basis,
+    };
+  });
+  const total = comps.reduce((s, c) => s + (c.scored == null ? 0 : c.weight), 0);
   const components = comps.map((c) => ({
     ...c,
     points:
-      c.value == null || total === 0 ? null : Math.round(((c.value * c.weight * 100) / total) * 10) / 10,
+      c.scored == null || total === 0 ? null : Math.round(((c.scored * c.weight * 100) / total) * 10) / 10,
   }));
   if (total === 0) return { score: null, components };
-  const score = comps.reduce((s, c) => s + (c.value == null ? 0 : (c.value * c.weight * 100) / total), 0);
+  const score = comps.reduce((s, c) => s + (c.scored == null ? 0 : (c.scored * c.weight * 100) / total), 0);
   return { score: Math.round(score * 10) / 10, components };
 }
 
-/** Is a value worse than another for this metric? (Nulls sort last.) For "worst first" tables. */
-export function compareWorstFirst(id: MetricId, a: number | null, b: number | null): number {
-  if (a == null && b == null) return 0;
-  if (a == null) return 1;
-  if (b == null) return -1;
-  return METRICS[id].good === 'up' ? a - b : b - a;
+/**
+ * Is a figure worse than another for this metric? For "worst first" tables. Figures without records
+ * or with a small sample (figureState) sort last: they are not known to be bad.
+ */
+export function compareWorstFirst(
+  id: MetricId,
+  a: MetricValue | number | null | undefined,
+  b: MetricValue | number | null | undefined,
+): number {
+  const fa = typeof a === 'object' && a !== null ? a : { value: a ?? null };
+  const fb = typeof b === 'object' && b !== null ? b : { value: b ?? null };
+  const ka = figureState(id, fa) === 'ok';
+  const kb = figureState(id, fb) === 'ok';
+  if (!ka && !kb) return 0;
+  if (!ka) return 1;
+  if (!kb) return -1;
+  return METRICS[id].good === 'up' ? fa.value! - fb.value! : fb.value! - fa.value!;
 }
 
 /**

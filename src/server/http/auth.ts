@@ -21,6 +21,8 @@ declare module 'fastify' {
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** What a user whose password was reset may do before changing it: see who they are, change it, leave. */
+const PASSWORD_CHANGE_ALLOWED = new Set(['/api/me', '/api/me/password', '/api/auth/logout']);
 
 /**
  * Authenticates every /api route before its body is validated: Bearer token, or the session cookie
@@ -43,6 +45,9 @@ export function registerAuth(app: FastifyInstance, ctx: Ctx) {
     const actor = await authenticate({ ...ctx, token, viaCookie });
     if (viaCookie && !SAFE.has(req.method) && req.headers[CSRF_HEADER] !== actor.csrfToken) {
       throw new AppError(403, 'CSRF', '缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token），请刷新页面后重试');
+    }
+    if (actor.mustChangePassword && !PASSWORD_CHANGE_ALLOWED.has(req.routeOptions.url ?? '')) {
+      throw new AppError(403, 'PASSWORD_CHANGE_REQUIRED', '管理员已重置您的密码，请先修改密码后再继续使用');
     }
     req.actor = actor;
   };

@@ -17,6 +17,8 @@ export interface Actor {
   viaCookie: boolean;
   csrfToken: string;
   scope: Scope;
+  /** An administrator reset the password: only the own password change is allowed until it is changed. */
+  mustChangePassword?: boolean;
 }
 
 /**

@@ -1,12 +1,14 @@
 import { BellOutlined, EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
-import { Suspense, useEffect } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
+import * as auth from '../../shared/api/auth';
 import { can, ROLE_LABELS } from '../../shared/roles';
-import { api, setUnauthorizedHandler } from '../lib/api';
+import { api, call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
 import { ROUTES } from './routes';
+import { ForcedPasswordChange } from './security/forced-password-change';
 
 export function ConsoleLayout() {
   const { me, refresh } = useSession();
@@ -14,6 +16,11 @@ export function ConsoleLayout() {
   const location = useLocation();
   const qc = useQueryClient();
   useEffect(() => setUnauthorizedHandler(() => refresh()), [refresh]);
+  const [mustChange, setMustChange] = useState(false);
+  useEffect(() => {
+    setPasswordChangeHandler(() => setMustChange(true));
+    return () => setPasswordChangeHandler(undefined);
+  }, []);
   if (!me) return null;
   const items = ROUTES.filter((r) => !r.hidden && (!r.permission || can(me.roles, r.permission))).map(
     (r) => ({
@@ -23,7 +30,7 @@ export function ConsoleLayout() {
     }),
   );
   const logout = async () => {
-    await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
+    await call(auth.logout).catch(() => {});
     qc.clear();
     refresh();
     navigate('/login');
@@ -49,6 +56,7 @@ export function ConsoleLayout() {
         />
       </Layout.Sider>
       <Layout>
+        {mustChange && <ForcedPasswordChange onDone={() => setMustChange(false)} onLogout={logout} />}
         <Layout.Header
           style={{
             background: '#fff',

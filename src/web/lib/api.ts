@@ -1,4 +1,11 @@
-import { type Answer, type CallInput, type EndpointDef, requestOf, urlOf } from '../../shared/api/contract';
+import {
+  type Answer,
+  type CallInput,
+  type EndpointDef,
+  type OperationOf,
+  requestOf,
+  urlOf,
+} from '../../shared/api/contract';
 import type { ApiError } from '../../shared/errors';
 
 /** An API error with the server's message and field, for forms to show. */
@@ -53,6 +60,15 @@ export function setUnauthorizedHandler(fn: () => void) {
   onUnauthorized = fn;
 }
 
+let onPasswordChangeRequired: (() => void) | undefined;
+/**
+ * Called when a request answers 403 PASSWORD_CHANGE_REQUIRED (an administrator reset the password):
+ * the console then asks for a new password before anything else.
+ */
+export function setPasswordChangeHandler(fn: (() => void) | undefined) {
+  onPasswordChangeRequired = fn;
+}
+
 /** fetch for the JSON API: cookie session, CSRF header, one error shape. */
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
@@ -74,6 +90,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     .catch(() => ({ statusCode: res.status, code: 'NETWORK', message: `服务器返回 ${res.status}` }));
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized?.();
+    if (res.status === 403 && (data as ApiError).code === 'PASSWORD_CHANGE_REQUIRED')
+      onPasswordChangeRequired?.();
     const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
     throw new HttpError(res.status, data as ApiError, Number.isFinite(retryAfter) ? retryAfter : undefined);
   }
@@ -82,10 +100,12 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 
 /**
  * A call of a contract endpoint (src/shared/api): the URL, method and body built from the endpoint,
- * and the answer typed by its schema — no page declares an API type or a path by hand.
+ * and the answer typed by its schema — no page declares an API type or a path by hand. Code that must
+ * not load zod (the console's first chunk: the login) passes the endpoint's `OperationOf` and names
+ * the endpoint's type: `call<typeof auth.login>(LOGIN, …)`.
  */
 export function call<E extends EndpointDef>(
-  e: E,
+  e: E | OperationOf<E>,
   ...[input]: object extends CallInput<E> ? [CallInput<E>?] : [CallInput<E>]
 ): Promise<Answer<E>> {
   const r = requestOf(e, (input ?? {}) as CallInput<E>);

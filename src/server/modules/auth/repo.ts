@@ -128,6 +128,8 @@ export interface SessionActorRow extends SessionRow {
   /** As JSON, not int[]: pg parses an int[] through a string per element, JSON.parse does not (a
    * town's ~250 areas were ~50 kB of garbage on every request). */
   area_ids: number[];
+  /** The password was set by an administrator: it must be changed before anything else. */
+  must_change_password: boolean;
 }
 
 /** The roles that carry an area scope (the rest act through assignments or departments). */
@@ -140,7 +142,7 @@ const AREA_ROLES = `('bureau_admin', 'bureau_supervisor', 'town_officer', 'villa
 export async function findSessionActor(q: Queryable, id: string): Promise<SessionActorRow | undefined> {
   const rows = await q.query<SessionActorRow>(
     prepared(`select s.id, s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, s.revoked_at,
-            u.username, u.display_name, u.disabled_at,
+            u.username, u.display_name, u.disabled_at, u.must_change_password,
             coalesce((select json_agg(json_build_object('role', r.role, 'area_id', r.area_id,
                                                         'department', r.department) order by r.id)
                         from user_roles r where r.user_id = s.user_id), '[]') as grants,

@@ -271,6 +271,7 @@ export async function authenticate(opts: {
     sessionId: s.id,
     viaCookie: opts.viaCookie,
     csrfToken: s.csrf_token,
+    mustChangePassword: s.must_change_password,
     scope: {
       userId: s.user_id,
       all: areas.all,

@@ -305,16 +305,123 @@ describe('town assessment', () => {
     const put = await admin.http.put('/api/oversight/assessment/weights', weights);
     expect(put.statusCode).toBe(200);
     const a = (await admin.http.get('/api/oversight/assessment?period=2026-03')).json();
+    expect(a.inProgress).toBe(true); // the clock is 2026-03-29: a provisional ranking
     const mine = a.towns.find((x: any) => x.areaId === t.town.id);
-    // (0.4·30 + 0.5·25 + 0.5·15) / 70 · 100 = 45.7
-    expect(mine.score).toBe(45.7);
+    // coverage 2/5 (own value); onTime 1/2 and inPersonShare 1/2 are padded to 5 records with the
+    // district's values (shared/metrics.ts assessmentScore).
+    const d = (m: string) => a.district[m].value as number;
+    const padded = (n: number, den: number, m: string) => (n + (5 - den) * d(m)) / 5;
+    const expected = (0.4 * 30 + padded(1, 2, 'onTime') * 25 + padded(1, 2, 'inPersonShare') * 15) / 70;
+    expect(mine.score).toBeCloseTo(expected * 100, 1);
     expect(mine.components.find((c: any) => c.metric === 'coverage')).toMatchObject({
       weight: 30,
       value: 0.4,
+      basis: 'own',
+      numerator: 2,
+      denominator: 5,
     });
+    expect(mine.components.find((c: any) => c.metric === 'onTime')).toMatchObject({ basis: 'padded' });
     const scores = a.towns.map((x: any) => x.score ?? -1);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
     expect(a.towns[0].rank).toBe(1);
+    // A town officer sees their own town, scored against the same district values.
+    const own = (await officer.http.get('/api/oversight/assessment?period=2026-03')).json();
+    expect(own.towns).toHaveLength(1);
+    expect(own.towns[0].score).toBe(mine.score);
+    expect(own.district).toEqual(a.district);
+  });
+
+  it('does not rank a town that opens cases below one with worse coverage that reports nothing', async () => {
+    await actorClient(env, 'bureau_admin', env.districtId).then((admin) =>
+      admin.http.put('/api/oversight/assessment/weights', {
+        coverage: 30,
+        onTime: 25,
+        inPersonShare: 15,
+        incidentAckWithin: 10,
+        rectificationOnTime: 10,
+        agreementCoverage: 5,
+        reviewPassRate: 5,
+      }),
+    );
+    const db = env.ctx.db;
+    // Two towns of 10 persons each, all visited in person in February; the reporting town visits 8,
+    // the silent one 5. The reporting town also has an incident acknowledged late, an overdue concern
+    // and a missed task — the silent one has none of these.
+    const build = async (visited: number, cases: boolean) => {
+      const { town, villages } = await buildTown(env, 1);
+      const v = villages[0];
+      const visitor = await buildUser(env, 'visitor', v.id);
+      const area = { townId: town.id, villageId: v.id };
+      for (let i = 0; i < 10; i++) {
+        const id = (await buildPerson(env, { ...area, visitorId: visitor.id })).id;
+        if (i < visited)
+          await insertVisitRow(db, {
+            ...area,
+            personId: id,
+            visitorId: visitor.id,
+            at: new Date('2026-02-10T10:00:00+08:00'),
+            method: 'in_person',
+            outcome: 'reached',
+          });
+        if (cases && i === 0) {
+          await insertTaskRow(db, {
+            ...area,
+            personId: id,
+            visitorId: visitor.id,
+            period: '2026-02',
+            status: 'missed',
+          });
+          await insertIncidentRow(db, {
+            ...area,
+            personId: id,
+            openedAt: new Date('2026-02-03T08:00:00+08:00'),
+            parties: [
+              {
+                party: 'town',
+                dueAt: new Date('2026-02-03T10:00:00+08:00'),
+                acknowledgedAt: new Date('2026-02-03T15:00:00+08:00'),
+              },
+            ],
+          });
+          await insertConcernRow(db, {
+            ...area,
+            personId: id,
+            handling: 'time_limited',
+            deadline: '2026-02-20',
+            status: 'open',
+            createdAt: new Date('2026-02-05T09:00:00+08:00'),
+          });
+        }
+      }
+      return town;
+    };
+    const reporting = await build(8, true);
+    const silent = await build(5, false);
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    const a = (await admin.http.get('/api/oversight/assessment?period=2026-02')).json();
+    expect(a.inProgress).toBe(false);
+    const row = (id: number) => a.towns.find((x: any) => x.areaId === id);
+    expect(row(reporting.id).score).toBeGreaterThan(row(silent.id).score);
+    expect(row(reporting.id).rank).toBeLessThan(row(silent.id).rank);
+    // The silent town's empty indicators score the district's value (or are left out for everyone).
+    for (const m of ['incidentAckWithin', 'rectificationOnTime']) {
+      const c = row(silent.id).components.find((x: any) => x.metric === m);
+      if (a.district[m].value == null) expect(c.basis).toBe('excluded');
+      else expect(c).toMatchObject({ basis: 'district', scored: a.district[m].value });
+    }
+    // The reporting town's single late incident is padded, not scored as 0.
+    const inc = row(reporting.id).components.find((x: any) => x.metric === 'incidentAckWithin');
+    expect(inc).toMatchObject({ basis: 'padded', numerator: 0, denominator: 1 });
+  });
+
+  it('marks the period in progress on the dashboard and its trend', async () => {
+    const officer = await actorClient(env, 'town_officer', t.town.id);
+    const now = (await officer.http.get('/api/oversight/metrics?period=2026-03')).json();
+    expect(now.inProgress).toBe(true);
+    const past = (await officer.http.get('/api/oversight/metrics?period=2026-02')).json();
+    expect(past.inProgress).toBe(false);
+    const tr = (await officer.http.get('/api/oversight/trends?period=2026-03&count=3')).json();
+    expect(tr.periods.map((p: any) => p.inProgress)).toEqual([false, false, true]);
   });
 });
 

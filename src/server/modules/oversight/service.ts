@@ -10,6 +10,7 @@ import {
   METRICS,
   type MetricId,
   type MetricValue,
+  periodStateOf,
   ratio,
 } from '../../../shared/metrics.js';
 import { can } from '../../../shared/roles.js';
@@ -331,6 +332,7 @@ export async function getMetrics(
   }
   return {
     period,
+    inProgress: periodStateOf(periodWindow(period), now) !== 'past',
     area: slice.area ? { id: slice.area.id, name: slice.area.name, level: slice.area.level } : null,
     visitorId: slice.visitorId ?? null,
     childKind: group === 'visitor_id' ? ('visitor' as const) : group ? ('area' as const) : null,
@@ -362,6 +364,7 @@ export async function getTrends(ctx: Ctx, actor: Actor, f: SliceQuery & { period
     const total = counts.get(p)!.find((c) => c.total);
     return {
       period: p,
+      inProgress: periodStateOf(periodWindow(p), now) !== 'past',
       figures: Object.fromEntries(metrics.map((m) => [m, figureValue(m, total?.counts[m])])),
     };
   });
@@ -455,25 +458,53 @@ export async function setAssessmentWeights(ctx: Ctx, actor: Actor, weights: Asse
   return full as AssessmentWeights;
 }
 
-/** Each town's weighted score for a month, best first, with its components. */
+/**
+ * Each town's weighted score for a month, best first, with its components. The neutral value of an
+ * indicator a town has no (or few) records in is the district's (shared/metrics.ts assessmentScore),
+ * so the district's figures are read too — only sums over every town, no records.
+ */
 export async function getAssessment(ctx: Ctx, actor: Actor, f: { period?: string; areaId?: number }) {
   const now = ctx.clock.now();
   const period = f.period ?? periodOf(now, 'month');
   if (!/^\d{4}-\d{2}$/.test(period)) throw badRequest('考核按月进行：期间格式应为 YYYY-MM', 'period');
   const m = await getMetrics(ctx, actor, { period, areaId: f.areaId });
   const weights = await getAssessmentWeights(ctx.db);
+  const district =
+    m.area?.level === 'district' ? m.figures : await districtFigures(ctx, period, now, ASSESSMENT_COMPONENTS);
   const rows = (
     m.area?.level === 'district'
       ? m.children
       : [{ id: m.area?.id ?? null, name: m.area?.name ?? '', figures: m.figures }]
   ).map((c) => {
-    const values = Object.fromEntries(ASSESSMENT_COMPONENTS.map((k) => [k, c.figures[k]?.value ?? null]));
-    const s = assessmentScore(values, weights);
+    const s = assessmentScore(c.figures, weights, district);
     return { areaId: c.id, name: c.name, score: s.score, components: s.components, rank: 0 };
   });
   rows.sort((a, b) => (b.score ?? -1) - (a.score ?? -1));
   rows.forEach((r, i) => {
     r.rank = i > 0 && rows[i - 1].score === r.score ? rows[i - 1].rank : i + 1;
   });
-  return { period, weights, towns: rows };
+  return {
+    period,
+    inProgress: m.inProgress,
+    weights,
+    district: Object.fromEntries(ASSESSMENT_COMPONENTS.map((k) => [k, district[k] ?? { value: null }])),
+    towns: rows,
+  };
+}
+
+/** The whole district's figures (sums over every town: nothing of any record is shown). */
+async function districtFigures(ctx: Ctx, period: string, now: Date, ids: MetricId[]) {
+  const root = await repo.rootArea(ctx.db);
+  const metrics = (await availableMetrics(ctx.db)).filter((m) => ids.includes(m));
+  const slice: repo.Slice = {
+    area: root,
+    scope: { userId: 0, all: true, areaIds: [], visitor: false, departments: [] },
+  };
+  const counts = (
+    await figureCounts(ctx, metrics, slice, [period], now, null, await figureOptions(ctx.db))
+  ).get(period)!;
+  const total = counts.find((c) => c.total);
+  return Object.fromEntries(metrics.map((k) => [k, figureValue(k, total?.counts[k])])) as Partial<
+    Record<MetricId, MetricValue>
+  >;
 }

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import {
+  ASSESSMENT_RULE,
   compareWorstFirst,
+  FIGURE_RULES,
+  figureState,
   formatMetric,
   METRICS,
   type MetricId,
@@ -14,7 +17,7 @@ import type { Actor } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
 import { appendAudit } from '../audit/index.js';
 import { getAssessment, getMetrics, getTrends } from '../oversight/index.js';
-import { horizontalBars, lineChart } from './charts.js';
+import { type Box, horizontalBars, lineChart } from './charts.js';
 import * as repo from './repo.js';
 
 /** Figures of the report's area table, in this order. */
@@ -63,7 +66,10 @@ export async function generateMonthlyReport(
     watermark: `${actor.displayName} 于 ${chinaDateTime(now)} 生成`,
     footer: `${m.area.name} · ${periodLabel(period)}`,
   });
-  pdf.title(title, `${periodLabel(period)}（数据截至 ${chinaDateTime(now)}）`);
+  pdf.title(
+    title,
+    `${periodLabel(period)}${m.inProgress ? '（本月进行中）' : ''}（数据截至 ${chinaDateTime(now)}）`,
+  );
 
   pdf.heading('一、总体情况');
   pdf.keyValues(
@@ -72,7 +78,7 @@ export async function generateMonthlyReport(
       .map((id) => {
         const val = m.figures[id];
         const parts =
-          METRICS[id].unit === 'ratio' && val?.denominator != null
+          METRICS[id].unit === 'ratio' && val?.denominator != null && figureState(id, val) === 'ok'
             ? `（${val.numerator}/${val.denominator}）`
             : '';
         return [METRICS[id].label, `${formatMetric(id, val)}${parts}`] as [string, string];
@@ -83,36 +89,53 @@ export async function generateMonthlyReport(
     m.childKind === 'visitor' ? '探访责任人' : m.area.level === 'district' ? '镇（街道）' : '村（社区）';
   const children = [...m.children].sort(
     (a, b) =>
-      compareWorstFirst('coverage', v(a.figures, 'coverage'), v(b.figures, 'coverage')) ||
+      compareWorstFirst('coverage', a.figures.coverage, b.figures.coverage) ||
       a.name.localeCompare(b.name, 'zh'),
   );
   const section2 = `二、各${childWord}情况（按探访覆盖率由低到高）`;
   if (!children.length) pdf.heading(section2);
   if (children.length) {
     const chartRows = children.slice(0, 24);
-    pdf.figure(Math.max(150, 80 + chartRows.length * 22), (doc, box) =>
+    const chart = (heading: string | undefined) => (doc: PDFKit.PDFDocument, box: Box) =>
       horizontalBars(doc, box, {
-        heading: section2,
+        heading,
         title: `探访覆盖率与按时率（${periodLabel(period)}）`,
         labels: chartRows.map((c) => c.name),
         series: [
           { name: METRICS.coverage.label, values: chartRows.map((c) => v(c.figures, 'coverage')) },
           { name: METRICS.onTime.label, values: chartRows.map((c) => v(c.figures, 'onTime')) },
         ],
-      }),
-    );
-    pdf.table(
-      [
-        { title: childWord, width: 2 },
-        ...shown.map((id) => ({ title: METRICS[id].label, width: 1, align: 'right' as const })),
-      ],
-      children.map((c) => [c.name, ...shown.map((id) => formatMetric(id, c.figures[id]))]),
-    );
+      });
+    const table = () =>
+      pdf.table(
+        [
+          { title: childWord, width: 2 },
+          ...shown.map((id) => ({ title: METRICS[id].label, width: 1, align: 'right' as const })),
+        ],
+        children.map((c) => [c.name, ...shown.map((id) => formatMetric(id, c.figures[id]))]),
+      );
+    // 22 points a bar row, down to 12 where that keeps the chart on the page it starts (with its
+    // heading, 30 more). Where even that does not fit, the table comes first and fills the page —
+    // a full-height chart of 24 towns used to leave two thirds of the first page blank.
+    const ideal = 110 + chartRows.length * 22;
+    const least = 110 + chartRows.length * 12;
+    const left = Math.floor(pdf.spaceLeft());
+    if (left >= least) {
+      pdf.figure(Math.max(180, Math.min(ideal, left)), chart(section2));
+      table();
+    } else {
+      pdf.heading(section2);
+      table();
+      const after = Math.floor(pdf.spaceLeft());
+      pdf.figure(Math.max(150, after >= least - 30 ? Math.min(ideal, after) : ideal) - 30, chart(undefined));
+    }
   } else {
     pdf.paragraph(`本辖区下没有${childWord}数据。`);
   }
 
-  const labels = trends.periods.map((p) => `${Number(p.period.slice(5, 7))}月`);
+  const labels = trends.periods.map(
+    (p) => `${Number(p.period.slice(5, 7))}月${p.inProgress ? '（进行中）' : ''}`,
+  );
   pdf.figure(220, (doc, box) =>
     lineChart(doc, box, {
       heading: '三、近 12 个月走势',
@@ -120,7 +143,10 @@ export async function generateMonthlyReport(
       labels,
       series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({
         name: METRICS[id].label,
-        values: trends.periods.map((p) => p.figures[id]?.value ?? null),
+        // A small sample is not drawn (one task of a month barely started would draw a 0 %).
+        values: trends.periods.map((p) =>
+          figureState(id, p.figures[id]) === 'ok' ? v(p.figures, id) : null,
+        ),
       })),
     }),
   );
@@ -143,10 +169,16 @@ export async function generateMonthlyReport(
         t.rank,
         t.name,
         t.score == null ? '—' : t.score.toFixed(1),
-        ...t.components.map((c) => formatMetric(c.metric as MetricId, c.value)),
+        ...t.components.map((c) =>
+          formatMetric(c.metric, {
+            value: c.value,
+            numerator: c.numerator ?? undefined,
+            denominator: c.denominator ?? undefined,
+          }),
+        ),
       ]),
     );
-    pdf.paragraph('得分 = Σ（指标值 × 权重）÷ 有数据指标的权重之和 × 100；无相关记录的指标不计入。', {
+    pdf.paragraph(`${assessment.inProgress ? '本月尚未结束，排名为暂评。' : ''}${ASSESSMENT_RULE}`, {
       size: 9,
       color: '#666666',
       indent: false,
@@ -163,6 +195,11 @@ export async function generateMonthlyReport(
       .filter((id) => !m.unavailable.includes(id))
       .map((id) => [METRICS[id].label, METRICS[id].definition]),
   );
+  pdf.paragraph(`${FIGURE_RULES.none}；${FIGURE_RULES.small}；${FIGURE_RULES.inProgress}。`, {
+    size: 9,
+    color: '#666666',
+    indent: false,
+  });
   if (m.unavailable.length) {
     pdf.paragraph(`本系统尚未启用的指标：${m.unavailable.map((id) => METRICS[id].label).join('、')}。`, {
       size: 9,

@@ -135,12 +135,13 @@ export async function updateUser(
   return rows.length === 1;
 }
 
-export async function setPassword(q: Queryable, id: number, hash: string, now: Date) {
+/** Sets a password; `mustChange`: set by an administrator, so its user must change it first. */
+export async function setPassword(q: Queryable, id: number, hash: string, now: Date, mustChange = false) {
   await q.query(
     sql(
-      'update users set password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = null, updated_at = $3 where id = $1',
+      'update users set password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = null, must_change_password = $4, updated_at = $3 where id = $1',
     ),
-    [id, hash, now],
+    [id, hash, now, mustChange],
   );
 }
 

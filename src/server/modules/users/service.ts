@@ -159,6 +159,16 @@ export async function updateUser(
     await checkGrants(ctx, actor, input.grants);
   }
   if (id === actor.userId && input.disabled) throw badRequest('不能停用自己的账户', 'disabled');
+  // Taking away one's own right to manage users would lock one out of this page: another admin does it.
+  if (
+    id === actor.userId &&
+    input.grants &&
+    !can(
+      input.grants.map((g) => g.role),
+      'users.manage',
+    )
+  )
+    throw badRequest('不能移除自己的用户管理权限，请由其他管理员操作', 'grants');
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
     const ok = await repo.updateUser(q, id, input.version, { ...input, now });
@@ -180,7 +190,13 @@ export async function updateUser(
   return (await repo.getUser(ctx.db, { ...actor.scope, all: true }, id))!;
 }
 
+/**
+ * An administrator sets a new password for another user: every session of that user ends and the
+ * password must be changed at the next login (the auth hook lets nothing else through until then).
+ * One's own password is changed with the current one (`changeOwnPassword`), never reset here.
+ */
 export async function resetPassword(ctx: Ctx, actor: Actor, id: number, password?: string) {
+  if (id === actor.userId) throw badRequest('不能重置自己的密码，请在“我的账户”中修改密码', 'id');
   const user = await loadManageableUser(ctx, actor, id);
   const pw = password ?? generatePassword();
   const problem = passwordProblem(pw, user.username);
@@ -190,7 +206,7 @@ export async function resetPassword(ctx: Ctx, actor: Actor, id: number, password
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
     await repo.rememberPassword(q, id, PASSWORD_HISTORY, now);
-    await repo.setPassword(q, id, hash, now);
+    await repo.setPassword(q, id, hash, now, true);
     await revokeUserSessions(q, id, now);
     await appendAudit(q, {
       at: now,

@@ -6,7 +6,7 @@ import { api } from '../../lib/api';
 import { type AreaNode, useAreaTree } from '../../lib/areas';
 
 export function AreasPage() {
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const qc = useQueryClient();
   const [showRetired, setShowRetired] = useState(false);
   const tree = useAreaTree(showRetired);
@@ -38,16 +38,28 @@ export function AreasPage() {
           {n.level === 'village' && !n.retired && <a onClick={() => setRenaming(n)}>改名</a>}
           {n.level === 'village' && (
             <a
-              onClick={() =>
-                run(
+              onClick={async () => {
+                if (
+                  !n.retired &&
+                  !(await modal.confirm({
+                    title: `撤销 ${n.name}？`,
+                    content:
+                      '撤销后该村（社区）不再出现在辖区选择、花名册导入和新建档案中；已有的对象档案与探访记录保留。可在“显示已撤销”中恢复。',
+                    okText: '撤销',
+                    okButtonProps: { danger: true },
+                    cancelText: '取消',
+                  }))
+                )
+                  return;
+                await run(
                   async () =>
                     api(`/api/areas/${n.id}`, {
                       method: 'PATCH',
                       body: { version: await withVersion(n.id), retired: !n.retired },
                     }),
                   n.retired ? '已恢复' : '已撤销',
-                )
-              }
+                );
+              }}
             >
               {n.retired ? '恢复' : '撤销'}
             </a>

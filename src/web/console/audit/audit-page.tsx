@@ -14,29 +14,9 @@ import {
 } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
-import { api } from '../../lib/api';
-
-interface AuditRow {
-  id: number;
-  at: string;
-  actorId: number | null;
-  actorUsername: string | null;
-  actorName: string | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
-  areaId: number | null;
-  detail: Record<string, unknown>;
-  ip: string | null;
-}
-
-interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  lastId: number | null;
-  lastHash: string | null;
-  problems: { id: number; kind: string; message: string }[];
-}
+import type { AuditQuery, AuditRow, AuditVerifyResult } from '../../../shared/api/audit';
+import * as auditApi from '../../../shared/api/audit';
+import { call } from '../../lib/api';
 
 /** Chinese names of the common actions; others show as recorded. */
 const ACTION_LABELS: Record<string, string> = {
@@ -73,38 +53,34 @@ interface Filter {
 export function AuditPage() {
   const { message } = App.useApp();
   const [filter, setFilter] = useState<Filter>({});
-  const [verify, setVerify] = useState<VerifyResult | null>(null);
+  const [verify, setVerify] = useState<AuditVerifyResult | null>(null);
   const [verifying, setVerifying] = useState(false);
   const actions = useQuery({
     queryKey: ['audit-actions'],
-    queryFn: () => api<{ items: string[] }>('/api/audit/actions'),
+    queryFn: () => call(auditApi.listAuditActions),
   });
-  const params = (before?: number) => {
-    const p = new URLSearchParams({ limit: '50' });
-    if (filter.actorId) p.set('actorId', String(filter.actorId));
-    if (filter.action) p.set('action', filter.action);
-    if (filter.entity) p.set('entity', filter.entity);
-    if (filter.entityId) p.set('entityId', filter.entityId);
-    if (filter.personId) p.set('personId', String(filter.personId));
-    if (filter.range) {
-      p.set('from', filter.range[0].format('YYYY-MM-DD'));
-      p.set('to', filter.range[1].format('YYYY-MM-DD'));
-    }
-    if (before) p.set('before', String(before));
-    return p.toString();
-  };
+  const query = (before?: number): AuditQuery => ({
+    limit: 50,
+    actorId: filter.actorId || undefined,
+    action: filter.action || undefined,
+    entity: filter.entity || undefined,
+    entityId: filter.entityId || undefined,
+    personId: filter.personId || undefined,
+    from: filter.range?.[0].format('YYYY-MM-DD'),
+    to: filter.range?.[1].format('YYYY-MM-DD'),
+    before: before || undefined,
+  });
   const rows = useInfiniteQuery({
     queryKey: ['audit', filter],
     initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
-      api<{ items: AuditRow[]; nextBefore: number | null }>(`/api/audit?${params(pageParam)}`),
+    queryFn: ({ pageParam }) => call(auditApi.searchAudit, { query: query(pageParam) }),
     getNextPageParam: (last) => last.nextBefore ?? undefined,
   });
   const items = rows.data?.pages.flatMap((p) => p.items) ?? [];
   const runVerify = async () => {
     setVerifying(true);
     try {
-      setVerify(await api<VerifyResult>('/api/audit/verify', { body: {} }));
+      setVerify(await call(auditApi.verifyAudit, { body: {} }));
     } catch (e) {
       message.error((e as Error).message);
     } finally {

@@ -1,50 +1,15 @@
-import type { MetricId, MetricValue } from '../../../shared/metrics';
+import type { AnswerOf } from '../../../shared/api/contract';
+import type * as oversight from '../../../shared/api/oversight';
+import type { MetricId } from '../../../shared/metrics';
 
-export type Figures = Partial<Record<MetricId, MetricValue>>;
+export type { Figures } from '../../../shared/api/oversight';
+export type MetricsResponse = AnswerOf<typeof oversight.getMetrics>;
+export type TrendsResponse = AnswerOf<typeof oversight.getTrends>;
+export type RecordsResponse = AnswerOf<typeof oversight.getMetricRecords>;
+export type RecordItem = RecordsResponse['items'][number];
+export type Assessment = AnswerOf<typeof oversight.getAssessment>;
 
-export interface MetricsResponse {
-  period: string;
-  area: { id: number; name: string; level: 'district' | 'town' | 'village' } | null;
-  visitorId: number | null;
-  childKind: 'area' | 'visitor' | null;
-  figures: Figures;
-  children: { id: number | null; name: string; figures: Figures }[];
-  unavailable: MetricId[];
-  computedAt: string;
-}
-
-export interface TrendsResponse {
-  frequency: 'month' | 'half_month';
-  periods: { period: string; figures: Figures }[];
-}
-
-export interface RecordItem {
-  id: number;
-  personId: number;
-  personName: string;
-  townName: string;
-  villageName: string;
-  visitorName: string | null;
-  status: string | null;
-  label: string | null;
-  extra: string | null;
-  at: string | null;
-  dueDate: string | null;
-  detail: string | null;
-  counted: boolean;
-}
-
-export interface RecordsResponse {
-  metric: MetricId;
-  period: string;
-  part: 'base' | 'counted';
-  recordKind: 'person' | 'task' | 'visit' | 'incident' | 'concern' | 'agreement' | 'review';
-  total: number;
-  nextAfter: number | null;
-  items: RecordItem[];
-}
-
-/** Query string of a slice (only the keys that are set). */
+/** Query of a slice: only the keys that are set (for query keys and links). */
 export function sliceQuery(s: Record<string, string | number | null | undefined>): string {
   return new URLSearchParams(
     Object.entries(s)

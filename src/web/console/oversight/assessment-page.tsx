@@ -1,25 +1,39 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Form, InputNumber, Space, Table, Typography } from 'antd';
+import { Alert, App, Button, Card, Form, InputNumber, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { ASSESSMENT_COMPONENTS, formatMetric, METRICS, type MetricId } from '../../../shared/metrics';
+import { getAssessment, putAssessmentWeights } from '../../../shared/api/oversight';
+import {
+  ASSESSMENT_COMPONENTS,
+  ASSESSMENT_RULE,
+  formatMetric,
+  formatValue,
+  METRICS,
+  MIN_SAMPLE,
+  ruleOf,
+} from '../../../shared/metrics';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
-import { recordsLink } from './api';
+import { type Assessment, recordsLink } from './api';
 import { EChart } from './echart';
 import { PeriodPicker, thisMonth } from './period-picker';
 
-interface Assessment {
-  period: string;
-  weights: Partial<Record<MetricId, number>>;
-  towns: {
-    areaId: number | null;
-    name: string;
-    score: number | null;
-    rank: number;
-    components: { metric: MetricId; weight: number; value: number | null; points: number | null }[];
-  }[];
+type Component = Assessment['towns'][number]['components'][number];
+
+/** Why a component scored what it did, in words (the rule of shared/metrics.ts assessmentScore). */
+function basisText(c: Component): string {
+  const scored = c.scored == null ? '' : formatValue(c.metric, c.scored);
+  switch (c.basis) {
+    case 'own':
+      return `按本镇实际值计分：${c.numerator}/${c.denominator}`;
+    case 'padded':
+      return `仅 ${c.denominator} 条记录（${c.numerator}/${c.denominator}），缺的 ${MIN_SAMPLE - (c.denominator ?? 0)} 条按全区值补足到 ${MIN_SAMPLE} 条，计分值 ${scored}`;
+    case 'district':
+      return `本月无相关记录，按全区值 ${scored} 计分（不加分也不扣分）`;
+    case 'excluded':
+      return '全区均无相关记录，本项对所有镇（街道）不计';
+  }
 }
 
 /** 镇街考核: each town's weighted score for a month, ranked, every component visible and clickable. */
@@ -31,11 +45,10 @@ export function AssessmentPage() {
   const [editing, setEditing] = useState(false);
   const data = useQuery({
     queryKey: ['oversight-assessment', period],
-    queryFn: () => api<Assessment>(`/api/oversight/assessment?period=${period}`),
+    queryFn: () => call(getAssessment, { query: { period } }),
   });
   const save = useMutation({
-    mutationFn: (w: Record<string, number>) =>
-      api('/api/oversight/assessment/weights', { method: 'PUT', body: w }),
+    mutationFn: (w: Record<string, number>) => call(putAssessmentWeights, { body: w }),
     onSuccess: () => {
       message.success('考核权重已保存');
       setEditing(false);
@@ -51,6 +64,11 @@ export function AssessmentPage() {
       <Space wrap style={{ marginBottom: 12, width: '100%', justifyContent: 'space-between' }}>
         <Typography.Title level={4} style={{ margin: 0 }}>
           镇（街道）考核
+          {a?.inProgress && (
+            <Tag color="processing" style={{ marginLeft: 8 }} data-testid="assessment-provisional">
+              本月进行中 · 暂评
+            </Tag>
+          )}
         </Typography.Title>
         <Space>
           <PeriodPicker value={period} onChange={setPeriod} monthOnly />
@@ -60,12 +78,15 @@ export function AssessmentPage() {
         </Space>
       </Space>
       {data.error && <Alert type="error" showIcon title={(data.error as Error).message} />}
+      <Alert
+        type="info"
+        showIcon
+        style={{ marginBottom: 12 }}
+        title="计分规则"
+        description={<span data-testid="assessment-rule">{ASSESSMENT_RULE}</span>}
+      />
       {editing && a && (
-        <Card
-          size="small"
-          title="考核权重（各项满分按权重折算，无相关记录的指标不计入）"
-          style={{ marginBottom: 12 }}
-        >
+        <Card size="small" title="考核权重（各项满分按权重折算）" style={{ marginBottom: 12 }}>
           <Form
             layout="inline"
             initialValues={a.weights}
@@ -123,19 +144,36 @@ export function AssessmentPage() {
             ),
           },
           ...comps.map((id) => ({
-            title: `${METRICS[id].label}（${a?.weights[id]}）`,
+            title: (
+              <Tooltip title={ruleOf(id)}>
+                {METRICS[id].label}（{a?.weights[id]}）
+              </Tooltip>
+            ),
+            key: id,
             align: 'right' as const,
             render: (_: unknown, r: Assessment['towns'][number]) => {
               const c = r.components.find((x) => x.metric === id);
+              if (!c) return null;
               return (
-                <Link to={recordsLink(id, { period, areaId: r.areaId })}>
-                  {formatMetric(id, c?.value ?? null)}
-                  {c?.points != null && (
-                    <Typography.Text type="secondary" style={{ marginLeft: 4, fontSize: 12 }}>
-                      +{c.points}
-                    </Typography.Text>
-                  )}
-                </Link>
+                <Tooltip title={basisText(c)}>
+                  <Link to={recordsLink(id, { period, areaId: r.areaId })} data-basis={c.basis}>
+                    {formatMetric(id, {
+                      value: c.value,
+                      numerator: c.numerator ?? undefined,
+                      denominator: c.denominator ?? undefined,
+                    })}
+                    {c.basis === 'district' && (
+                      <Typography.Text type="secondary" style={{ marginLeft: 4, fontSize: 12 }}>
+                        按全区值
+                      </Typography.Text>
+                    )}
+                    {c.points != null && (
+                      <Typography.Text type="secondary" style={{ marginLeft: 4, fontSize: 12 }}>
+                        +{c.points}
+                      </Typography.Text>
+                    )}
+                  </Link>
+                </Tooltip>
               );
             },
           })),

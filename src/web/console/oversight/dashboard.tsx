@@ -10,6 +10,7 @@ import {
   Skeleton,
   Space,
   Table,
+  Tag,
   Tooltip,
   TreeSelect,
   Typography,
@@ -17,26 +18,24 @@ import {
 import type { EChartsOption } from 'echarts';
 import { useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import { getMetricRecords, getMetrics, getTrends } from '../../../shared/api/oversight';
 import { RISK_LABELS, type RiskCode } from '../../../shared/checklist';
 import {
   compareWorstFirst,
+  FIGURE_RULES,
+  figureState,
   formatMetric,
   METRICS,
   type MetricId,
   type MetricValue,
+  ruleOf,
 } from '../../../shared/metrics';
 import { can, type Permission } from '../../../shared/roles';
 import { periodLabel } from '../../../shared/schedule';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
-import {
-  type MetricsResponse,
-  type RecordsResponse,
-  recordsLink,
-  sliceQuery,
-  type TrendsResponse,
-} from './api';
+import { recordsLink, sliceQuery } from './api';
 import { EChart } from './echart';
 import { PeriodPicker, thisMonth } from './period-picker';
 
@@ -68,7 +67,8 @@ const COLOR = { good: '#237804', warn: '#ad4e00', bad: '#cf1322' };
 
 /** Colour of a ratio by how good it is (≥ 95 % green, ≥ 80 % amber, else red), counts red when > 0 and bad. */
 function tone(id: MetricId, v: MetricValue | undefined): string | undefined {
-  if (v?.value == null) return undefined;
+  // No records or a small sample: not known to be good or bad, so not coloured (FIGURE_RULES).
+  if (v?.value == null || figureState(id, v) !== 'ok') return undefined;
   const m = METRICS[id];
   if (m.unit === 'ratio') {
     const x = m.good === 'up' ? v.value : 1 - v.value;
@@ -77,6 +77,14 @@ function tone(id: MetricId, v: MetricValue | undefined): string | undefined {
   if (m.unit === 'count' && m.good === 'down') return v.value > 0 ? COLOR.bad : COLOR.good;
   return undefined;
 }
+
+/** A ratio in percent for a chart; null (no point, no bar) without records or with a small sample. */
+function pct(id: MetricId, v: MetricValue | undefined): number | null {
+  return v?.value == null || figureState(id, v) !== 'ok' ? null : Math.round(v.value * 1000) / 10;
+}
+
+const trendLabel = (p: { period: string; inProgress: boolean }) =>
+  `${periodLabel(p.period).replace(/^\d{4}年/, '')}${p.inProgress ? '（至今）' : ''}`;
 
 /** A figure as a clickable number: goes to the records behind it. */
 function FigureLink({
@@ -94,7 +102,7 @@ function FigureLink({
   return (
     <Link to={to} data-testid={`figure-${id}`} style={{ color: tone(id, v) ?? 'inherit' }}>
       <span style={{ fontSize: big ? 26 : undefined, fontWeight: big ? 600 : undefined }}>{text}</span>
-      {big && v?.denominator != null && METRICS[id].unit === 'ratio' && (
+      {big && v?.denominator != null && METRICS[id].unit === 'ratio' && figureState(id, v) === 'ok' && (
         <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
           {v.numerator}/{v.denominator}
         </Typography.Text>
@@ -125,30 +133,31 @@ export function OversightDashboard() {
   const q = sliceQuery({ period, areaId, groupBy });
   const metrics = useQuery({
     queryKey: ['oversight-metrics', q],
-    queryFn: () => api<MetricsResponse>(`/api/oversight/metrics?${q}`),
+    queryFn: () => call(getMetrics, { query: { period, areaId, groupBy } }),
   });
   const trendQ = sliceQuery({ period, areaId });
   const trends = useQuery({
     queryKey: ['oversight-trends', trendQ],
-    queryFn: () => api<TrendsResponse>(`/api/oversight/trends?${trendQ}`),
+    queryFn: () => call(getTrends, { query: { period, areaId } }),
   });
   const m = metrics.data;
   const available = (id: MetricId) => !!m && !m.unavailable.includes(id);
   const openIncidents = useQuery({
     queryKey: ['oversight-incidents-open', trendQ],
     enabled: !!m && available('incidentsOpen') && (m.figures.incidentsOpen?.value ?? 0) > 0,
-    queryFn: () => api<RecordsResponse>(`/api/oversight/metrics/incidentsOpen/records?${trendQ}&limit=1000`),
+    queryFn: () =>
+      call(getMetricRecords, {
+        params: { metric: 'incidentsOpen' },
+        query: { period, areaId, limit: 1000 },
+      }),
   });
   const slice = { period, areaId: m?.area?.id, visitorId: m?.visitorId };
   const children = useMemo(
     () =>
       [...(m?.children ?? [])].sort(
         (a, b) =>
-          compareWorstFirst(
-            'coverage',
-            a.figures.coverage?.value ?? null,
-            b.figures.coverage?.value ?? null,
-          ) || a.name.localeCompare(b.name, 'zh'),
+          compareWorstFirst('coverage', a.figures.coverage, b.figures.coverage) ||
+          a.name.localeCompare(b.name, 'zh'),
       ),
     [m],
   );
@@ -162,9 +171,7 @@ export function OversightDashboard() {
     const series = (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({
       name: METRICS[id].label,
       type: 'bar' as const,
-      data: rows.map((c) =>
-        c.figures[id]?.value == null ? null : Math.round(c.figures[id]!.value! * 1000) / 10,
-      ),
+      data: rows.map((c) => pct(id, c.figures[id])),
       label: { show: rows.length <= 16, position: 'right' as const, formatter: '{c}%', fontSize: 10 },
     }));
     return {
@@ -192,15 +199,30 @@ export function OversightDashboard() {
       tooltip: { trigger: 'axis', valueFormatter: (v: any) => (v == null ? '—' : `${v}%`) },
       legend: { top: 0 },
       grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
-      xAxis: { type: 'category', data: ps.map((p) => periodLabel(p.period).replace(/^\d{4}年/, '')) },
+      xAxis: { type: 'category', data: ps.map(trendLabel) },
       yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
-      series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id) => ({
+      series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id, i) => ({
         name: METRICS[id].label,
         type: 'line' as const,
         connectNulls: false,
-        data: ps.map((p) =>
-          p.figures[id]?.value == null ? null : Math.round(p.figures[id]!.value! * 1000) / 10,
-        ),
+        // The period in progress is a figure to date: its point is hollow and its area shaded.
+        data: ps.map((p) => ({
+          value: pct(id, p.figures[id]),
+          symbol: p.inProgress ? 'emptyCircle' : 'circle',
+          symbolSize: p.inProgress ? 8 : 4,
+        })),
+        ...(i === 0 && ps.some((p) => p.inProgress)
+          ? {
+              markArea: {
+                silent: true,
+                itemStyle: { color: 'rgba(0,0,0,0.04)' },
+                label: { show: true, position: 'insideTop' as const, color: '#595959', fontSize: 11 },
+                data: ps
+                  .filter((p) => p.inProgress)
+                  .map((p) => [{ xAxis: trendLabel(p), name: '进行中' }, { xAxis: trendLabel(p) }]) as any,
+              },
+            }
+          : {}),
       })),
     };
   }, [trendPeriods]);
@@ -280,7 +302,7 @@ export function OversightDashboard() {
                     <Row gutter={[12, 12]}>
                       {ids.map((id) => (
                         <Col key={id} xs={12} sm={8} md={g.key === 'visits' ? 4 : 8}>
-                          <Tooltip title={METRICS[id].definition}>
+                          <Tooltip title={ruleOf(id)}>
                             <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                               {METRICS[id].label}
                             </Typography.Text>
@@ -296,6 +318,19 @@ export function OversightDashboard() {
               );
             })}
           </Row>
+          <Typography.Paragraph
+            type="secondary"
+            style={{ marginTop: 8, fontSize: 12 }}
+            data-testid="figure-rules"
+          >
+            {m.inProgress && (
+              <Tag color="processing" data-testid="in-progress">
+                本期进行中
+              </Tag>
+            )}
+            口径说明：{FIGURE_RULES.none}；{FIGURE_RULES.small}；{FIGURE_RULES.inProgress}
+            。将鼠标移到指标名称上可查看各项口径。
+          </Typography.Paragraph>
           {m.unavailable.length > 0 && (
             <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
               尚未启用：{m.unavailable.map((id) => METRICS[id].label).join('、')}
@@ -354,11 +389,11 @@ export function OversightDashboard() {
                       ),
                   },
                   ...TABLE_METRICS.filter(available).map((id) => ({
-                    title: <Tooltip title={METRICS[id].definition}>{METRICS[id].label}</Tooltip>,
+                    title: <Tooltip title={ruleOf(id)}>{METRICS[id].label}</Tooltip>,
                     key: id,
                     align: 'right' as const,
                     sorter: (a: (typeof children)[number], b: (typeof children)[number]) =>
-                      compareWorstFirst(id, a.figures[id]?.value ?? null, b.figures[id]?.value ?? null),
+                      compareWorstFirst(id, a.figures[id], b.figures[id]),
                     render: (_: unknown, r: (typeof children)[number]) => (
                       <FigureLink id={id} v={r.figures[id]} to={recordsLink(id, childSlice(r.id))} />
                     ),

@@ -1,25 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Col, List, Progress, Row, Space, Table, TreeSelect, Typography } from 'antd';
 import { useState } from 'react';
+import { createMonthlyReport, getReportFile, listReports } from '../../../shared/api/reports';
 import { chinaDateTime } from '../../../shared/china-time';
 import { can } from '../../../shared/roles';
 import { periodLabel } from '../../../shared/schedule';
-import { api, csrfToken } from '../../lib/api';
+import { call, csrfToken, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { FullNumbersModal, withReason } from '../common/full-numbers';
 import { sliceQuery } from './api';
 import { PeriodPicker, thisMonth } from './period-picker';
-
-interface Report {
-  id: number;
-  period: string;
-  areaName: string;
-  filename: string;
-  size: number;
-  createdBy: string | null;
-  createdAt: string;
-}
 
 const kb = (n: number) =>
   n > 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
@@ -94,11 +85,11 @@ export function LedgersPage() {
   const reports = useQuery({
     queryKey: ['reports'],
     enabled: canReports,
-    queryFn: () => api<{ items: Report[] }>('/api/reports?limit=50'),
+    queryFn: () => call(listReports, { query: { limit: 50 } }),
   });
   const generate = useMutation({
     // Generating keeps the report (POST); the kept ones are downloaded again below.
-    mutationFn: () => run('monthly', '/api/reports/monthly', { period: period.slice(0, 7), areaId }),
+    mutationFn: () => run('monthly', hrefOf(createMonthlyReport), { period: period.slice(0, 7), areaId }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['reports'] }),
   });
   const ledgers = [
@@ -214,7 +205,7 @@ export function LedgersPage() {
                 </Button>
               }
             >
-              <Table<Report>
+              <Table
                 size="small"
                 rowKey="id"
                 loading={reports.isLoading}
@@ -230,10 +221,14 @@ export function LedgersPage() {
                     title: '',
                     render: (_: unknown, r) => (
                       <Space>
-                        <a href={`/api/reports/${r.id}/file.pdf?inline=1`} target="_blank" rel="noreferrer">
+                        <a
+                          href={hrefOf(getReportFile, { params: { id: r.id }, query: { inline: '1' } })}
+                          target="_blank"
+                          rel="noreferrer"
+                        >
                           查看
                         </a>
-                        <a href={`/api/reports/${r.id}/file.pdf`}>下载</a>
+                        <a href={hrefOf(getReportFile, { params: { id: r.id } })}>下载</a>
                       </Space>
                     ),
                   },

@@ -1,13 +1,14 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Alert, Button, Descriptions, Segmented, Space, Table, Tag, Typography } from 'antd';
 import { Link, useSearchParams } from 'react-router';
+import { getMetricRecords } from '../../../shared/api/oversight';
 import { RISK_LABELS, VISIT_METHOD_LABELS, VISIT_OUTCOME_LABELS } from '../../../shared/checklist';
 import { chinaDateTime } from '../../../shared/china-time';
 import { CONCERN_STATUS_LABELS, INCIDENT_STATUS_LABELS } from '../../../shared/incidents';
 import { METRIC_IDS, METRICS, type MetricId } from '../../../shared/metrics';
 import { PERSON_STATUS_LABELS, SELF_CARE_LABELS } from '../../../shared/person';
 import { periodLabel } from '../../../shared/schedule';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { type RecordItem, type RecordsResponse, sliceQuery } from './api';
 
 const TASK_STATUS: Record<string, string> = {
@@ -72,18 +73,22 @@ export function RecordsPage() {
   const [params, setParams] = useSearchParams();
   const metric = params.get('metric') as MetricId;
   const part = params.get('part') === 'counted' ? 'counted' : 'base';
-  const q = sliceQuery({
-    period: params.get('period'),
-    areaId: params.get('areaId'),
-    visitorId: params.get('visitorId'),
+  const slice = {
+    period: params.get('period') ?? undefined,
+    areaId: params.get('areaId') ?? undefined,
+    visitorId: params.get('visitorId') ?? undefined,
     part,
-  });
+  } as const;
+  const q = sliceQuery(slice);
   const list = useInfiniteQuery({
     queryKey: ['oversight-records', metric, q],
     enabled: METRIC_IDS.includes(metric),
     initialPageParam: 0,
     queryFn: ({ pageParam }) =>
-      api<RecordsResponse>(`/api/oversight/metrics/${metric}/records?${q}&limit=200&after=${pageParam}`),
+      call(getMetricRecords, {
+        params: { metric },
+        query: { ...slice, limit: 200, after: pageParam },
+      }),
     getNextPageParam: (last) => last.nextAfter ?? undefined,
   });
   if (!METRIC_IDS.includes(metric)) return <Alert type="error" title="未知的指标" />;
