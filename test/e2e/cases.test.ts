@@ -221,4 +221,17 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
     expect(await drawer.getByLabel('整改情况').isVisible()).toBe(true);
     await town.close();
   });
+
+  it('诉求整改: 核验通过 asks first, naming that the concern is then closed for good', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'supervisor');
+    await page.waitForURL(`${baseUrl()}/`);
+    const drawer = await openConcern(page, '院内垃圾堆积');
+    await drawer.getByRole('button', { name: /核验通过/ }).click();
+    const pop = page.locator('.ant-popover').filter({ hasText: '不能再修改' });
+    await pop.waitFor();
+    await pop.getByRole('button', { name: /取\s*消/ }).click();
+    await drawer.getByText('已整改待核验').first().waitFor(); // nothing changed
+    await page.close();
+  });
 });
