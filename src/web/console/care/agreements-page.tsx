@@ -26,6 +26,7 @@ import { can } from '../../../shared/roles';
 import { api, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { type Agreement, AgreementStatusTag, CaregiverSelect, chinaToday, PersonSelect } from './shared';
 
 /** 照料协议: agreements with status and expiry filters, persons still needing one, and the actions. */
@@ -124,6 +125,14 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
         <Input.Search placeholder="对象或照料服务人姓名" allowClear onSearch={setQ} style={{ width: 220 }} />
       </Space>
       <Table<Agreement>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有照料协议"
+              hint="半失能、失能对象需签订委托照料协议。点击“签订协议”，选择对象和照料服务人即可。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

@@ -22,6 +22,7 @@ import { can } from '../../../shared/roles';
 import { api, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { type Agreement, AgreementStatusTag, type Caregiver, chinaToday, PersonSelect } from './shared';
 
 /** 照料服务人: list, registration, and the caregiver page (a drawer, addressable as ?id=). */
@@ -66,6 +67,14 @@ export function CaregiversPage() {
         </Space>
       </Space>
       <Table<Caregiver>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有照料服务人"
+              hint="照料服务人是受委托照料对象的亲属、邻居或机构人员。先点击“登记照料服务人”，再签订照料协议。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

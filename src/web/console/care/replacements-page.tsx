@@ -9,6 +9,7 @@ import {
 import { can } from '../../../shared/roles';
 import { api } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { CaregiverSelect, type Replacement, ReplacementStatusTag } from './shared';
 
 /** 更换照料服务人: each case with its three steps, the new caregiver and the legal-referral flag. */
@@ -68,6 +69,14 @@ export function ReplacementsPage() {
         />
       </Space>
       <Table<Replacement>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="没有进行中的更换"
+              hint="照料考核不合格、照料人严重失职或协议解除时在这里更换照料服务人；探访中发现问题也会自动启动。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

@@ -22,6 +22,7 @@ import { useState } from 'react';
 import { can } from '../../../shared/roles';
 import { api, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import type { Agreement, Review } from './shared';
 
 /** 考核评价: reviews with scores and the form that records one. */
@@ -63,6 +64,14 @@ export function ReviewsPage() {
         </Space>
       </Space>
       <Table<Review>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有照料考核评价"
+              hint="定期对照料服务人的履约情况考核评价，不合格的启动更换。点击“新建考核”为一份协议打分。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

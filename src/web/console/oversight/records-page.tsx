@@ -9,6 +9,7 @@ import { METRIC_IDS, METRICS, type MetricId } from '../../../shared/metrics';
 import { PERSON_STATUS_LABELS, SELF_CARE_LABELS } from '../../../shared/person';
 import { periodLabel } from '../../../shared/schedule';
 import { call } from '../../lib/api';
+import { EmptyState } from '../common/empty-state';
 import { type RecordItem, type RecordsResponse, sliceQuery } from './api';
 
 const TASK_STATUS: Record<string, string> = {
@@ -123,6 +124,14 @@ export function RecordsPage() {
       )}
       {list.error && <Alert type="error" showIcon title={(list.error as Error).message} />}
       <Table<RecordItem>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="这个指标在本期没有记录"
+              hint="指标明细列出数字背后的每一条记录；可在工作台换一个期间或辖区再点开。"
+            />
+          ),
+        }}
         size="small"
         rowKey="id"
         loading={list.isLoading}

@@ -15,6 +15,7 @@ import {
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
+import { chinaDate } from '../../../shared/china-time';
 import { parseIdNumber } from '../../../shared/id-card';
 import {
   BENEFIT_CARD_LABELS,
@@ -96,7 +97,8 @@ export function PersonFormModal(props: {
     queryFn: () => api<{ items: VisitorWorkload[] }>(`/api/visitors?areaId=${villageId}`),
     enabled: props.open && !editing && !!villageId,
   });
-  const idCheck = idNumber && idNumber.length >= 15 ? parseIdNumber(idNumber) : null;
+  // Checked against today (China time), as the server does: a birth date after today is an error.
+  const idCheck = idNumber && idNumber.length >= 15 ? parseIdNumber(idNumber, chinaDate(new Date())) : null;
 
   const save = async (allowSimilar = false) => {
     const v = await form.validateFields();

@@ -30,6 +30,7 @@ import {
 import { can, DEPARTMENT_LABELS, DEPARTMENTS, type Department } from '../../../shared/roles';
 import { api } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { fmt, PersonPicker } from '../incidents/shared';
 
 interface Referral {
@@ -133,6 +134,14 @@ export function ReferralsPage() {
         </Space>
       </Space>
       <Table<Referral>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="没有符合条件的转介"
+              hint="探访中发现需要集中供养、医疗救助等情况时会生成转介草稿，由镇（街道）确认后送相关部门办理。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}
