@@ -49,6 +49,7 @@ export const INCIDENT_ACTION_LABELS: Record<string, string> = {
   escalated: '超时升级',
   action: '处置',
   closed: '结案',
+  override: '未经确认结案',
   support: '供养状态',
   follow_up: '回访任务',
 };

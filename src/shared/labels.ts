@@ -118,6 +118,8 @@ export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
   'concern.overdue': '整改逾期',
   'concern.resolved': '整改待核验',
   'concern.supervision': '督导意见',
+  'concern.deadline_requested': '延期申请',
+  'concern.deadline_decided': '延期审批结果',
   'referral.opened': '转介',
   'referral.updated': '转介进展',
   'care.replacement': '更换照料服务人',

@@ -152,7 +152,8 @@ export const METRICS: Record<MetricId, MetricDefinition> = {
   incidentAckWithin: {
     id: 'incidentAckWithin',
     label: '按时确认率',
-    definition: '本期开启的应急事件中在确认时限内完成首次确认的比例',
+    definition:
+      '本期开启的应急事件中，在确认时限内有一方完成首次确认的比例；尚未确认且未到时限的事件不计入（不算超时也不算按时）',
     unit: 'ratio',
     good: 'up',
     rollup: 'sumParts',
@@ -466,4 +467,66 @@ export function compareWorstFirst(
   if (!ka) return 1;
   if (!kb) return -1;
   return METRICS[id].good === 'up' ? fa.value! - fb.value! : fb.value! - fa.value!;
+}
+
+/**
+ * 按时确认率 and 确认用时, the one rule (issue 25: the 应急处置 page averaged only the parties that had
+ * acknowledged and read 100 % where the dashboard read 33 %). Per INCIDENT, not per party: the question
+ * is whether anyone answered the alarm in time, as the score and 应急响应时长 read it.
+ * - An incident's acknowledgement is its FIRST acknowledgement by any party; its deadline is the
+ *   earliest deadline of its parties.
+ * - Counted on time: first acknowledgement at or before that deadline.
+ * - In the denominator: incidents acknowledged, or past the deadline without an acknowledgement (late
+ *   by then). An incident still waiting inside its deadline is neither on time nor late yet: it is left
+ *   out until one of the two happens (so a fresh alarm does not drag the figure down before its time).
+ * - No incident in the denominator: no figure (null, shown as —), never 0 % or 100 %.
+ * The dashboard computes the same in SQL (modules/oversight/repo.ts `incidentAckWithin`); the
+ * 应急处置 page computes it with this function, and incidents/ack-rate.test.ts compares the two.
+ */
+export interface IncidentAckFacts {
+  openedAt: Date | string;
+  /** First acknowledgement by any party (null: none yet). */
+  firstAckAt: Date | string | null;
+  /** Earliest deadline among the parties (null: no party to acknowledge). */
+  firstDueAt: Date | string | null;
+}
+export type IncidentAckState = 'on_time' | 'late' | 'waiting';
+
+export function incidentAckState(i: IncidentAckFacts, now: Date): IncidentAckState {
+  const due = i.firstDueAt == null ? null : new Date(i.firstDueAt).getTime();
+  if (i.firstAckAt != null)
+    return due == null || new Date(i.firstAckAt).getTime() <= due ? 'on_time' : 'late';
+  return due != null && due <= now.getTime() ? 'late' : 'waiting';
+}
+
+export interface IncidentAckFigures {
+  /** 按时确认率: on time ÷ (acknowledged or past the deadline); null when that is 0. */
+  within: { value: number | null; numerator: number; denominator: number };
+  /** 确认用时中位数: minutes from opening to the first acknowledgement, over acknowledged incidents. */
+  medianMinutes: number | null;
+}
+
+export function incidentAckFigures(incidents: readonly IncidentAckFacts[], now: Date): IncidentAckFigures {
+  let numerator = 0;
+  let denominator = 0;
+  const minutes: number[] = [];
+  for (const i of incidents) {
+    const s = incidentAckState(i, now);
+    if (s !== 'waiting') denominator++;
+    if (s === 'on_time') numerator++;
+    if (i.firstAckAt != null)
+      minutes.push((new Date(i.firstAckAt).getTime() - new Date(i.openedAt).getTime()) / 60000);
+  }
+  minutes.sort((a, b) => a - b);
+  const mid = minutes.length / 2;
+  const medianMinutes =
+    minutes.length === 0
+      ? null
+      : minutes.length % 2
+        ? minutes[Math.floor(mid)]
+        : (minutes[mid - 1] + minutes[mid]) / 2;
+  return {
+    within: { value: denominator ? numerator / denominator : null, numerator, denominator },
+    medianMinutes,
+  };
 }

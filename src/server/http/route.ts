@@ -53,6 +53,8 @@ export function route<E extends EndpointDef>(
       summary: e.summary,
       description: e.description,
       tags: [...e.tags],
+      // A public route needs no sign-in: the document says so (no security requirement).
+      ...(e.public ? { security: [] } : {}),
       ...(e.params ? { params: e.params } : {}),
       ...(e.query ? { querystring: e.query } : {}),
       ...(e.body ? { body: e.body } : {}),

@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { neutraliseFormula } from '../../shared/spreadsheet-text.js';
+import { DATE_FORMAT, DATETIME_FORMAT, PAGE_NUMBER_FOOTER } from './sheet-layout.js';
 import ExcelJS from './xlsx.js';
 import {
   type Cell,
+  day,
   ExportClosedError,
   type SheetOptions,
   XlsxWriter,
@@ -238,7 +241,8 @@ describe('XlsxWriter cells', () => {
     const v = (r: number) => (ws.getRow(r).values as unknown[]).slice(1);
     expect(v(1)).toEqual(['罕台镇', 12, -1.5, 0, 1e21, 1e-7, true, false]);
     expect(v(2)).toEqual(['<b>&amp;</b> "q" \'a\' >', 'abcdefghi', 'xyz', '👍🏻家']);
-    expect(v(3)).toEqual(['  两头空格  ', ' ', 'a\tb\nc', '\tTab', '末尾\n']);
+    // A leading tab is one of the formula starts a CSV round trip would run: neutralised.
+    expect(v(3)).toEqual(['  两头空格  ', ' ', 'a\tb\nc', "'\tTab", '末尾\n']);
     expect(v(4)).toEqual(['a', undefined, undefined, undefined, 'e', 'NaN']);
     expect(ws.getRow(4).cellCount).toBe(6);
     expect(ws.getCell('B4').value).toBeNull();
@@ -265,7 +269,7 @@ describe('XlsxWriter cells', () => {
     const w = new XlsxWriter(out);
     expect(() => w.row(['x'])).toThrow('before sheet()');
     w.sheet('s');
-    expect(() => w.row([new Date() as unknown as Cell])).toThrow(TypeError);
+    expect(() => w.row([Symbol('x') as unknown as Cell])).toThrow(TypeError);
     expect(() => w.row(new Array(16_385).fill(1))).toThrow(RangeError);
     out.destroy();
     // A refused row leaves no gap.
@@ -507,4 +511,71 @@ describe('XlsxWriter zip', () => {
       expect(wb.worksheets[1].getCell('A1').font).toMatchObject({ bold: true, size: 13 });
     },
   );
+});
+
+describe('XlsxWriter: what a clerk does with the file (issue 26)', () => {
+  it('writes real date cells in China time with a Chinese format, which exceljs reads back as dates', async () => {
+    const buf = await build({}, (w) => {
+      w.sheet('日期');
+      // 02:30 UTC is 10:30 in China; a calendar day stays that day.
+      w.row([new Date('2026-03-05T02:30:00Z'), day('2026-03-05'), new Date('2026-12-31T16:30:00Z')]);
+      w.row([new Date(Number.NaN), 'x']);
+    });
+    const ws = (await load(buf)).worksheets[0];
+    expect(ws.getCell('A1').value).toEqual(new Date('2026-03-05T10:30:00Z'));
+    expect(ws.getCell('B1').value).toEqual(new Date('2026-03-05T00:00:00Z'));
+    // Past midnight in China: the next year.
+    expect(ws.getCell('C1').value).toEqual(new Date('2027-01-01T00:30:00Z'));
+    expect(ws.getCell('A1').numFmt).toBe(DATETIME_FORMAT);
+    expect(ws.getCell('B1').numFmt).toBe(DATE_FORMAT);
+    expect(ws.getCell('A2').value).toBeNull();
+  });
+
+  it('neutralises text a CSV round trip would run as a formula, and nothing else', async () => {
+    // (A carriage return reads back as a line feed — XML's line-end rule — so it is checked apart.)
+    expect(neutraliseFormula('\rcmd')).toBe("'\rcmd");
+    const risky = ['=HYPERLINK("http://x","点我")', '+1+2|cmd', '@SUM(A1)', '-2+3', '\ttab'];
+    const safe = ['张三', '2+2', 'a=b', '（=）', '13800000000'];
+    const buf = await build({}, (w) => {
+      w.sheet('s');
+      w.row([...risky, ...safe]);
+    });
+    const v = ((await load(buf)).worksheets[0].getRow(1).values as unknown[]).slice(1);
+    expect(v).toEqual([...risky.map((s) => `'${s}`), ...safe]);
+  });
+
+  it('prints A4 landscape, one page wide, head rows repeated on every page, page numbers in the footer', async () => {
+    const buf = await build({ maxRowsPerSheet: 5 }, (w) => {
+      w.sheet('台账', {
+        columns: [8, 20],
+        frozen: { xSplit: 1, ySplit: 2 },
+        head: [
+          { values: ['标题'], style: 'title' },
+          { values: ['序号', '时间'], style: 'header' },
+        ],
+      });
+      for (let i = 1; i <= 6; i++) w.row([i, 'x']);
+      w.sheet('说明', { headerFooter: { header: '&C水印' } });
+      w.row(['a']);
+    });
+    const wb = await load(buf);
+    const [first, second, notes] = wb.worksheets;
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['台账', '台账 (2)', '说明']);
+    for (const ws of [first, second, notes]) {
+      expect(ws.pageSetup).toMatchObject({
+        paperSize: 9,
+        orientation: 'landscape',
+        fitToPage: true,
+        fitToWidth: 1,
+        fitToHeight: 0,
+      });
+      expect(ws.headerFooter.oddFooter).toBe(PAGE_NUMBER_FOOTER);
+    }
+    // The continuation sheet repeats its head rows on paper too; the notes sheet has none.
+    expect(first.pageSetup.printTitlesRow).toBe('1:2');
+    expect(second.pageSetup.printTitlesRow).toBe('1:2');
+    expect(notes.pageSetup.printTitlesRow).toBeUndefined();
+    expect(notes.headerFooter.oddHeader).toBe('&C水印');
+    expect(first.views[0]).toMatchObject({ state: 'frozen', xSplit: 1, ySplit: 2 });
+  });
 });

@@ -1,6 +1,16 @@
 import type { Writable } from 'node:stream';
 import { crc32, createDeflateRaw, type DeflateRaw, deflateRawSync } from 'node:zlib';
 import { CHINA_OFFSET_MS } from '../../shared/china-time.js';
+import { neutraliseFormula } from '../../shared/spreadsheet-text.js';
+import {
+  DATE_FORMAT,
+  DATETIME_FORMAT,
+  excelDate,
+  excelDateTime,
+  PAGE,
+  PAGE_MARGINS,
+  PAGE_NUMBER_FOOTER,
+} from './sheet-layout.js';
 
 /**
  * A small streaming .xlsx writer for large exports (the ledgers), without exceljs' object per cell:
@@ -14,7 +24,11 @@ import { CHINA_OFFSET_MS } from '../../shared/china-time.js';
  *     await w.finish(); // ends `out`
  *
  * Cells: strings are inline strings (no shared-string table to hold), numbers numbers, booleans
- * booleans; null, undefined and '' leave the cell out. XML 1.0 cannot carry most control characters,
+ * booleans, a Date a date-time cell and `day('2026-03-05')` a date cell (real dates, China time,
+ * shown as 2026年3月5日); null, undefined and '' leave the cell out. Text that a spreadsheet would
+ * read as a formula after a CSV round trip is neutralised (shared/spreadsheet-text.ts). Every sheet
+ * prints A4 landscape, one page wide, its head rows repeated on each page, page numbers in the
+ * footer (lib/sheet-layout.ts). XML 1.0 cannot carry most control characters,
  * lone surrogates or U+FFFE/U+FFFF: they are dropped; a string longer than Excel's 32,767 characters is
  * cut there. Styles are fixed (`RowStyle`). A sheet holds at most `maxRowsPerSheet` rows (Excel's
  * 1,048,576): the rows after continue on a sheet named '<name> (2)', '(3)', … with the same columns,
@@ -30,7 +44,13 @@ import { CHINA_OFFSET_MS } from '../../shared/china-time.js';
  * 250 MB, so zip64 is written only for very wide rows; LibreOffice reads zip64 from 7.6 on.
  */
 
-export type Cell = string | number | boolean | null | undefined;
+/** A calendar date cell (no time): `day('2026-03-05')`. */
+export interface DayCell {
+  readonly day: string;
+}
+export const day = (iso: string): DayCell => ({ day: iso });
+
+export type Cell = string | number | boolean | Date | DayCell | null | undefined;
 
 /** 'title': bold 13 pt; 'header': bold, wrapped, centred vertically. No style: the default. */
 export type RowStyle = 'title' | 'header';
@@ -47,7 +67,10 @@ export interface SheetOptions {
   frozen?: { xSplit: number; ySplit: number };
   /** Rows written first, and again first on every continuation sheet (a title, the header). */
   head?: readonly HeadRow[];
-  /** Printed page header and footer, in Excel's codes (`&C`, `&P`, …), on every page. */
+  /**
+   * Printed page header and footer, in Excel's codes (`&C`, `&P`, …), on every page. Without a
+   * footer the page numbers are printed (`PAGE_NUMBER_FOOTER`).
+   */
   headerFooter?: { header?: string; footer?: string };
 }
 
@@ -103,9 +126,13 @@ const XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
 /** Style index in styles.xml's cellXfs. */
 const STYLE_INDEX: Record<RowStyle, number> = { title: 1, header: 2 };
+const DATETIME_STYLE = 3;
+const DATE_STYLE = 4;
 
 const STYLES_XML =
   `${XML_DECL}<styleSheet xmlns="${NS_MAIN}">` +
+  `<numFmts count="2"><numFmt numFmtId="164" formatCode="${DATETIME_FORMAT.replace(/"/g, '&quot;')}"/>` +
+  `<numFmt numFmtId="165" formatCode="${DATE_FORMAT.replace(/"/g, '&quot;')}"/></numFmts>` +
   '<fonts count="3">' +
   '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>' +
   '<font><b/><sz val="13"/><name val="Calibri"/><family val="2"/></font>' +
@@ -114,11 +141,13 @@ const STYLES_XML =
   '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
   '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
   '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
-  '<cellXfs count="3">' +
+  '<cellXfs count="5">' +
   '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' +
   '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>' +
   '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">' +
   '<alignment vertical="center" wrapText="1"/></xf>' +
+  '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' +
+  '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' +
   '</cellXfs>' +
   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
   '</styleSheet>';
@@ -187,7 +216,7 @@ function cut(s: string, n: number): string {
 }
 
 function sheetStart(o: SheetOptions, first: boolean): string {
-  let x = `${XML_DECL}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_R}"><sheetViews><sheetView workbookViewId="0"${first ? ' tabSelected="1"' : ''}`;
+  let x = `${XML_DECL}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_R}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews><sheetView workbookViewId="0"${first ? ' tabSelected="1"' : ''}`;
   const xs = o.frozen?.xSplit ?? 0;
   const ys = o.frozen?.ySplit ?? 0;
   if (xs > 0 || ys > 0) {
@@ -213,13 +242,23 @@ function sheetStart(o: SheetOptions, first: boolean): string {
   return `${x}<sheetData>`;
 }
 
+const PAGE_XML =
+  `<pageMargins left="${PAGE_MARGINS.left}" right="${PAGE_MARGINS.right}" top="${PAGE_MARGINS.top}"` +
+  ` bottom="${PAGE_MARGINS.bottom}" header="${PAGE_MARGINS.header}" footer="${PAGE_MARGINS.footer}"/>` +
+  `<pageSetup paperSize="${PAGE.paperSize}" orientation="${PAGE.orientation}"` +
+  ` fitToWidth="${PAGE.fitToWidth}" fitToHeight="${PAGE.fitToHeight}"/>`;
+
 function sheetEnd(o: SheetOptions): string {
   const hf = o.headerFooter;
+  const footer = hf?.footer ?? PAGE_NUMBER_FOOTER;
   const parts =
     (hf?.header ? `<oddHeader>${xmlText(hf.header)}</oddHeader>` : '') +
-    (hf?.footer ? `<oddFooter>${xmlText(hf.footer)}</oddFooter>` : '');
-  return `</sheetData>${parts ? `<headerFooter>${parts}</headerFooter>` : ''}</worksheet>`;
+    (footer ? `<oddFooter>${xmlText(footer)}</oddFooter>` : '');
+  return `</sheetData>${PAGE_XML}${parts ? `<headerFooter>${parts}</headerFooter>` : ''}</worksheet>`;
 }
+
+/** A sheet name in a formula: quoted, quotes doubled. */
+const sheetRef = (name: string) => `'${name.replace(/'/g, "''")}'`;
 
 // ---------------------------------------------------------------------------------------------------
 // zip records
@@ -400,6 +439,8 @@ export class XlsxWriter {
   /** Finished entries, in the order of their data in the file. */
   private readonly entries: Entry[] = [];
   private readonly sheetNames: string[] = [];
+  /** Head rows of each sheet (printed again on every page). */
+  private readonly headRows: number[] = [];
   private readonly deflates = new Set<DeflateRaw>();
   private sheetOpen: OpenSheet | null = null;
   /** Uncompressed XML of the open sheet not yet handed to deflate: `chunk` up to `used`. */
@@ -472,12 +513,19 @@ export class XlsxWriter {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v == null || v === '') continue;
-      if (typeof v === 'string') x += `<c r="${LETTERS[i]}${r}"${s} t="inlineStr">${inlineText(v)}</c>`;
+      if (typeof v === 'string')
+        x += `<c r="${LETTERS[i]}${r}"${s} t="inlineStr">${inlineText(neutraliseFormula(v))}</c>`;
       else if (typeof v === 'number')
         x += Number.isFinite(v)
           ? `<c r="${LETTERS[i]}${r}"${s}><v>${v}</v></c>`
           : `<c r="${LETTERS[i]}${r}"${s} t="inlineStr">${inlineText(String(v))}</c>`;
       else if (typeof v === 'boolean') x += `<c r="${LETTERS[i]}${r}"${s} t="b"><v>${v ? 1 : 0}</v></c>`;
+      else if (v instanceof Date)
+        x += Number.isFinite(v.getTime())
+          ? `<c r="${LETTERS[i]}${r}" s="${DATETIME_STYLE}"><v>${excelDateTime(v)}</v></c>`
+          : '';
+      else if (typeof v === 'object' && typeof v.day === 'string')
+        x += `<c r="${LETTERS[i]}${r}" s="${DATE_STYLE}"><v>${excelDate(v.day)}</v></c>`;
       else throw new TypeError(`unsupported cell value: ${Object.prototype.toString.call(v)}`);
     }
     sh.rows = r; // only now: a row refused above leaves no gap
@@ -547,6 +595,7 @@ export class XlsxWriter {
   private beginSheet(base: string, opts: SheetOptions, part: number) {
     const index = this.sheetNames.length + 1;
     this.sheetNames.push(this.uniqueName(base, part));
+    this.headRows.push(opts.head?.length ?? 0);
     const deflate = createDeflateRaw({ level: this.level });
     this.deflates.add(deflate);
     deflate.on('error', (e) => this.abort(e));
@@ -676,6 +725,18 @@ export class XlsxWriter {
     this.entries.push(e);
   }
 
+  /** Each sheet's head rows as its print titles (repeated at the top of every printed page). */
+  private printTitles(): string {
+    const names = this.sheetNames
+      .map((s, i) =>
+        this.headRows[i] > 0
+          ? `<definedName name="_xlnm.Print_Titles" localSheetId="${i}">${xmlText(sheetRef(s))}!$1:$${this.headRows[i]}</definedName>`
+          : '',
+      )
+      .join('');
+    return names ? `<definedNames>${names}</definedNames>` : '';
+  }
+
   private fixedParts(): [string, string][] {
     const n = this.sheetNames.length;
     const sheets = this.sheetNames.map((_, i) => i + 1);
@@ -736,7 +797,9 @@ export class XlsxWriter {
           this.sheetNames
             .map((s, i) => `<sheet name="${xmlAttr(s)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`)
             .join('') +
-          '</sheets></workbook>',
+          '</sheets>' +
+          this.printTitles() +
+          '</workbook>',
       ],
       [
         'xl/_rels/workbook.xml.rels',

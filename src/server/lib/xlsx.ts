@@ -4,6 +4,9 @@ import { pipeline, Readable, Transform, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { crc32, createInflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import { neutraliseFormula } from '../../shared/spreadsheet-text.js';
+import { badRequest } from '../http/errors.js';
+import { chinaWallClock, PAGE, PAGE_MARGINS, PAGE_NUMBER_FOOTER } from './sheet-layout.js';
 
 /**
  * Two fixes to exceljs 4.4's streaming reader (`ExcelJS.stream.xlsx.WorkbookReader`). Import ExcelJS
@@ -421,6 +424,79 @@ if (!WorksheetReader.prototype.__utf8Patched) {
 
 export default ExcelJS;
 
+/**
+ * The options of `addWorksheet` for an exported sheet: the print layout of lib/sheet-layout.ts (A4
+ * landscape, one page wide, the first `headRows` rows repeated on every printed page), those rows
+ * (and `frozenColumns`) frozen on screen, page numbers in the footer (a watermark sets its header
+ * later). Given at creation because exceljs' streamed sheet writes its properties and views then.
+ */
+export function printLayout(headRows: number, frozenColumns = 0): Partial<ExcelJS.AddWorksheetOptions> {
+  return {
+    pageSetup: {
+      paperSize: PAGE.paperSize as unknown as ExcelJS.PaperSize,
+      orientation: PAGE.orientation,
+      fitToPage: true,
+      fitToWidth: PAGE.fitToWidth,
+      fitToHeight: PAGE.fitToHeight,
+      margins: { ...PAGE_MARGINS },
+      ...(headRows > 0 ? { printTitlesRow: `1:${headRows}` } : {}),
+    },
+    headerFooter: { oddFooter: PAGE_NUMBER_FOOTER, evenFooter: PAGE_NUMBER_FOOTER },
+    views:
+      headRows > 0 || frozenColumns > 0 ? [{ state: 'frozen', xSplit: frozenColumns, ySplit: headRows }] : [],
+  };
+}
+
+/**
+ * A value as an exported exceljs cell takes it: text that a spreadsheet would read as a formula after
+ * a CSV round trip neutralised (shared/spreadsheet-text.ts); a Date as China wall-clock time
+ * (exceljs writes a Date's UTC fields) — give its column `DATETIME_FORMAT` or `DATE_FORMAT`.
+ */
+export function sheetValue(v: unknown): unknown {
+  if (typeof v === 'string') return neutraliseFormula(v);
+  if (v instanceof Date) return chinaWallClock(v);
+  return v;
+}
+
+/**
+ * A calendar date (YYYY-MM-DD) for `sheetValue`/`addPlainRow`: the moment the day begins in China,
+ * which they write as that day at 00:00 (give the column `DATE_FORMAT`).
+ */
+export const sheetDay = (day: string): Date => new Date(`${day}T00:00:00+08:00`);
+
+/**
+ * An uploaded file that should be an .xlsx: refused with a message that says what it is and how to
+ * save it as .xlsx — empty, an old .xls (or WPS .et: OLE compound files), an OpenDocument .ods (a zip
+ * whose first entry, stored, is its mimetype), anything else. Throws a 400 on field 'file'.
+ */
+export async function assertXlsxFile(path: string, hint: string): Promise<void> {
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(120);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const text = head.toString('latin1');
+  if (head.length === 0) throw badRequest('上传的文件是空的', 'file');
+  if (text.startsWith('\xd0\xcf\x11\xe0'))
+    throw badRequest(
+      '这是旧版 Excel（.xls）或 WPS（.et）文件：请在 Excel 或 WPS 中“另存为”Excel 工作簿（.xlsx）后再导入',
+      'file',
+    );
+  if (
+    text.startsWith('PK\x03\x04') &&
+    text.includes('mimetypeapplication/vnd.oasis.opendocument.spreadsheet')
+  )
+    throw badRequest(
+      '这是 OpenDocument 表格（.ods，LibreOffice / WPS 的格式）：请“另存为”Excel 工作簿（.xlsx）后再导入',
+      'file',
+    );
+  if (!text.startsWith('PK\x03\x04')) throw badRequest(`文件不是 Excel .xlsx 格式，${hint}`, 'file');
+}
+
 /** The content type of an .xlsx file. */
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -511,7 +587,7 @@ const isEmpty = (o: object) => {
  * style a cell inherits from its row or column (a number format, a font) stays its own.
  */
 export function addPlainRow(ws: ExcelJS.Worksheet, values: unknown[]): void {
-  const row = ws.addRow(values);
+  const row = ws.addRow(values.map(sheetValue));
   row.eachCell((cell) => {
     if (isEmpty(cell.style)) cell.style = PLAIN_STYLE;
   });

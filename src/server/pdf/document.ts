@@ -115,11 +115,16 @@ export class PdfBuilder {
     return this;
   }
 
-  /** Label–value pairs in a two-column bordered grid (two pairs per row unless `perRow` is 1). */
+  /**
+   * Label–value pairs in a two-column bordered grid (two pairs per row unless `perRow` is 1). The
+   * label column is as wide as the widest label (a fixed width broke 与照料对象关/系 mid-word), at
+   * most 45 % of a cell; only a label longer than that wraps.
+   */
   keyValues(pairs: [string, string | number | null | undefined][], perRow: 1 | 2 = 2): this {
-    const labelW = perRow === 2 ? 78 : 110;
     const cellW = CONTENT_W / perRow;
     const doc = this.doc.font('cjk').fontSize(10);
+    const widest = Math.max(0, ...pairs.map(([k]) => doc.widthOfString(k)));
+    const labelW = Math.min(Math.max(Math.ceil(widest) + 12, 60), Math.floor(cellW * 0.45));
     for (let i = 0; i < pairs.length; i += perRow) {
       const row = pairs.slice(i, i + perRow);
       const h =
@@ -236,6 +241,11 @@ export class PdfBuilder {
    * needed) and hands the caller the document and the box to draw in with pdfkit's vector calls.
    * The 'cjk' and 'cjk-bold' fonts are registered for labels.
    */
+  /** Points left on the current page above the bottom margin. */
+  spaceLeft(): number {
+    return this.doc.page.height - this.doc.page.margins.bottom - this.doc.y;
+  }
+
   figure(
     height: number,
     draw: (doc: PDFKit.PDFDocument, box: { x: number; y: number; w: number; h: number }) => void,

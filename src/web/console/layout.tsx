@@ -13,8 +13,9 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
+import * as auth from '../../shared/api/auth';
 import { can, ROLE_LABELS, type Role } from '../../shared/roles';
-import { api, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
+import { api, call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
 import { MENU_GROUPS, MENU_ORDER, type MenuGroup, ROUTES } from './routes';
 import { ForcedPasswordChange } from './security/forced-password-change';
@@ -37,7 +38,7 @@ export function ConsoleLayout() {
   const items = menuItems(me.roles);
   const current = `/${location.pathname.split('/')[1]}`;
   const logout = async () => {
-    await api('/api/auth/logout', { method: 'POST' }).catch(() => {});
+    await call(auth.logout).catch(() => {});
     qc.clear();
     refresh();
     navigate('/login');

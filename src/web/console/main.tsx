@@ -1,6 +1,8 @@
 import { lazy, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { api, retryRead, retryReadDelay } from '../lib/api';
+import type * as auth from '../../shared/api/auth';
+import { call, retryRead, retryReadDelay } from '../lib/api';
+import { GET_ME } from '../lib/auth-ops';
 import type { Me } from '../lib/session';
 import { LoginPage } from './login/login-page';
 
@@ -16,7 +18,7 @@ const ConsoleApp = lazy(() => import('./app').then((m) => ({ default: m.ConsoleA
 async function loadMe(): Promise<Me | null> {
   for (let n = 0; ; n++) {
     try {
-      return await api<Me>('/api/me');
+      return await call<typeof auth.getMe>(GET_ME);
     } catch (e) {
       if (!retryRead(n, e)) return null;
       await new Promise((r) => setTimeout(r, retryReadDelay(n, e)));

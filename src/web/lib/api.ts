@@ -1,4 +1,11 @@
-import { type Answer, type CallInput, type EndpointDef, requestOf, urlOf } from '../../shared/api/contract';
+import {
+  type Answer,
+  type CallInput,
+  type EndpointDef,
+  type OperationOf,
+  requestOf,
+  urlOf,
+} from '../../shared/api/contract';
 import type { ApiError } from '../../shared/errors';
 
 /** An API error with the server's message and field, for forms to show. */
@@ -93,10 +100,12 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 
 /**
  * A call of a contract endpoint (src/shared/api): the URL, method and body built from the endpoint,
- * and the answer typed by its schema — no page declares an API type or a path by hand.
+ * and the answer typed by its schema — no page declares an API type or a path by hand. Code that must
+ * not load zod (the console's first chunk: the login) passes the endpoint's `OperationOf` and names
+ * the endpoint's type: `call<typeof auth.login>(LOGIN, …)`.
  */
 export function call<E extends EndpointDef>(
-  e: E,
+  e: E | OperationOf<E>,
   ...[input]: object extends CallInput<E> ? [CallInput<E>?] : [CallInput<E>]
 ): Promise<Answer<E>> {
   const r = requestOf(e, (input ?? {}) as CallInput<E>);

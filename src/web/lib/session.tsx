@@ -1,16 +1,12 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext } from 'react';
-import type { AreaLevel, Department, Role } from '../../shared/roles';
-import { api, HttpError } from './api';
+import type * as auth from '../../shared/api/auth';
+import type { AnswerOf } from '../../shared/api/contract';
+import { call, HttpError } from './api';
+import { GET_ME } from './auth-ops';
 
-export interface Me {
-  id: number;
-  username: string;
-  displayName: string;
-  roles: Role[];
-  grants: { role: Role; areaId: number; department: Department | null }[];
-  areas: { id: number; code: string; name: string; level: AreaLevel }[];
-}
+/** The signed-in user, their roles, grants and areas (GET /api/me). */
+export type Me = AnswerOf<typeof auth.getMe>;
 
 const SessionContext = createContext<{ me: Me | null; loading: boolean; refresh: () => void }>({
   me: null,
@@ -25,7 +21,7 @@ export function SessionProvider({ children, initialMe }: { children: ReactNode; 
     // Not logged in is a 401; anything else (a 503 while the database fails over) is retried by the
     // query client rather than taken for a logout.
     queryFn: () =>
-      api<Me>('/api/me').catch((e) => {
+      call<typeof auth.getMe>(GET_ME).catch((e) => {
         if (e instanceof HttpError && e.status === 401) return null;
         throw e;
       }),

@@ -5,7 +5,14 @@
  * the same clientId) or when the visitor discards it; a 4xx keeps it with the reason.
  */
 import { useSyncExternalStore } from 'react';
-import { type OperationOf, requestOf } from '../../shared/api/contract';
+import type * as auth from '../../shared/api/auth';
+import {
+  type AnswerOf,
+  type CallInput,
+  type EndpointDef,
+  type OperationOf,
+  requestOf,
+} from '../../shared/api/contract';
 import type { getBundle as GetBundle } from '../../shared/api/visitor-app';
 import type { recordVisit as RecordVisit, RecordVisitInput } from '../../shared/api/visits';
 import { idb } from './idb';
@@ -114,6 +121,23 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   return res;
 }
 
+/** A contract call (the endpoint's method and path, typed by the contract) with the bearer token. */
+function request<E extends EndpointDef>(op: OperationOf<E>, input: CallInput<E>): Promise<Response> {
+  const r = requestOf(op, input);
+  if (r.body === undefined) return call(r.url, { method: r.method });
+  return call(r.url, {
+    method: r.method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(r.body),
+  });
+}
+
+/** The JSON answer of a call, typed by its endpoint; a refusal throws ApiFailure. */
+async function answerOf<E extends EndpointDef>(_op: OperationOf<E>, res: Response): Promise<AnswerOf<E>> {
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}
+
 async function failure(res: Response): Promise<ApiFailure> {
   const body = await res.json().catch(() => null);
   return new ApiFailure(res.status, body?.message ?? `服务器返回 ${res.status}`, body?.field);
@@ -159,21 +183,27 @@ export async function start() {
 
 const sortQueue = (q: QueuedVisit[]) => [...q].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 
+const LOGIN: OperationOf<typeof auth.login> = {
+  method: 'POST',
+  path: '/api/auth/login',
+  operationId: 'login',
+};
+const LOGIN_TOTP: OperationOf<typeof auth.loginTotp> = {
+  method: 'POST',
+  path: '/api/auth/totp',
+  operationId: 'loginTotp',
+};
+const LOGOUT: OperationOf<typeof auth.logout> = {
+  method: 'POST',
+  path: '/api/auth/logout',
+  operationId: 'logout',
+};
+
 export async function login(username: string, password: string, totp?: { challenge: string; code: string }) {
-  const res = totp
-    ? await call('/api/auth/totp', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(totp),
-      })
-    : await call('/api/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-  if (!res.ok) throw await failure(res);
-  const body = await res.json();
-  if (body.totpRequired) return { totpChallenge: body.challenge as string };
+  const body = totp
+    ? await answerOf(LOGIN_TOTP, await request(LOGIN_TOTP, { body: totp }))
+    : await answerOf(LOGIN, await request(LOGIN, { body: { username, password } }));
+  if ('totpRequired' in body) return { totpChallenge: body.challenge };
   const session: Session = { token: body.token, expiresAt: body.expiresAt, user: body.user };
   const previous = state.session ?? (await idb.get<Session>('kv', 'session'));
   // Cached cards belong to one visitor: another user starts clean (their queued visits stay, unsent).
@@ -194,8 +224,7 @@ export async function login(username: string, password: string, totp?: { challen
 
 /** Ends the session and wipes everything on the phone: cards, inbox and queue (the UI warns first). */
 export async function logout() {
-  if (state.session && navigator.onLine)
-    await call('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
+  if (state.session && navigator.onLine) await request(LOGOUT, {}).catch(() => undefined);
   await Promise.all([idb.clear('kv'), idb.clear('queue')]);
   signedInHint(false);
   clearTimeout(retryTimer);

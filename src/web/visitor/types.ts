@@ -1,13 +1,11 @@
+import type { Session as StartedSession } from '../../shared/api/auth';
 import type { RecordVisitInput } from '../../shared/api/visits';
 
 // The API's shapes come from the contract (src/shared/api), as types only: the phone does not load zod.
 export type { Bundle, BundlePerson, BundleTask } from '../../shared/api/visitor-app';
 
-export interface Session {
-  token: string;
-  expiresAt: string;
-  user: { id: number; username: string; displayName: string; roles: string[] };
-}
+/** The session the phone keeps: the contract's (POST /api/auth/login) without the console's CSRF token. */
+export type Session = Pick<StartedSession, 'token' | 'expiresAt' | 'user'>;
 
 /**
  * What the visitor entered: the body of POST /api/visits (the contract's `RecordVisitInput`) without

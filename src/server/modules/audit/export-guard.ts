@@ -5,6 +5,7 @@ import { chinaDateTime } from '../../../shared/china-time.js';
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { PAGE_NUMBER_FOOTER } from '../../lib/sheet-layout.js';
 import { appendAudit } from './repo.js';
 
 /** The stated purpose of an export of full ID numbers and phones (PIPL: purpose stated and recorded). */
@@ -88,10 +89,14 @@ export function watermarkWorkbook(
 /** The keywords property that finds a file's export (and so its audit row). */
 export const watermarkKeywords = (wm: ExportWatermark) => `export:${wm.exportId}`;
 
-/** Excel header and footer codes printing the watermark on every page (one rule for every workbook). */
+/**
+ * Excel header and footer codes printing the watermark on every page (one rule for every workbook):
+ * the watermark across the header, the page numbers alone in the footer — on one line they printed
+ * over each other.
+ */
 export function watermarkHeaderFooter(wm: ExportWatermark): { header: string; footer: string } {
   const escaped = wm.text.replace(/&/g, '&&');
-  return { header: `&C&8${escaped}`, footer: `&L&8${escaped}&R&8第 &P 页 / 共 &N 页` };
+  return { header: `&C&8${escaped}`, footer: PAGE_NUMBER_FOOTER };
 }
 
 /** The rows of the notice sheet ("导出说明") of a full-number export. */

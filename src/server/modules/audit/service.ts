@@ -3,7 +3,8 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { type AuditFilter, appendAudit, searchAudit } from './repo.js';
+import { type AuditFilter, appendAudit, listAuditActions, searchAudit, searchAuditActors } from './repo.js';
+import { verifyAuditChain } from './verify.js';
 
 /**
  * Records that an actor looked at sensitive data (a person file, full ID numbers, an export). Call it
@@ -51,9 +52,47 @@ function toInstant(v: string, field: string, endOfDay: boolean): Date {
   return new Date(t);
 }
 
-export async function search(ctx: Ctx, f: Omit<AuditFilter, 'from' | 'to'> & { from?: string; to?: string }) {
+/** Searches the log. Searching it is itself an access to personal data: the search is logged too. */
+export async function search(
+  ctx: Ctx,
+  actor: Actor,
+  f: Omit<AuditFilter, 'from' | 'to'> & { from?: string; to?: string },
+  ip: string,
+) {
   const from = f.from ? toInstant(f.from, 'from', false) : undefined;
   const to = f.to ? toInstant(f.to, 'to', true) : undefined;
   if (from && to && from >= to) throw badRequest('开始日期应早于结束日期', 'from');
-  return searchAudit(ctx.db, { ...f, from, to });
+  const rows = await searchAudit(ctx.db, { ...f, from, to });
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: 'audit.search',
+    entity: 'audit',
+    detail: { filter: f, rows: rows.length },
+    ip,
+  });
+  return rows;
+}
+
+/** Verifies the hash chains (`verifyAuditChain`) and logs that it was done, with the outcome. */
+export async function verify(ctx: Ctx, actor: Actor, range: { from?: number; to?: number }, ip: string) {
+  const res = await verifyAuditChain(ctx.db, range);
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: 'audit.verify',
+    entity: 'audit',
+    detail: { ok: res.ok, checked: res.checked, problems: res.problems.length },
+    ip,
+  });
+  return res;
+}
+
+/** The actions that occur in the log (the search form's choices). */
+export const actions = (ctx: Ctx) => listAuditActions(ctx.db);
+
+/** People who appear in the log as actors, found by name or user name (the search form's picker). */
+export async function actors(ctx: Ctx, q: string) {
+  const rows = await searchAuditActors(ctx.db, q);
+  return rows.map((u) => ({ id: u.id, username: u.username, displayName: u.display_name }));
 }

@@ -317,6 +317,90 @@ describe('care agreements', () => {
     }
   });
 
+  it('prints a signature copy with full numbers only for a stated purpose and a role that may see them, audited first', async () => {
+    const { town, officer, person } = await setup();
+    const c = await newCaregiver(officer.http, town.id);
+    const a = (
+      await officer.http.post(
+        '/api/care-agreements',
+        agreementBody(person.id, c.id, '2026-01-01', '2026-12-31', { pledgeSignedOn: addDays(today(), -1) }),
+      )
+    ).json();
+    const full = (
+      await env.ctx.db.query<{ id: string }>(
+        sql('select id_number_enc as id from caregivers where id = $1'),
+        [c.id],
+      )
+    ).map((r) => env.ctx.fields.decrypt(r.id as never))[0];
+    const dir = mkdtempSync(join(tmpdir(), 'care-full-'));
+    const text = (buf: Buffer, name: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, buf);
+      return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+    };
+    const audits = async () =>
+      (
+        await env.ctx.db.query<{ n: number }>(
+          sql(
+            `select count(*)::int as n from audit_log where action = 'export.full_numbers' and actor_id = $1`,
+          ),
+          [officer.id],
+        )
+      )[0].n;
+    // Masked without a purpose, with the printer's line across the top.
+    const masked = text(
+      (await officer.http.get(`/api/care-agreements/${a.id}/agreement.pdf`)).rawPayload,
+      'masked.pdf',
+    );
+    expect(masked).toContain(c.idNumberMasked);
+    expect(masked).not.toContain(full);
+    expect(masked).toContain('打印于');
+    expect(await audits()).toBe(0);
+    // Too short a purpose: refused, nothing printed, nothing logged.
+    const short = await officer.http.get(`/api/care-agreements/${a.id}/agreement.pdf?reason=x`);
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({ field: 'reason' });
+    // A purpose: the signature copy, full numbers of both parties and the phone, logged first.
+    for (const kind of ['agreement', 'pledge'] as const) {
+      const res = await officer.http.get(
+        `/api/care-agreements/${a.id}/${kind}.pdf?reason=${encodeURIComponent('签订协议存档')}`,
+      );
+      expect(res.statusCode).toBe(200);
+      const t = text(res.rawPayload, `${kind}.pdf`);
+      expect(t).toContain(full);
+      expect(t).not.toContain('打印于');
+      if (kind === 'agreement') {
+        expect(t).toContain(person.idNumber);
+        expect(t).toContain('13812345678');
+      } else {
+        // Labels no longer break mid-word (与照料对象关/系).
+        expect(t).toContain('与照料对象关系');
+      }
+    }
+    expect(await audits()).toBe(2);
+    // A role that may not see full numbers gets the masked copy, purpose or not.
+    const sup = await actorClient(env, 'bureau_supervisor', env.districtId);
+    const supCopy = text(
+      (
+        await sup.http.get(
+          `/api/care-agreements/${a.id}/agreement.pdf?reason=${encodeURIComponent('签订协议存档')}`,
+        )
+      ).rawPayload,
+      'sup.pdf',
+    );
+    expect(supCopy).not.toContain(full);
+    expect(supCopy).toContain(c.idNumberMasked);
+    // Another town's officer cannot print it at all.
+    const other = await setup();
+    expect(
+      (
+        await other.officer.http.get(
+          `/api/care-agreements/${a.id}/agreement.pdf?reason=${encodeURIComponent('签订协议存档')}`,
+        )
+      ).statusCode,
+    ).toBe(404);
+  });
+
   it('stores an uploaded signed scan and serves it back', async () => {
     const { town, officer, person } = await setup();
     const c = await newCaregiver(officer.http, town.id);
@@ -344,6 +428,28 @@ describe('care agreements', () => {
       { name: 'x.pdf', type: 'application/pdf', data: Buffer.from('not a pdf') },
     );
     expect(fake.statusCode).toBe(400);
+  });
+
+  it('refuses a scan from a role that may only read before taking in the file', async () => {
+    const { town, officer, person } = await setup();
+    const c = await newCaregiver(officer.http, town.id);
+    const a = (
+      await officer.http.post(
+        '/api/care-agreements',
+        agreementBody(person.id, c.id, today(), addDays(today(), 30)),
+      )
+    ).json();
+    const supervisor = await actorClient(env, 'bureau_supervisor', env.districtId);
+    // Past the scan limit: read first, it would be refused as too large (413); checked first, it is a 403.
+    const big = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(11 * 1024 * 1024, 32)]);
+    const up = await multipart(
+      supervisor.token,
+      `/api/care-agreements/${a.id}/scans`,
+      { kind: 'agreement' },
+      { name: 'big.pdf', type: 'application/pdf', data: big },
+    );
+    expect(up.statusCode, up.body).toBe(403);
+    expect((await officer.http.get(`/api/care-agreements/${a.id}`)).json().scans).toHaveLength(0);
   });
 });
 
@@ -739,6 +845,33 @@ describe('money', () => {
         )
       ).json(),
     ).toMatchObject({ created: 0, updated: 2 });
+  });
+
+  it('takes the template filled below its example row: the example is skipped, not rejected; the sheet prints', async () => {
+    const { officer, person } = await setup();
+    const month = addMonths(today().slice(0, 7), -1);
+    const t = await officer.http.get(`/api/payments/template.xlsx?month=${month}`);
+    expect(t.statusCode).toBe(200);
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(t.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    expect(ws.pageSetup).toMatchObject({ paperSize: 9, orientation: 'landscape', fitToWidth: 1 });
+    expect(ws.pageSetup.printTitlesRow).toBe('1:1');
+    expect(String(ws.getCell('A2').value)).toContain('示例');
+    ws.addRow(['王秀英', person.idNumber, month, 1200, 1200, 0, 0, `${month}-05`]);
+    ws.addRow(['=HYPERLINK("http://x")', person.idNumber, month, 1200, 1200, 0, 0, '']);
+    const filled = Buffer.from(await wb.xlsx.writeBuffer());
+    const res = await multipart(
+      officer.token,
+      '/api/payments/import?dryRun=true',
+      {},
+      { name: '发放.xlsx', type: 'application/octet-stream', data: filled },
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ total: 2, created: 1, rejectedCount: 1 });
+    expect(res.json().rejected[0]).toMatchObject({ row: 4, column: '姓名' });
+    expect(res.json().rejected[0].message).toContain('可能是公式');
   });
 
   it('refuses a disbursement list that would unpack to more than the limits, before loading it', async () => {

@@ -23,12 +23,36 @@ export function partyTitle(a: Pick<AgreementRow, 'party_level' | 'party_name'>):
   return n;
 }
 
+/**
+ * The numbers a document prints: masked, or — for a role that may see them, with a stated purpose,
+ * through the export guard — in full, as a contract to be signed needs them.
+ */
+export interface PartyNumbers {
+  personId: string;
+  caregiverId: string;
+  caregiverPhone: string | null;
+  /** A signature copy (full numbers): no "printed by" line across the top; the print is in the audit log. */
+  signatureCopy: boolean;
+}
+
+export const maskedNumbers = (a: AgreementRow): PartyNumbers => ({
+  personId: a.person_id_masked,
+  caregiverId: a.caregiver_id_masked,
+  caregiverPhone: a.caregiver_phone_masked,
+  signatureCopy: false,
+});
+
 /** 委托照料服务协议: the three parties, content, frequency, fee, term, duties and signature blocks. */
-export async function agreementPdf(_ctx: Ctx, a: AgreementRow, printed: string): Promise<Buffer> {
+export async function agreementPdf(
+  _ctx: Ctx,
+  a: AgreementRow,
+  printed: string,
+  n: PartyNumbers = maskedNumbers(a),
+): Promise<Buffer> {
   const party = partyTitle(a);
   const doc = createPdf({
     title: '分散供养特困人员委托照料服务协议',
-    watermark: `东胜区分散供养特困人员探访系统 · ${printed}`,
+    watermark: n.signatureCopy ? undefined : `东胜区分散供养特困人员探访系统 · ${printed}`,
     footer: `协议编号 ZL-${String(a.id).padStart(6, '0')}`,
   });
   doc.title(
@@ -40,12 +64,12 @@ export async function agreementPdf(_ctx: Ctx, a: AgreementRow, printed: string):
     [
       ['甲方（委托方）', party],
       ['乙方（特困人员）', a.person_name],
-      ['乙方身份证号', a.person_id_masked],
+      ['乙方身份证号', n.personId],
       ['乙方住址', a.person_address ?? '—'],
       ['乙方自理能力', SELF_CARE_LABELS[a.self_care]],
       ['丙方（照料服务人）', a.caregiver_name],
-      ['丙方身份证号', a.caregiver_id_masked],
-      ['丙方联系电话', a.caregiver_phone_masked ?? '—'],
+      ['丙方身份证号', n.caregiverId],
+      ['丙方联系电话', n.caregiverPhone ?? '—'],
       ['丙方住址', a.caregiver_address ?? '—'],
       ['丙方与乙方关系', a.relation],
     ],
@@ -88,18 +112,23 @@ export async function agreementPdf(_ctx: Ctx, a: AgreementRow, printed: string):
 }
 
 /** 诚信承诺书 of the caregiver, with its public notice period. */
-export async function pledgePdf(ctx: Ctx, a: AgreementRow, printed: string): Promise<Buffer> {
+export async function pledgePdf(
+  ctx: Ctx,
+  a: AgreementRow,
+  printed: string,
+  n: PartyNumbers = maskedNumbers(a),
+): Promise<Buffer> {
   const s = await careSettings(ctx.db, a.village_id);
   const doc = createPdf({
     title: '照料服务人诚信承诺书',
-    watermark: `东胜区分散供养特困人员探访系统 · ${printed}`,
+    watermark: n.signatureCopy ? undefined : `东胜区分散供养特困人员探访系统 · ${printed}`,
     footer: `协议编号 ZL-${String(a.id).padStart(6, '0')}`,
   });
   doc.title('照料服务人诚信承诺书', a.town_name);
   doc.keyValues(
     [
       ['照料服务人', a.caregiver_name],
-      ['身份证号', a.caregiver_id_masked],
+      ['身份证号', n.caregiverId],
       ['照料对象', a.person_name],
       ['与照料对象关系', a.relation],
       ['所属镇街', a.town_name],

@@ -874,3 +874,18 @@ export async function completeReplacement(
 export async function flagLegalReferral(q: Queryable, replacementId: number) {
   await q.query(sql('update care_replacements set legal_referral = true where id = $1'), [replacementId]);
 }
+
+/** The encrypted ID numbers and phone of an agreement's parties, for a print with full numbers. */
+export async function agreementNumbers(q: Queryable, id: number) {
+  const rows = await q.query<{
+    person_id_enc: Encrypted;
+    caregiver_id_enc: Encrypted;
+    caregiver_phone_enc: Encrypted | null;
+  }>(
+    sql(`select p.id_number_enc as person_id_enc, c.id_number_enc as caregiver_id_enc, c.phone_enc as caregiver_phone_enc
+           from care_agreements ca join persons p on p.id = ca.person_id join caregivers c on c.id = ca.caregiver_id
+          where ca.id = $1`),
+    [id],
+  );
+  return rows[0];
+}

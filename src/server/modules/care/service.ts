@@ -10,7 +10,14 @@ import {
   type VisitObservations,
 } from '../../../shared/care.js';
 import { caregiverOf } from '../../../shared/checklist.js';
-import { addDays, chinaDate, chinaDayStart, earlierDate, laterDate } from '../../../shared/china-time.js';
+import {
+  addDays,
+  chinaDate,
+  chinaDateTime,
+  chinaDayStart,
+  earlierDate,
+  laterDate,
+} from '../../../shared/china-time.js';
 import { maskIdNumber, maskPhone, normalizeIdNumber, parseIdNumber } from '../../../shared/id-card.js';
 import { SELF_CARE_LABELS, SELF_CARE_LEVELS, type SelfCare } from '../../../shared/person.js';
 import { can } from '../../../shared/roles.js';
@@ -19,12 +26,13 @@ import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope, SYSTEM_SCOPE } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit, authorizeFullNumberExport } from '../audit/index.js';
 import { notify } from '../notifications/index.js';
 import { insertPersonEvent } from '../persons/index.js';
 import * as settings from '../settings/index.js';
 import { settingRows } from '../settings/index.js';
 import { qualifyingVisitAnswers } from '../visits/index.js';
+import { agreementPdf, maskedNumbers, pledgePdf } from './documents.js';
 import * as repo from './repo.js';
 import { careSettings, careSettingsWithSource } from './settings.js';
 
@@ -176,6 +184,46 @@ export async function getAgreement(ctx: Ctx, actor: Actor, id: number) {
   const a = await repo.getAgreement(ctx.db, actor.scope, id);
   if (!a) throw notFound('照料协议');
   return a;
+}
+
+/**
+ * The agreement or the pledge as a PDF to print. Masked numbers by default; a role that may see
+ * full numbers ('persons.sensitive') who states a purpose gets a signature copy with the parties'
+ * full ID numbers and phone — through the export guard, so the print is in the audit log before the
+ * bytes leave. A purpose from a role that may not see them changes nothing (masked, as the roster).
+ */
+export async function agreementDocument(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  kind: 'agreement' | 'pledge',
+  o: { reason?: string; ip?: string | null } = {},
+) {
+  const a = await getAgreement(ctx, actor, id);
+  const printed = `${actor.displayName} 打印于 ${chinaDateTime(ctx.clock.now())}`;
+  let numbers = maskedNumbers(a);
+  if (o.reason !== undefined && can(actor.roles, 'persons.sensitive')) {
+    await authorizeFullNumberExport(ctx, actor, {
+      what: kind === 'agreement' ? 'care.agreement' : 'care.pledge',
+      reason: o.reason,
+      areaId: a.town_id,
+      ip: o.ip,
+      filter: { agreementId: a.id },
+    });
+    const enc = await repo.agreementNumbers(ctx.db, a.id);
+    numbers = {
+      personId: ctx.fields.decrypt(enc.person_id_enc),
+      caregiverId: ctx.fields.decrypt(enc.caregiver_id_enc),
+      caregiverPhone: enc.caregiver_phone_enc ? ctx.fields.decrypt(enc.caregiver_phone_enc) : null,
+      signatureCopy: true,
+    };
+  }
+  const buf =
+    kind === 'agreement'
+      ? await agreementPdf(ctx, a, printed, numbers)
+      : await pledgePdf(ctx, a, printed, numbers);
+  const title = kind === 'agreement' ? '委托照料服务协议' : '诚信承诺书';
+  return { buf, filename: `${title}-${a.person_name}-${a.id}.pdf`, fallback: `${kind}-${a.id}.pdf` };
 }
 
 export interface AgreementInput {

@@ -6,6 +6,8 @@ import {
 } from '../../../shared/checklist.js';
 import { addDays, chinaDate } from '../../../shared/china-time.js';
 import {
+  CONCERN_HANDLING_LABELS,
+  CONCERN_OWNER_LABELS,
   CONCERN_STATUS_LABELS,
   CONCERN_TRANSITIONS,
   type ConcernHandling,
@@ -19,6 +21,7 @@ import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js'
 import type { Actor } from '../../http/scope.js';
 import { sniffFileType } from '../../lib/file-types.js';
 import { appendAudit } from '../audit/index.js';
+import * as cases from '../cases/index.js';
 import { notify, type RecipientSelector } from '../notifications/index.js';
 import * as persons from '../persons/index.js';
 import { insertPersonEvent } from '../persons/index.js';
@@ -198,8 +201,18 @@ export async function createConcern(ctx: Ctx, actor: Actor, input: CreateConcern
 export async function getConcern(ctx: Ctx, actor: Actor, id: number) {
   const c = await repo.getConcern(ctx.db, actor.scope, id);
   if (!c) throw notFound('诉求/问题');
-  const [entries, files] = await Promise.all([repo.listEntries(ctx.db, id), repo.listFiles(ctx.db, id)]);
-  return { c, entries, files };
+  const [entries, files, deadlineChanges] = await Promise.all([
+    repo.listEntries(ctx.db, id),
+    repo.listFiles(ctx.db, id),
+    cases.listDeadlineChanges(ctx.db, 'concern', id),
+  ]);
+  const today = chinaDate(ctx.clock.now());
+  const open = c.status === 'open' || c.status === 'in_progress';
+  const deadlineNeedsApproval =
+    open &&
+    c.handling === 'time_limited' &&
+    cases.deadlineNeedsApproval({ deadline: c.deadline, escalated: !!c.escalated_at }, today);
+  return { c, entries, files, deadlineChanges, deadlineNeedsApproval };
 }
 
 const canHandle = (actor: Actor, c: repo.ConcernRow) =>
@@ -253,6 +266,13 @@ export async function updateConcern(ctx: Ctx, actor: Actor, id: number, p: Conce
       throw conflict('已核验的问题不能再修改', 'status');
     }
     const handling = p.handling ?? c.handling;
+    const movesDeadline =
+      (p.deadline !== undefined && p.deadline !== c.deadline) || (p.handling && p.handling !== c.handling);
+    if (
+      movesDeadline &&
+      cases.deadlineNeedsApproval({ deadline: c.deadline, escalated: !!c.escalated_at }, today)
+    )
+      throw conflict(cases.APPROVAL_NEEDED_MESSAGE, 'deadline');
     if (p.handling) patch.handling = p.handling;
     if (p.owner) patch.owner = p.owner;
     if (p.deadline !== undefined || (p.handling && p.handling !== c.handling)) {
@@ -268,20 +288,54 @@ export async function updateConcern(ctx: Ctx, actor: Actor, id: number, p: Conce
     }
     if (Object.keys(patch).length === 0 && !p.note?.trim()) throw badRequest('没有要修改的内容', 'status');
     await repo.updateConcern(q, id, patch, now);
-    await repo.insertEntry(q, {
-      concernId: id,
-      kind: patch.status ? 'status' : 'comment',
-      body: [
-        patch.status ? `→ ${CONCERN_STATUS_LABELS[patch.status]}` : '',
-        patch.resolution ?? '',
-        p.note?.trim() ?? '',
-      ]
-        .filter(Boolean)
-        .join('；'),
-      actorId: actor.userId,
-      detail: { from: c.status, ...patch },
-      at: now,
-    });
+    // Each change is named on the timeline: a status, a deadline (old → new), the rest as a comment.
+    const note = p.note?.trim() ?? '';
+    const deadlineMoved = patch.deadline !== undefined && patch.deadline !== c.deadline;
+    if (patch.status) {
+      await repo.insertEntry(q, {
+        concernId: id,
+        kind: 'status',
+        body: [`→ ${CONCERN_STATUS_LABELS[patch.status]}`, patch.resolution ?? '', note]
+          .filter(Boolean)
+          .join('；'),
+        actorId: actor.userId,
+        detail: { from: c.status, ...patch },
+        at: now,
+      });
+    }
+    if (deadlineMoved) {
+      await repo.insertEntry(q, {
+        concernId: id,
+        kind: 'deadline',
+        body: [
+          `整改期限 ${c.deadline ?? '无'} → ${patch.deadline ?? '无（立行立改）'}`,
+          patch.status ? '' : note,
+        ]
+          .filter(Boolean)
+          .join('；'),
+        actorId: actor.userId,
+        detail: { oldDeadline: c.deadline, newDeadline: patch.deadline },
+        at: now,
+      });
+    }
+    if (!patch.status && !deadlineMoved) {
+      const changes = [
+        patch.handling && patch.handling !== c.handling
+          ? `处理方式 → ${CONCERN_HANDLING_LABELS[patch.handling]}`
+          : '',
+        patch.owner && patch.owner !== c.owner ? `责任方 → ${CONCERN_OWNER_LABELS[patch.owner]}` : '',
+        note,
+      ].filter(Boolean);
+      if (changes.length === 0) throw badRequest('没有要修改的内容', 'status');
+      await repo.insertEntry(q, {
+        concernId: id,
+        kind: 'comment',
+        body: changes.join('；'),
+        actorId: actor.userId,
+        detail: { from: c.status, ...patch },
+        at: now,
+      });
+    }
     if (patch.status === 'resolved') {
       await insertPersonEvent(q, {
         personId: c.person_id,
@@ -310,6 +364,134 @@ export async function updateConcern(ctx: Ctx, actor: Actor, id: number, p: Conce
       entityId: id,
       areaId: c.village_id,
       detail: { from: c.status, ...patch },
+    });
+  });
+}
+
+/**
+ * The town asks the bureau to move the deadline of an overdue or escalated concern (a reason is
+ * required). Nothing changes on the concern until the bureau approves: its deadline and escalation stand.
+ */
+export async function requestDeadline(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  r: { deadline: string; reason: string; version?: number },
+): Promise<number> {
+  return ctx.db.tx(async (q) => {
+    const c = await repo.getConcern(q, actor.scope, id, true);
+    if (!c) throw notFound('诉求/问题');
+    if (!canHandle(actor, c)) throw forbidden('该问题由镇街处理');
+    if (r.version !== undefined && r.version !== c.version)
+      throw conflict('记录已被他人修改，请刷新后重试', 'version');
+    if (c.status !== 'open' && c.status !== 'in_progress')
+      throw conflict(`「${CONCERN_STATUS_LABELS[c.status]}」的问题不需要延期`, 'status');
+    if (c.handling !== 'time_limited') throw conflict('立行立改的问题没有整改期限', 'handling');
+    const now = ctx.clock.now();
+    const requestId = await cases.requestDeadlineChange(q, {
+      kind: 'concern',
+      caseId: id,
+      oldDeadline: c.deadline,
+      newDeadline: r.deadline,
+      reason: r.reason,
+      by: actor.userId,
+      at: now,
+      today: chinaDate(now),
+    });
+    await repo.updateConcern(q, id, {}, now);
+    await repo.insertEntry(q, {
+      concernId: id,
+      kind: 'deadline_requested',
+      body: `申请延期：整改期限 ${c.deadline ?? '无'} → ${r.deadline}；原因：${r.reason.trim()}`,
+      actorId: actor.userId,
+      detail: { requestId, oldDeadline: c.deadline, newDeadline: r.deadline },
+      at: now,
+    });
+    await notify(q, {
+      recipients: bureau(c.village_id),
+      kind: 'concern.deadline_requested',
+      title: `延期申请待审批：${c.person_name} ${categoryLabel(c.category)}`,
+      body: `整改期限 ${c.deadline ?? '无'} → ${r.deadline}；原因：${r.reason.trim()}`,
+      ref: { entity: 'concern', id },
+      dedupeKey: `concern:${id}:deadline-request:${requestId}`,
+      now,
+    });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'concern.deadline.request',
+      entity: 'concern',
+      entityId: id,
+      areaId: c.village_id,
+      detail: { requestId, oldDeadline: c.deadline, newDeadline: r.deadline, reason: r.reason.trim() },
+    });
+    return requestId;
+  });
+}
+
+/** The bureau approves (the new deadline applies, the escalation is lifted) or refuses, with a reason. */
+export async function decideDeadline(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  requestId: number,
+  d: { approve: boolean; note?: string },
+) {
+  return ctx.db.tx(async (q) => {
+    const c = await repo.getConcern(q, actor.scope, id, true);
+    if (!c) throw notFound('诉求/问题');
+    const now = ctx.clock.now();
+    const req = await cases.decideDeadlineChange(q, {
+      kind: 'concern',
+      caseId: id,
+      requestId,
+      approve: d.approve,
+      note: d.note,
+      by: actor.userId,
+      at: now,
+    });
+    const open = c.status === 'open' || c.status === 'in_progress';
+    if (d.approve && !open)
+      throw conflict(`「${CONCERN_STATUS_LABELS[c.status]}」的问题不能再延期`, 'status');
+    const note = d.note?.trim() ?? '';
+    if (d.approve) {
+      if (req.new_deadline < chinaDate(now)) throw conflict('申请的期限已过，请退回后重新申请', 'deadline');
+      await repo.updateConcern(q, id, { deadline: req.new_deadline, escalatedAt: null }, now);
+    } else {
+      await repo.updateConcern(q, id, {}, now);
+    }
+    const change = `整改期限 ${req.old_deadline ?? '无'} → ${req.new_deadline}`;
+    await repo.insertEntry(q, {
+      concernId: id,
+      kind: d.approve ? 'deadline_approved' : 'deadline_refused',
+      body: [
+        d.approve ? `批准延期：${change}` : `不批准延期（${change}），原期限不变`,
+        `申请人 ${req.requested_by_name ?? ''}，原因：${req.reason}`,
+        note ? `审批意见：${note}` : '',
+      ]
+        .filter(Boolean)
+        .join('；'),
+      actorId: actor.userId,
+      detail: { requestId, oldDeadline: req.old_deadline, newDeadline: req.new_deadline, approve: d.approve },
+      at: now,
+    });
+    await notify(q, {
+      recipients: handlers(c.village_id, c.owner),
+      kind: 'concern.deadline_decided',
+      title: `${d.approve ? '延期已批准' : '延期未批准'}：${c.person_name} ${categoryLabel(c.category)}`,
+      body: `${change}${note ? `；${note}` : ''}`,
+      ref: { entity: 'concern', id },
+      dedupeKey: `concern:${id}:deadline-decision:${requestId}`,
+      now,
+    });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: d.approve ? 'concern.deadline.approve' : 'concern.deadline.refuse',
+      entity: 'concern',
+      entityId: id,
+      areaId: c.village_id,
+      detail: { requestId, oldDeadline: req.old_deadline, newDeadline: req.new_deadline, note },
     });
   });
 }

@@ -129,8 +129,10 @@ describe('incidents from a visit', () => {
     expect(noOutcome.statusCode).toBe(400);
     expect(noOutcome.json().field).toBe('outcome');
     expect((await officer.http.get(`/api/incidents/${inc.id}`)).json().status).toBe('open');
+    // Town and bureau never acknowledged: closing names them with a reason (issue 25).
     const closed = await officer.http.post(`/api/incidents/${inc.id}/close`, {
       outcome: '已在亲属家找到，安全',
+      override: { parties: ['town', 'bureau'], reason: '人已找到' },
     });
     expect(closed.json()).toMatchObject({ status: 'closed', outcome: '已在亲属家找到，安全' });
     expect((await officer.http.post(`/api/incidents/${inc.id}/actions`, { note: '补记' })).statusCode).toBe(

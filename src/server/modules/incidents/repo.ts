@@ -226,14 +226,20 @@ export async function incidentStats(q: Queryable, scope: Scope) {
       where i.status = 'open' and ${cond} group by i.type`),
     params,
   );
-  const [ack] = await q.query<{ median_minutes: number | null; within: number | null }>(
-    sql(`select percentile_cont(0.5) within group (order by extract(epoch from ip.acknowledged_at - i.opened_at) / 60) as median_minutes,
-            avg(case when ip.acknowledged_at <= ip.due_at then 1.0 else 0.0 end) as within
-       from incident_parties ip join incidents i on i.id = ip.incident_id join persons p on p.id = i.person_id
-      where ip.acknowledged_at is not null and ${cond}`),
+  // One row per incident: its first acknowledgement and its earliest deadline (shared/metrics.ts
+  // `incidentAckFigures` turns them into 按时确认率 and 确认用时, the rule the dashboard uses).
+  const ack = await q.query<{ opened_at: Date; first_ack: Date | null; first_due: Date | null }>(
+    sql(`select i.opened_at, x.first_ack, x.first_due
+       from incidents i join persons p on p.id = i.person_id
+       join lateral (select min(ip.acknowledged_at) as first_ack, min(ip.due_at) as first_due
+                       from incident_parties ip where ip.incident_id = i.id) x on true
+      where ${cond}`),
     params,
   );
-  return { byType, medianAckMinutes: ack?.median_minutes ?? null, ackWithinShare: ack?.within ?? null };
+  return {
+    byType,
+    ack: ack.map((r) => ({ openedAt: r.opened_at, firstAckAt: r.first_ack, firstDueAt: r.first_due })),
+  };
 }
 
 export async function openTaskIds(q: Queryable, personId: number): Promise<number[]> {

@@ -331,7 +331,18 @@ export async function addAction(ctx: Ctx, actor: Actor, id: number, note: string
   });
 }
 
-export async function closeIncident(ctx: Ctx, actor: Actor, id: number, outcome: string) {
+/**
+ * Closes an incident with its outcome. A party that never acknowledged it (公安, 区民政局 …) must be
+ * named in an explicit override with a reason, recorded on the timeline: an incident must not close on
+ * one click while someone it was sent to has not even seen it (issue 25).
+ */
+export async function closeIncident(
+  ctx: Ctx,
+  actor: Actor,
+  id: number,
+  outcome: string,
+  override?: { parties: string[]; reason: string },
+) {
   const text = outcome.trim();
   if (!text) throw badRequest('结案须填写处置结果', 'outcome');
   return ctx.db.tx(async (q) => {
@@ -339,6 +350,26 @@ export async function closeIncident(ctx: Ctx, actor: Actor, id: number, outcome:
     if (!inc) throw notFound('应急事件');
     if (inc.status === 'closed') throw conflict('事件已结案');
     const now = ctx.clock.now();
+    const pending = inc.parties.filter((p) => !p.acknowledged_at).map((p) => p.party);
+    const reason = override?.reason.trim() ?? '';
+    if (pending.length) {
+      const named = new Set(override?.parties ?? []);
+      const missing = pending.filter((p) => !named.has(p));
+      if (missing.length)
+        throw conflict(
+          `${missing.map(PARTY_LABELS).join('、')}尚未确认：结案须列出未确认的各方并说明原因`,
+          'override',
+        );
+      if (!reason) throw badRequest('请填写未经确认即结案的原因', 'override.reason');
+      await repo.insertAction(q, {
+        incidentId: id,
+        kind: 'override',
+        note: `${pending.map(PARTY_LABELS).join('、')}未确认即结案，原因：${reason}`,
+        actorId: actor.userId,
+        detail: { parties: pending, reason },
+        at: now,
+      });
+    }
     await repo.closeIncident(q, id, text, actor.userId, now);
     await repo.insertAction(q, {
       incidentId: id,
@@ -363,7 +394,10 @@ export async function closeIncident(ctx: Ctx, actor: Actor, id: number, outcome:
       entity: 'incident',
       entityId: id,
       areaId: inc.village_id,
-      detail: { outcome: text },
+      detail: {
+        outcome: text,
+        ...(pending.length ? { unacknowledged: pending, overrideReason: reason } : {}),
+      },
     });
   });
 }

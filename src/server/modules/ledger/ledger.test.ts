@@ -12,6 +12,7 @@ import { CHECKLIST_V1, checklistColumns, fineAnswers } from '../../../shared/che
 import { type Clock, createClock } from '../../clock.js';
 import { sql } from '../../db/sql.js';
 import { type Actor, SYSTEM_SCOPE } from '../../http/scope.js';
+import { DATE_FORMAT, DATETIME_FORMAT } from '../../lib/sheet-layout.js';
 import StreamingExcelJS from '../../lib/xlsx.js';
 
 let env: TestEnv;
@@ -31,8 +32,21 @@ async function readWorkbook(body: Buffer) {
   await wb.xlsx.load(body as any);
   const ws = wb.worksheets[0];
   const rows: string[][] = [];
-  ws.eachRow((row) => rows.push((row.values as any[]).slice(1).map((v) => (v == null ? '' : String(v)))));
-  return { name: ws.name, rows };
+  ws.eachRow((row) => rows.push((row.values as any[]).slice(1).map(shown)));
+  return { name: ws.name, rows, ws };
+}
+
+/**
+ * A cell as the clerk sees it: dates are real date cells (issue 26) holding China wall-clock time,
+ * shown here as 2026-03-05 10:00 (date-time) or 2026-03-05 (a calendar day).
+ */
+function shown(v: unknown): string {
+  if (v == null) return '';
+  if (v instanceof Date) {
+    const iso = v.toISOString();
+    return v.getUTCHours() || v.getUTCMinutes() ? iso.slice(0, 16).replace('T', ' ') : iso.slice(0, 10);
+  }
+  return String(v);
 }
 
 describe('visit ledger', () => {
@@ -84,7 +98,7 @@ describe('visit ledger', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('spreadsheetml');
     expect(decodeURIComponent(String(res.headers['content-disposition']))).toContain('探访记录台账');
-    const { name, rows } = await readWorkbook(res.rawPayload);
+    const { name, rows, ws } = await readWorkbook(res.rawPayload);
     expect(name).toBe('探访记录台账');
     const head = rows[1];
     expect(head.slice(0, 6)).toEqual([
@@ -100,6 +114,9 @@ describe('visit ledger', () => {
     expect(data).toHaveLength(2);
     expect(data[0][4]).toBe('王大爷');
     expect(data[0][1]).toBe('2026-03-05 10:00');
+    // A date cell (filters and sorting work in Excel), shown the Chinese way.
+    expect(ws.getCell('B3').value).toBeInstanceOf(Date);
+    expect(ws.getCell('B3').numFmt).toBe(DATETIME_FORMAT);
     // Masked by default, for a role that may see full numbers too: those go out only with a purpose.
     expect(data[0][5]).not.toBe(p1.idNumber);
     expect(data[0][5]).toBe(`${p1.idNumber.slice(0, 6)}********${p1.idNumber.slice(14)}`);
@@ -175,7 +192,7 @@ describe('visit ledger workbook', () => {
     const ws = wb.worksheets[0];
     const ncol = 12 + checklistColumns(CHECKLIST_V1).length + 3;
     expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 5, ySplit: 2, topLeftCell: 'F3' });
-    expect([1, 2, 6, 13, ncol - 1, ncol].map((c) => ws.getColumn(c).width)).toEqual([7, 17, 20, 16, 6, 24]);
+    expect([1, 2, 6, 13, ncol - 1, ncol].map((c) => ws.getColumn(c).width)).toEqual([7, 20, 20, 16, 6, 24]);
     expect(ws.getCell('A1').value).toBe(`${town.name} 探访记录台账（2026年3月）`);
     expect(ws.getCell('A1').font).toMatchObject({ bold: true, size: 13 });
     expect(ws.getRow(2).cellCount).toBe(ncol);
@@ -373,7 +390,7 @@ describe('problem ledger', () => {
     const officer = await actorClient(env, 'town_officer', town.id);
     const res = await officer.http.get(`/api/ledger/concerns.xlsx?period=2026-03&areaId=${town.id}`);
     expect(res.statusCode).toBe(200);
-    const { name, rows } = await readWorkbook(res.rawPayload);
+    const { name, rows, ws: sheet } = await readWorkbook(res.rawPayload);
     expect(name).toBe('问题整改台账');
     expect(rows[1].slice(0, 8)).toEqual([
       '序号',
@@ -388,6 +405,8 @@ describe('problem ledger', () => {
     const data = rows.slice(2);
     expect(data.map((r) => r[7])).toEqual(['院墙倒塌需修缮', '代购药品']);
     expect(data[0][11]).toBe('2026-03-20');
+    expect(sheet.getCell('L3').value).toEqual(new Date('2026-03-20T00:00:00Z'));
+    expect(sheet.getCell('L3').numFmt).toBe(DATE_FORMAT);
     expect(data[0][12]).toBe('待处理');
     expect(data[0][13]).toBe('是');
     expect(data[1][10]).toBe('立行立改');

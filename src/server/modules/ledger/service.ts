@@ -14,7 +14,7 @@ import {
   type VisitMethod,
   type VisitOutcome,
 } from '../../../shared/checklist.js';
-import { chinaDate, chinaDateTime } from '../../../shared/china-time.js';
+import { chinaDate } from '../../../shared/china-time.js';
 import {
   CONCERN_HANDLING_LABELS,
   CONCERN_OWNER_LABELS,
@@ -27,7 +27,7 @@ import { type Ctx, replicaDb } from '../../context.js';
 import { badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { prefetchedBatches } from '../../lib/xlsx.js';
-import { XlsxWriter } from '../../lib/xlsx-writer.js';
+import { day, XlsxWriter } from '../../lib/xlsx-writer.js';
 import {
   appendAudit,
   authorizeFullNumberExport,
@@ -162,7 +162,7 @@ export function ledgerFileName(kind: string, areaName: string, period: string) {
 /** Fixed columns of the visit ledger before the checklist's. */
 const VISIT_HEAD = [
   { header: '序号', width: 7 },
-  { header: '探访时间', width: 17 },
+  { header: '探访时间', width: 20 },
   { header: '镇（街道）', width: 12 },
   { header: '村（社区）', width: 12 },
   { header: '探访对象', width: 10 },
@@ -230,7 +230,7 @@ async function writeVisitLedger(
       const answers = r.answers ?? {};
       xw.row([
         ++n,
-        chinaDateTime(new Date(r.at)),
+        new Date(r.at),
         r.town_name,
         r.village_name,
         r.person_name,
@@ -259,7 +259,7 @@ async function writeVisitLedger(
 
 const CONCERN_HEAD = [
   { header: '序号', width: 7 },
-  { header: '登记时间', width: 17 },
+  { header: '登记时间', width: 20 },
   { header: '镇（街道）', width: 12 },
   { header: '村（社区）', width: 12 },
   { header: '对象姓名', width: 10 },
@@ -269,12 +269,12 @@ const CONCERN_HEAD = [
   { header: '来源', width: 12 },
   { header: '责任主体', width: 8 },
   { header: '办理方式', width: 10 },
-  { header: '办理期限', width: 11 },
+  { header: '办理期限', width: 15 },
   { header: '状态', width: 12 },
   { header: '是否超期', width: 8 },
-  { header: '办结时间', width: 17 },
+  { header: '办结时间', width: 20 },
   { header: '办理结果', width: 24 },
-  { header: '核验时间', width: 17 },
+  { header: '核验时间', width: 20 },
   { header: '重新整改次数', width: 8 },
   { header: '督导意见', width: 24 },
 ];
@@ -316,7 +316,7 @@ async function writeConcernLedger(
       const overdue = !!r.deadline && (open ? r.deadline < today : !!resolvedDay && resolvedDay > r.deadline);
       xw.row([
         ++n,
-        chinaDateTime(new Date(r.created_at)),
+        new Date(r.created_at),
         r.town_name,
         r.village_name,
         r.person_name,
@@ -326,12 +326,12 @@ async function writeConcernLedger(
         lbl(CONCERN_SOURCE_LABELS, r.source),
         lbl(CONCERN_OWNER_LABELS, r.owner),
         lbl(CONCERN_HANDLING_LABELS, r.handling),
-        r.deadline ?? '',
+        r.deadline ? day(r.deadline) : '',
         lbl(CONCERN_STATUS_LABELS, r.status),
         overdue ? '是' : '否',
-        r.resolved_at ? chinaDateTime(new Date(r.resolved_at)) : '',
+        r.resolved_at ? new Date(r.resolved_at) : '',
         r.resolution ?? '',
-        r.verified_at ? chinaDateTime(new Date(r.verified_at)) : '',
+        r.verified_at ? new Date(r.verified_at) : '',
         r.reopened_count,
         r.supervision ?? '',
       ]);

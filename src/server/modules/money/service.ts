@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { addMonths, PAYMENT_KIND_LABELS, type PaymentKind } from '../../../shared/care.js';
 import { moneyReceivedOf } from '../../../shared/checklist.js';
@@ -6,12 +5,18 @@ import { chinaDate, chinaMonth, daysInMonth } from '../../../shared/china-time.j
 import { normalizeIdNumber, parseIdNumber } from '../../../shared/id-card.js';
 import { can } from '../../../shared/roles.js';
 import { headerMatcher, parseRosterDate, toHalfWidth } from '../../../shared/roster.js';
+import { FORMULA_TEXT_MESSAGE, looksLikeFormula } from '../../../shared/spreadsheet-text.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden, notFound } from '../../http/errors.js';
-import { type Actor, inScope, personCondition } from '../../http/scope.js';
+import { type Actor, inScope } from '../../http/scope.js';
 import { type SheetRow, SheetRows } from '../../lib/sheet-rows.js';
-import ExcelJS, { cellValue, cellText as plainCellText } from '../../lib/xlsx.js';
+import ExcelJS, {
+  assertXlsxFile,
+  cellValue,
+  cellText as plainCellText,
+  printLayout,
+} from '../../lib/xlsx.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
 import { careSettings } from '../care/index.js';
@@ -238,21 +243,7 @@ export async function importPayments(
   opts: { path: string; dryRun: boolean },
 ): Promise<PaymentImportResult> {
   if (!can(actor.roles, 'money.write')) throw forbidden('无权导入资金发放名单');
-  const fh = await open(opts.path, 'r');
-  let magic: string;
-  let size: number;
-  try {
-    size = (await fh.stat()).size;
-    const buf = Buffer.alloc(4);
-    await fh.read(buf, 0, 4, 0);
-    magic = buf.toString('latin1');
-  } finally {
-    await fh.close();
-  }
-  if (size === 0) throw badRequest('上传的文件是空的', 'file');
-  if (magic === '\xd0\xcf\x11\xe0')
-    throw badRequest('这是旧版 Excel（.xls）文件，请另存为 .xlsx 后再导入', 'file');
-  if (magic !== 'PK\x03\x04') throw badRequest('文件不是 Excel .xlsx 格式', 'file');
+  await assertXlsxFile(opts.path, '请使用资金发放名单模板');
 
   const now = ctx.clock.now();
   const thisMonth = chinaMonth(now);
@@ -295,11 +286,15 @@ export async function importPayments(
       };
       const any = [...header!.keys()].some((c) => cellText(values[c]) !== '');
       if (!any) continue;
+      // The template's example row, left in by the clerk who filled the rows below it.
+      if (cellText(get('name')).replace(/\s/g, '') === EXAMPLE_NAME_READ) continue;
       result.total++;
       const texts = Array.from({ length: width }, (_, i) => plainCellText(values[i + 1]));
       try {
         const name = cellText(get('name')).replace(/\s/g, '');
         if (!name) throw new RowError('name', '姓名为空');
+        if (looksLikeFormula(name))
+          throw new RowError('name', `「${name.slice(0, 30)}」${FORMULA_TEXT_MESSAGE}`);
         const rawId = cellValue(get('idNumber'));
         if (typeof rawId === 'number') {
           throw new RowError(
@@ -487,14 +482,22 @@ export async function importPayments(
   return result;
 }
 
+/**
+ * The name of the template's example row: the import skips a row with this name, so a clerk who
+ * fills the rows below it without deleting it gets no rejected row for it.
+ */
+export const TEMPLATE_EXAMPLE_NAME = '示例（导入时跳过）';
+/** The same as the import reads it (half-width brackets). */
+const EXAMPLE_NAME_READ = toHalfWidth(TEMPLATE_EXAMPLE_NAME);
+
 /** A template workbook with the expected headers and one example row. */
 export async function paymentTemplate(month: string): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('资金发放名单');
+  const ws = wb.addWorksheet('资金发放名单', printLayout(1));
   ws.columns = COLUMNS.map((c) => ({ header: c.label, key: c.key, width: c.key === 'idNumber' ? 22 : 14 }));
   ws.getColumn('idNumber').numFmt = '@';
   ws.addRow({
-    name: '示例',
+    name: TEMPLATE_EXAMPLE_NAME,
     idNumber: '（18 位身份证号码，文本格式）',
     month,
     allowanceDue: 1200,
@@ -504,6 +507,7 @@ export async function paymentTemplate(month: string): Promise<Buffer> {
     paidOn: `${month}-05`,
   });
   ws.getRow(1).font = { bold: true };
+  ws.getRow(2).font = { italic: true, color: { argb: 'FF808080' } };
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 

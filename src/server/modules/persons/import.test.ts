@@ -12,6 +12,7 @@ import {
 } from '../../../../test/factories.js';
 import { excelOrdered, withSlowTempFiles } from '../../../../test/xlsx-layouts.js';
 import { sql } from '../../db/sql.js';
+import { DATE_FORMAT, PAGE_NUMBER_FOOTER } from '../../lib/sheet-layout.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -63,6 +64,13 @@ function injectUpload(token: string, buf: Buffer, dryRun: boolean, progressId?: 
     payload: m.payload,
     headers: { ...m.headers, authorization: `Bearer ${token}` },
   });
+}
+
+/** Imports `buf` for real and reads back its rejected rows' download. */
+async function readRejected(s: Awaited<ReturnType<typeof setup>>, buf: Buffer) {
+  const result = (await injectUpload(s.officer.token, buf, false)).json();
+  const dl = await s.officer.http.get(`/api/persons/import/bad-rows/${result.badRowsToken}`);
+  return { result, file: await readXlsx(dl.rawPayload) };
 }
 
 const countPersons = async (townId: number) =>
@@ -452,6 +460,19 @@ describe('roster import', () => {
     expect(notXlsx.json().message).toContain('.xlsx');
     const xls = await injectUpload(s.officer.token, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 1, 2, 3]), false);
     expect(xls.json().message).toContain('另存为');
+    // An OpenDocument spreadsheet (LibreOffice, WPS) is a zip too: named, with what to do.
+    const ods = await injectUpload(
+      s.officer.token,
+      Buffer.concat([
+        Buffer.from('PK\x03\x04\x14\x00\x00\x08\x00\x00', 'latin1'),
+        Buffer.alloc(20),
+        Buffer.from('mimetypeapplication/vnd.oasis.opendocument.spreadsheet', 'latin1'),
+        Buffer.alloc(500, 1),
+      ]),
+      false,
+    );
+    expect(ods.statusCode).toBe(400);
+    expect(ods.json().message).toMatch(/\.ods.*另存为.*\.xlsx/);
     const empty = await injectUpload(s.officer.token, await xlsx([]), false);
     expect(empty.statusCode).toBe(400);
     expect(empty.json().message).toContain('空');
@@ -642,6 +663,71 @@ describe('roster export and template', () => {
       [sup.id],
     );
     expect(audit[0].detail).toMatchObject({ rows: 1, fullNumbers: false });
+  });
+
+  it('takes no formula text as a name or address, and exports none that would run after a CSV round trip', async () => {
+    const s = await setup();
+    const rows = await readRejected(
+      s,
+      await xlsx([
+        ['姓名', '身份证号码', '所属镇（街道）', '村（社区）', '生活自理能力', '供养开始日期', '备注'],
+        [
+          '=HYPERLINK("http://x","点我")',
+          freshIdNumber(),
+          s.town.name,
+          s.villages[0].name,
+          '自理',
+          '2020-01-01',
+          '',
+        ],
+        ['公式乙', freshIdNumber(), s.town.name, s.villages[0].name, '自理', '2020-01-01', '+1+2|cmd'],
+        ['@SUM(A1)', freshIdNumber(), s.town.name, s.villages[0].name, '自理', '2020-01-01', ''],
+        ['正常丙', freshIdNumber(), s.town.name, s.villages[0].name, '自理', '2020-01-01', '2+2 没问题'],
+      ]),
+    );
+    expect(rows.result).toMatchObject({ total: 4, created: 1, rejectedCount: 3 });
+    expect(rows.result.rejected.map((r: { column: string }) => r.column)).toEqual(['姓名', '备注', '姓名']);
+    expect(rows.result.rejected[0].message).toContain('可能是公式');
+    // The rejected rows come back for correcting: as they were, but inert once saved as CSV.
+    expect(rows.file.slice(1).map((r) => r[1])).toEqual([
+      `'=HYPERLINK("http://x","点我")`,
+      '公式乙',
+      "'@SUM(A1)",
+    ]);
+    // A note written through the API (not Excel) leaves the export neutralised.
+    const [p] = await env.ctx.db.query<{ id: number }>(sql('select id from persons where name = $1'), [
+      '正常丙',
+    ]);
+    await env.ctx.db.query(sql('update persons set note = $2 where id = $1'), [p.id, '=cmd|"/c calc"!A1']);
+    const ex = await s.officer.http.get(`/api/persons/export.xlsx?areaId=${s.town.id}`);
+    const out = await readXlsx(ex.rawPayload);
+    expect(out[1]).toContain(`'=cmd|"/c calc"!A1`);
+  });
+
+  it('exports a roster that prints (A4 landscape, one page wide, header repeated) with real date cells', async () => {
+    const s = await setup();
+    const buf = await xlsx([
+      ['姓名', '身份证号码', '所属镇（街道）', '村（社区）', '生活自理能力', '供养开始日期'],
+      ['打印甲', freshIdNumber(), s.town.name, s.villages[0].name, '自理', '2020-03-04'],
+    ]);
+    expect((await injectUpload(s.officer.token, buf, false)).json().created).toBe(1);
+    const ex = await s.officer.http.get(`/api/persons/export.xlsx?areaId=${s.town.id}`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(ex.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    expect(ws.pageSetup).toMatchObject({
+      paperSize: 9,
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: '1:1',
+    });
+    expect(ws.headerFooter.oddFooter).toBe(PAGE_NUMBER_FOOTER);
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 2, ySplit: 1 });
+    const col = (ws.getRow(1).values as unknown[]).indexOf('供养开始日期');
+    expect(ws.getRow(2).getCell(col).value).toEqual(new Date('2020-03-04T00:00:00Z'));
+    expect(ws.getRow(2).getCell(col).numFmt).toBe(DATE_FORMAT);
   });
 
   it('serves a template whose header the import recognises under its title row', async () => {

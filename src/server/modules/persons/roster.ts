@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import { chinaDate } from '../../../shared/china-time.js';
@@ -25,12 +24,23 @@ import {
   type RosterKey,
   toHalfWidth,
 } from '../../../shared/roster.js';
+import { FORMULA_TEXT_MESSAGE, looksLikeFormula } from '../../../shared/spreadsheet-text.js';
 import { type Ctx, replicaDb } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, forbidden } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { DATE_FORMAT } from '../../lib/sheet-layout.js';
 import { SheetRows } from '../../lib/sheet-rows.js';
-import ExcelJS, { addPlainRow, cellText, cellValue, drained, prefetchedBatches } from '../../lib/xlsx.js';
+import ExcelJS, {
+  addPlainRow,
+  assertXlsxFile,
+  cellText,
+  cellValue,
+  drained,
+  prefetchedBatches,
+  printLayout,
+  sheetDay,
+} from '../../lib/xlsx.js';
 import { listAreas } from '../areas/index.js';
 import { addWatermarkSheet, appendAudit, type ExportWatermark, watermarkWorkbook } from '../audit/index.js';
 import * as transfers from '../transfers/index.js';
@@ -129,20 +139,18 @@ async function loadAreaIndex(q: Queryable, actor: Actor): Promise<AreaIndex> {
 /** The name the rejected rows download under. */
 export { BAD_ROWS_FILE_NAME } from '../transfers/index.js';
 
-async function assertXlsx(path: string) {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(buf, 0, 4, 0);
-    if (bytesRead === 0) throw badRequest('上传的文件是空的', 'file');
-    if (buf.toString('latin1') === '\xd0\xcf\x11\xe0')
-      throw badRequest('这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再导入', 'file');
-    if (bytesRead < 4 || buf.toString('latin1') !== 'PK\x03\x04')
-      throw badRequest('文件不是 Excel .xlsx 格式，请使用花名册模板', 'file');
-  } finally {
-    await fh.close();
-  }
-}
+/** Columns of free text, checked for formula text on import (phones may start with +). */
+const FREE_TEXT_KEYS: readonly RosterKey[] = [
+  'name',
+  'ethnicity',
+  'town',
+  'village',
+  'registeredAddress',
+  'currentAddress',
+  'visitor',
+  'benefitCard',
+  'note',
+];
 
 /**
  * Imports a roster .xlsx (already saved to `path`): finds the header row, validates every data row,
@@ -157,7 +165,7 @@ export async function importRoster(
   opts: { path: string; dryRun: boolean; onProgress?: (rowsDone: number) => void | Promise<void> },
 ): Promise<ImportResult> {
   if (!can(actor.roles, 'persons.write')) throw forbidden('无权导入花名册');
-  await assertXlsx(opts.path);
+  await assertXlsxFile(opts.path, '请使用花名册模板');
   await transfers.sweep(ctx.db, ctx.clock.now());
   const today = chinaDate(ctx.clock.now());
   const areas = await loadAreaIndex(ctx.db, actor);
@@ -213,6 +221,11 @@ export async function importRoster(
 
   const parseRow = async (rowNumber: number, get: (k: RosterKey) => unknown): Promise<ParsedRow> => {
     const text = (k: RosterKey) => cellText(get(k));
+    // Text a spreadsheet would run as a formula (=HYPERLINK(…), +1+2|cmd, @SUM(…)) is no name or address.
+    for (const k of FREE_TEXT_KEYS) {
+      const t = text(k);
+      if (looksLikeFormula(t)) throw new RowError(k, `「${t.slice(0, 30)}」${FORMULA_TEXT_MESSAGE}`);
+    }
     const name = text('name').replace(/\s/g, '');
     if (!name) throw new RowError('name', '姓名为空');
     if (name.length > 50) throw new RowError('name', '姓名过长');
@@ -653,7 +666,7 @@ const TEMPLATE_WIDTHS: Partial<Record<RosterKey, number>> = {
 /** The empty roster template: a title row, the header, text-formatted ID and phone columns, and instructions. */
 export async function rosterTemplate(): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
-  const ws = wb.addWorksheet('花名册');
+  const ws = wb.addWorksheet('花名册', printLayout(2));
   ws.addRow(['分散供养特困人员花名册（请从第 3 行起填写，一人一行）']);
   ws.mergeCells(1, 1, 1, ROSTER_COLUMNS.length);
   ws.getRow(1).font = { bold: true, size: 14 };
@@ -665,8 +678,7 @@ export async function rosterTemplate(): Promise<Buffer> {
     // Text format keeps 18-digit ID numbers and leading zeros intact.
     if (c.key === 'idNumber' || c.key === 'phone' || c.key === 'visitorPhone') col.numFmt = '@';
   });
-  ws.views = [{ state: 'frozen', ySplit: 2 }];
-  const help = wb.addWorksheet('填写说明');
+  const help = wb.addWorksheet('填写说明', printLayout(1));
   help.columns = [{ width: 18 }, { width: 80 }];
   help.addRows([
     ['列', '说明'],
@@ -712,7 +724,7 @@ export async function exportRoster(
     useStyles: true,
     useSharedStrings: false,
   });
-  const ws = wb.addWorksheet('花名册');
+  const ws = wb.addWorksheet('花名册', printLayout(1, 2));
   if (full) watermarkWorkbook(wb, ws, watermark);
   const extra = ['供养状态', '探访类别', '标识'];
   ws.columns = [
@@ -721,6 +733,8 @@ export async function exportRoster(
     { width: 10 },
     { width: 24 },
   ];
+  // Real date cells: Excel's date filters work, and the roster imports again as it was exported.
+  ws.getColumn(ROSTER_COLUMNS.findIndex((c) => c.key === 'supportStart') + 1).numFmt = DATE_FORMAT;
   const head = ws.addRow([...ROSTER_COLUMNS.map((c) => c.label), ...extra]);
   head.font = { bold: true };
   head.commit();
@@ -758,7 +772,7 @@ export async function exportRoster(
         r.registered_address ?? '',
         r.current_address ?? '',
         SELF_CARE_LABELS[r.self_care],
-        r.support_start,
+        sheetDay(r.support_start),
         r.visitor_name ?? '',
         visitorPhone,
         card,

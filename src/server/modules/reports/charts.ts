@@ -3,7 +3,7 @@
  * embedded font). Used by the monthly report through PdfBuilder.figure().
  */
 type Doc = PDFKit.PDFDocument;
-type Box = { x: number; y: number; w: number; h: number };
+export type Box = { x: number; y: number; w: number; h: number };
 type ChartData = {
   /** A section heading drawn above the chart, so the two never part across a page break. */
   heading?: string;

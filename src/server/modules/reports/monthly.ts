@@ -17,7 +17,7 @@ import type { Actor } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
 import { appendAudit } from '../audit/index.js';
 import { getAssessment, getMetrics, getTrends } from '../oversight/index.js';
-import { horizontalBars, lineChart } from './charts.js';
+import { type Box, horizontalBars, lineChart } from './charts.js';
 import * as repo from './repo.js';
 
 /** Figures of the report's area table, in this order. */
@@ -96,24 +96,39 @@ export async function generateMonthlyReport(
   if (!children.length) pdf.heading(section2);
   if (children.length) {
     const chartRows = children.slice(0, 24);
-    pdf.figure(Math.max(150, 80 + chartRows.length * 22), (doc, box) =>
+    const chart = (heading: string | undefined) => (doc: PDFKit.PDFDocument, box: Box) =>
       horizontalBars(doc, box, {
-        heading: section2,
+        heading,
         title: `探访覆盖率与按时率（${periodLabel(period)}）`,
         labels: chartRows.map((c) => c.name),
         series: [
           { name: METRICS.coverage.label, values: chartRows.map((c) => v(c.figures, 'coverage')) },
           { name: METRICS.onTime.label, values: chartRows.map((c) => v(c.figures, 'onTime')) },
         ],
-      }),
-    );
-    pdf.table(
-      [
-        { title: childWord, width: 2 },
-        ...shown.map((id) => ({ title: METRICS[id].label, width: 1, align: 'right' as const })),
-      ],
-      children.map((c) => [c.name, ...shown.map((id) => formatMetric(id, c.figures[id]))]),
-    );
+      });
+    const table = () =>
+      pdf.table(
+        [
+          { title: childWord, width: 2 },
+          ...shown.map((id) => ({ title: METRICS[id].label, width: 1, align: 'right' as const })),
+        ],
+        children.map((c) => [c.name, ...shown.map((id) => formatMetric(id, c.figures[id]))]),
+      );
+    // 22 points a bar row, down to 12 where that keeps the chart on the page it starts (with its
+    // heading, 30 more). Where even that does not fit, the table comes first and fills the page —
+    // a full-height chart of 24 towns used to leave two thirds of the first page blank.
+    const ideal = 110 + chartRows.length * 22;
+    const least = 110 + chartRows.length * 12;
+    const left = Math.floor(pdf.spaceLeft());
+    if (left >= least) {
+      pdf.figure(Math.max(180, Math.min(ideal, left)), chart(section2));
+      table();
+    } else {
+      pdf.heading(section2);
+      table();
+      const after = Math.floor(pdf.spaceLeft());
+      pdf.figure(Math.max(150, after >= least - 30 ? Math.min(ideal, after) : ideal) - 30, chart(undefined));
+    }
   } else {
     pdf.paragraph(`本辖区下没有${childWord}数据。`);
   }

@@ -103,6 +103,12 @@ describe('monthly report PDF', () => {
     expect(text).toContain(t.town.name);
     expect(text).toContain('镇（街道）考核排名');
     expect(text).toContain('近 12 个月走势');
+    // Section 二 starts on the first page, under the overview (its chart left two thirds of it blank).
+    const first = execFileSync('pdftotext', ['-l', '1', '-layout', '-', '-'], {
+      input: res.rawPayload,
+    }).toString();
+    expect(first).toContain('一、总体情况');
+    expect(first).toContain('二、各镇（街道）情况');
     const id = Number(res.headers['x-report-id']);
     const list = (await bureau.http.get('/api/reports?period=2026-03')).json();
     expect(list.items.map((i: any) => i.id)).toContain(id);

@@ -3,7 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { UPLOAD_LIMITS } from '../../../shared/api/uploads.js';
 import type { Queryable } from '../../db/db.js';
 import { scratchPath } from '../../http/uploads.js';
-import ExcelJS, { XLSX_MIME } from '../../lib/xlsx.js';
+import ExcelJS, { printLayout, sheetValue, XLSX_MIME } from '../../lib/xlsx.js';
 import * as repo from './repo.js';
 
 /** The name the rejected rows download under. */
@@ -39,16 +39,14 @@ export class Rejections {
         useStyles: false,
         useSharedStrings: false,
       });
-      this.ws = this.wb.addWorksheet('未导入的行');
-      this.ws.addRow(['原行号', ...this.header, '错误列', '原因']).commit();
+      this.ws = this.wb.addWorksheet('未导入的行', printLayout(1, 1));
+      this.ws.addRow(['原行号', ...this.header, '错误列', '原因'].map(sheetValue)).commit();
     }
     const width = Math.max(this.header.length, values.length);
-    this.ws!.addRow([
-      row,
-      ...Array.from({ length: width }, (_, i) => values[i] ?? ''),
-      column,
-      message,
-    ]).commit();
+    // As they were in the file, but text that would run as a formula once saved as CSV neutralised.
+    this.ws!.addRow(
+      [row, ...Array.from({ length: width }, (_, i) => values[i] ?? ''), column, message].map(sheetValue),
+    ).commit();
   }
 
   /** Stores the workbook for its owner and answers its token, or null when no row was rejected. */

@@ -1,22 +1,13 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import {
-  Alert,
-  App,
-  Button,
-  DatePicker,
-  Form,
-  Input,
-  InputNumber,
-  Select,
-  Space,
-  Table,
-  Typography,
-} from 'antd';
+import { Alert, App, Button, DatePicker, Form, Input, Select, Space, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
+import type { AuditQuery, AuditRow, AuditVerifyResult } from '../../../shared/api/audit';
+import * as auditApi from '../../../shared/api/audit';
+import * as personsApi from '../../../shared/api/persons';
 import { chinaDateTime } from '../../../shared/china-time';
 import { AUDIT_ENTITY_LABELS, auditActionLabel, auditEntityLabel } from '../../../shared/labels';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 
 /** A select that finds a record by name as one types (actor, person): the filter keeps its id. */
 function NamePicker({
@@ -55,29 +46,6 @@ function NamePicker({
   );
 }
 
-interface AuditRow {
-  id: number;
-  at: string;
-  actorId: number | null;
-  actorUsername: string | null;
-  actorName: string | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
-  areaId: number | null;
-  detail: Record<string, unknown>;
-  ip: string | null;
-  subjectName: string | null;
-}
-
-interface VerifyResult {
-  ok: boolean;
-  checked: number;
-  lastId: number | null;
-  lastHash: string | null;
-  problems: { id: number; kind: string; message: string }[];
-}
-
 interface Filter {
   actorId?: number;
   action?: string;
@@ -91,38 +59,34 @@ interface Filter {
 export function AuditPage() {
   const { message } = App.useApp();
   const [filter, setFilter] = useState<Filter>({});
-  const [verify, setVerify] = useState<VerifyResult | null>(null);
+  const [verify, setVerify] = useState<AuditVerifyResult | null>(null);
   const [verifying, setVerifying] = useState(false);
   const actions = useQuery({
     queryKey: ['audit-actions'],
-    queryFn: () => api<{ items: string[] }>('/api/audit/actions'),
+    queryFn: () => call(auditApi.listAuditActions),
   });
-  const params = (before?: number) => {
-    const p = new URLSearchParams({ limit: '50' });
-    if (filter.actorId) p.set('actorId', String(filter.actorId));
-    if (filter.action) p.set('action', filter.action);
-    if (filter.entity) p.set('entity', filter.entity);
-    if (filter.entityId) p.set('entityId', filter.entityId);
-    if (filter.personId) p.set('personId', String(filter.personId));
-    if (filter.range) {
-      p.set('from', filter.range[0].format('YYYY-MM-DD'));
-      p.set('to', filter.range[1].format('YYYY-MM-DD'));
-    }
-    if (before) p.set('before', String(before));
-    return p.toString();
-  };
+  const query = (before?: number): AuditQuery => ({
+    limit: 50,
+    actorId: filter.actorId || undefined,
+    action: filter.action || undefined,
+    entity: filter.entity || undefined,
+    entityId: filter.entityId || undefined,
+    personId: filter.personId || undefined,
+    from: filter.range?.[0].format('YYYY-MM-DD'),
+    to: filter.range?.[1].format('YYYY-MM-DD'),
+    before: before || undefined,
+  });
   const rows = useInfiniteQuery({
     queryKey: ['audit', filter],
     initialPageParam: undefined as number | undefined,
-    queryFn: ({ pageParam }) =>
-      api<{ items: AuditRow[]; nextBefore: number | null }>(`/api/audit?${params(pageParam)}`),
+    queryFn: ({ pageParam }) => call(auditApi.searchAudit, { query: query(pageParam) }),
     getNextPageParam: (last) => last.nextBefore ?? undefined,
   });
   const items = rows.data?.pages.flatMap((p) => p.items) ?? [];
   const runVerify = async () => {
     setVerifying(true);
     try {
-      setVerify(await api<VerifyResult>('/api/audit/verify', { body: {} }));
+      setVerify(await call(auditApi.verifyAudit, { body: {} }));
     } catch (e) {
       message.error((e as Error).message);
     } finally {
@@ -173,11 +137,10 @@ export function AuditPage() {
             ariaLabel="操作人"
             placeholder="输入姓名或用户名"
             search={async (q) =>
-              (
-                await api<{ items: { id: number; username: string; displayName: string }[] }>(
-                  `/api/audit/actors?q=${encodeURIComponent(q)}`,
-                )
-              ).items.map((u) => ({ value: u.id, label: `${u.displayName}（${u.username}）` }))
+              (await call(auditApi.searchAuditActors, { query: { q } })).items.map((u) => ({
+                value: u.id,
+                label: `${u.displayName}（${u.username}）`,
+              }))
             }
           />
         </Form.Item>
@@ -211,11 +174,10 @@ export function AuditPage() {
             ariaLabel="涉及对象"
             placeholder="输入对象姓名"
             search={async (q) =>
-              (
-                await api<{ items: { id: number; name: string; villageName: string }[] }>(
-                  `/api/persons?limit=20&q=${encodeURIComponent(q)}`,
-                )
-              ).items.map((p) => ({ value: p.id, label: `${p.name}（${p.villageName}）` }))
+              (await call(personsApi.listPersons, { query: { limit: 20, q } })).items.map((p) => ({
+                value: p.id,
+                label: `${p.name}（${p.villageName}）`,
+              }))
             }
           />
         </Form.Item>

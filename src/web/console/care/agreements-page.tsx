@@ -20,14 +20,18 @@ import {
 } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
+import * as careApi from '../../../shared/api/care';
+import { type Agreement, CARE_LIMITS as L } from '../../../shared/api/care';
+import { urlOf } from '../../../shared/api/contract';
 import { AGREEMENT_STATUS_LABELS, AGREEMENT_STATUSES, CAREGIVER_RELATIONS } from '../../../shared/care';
 import { SELF_CARE_SHORT } from '../../../shared/person';
 import { can } from '../../../shared/roles';
-import { api, HttpError } from '../../lib/api';
+import { api, call, HttpError, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
-import { type Agreement, AgreementStatusTag, CaregiverSelect, chinaToday, PersonSelect } from './shared';
+import { PrintLinks } from './print-links';
+import { AgreementStatusTag, CaregiverSelect, chinaToday, PersonSelect } from './shared';
 
 /** 照料协议: agreements with status and expiry filters, persons still needing one, and the actions. */
 export function AgreementsPage() {
@@ -77,14 +81,16 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
   const [q, setQ] = useState('');
   const [terminating, setTerminating] = useState<Agreement | null>(null);
   const [pledge, setPledge] = useState<Agreement | null>(null);
-  const qs = new URLSearchParams({ limit: '200' });
-  if (areaId) qs.set('areaId', String(areaId));
-  if (status) qs.set('status', status);
-  if (expiring !== undefined) qs.set('expiringWithinDays', String(expiring));
-  if (q) qs.set('q', q);
+  const query = {
+    limit: 200,
+    areaId,
+    status: status as Agreement['status'] | undefined,
+    expiringWithinDays: expiring,
+    q,
+  };
   const list = useQuery({
-    queryKey: ['care-agreements', qs.toString()],
-    queryFn: () => api<{ items: Agreement[] }>(`/api/care-agreements?${qs}`),
+    queryKey: ['care-agreements', query],
+    queryFn: () => call(careApi.listAgreements, { query }),
   });
   const today = chinaToday();
   return (
@@ -156,7 +162,7 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
                   : a.scans.map((s) => (
                       <a
                         key={s.id}
-                        href={`/api/care-agreements/${a.id}/scans/${s.id}`}
+                        href={hrefOf(careApi.getScan, { params: { id: a.id, fileId: s.id } })}
                         target="_blank"
                         rel="noreferrer"
                         style={{ marginRight: 8 }}
@@ -195,12 +201,7 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
             title: '操作',
             render: (_, a) => (
               <Space size={4} wrap>
-                <a href={`/api/care-agreements/${a.id}/agreement.pdf`} target="_blank" rel="noreferrer">
-                  打印协议
-                </a>
-                <a href={`/api/care-agreements/${a.id}/pledge.pdf`} target="_blank" rel="noreferrer">
-                  打印承诺书
-                </a>
+                <PrintLinks agreementId={a.id} />
                 {canWrite && <ScanUpload agreement={a} />}
                 {canWrite && a.status === 'active' && (
                   <a style={{ color: '#cf1322' }} onClick={() => setTerminating(a)}>
@@ -245,7 +246,11 @@ function ScanUpload({ agreement }: { agreement: Agreement }) {
                 fd.append('kind', kind);
                 fd.append('file', file as Blob);
                 try {
-                  await api(`/api/care-agreements/${agreement.id}/scans`, { method: 'POST', body: fd });
+                  // A multipart upload: the contract gives the URL, the body is the form.
+                  await api(urlOf(careApi.uploadScan, { params: { id: agreement.id } }), {
+                    method: careApi.uploadScan.method,
+                    body: fd,
+                  });
                   message.success('已上传');
                   qc.invalidateQueries({ queryKey: ['care-agreements'] });
                   setOpen(false);
@@ -254,7 +259,9 @@ function ScanUpload({ agreement }: { agreement: Agreement }) {
                 }
               }}
             >
-              <Button icon={<UploadOutlined />}>选择 PDF / JPG / PNG 文件（10 MB 以内）</Button>
+              <Button icon={<UploadOutlined />}>
+                选择 PDF / JPG / PNG 文件（{L.scanBytes / 1024 / 1024} MB 以内）
+              </Button>
             </Upload>
           </Space>
         </Modal>
@@ -266,17 +273,7 @@ function ScanUpload({ agreement }: { agreement: Agreement }) {
 function NeedingList({ onSign }: { onSign?: (personId: number) => void }) {
   const list = useQuery({
     queryKey: ['care-needing'],
-    queryFn: () =>
-      api<{
-        items: {
-          personId: number;
-          name: string;
-          selfCare: 'capable' | 'partial' | 'none';
-          townName: string;
-          villageName: string;
-          lastAgreementEnd: string | null;
-        }[];
-      }>('/api/care-agreements/needing'),
+    queryFn: () => call(careApi.listNeedingAgreement),
   });
   return (
     <Table
@@ -341,7 +338,7 @@ function AgreementForm({ personId, onClose }: { personId?: number; onClose: () =
     const v = await form.validateFields();
     await run(
       () =>
-        api('/api/care-agreements', {
+        call(careApi.createAgreement, {
           body: {
             personId: v.personId,
             caregiverId: v.caregiverId,
@@ -349,8 +346,8 @@ function AgreementForm({ personId, onClose }: { personId?: number; onClose: () =
             partyLevel: v.partyLevel,
             content: v.content,
             frequency: v.frequency,
-            startDate: fmt(v.term[0]),
-            endDate: fmt(v.term[1]),
+            startDate: fmt(v.term[0])!,
+            endDate: fmt(v.term[1])!,
             signedOn: fmt(v.signedOn),
             pledgeSignedOn: fmt(v.pledgeSignedOn) ?? null,
           },
@@ -418,10 +415,10 @@ function AgreementForm({ personId, onClose }: { personId?: number; onClose: () =
           label="照料服务内容"
           rules={[{ required: true, message: '请填写照料内容' }]}
         >
-          <Input.TextArea rows={2} />
+          <Input.TextArea rows={2} maxLength={L.content} />
         </Form.Item>
         <Form.Item name="frequency" label="照料频次" rules={[{ required: true, message: '请填写频次' }]}>
-          <Input />
+          <Input maxLength={L.frequency} />
         </Form.Item>
         <Form.Item name="term" label="协议期限" rules={[{ required: true, message: '请选择期限' }]}>
           <DatePicker.RangePicker />
@@ -456,7 +453,8 @@ function TerminateForm({ agreement, onClose }: { agreement: Agreement; onClose: 
     if (!ok) return;
     await run(
       () =>
-        api(`/api/care-agreements/${agreement.id}/terminate`, {
+        call(careApi.terminateAgreement, {
+          params: { id: agreement.id },
           body: {
             version: agreement.version,
             reason: v.reason,
@@ -484,7 +482,7 @@ function TerminateForm({ agreement, onClose }: { agreement: Agreement; onClose: 
         initialValues={{ terminatedOn: dayjs(), startReplacement: !agreement.replacementId }}
       >
         <Form.Item name="reason" label="解除原因" rules={[{ required: true, message: '请填写解除原因' }]}>
-          <Input.TextArea rows={2} />
+          <Input.TextArea rows={2} maxLength={L.terminationReason} />
         </Form.Item>
         <Form.Item name="terminatedOn" label="解除日期">
           <DatePicker />
@@ -507,8 +505,9 @@ function PledgeForm({ agreement, onClose }: { agreement: Agreement; onClose: () 
     const v = await form.validateFields();
     await run(
       () =>
-        api(`/api/care-agreements/${agreement.id}/pledge`, {
-          body: { version: agreement.version, signedOn: fmt(v.signedOn) },
+        call(careApi.recordPledge, {
+          params: { id: agreement.id },
+          body: { version: agreement.version, signedOn: fmt(v.signedOn)! },
         }),
       '已登记，开始公示',
     );

@@ -17,13 +17,16 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
+import * as careApi from '../../../shared/api/care';
+import { type Agreement, type Caregiver, CARE_LIMITS as L } from '../../../shared/api/care';
 import { CAREGIVER_RELATIONS } from '../../../shared/care';
 import { can } from '../../../shared/roles';
-import { api, HttpError } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
-import { type Agreement, AgreementStatusTag, type Caregiver, chinaToday, PersonSelect } from './shared';
+import { PrintLinks } from './print-links';
+import { AgreementStatusTag, chinaToday, PersonSelect } from './shared';
 
 /** 照料服务人: list, registration, and the caregiver page (a drawer, addressable as ?id=). */
 export function CaregiversPage() {
@@ -35,10 +38,7 @@ export function CaregiversPage() {
   const areas = useAreaTree();
   const list = useQuery({
     queryKey: ['caregivers', q, areaId],
-    queryFn: () =>
-      api<{ items: Caregiver[] }>(
-        `/api/caregivers?limit=200${q ? `&q=${encodeURIComponent(q)}` : ''}${areaId ? `&areaId=${areaId}` : ''}`,
-      ),
+    queryFn: () => call(careApi.listCaregivers, { query: { limit: 200, q, areaId } }),
   });
   const openId = Number(params.get('id')) || null;
   const canWrite = !!me && can(me.roles, 'care.write');
@@ -109,8 +109,19 @@ export function CaregiversPage() {
   );
 }
 
+/** What the caregiver form's inputs hold; the request is built from them field by field. */
+interface CaregiverValues {
+  name: string;
+  idNumber: string;
+  phone?: string | null;
+  address?: string | null;
+  areaId: number;
+  personId?: number;
+  relation?: string;
+}
+
 function CaregiverForm({ onClose }: { onClose: () => void }) {
-  const [form] = Form.useForm();
+  const [form] = Form.useForm<CaregiverValues>();
   const { message } = App.useApp();
   const qc = useQueryClient();
   const areas = useAreaTree();
@@ -120,13 +131,24 @@ function CaregiverForm({ onClose }: { onClose: () => void }) {
     const v = await form.validateFields();
     setSaving(true);
     try {
-      await api('/api/caregivers', { body: v });
+      await call(careApi.createCaregiver, {
+        body: {
+          name: v.name,
+          idNumber: v.idNumber,
+          phone: v.phone,
+          address: v.address,
+          areaId: v.areaId,
+          personId: v.personId,
+          relation: v.relation,
+        },
+      });
       message.success('已登记');
       qc.invalidateQueries({ queryKey: ['caregivers'] });
       onClose();
     } catch (e) {
       if (e instanceof HttpError && e.body.field) {
-        form.setFields([{ name: e.body.field.replace(/^body\./, ''), errors: [e.message] }]);
+        const name = e.body.field.replace(/^body\./, '') as keyof CaregiverValues;
+        form.setFields([{ name, errors: [e.message] }]);
       } else message.error((e as Error).message);
     } finally {
       setSaving(false);
@@ -136,7 +158,7 @@ function CaregiverForm({ onClose }: { onClose: () => void }) {
     <Modal open title="登记照料服务人" onOk={submit} onCancel={onClose} confirmLoading={saving} okText="保存">
       <Form form={form} layout="vertical">
         <Form.Item name="name" label="姓名" rules={[{ required: true, message: '请输入姓名' }]}>
-          <Input />
+          <Input maxLength={L.caregiverName} />
         </Form.Item>
         <Form.Item
           name="idNumber"
@@ -146,10 +168,10 @@ function CaregiverForm({ onClose }: { onClose: () => void }) {
           <Input maxLength={18} />
         </Form.Item>
         <Form.Item name="phone" label="联系电话">
-          <Input />
+          <Input maxLength={L.phone} />
         </Form.Item>
         <Form.Item name="address" label="住址">
-          <Input />
+          <Input maxLength={L.address} />
         </Form.Item>
         <Form.Item name="areaId" label="所属镇街/村居" rules={[{ required: true, message: '请选择辖区' }]}>
           <TreeSelect treeData={toTreeData(areas.data ?? [])} showSearch treeNodeFilterProp="title" />
@@ -171,25 +193,12 @@ function CaregiverForm({ onClose }: { onClose: () => void }) {
   );
 }
 
-interface CaregiverDetail {
-  caregiver: Caregiver;
-  history: {
-    personId: number;
-    personName: string;
-    relation: string;
-    fromDate: string;
-    toDate: string | null;
-    endReason: string | null;
-  }[];
-  agreements: Agreement[];
-  revealed?: { idNumber: string; phone: string | null };
-}
-
 function CaregiverDrawer({ id, onClose, canWrite }: { id: number; onClose: () => void; canWrite: boolean }) {
   const [reveal, setReveal] = useState(false);
   const d = useQuery({
     queryKey: ['caregiver', id, reveal],
-    queryFn: () => api<CaregiverDetail>(`/api/caregivers/${id}${reveal ? '?reveal=true' : ''}`),
+    queryFn: () =>
+      call(careApi.getCaregiver, { params: { id }, query: { reveal: reveal ? 'true' : undefined } }),
   });
   const c = d.data?.caregiver;
   const today = chinaToday();
@@ -232,12 +241,7 @@ function CaregiverDrawer({ id, onClose, canWrite }: { id: number; onClose: () =>
                 title: '文书',
                 render: (_, a) => (
                   <Space>
-                    <a href={`/api/care-agreements/${a.id}/agreement.pdf`} target="_blank" rel="noreferrer">
-                      协议
-                    </a>
-                    <a href={`/api/care-agreements/${a.id}/pledge.pdf`} target="_blank" rel="noreferrer">
-                      承诺书
-                    </a>
+                    <PrintLinks agreementId={a.id} short />
                   </Space>
                 ),
               },

@@ -1,17 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
 import { Empty, Space, Table, Tag, Typography } from 'antd';
-import { PAYMENT_KIND_LABELS, type PaymentKind } from '../../../shared/care';
+import type { Agreement, Review } from '../../../shared/api/care';
+import * as careApi from '../../../shared/api/care';
+import { listPersonPayments } from '../../../shared/api/money';
+import { PAYMENT_KIND_LABELS } from '../../../shared/care';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
-import {
-  type Agreement,
-  AgreementStatusTag,
-  chinaToday,
-  type Replacement,
-  ReplacementStatusTag,
-  type Review,
-} from './shared';
+import { PrintLinks } from './print-links';
+import { AgreementStatusTag, chinaToday, ReplacementStatusTag } from './shared';
 
 /**
  * The person page's 照料与资金 tab: agreements (with their printable documents), replacement cases,
@@ -24,31 +21,22 @@ export function PersonCareTab({ personId }: { personId: number }) {
   const agreements = useQuery({
     queryKey: ['care-agreements', 'person', personId],
     enabled: canCare,
-    queryFn: () => api<{ items: Agreement[] }>(`/api/care-agreements?personId=${personId}&limit=50`),
+    queryFn: () => call(careApi.listAgreements, { query: { personId, limit: 50 } }),
   });
   const reviews = useQuery({
     queryKey: ['caregiver-reviews', 'person', personId],
     enabled: canCare,
-    queryFn: () => api<{ items: Review[] }>(`/api/caregiver-reviews?personId=${personId}&limit=50`),
+    queryFn: () => call(careApi.listReviews, { query: { personId, limit: 50 } }),
   });
   const cases = useQuery({
     queryKey: ['care-replacements', 'person', personId],
     enabled: canCare,
-    queryFn: () => api<{ items: Replacement[] }>(`/api/care-replacements?personId=${personId}`),
+    queryFn: () => call(careApi.listReplacements, { query: { personId } }),
   });
   const payments = useQuery({
     queryKey: ['payments', 'person', personId],
     enabled: canMoney,
-    queryFn: () =>
-      api<{
-        items: {
-          month: string;
-          kind: PaymentKind;
-          amountDue: number;
-          amountPaid: number;
-          paidOn: string | null;
-        }[];
-      }>(`/api/payments/person/${personId}?months=12`),
+    queryFn: () => call(listPersonPayments, { params: { personId }, query: { months: 12 } }),
   });
   const today = chinaToday();
   return (
@@ -73,12 +61,7 @@ export function PersonCareTab({ personId }: { personId: number }) {
                 title: '文书',
                 render: (_, a) => (
                   <Space>
-                    <a href={`/api/care-agreements/${a.id}/agreement.pdf`} target="_blank" rel="noreferrer">
-                      协议
-                    </a>
-                    <a href={`/api/care-agreements/${a.id}/pledge.pdf`} target="_blank" rel="noreferrer">
-                      承诺书
-                    </a>
+                    <PrintLinks agreementId={a.id} short />
                   </Space>
                 ),
               },

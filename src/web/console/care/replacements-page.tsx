@@ -1,16 +1,21 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Checkbox, Select, Space, Steps, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
+import * as careApi from '../../../shared/api/care';
+import type { BodyOf } from '../../../shared/api/contract';
 import {
   REPLACEMENT_CAUSE_LABELS,
   REPLACEMENT_STATUS_LABELS,
   REPLACEMENT_STATUSES,
 } from '../../../shared/care';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
-import { CaregiverSelect, type Replacement, ReplacementStatusTag } from './shared';
+import { CaregiverSelect, ReplacementStatusTag } from './shared';
+
+type Replacement = careApi.Replacement;
+type ReplacementChange = Omit<BodyOf<typeof careApi.updateReplacement>, 'version'>;
 
 /** 更换照料服务人: each case with its three steps, the new caregiver and the legal-referral flag. */
 export function ReplacementsPage() {
@@ -18,15 +23,14 @@ export function ReplacementsPage() {
   const canWrite = !!me && can(me.roles, 'care.write');
   const { message, modal } = App.useApp();
   const qc = useQueryClient();
-  const [status, setStatus] = useState<string | undefined>('open');
+  const [status, setStatus] = useState<Replacement['status'] | undefined>('open');
   const list = useQuery({
     queryKey: ['care-replacements', status],
-    queryFn: () =>
-      api<{ items: Replacement[] }>(`/api/care-replacements?limit=500${status ? `&status=${status}` : ''}`),
+    queryFn: () => call(careApi.listReplacements, { query: { limit: 500, status } }),
   });
-  const patch = async (r: Replacement, body: object) => {
+  const patch = async (r: Replacement, body: ReplacementChange) => {
     try {
-      await api(`/api/care-replacements/${r.id}`, { method: 'PATCH', body: { version: r.version, ...body } });
+      await call(careApi.updateReplacement, { params: { id: r.id }, body: { version: r.version, ...body } });
       qc.invalidateQueries({ queryKey: ['care-replacements'] });
       message.success('已保存');
     } catch (e) {
@@ -41,8 +45,10 @@ export function ReplacementsPage() {
       okButtonProps: { danger: true },
       onOk: async () => {
         try {
-          const a = await api<{ version: number }>(`/api/care-agreements/${r.oldAgreementId}`);
-          await api(`/api/care-agreements/${r.oldAgreementId}/terminate`, {
+          const id = r.oldAgreementId!;
+          const a = await call(careApi.getAgreement, { params: { id } });
+          await call(careApi.terminateAgreement, {
+            params: { id },
             body: { version: a.version, reason: r.detail ?? '更换照料服务人' },
           });
           qc.invalidateQueries({ queryKey: ['care-replacements'] });

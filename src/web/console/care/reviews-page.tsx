@@ -19,11 +19,12 @@ import {
 } from 'antd';
 import type dayjs from 'dayjs';
 import { useState } from 'react';
+import * as careApi from '../../../shared/api/care';
+import { CARE_LIMITS as L, type Review } from '../../../shared/api/care';
 import { can } from '../../../shared/roles';
-import { api, HttpError } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
-import type { Agreement, Review } from './shared';
 
 /** 考核评价: reviews with scores and the form that records one. */
 export function ReviewsPage() {
@@ -35,7 +36,7 @@ export function ReviewsPage() {
   const list = useQuery({
     queryKey: ['caregiver-reviews', passed],
     queryFn: () =>
-      api<{ items: Review[] }>(`/api/caregiver-reviews?limit=200${passed ? `&passed=${passed}` : ''}`),
+      call(careApi.listReviews, { query: { limit: 200, passed: passed as 'true' | 'false' | undefined } }),
   });
   return (
     <div>
@@ -175,14 +176,14 @@ function ReviewForm({ onClose, onCreated }: { onClose: () => void; onCreated: (r
   const [saving, setSaving] = useState(false);
   const agreements = useQuery({
     queryKey: ['care-agreements', 'for-review'],
-    queryFn: () => api<{ items: Agreement[] }>('/api/care-agreements?limit=200&status=active'),
+    queryFn: () => call(careApi.listAgreements, { query: { limit: 200, status: 'active' } }),
   });
   const submit = async () => {
     const v = await form.validateFields();
     const period = v.period as [dayjs.Dayjs, dayjs.Dayjs] | undefined;
     setSaving(true);
     try {
-      const r = await api<Review>('/api/caregiver-reviews', {
+      const r = await call(careApi.createReview, {
         body: {
           agreementId: v.agreementId,
           periodFrom: period?.[0].format('YYYY-MM-DD'),
@@ -232,8 +233,12 @@ function ReviewForm({ onClose, onCreated }: { onClose: () => void; onCreated: (r
         <Form.Item name="period" label="考核期间（不填则为上一季度）">
           <DatePicker.RangePicker />
         </Form.Item>
-        <Form.Item name="satisfaction" label="特困人员本人满意度（1–5）" rules={[{ required: true }]}>
-          <Rate />
+        <Form.Item
+          name="satisfaction"
+          label={`特困人员本人满意度（${L.score.min}–${L.score.max}）`}
+          rules={[{ required: true }]}
+        >
+          <Rate count={L.score.max} />
         </Form.Item>
         <Typography.Text strong>邻里评价</Typography.Text>
         <Form.List name="neighbours">
@@ -242,13 +247,18 @@ function ReviewForm({ onClose, onCreated }: { onClose: () => void; onCreated: (r
               {fields.map((f) => (
                 <Space key={f.key} align="baseline" style={{ display: 'flex', marginTop: 8 }}>
                   <Form.Item name={[f.name, 'name']} noStyle>
-                    <Input placeholder="邻居姓名" style={{ width: 120 }} />
+                    <Input placeholder="邻居姓名" maxLength={L.neighbourName} style={{ width: 120 }} />
                   </Form.Item>
                   <Form.Item name={[f.name, 'score']} noStyle>
-                    <InputNumber min={1} max={5} placeholder="1–5" style={{ width: 80 }} />
+                    <InputNumber
+                      min={L.score.min}
+                      max={L.score.max}
+                      placeholder={`${L.score.min}–${L.score.max}`}
+                      style={{ width: 80 }}
+                    />
                   </Form.Item>
                   <Form.Item name={[f.name, 'comment']} noStyle>
-                    <Input placeholder="意见（可选）" style={{ width: 240 }} />
+                    <Input placeholder="意见（可选）" maxLength={L.neighbourComment} style={{ width: 240 }} />
                   </Form.Item>
                   <MinusCircleOutlined onClick={() => remove(f.name)} />
                 </Space>
@@ -256,6 +266,7 @@ function ReviewForm({ onClose, onCreated }: { onClose: () => void; onCreated: (r
               <Button
                 type="dashed"
                 style={{ marginTop: 8 }}
+                disabled={fields.length >= L.neighbours}
                 onClick={() => add({ score: 4 })}
                 icon={<PlusOutlined />}
               >
@@ -265,7 +276,7 @@ function ReviewForm({ onClose, onCreated }: { onClose: () => void; onCreated: (r
           )}
         </Form.List>
         <Form.Item name="note" label="备注" style={{ marginTop: 12 }}>
-          <Input.TextArea rows={2} />
+          <Input.TextArea rows={2} maxLength={L.reviewNote} />
         </Form.Item>
         <Typography.Text type="secondary">
           期间内探访记录中的“照料护理”情况（第 H

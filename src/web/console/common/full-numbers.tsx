@@ -13,6 +13,9 @@ export function FullNumbersModal(props: {
   title: string;
   onOk: (reason: string) => void;
   onCancel: () => void;
+  /** What happens with the file (default: an export watermarked on every page). */
+  note?: string;
+  okText?: string;
 }) {
   const [reason, setReason] = useState('');
   const ok = reason.trim().length >= MIN_REASON;
@@ -20,7 +23,7 @@ export function FullNumbersModal(props: {
     <Modal
       open={props.open}
       title={props.title}
-      okText="导出"
+      okText={props.okText ?? '导出'}
       okButtonProps={{ disabled: !ok }}
       onOk={() => {
         props.onOk(reason.trim());
@@ -30,7 +33,8 @@ export function FullNumbersModal(props: {
       destroyOnHidden
     >
       <Typography.Paragraph type="secondary">
-        完整号码属敏感个人信息：请写明本次用途。导出将记入审计日志，文件每页带有您的姓名、时间和用途水印。
+        {props.note ??
+          '完整号码属敏感个人信息：请写明本次用途。导出将记入审计日志，文件每页带有您的姓名、时间和用途水印。'}
       </Typography.Paragraph>
       <Input.TextArea
         rows={2}

@@ -1,27 +1,28 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  Alert,
   App,
   Button,
   Card,
   DatePicker,
-  Descriptions,
-  Drawer,
   Form,
   Input,
   Modal,
+  Popconfirm,
   Radio,
   Select,
   Space,
   Switch,
   Table,
   Tag,
-  Timeline,
   Typography,
   Upload,
 } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import * as concernsApi from '../../../shared/api/concerns';
+import type { BodyOf } from '../../../shared/api/contract';
 import { REQUEST_CATEGORIES, REQUEST_CATEGORY_LABELS } from '../../../shared/checklist';
 import {
   CONCERN_HANDLING_LABELS,
@@ -29,42 +30,15 @@ import {
   CONCERN_SOURCE_LABELS,
   CONCERN_STATUS_LABELS,
   CONCERN_STATUSES,
-  type ConcernHandling,
-  type ConcernOwner,
-  type ConcernSource,
   type ConcernStatus,
 } from '../../../shared/incidents';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call as callApi, hrefOf } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { CaseDrawer, useCaseAction } from '../cases/case-drawer';
 import { fmt, PersonPicker } from '../incidents/shared';
 
-interface Concern {
-  id: number;
-  person: { id: number; name: string };
-  town: { id: number; name: string };
-  village: { id: number; name: string };
-  category: string;
-  description: string;
-  source: ConcernSource;
-  visitId: number | null;
-  owner: ConcernOwner;
-  handling: ConcernHandling;
-  deadline: string | null;
-  daysLeft: number | null;
-  overdue: boolean;
-  escalated: boolean;
-  status: ConcernStatus;
-  resolution: string | null;
-  reopenedCount: number;
-  createdAt: string;
-  createdBy: string | null;
-  version: number;
-}
-interface Detail extends Concern {
-  entries: { id: number; at: string; kind: string; body: string; actor: string | null }[];
-  files: { id: number; name: string; mime: string; size: number; uploadedAt: string }[];
-}
+type Concern = concernsApi.Concern;
 
 const STATUS_COLORS: Record<ConcernStatus, string> = {
   open: 'orange',
@@ -81,6 +55,10 @@ const ENTRY_LABELS: Record<string, string> = {
   verified: '核验通过',
   reopened: '退回整改',
   file: '证明材料',
+  deadline: '调整期限',
+  deadline_requested: '申请延期',
+  deadline_approved: '批准延期',
+  deadline_refused: '不批准延期',
 };
 const categoryLabel = (c: string) => REQUEST_CATEGORY_LABELS[c as keyof typeof REQUEST_CATEGORY_LABELS] ?? c;
 
@@ -118,11 +96,9 @@ export function ConcernsPage() {
   const list = useQuery({
     queryKey: ['concerns', status, overdue, category, page],
     queryFn: () =>
-      api<{ items: Concern[]; total: number }>(
-        `/api/concerns?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${overdue ? '&overdue=1' : ''}${
-          category ? `&category=${category}` : ''
-        }`,
-      ),
+      callApi(concernsApi.listConcerns, {
+        query: { page, pageSize: 20, status, category, overdue: overdue ? '1' : undefined },
+      }),
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['concerns'] });
   return (
@@ -246,28 +222,30 @@ function ConcernDrawer({
   onChanged: () => void;
 }) {
   const { me } = useSession();
-  const { message } = App.useApp();
   const qc = useQueryClient();
-  const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const q = useQuery({ queryKey: ['concern', id], queryFn: () => api<Detail>(`/api/concerns/${id}`) });
+  // One state per text: typing in 整改情况 must not fill 留言, and an upload or a deadline change
+  // (which reload the record) must not wipe what was typed in either (issue 25).
+  const [resolution, setResolution] = useState('');
+  const [comment, setComment] = useState('');
+  const [verifyNote, setVerifyNote] = useState('');
+  const [decisionNote, setDecisionNote] = useState('');
+  const [asking, setAsking] = useState(false);
+  const { busy, act } = useCaseAction(['concern', id], onChanged);
+  const q = useQuery({
+    queryKey: ['concern', id],
+    queryFn: () => callApi(concernsApi.getConcern, { params: { id } }),
+  });
   const d = q.data;
-  const call = async (fn: () => Promise<unknown>, ok: string) => {
-    setBusy(true);
-    try {
-      await fn();
-      message.success(ok);
-      setText('');
-      qc.invalidateQueries({ queryKey: ['concern', id] });
-      onChanged();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const patch = (body: object, ok: string) =>
-    call(() => api(`/api/concerns/${id}`, { method: 'PATCH', body: { version: d!.version, ...body } }), ok);
+  const patch = (
+    body: Omit<BodyOf<typeof concernsApi.updateConcern>, 'version'>,
+    ok: string,
+    clear?: (v: string) => void,
+  ) =>
+    act(
+      () => callApi(concernsApi.updateConcern, { params: { id }, body: { version: d!.version, ...body } }),
+      ok,
+      clear,
+    );
   const handle = me && can(me.roles, 'concerns.handle');
   const verify = me && can(me.roles, 'concerns.verify');
   const upload = async (file: File) => {
@@ -277,89 +255,158 @@ function ConcernDrawer({
       r.onerror = () => reject(r.error);
       r.readAsDataURL(file);
     });
-    await call(
-      () => api(`/api/concerns/${id}/files`, { body: { name: file.name, mime: file.type, data } }),
+    await act(
+      () =>
+        callApi(concernsApi.uploadConcernFile, {
+          params: { id },
+          body: { name: file.name, mime: file.type, data },
+        }),
       '已上传证明材料',
     );
     return false;
   };
+  const pending = d?.deadlineChanges.find((r) => r.status === 'pending');
+  const open = d && (d.status === 'open' || d.status === 'in_progress');
   return (
-    <Drawer
-      open
-      width={580}
-      onClose={onClose}
+    <CaseDrawer
       title={d ? `${categoryLabel(d.category)} · ${d.person.name}` : '诉求/问题'}
+      onClose={onClose}
+      status={
+        d ? (
+          <>
+            <Tag color={STATUS_COLORS[d.status]}>{CONCERN_STATUS_LABELS[d.status]}</Tag>
+            {d.escalated && <Tag color="red">已升级至民政局</Tag>}
+            {d.reopenedCount > 0 && <Tag>退回 {d.reopenedCount} 次</Tag>}
+          </>
+        ) : null
+      }
+      person={d && { id: d.person.id, name: d.person.name, place: `${d.town.name} ${d.village.name}` }}
+      facts={
+        d
+          ? [
+              { label: '内容', children: d.description },
+              {
+                label: '来源',
+                children: (
+                  <>
+                    {CONCERN_SOURCE_LABELS[d.source]}
+                    {d.visitId && (
+                      <>
+                        {' '}
+                        · <Link to={`/visits/${d.visitId}`}>查看探访</Link>
+                      </>
+                    )}
+                    ，{d.createdBy ?? '系统'}，{fmt(d.createdAt)}
+                  </>
+                ),
+              },
+              {
+                label: '处理',
+                children: (
+                  <>
+                    {CONCERN_HANDLING_LABELS[d.handling]} · 责任方 {CONCERN_OWNER_LABELS[d.owner]} ·{' '}
+                    <DeadlineTag c={d} />
+                  </>
+                ),
+              },
+              !!d.resolution && { label: '整改情况', children: d.resolution },
+              {
+                label: '证明材料',
+                children:
+                  d.files.length === 0
+                    ? '—'
+                    : d.files.map((f) => (
+                        <div key={f.id}>
+                          <a
+                            href={hrefOf(concernsApi.getConcernFile, { params: { id: d.id, fileId: f.id } })}
+                            target="_blank"
+                            rel="noreferrer"
+                          >
+                            {f.name}
+                          </a>{' '}
+                          <Typography.Text type="secondary">{Math.ceil(f.size / 1024)} KB</Typography.Text>
+                        </div>
+                      )),
+              },
+            ]
+          : []
+      }
+      banner={
+        d &&
+        pending && (
+          <Alert
+            type="warning"
+            showIcon
+            data-testid="deadline-request"
+            message={`延期申请待区民政局审批：${pending.oldDeadline ?? '无'} → ${pending.newDeadline}`}
+            description={
+              <div>
+                <div>
+                  原因：{pending.reason}（{pending.requestedBy ?? ''}，{fmt(pending.requestedAt)}）
+                </div>
+                <div>批准前原期限{d.escalated ? '和升级状态' : ''}不变。</div>
+                {verify && (
+                  <Space direction="vertical" style={{ width: '100%', marginTop: 8 }}>
+                    <Input.TextArea
+                      rows={2}
+                      aria-label="审批意见"
+                      value={decisionNote}
+                      onChange={(e) => setDecisionNote(e.target.value)}
+                      placeholder="审批意见（不批准时必填）"
+                    />
+                    <Space>
+                      <Popconfirm
+                        title={`批准后整改期限改为 ${pending.newDeadline}${d.escalated ? '，撤销升级' : ''}。确定批准？`}
+                        okText="批准"
+                        cancelText="取消"
+                        onConfirm={() =>
+                          act(
+                            () =>
+                              callApi(concernsApi.decideConcernDeadline, {
+                                params: { id, requestId: pending.id },
+                                body: { approve: true, note: decisionNote.trim() || undefined },
+                              }),
+                            '已批准延期',
+                            setDecisionNote,
+                          )
+                        }
+                      >
+                        <Button type="primary" loading={busy}>
+                          批准延期
+                        </Button>
+                      </Popconfirm>
+                      <Button
+                        danger
+                        disabled={!decisionNote.trim()}
+                        loading={busy}
+                        onClick={() =>
+                          act(
+                            () =>
+                              callApi(concernsApi.decideConcernDeadline, {
+                                params: { id, requestId: pending.id },
+                                body: { approve: false, note: decisionNote },
+                              }),
+                            '已不批准，原期限不变',
+                            setDecisionNote,
+                          )
+                        }
+                      >
+                        不批准
+                      </Button>
+                    </Space>
+                  </Space>
+                )}
+              </div>
+            }
+          />
+        )
+      }
+      timeline={(d?.entries ?? []).map((e) => ({ ...e, text: e.body }))}
+      kindLabels={ENTRY_LABELS}
     >
       {d && (
-        <Space direction="vertical" style={{ width: '100%' }} size="middle">
-          <Descriptions size="small" column={1} bordered>
-            <Descriptions.Item label="状态">
-              <Tag color={STATUS_COLORS[d.status]}>{CONCERN_STATUS_LABELS[d.status]}</Tag>
-              {d.escalated && <Tag color="red">已升级至民政局</Tag>}
-              {d.reopenedCount > 0 && <Tag>退回 {d.reopenedCount} 次</Tag>}
-            </Descriptions.Item>
-            <Descriptions.Item label="对象">
-              {me && can(me.roles, 'persons.read') ? (
-                <Link to={`/persons/${d.person.id}`}>{d.person.name}</Link>
-              ) : (
-                d.person.name
-              )}
-              （{d.town.name} {d.village.name}）
-            </Descriptions.Item>
-            <Descriptions.Item label="内容">{d.description}</Descriptions.Item>
-            <Descriptions.Item label="来源">
-              {CONCERN_SOURCE_LABELS[d.source]}
-              {d.visitId && (
-                <>
-                  {' '}
-                  · <Link to={`/visits/${d.visitId}`}>查看探访</Link>
-                </>
-              )}
-              ，{d.createdBy ?? '系统'}，{fmt(d.createdAt)}
-            </Descriptions.Item>
-            <Descriptions.Item label="处理">
-              {CONCERN_HANDLING_LABELS[d.handling]} · 责任方 {CONCERN_OWNER_LABELS[d.owner]} ·{' '}
-              <DeadlineTag c={d} />
-            </Descriptions.Item>
-            {d.resolution && <Descriptions.Item label="整改情况">{d.resolution}</Descriptions.Item>}
-            <Descriptions.Item label="证明材料">
-              {d.files.length === 0
-                ? '—'
-                : d.files.map((f) => (
-                    <div key={f.id}>
-                      <a href={`/api/concerns/${d.id}/files/${f.id}`} target="_blank" rel="noreferrer">
-                        {f.name}
-                      </a>{' '}
-                      <Typography.Text type="secondary">{Math.ceil(f.size / 1024)} KB</Typography.Text>
-                    </div>
-                  ))}
-            </Descriptions.Item>
-          </Descriptions>
-          <Timeline
-            items={d.entries.map((e) => ({
-              color:
-                e.kind === 'escalated' || e.kind === 'reopened'
-                  ? 'red'
-                  : e.kind === 'verified'
-                    ? 'green'
-                    : e.kind === 'supervision'
-                      ? 'purple'
-                      : 'blue',
-              children: (
-                <div>
-                  <Tag>{ENTRY_LABELS[e.kind] ?? e.kind}</Tag>
-                  {e.body}
-                  <div>
-                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                      {fmt(e.at)}
-                      {e.actor ? ` · ${e.actor}` : ''}
-                    </Typography.Text>
-                  </div>
-                </div>
-              ),
-            }))}
-          />
-          {handle && (d.status === 'open' || d.status === 'in_progress') && (
+        <>
+          {handle && open && (
             <Card size="small" title="整改">
               <Space direction="vertical" style={{ width: '100%' }}>
                 {d.status === 'open' && (
@@ -369,27 +416,38 @@ function ConcernDrawer({
                 )}
                 <Space wrap>
                   <span>整改期限</span>
-                  <DatePicker
-                    value={d.deadline ? dayjs(d.deadline) : null}
-                    disabled={d.handling === 'immediate'}
-                    onChange={(v) => v && patch({ deadline: v.format('YYYY-MM-DD') }, '已调整期限')}
-                  />
+                  {d.deadlineNeedsApproval ? (
+                    <>
+                      <Typography.Text>{d.deadline}</Typography.Text>
+                      <Button disabled={!!pending} onClick={() => setAsking(true)}>
+                        {pending ? '延期申请审批中' : '申请延期'}
+                      </Button>
+                    </>
+                  ) : (
+                    <DatePicker
+                      aria-label="整改期限"
+                      value={d.deadline ? dayjs(d.deadline) : null}
+                      disabled={d.handling === 'immediate'}
+                      onChange={(v) => v && patch({ deadline: v.format('YYYY-MM-DD') }, '已调整期限')}
+                    />
+                  )}
                   <Upload beforeUpload={upload} showUploadList={false} accept="image/*,application/pdf">
                     <Button>上传证明材料</Button>
                   </Upload>
                 </Space>
                 <Input.TextArea
                   rows={2}
-                  value={text}
-                  onChange={(e) => setText(e.target.value)}
+                  aria-label="整改情况"
+                  value={resolution}
+                  onChange={(e) => setResolution(e.target.value)}
                   placeholder="整改情况（标记已整改时必填）"
                 />
                 <Button
                   type="primary"
-                  disabled={!text.trim()}
+                  disabled={!resolution.trim()}
                   loading={busy}
                   onClick={() =>
-                    patch({ status: 'resolved', resolution: text }, '已标记整改，等待民政局核验')
+                    patch({ status: 'resolved', resolution }, '已标记整改，等待民政局核验', setResolution)
                   }
                 >
                   标记已整改
@@ -401,8 +459,9 @@ function ConcernDrawer({
             <Card size="small" title="民政局核验">
               <Input.TextArea
                 rows={2}
-                value={text}
-                onChange={(e) => setText(e.target.value)}
+                aria-label="核验意见"
+                value={verifyNote}
+                onChange={(e) => setVerifyNote(e.target.value)}
                 placeholder="核验意见（退回时必填）"
               />
               <Space style={{ marginTop: 8 }}>
@@ -410,12 +469,14 @@ function ConcernDrawer({
                   type="primary"
                   loading={busy}
                   onClick={() =>
-                    call(
+                    act(
                       () =>
-                        api(`/api/concerns/${id}/verify`, {
-                          body: { approve: true, comment: text || undefined },
+                        callApi(concernsApi.verifyConcern, {
+                          params: { id },
+                          body: { approve: true, comment: verifyNote || undefined },
                         }),
                       '已核验',
+                      setVerifyNote,
                     )
                   }
                 >
@@ -423,12 +484,17 @@ function ConcernDrawer({
                 </Button>
                 <Button
                   danger
-                  disabled={!text.trim()}
+                  disabled={!verifyNote.trim()}
                   loading={busy}
                   onClick={() =>
-                    call(
-                      () => api(`/api/concerns/${id}/verify`, { body: { approve: false, comment: text } }),
+                    act(
+                      () =>
+                        callApi(concernsApi.verifyConcern, {
+                          params: { id },
+                          body: { approve: false, comment: verifyNote },
+                        }),
                       '已退回',
+                      setVerifyNote,
                     )
                   }
                 >
@@ -439,22 +505,97 @@ function ConcernDrawer({
           )}
           {(verify || handle) && d.status !== 'resolved' && (
             <Card size="small" title={verify ? '督导意见' : '留言'}>
-              <Input.TextArea rows={2} value={text} onChange={(e) => setText(e.target.value)} />
+              <Input.TextArea
+                rows={2}
+                aria-label={verify ? '督导意见' : '留言'}
+                value={comment}
+                onChange={(e) => setComment(e.target.value)}
+              />
               <Button
                 style={{ marginTop: 8 }}
-                disabled={!text.trim()}
+                disabled={!comment.trim()}
                 loading={busy}
                 onClick={() =>
-                  call(() => api(`/api/concerns/${id}/comments`, { body: { body: text } }), '已提交')
+                  act(
+                    () => callApi(concernsApi.commentConcern, { params: { id }, body: { body: comment } }),
+                    '已提交',
+                    setComment,
+                  )
                 }
               >
                 提交
               </Button>
             </Card>
           )}
-        </Space>
+        </>
       )}
-    </Drawer>
+      {d && asking && (
+        <DeadlineRequest
+          concern={d}
+          onClose={() => setAsking(false)}
+          onDone={() => {
+            setAsking(false);
+            qc.invalidateQueries({ queryKey: ['concern', id] });
+            onChanged();
+          }}
+        />
+      )}
+    </CaseDrawer>
+  );
+}
+
+/** The town asks the bureau to move an overdue or escalated deadline: a new date and a reason. */
+function DeadlineRequest({
+  concern: d,
+  onClose,
+  onDone,
+}: {
+  concern: concernsApi.ConcernDetail;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ deadline: dayjs.Dayjs; reason: string }>();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      await callApi(concernsApi.requestConcernDeadline, {
+        params: { id: d.id },
+        body: { deadline: v.deadline.format('YYYY-MM-DD'), reason: v.reason, version: d.version },
+      });
+      message.success('已提交延期申请，等待区民政局审批');
+      onDone();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title="申请延期" onCancel={onClose} onOk={submit} confirmLoading={busy} okText="提交申请">
+      <Typography.Paragraph type="secondary">
+        该问题{d.escalated ? '已升级至民政局' : '已逾期'}（原期限 {d.deadline}
+        ）。延期须说明原因，经区民政局批准后生效； 批准前原期限和升级状态不变。
+      </Typography.Paragraph>
+      <Form form={form} layout="vertical">
+        <Form.Item
+          name="deadline"
+          label="新的整改期限"
+          rules={[{ required: true, message: '请选择新的期限' }]}
+        >
+          <DatePicker disabledDate={(x) => x.isBefore(dayjs(), 'day')} />
+        </Form.Item>
+        <Form.Item
+          name="reason"
+          label="延期原因"
+          rules={[{ required: true, whitespace: true, message: '请填写延期原因' }]}
+        >
+          <Input.TextArea rows={3} maxLength={2000} />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }
 
@@ -467,7 +608,7 @@ function CreateConcern({ onClose, onCreated }: { onClose: () => void; onCreated:
     const v = await form.validateFields();
     setBusy(true);
     try {
-      const r = await api<{ id: number }>('/api/concerns', {
+      const r = await callApi(concernsApi.createConcern, {
         body: { ...v, deadline: v.deadline ? v.deadline.format('YYYY-MM-DD') : undefined },
       });
       message.success('已登记');

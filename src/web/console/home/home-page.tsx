@@ -2,16 +2,20 @@ import { Card, Col, Descriptions, Row, Typography } from 'antd';
 import { chinaDate } from '../../../shared/china-time';
 import { can, ROLE_LABELS } from '../../../shared/roles';
 import { useSession } from '../../lib/session';
+import { DepartmentWork } from '../incidents/department-work';
 import { OversightDashboard } from '../oversight/dashboard';
 
 /**
  * The landing page: each role lands on its dashboard (bureau: all towns; town: villages and visitors;
- * visitor: own progress). Users without oversight figures (department liaisons) see their account.
+ * visitor: own progress); a department liaison lands on the incidents and referrals waiting for the
+ * department. Anyone else sees their account.
  */
 export function HomePage() {
   const { me } = useSession();
   if (!me) return null;
   if (can(me.roles, 'oversight.read')) return <OversightDashboard />;
+  const departments = me.grants.flatMap((g) => (g.department ? [g.department] : []));
+  if (departments.length) return <DepartmentWork departments={departments} />;
   return (
     <div>
       <Typography.Title level={4} data-testid="dashboard-title">

@@ -14,10 +14,11 @@ import {
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
+import * as incidentsApi from '../../../shared/api/incidents';
 import { INCIDENT_TYPE_LABELS, INCIDENT_TYPES, type IncidentType } from '../../../shared/incidents';
 import { OUTBOX_STATUS_LABELS, OUTBOX_STATUSES, type OutboxStatus } from '../../../shared/notifications';
 import { DEPARTMENT_LABELS, DEPARTMENTS, type Department } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { api, call } from '../../lib/api';
 import { fmt } from '../incidents/shared';
 
 interface Channels {
@@ -228,7 +229,7 @@ export function IncidentConfigCard() {
   const [form] = Form.useForm<IncidentConfig>();
   const q = useQuery({
     queryKey: ['incident-config'],
-    queryFn: () => api<IncidentConfig>('/api/incidents/config'),
+    queryFn: () => call(incidentsApi.getIncidentConfig),
   });
   useEffect(() => {
     if (q.data) form.setFieldsValue(q.data);
@@ -236,7 +237,7 @@ export function IncidentConfigCard() {
   const save = async () => {
     const v = await form.validateFields();
     try {
-      await api('/api/incidents/config', { method: 'PUT', body: v });
+      await call(incidentsApi.putIncidentConfig, { body: v });
       message.success('已保存');
     } catch (e) {
       message.error((e as Error).message);

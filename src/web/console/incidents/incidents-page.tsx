@@ -1,12 +1,12 @@
+import { QuestionCircleOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  Alert,
   App,
   Badge,
   Button,
   Card,
   Checkbox,
-  Descriptions,
-  Drawer,
   Form,
   Input,
   Modal,
@@ -15,11 +15,13 @@ import {
   Statistic,
   Table,
   Tag,
-  Timeline,
+  Tooltip,
   Typography,
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { BodyOf } from '../../../shared/api/contract';
+import * as incidentsApi from '../../../shared/api/incidents';
 import {
   INCIDENT_ACTION_LABELS,
   INCIDENT_STATUS_LABELS,
@@ -28,42 +30,14 @@ import {
   type IncidentStatus,
   type IncidentType,
 } from '../../../shared/incidents';
-import { can, DEPARTMENT_LABELS, type Department } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { formatMetric, METRICS } from '../../../shared/metrics';
+import { can, DEPARTMENT_LABELS } from '../../../shared/roles';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { CaseDrawer, useCaseAction } from '../cases/case-drawer';
 import { fmt, PersonPicker, TimeLeft } from './shared';
 
-export interface Incident {
-  id: number;
-  person: { id: number; name: string };
-  town: { id: number; name: string };
-  village: { id: number; name: string };
-  type: IncidentType;
-  critical: boolean;
-  description: string;
-  source: 'visit' | 'manual';
-  visitId: number | null;
-  status: IncidentStatus;
-  departments: Department[];
-  outcome: string | null;
-  openedAt: string;
-  openedBy: string | null;
-  closedAt: string | null;
-  version: number;
-  parties: {
-    party: string;
-    label: string;
-    dueAt: string;
-    acknowledgedAt: string | null;
-    acknowledgedBy: string | null;
-    escalatedAt: string | null;
-  }[];
-  ackDueAt: string | null;
-  myPendingParties: string[];
-}
-interface Detail extends Incident {
-  actions: { id: number; at: string; kind: string; note: string; actor: string | null }[];
-}
+export type Incident = incidentsApi.Incident;
 
 function useNow() {
   const [now, setNow] = useState(Date.now());
@@ -87,24 +61,13 @@ export function IncidentsPage() {
   const openId = params.get('id') ? Number(params.get('id')) : null;
   const list = useQuery({
     queryKey: ['incidents', status, type, page],
-    queryFn: () =>
-      api<{
-        items: Incident[];
-        total: number;
-        stats: {
-          openByType: Record<string, number>;
-          medianAckMinutes: number | null;
-          ackWithinShare: number | null;
-        };
-      }>(
-        `/api/incidents?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${type ? `&type=${type}` : ''}`,
-      ),
+    queryFn: () => call(incidentsApi.listIncidents, { query: { page, pageSize: 20, status, type } }),
     refetchInterval: 60000,
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['incidents'] });
   const acknowledge = async (i: Incident) => {
     try {
-      await api(`/api/incidents/${i.id}/acknowledge`, { body: {} });
+      await call(incidentsApi.acknowledgeIncident, { params: { id: i.id }, body: {} });
       message.success('已确认');
       reload();
       qc.invalidateQueries({ queryKey: ['incident', i.id] });
@@ -166,14 +129,27 @@ export function IncidentsPage() {
               <Statistic key={t} title={INCIDENT_TYPE_LABELS[t]} value={stats.openByType[t]} />
             ))}
             <Statistic
-              title="确认用时中位数"
+              title={
+                <Tooltip title={METRICS.incidentAckMedian.definition}>
+                  确认用时中位数 <QuestionCircleOutlined />
+                </Tooltip>
+              }
               value={stats.medianAckMinutes == null ? '—' : Math.round(stats.medianAckMinutes)}
               suffix={stats.medianAckMinutes == null ? '' : '分钟'}
             />
             <Statistic
-              title="按时确认率"
-              value={stats.ackWithinShare == null ? '—' : (stats.ackWithinShare * 100).toFixed(0)}
-              suffix={stats.ackWithinShare == null ? '' : '%'}
+              data-testid="ack-within"
+              title={
+                <Tooltip title={`${METRICS.incidentAckWithin.definition}（本页统计您可见的全部事件）`}>
+                  按时确认率 <QuestionCircleOutlined aria-label="按时确认率的计算规则" />
+                </Tooltip>
+              }
+              value={formatMetric('incidentAckWithin', stats.ackWithinShare)}
+              suffix={
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {stats.ackOnTime}/{stats.ackCounted}
+                </Typography.Text>
+              }
             />
           </Space>
         </Card>
@@ -281,159 +257,212 @@ function IncidentDrawer({
   onChanged: () => void;
 }) {
   const { me } = useSession();
-  const { message } = App.useApp();
-  const qc = useQueryClient();
   const [note, setNote] = useState('');
-  const [outcome, setOutcome] = useState('');
-  const [busy, setBusy] = useState(false);
-  const q = useQuery({ queryKey: ['incident', id], queryFn: () => api<Detail>(`/api/incidents/${id}`) });
+  const { busy, act } = useCaseAction(['incident', id], onChanged);
+  const q = useQuery({
+    queryKey: ['incident', id],
+    queryFn: () => call(incidentsApi.getIncident, { params: { id } }),
+  });
   const d = q.data;
-  const run = async (path: string, body: unknown, ok: string) => {
-    setBusy(true);
-    try {
-      await api(`/api/incidents/${id}/${path}`, { body });
-      message.success(ok);
-      qc.invalidateQueries({ queryKey: ['incident', id] });
-      onChanged();
-      return true;
-    } catch (e) {
-      message.error((e as Error).message);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
   const canManage = me && can(me.roles, 'incidents.manage');
   return (
-    <Drawer
-      open
+    <CaseDrawer
       width={560}
-      onClose={onClose}
       title={d ? `${INCIDENT_TYPE_LABELS[d.type]} · ${d.person.name}` : '应急事件'}
-    >
-      {d && (
-        <Space direction="vertical" style={{ width: '100%' }} size="middle">
-          <Descriptions size="small" column={1} bordered>
-            <Descriptions.Item label="状态">
-              <Tag color={d.status === 'open' ? 'red' : 'default'}>{INCIDENT_STATUS_LABELS[d.status]}</Tag>
-              {d.critical && <Tag color="red">紧急</Tag>}
-            </Descriptions.Item>
-            <Descriptions.Item label="对象">
-              {me && can(me.roles, 'persons.read') ? (
-                <Link to={`/persons/${d.person.id}`}>{d.person.name}</Link>
-              ) : (
-                d.person.name
-              )}
-              （{d.town.name} {d.village.name}）
-            </Descriptions.Item>
-            <Descriptions.Item label="情况">{d.description || '—'}</Descriptions.Item>
-            <Descriptions.Item label="来源">
-              {d.source === 'visit' ? (
-                d.visitId && me && can(me.roles, 'visits.read') ? (
-                  <Link to={`/visits/${d.visitId}`}>探访记录</Link>
-                ) : (
-                  '探访记录'
-                )
-              ) : (
-                '手工发起'
-              )}
-              ，{d.openedBy ?? '系统'}，{fmt(d.openedAt)}
-            </Descriptions.Item>
-            <Descriptions.Item label="通知部门">
-              {d.departments.length ? d.departments.map((x) => DEPARTMENT_LABELS[x]).join('、') : '—'}
-            </Descriptions.Item>
-            <Descriptions.Item label="确认情况">
-              {d.parties.map((p) => (
-                <div key={p.party}>
-                  <Badge
-                    status={p.acknowledgedAt ? 'success' : p.escalatedAt ? 'error' : 'processing'}
-                    text={`${p.label}：${
-                      p.acknowledgedAt
-                        ? `${p.acknowledgedBy ?? ''} ${fmt(p.acknowledgedAt)} 已确认`
-                        : `时限 ${fmt(p.dueAt)}${p.escalatedAt ? '，已超时升级' : ''}`
-                    }`}
-                  />
-                </div>
-              ))}
-            </Descriptions.Item>
-            {d.outcome && <Descriptions.Item label="处置结果">{d.outcome}</Descriptions.Item>}
-          </Descriptions>
-          {d.myPendingParties.length > 0 && (
-            <Button type="primary" block loading={busy} onClick={() => run('acknowledge', {}, '已确认')}>
-              确认收到（
-              {d.parties
-                .filter((p) => d.myPendingParties.includes(p.party))
-                .map((p) => p.label)
-                .join('、')}
-              ）
-            </Button>
-          )}
-          <Typography.Title level={5}>处置记录</Typography.Title>
-          <Timeline
-            items={d.actions.map((a) => ({
-              color:
-                a.kind === 'escalated'
-                  ? 'red'
-                  : a.kind === 'closed'
-                    ? 'gray'
-                    : a.kind === 'acknowledged'
-                      ? 'green'
-                      : 'blue',
-              children: (
-                <div>
-                  <Tag>{INCIDENT_ACTION_LABELS[a.kind] ?? a.kind}</Tag>
-                  {a.note}
-                  <div>
-                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                      {fmt(a.at)}
-                      {a.actor ? ` · ${a.actor}` : ''}
-                    </Typography.Text>
+      onClose={onClose}
+      status={
+        d ? (
+          <>
+            <Tag color={d.status === 'open' ? 'red' : 'default'}>{INCIDENT_STATUS_LABELS[d.status]}</Tag>
+            {d.critical && <Tag color="red">紧急</Tag>}
+          </>
+        ) : null
+      }
+      person={d && { id: d.person.id, name: d.person.name, place: `${d.town.name} ${d.village.name}` }}
+      facts={
+        d
+          ? [
+              { label: '情况', children: d.description || '—' },
+              {
+                label: '来源',
+                children: (
+                  <>
+                    {d.source === 'visit' ? (
+                      d.visitId && me && can(me.roles, 'visits.read') ? (
+                        <Link to={`/visits/${d.visitId}`}>探访记录</Link>
+                      ) : (
+                        '探访记录'
+                      )
+                    ) : (
+                      '手工发起'
+                    )}
+                    ，{d.openedBy ?? '系统'}，{fmt(d.openedAt)}
+                  </>
+                ),
+              },
+              {
+                label: '通知部门',
+                children: d.departments.length
+                  ? d.departments.map((x) => DEPARTMENT_LABELS[x]).join('、')
+                  : '—',
+              },
+              {
+                label: '确认情况',
+                children: d.parties.map((p) => (
+                  <div key={p.party}>
+                    <Badge
+                      status={p.acknowledgedAt ? 'success' : p.escalatedAt ? 'error' : 'processing'}
+                      text={`${p.label}：${
+                        p.acknowledgedAt
+                          ? `${p.acknowledgedBy ?? ''} ${fmt(p.acknowledgedAt)} 已确认`
+                          : `时限 ${fmt(p.dueAt)}${p.escalatedAt ? '，已超时升级' : ''}`
+                      }`}
+                    />
                   </div>
-                </div>
-              ),
-            }))}
+                )),
+              },
+              !!d.outcome && { label: '处置结果', children: d.outcome },
+            ]
+          : []
+      }
+      banner={
+        d &&
+        d.myPendingParties.length > 0 && (
+          <Button
+            type="primary"
+            block
+            loading={busy}
+            onClick={() =>
+              act(() => call(incidentsApi.acknowledgeIncident, { params: { id }, body: {} }), '已确认')
+            }
+          >
+            确认收到（
+            {d.parties
+              .filter((p) => d.myPendingParties.includes(p.party))
+              .map((p) => p.label)
+              .join('、')}
+            ）
+          </Button>
+        )
+      }
+      timelineTitle="处置记录"
+      timeline={(d?.actions ?? []).map((a) => ({ ...a, text: a.note }))}
+      kindLabels={INCIDENT_ACTION_LABELS}
+    >
+      {d?.status === 'open' && (
+        <>
+          <Input.TextArea
+            rows={2}
+            aria-label="处置情况"
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            placeholder="处置情况，如：已联系派出所，正在寻找"
           />
-          {d.status === 'open' && (
-            <>
-              <Input.TextArea
-                rows={2}
-                value={note}
-                onChange={(e) => setNote(e.target.value)}
-                placeholder="处置情况，如：已联系派出所，正在寻找"
-              />
-              <Button
-                disabled={!note.trim()}
-                loading={busy}
-                onClick={async () => {
-                  if (await run('actions', { note }, '已记录')) setNote('');
-                }}
-              >
-                添加处置记录
-              </Button>
-              {canManage && (
-                <Card size="small" title="结案">
-                  <Input.TextArea
-                    rows={2}
-                    value={outcome}
-                    onChange={(e) => setOutcome(e.target.value)}
-                    placeholder="处置结果（必填），如：已找到，身体无碍"
-                  />
-                  <Button
-                    style={{ marginTop: 8 }}
-                    danger
-                    disabled={!outcome.trim()}
-                    loading={busy}
-                    onClick={() => run('close', { outcome }, '已结案')}
-                  >
-                    结案
-                  </Button>
-                </Card>
-              )}
-            </>
+          <Button
+            disabled={!note.trim()}
+            loading={busy}
+            onClick={() =>
+              act(
+                () => call(incidentsApi.addIncidentAction, { params: { id }, body: { note } }),
+                '已记录',
+                setNote,
+              )
+            }
+          >
+            添加处置记录
+          </Button>
+          {canManage && (
+            <CloseIncident
+              d={d}
+              busy={busy}
+              onClose={(body) =>
+                act(() => call(incidentsApi.closeIncident, { params: { id }, body }), '已结案')
+              }
+            />
           )}
-        </Space>
+        </>
       )}
-    </Drawer>
+    </CaseDrawer>
+  );
+}
+
+/**
+ * 结案: an outcome, and — while a party never acknowledged — an explicit override naming those parties
+ * with a reason; a confirmation says what will happen before anything is sent (issue 25).
+ */
+function CloseIncident({
+  d,
+  busy,
+  onClose,
+}: {
+  d: incidentsApi.IncidentDetail;
+  busy: boolean;
+  onClose: (body: BodyOf<typeof incidentsApi.closeIncident>) => Promise<boolean>;
+}) {
+  const { modal } = App.useApp();
+  const [outcome, setOutcome] = useState('');
+  const [reason, setReason] = useState('');
+  const pending = d.parties.filter((p) => !p.acknowledgedAt);
+  const names = pending.map((p) => p.label).join('、');
+  const ready = outcome.trim() && (pending.length === 0 || reason.trim());
+  const confirm = () =>
+    modal.confirm({
+      title: '确认结案？',
+      okText: '结案',
+      okButtonProps: { danger: true },
+      cancelText: '取消',
+      content: (
+        <div data-testid="close-confirm">
+          <p>结案后事件不能再添加处置记录，处置结果：「{outcome.trim()}」。</p>
+          {pending.length > 0 && (
+            <p>
+              {names}尚未确认收到，将记为未经确认结案，原因：「{reason.trim()}」。
+            </p>
+          )}
+        </div>
+      ),
+      onOk: async () => {
+        const ok = await onClose({
+          outcome,
+          override: pending.length ? { parties: pending.map((p) => p.party), reason } : undefined,
+        });
+        if (ok) {
+          setOutcome('');
+          setReason('');
+        }
+      },
+    });
+  return (
+    <Card size="small" title="结案">
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Input.TextArea
+          rows={2}
+          aria-label="处置结果"
+          value={outcome}
+          onChange={(e) => setOutcome(e.target.value)}
+          placeholder="处置结果（必填），如：已找到，身体无碍"
+        />
+        {pending.length > 0 && (
+          <>
+            <Alert
+              type="warning"
+              showIcon
+              message={`${names}尚未确认收到。仍要结案须说明原因，记入处置记录。`}
+            />
+            <Input.TextArea
+              rows={2}
+              aria-label="未经确认结案的原因"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              placeholder={`未经${names}确认即结案的原因（必填）`}
+            />
+          </>
+        )}
+        <Button danger disabled={!ready} loading={busy} onClick={confirm}>
+          结案
+        </Button>
+      </Space>
+    </Card>
   );
 }
 
@@ -446,7 +475,7 @@ function CreateIncident({ onClose, onCreated }: { onClose: () => void; onCreated
     if (!v.critical) delete v.critical;
     setBusy(true);
     try {
-      const r = await api<{ id: number }>('/api/incidents', { body: v });
+      const r = await call(incidentsApi.createIncident, { body: v });
       message.success('已发起，已通知镇街、民政局和相关部门');
       onCreated(r.id);
     } catch (e) {

@@ -1,12 +1,8 @@
 import { type FormEvent, useId, useState } from 'react';
-import { api, HttpError } from '../../lib/api';
+import type * as auth from '../../../shared/api/auth';
+import { call, HttpError } from '../../lib/api';
+import { LOGIN, LOGIN_TOTP } from '../../lib/auth-ops';
 import './login.css';
-
-/** The second login step: a challenge for the authenticator code, and a secret when enrolling now. */
-interface TotpStep {
-  challenge: string;
-  enrol?: { secret: string; otpauthUri: string };
-}
 
 /**
  * The login page, in plain React and CSS (no antd): it is the console's first screen and travels in
@@ -15,7 +11,7 @@ interface TotpStep {
 export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const [step, setStep] = useState<TotpStep | null>(null);
+  const [step, setStep] = useState<auth.TotpStep | null>(null);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const [copied, setCopied] = useState(false);
 
@@ -40,10 +36,8 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
     if (Object.keys(problems).length) return;
     void run(async () => {
       try {
-        const res = await api<{ totpRequired?: boolean } & Partial<TotpStep>>('/api/auth/login', {
-          body: { username, password },
-        });
-        if (res.totpRequired) setStep(res as TotpStep);
+        const res = await call<typeof auth.login>(LOGIN, { body: { username, password } });
+        if ('totpRequired' in res) setStep(res);
         else onLoggedIn();
       } catch (err) {
         setError(err instanceof HttpError ? err.message : '网络错误，请检查连接后重试');
@@ -60,7 +54,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
     setInvalid({});
     void run(async () => {
       try {
-        await api('/api/auth/totp', { body: { challenge: step!.challenge, code } });
+        await call<typeof auth.loginTotp>(LOGIN_TOTP, { body: { challenge: step!.challenge, code } });
         onLoggedIn();
       } catch (err) {
         const http = err instanceof HttpError ? err : null;

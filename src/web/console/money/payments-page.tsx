@@ -16,51 +16,22 @@ import {
 } from 'antd';
 import dayjs from 'dayjs';
 import { useEffect, useState } from 'react';
-import type { z } from 'zod';
-import type { ImportRejections } from '../../../shared/api/uploads';
-import { SELF_CARE_SHORT, type SelfCare } from '../../../shared/person';
+import { urlOf } from '../../../shared/api/contract';
+import {
+  type PaymentCell as Cell,
+  type PaymentGrid as Grid,
+  getPaymentGrid,
+  getPaymentsBadRows,
+  getPaymentsTemplate,
+  type PaymentsImportResult as ImportResult,
+  importPayments,
+} from '../../../shared/api/money';
+import { SELF_CARE_SHORT } from '../../../shared/person';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { api, call, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
-
-interface Cell {
-  due: number;
-  paid: number;
-  paidOn: string | null;
-  recorded: boolean;
-}
-interface Grid {
-  areaName: string;
-  month: string;
-  items: {
-    personId: number;
-    name: string;
-    idNumberMasked: string;
-    selfCare: SelfCare;
-    townName: string;
-    villageName: string;
-    allowance: Cell;
-    careFee: Cell;
-    state: 'paid' | 'partial' | 'unpaid';
-  }[];
-  totals: {
-    persons: number;
-    allowanceDue: number;
-    allowancePaid: number;
-    careFeeDue: number;
-    careFeePaid: number;
-    unpaid: number;
-    partial: number;
-  };
-}
-type ImportResult = {
-  dryRun: boolean;
-  total: number;
-  created: number;
-  updated: number;
-} & z.infer<typeof ImportRejections>;
 
 const yuan = (n: number) => n.toFixed(2);
 const STATE: Record<Grid['items'][number]['state'], [string, string]> = {
@@ -102,7 +73,7 @@ export function PaymentsPage() {
   const grid = useQuery({
     queryKey: ['payments', areaId, month],
     enabled: !!areaId,
-    queryFn: () => api<Grid>(`/api/payments?areaId=${areaId}&month=${month}`),
+    queryFn: () => call(getPaymentGrid, { query: { areaId, month } }),
   });
   const t = grid.data?.totals;
   return (
@@ -128,7 +99,7 @@ export function PaymentsPage() {
             value={dayjs(`${month}-01`)}
             onChange={(d) => d && setMonth(d.format('YYYY-MM'))}
           />
-          <a href="/api/payments/template.xlsx">下载模板</a>
+          <a href={hrefOf(getPaymentsTemplate)}>下载模板</a>
           {me && can(me.roles, 'money.write') && (
             <Button icon={<UploadOutlined />} onClick={() => setImporting(true)}>
               导入发放名单
@@ -198,10 +169,14 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
     fd.append('file', file);
     setBusy(true);
     try {
-      const r = await api<ImportResult>(`/api/payments/import?dryRun=${dryRun}`, {
-        method: 'POST',
-        body: fd,
-      });
+      // A multipart upload: the contract gives the URL and the answer's type, the body is the form.
+      const r = await api<ImportResult>(
+        urlOf(importPayments, { query: { dryRun: dryRun ? 'true' : 'false' } }),
+        {
+          method: importPayments.method,
+          body: fd,
+        },
+      );
       setResult(r);
       if (!dryRun) {
         qc.invalidateQueries({ queryKey: ['payments'] });
@@ -264,7 +239,7 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
                 ? `下面列出前 ${result.rejected.length} 行；`
                 : ''}
               <a
-                href={`/api/payments/import/bad-rows/${result.badRowsToken}`}
+                href={hrefOf(getPaymentsBadRows, { params: { token: result.badRowsToken } })}
                 data-testid="payments-bad-rows"
               >
                 下载全部未通过的行（.xlsx，含原因）

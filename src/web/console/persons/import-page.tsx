@@ -15,10 +15,19 @@ import {
 } from 'antd';
 import { useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
+import { urlOf } from '../../../shared/api/contract';
+import {
+  getImportBadRows,
+  getImportProgress,
+  getRosterTemplate,
+  type RosterImportResult as ImportResult,
+  importRoster,
+} from '../../../shared/api/persons';
+import { UPLOAD_LIMITS } from '../../../shared/api/uploads';
 import { ROSTER_COLUMNS } from '../../../shared/roster';
-import type { ImportResult } from './types';
+import { hrefOf } from '../../lib/api';
 
-const MAX_MB = 20;
+const MAX_MB = UPLOAD_LIMITS.rosterBytes / 1024 / 1024;
 
 function csrf() {
   const c = document.cookie.split('; ').find((x) => x.startsWith('tf_csrf='));
@@ -35,7 +44,7 @@ function uploadRoster(
   let uploaded = 0;
   let rows = 0;
   const timer = setInterval(async () => {
-    const r = await fetch(`/api/persons/import/progress/${progressId}`).catch(() => null);
+    const r = await fetch(urlOf(getImportProgress, { params: { progressId } })).catch(() => null);
     if (r?.ok) {
       rows = (await r.json()).rows;
       onProgress({ uploaded, rows });
@@ -43,7 +52,10 @@ function uploadRoster(
   }, 700);
   return new Promise<ImportResult>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api/persons/import?dryRun=${dryRun}&progressId=${progressId}`);
+    xhr.open(
+      'POST',
+      urlOf(importRoster, { query: { dryRun: String(dryRun) as 'true' | 'false', progressId } }),
+    );
     xhr.setRequestHeader('x-csrf-token', csrf());
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) {
@@ -140,7 +152,7 @@ export function ImportPage() {
             {r.badRowsToken && (
               <Button
                 icon={<DownloadOutlined />}
-                href={`/api/persons/import/bad-rows/${r.badRowsToken}`}
+                href={hrefOf(getImportBadRows, { params: { token: r.badRowsToken } })}
                 data-testid="bad-rows-download"
               >
                 下载问题行（.xlsx，含原因）
@@ -200,7 +212,7 @@ export function ImportPage() {
             description={`列：${ROSTER_COLUMNS.map((c) => c.label).join('、')}`}
           />
           <Space style={{ marginBottom: 16 }}>
-            <Button icon={<DownloadOutlined />} href="/api/persons/import/template.xlsx">
+            <Button icon={<DownloadOutlined />} href={hrefOf(getRosterTemplate)}>
               下载模板
             </Button>
           </Space>

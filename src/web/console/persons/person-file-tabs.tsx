@@ -16,6 +16,8 @@ import {
 } from 'antd';
 import dayjs from 'dayjs';
 import { useState } from 'react';
+import type { PersonFile } from '../../../shared/api/persons';
+import * as personsApi from '../../../shared/api/persons';
 import { chinaDateTime } from '../../../shared/china-time';
 import {
   BENEFIT_CARD_LABELS,
@@ -24,11 +26,10 @@ import {
   SELF_CARE_LABELS,
   type SelfCareIndicators,
 } from '../../../shared/person';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { IndicatorsInput } from './person-form';
 import { ReassignModal } from './persons-page';
 import { FlagTags } from './tags';
-import type { PersonFile, VisitorWorkload } from './types';
 
 /** The file itself; the full ID number and phone come on request (the server audits each reveal). */
 export function FileTab({ person: p }: { person: PersonFile }) {
@@ -36,7 +37,7 @@ export function FileTab({ person: p }: { person: PersonFile }) {
   const { message } = App.useApp();
   const reveal = async () => {
     try {
-      setFull(await api(`/api/persons/${p.id}/sensitive`));
+      setFull(await call(personsApi.revealPersonSensitive, { params: { id: p.id } }));
     } catch (e) {
       message.error((e as Error).message);
     }
@@ -92,22 +93,15 @@ export function FileTab({ person: p }: { person: PersonFile }) {
   );
 }
 
-interface TimelineItem {
-  id: number;
-  at: string;
-  kind: string;
-  title: string;
-  actorName: string | null;
-}
-
 export function TimelineTab({ person }: { person: PersonFile }) {
   const q = useInfiniteQuery({
     queryKey: ['person-timeline', person.id, person.version],
     initialPageParam: null as number | null,
     queryFn: ({ pageParam }) =>
-      api<{ items: TimelineItem[] }>(
-        `/api/persons/${person.id}/timeline?limit=50${pageParam ? `&before=${pageParam}` : ''}`,
-      ),
+      call(personsApi.getPersonTimeline, {
+        params: { id: person.id },
+        query: { limit: 50, before: pageParam ?? undefined },
+      }),
     getNextPageParam: (last) => (last.items.length === 50 ? last.items[49].id : null),
   });
   const items = q.data?.pages.flatMap((p) => p.items) ?? [];
@@ -141,17 +135,15 @@ export function AssessmentsTab({ person, reload }: { person: PersonFile; reload:
     const v = await form.validateFields();
     setBusy(true);
     try {
-      const r = await api<{ level: keyof typeof SELF_CARE_LABELS; current: boolean }>(
-        `/api/persons/${person.id}/assessments`,
-        {
-          body: {
-            assessedOn: v.assessedOn.format('YYYY-MM-DD'),
-            indicators: v.indicators,
-            assessorName: v.assessorName || null,
-            note: v.note || null,
-          },
+      const r = await call(personsApi.addAssessment, {
+        params: { id: person.id },
+        body: {
+          assessedOn: v.assessedOn.format('YYYY-MM-DD'),
+          indicators: v.indicators,
+          assessorName: v.assessorName || null,
+          note: v.note || null,
         },
-      );
+      });
       message.success(
         `已记录：${SELF_CARE_LABELS[r.level]}${r.current ? '' : '（早于最近一次评估，不改变当前等级）'}`,
       );
@@ -187,10 +179,10 @@ export function AssessmentsTab({ person, reload }: { person: PersonFile; reload:
               <DatePicker disabledDate={(d) => d.isAfter(dayjs())} />
             </Form.Item>
             <Form.Item name="assessorName" label="评估人">
-              <Input maxLength={50} placeholder="默认为当前用户" />
+              <Input maxLength={personsApi.PERSON_LIMITS.assessorName} placeholder="默认为当前用户" />
             </Form.Item>
             <Form.Item name="note" label="说明">
-              <Input maxLength={500} style={{ width: 280 }} />
+              <Input maxLength={personsApi.PERSON_LIMITS.note} style={{ width: 280 }} />
             </Form.Item>
           </Space>
           <Button type="primary" onClick={submit} loading={busy}>
@@ -229,12 +221,12 @@ export function AssignmentTab({ person, reload }: { person: PersonFile; reload: 
   const backups = person.assignments.filter((a) => a.kind === 'backup' && !a.toAt).map((a) => a.visitorId);
   const visitors = useQuery({
     queryKey: ['visitors', person.villageId],
-    queryFn: () => api<{ items: VisitorWorkload[] }>(`/api/visitors?areaId=${person.townId}`),
+    queryFn: () => call(personsApi.listVisitors, { query: { areaId: person.townId } }),
     enabled: person.canWrite,
   });
   const saveBackups = async (ids: number[]) => {
     try {
-      await api(`/api/persons/${person.id}/backups`, { method: 'PUT', body: { visitorIds: ids } });
+      await call(personsApi.setBackupVisitors, { params: { id: person.id }, body: { visitorIds: ids } });
       message.success('已更新备用探访人');
       reload();
     } catch (e) {

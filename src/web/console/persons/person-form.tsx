@@ -15,23 +15,22 @@ import {
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
+import * as personsApi from '../../../shared/api/persons';
+import { PERSON_LIMITS as L, PERSON_CHOICES, type PersonFile } from '../../../shared/api/persons';
 import { chinaDate } from '../../../shared/china-time';
 import { parseIdNumber } from '../../../shared/id-card';
 import {
   BENEFIT_CARD_LABELS,
-  BENEFIT_CARD_STATES,
   deriveSelfCare,
   PERSON_FLAG_LABELS,
-  PERSON_FLAGS,
   SELF_CARE_INDICATORS,
   SELF_CARE_LABELS,
   type SelfCareIndicators,
   TIER_LABELS,
   tierOf,
 } from '../../../shared/person';
-import { api, HttpError } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
 import { type AreaNode, useAreaTree } from '../../lib/areas';
-import type { PersonFile, VisitorWorkload } from './types';
 
 /** Tree data where only villages can be picked. */
 function villageTree(nodes: AreaNode[]): any[] {
@@ -77,6 +76,65 @@ export function IndicatorsInput(props: {
 
 const ALL_MET = Object.fromEntries(SELF_CARE_INDICATORS.map((i) => [i.key, true])) as SelfCareIndicators;
 
+/** What the form's inputs hold (the request is built from them field by field, see `bodyOf`). */
+interface FormValues {
+  name: string;
+  idNumber?: string;
+  ethnicity?: string | null;
+  phone?: string;
+  villageId: number;
+  supportStart: Dayjs;
+  registeredAddress?: string | null;
+  currentAddress?: string | null;
+  flags?: personsApi.PersonBody['flags'];
+  certificateNo?: string | null;
+  benefitCard?: personsApi.PersonBody['benefitCard'];
+  cardCustodian?: string | null;
+  cardCustodianReason?: string | null;
+  indicators?: personsApi.PersonBody['indicators'];
+  visitorId?: number | null;
+  note?: string | null;
+}
+
+/**
+ * The request from the form's inputs, typed by the contract's body: a field the schema makes required
+ * does not compile here until the form has an input for it (test/contract-reach-persons.test.ts).
+ */
+const bodyOf = (v: FormValues): personsApi.PersonBody => ({
+  name: v.name,
+  idNumber: v.idNumber ?? '',
+  ethnicity: v.ethnicity,
+  phone: v.phone || null,
+  villageId: v.villageId,
+  supportStart: v.supportStart.format('YYYY-MM-DD'),
+  registeredAddress: v.registeredAddress,
+  currentAddress: v.currentAddress,
+  flags: v.flags,
+  certificateNo: v.certificateNo,
+  benefitCard: v.benefitCard,
+  cardCustodian: v.cardCustodian,
+  cardCustodianReason: v.cardCustodianReason,
+  indicators: v.indicators,
+  visitorId: v.visitorId,
+  note: v.note,
+});
+
+/**
+ * The edit's request from the form's values: an ID number left masked (or blank) and a blank phone
+ * mean "unchanged" (the stored ones are only shown masked); what only a new file takes is left out.
+ */
+function editOf(
+  body: personsApi.PersonBody,
+  phone: string | undefined,
+  person?: PersonFile,
+): { params: { id: number }; body: personsApi.PersonPatchBody } {
+  const { selfCare, indicators, assessedOn, visitorId, allowSimilar, ...rest } = body;
+  const patch: personsApi.PersonPatchBody = { ...rest, version: person!.version };
+  if (patch.idNumber === person!.idNumberMasked || !patch.idNumber) delete patch.idNumber;
+  if (!phone) delete patch.phone;
+  return { params: { id: person!.id }, body: patch };
+}
+
 /** Create (no `person`) or edit a person file. */
 export function PersonFormModal(props: {
   open: boolean;
@@ -85,7 +143,7 @@ export function PersonFormModal(props: {
   onSaved: (id: number) => void;
 }) {
   const { message, modal } = App.useApp();
-  const [form] = Form.useForm();
+  const [form] = Form.useForm<FormValues>();
   const [busy, setBusy] = useState(false);
   const areas = useAreaTree();
   const editing = !!props.person;
@@ -94,7 +152,7 @@ export function PersonFormModal(props: {
   const card = Form.useWatch('benefitCard', form);
   const visitors = useQuery({
     queryKey: ['visitors', villageId ?? ''],
-    queryFn: () => api<{ items: VisitorWorkload[] }>(`/api/visitors?areaId=${villageId}`),
+    queryFn: () => call(personsApi.listVisitors, { query: { areaId: villageId } }),
     enabled: props.open && !editing && !!villageId,
   });
   // Checked against today (China time), as the server does: a birth date after today is an error.
@@ -102,22 +160,13 @@ export function PersonFormModal(props: {
 
   const save = async (allowSimilar = false) => {
     const v = await form.validateFields();
-    const body: Record<string, unknown> = {
-      ...v,
-      supportStart: (v.supportStart as Dayjs).format('YYYY-MM-DD'),
-      phone: v.phone || null,
-    };
-    if (editing) {
-      body.version = props.person!.version;
-      if (body.idNumber === props.person!.idNumberMasked || !body.idNumber) delete body.idNumber;
-      // A blank phone field in the edit form means "unchanged" (the stored number is only shown masked).
-      if (!v.phone) delete body.phone;
-    } else if (allowSimilar) body.allowSimilar = true;
+    const body = bodyOf(v);
+    if (allowSimilar) body.allowSimilar = true;
     setBusy(true);
     try {
       const r = editing
-        ? await api<PersonFile>(`/api/persons/${props.person!.id}`, { method: 'PATCH', body })
-        : await api<PersonFile>('/api/persons', { body });
+        ? await call(personsApi.updatePerson, editOf(body, v.phone, props.person))
+        : await call(personsApi.createPerson, { body });
       message.success('已保存');
       form.resetFields();
       props.onSaved(r.id);
@@ -131,7 +180,7 @@ export function PersonFormModal(props: {
           onOk: () => save(true),
         });
       } else if (e instanceof HttpError && e.body.field) {
-        const name = e.body.field.replace(/^body\./, '');
+        const name = e.body.field.replace(/^body\./, '') as keyof FormValues;
         if (form.getFieldInstance(name)) form.setFields([{ name, errors: [e.body.message] }]);
         else message.error(e.body.message);
       } else message.error((e as Error).message);
@@ -180,7 +229,7 @@ export function PersonFormModal(props: {
         <Row gutter={16}>
           <Col span={8}>
             <Form.Item name="name" label="姓名" rules={[{ required: true, message: '请填写姓名' }]}>
-              <Input maxLength={50} />
+              <Input maxLength={L.name} />
             </Form.Item>
           </Col>
           <Col span={10}>
@@ -199,12 +248,12 @@ export function PersonFormModal(props: {
                 ))
               }
             >
-              <Input maxLength={30} placeholder={editing ? '如需更正请输入完整号码' : ''} />
+              <Input maxLength={L.idNumber} placeholder={editing ? '如需更正请输入完整号码' : ''} />
             </Form.Item>
           </Col>
           <Col span={6}>
             <Form.Item name="ethnicity" label="民族">
-              <Input maxLength={20} />
+              <Input maxLength={L.ethnicity} />
             </Form.Item>
           </Col>
           <Col span={8}>
@@ -213,7 +262,7 @@ export function PersonFormModal(props: {
               label="联系电话"
               extra={editing ? `现为 ${p!.phoneMasked ?? '无'}，不改请留空` : undefined}
             >
-              <Input maxLength={30} />
+              <Input maxLength={L.phone} />
             </Form.Item>
           </Col>
           <Col span={8}>
@@ -236,31 +285,32 @@ export function PersonFormModal(props: {
           </Col>
           <Col span={12}>
             <Form.Item name="registeredAddress" label="户籍地址">
-              <Input maxLength={200} />
+              <Input maxLength={L.address} />
             </Form.Item>
           </Col>
           <Col span={12}>
             <Form.Item name="currentAddress" label="现居住地址">
-              <Input maxLength={200} />
+              <Input maxLength={L.address} />
             </Form.Item>
           </Col>
           <Col span={12}>
             <Form.Item name="flags" label="标识（80 岁以上由出生日期自动得出）">
               <Select
                 mode="multiple"
-                options={PERSON_FLAGS.map((f) => ({ value: f, label: PERSON_FLAG_LABELS[f] }))}
+                maxCount={L.flags}
+                options={PERSON_CHOICES.flags.map((f) => ({ value: f, label: PERSON_FLAG_LABELS[f] }))}
               />
             </Form.Item>
           </Col>
           <Col span={12}>
             <Form.Item name="certificateNo" label="供养证编号">
-              <Input maxLength={50} />
+              <Input maxLength={L.certificateNo} />
             </Form.Item>
           </Col>
           <Col span={8}>
             <Form.Item name="benefitCard" label="一卡通">
               <Select
-                options={BENEFIT_CARD_STATES.map((s) => ({ value: s, label: BENEFIT_CARD_LABELS[s] }))}
+                options={PERSON_CHOICES.benefitCard.map((s) => ({ value: s, label: BENEFIT_CARD_LABELS[s] }))}
               />
             </Form.Item>
           </Col>
@@ -272,12 +322,12 @@ export function PersonFormModal(props: {
                   label="代管人"
                   rules={[{ required: true, message: '请填写代管人' }]}
                 >
-                  <Input maxLength={50} />
+                  <Input maxLength={L.cardCustodian} />
                 </Form.Item>
               </Col>
               <Col span={8}>
                 <Form.Item name="cardCustodianReason" label="代管原因">
-                  <Input maxLength={200} />
+                  <Input maxLength={L.cardCustodianReason} />
                 </Form.Item>
               </Col>
             </>
@@ -300,7 +350,7 @@ export function PersonFormModal(props: {
           </>
         )}
         <Form.Item name="note" label="备注">
-          <Input.TextArea maxLength={500} rows={2} />
+          <Input.TextArea maxLength={L.note} rows={2} />
         </Form.Item>
         {editing && (
           <Alert

@@ -17,15 +17,15 @@ import {
 import dayjs from 'dayjs';
 import { useState } from 'react';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
+import * as personsApi from '../../../shared/api/persons';
 import { getPersonDossier } from '../../../shared/api/reports';
 import { END_REASON_LABELS, END_REASONS, type PersonStatus, SELF_CARE_LABELS } from '../../../shared/person';
 import { can } from '../../../shared/roles';
-import { api, hrefOf } from '../../lib/api';
+import { call, hrefOf } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { PersonFormModal } from './person-form';
 import { PERSON_TABS } from './person-tabs';
 import { FlagTags, StatusTag, TierTag } from './tags';
-import type { PersonFile } from './types';
 
 export function PersonPage() {
   const { id } = useParams();
@@ -37,7 +37,7 @@ export function PersonPage() {
   const [statusAction, setStatusAction] = useState<PersonStatus | null>(null);
   const q = useQuery({
     queryKey: ['person', id],
-    queryFn: () => api<PersonFile>(`/api/persons/${id}`),
+    queryFn: () => call(personsApi.getPerson, { params: { id } }),
   });
   const reload = () => {
     qc.invalidateQueries({ queryKey: ['person', id] });
@@ -106,7 +106,7 @@ export function PersonPage() {
 const TITLES: Record<PersonStatus, string> = { paused: '暂停供养', ended: '终止供养', active: '恢复供养' };
 
 function StatusModal(props: {
-  person: PersonFile;
+  person: personsApi.PersonFile;
   action: PersonStatus | null;
   onClose: () => void;
   onDone: () => void;
@@ -119,10 +119,11 @@ function StatusModal(props: {
     const v = await form.validateFields();
     setBusy(true);
     try {
-      await api(`/api/persons/${props.person.id}/status`, {
+      await call(personsApi.changePersonStatus, {
+        params: { id: props.person.id },
         body: {
           version: props.person.version,
-          status: a,
+          status: a!,
           effectiveOn: v.effectiveOn.format('YYYY-MM-DD'),
           reason: v.reason || null,
           endReason: v.endReason,
@@ -170,7 +171,7 @@ function StatusModal(props: {
           label={a === 'paused' ? '暂停原因' : '说明'}
           rules={a === 'paused' ? [{ required: true, message: '请填写暂停原因' }] : []}
         >
-          <Input.TextArea rows={2} maxLength={200} />
+          <Input.TextArea rows={2} maxLength={personsApi.PERSON_LIMITS.statusReason} />
         </Form.Item>
         <Typography.Text type="secondary">
           {a === 'active' ? '恢复后请确认探访责任人。' : '生效日期起的未完成探访任务将被取消。'}

@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
+import type { PersonFile } from '../../../shared/api/persons';
 import type { Permission } from '../../../shared/roles';
 import { PersonCareTab } from '../care/person-care-tab';
 import { PersonVisitsTab } from '../visits/person-visits-tab';
 import { AssessmentsTab, AssignmentTab, FileTab, TimelineTab } from './person-file-tabs';
-import type { PersonFile } from './types';
 
 /**
  * The tabs of the person page (/persons/:id). Other modules add theirs with one entry here, e.g.

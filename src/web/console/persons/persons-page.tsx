@@ -3,6 +3,8 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { App, Button, Checkbox, Input, Modal, Select, Space, Table, Tag, TreeSelect, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import type { QueryOf } from '../../../shared/api/contract';
+import * as personsApi from '../../../shared/api/persons';
 import {
   PERSON_FLAG_LABELS,
   PERSON_STATUS_LABELS,
@@ -12,13 +14,12 @@ import {
   TIERS,
 } from '../../../shared/person';
 import { can } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { FullNumbersModal, withReason } from '../common/full-numbers';
 import { PersonFormModal } from './person-form';
 import { FlagTags, StatusTag, TierTag } from './tags';
-import type { PersonListItem, VisitorWorkload } from './types';
 
 const PAGE = 50;
 
@@ -48,21 +49,18 @@ export function PersonsPage() {
     setParams(next, { replace: true });
     setSelected([]);
   };
-  const query = new URLSearchParams(
-    Object.entries(filters).filter(([, v]) => v) as [string, string][],
-  ).toString();
+  // The URL's filters as the list takes them (empty ones are left out of the request).
+  const query = filters as QueryOf<typeof personsApi.listPersons>;
   const list = useInfiniteQuery({
-    queryKey: ['persons', query],
+    queryKey: ['persons', filters],
     initialPageParam: null as number | null,
     queryFn: ({ pageParam }) =>
-      api<{ items: PersonListItem[]; nextCursor: number | null }>(
-        `/api/persons?limit=${PAGE}${query ? `&${query}` : ''}${pageParam ? `&cursor=${pageParam}` : ''}`,
-      ),
+      call(personsApi.listPersons, { query: { ...query, limit: PAGE, cursor: pageParam ?? undefined } }),
     getNextPageParam: (last) => last.nextCursor,
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   const writable = !!me && can(me.roles, 'persons.write');
-  const exportUrl = `/api/persons/export.xlsx${filters.areaId ? `?areaId=${filters.areaId}` : ''}`;
+  const exportUrl = hrefOf(personsApi.exportRoster, { query: { areaId: filters.areaId } });
 
   return (
     <div>
@@ -156,7 +154,7 @@ export function PersonsPage() {
           <Button onClick={() => setReassignOpen(true)}>批量指定探访责任人</Button>
         </Space>
       )}
-      <Table<PersonListItem>
+      <Table<personsApi.PersonListItem>
         rowKey="id"
         size="middle"
         loading={list.isLoading}
@@ -241,8 +239,7 @@ export function ReassignModal(props: {
   const [busy, setBusy] = useState(false);
   const visitors = useQuery({
     queryKey: ['visitors', props.areaId ?? ''],
-    queryFn: () =>
-      api<{ items: VisitorWorkload[] }>(`/api/visitors${props.areaId ? `?areaId=${props.areaId}` : ''}`),
+    queryFn: () => call(personsApi.listVisitors, { query: { areaId: props.areaId } }),
     enabled: props.open,
   });
   const submit = async () => {
@@ -260,7 +257,7 @@ export function ReassignModal(props: {
     if (!ok) return;
     setBusy(true);
     try {
-      const r = await api<{ moved: number }>('/api/persons/reassign', {
+      const r = await call(personsApi.reassignPersons, {
         body: { personIds: props.personIds, fromVisitorId: props.fromVisitorId, toVisitorId: to },
       });
       props.onDone(r.moved);

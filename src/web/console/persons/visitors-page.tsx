@@ -2,13 +2,13 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Input, Space, Table, Tag, TreeSelect, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { listPersons, listVisitors, type VisitorWorkload } from '../../../shared/api/persons';
 import { can, VISITOR_TYPE_LABELS } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
 import { ReassignModal } from './persons-page';
-import type { VisitorWorkload } from './types';
 
 /** Visitors with their workload; move all of one visitor's persons to another. */
 export function VisitorsPage() {
@@ -21,15 +21,11 @@ export function VisitorsPage() {
   const [moving, setMoving] = useState<VisitorWorkload | null>(null);
   const list = useQuery({
     queryKey: ['visitors', areaId ?? '', q],
-    queryFn: () =>
-      api<{ items: VisitorWorkload[] }>(
-        `/api/visitors?${new URLSearchParams({ ...(areaId ? { areaId: String(areaId) } : {}), ...(q ? { q } : {}) })}`,
-      ),
+    queryFn: () => call(listVisitors, { query: { areaId, q } }),
   });
   const unassigned = useQuery({
     queryKey: ['persons', 'unassigned-count', areaId ?? ''],
-    queryFn: () =>
-      api<{ items: unknown[] }>(`/api/persons?unassigned=true&limit=500${areaId ? `&areaId=${areaId}` : ''}`),
+    queryFn: () => call(listPersons, { query: { unassigned: 'true', limit: 500, areaId } }),
   });
   const writable = !!me && can(me.roles, 'persons.write');
   const items = list.data?.items ?? [];

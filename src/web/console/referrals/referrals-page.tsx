@@ -3,20 +3,20 @@ import {
   App,
   Button,
   Card,
-  Descriptions,
-  Drawer,
   Form,
   Input,
   Modal,
+  Popconfirm,
   Select,
   Space,
   Table,
   Tag,
-  Timeline,
   Typography,
 } from 'antd';
 import { useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
+import type { Referral as ReferralRow } from '../../../shared/api/referrals';
+import * as referralsApi from '../../../shared/api/referrals';
 import {
   REFERRAL_DEFAULT_DEPARTMENT,
   REFERRAL_STATUS_LABELS,
@@ -27,40 +27,14 @@ import {
   type ReferralStatus,
   type ReferralTarget,
 } from '../../../shared/incidents';
-import { can, DEPARTMENT_LABELS, DEPARTMENTS, type Department } from '../../../shared/roles';
-import { api } from '../../lib/api';
+import { can, DEPARTMENT_LABELS, DEPARTMENTS } from '../../../shared/roles';
+import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { CaseDrawer, useCaseAction } from '../cases/case-drawer';
 import { EmptyState } from '../common/empty-state';
 import { fmt, PersonPicker } from '../incidents/shared';
 
-interface Referral {
-  id: number;
-  person: {
-    id: number;
-    name: string;
-    idNumberMasked: string;
-    address: string | null;
-    phoneMasked: string | null;
-  };
-  town: { id: number; name: string };
-  village: { id: number; name: string };
-  target: ReferralTarget;
-  department: Department | null;
-  institution: string | null;
-  reason: string;
-  source: 'visit' | 'manual' | 'incident';
-  visitId: number | null;
-  status: ReferralStatus;
-  response: string | null;
-  respondedAt: string | null;
-  respondedBy: string | null;
-  createdAt: string;
-  createdBy: string | null;
-  version: number;
-}
-interface Detail extends Referral {
-  entries: { id: number; at: string; status: string | null; note: string; actor: string | null }[];
-}
+type Referral = ReferralRow;
 const STATUS_COLORS: Record<ReferralStatus, string> = {
   draft: 'gold',
   pending: 'orange',
@@ -88,10 +62,7 @@ export function ReferralsPage() {
   const openId = params.get('id') ? Number(params.get('id')) : null;
   const list = useQuery({
     queryKey: ['referrals', status, target, page],
-    queryFn: () =>
-      api<{ items: Referral[]; total: number }>(
-        `/api/referrals?page=${page}&pageSize=20${status ? `&status=${status}` : ''}${target ? `&target=${target}` : ''}`,
-      ),
+    queryFn: () => call(referralsApi.listReferrals, { query: { page, pageSize: 20, status, target } }),
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['referrals'] });
   const liaison = me?.grants.find((g) => g.department)?.department;
@@ -210,27 +181,23 @@ function ReferralDrawer({
   const { message } = App.useApp();
   const qc = useQueryClient();
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const q = useQuery({ queryKey: ['referral', id], queryFn: () => api<Detail>(`/api/referrals/${id}`) });
+  const { busy, act } = useCaseAction(['referral', id], onChanged);
+  const q = useQuery({
+    queryKey: ['referral', id],
+    queryFn: () => call(referralsApi.getReferral, { params: { id } }),
+  });
   const d = q.data;
-  const move = async (status: ReferralStatus, extra: object = {}) => {
-    setBusy(true);
-    try {
-      await api(`/api/referrals/${id}`, {
-        method: 'PATCH',
-        body: { version: d!.version, status, response: text.trim() || undefined, ...extra },
-      });
-      message.success(`已${MOVE_LABELS[status] ?? REFERRAL_STATUS_LABELS[status]}`);
-      setText('');
-      qc.invalidateQueries({ queryKey: ['referral', id] });
-      onChanged();
-    } catch (e) {
-      message.error((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-  if (!d || !me) return <Drawer open onClose={onClose} title="转介" />;
+  const move = (status: ReferralStatus) =>
+    act(
+      () =>
+        call(referralsApi.updateReferral, {
+          params: { id },
+          body: { version: d!.version, status, response: text.trim() || undefined },
+        }),
+      `已${MOVE_LABELS[status] ?? REFERRAL_STATUS_LABELS[status]}`,
+      setText,
+    );
+  if (!d || !me) return <CaseDrawer title="转介" onClose={onClose} status={null} facts={[]} timeline={[]} />;
   const isTown = can(me.roles, 'referrals.manage');
   const isReceiver = !!d.department && me.grants.some((g) => g.department === d.department);
   const moves = REFERRAL_TRANSITIONS[d.status].filter((s) => {
@@ -238,106 +205,111 @@ function ReferralDrawer({
     return receiverMove ? (d.department ? isReceiver : isTown) : isTown;
   });
   return (
-    <Drawer
-      open
+    <CaseDrawer
       width={560}
-      onClose={onClose}
       title={`${REFERRAL_TARGET_LABELS[d.target]} · ${d.person.name}`}
+      onClose={onClose}
+      status={<Tag color={STATUS_COLORS[d.status]}>{REFERRAL_STATUS_LABELS[d.status]}</Tag>}
+      person={{ id: d.person.id, name: d.person.name, place: `${d.town.name} ${d.village.name}` }}
+      facts={[
+        { label: '身份证号', children: d.person.idNumberMasked },
+        { label: '住址', children: d.person.address ?? '—' },
+        { label: '电话', children: d.person.phoneMasked ?? '—' },
+        {
+          label: '接收方',
+          children: `${d.department ? DEPARTMENT_LABELS[d.department] : '民政部门'}${d.institution ? ` · ${d.institution}` : ''}`,
+        },
+        { label: '原因', children: d.reason },
+        !!d.response && { label: '答复', children: d.response },
+      ]}
+      timeline={d.entries.map((e) => ({
+        id: e.id,
+        at: e.at,
+        kind: e.status ?? 'note',
+        text: e.note,
+        actor: e.actor,
+      }))}
     >
-      <Space direction="vertical" style={{ width: '100%' }} size="middle">
-        <Descriptions size="small" column={1} bordered>
-          <Descriptions.Item label="状态">
-            <Tag color={STATUS_COLORS[d.status]}>{REFERRAL_STATUS_LABELS[d.status]}</Tag>
-          </Descriptions.Item>
-          <Descriptions.Item label="对象">
-            {can(me.roles, 'persons.read') ? (
-              <Link to={`/persons/${d.person.id}`}>{d.person.name}</Link>
-            ) : (
-              d.person.name
-            )}
-            （{d.town.name} {d.village.name}）
-          </Descriptions.Item>
-          <Descriptions.Item label="身份证号">{d.person.idNumberMasked}</Descriptions.Item>
-          <Descriptions.Item label="住址">{d.person.address ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label="电话">{d.person.phoneMasked ?? '—'}</Descriptions.Item>
-          <Descriptions.Item label="接收方">
-            {d.department ? DEPARTMENT_LABELS[d.department] : '民政部门'}
-            {d.institution ? ` · ${d.institution}` : ''}
-          </Descriptions.Item>
-          <Descriptions.Item label="原因">{d.reason}</Descriptions.Item>
-          {d.response && <Descriptions.Item label="答复">{d.response}</Descriptions.Item>}
-        </Descriptions>
-        <Timeline
-          items={d.entries.map((e) => ({
-            color: e.status === 'rejected' ? 'red' : e.status === 'completed' ? 'green' : 'blue',
-            children: (
-              <div>
-                {e.note}
-                <div>
-                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                    {fmt(e.at)}
-                    {e.actor ? ` · ${e.actor}` : ''}
-                  </Typography.Text>
-                </div>
-              </div>
-            ),
-          }))}
-        />
-        {d.status === 'draft' && isTown && (
-          <Card size="small" title="确认草稿">
-            <Space direction="vertical" style={{ width: '100%' }}>
-              <Select
-                style={{ width: '100%' }}
-                allowClear
-                aria-label="接收部门（不选则由民政部门办理）"
-                placeholder="接收部门（不选则由民政部门办理）"
-                value={d.department ?? undefined}
-                onChange={(v) =>
-                  api(`/api/referrals/${id}`, {
-                    method: 'PATCH',
-                    body: { version: d.version, department: v ?? null },
-                  })
-                    .then(() => qc.invalidateQueries({ queryKey: ['referral', id] }))
-                    .catch((e) => message.error((e as Error).message))
-                }
-                options={DEPARTMENTS.map((x) => ({ value: x, label: DEPARTMENT_LABELS[x] }))}
-              />
-            </Space>
-          </Card>
-        )}
-        {moves.length > 0 && (
-          <Card size="small" title="办理">
-            <Input.TextArea
-              rows={2}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-              placeholder="答复或说明（退回时必填）"
+      {d.status === 'draft' && isTown && (
+        <Card size="small" title="确认草稿">
+          <Space direction="vertical" style={{ width: '100%' }}>
+            <Select
+              style={{ width: '100%' }}
+              allowClear
+              aria-label="接收部门（不选则由民政部门办理）"
+              placeholder="接收部门（不选则由民政部门办理）"
+              value={d.department ?? undefined}
+              onChange={(v) =>
+                call(referralsApi.updateReferral, {
+                  params: { id },
+                  body: { version: d.version, department: v ?? null },
+                })
+                  .then(() => qc.invalidateQueries({ queryKey: ['referral', id] }))
+                  .catch((e) => message.error((e as Error).message))
+              }
+              options={DEPARTMENTS.map((x) => ({ value: x, label: DEPARTMENT_LABELS[x] }))}
             />
-            <Space style={{ marginTop: 8 }} wrap>
-              {moves.map((s) => (
+          </Space>
+        </Card>
+      )}
+      {moves.length > 0 && (
+        <Card size="small" title="办理">
+          <Input.TextArea
+            rows={2}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="答复或说明（退回时必填）"
+          />
+          <Space style={{ marginTop: 8 }} wrap>
+            {moves.map((s) => {
+              const button = (
                 <Button
                   key={s}
                   loading={busy}
                   type={s === 'pending' || s === 'accepted' || s === 'completed' ? 'primary' : 'default'}
                   danger={s === 'rejected' || s === 'withdrawn'}
                   disabled={s === 'rejected' && !text.trim()}
-                  onClick={() => move(s)}
+                  onClick={CONFIRM[s] ? undefined : () => move(s)}
                 >
                   {MOVE_LABELS[s]}
                 </Button>
-              ))}
-            </Space>
-            {d.target === 'centralized' && moves.includes('completed') && (
-              <Typography.Paragraph type="warning" style={{ marginTop: 8, marginBottom: 0 }}>
-                办结后该对象转为集中供养，分散供养自今日终止，未完成的探访任务取消。
-              </Typography.Paragraph>
-            )}
-          </Card>
-        )}
-      </Space>
-    </Drawer>
+              );
+              const confirm = CONFIRM[s];
+              return confirm ? (
+                <Popconfirm
+                  key={s}
+                  title={confirm(d)}
+                  okText={MOVE_LABELS[s]}
+                  cancelText="取消"
+                  onConfirm={() => move(s)}
+                >
+                  {button}
+                </Popconfirm>
+              ) : (
+                button
+              );
+            })}
+          </Space>
+          {d.target === 'centralized' && moves.includes('completed') && (
+            <Typography.Paragraph type="warning" style={{ marginTop: 8, marginBottom: 0 }}>
+              办结后该对象转为集中供养，分散供养自今日终止，未完成的探访任务取消。
+            </Typography.Paragraph>
+          )}
+        </Card>
+      )}
+    </CaseDrawer>
   );
 }
+
+/** Moves that cannot be taken back ask first, naming what will happen. */
+const CONFIRM: Partial<Record<ReferralStatus, (d: referralsApi.ReferralDetail) => string>> = {
+  withdrawn: () => '撤回后该转介结束，不能恢复。确定撤回？',
+  rejected: () => '退回后该转介结束，发起方会收到退回原因。确定退回？',
+  completed: (d) =>
+    d.target === 'centralized'
+      ? '办结后该对象转为集中供养，分散供养自今日终止，未完成的探访任务取消。确定办结？'
+      : '办结后该转介结束。确定办结？',
+};
 
 function CreateReferral({ onClose, onCreated }: { onClose: () => void; onCreated: (id: number) => void }) {
   const { message } = App.useApp();
@@ -347,7 +319,7 @@ function CreateReferral({ onClose, onCreated }: { onClose: () => void; onCreated
     const v = await form.validateFields();
     setBusy(true);
     try {
-      const r = await api<{ id: number }>('/api/referrals', {
+      const r = await call(referralsApi.createReferral, {
         body: { ...v, department: v.department ?? null },
       });
       message.success('已发起转介');

@@ -14,21 +14,17 @@ import {
   Typography,
 } from 'antd';
 import { useState } from 'react';
+import { TotpCode } from '../../../shared/api/auth';
+import type { AnswerOf, BodyOf } from '../../../shared/api/contract';
+import type { SessionRow } from '../../../shared/api/security';
+import * as securityApi from '../../../shared/api/security';
+import * as usersApi from '../../../shared/api/users';
 import { chinaDateTime } from '../../../shared/china-time';
 import { passwordProblem } from '../../../shared/password-policy';
 import { can } from '../../../shared/roles';
-import { api, HttpError } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
+import { schemaRule } from '../../lib/form-rules';
 import { useSession } from '../../lib/session';
-
-interface SessionRow {
-  key: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  ip: string | null;
-  userAgent: string | null;
-  current: boolean;
-}
 
 const fmt = (v: string) => chinaDateTime(new Date(v));
 
@@ -39,16 +35,15 @@ export function AccountPage() {
   const qc = useQueryClient();
   const security = useQuery({
     queryKey: ['me-security'],
-    queryFn: () =>
-      api<{ totpEnabled: boolean; totpRequired: boolean; sessions: SessionRow[] }>('/api/me/security'),
+    queryFn: () => call(securityApi.getMySecurity),
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['me-security'] });
-  const [setup, setSetup] = useState<{ secret: string; otpauthUri: string } | null>(null);
+  const [setup, setSetup] = useState<AnswerOf<typeof securityApi.setupTotp> | null>(null);
   const [pwForm] = Form.useForm();
   const fail = (e: unknown) => message.error(e instanceof HttpError ? e.message : '网络错误');
-  const changePassword = async (v: { currentPassword: string; newPassword: string }) => {
+  const changePassword = async (v: BodyOf<typeof usersApi.changeOwnPassword>) => {
     try {
-      await api('/api/me/password', { body: v });
+      await call(usersApi.changeOwnPassword, { body: v });
       message.success('密码已修改');
       pwForm.resetFields();
     } catch (e) {
@@ -57,7 +52,7 @@ export function AccountPage() {
   };
   const revoke = async (key: string) => {
     try {
-      await api(`/api/me/sessions/${key}`, { method: 'DELETE' });
+      await call(securityApi.revokeMySession, { params: { key } });
       message.success('该会话已结束');
       reload();
     } catch (e) {
@@ -127,9 +122,9 @@ export function AccountPage() {
         ) : (
           <Form
             layout="inline"
-            onFinish={async (v: { password: string }) => {
+            onFinish={async (v: BodyOf<typeof securityApi.setupTotp>) => {
               try {
-                setSetup(await api('/api/me/totp/setup', { body: v }));
+                setSetup(await call(securityApi.setupTotp, { body: v }));
               } catch (e) {
                 fail(e);
               }
@@ -198,7 +193,7 @@ function TotpConfirm({
   setup,
   onDone,
 }: {
-  setup: { secret: string; otpauthUri: string };
+  setup: AnswerOf<typeof securityApi.setupTotp>;
   onDone: () => void;
 }) {
   const { message } = App.useApp();
@@ -217,9 +212,9 @@ function TotpConfirm({
       </Typography.Paragraph>
       <Form
         layout="inline"
-        onFinish={async (v: { code: string }) => {
+        onFinish={async (v: BodyOf<typeof securityApi.confirmTotp>) => {
           try {
-            await api('/api/me/totp/confirm', { body: v });
+            await call(securityApi.confirmTotp, { body: v });
             message.success('动态验证码已启用');
             onDone();
           } catch (e) {
@@ -227,7 +222,7 @@ function TotpConfirm({
           }
         }}
       >
-        <Form.Item name="code" rules={[{ required: true, pattern: /^\d{6}$/, message: '请输入 6 位数字' }]}>
+        <Form.Item name="code" rules={[{ required: true, message: '请输入 6 位数字' }, schemaRule(TotpCode)]}>
           <Input
             placeholder="验证器显示的 6 位数字"
             maxLength={6}
@@ -249,9 +244,9 @@ function TotpDisable({ onDone, required }: { onDone: () => void; required: boole
   return (
     <Form
       layout="inline"
-      onFinish={async (v: { password: string; code: string }) => {
+      onFinish={async (v: BodyOf<typeof securityApi.disableTotp>) => {
         try {
-          await api('/api/me/totp/disable', { body: v });
+          await call(securityApi.disableTotp, { body: v });
           message.success('动态验证码已停用');
           onDone();
         } catch (e) {
@@ -262,7 +257,7 @@ function TotpDisable({ onDone, required }: { onDone: () => void; required: boole
       <Form.Item name="password" rules={[{ required: true, message: '请输入密码' }]}>
         <Input.Password placeholder="当前密码" />
       </Form.Item>
-      <Form.Item name="code" rules={[{ required: true, pattern: /^\d{6}$/, message: '请输入 6 位数字' }]}>
+      <Form.Item name="code" rules={[{ required: true, message: '请输入 6 位数字' }, schemaRule(TotpCode)]}>
         <Input placeholder="当前验证码" maxLength={6} inputMode="numeric" />
       </Form.Item>
       <Button danger htmlType="submit">
@@ -277,7 +272,7 @@ function SecuritySettings() {
   const qc = useQueryClient();
   const s = useQuery({
     queryKey: ['security-settings'],
-    queryFn: () => api<{ requireTotpAdmin: boolean }>('/api/security/settings'),
+    queryFn: () => call(securityApi.getSecuritySettings),
   });
   return (
     <Card title="系统安全设置" size="small">
@@ -288,7 +283,7 @@ function SecuritySettings() {
           loading={s.isLoading}
           onChange={async (v) => {
             try {
-              await api('/api/security/settings', { method: 'PUT', body: { requireTotpAdmin: v } });
+              await call(securityApi.putSecuritySettings, { body: { requireTotpAdmin: v } });
               qc.invalidateQueries({ queryKey: ['security-settings'] });
               message.success(v ? '已要求管理员使用动态验证码' : '已取消该要求');
             } catch (e) {

@@ -1,32 +1,20 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Form, Input, Modal, Select, Space, Table, Tag, TreeSelect, Typography } from 'antd';
 import { useState } from 'react';
+import type { User } from '../../../shared/api/users';
+import * as usersApi from '../../../shared/api/users';
 import {
   DEPARTMENT_LABELS,
   DEPARTMENTS,
-  type Department,
   grantableRoles,
   ROLE_LABELS,
-  type Role,
   VISITOR_TYPE_LABELS,
   VISITOR_TYPES,
-  type VisitorType,
 } from '../../../shared/roles';
-import { api, HttpError } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
+import { schemaRule } from '../../lib/form-rules';
 import { useSession } from '../../lib/session';
-
-interface User {
-  id: number;
-  username: string;
-  displayName: string;
-  visitorType: VisitorType | null;
-  organization: string | null;
-  disabled: boolean;
-  locked: boolean;
-  version: number;
-  grants: { role: Role; areaId: number; areaName: string; department: Department | null }[];
-}
 
 export function UsersPage() {
   const { me } = useSession();
@@ -36,7 +24,7 @@ export function UsersPage() {
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const users = useQuery({
     queryKey: ['users', q],
-    queryFn: () => api<{ items: User[] }>(`/api/users?limit=200${q ? `&q=${encodeURIComponent(q)}` : ''}`),
+    queryFn: () => call(usersApi.listUsers, { query: { limit: 200, q: q || undefined } }),
   });
   const reload = () => qc.invalidateQueries({ queryKey: ['users'] });
   const toggle = async (u: User) => {
@@ -52,8 +40,8 @@ export function UsersPage() {
       if (!ok) return;
     }
     try {
-      await api(`/api/users/${u.id}`, {
-        method: 'PATCH',
+      await call(usersApi.updateUser, {
+        params: { id: u.id },
         body: { version: u.version, disabled: !u.disabled },
       });
       message.success(u.disabled ? '已启用' : '已停用');
@@ -73,7 +61,7 @@ export function UsersPage() {
     });
     if (!ok) return;
     try {
-      const r = await api<{ password: string }>(`/api/users/${u.id}/password`, { body: {} });
+      const r = await call(usersApi.resetPassword, { params: { id: u.id }, body: {} });
       modal.info({
         title: `${u.displayName} 的新密码`,
         content: (
@@ -180,8 +168,8 @@ function UserForm({
         { role: v.role, areaId: v.areaId, department: v.role === 'department_liaison' ? v.department : null },
       ];
       if (user) {
-        await api(`/api/users/${user.id}`, {
-          method: 'PATCH',
+        await call(usersApi.updateUser, {
+          params: { id: user.id },
           body: {
             version: user.version,
             displayName: v.displayName,
@@ -191,7 +179,7 @@ function UserForm({
         });
         message.success('已保存');
       } else {
-        const r = await api<{ password?: string }>('/api/users', {
+        const r = await call(usersApi.createUser, {
           body: {
             username: v.username,
             displayName: v.displayName,
@@ -248,14 +236,16 @@ function UserForm({
           <Form.Item
             name="username"
             label="用户名"
-            rules={[
-              { required: true, pattern: /^[A-Za-z0-9_.-]{3,32}$/, message: '3–32 位字母、数字、下划线' },
-            ]}
+            rules={[{ required: true, message: '请输入用户名' }, schemaRule(usersApi.Username)]}
           >
             <Input />
           </Form.Item>
         )}
-        <Form.Item name="displayName" label="姓名" rules={[{ required: true, message: '请输入姓名' }]}>
+        <Form.Item
+          name="displayName"
+          label="姓名"
+          rules={[{ required: true, message: '请输入姓名' }, schemaRule(usersApi.DisplayName)]}
+        >
           <Input />
         </Form.Item>
         <Form.Item name="role" label="角色" rules={[{ required: true, message: '请选择角色' }]}>

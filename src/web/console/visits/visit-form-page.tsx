@@ -19,6 +19,7 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
+import { getPerson } from '../../../shared/api/persons';
 import * as visitsApi from '../../../shared/api/visits';
 import { VISIT_LIMITS } from '../../../shared/api/visits';
 import {
@@ -32,7 +33,7 @@ import {
   type VisitOutcome,
   validateChecklist,
 } from '../../../shared/checklist';
-import { api, call, HttpError } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
 import { ChecklistForm } from './checklist-form';
 import { SignaturePad } from './signature-pad';
 
@@ -72,8 +73,7 @@ export function VisitFormPage() {
   const person = useQuery({
     queryKey: ['person', personId],
     enabled: personId > 0,
-    queryFn: () =>
-      api<{ id: number; name: string; currentAddress?: string | null }>(`/api/persons/${personId}`),
+    queryFn: () => call(getPerson, { params: { id: personId } }),
   });
   const date = chinaDateOf(at);
   const checklist = useQuery({

@@ -1,0 +1,36 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as concerns from '../src/shared/api/concerns.js';
+import type { EndpointDef } from '../src/shared/api/contract.js';
+import * as incidents from '../src/shared/api/incidents.js';
+import * as referrals from '../src/shared/api/referrals.js';
+import { type TestEnv, testEnv } from './context.js';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await testEnv();
+});
+
+const isEndpoint = (v: unknown): v is EndpointDef =>
+  !!v && typeof v === 'object' && 'operationId' in v && 'method' in v && 'path' in v;
+
+describe('incidents, concerns and referrals are on the contract', () => {
+  it('every operation under their paths comes from an endpoint: operationId, Chinese summary, a 2xx answer', async () => {
+    const doc = (await env.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const declared = [incidents, concerns, referrals].flatMap((m) => Object.values(m).filter(isEndpoint));
+    const ids = new Set(declared.map((e) => e.operationId));
+    let seen = 0;
+    for (const [path, ops] of Object.entries<Record<string, any>>(doc.paths)) {
+      if (!/^\/api\/(incidents|concerns|referrals)(\/|$)/.test(path)) continue;
+      for (const [method, op] of Object.entries<any>(ops)) {
+        seen++;
+        expect(ids.has(op.operationId), `${method} ${path}: ${op.operationId}`).toBe(true);
+        expect(op.summary, `${method} ${path}`).toMatch(/[\u4e00-\u9fff]/);
+        expect(
+          Object.keys(op.responses ?? {}).some((s) => /^2\d\d$/.test(s)),
+          `${method} ${path}`,
+        ).toBe(true);
+      }
+    }
+    expect(seen).toBe(declared.length);
+  });
+});
