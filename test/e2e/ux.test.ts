@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkDigit } from '../../src/shared/id-card.js';
 import { baseUrl, hasChromium, launch, loginAs, SKIP_REASON } from './browser.js';
 
 if (!hasChromium()) console.warn(SKIP_REASON);
@@ -266,5 +267,49 @@ describe.runIf(hasChromium())('issue 25 in Chromium: confirmations, figures, lab
     expect(vg).toContain('探访');
     expect(vg).not.toContain('照料与资金');
     await visitor.close();
+  });
+
+  it('a birth date after today in the ID field is an error; empty lists say what to do; 360 px fits', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'hantai');
+    await page.waitForURL(`${baseUrl()}/`);
+    await page.goto(`${baseUrl()}/persons`);
+    await page.getByRole('button', { name: '新建档案' }).click();
+    const first17 = '15270220300101123';
+    await page.getByLabel('身份证号码').fill(first17 + checkDigit(first17));
+    const form = page.locator('.ant-modal, form').filter({ hasText: '身份证号码' }).first();
+    await form.getByText('出生日期 2030-01-01 晚于今天').waitFor();
+    expect(await form.getByText(/^出生日期 2030-01-01，/).count()).toBe(0);
+    await page.close();
+
+    // An empty list says what the page is for and what to do first.
+    const admin = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(admin, 'admin');
+    await admin.waitForURL(`${baseUrl()}/`);
+    await admin.goto(`${baseUrl()}/oversight/ledgers`);
+    const empty = admin.getByTestId('empty-state');
+    if ((await empty.count()) > 0) expect(await empty.first().innerText()).toContain('生成');
+    await admin.goto(`${baseUrl()}/oversight/records?metric=incidentAckWithin&period=2020-01`);
+    await admin.getByTestId('empty-state').waitFor();
+    expect(await admin.getByTestId('empty-state').innerText()).not.toBe('暂无数据');
+    await admin.close();
+
+    // 360 px: the console frame and the public notice page fit the screen (tables scroll inside).
+    const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
+    await loginAs(phone, 'hantai');
+    await phone.getByTestId('oversight-dashboard').waitFor();
+    await phone.waitForTimeout(800);
+    const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth);
+    expect(await overflow()).toBeLessThanOrEqual(362);
+    await phone.screenshot({ path: 'test-output/e2e/ux-console-360.png' });
+    await phone.goto(`${baseUrl()}/persons`);
+    await phone.locator('table tbody a').first().waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(362);
+    await phone.screenshot({ path: 'test-output/e2e/ux-persons-360.png' });
+    await phone.goto(`${baseUrl()}/public/pledges`);
+    await phone.locator('h1').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(362);
+    await phone.screenshot({ path: 'test-output/e2e/ux-pledges-360.png', fullPage: true });
+    await phone.close();
   });
 });

@@ -28,6 +28,9 @@ export function ConsoleLayout() {
   const qc = useQueryClient();
   useEffect(() => setUnauthorizedHandler(() => refresh()), [refresh]);
   const [mustChange, setMustChange] = useState(false);
+  // Below antd's lg breakpoint the menu is a drawer over the page (it squeezed a 360 px page to 150 px).
+  const [narrow, setNarrow] = useState(false);
+  const [collapsed, setCollapsed] = useState(false);
   useEffect(() => {
     setPasswordChangeHandler(() => setMustChange(true));
     return () => setPasswordChangeHandler(undefined);
@@ -49,6 +52,14 @@ export function ConsoleLayout() {
         collapsedWidth={0}
         width={208}
         theme="light"
+        className={narrow ? 'tf-sider-narrow' : undefined}
+        collapsed={collapsed}
+        onCollapse={setCollapsed}
+        onBreakpoint={(broken) => {
+          setNarrow(broken);
+          setCollapsed(broken);
+        }}
+        zeroWidthTriggerStyle={{ top: 12 }}
         style={{ borderRight: '1px solid #eee' }}
       >
         <div style={{ padding: '18px 20px', fontWeight: 600, fontSize: 17 }}>
@@ -60,30 +71,42 @@ export function ConsoleLayout() {
           // Every group starts open (a role sees only its groups); each can be folded away.
           defaultOpenKeys={items.filter((i) => 'children' in i).map((i) => i.key)}
           items={items}
-          onClick={(e) => navigate(e.key)}
+          onClick={(e) => {
+            navigate(e.key);
+            if (narrow) setCollapsed(true);
+          }}
           data-testid="console-menu"
         />
       </Layout.Sider>
       <Layout>
         {mustChange && <ForcedPasswordChange onDone={() => setMustChange(false)} onLogout={logout} />}
         <Layout.Header
+          className="tf-header"
           style={{
             background: '#fff',
             borderBottom: '1px solid #eee',
-            padding: '0 20px',
+            padding: narrow ? '0 8px 0 52px' : '0 20px',
+            lineHeight: 'normal',
             display: 'flex',
             alignItems: 'center',
             justifyContent: 'space-between',
           }}
         >
-          <Space>
+          <Space style={{ minWidth: 0 }} align="center">
             <EnvironmentOutlined />
-            <Typography.Text data-testid="current-area">{areaText}</Typography.Text>
-            {me.roles.map((r) => (
-              <Tag key={r} color="blue">
-                {ROLE_LABELS[r]}
-              </Tag>
-            ))}
+            <Typography.Text
+              data-testid="current-area"
+              ellipsis
+              style={{ maxWidth: narrow ? 110 : 480, verticalAlign: 'middle' }}
+            >
+              {areaText}
+            </Typography.Text>
+            {!narrow &&
+              me.roles.map((r) => (
+                <Tag key={r} color="blue">
+                  {ROLE_LABELS[r]}
+                </Tag>
+              ))}
           </Space>
           <Space>
             <InboxBell />
@@ -92,13 +115,13 @@ export function ConsoleLayout() {
                 items: [{ key: 'logout', icon: <LogoutOutlined />, label: '退出登录', onClick: logout }],
               }}
             >
-              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
-                {me.displayName}
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu" aria-label={me.displayName}>
+                {narrow ? null : me.displayName}
               </Button>
             </Dropdown>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ padding: 20 }}>
+        <Layout.Content style={{ padding: narrow ? 12 : 20, minWidth: 0 }}>
           {/* Pages are loaded on first use (routes.tsx): the frame stays while one arrives. */}
           <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} tip="加载中…" />}>
             <Outlet />

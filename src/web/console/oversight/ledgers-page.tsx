@@ -10,6 +10,7 @@ import { periodLabel } from '../../../shared/schedule';
 import { call, csrfToken, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { FullNumbersModal, withReason } from '../common/full-numbers';
 import { sliceQuery } from './api';
 import { PeriodPicker, thisMonth } from './period-picker';
@@ -208,6 +209,14 @@ export function LedgersPage() {
               }
             >
               <Table
+                locale={{
+                  emptyText: (
+                    <EmptyState
+                      title="还没有生成过月报"
+                      hint="选择月份后点击“生成 … 月报”，生成的 PDF 会保存在这里，可随时再次下载。"
+                    />
+                  ),
+                }}
                 size="small"
                 rowKey="id"
                 loading={reports.isLoading}
