@@ -13,13 +13,14 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
-import * as auth from '../../shared/api/auth';
-import * as notificationsApi from '../../shared/api/notifications';
+import type * as auth from '../../shared/api/auth';
+import type * as notificationsApi from '../../shared/api/notifications';
 import { can, ROLE_LABELS, type Role } from '../../shared/roles';
 import { call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
 import { MENU_GROUPS, MENU_ORDER, type MenuGroup, ROUTES } from './routes';
 import { ForcedPasswordChange } from './security/forced-password-change';
+import { LOGOUT, UNREAD_COUNT } from './shell-ops';
 
 export function ConsoleLayout() {
   const { me, refresh } = useSession();
@@ -39,7 +40,7 @@ export function ConsoleLayout() {
   const items = menuItems(me.roles);
   const current = `/${location.pathname.split('/')[1]}`;
   const logout = async () => {
-    await call(auth.logout).catch(() => {});
+    await call<typeof auth.logout>(LOGOUT).catch(() => {});
     qc.clear();
     refresh();
     navigate('/login');
@@ -170,7 +171,7 @@ function InboxBell() {
   const navigate = useNavigate();
   const q = useQuery({
     queryKey: ['inbox-unread'],
-    queryFn: () => call(notificationsApi.getUnreadCount),
+    queryFn: () => call<typeof notificationsApi.getUnreadCount>(UNREAD_COUNT),
     refetchInterval: 60000,
   });
   // The accessible name carries the count the badge shows (WCAG 2.5.3, label in name).

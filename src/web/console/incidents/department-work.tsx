@@ -2,11 +2,12 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Empty, Space, Table, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import * as incidentsApi from '../../../shared/api/incidents';
-import * as referralsApi from '../../../shared/api/referrals';
+import type * as incidentsApi from '../../../shared/api/incidents';
+import type * as referralsApi from '../../../shared/api/referrals';
 import { INCIDENT_TYPE_LABELS } from '../../../shared/incidents';
 import { DEPARTMENT_LABELS, type Department } from '../../../shared/roles';
 import { call } from '../../lib/api';
+import { ACKNOWLEDGE_INCIDENT, INCIDENTS, REFERRALS } from '../shell-ops';
 import { fmt, TimeLeft } from './shared';
 
 /**
@@ -25,12 +26,14 @@ export function DepartmentWork({ departments }: { departments: Department[] }) {
   }, []);
   const incidents = useQuery({
     queryKey: ['incidents', 'department-work'],
-    queryFn: () => call(incidentsApi.listIncidents, { query: { status: 'open', pageSize: 200 } }),
+    queryFn: () =>
+      call<typeof incidentsApi.listIncidents>(INCIDENTS, { query: { status: 'open', pageSize: 200 } }),
     refetchInterval: 60000,
   });
   const referrals = useQuery({
     queryKey: ['referrals', 'department-work'],
-    queryFn: () => call(referralsApi.listReferrals, { query: { status: 'pending', pageSize: 200 } }),
+    queryFn: () =>
+      call<typeof referralsApi.listReferrals>(REFERRALS, { query: { status: 'pending', pageSize: 200 } }),
   });
   const waiting = (incidents.data?.items ?? [])
     .filter((i) => i.myPendingParties.length > 0)
@@ -38,7 +41,7 @@ export function DepartmentWork({ departments }: { departments: Department[] }) {
   const names = departments.map((d) => DEPARTMENT_LABELS[d]).join('、');
   const acknowledge = async (id: number) => {
     try {
-      await call(incidentsApi.acknowledgeIncident, { params: { id }, body: {} });
+      await call<typeof incidentsApi.acknowledgeIncident>(ACKNOWLEDGE_INCIDENT, { params: { id }, body: {} });
       message.success('已确认收到');
       qc.invalidateQueries({ queryKey: ['incidents'] });
     } catch (e) {

@@ -18,7 +18,7 @@ import {
 import type { EChartsOption } from 'echarts';
 import { useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { getMetricRecords, getMetrics, getTrends } from '../../../shared/api/oversight';
+import type { getMetricRecords, getMetrics, getTrends } from '../../../shared/api/oversight';
 import { RISK_LABELS, type RiskCode } from '../../../shared/checklist';
 import {
   compareWorstFirst,
@@ -35,6 +35,7 @@ import { periodLabel } from '../../../shared/schedule';
 import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { OVERSIGHT_METRICS, OVERSIGHT_RECORDS, OVERSIGHT_TRENDS } from '../shell-ops';
 import { recordsLink, sliceQuery } from './api';
 import { EChart } from './echart';
 import { PeriodPicker, thisMonth } from './period-picker';
@@ -147,12 +148,12 @@ export function OversightDashboard() {
   const q = sliceQuery({ period, areaId, groupBy });
   const metrics = useQuery({
     queryKey: ['oversight-metrics', q],
-    queryFn: () => call(getMetrics, { query: { period, areaId, groupBy } }),
+    queryFn: () => call<typeof getMetrics>(OVERSIGHT_METRICS, { query: { period, areaId, groupBy } }),
   });
   const trendQ = sliceQuery({ period, areaId });
   const trends = useQuery({
     queryKey: ['oversight-trends', trendQ],
-    queryFn: () => call(getTrends, { query: { period, areaId } }),
+    queryFn: () => call<typeof getTrends>(OVERSIGHT_TRENDS, { query: { period, areaId } }),
   });
   const m = metrics.data;
   const available = (id: MetricId) => !!m && !m.unavailable.includes(id);
@@ -160,7 +161,7 @@ export function OversightDashboard() {
     queryKey: ['oversight-incidents-open', trendQ],
     enabled: !!m && available('incidentsOpen') && (m.figures.incidentsOpen?.value ?? 0) > 0,
     queryFn: () =>
-      call(getMetricRecords, {
+      call<typeof getMetricRecords>(OVERSIGHT_RECORDS, {
         params: { metric: 'incidentsOpen' },
         query: { period, areaId, limit: 1000 },
       }),
