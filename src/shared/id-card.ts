@@ -25,7 +25,10 @@ export function checkDigit(first17: string): string {
   return CHECK[sum % 11];
 }
 
-/** Validates an ID number (normalising it first) and derives birth date and sex. */
+/**
+ * Validates an ID number (normalising it first) and derives birth date and sex. Pass `today` (China
+ * date) wherever a person is entered: a birth date after it is refused. Only a search leaves it out.
+ */
 export function parseIdNumber(raw: string, today?: string): IdCardResult {
   const v = normalizeIdNumber(raw);
   if (/^\d{15}$/.test(v)) return { ok: false, message: '15 位旧身份证号码已停用，请填写 18 位号码' };

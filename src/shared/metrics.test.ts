@@ -116,6 +116,17 @@ describe('the town assessment is fair whatever records a town has', () => {
     expect(below.scored).toBeCloseTo((MIN_SAMPLE - 1 + 0.5) / MIN_SAMPLE, 10);
   });
 
+  it('leaves out an indicator the whole district has fewer than MIN_SAMPLE records of, for every town alike', () => {
+    // 罕台镇's single missed task is the whole district's: it says nothing yet about anyone.
+    const w: AssessmentWeights = { coverage: 50, onTime: 50 };
+    const a: Figs = { coverage: r(9, 10), onTime: r(0, 1) };
+    const b: Figs = { coverage: r(5, 10), onTime: r(0, 0) };
+    const d = district(a, b);
+    expect(assessmentScore(a, w, d).components[1]).toMatchObject({ basis: 'excluded', points: null });
+    expect(score(a, d, w)).toBe(90);
+    expect(score(b, d, w)).toBe(50);
+  });
+
   it('leaves out an indicator no town has records in, for every town alike', () => {
     const w: AssessmentWeights = { coverage: 60, incidentAckWithin: 40 };
     const a: Figs = { coverage: r(9, 10), incidentAckWithin: r(0, 0) };

@@ -54,6 +54,8 @@ export interface MetricDefinition {
   group: 'visits' | 'incidents' | 'rectification' | 'care';
   /** Is it meaningful "as of now" only (a backlog), rather than for a past period? */
   asOfNow?: boolean;
+  /** Does it grow through the period (coverage)? Then it is not judged (coloured) before the period ends. */
+  accrues?: boolean;
 }
 
 export const METRICS: Record<MetricId, MetricDefinition> = {
@@ -78,6 +80,7 @@ export const METRICS: Record<MetricId, MetricDefinition> = {
     numeratorLabel: '已探访对象',
     denominatorLabel: '在册对象',
     group: 'visits',
+    accrues: true,
   },
   onTime: {
     id: 'onTime',
@@ -278,7 +281,8 @@ export function figureState(id: MetricId, v: MetricValue | null | undefined): Fi
 export const FIGURE_RULES = {
   none: '无记录（分母为 0）时显示“—”，不计为 0% 也不计为 100%',
   small: `记录少于 ${MIN_SAMPLE} 条时显示“样本不足”及样本数 n，不标颜色、不参与由低到高排序`,
-  inProgress: '本期尚未结束时为截至今日的数值，标注“进行中”，不与已结束的期间直接比较',
+  inProgress:
+    '本期尚未结束时为截至今日的数值，标注“进行中”，走势中以虚线接续；覆盖率等随期间累积的指标在期末前不标颜色',
 } as const;
 
 /** The definition of one figure followed by the rules that apply to its unit. */
@@ -349,7 +353,7 @@ export const ASSESSMENT_WEIGHTS_KEY = 'oversight.assessmentWeights';
  * own: the town's own value (MIN_SAMPLE records or more);
  * padded: fewer than MIN_SAMPLE records, padded up to MIN_SAMPLE with the district's value;
  * district: no records, the district's value;
- * excluded: no town of the district has a record — left out for every town alike.
+ * excluded: the whole district has fewer than MIN_SAMPLE records — left out for every town alike.
  */
 export type ComponentBasis = 'own' | 'padded' | 'district' | 'excluded';
 
@@ -375,7 +379,7 @@ export const ASSESSMENT_RULE = [
   `本镇（街道）某项有 ${MIN_SAMPLE} 条及以上记录时，按本镇实际值计分；`,
   `不足 ${MIN_SAMPLE} 条时，缺的条数按全区该项的值补足到 ${MIN_SAMPLE} 条后计分；`,
   '没有记录（如本月无应急事件、无到期诉求）时，按全区该项的值计分——既不加分也不扣分；',
-  '全区都没有记录的指标对所有镇（街道）一律不计。',
+  `全区记录不足 ${MIN_SAMPLE} 条的指标对所有镇（街道）一律不计。`,
   '本月未结束时得分为截至今日的暂评，以月末结果为准。',
 ].join('');
 
@@ -391,8 +395,9 @@ export const ASSESSMENT_RULE = [
  * cases better than the district gains, worse loses. A tiny sample (0/1 early in the month) is padded
  * to MIN_SAMPLE records with the district's value, so one late case counts, but not as a zero for the
  * whole indicator; from MIN_SAMPLE records on the own value counts unchanged (continuous at the
- * threshold: n = MIN_SAMPLE adds no padding). An indicator no town has records for is left out for
- * everyone alike, which changes no town's standing against another.
+ * threshold: n = MIN_SAMPLE adds no padding). An indicator the whole district has fewer than
+ * MIN_SAMPLE records of (one missed task on the 2nd of the month) says nothing about anyone yet: it
+ * is left out for every town alike, which changes no town's standing against another.
  *
  * `district` is the district's figure for each component (sum of numerators ÷ sum of denominators).
  */
@@ -403,13 +408,15 @@ export function assessmentScore(
 ): { score: number | null; components: AssessmentComponent[] } {
   const comps = ASSESSMENT_COMPONENTS.filter((m) => (weights[m] ?? 0) > 0).map((m) => {
     const own = values[m] ?? null;
-    const d = district[m]?.value ?? null;
+    const dv = district[m];
+    // The district's own sample must be big enough to stand for "the usual level".
+    const d = dv?.value != null && (dv.denominator ?? 0) >= MIN_SAMPLE ? dv.value : null;
     const num = own?.numerator ?? null;
     const den = own?.denominator ?? null;
     let scored: number | null;
     let basis: ComponentBasis;
     if (d == null) {
-      // No town has a record: nothing to compare, left out for all.
+      // Too few records in the whole district: nothing to compare, left out for all.
       scored = null;
       basis = 'excluded';
     } else if (den == null || den <= 0 || own?.value == null) {

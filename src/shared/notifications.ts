@@ -41,19 +41,8 @@ export const ChannelConfigInput = z.object({
 });
 export type ChannelConfigInput = z.infer<typeof ChannelConfigInput>;
 
-/** Notification kinds and their Chinese names (inbox filter and labels). */
-export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
-  'incident.opened': '应急事件',
-  'incident.escalated': '应急升级',
-  'concern.opened': '诉求问题',
-  'concern.overdue': '整改逾期',
-  'concern.resolved': '整改待核验',
-  'concern.supervision': '督导意见',
-  'concern.deadline_requested': '延期申请',
-  'concern.deadline_decided': '延期审批结果',
-  'referral.opened': '转介',
-  'referral.updated': '转介进展',
-};
+/** Notification kinds and their Chinese names: the one table is shared/labels.ts. */
+export { NOTIFICATION_KIND_LABELS, notificationKindLabel } from './labels.js';
 
 /** Retry delay after the n-th failed attempt (n ≥ 1): base · 2^(n−1) seconds. */
 export function backoffMs(attempt: number, baseSeconds: number): number {

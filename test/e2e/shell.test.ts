@@ -27,7 +27,7 @@ describe.runIf(hasChromium())('console shell in Chromium', () => {
     await loginAs(page, 'admin');
     await page.getByTestId('dashboard-title').waitFor();
     expect(await page.getByTestId('current-area').innerText()).toContain('东胜区');
-    const menu = await page.locator('.ant-menu').innerText();
+    const menu = await page.locator('.ant-menu-root').innerText();
     expect(menu).toContain('用户管理');
     expect(menu).toContain('辖区管理');
     await page.screenshot({ path: 'test-output/e2e/shell-admin.png' });
@@ -82,7 +82,7 @@ describe.runIf(hasChromium())('console shell in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
     await loginAs(page, 'visitor1');
     await page.getByTestId('dashboard-title').waitFor();
-    const menu = await page.locator('.ant-menu').innerText();
+    const menu = await page.locator('.ant-menu-root').innerText();
     expect(menu).not.toContain('用户管理');
     expect(await page.getByTestId('current-area').innerText()).not.toContain('东胜区');
     await page.close();

@@ -15,6 +15,8 @@ export const AuditRow = z.object({
   areaId: z.number().nullable(),
   detail: z.record(z.string(), z.unknown()),
   ip: z.string().nullable(),
+  /** The person (or user) the row is about, by name (null when it is about neither). */
+  subjectName: z.string().nullable(),
 });
 export type AuditRow = z.output<typeof AuditRow>;
 
@@ -43,6 +45,21 @@ export const searchAudit = endpoint({
   permission: 'audit.read',
   query: AuditQuery,
   responses: { 200: z.object({ items: z.array(AuditRow), nextBefore: z.number().nullable() }) },
+});
+
+export const searchAuditActors = endpoint({
+  method: 'GET',
+  path: '/api/audit/actors',
+  operationId: 'searchAuditActors',
+  summary: '按姓名或用户名查找审计日志中的操作人（检索表单用）',
+  tags: TAGS,
+  permission: 'audit.read',
+  query: z.object({ q: z.string().trim().max(50).default('') }),
+  responses: {
+    200: z.object({
+      items: z.array(z.object({ id: z.number(), username: z.string(), displayName: z.string() })),
+    }),
+  },
 });
 
 export const listAuditActions = endpoint({

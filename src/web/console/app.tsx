@@ -8,6 +8,7 @@ import { Suspense } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { type Me, SessionProvider, useSession } from '../lib/session';
 import './app.css';
+import { NotFoundPage } from './common/not-found';
 import { ConsoleLayout } from './layout';
 import { LoginPage } from './login/login-page';
 import { ROUTES } from './routes';
@@ -51,7 +52,7 @@ function Shell() {
           {ROUTES.map((r) => (
             <Route key={r.path} path={r.path} element={r.element} />
           ))}
-          <Route path="*" element={<Navigate to="/" replace />} />
+          <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>
     </Suspense>

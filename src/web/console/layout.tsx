@@ -1,13 +1,24 @@
-import { BellOutlined, EnvironmentOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import {
+  AlertOutlined,
+  BellOutlined,
+  EnvironmentOutlined,
+  HeartOutlined,
+  LogoutOutlined,
+  ScheduleOutlined,
+  SettingOutlined,
+  TrophyOutlined,
+  UserOutlined,
+} from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
-import { Suspense, useEffect, useState } from 'react';
+import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import * as auth from '../../shared/api/auth';
-import { can, ROLE_LABELS } from '../../shared/roles';
-import { api, call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
+import * as notificationsApi from '../../shared/api/notifications';
+import { can, ROLE_LABELS, type Role } from '../../shared/roles';
+import { call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
-import { ROUTES } from './routes';
+import { MENU_GROUPS, MENU_ORDER, type MenuGroup, ROUTES } from './routes';
 import { ForcedPasswordChange } from './security/forced-password-change';
 
 export function ConsoleLayout() {
@@ -17,18 +28,16 @@ export function ConsoleLayout() {
   const qc = useQueryClient();
   useEffect(() => setUnauthorizedHandler(() => refresh()), [refresh]);
   const [mustChange, setMustChange] = useState(false);
+  // Below antd's lg breakpoint the menu is a drawer over the page (it squeezed a 360 px page to 150 px).
+  const [narrow, setNarrow] = useState(false);
+  const [collapsed, setCollapsed] = useState(false);
   useEffect(() => {
     setPasswordChangeHandler(() => setMustChange(true));
     return () => setPasswordChangeHandler(undefined);
   }, []);
   if (!me) return null;
-  const items = ROUTES.filter((r) => !r.hidden && (!r.permission || can(me.roles, r.permission))).map(
-    (r) => ({
-      key: r.path,
-      icon: r.icon,
-      label: r.label,
-    }),
-  );
+  const items = menuItems(me.roles);
+  const current = `/${location.pathname.split('/')[1]}`;
   const logout = async () => {
     await call(auth.logout).catch(() => {});
     qc.clear();
@@ -43,6 +52,14 @@ export function ConsoleLayout() {
         collapsedWidth={0}
         width={208}
         theme="light"
+        className={narrow ? 'tf-sider-narrow' : undefined}
+        collapsed={collapsed}
+        onCollapse={setCollapsed}
+        onBreakpoint={(broken) => {
+          setNarrow(broken);
+          setCollapsed(broken);
+        }}
+        zeroWidthTriggerStyle={{ top: 12 }}
         style={{ borderRight: '1px solid #eee' }}
       >
         <div style={{ padding: '18px 20px', fontWeight: 600, fontSize: 17 }}>
@@ -50,31 +67,46 @@ export function ConsoleLayout() {
         </div>
         <Menu
           mode="inline"
-          selectedKeys={[`/${location.pathname.split('/')[1]}`]}
+          selectedKeys={[current]}
+          // Every group starts open (a role sees only its groups); each can be folded away.
+          defaultOpenKeys={items.filter((i) => 'children' in i).map((i) => i.key)}
           items={items}
-          onClick={(e) => navigate(e.key)}
+          onClick={(e) => {
+            navigate(e.key);
+            if (narrow) setCollapsed(true);
+          }}
+          data-testid="console-menu"
         />
       </Layout.Sider>
       <Layout>
         {mustChange && <ForcedPasswordChange onDone={() => setMustChange(false)} onLogout={logout} />}
         <Layout.Header
+          className="tf-header"
           style={{
             background: '#fff',
             borderBottom: '1px solid #eee',
-            padding: '0 20px',
+            padding: narrow ? '0 8px 0 52px' : '0 20px',
+            lineHeight: 'normal',
             display: 'flex',
             alignItems: 'center',
             justifyContent: 'space-between',
           }}
         >
-          <Space>
+          <Space style={{ minWidth: 0 }} align="center">
             <EnvironmentOutlined />
-            <Typography.Text data-testid="current-area">{areaText}</Typography.Text>
-            {me.roles.map((r) => (
-              <Tag key={r} color="blue">
-                {ROLE_LABELS[r]}
-              </Tag>
-            ))}
+            <Typography.Text
+              data-testid="current-area"
+              ellipsis
+              style={{ maxWidth: narrow ? 110 : 480, verticalAlign: 'middle' }}
+            >
+              {areaText}
+            </Typography.Text>
+            {!narrow &&
+              me.roles.map((r) => (
+                <Tag key={r} color="blue">
+                  {ROLE_LABELS[r]}
+                </Tag>
+              ))}
           </Space>
           <Space>
             <InboxBell />
@@ -83,13 +115,13 @@ export function ConsoleLayout() {
                 items: [{ key: 'logout', icon: <LogoutOutlined />, label: '退出登录', onClick: logout }],
               }}
             >
-              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
-                {me.displayName}
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu" aria-label={me.displayName}>
+                {narrow ? null : me.displayName}
               </Button>
             </Dropdown>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ padding: 20 }}>
+        <Layout.Content style={{ padding: narrow ? 12 : 20, minWidth: 0 }}>
           {/* Pages are loaded on first use (routes.tsx): the frame stays while one arrives. */}
           <Suspense fallback={<Spin style={{ display: 'block', marginTop: 80 }} tip="加载中…" />}>
             <Outlet />
@@ -100,12 +132,45 @@ export function ConsoleLayout() {
   );
 }
 
+/**
+ * The menu for these roles: 工作台 and 消息通知 on top, then the pages grouped by job (探访, 事件与整改,
+ * 照料与资金, 监督考核, 系统), each group shown only when the roles have a page in it.
+ */
+export function menuItems(roles: Role[]) {
+  const visible = ROUTES.filter((r) => !r.hidden && (!r.permission || can(roles, r.permission)));
+  const entry = (r: (typeof ROUTES)[number]) => ({ key: r.path, icon: r.icon, label: r.label });
+  return [
+    ...visible.filter((r) => !r.group).map(entry),
+    ...MENU_GROUPS.map((g) => ({ g, pages: visible.filter((r) => r.group === g.key) }))
+      .filter(({ pages }) => pages.length > 0)
+      .map(({ g, pages }) => ({
+        key: `group:${g.key}`,
+        label: g.label,
+        icon: GROUP_ICONS[g.key],
+        children: [...pages].sort((a, b) => rank(a.path) - rank(b.path)).map(entry),
+      })),
+  ];
+}
+
+const rank = (path: string) => {
+  const i = MENU_ORDER.indexOf(path);
+  return i < 0 ? MENU_ORDER.length : i;
+};
+
+const GROUP_ICONS: Record<MenuGroup, ReactNode> = {
+  visits: <ScheduleOutlined />,
+  cases: <AlertOutlined />,
+  care: <HeartOutlined />,
+  oversight: <TrophyOutlined />,
+  system: <SettingOutlined />,
+};
+
 /** The unread-notifications bell in the header; polls every minute, opens the inbox. */
 function InboxBell() {
   const navigate = useNavigate();
   const q = useQuery({
     queryKey: ['inbox-unread'],
-    queryFn: () => api<{ unread: number }>('/api/inbox/unread-count'),
+    queryFn: () => call(notificationsApi.getUnreadCount),
     refetchInterval: 60000,
   });
   // The accessible name carries the count the badge shows (WCAG 2.5.3, label in name).

@@ -70,7 +70,32 @@ export interface ConsoleRoute {
   permission?: Permission;
   /** A page reached from another page (e.g. a detail page): routed, but not in the menu. */
   hidden?: boolean;
+  /** The menu group (a job of the roles that use it); none: at the top of the menu. */
+  group?: MenuGroup;
 }
+
+/** The menu's groups, by the jobs people come to do, in menu order. */
+export const MENU_GROUPS = [
+  { key: 'visits', label: '探访' },
+  { key: 'cases', label: '事件与整改' },
+  { key: 'care', label: '照料与资金' },
+  { key: 'oversight', label: '监督考核' },
+  { key: 'system', label: '系统' },
+] as const;
+export type MenuGroup = (typeof MENU_GROUPS)[number]['key'];
+/** Order of the pages inside their groups: the daily work first, settings last. */
+export const MENU_ORDER = [
+  '/persons',
+  '/visitors',
+  '/visit-tasks',
+  '/visit-campaigns',
+  '/visit-settings',
+  '/users',
+  '/areas',
+  '/audit',
+  '/notification-settings',
+  '/account',
+];
 
 export const ROUTES: ConsoleRoute[] = [
   { path: '/', label: '工作台', icon: <DashboardOutlined />, element: <HomePage /> },
@@ -84,6 +109,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/oversight/assessment',
+    group: 'oversight',
     label: '镇街考核',
     icon: <TrophyOutlined />,
     element: <AssessmentPage />,
@@ -91,6 +117,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/oversight/ledgers',
+    group: 'oversight',
     label: '台账与报表',
     icon: <FileExcelOutlined />,
     element: <LedgersPage />,
@@ -98,6 +125,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/visit-tasks',
+    group: 'visits',
     label: '探访任务',
     icon: <ScheduleOutlined />,
     element: <TasksPage />,
@@ -121,6 +149,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/visit-campaigns',
+    group: 'visits',
     label: '专项探访',
     icon: <ThunderboltOutlined />,
     element: <CampaignsPage />,
@@ -128,6 +157,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/visit-settings',
+    group: 'visits',
     label: '探访设置',
     icon: <SettingOutlined />,
     element: <VisitSettingsPage />,
@@ -135,6 +165,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/incidents',
+    group: 'cases',
     label: '应急处置',
     icon: <AlertOutlined />,
     element: <IncidentsPage />,
@@ -142,6 +173,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/concerns',
+    group: 'cases',
     label: '诉求整改',
     icon: <ToolOutlined />,
     element: <ConcernsPage />,
@@ -149,6 +181,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/referrals',
+    group: 'cases',
     label: '转介',
     icon: <ShareAltOutlined />,
     element: <ReferralsPage />,
@@ -157,14 +190,16 @@ export const ROUTES: ConsoleRoute[] = [
   { path: '/inbox', label: '消息通知', icon: <BellOutlined />, element: <InboxPage /> },
   {
     path: '/audit',
+    group: 'system',
     label: '安全审计',
     icon: <SafetyCertificateOutlined />,
     element: <AuditPage />,
     permission: 'audit.read',
   },
-  { path: '/account', label: '账户安全', icon: <LockOutlined />, element: <AccountPage /> },
+  { path: '/account', group: 'system', label: '账户安全', icon: <LockOutlined />, element: <AccountPage /> },
   {
     path: '/notification-settings',
+    group: 'system',
     label: '通知渠道',
     icon: <NotificationOutlined />,
     element: <ChannelsPage />,
@@ -172,6 +207,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/persons',
+    group: 'visits',
     label: '对象档案',
     icon: <ContactsOutlined />,
     element: <PersonsPage />,
@@ -195,6 +231,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/visitors',
+    group: 'visits',
     label: '探访责任人',
     icon: <SolutionOutlined />,
     element: <VisitorsPage />,
@@ -202,6 +239,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/caregivers',
+    group: 'care',
     label: '照料服务人',
     icon: <HeartOutlined />,
     element: <CaregiversPage />,
@@ -209,6 +247,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/care-agreements',
+    group: 'care',
     label: '照料协议',
     icon: <FileProtectOutlined />,
     element: <AgreementsPage />,
@@ -216,6 +255,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/caregiver-reviews',
+    group: 'care',
     label: '照料考核评价',
     icon: <AuditOutlined />,
     element: <ReviewsPage />,
@@ -223,6 +263,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/care-replacements',
+    group: 'care',
     label: '更换照料服务人',
     icon: <SwapOutlined />,
     element: <ReplacementsPage />,
@@ -230,6 +271,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/payments',
+    group: 'care',
     label: '资金发放',
     icon: <AccountBookOutlined />,
     element: <PaymentsPage />,
@@ -237,6 +279,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/users',
+    group: 'system',
     label: '用户管理',
     icon: <TeamOutlined />,
     element: <UsersPage />,
@@ -244,6 +287,7 @@ export const ROUTES: ConsoleRoute[] = [
   },
   {
     path: '/areas',
+    group: 'system',
     label: '辖区管理',
     icon: <ApartmentOutlined />,
     element: <AreasPage />,

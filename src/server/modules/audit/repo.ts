@@ -243,6 +243,8 @@ export interface AuditSearchRow {
   area_id: number | null;
   detail: Record<string, unknown>;
   ip: string | null;
+  /** The named subject: the user a user row is about, else the person of a person row or its detail. */
+  subject_name: string | null;
 }
 
 export interface AuditFilter {
@@ -286,11 +288,27 @@ export async function searchAudit(q: Queryable, f: AuditFilter): Promise<AuditSe
   if (f.before) where.push(`l.id < ${p(f.before)}`);
   return q.query<AuditSearchRow>(
     sql(`select l.id::int as id, l.at, l.actor_id, u.username as actor_username, u.display_name as actor_name,
-            l.action, l.entity, l.entity_id, l.area_id, l.detail, l.ip
+            l.action, l.entity, l.entity_id, l.area_id, l.detail, l.ip,
+            coalesce(su.display_name, sp.name) as subject_name
        from audit_log l left join users u on u.id = l.actor_id
+       left join users su on l.entity = 'user'
+                         and su.id = case when l.entity_id ~ '^[0-9]{1,9}$' then l.entity_id::int end
+       left join persons sp on sp.id = case
+                  when l.entity = 'person' and l.entity_id ~ '^[0-9]{1,9}$' then l.entity_id::int
+                  when l.detail->>'personId' ~ '^[0-9]{1,9}$' then (l.detail->>'personId')::int end
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by l.id desc limit ${p(f.limit)}`),
     params,
+  );
+}
+
+/** Users whose name or user name contains `text` (the search form's picker of an actor). */
+export async function searchAuditActors(q: Queryable, text: string, limit = 20) {
+  return q.query<{ id: number; username: string; display_name: string }>(
+    sql(`select u.id, u.username, u.display_name from users u
+      where u.username ilike $1 or u.display_name ilike $1
+      order by u.display_name, u.id limit $2`),
+    [`%${text.replace(/[%_\\]/g, '\\$&')}%`, limit],
   );
 }
 

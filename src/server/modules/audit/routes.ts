@@ -20,10 +20,12 @@ export function auditRoutes(app: FastifyInstance, ctx: Ctx) {
         areaId: x.area_id,
         detail: x.detail ?? {},
         ip: x.ip,
+        subjectName: x.subject_name,
       })),
       nextBefore: rows.length === req.query.limit ? rows[rows.length - 1].id : null,
     };
   });
+  route(app, api.searchAuditActors, async ({ req }) => ({ items: await service.actors(ctx, req.query.q) }));
   route(app, api.listAuditActions, async () => ({ items: await service.actions(ctx) }));
   route(app, api.verifyAudit, async ({ req, actor }) => service.verify(ctx, actor, req.body ?? {}, req.ip));
 }

@@ -3,7 +3,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
-import { type AuditFilter, appendAudit, listAuditActions, searchAudit } from './repo.js';
+import { type AuditFilter, appendAudit, listAuditActions, searchAudit, searchAuditActors } from './repo.js';
 import { verifyAuditChain } from './verify.js';
 
 /**
@@ -90,3 +90,9 @@ export async function verify(ctx: Ctx, actor: Actor, range: { from?: number; to?
 
 /** The actions that occur in the log (the search form's choices). */
 export const actions = (ctx: Ctx) => listAuditActions(ctx.db);
+
+/** People who appear in the log as actors, found by name or user name (the search form's picker). */
+export async function actors(ctx: Ctx, q: string) {
+  const rows = await searchAuditActors(ctx.db, q);
+  return rows.map((u) => ({ id: u.id, username: u.username, displayName: u.display_name }));
+}

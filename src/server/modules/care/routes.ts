@@ -266,7 +266,7 @@ function publicPledgePage(items: Awaited<ReturnType<typeof service.publicPledges
   const rows = items
     .map(
       (p) =>
-        `<tr><td>${esc(p.town)}</td><td>${esc(p.caregiverName)}</td><td>${esc(p.personName)}</td><td>${p.signedOn}</td><td>${p.noticeFrom} 至 ${p.noticeTo}</td></tr>`,
+        `<tr><td data-label="镇街">${esc(p.town)}</td><td data-label="照料服务人">${esc(p.caregiverName)}</td><td data-label="照料对象">${esc(p.personName)}</td><td data-label="承诺书签订日期">${p.signedOn}</td><td data-label="公示期">${p.noticeFrom} 至 ${p.noticeTo}</td></tr>`,
     )
     .join('');
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -274,7 +274,11 @@ function publicPledgePage(items: Awaited<ReturnType<typeof service.publicPledges
 <style>body{font-family:system-ui,"Noto Sans SC","Microsoft YaHei",sans-serif;margin:0;background:#f5f6f8;color:#222}
 main{max-width:900px;margin:0 auto;padding:24px}h1{font-size:22px;margin:8px 0}p{color:#666;font-size:14px}
 table{width:100%;border-collapse:collapse;background:#fff}th,td{border:1px solid #ddd;padding:8px 10px;text-align:left;font-size:14px}
-th{background:#eef3fb}td:empty:after{content:"—"}</style></head><body><main>
+th{background:#eef3fb}td:empty:after{content:"—"}
+@media (max-width:600px){main{padding:12px}h1{font-size:18px;line-height:1.4}
+table,tbody,tr,td{display:block;width:auto}thead{display:none}tr{margin-bottom:10px;border:1px solid #ddd;background:#fff}
+td{border:0;border-bottom:1px solid #eee;padding:6px 10px;display:flex;gap:12px}td:last-child{border-bottom:0}
+td[data-label]:before{content:attr(data-label);color:#555;flex:0 0 7em}}</style></head><body><main>
 <h1>东胜区分散供养特困人员照料服务人诚信承诺公示</h1>
 <p>根据《东胜区分散供养特困人员定期探访制度》，照料服务人签订的诚信承诺书在公示期内予以公示，接受社会监督。为保护个人信息，姓名仅显示姓氏。</p>
 <table><thead><tr><th>镇街</th><th>照料服务人</th><th>照料对象</th><th>承诺书签订日期</th><th>公示期</th></tr></thead>

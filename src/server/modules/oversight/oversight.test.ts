@@ -309,9 +309,14 @@ describe('town assessment', () => {
     const mine = a.towns.find((x: any) => x.areaId === t.town.id);
     // coverage 2/5 (own value); onTime 1/2 and inPersonShare 1/2 are padded to 5 records with the
     // district's values (shared/metrics.ts assessmentScore).
+    // (An indicator the whole district has fewer than 5 records of is left out for every town.)
+    const counts = (m: string) => (a.district[m].denominator ?? 0) >= 5;
     const d = (m: string) => a.district[m].value as number;
     const padded = (n: number, den: number, m: string) => (n + (5 - den) * d(m)) / 5;
-    const expected = (0.4 * 30 + padded(1, 2, 'onTime') * 25 + padded(1, 2, 'inPersonShare') * 15) / 70;
+    const parts: [number, number][] = [[0.4, 30]];
+    if (counts('onTime')) parts.push([padded(1, 2, 'onTime'), 25]);
+    if (counts('inPersonShare')) parts.push([padded(1, 2, 'inPersonShare'), 15]);
+    const expected = parts.reduce((s, [v, w]) => s + v * w, 0) / parts.reduce((s, [, w]) => s + w, 0);
     expect(mine.score).toBeCloseTo(expected * 100, 1);
     expect(mine.components.find((c: any) => c.metric === 'coverage')).toMatchObject({
       weight: 30,
@@ -320,7 +325,9 @@ describe('town assessment', () => {
       numerator: 2,
       denominator: 5,
     });
-    expect(mine.components.find((c: any) => c.metric === 'onTime')).toMatchObject({ basis: 'padded' });
+    expect(mine.components.find((c: any) => c.metric === 'onTime')).toMatchObject({
+      basis: counts('onTime') ? 'padded' : 'excluded',
+    });
     const scores = a.towns.map((x: any) => x.score ?? -1);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
     expect(a.towns[0].rank).toBe(1);
@@ -406,12 +413,13 @@ describe('town assessment', () => {
     // The silent town's empty indicators score the district's value (or are left out for everyone).
     for (const m of ['incidentAckWithin', 'rectificationOnTime']) {
       const c = row(silent.id).components.find((x: any) => x.metric === m);
-      if (a.district[m].value == null) expect(c.basis).toBe('excluded');
+      if ((a.district[m].denominator ?? 0) < 5) expect(c.basis).toBe('excluded');
       else expect(c).toMatchObject({ basis: 'district', scored: a.district[m].value });
     }
     // The reporting town's single late incident is padded, not scored as 0.
     const inc = row(reporting.id).components.find((x: any) => x.metric === 'incidentAckWithin');
-    expect(inc).toMatchObject({ basis: 'padded', numerator: 0, denominator: 1 });
+    expect(inc).toMatchObject({ numerator: 0, denominator: 1 });
+    expect(inc.basis).toBe((a.district.incidentAckWithin.denominator ?? 0) >= 5 ? 'padded' : 'excluded');
   });
 
   it('marks the period in progress on the dashboard and its trend', async () => {

@@ -1,44 +1,50 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import {
-  Alert,
-  App,
-  Button,
-  DatePicker,
-  Form,
-  Input,
-  InputNumber,
-  Select,
-  Space,
-  Table,
-  Typography,
-} from 'antd';
+import { Alert, App, Button, DatePicker, Form, Input, Select, Space, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import type { AuditQuery, AuditRow, AuditVerifyResult } from '../../../shared/api/audit';
 import * as auditApi from '../../../shared/api/audit';
+import * as personsApi from '../../../shared/api/persons';
+import { chinaDateTime } from '../../../shared/china-time';
+import { AUDIT_ENTITY_LABELS, auditActionLabel, auditEntityLabel } from '../../../shared/labels';
 import { call } from '../../lib/api';
 
-/** Chinese names of the common actions; others show as recorded. */
-const ACTION_LABELS: Record<string, string> = {
-  login: '登录',
-  logout: '退出',
-  'login.failed': '登录失败',
-  'login.locked': '账户锁定',
-  'login.password_ok': '密码正确（待动态验证码）',
-  'login.totp_failed': '动态验证码错误',
-  'user.create': '创建用户',
-  'user.update': '修改用户',
-  'user.password_reset': '重置密码',
-  'user.password_change': '修改密码',
-  'user.totp_enable': '启用动态验证码',
-  'user.totp_disable': '停用动态验证码',
-  'user.totp_reset': '清除动态验证码',
-  'session.revoke': '结束会话',
-  'person.view_sensitive': '查看完整证件号/电话',
-  'audit.search': '检索审计日志',
-  'audit.verify': '校验审计链',
-  'settings.update': '修改设置',
-};
+/** A select that finds a record by name as one types (actor, person): the filter keeps its id. */
+function NamePicker({
+  value,
+  onChange,
+  search,
+  placeholder,
+  ariaLabel,
+}: {
+  value?: number;
+  onChange?: (v: number | undefined) => void;
+  search: (text: string) => Promise<{ value: number; label: string }[]>;
+  placeholder: string;
+  ariaLabel: string;
+}) {
+  const [text, setText] = useState('');
+  const found = useQuery({
+    queryKey: ['audit-picker', ariaLabel, text],
+    enabled: text.length > 0,
+    queryFn: () => search(text),
+  });
+  return (
+    <Select
+      allowClear
+      showSearch
+      filterOption={false}
+      style={{ width: 180 }}
+      placeholder={placeholder}
+      aria-label={ariaLabel}
+      value={value}
+      onChange={(v) => onChange?.(v)}
+      onSearch={setText}
+      notFoundContent={text ? (found.isLoading ? '查找中…' : '没有找到') : '输入姓名查找'}
+      options={found.data ?? []}
+    />
+  );
+}
 
 interface Filter {
   actorId?: number;
@@ -126,8 +132,17 @@ export function AuditPage() {
         />
       )}
       <Form<Filter> layout="inline" onFinish={(v) => setFilter(v)} style={{ marginBottom: 16, rowGap: 8 }}>
-        <Form.Item name="actorId" label="操作人编号">
-          <InputNumber min={1} style={{ width: 110 }} />
+        <Form.Item name="actorId" label="操作人">
+          <NamePicker
+            ariaLabel="操作人"
+            placeholder="输入姓名或用户名"
+            search={async (q) =>
+              (await call(auditApi.searchAuditActors, { query: { q } })).items.map((u) => ({
+                value: u.id,
+                label: `${u.displayName}（${u.username}）`,
+              }))
+            }
+          />
         </Form.Item>
         <Form.Item name="action" label="操作">
           <Select
@@ -137,18 +152,34 @@ export function AuditPage() {
             placeholder="全部"
             options={(actions.data?.items ?? []).map((a) => ({
               value: a,
-              label: ACTION_LABELS[a] ? `${ACTION_LABELS[a]}（${a}）` : a,
+              label: auditActionLabel(a),
             }))}
           />
         </Form.Item>
-        <Form.Item name="entity" label="对象类型">
-          <Input allowClear placeholder="person、user…" style={{ width: 130 }} />
+        <Form.Item name="entity" label="记录类型">
+          <Select
+            allowClear
+            style={{ width: 150 }}
+            placeholder="全部"
+            options={Object.entries(AUDIT_ENTITY_LABELS)
+              .filter(([k]) => k !== 'test' && k !== 'setting')
+              .map(([value, label]) => ({ value, label }))}
+          />
         </Form.Item>
         <Form.Item name="entityId" label="记录编号">
           <Input allowClear style={{ width: 100 }} />
         </Form.Item>
-        <Form.Item name="personId" label="对象（人员）编号">
-          <InputNumber min={1} style={{ width: 110 }} />
+        <Form.Item name="personId" label="涉及对象">
+          <NamePicker
+            ariaLabel="涉及对象"
+            placeholder="输入对象姓名"
+            search={async (q) =>
+              (await call(personsApi.listPersons, { query: { limit: 20, q } })).items.map((p) => ({
+                value: p.id,
+                label: `${p.name}（${p.villageName}）`,
+              }))
+            }
+          />
         </Form.Item>
         <Form.Item name="range" label="日期">
           <DatePicker.RangePicker />
@@ -175,16 +206,25 @@ export function AuditPage() {
             title: '时间',
             dataIndex: 'at',
             width: 170,
-            render: (v: string) =>
-              new Date(v).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }),
+            render: (v: string) => chinaDateTime(new Date(v)),
           },
           {
             title: '操作人',
             render: (_, r) =>
               r.actorId ? `${r.actorName ?? ''}（${r.actorUsername ?? r.actorId}）` : '系统',
           },
-          { title: '操作', dataIndex: 'action', render: (a: string) => ACTION_LABELS[a] ?? a },
-          { title: '对象', render: (_, r) => `${r.entity}${r.entityId ? ` #${r.entityId}` : ''}` },
+          {
+            title: '操作',
+            dataIndex: 'action',
+            render: (a: string) => <span title={a}>{auditActionLabel(a)}</span>,
+          },
+          {
+            title: '记录',
+            render: (_, r) =>
+              r.subjectName
+                ? `${auditEntityLabel(r.entity)}：${r.subjectName}`
+                : `${auditEntityLabel(r.entity)}${r.entityId ? ` 第 ${r.entityId} 号` : ''}`,
+          },
           { title: '来源地址', dataIndex: 'ip', width: 130 },
         ]}
       />

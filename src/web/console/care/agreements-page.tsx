@@ -29,6 +29,7 @@ import { can } from '../../../shared/roles';
 import { api, call, HttpError, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { PrintLinks } from './print-links';
 import { AgreementStatusTag, CaregiverSelect, chinaToday, PersonSelect } from './shared';
 
@@ -130,6 +131,14 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
         <Input.Search placeholder="对象或照料服务人姓名" allowClear onSearch={setQ} style={{ width: 220 }} />
       </Space>
       <Table<Agreement>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有照料协议"
+              hint="半失能、失能对象需签订委托照料协议。点击“签订协议”，选择对象和照料服务人即可。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

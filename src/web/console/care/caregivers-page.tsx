@@ -24,6 +24,7 @@ import { can } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { PrintLinks } from './print-links';
 import { AgreementStatusTag, chinaToday, PersonSelect } from './shared';
 
@@ -66,6 +67,14 @@ export function CaregiversPage() {
         </Space>
       </Space>
       <Table<Caregiver>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有照料服务人"
+              hint="照料服务人是受委托照料对象的亲属、邻居或机构人员。先点击“登记照料服务人”，再签订照料协议。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

@@ -11,6 +11,7 @@ import {
 import { can } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { CaregiverSelect, ReplacementStatusTag } from './shared';
 
 type Replacement = careApi.Replacement;
@@ -74,6 +75,14 @@ export function ReplacementsPage() {
         />
       </Space>
       <Table<Replacement>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="没有进行中的更换"
+              hint="照料考核不合格、照料人严重失职或协议解除时在这里更换照料服务人；探访中发现问题也会自动启动。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

@@ -24,6 +24,7 @@ import { CARE_LIMITS as L, type Review } from '../../../shared/api/care';
 import { can } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 
 /** 考核评价: reviews with scores and the form that records one. */
 export function ReviewsPage() {
@@ -64,6 +65,14 @@ export function ReviewsPage() {
         </Space>
       </Space>
       <Table<Review>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有照料考核评价"
+              hint="定期对照料服务人的履约情况考核评价，不合格的启动更换。点击“新建考核”为一份协议打分。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

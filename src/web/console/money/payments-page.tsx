@@ -31,6 +31,7 @@ import { can } from '../../../shared/roles';
 import { api, call, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 
 const yuan = (n: number) => n.toFixed(2);
 const STATE: Record<Grid['items'][number]['state'], [string, string]> = {
@@ -123,6 +124,14 @@ export function PaymentsPage() {
         </Space>
       )}
       <Table
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="本期还没有资金发放记录"
+              hint="这里核对每月供养金、护理费是否发放到人。点击上方“导入发放名单”上传银行或财政的发放明细。"
+            />
+          ),
+        }}
         rowKey="personId"
         size="middle"
         loading={grid.isLoading}

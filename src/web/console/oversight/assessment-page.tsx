@@ -32,7 +32,7 @@ function basisText(c: Component): string {
     case 'district':
       return `本月无相关记录，按全区值 ${scored} 计分（不加分也不扣分）`;
     case 'excluded':
-      return '全区均无相关记录，本项对所有镇（街道）不计';
+      return `全区记录不足 ${MIN_SAMPLE} 条，本项对所有镇（街道）不计`;
   }
 }
 
@@ -65,7 +65,7 @@ export function AssessmentPage() {
         <Typography.Title level={4} style={{ margin: 0 }}>
           镇（街道）考核
           {a?.inProgress && (
-            <Tag color="processing" style={{ marginLeft: 8 }} data-testid="assessment-provisional">
+            <Tag color="blue" style={{ marginLeft: 8 }} data-testid="assessment-provisional">
               本月进行中 · 暂评
             </Tag>
           )}

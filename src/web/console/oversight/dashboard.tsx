@@ -66,7 +66,9 @@ const TABLE_METRICS: MetricId[] = [
 const COLOR = { good: '#237804', warn: '#ad4e00', bad: '#cf1322' };
 
 /** Colour of a ratio by how good it is (≥ 95 % green, ≥ 80 % amber, else red), counts red when > 0 and bad. */
-function tone(id: MetricId, v: MetricValue | undefined): string | undefined {
+function tone(id: MetricId, v: MetricValue | undefined, inProgress = false): string | undefined {
+  // A figure that grows through the period (coverage) is not judged before the period ends.
+  if (inProgress && METRICS[id].accrues) return undefined;
   // No records or a small sample: not known to be good or bad, so not coloured (FIGURE_RULES).
   if (v?.value == null || figureState(id, v) !== 'ok') return undefined;
   const m = METRICS[id];
@@ -83,6 +85,7 @@ function pct(id: MetricId, v: MetricValue | undefined): number | null {
   return v?.value == null || figureState(id, v) !== 'ok' ? null : Math.round(v.value * 1000) / 10;
 }
 
+const TREND_COLORS = ['#5470c6', '#91cc75', '#3b4a6b'];
 const trendLabel = (p: { period: string; inProgress: boolean }) =>
   `${periodLabel(p.period).replace(/^\d{4}年/, '')}${p.inProgress ? '（至今）' : ''}`;
 
@@ -92,15 +95,26 @@ function FigureLink({
   v,
   to,
   big,
+  inProgress,
 }: {
   id: MetricId;
   v: MetricValue | undefined;
   to: string;
   big?: boolean;
+  inProgress?: boolean;
 }) {
   const text = formatMetric(id, v);
+  if (big && figureState(id, v) === 'small')
+    return (
+      <Link to={to} data-testid={`figure-${id}`} style={{ color: 'inherit' }}>
+        <span style={{ fontSize: 18, fontWeight: 600 }}>样本不足</span>
+        <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
+          n={v?.denominator}
+        </Typography.Text>
+      </Link>
+    );
   return (
-    <Link to={to} data-testid={`figure-${id}`} style={{ color: tone(id, v) ?? 'inherit' }}>
+    <Link to={to} data-testid={`figure-${id}`} style={{ color: tone(id, v, inProgress) ?? 'inherit' }}>
       <span style={{ fontSize: big ? 26 : undefined, fontWeight: big ? 600 : undefined }}>{text}</span>
       {big && v?.denominator != null && METRICS[id].unit === 'ratio' && figureState(id, v) === 'ok' && (
         <Typography.Text type="secondary" style={{ marginLeft: 6 }}>
@@ -201,29 +215,29 @@ export function OversightDashboard() {
       grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
       xAxis: { type: 'category', data: ps.map(trendLabel) },
       yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
-      series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).map((id, i) => ({
-        name: METRICS[id].label,
-        type: 'line' as const,
-        connectNulls: false,
-        // The period in progress is a figure to date: its point is hollow and its area shaded.
-        data: ps.map((p) => ({
-          value: pct(id, p.figures[id]),
-          symbol: p.inProgress ? 'emptyCircle' : 'circle',
-          symbolSize: p.inProgress ? 8 : 4,
-        })),
-        ...(i === 0 && ps.some((p) => p.inProgress)
-          ? {
-              markArea: {
-                silent: true,
-                itemStyle: { color: 'rgba(0,0,0,0.04)' },
-                label: { show: true, position: 'insideTop' as const, color: '#595959', fontSize: 11 },
-                data: ps
-                  .filter((p) => p.inProgress)
-                  .map((p) => [{ xAxis: trendLabel(p), name: '进行中' }, { xAxis: trendLabel(p) }]) as any,
-              },
-            }
-          : {}),
-      })),
+      // The period in progress is a figure to date: drawn dashed from the last closed period, with a
+      // hollow point, so a month barely started does not read as a fall.
+      series: (['coverage', 'onTime', 'inPersonShare'] as MetricId[]).flatMap((id, i) => {
+        const color = TREND_COLORS[i];
+        const closed = ps.map((p) => (p.inProgress ? null : pct(id, p.figures[id])));
+        const open = ps.map((p, j) =>
+          p.inProgress || ps[j + 1]?.inProgress ? pct(id, p.figures[id]) : null,
+        );
+        return [
+          { name: METRICS[id].label, type: 'line' as const, color, connectNulls: false, data: closed },
+          {
+            name: METRICS[id].label,
+            type: 'line' as const,
+            color,
+            connectNulls: false,
+            symbol: 'emptyCircle',
+            symbolSize: 8,
+            lineStyle: { type: 'dashed' as const },
+            tooltip: { show: false },
+            data: open,
+          },
+        ];
+      }),
     };
   }, [trendPeriods]);
 
@@ -308,7 +322,13 @@ export function OversightDashboard() {
                             </Typography.Text>
                           </Tooltip>
                           <div>
-                            <FigureLink id={id} v={m.figures[id]} to={recordsLink(id, slice)} big />
+                            <FigureLink
+                              id={id}
+                              v={m.figures[id]}
+                              to={recordsLink(id, slice)}
+                              big
+                              inProgress={m.inProgress}
+                            />
                           </div>
                         </Col>
                       ))}
@@ -324,7 +344,7 @@ export function OversightDashboard() {
             data-testid="figure-rules"
           >
             {m.inProgress && (
-              <Tag color="processing" data-testid="in-progress">
+              <Tag color="blue" data-testid="in-progress">
                 本期进行中
               </Tag>
             )}
@@ -395,7 +415,12 @@ export function OversightDashboard() {
                     sorter: (a: (typeof children)[number], b: (typeof children)[number]) =>
                       compareWorstFirst(id, a.figures[id], b.figures[id]),
                     render: (_: unknown, r: (typeof children)[number]) => (
-                      <FigureLink id={id} v={r.figures[id]} to={recordsLink(id, childSlice(r.id))} />
+                      <FigureLink
+                        id={id}
+                        v={r.figures[id]}
+                        to={recordsLink(id, childSlice(r.id))}
+                        inProgress={m.inProgress}
+                      />
                     ),
                   })),
                 ]}

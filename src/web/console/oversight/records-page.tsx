@@ -5,10 +5,11 @@ import { getMetricRecords } from '../../../shared/api/oversight';
 import { RISK_LABELS, VISIT_METHOD_LABELS, VISIT_OUTCOME_LABELS } from '../../../shared/checklist';
 import { chinaDateTime } from '../../../shared/china-time';
 import { CONCERN_STATUS_LABELS, INCIDENT_STATUS_LABELS } from '../../../shared/incidents';
-import { METRIC_IDS, METRICS, type MetricId } from '../../../shared/metrics';
+import { METRIC_IDS, METRICS, type MetricId, ruleOf } from '../../../shared/metrics';
 import { PERSON_STATUS_LABELS, SELF_CARE_LABELS } from '../../../shared/person';
 import { periodLabel } from '../../../shared/schedule';
 import { call } from '../../lib/api';
+import { EmptyState } from '../common/empty-state';
 import { type RecordItem, type RecordsResponse, sliceQuery } from './api';
 
 const TASK_STATUS: Record<string, string> = {
@@ -100,7 +101,7 @@ export function RecordsPage() {
     <div>
       <Typography.Title level={4}>{def.label} · 明细</Typography.Title>
       <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginBottom: 12 }}>
-        <Descriptions.Item label="口径">{def.definition}</Descriptions.Item>
+        <Descriptions.Item label="口径">{ruleOf(metric)}</Descriptions.Item>
         <Descriptions.Item label="期间">{first ? periodLabel(first.period) : ''}</Descriptions.Item>
         <Descriptions.Item label="记录数">
           <span data-testid="records-total">{first?.total ?? '…'}</span>
@@ -123,6 +124,14 @@ export function RecordsPage() {
       )}
       {list.error && <Alert type="error" showIcon title={(list.error as Error).message} />}
       <Table<RecordItem>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="这个指标在本期没有记录"
+              hint="指标明细列出数字背后的每一条记录；可在工作台换一个期间或辖区再点开。"
+            />
+          ),
+        }}
         size="small"
         rowKey="id"
         loading={list.isLoading}

@@ -17,6 +17,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import * as personsApi from '../../../shared/api/persons';
 import { PERSON_LIMITS as L, PERSON_CHOICES, type PersonFile } from '../../../shared/api/persons';
+import { chinaDate } from '../../../shared/china-time';
 import { parseIdNumber } from '../../../shared/id-card';
 import {
   BENEFIT_CARD_LABELS,
@@ -154,7 +155,8 @@ export function PersonFormModal(props: {
     queryFn: () => call(personsApi.listVisitors, { query: { areaId: villageId } }),
     enabled: props.open && !editing && !!villageId,
   });
-  const idCheck = idNumber && idNumber.length >= 15 ? parseIdNumber(idNumber) : null;
+  // Checked against today (China time), as the server does: a birth date after today is an error.
+  const idCheck = idNumber && idNumber.length >= 15 ? parseIdNumber(idNumber, chinaDate(new Date())) : null;
 
   const save = async (allowSimilar = false) => {
     const v = await form.validateFields();

@@ -7,6 +7,7 @@ import { can, VISITOR_TYPE_LABELS } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { EmptyState } from '../common/empty-state';
 import { ReassignModal } from './persons-page';
 
 /** Visitors with their workload; move all of one visitor's persons to another. */
@@ -65,6 +66,14 @@ export function VisitorsPage() {
         )}
       </Space>
       <Table<VisitorWorkload>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有探访责任人"
+              hint="探访责任人负责定期上门或电话探访对象。请在“用户管理”中新建角色为探访责任人的账户，再在对象档案中指定。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

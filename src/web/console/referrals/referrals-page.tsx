@@ -31,6 +31,7 @@ import { can, DEPARTMENT_LABELS, DEPARTMENTS } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { CaseDrawer, useCaseAction } from '../cases/case-drawer';
+import { EmptyState } from '../common/empty-state';
 import { fmt, PersonPicker } from '../incidents/shared';
 
 type Referral = ReferralRow;
@@ -104,6 +105,14 @@ export function ReferralsPage() {
         </Space>
       </Space>
       <Table<Referral>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="没有符合条件的转介"
+              hint="探访中发现需要集中供养、医疗救助等情况时会生成转介草稿，由镇（街道）确认后送相关部门办理。"
+            />
+          ),
+        }}
         rowKey="id"
         size="middle"
         loading={list.isLoading}

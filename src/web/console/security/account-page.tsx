@@ -19,13 +19,14 @@ import type { AnswerOf, BodyOf } from '../../../shared/api/contract';
 import type { SessionRow } from '../../../shared/api/security';
 import * as securityApi from '../../../shared/api/security';
 import * as usersApi from '../../../shared/api/users';
+import { chinaDateTime } from '../../../shared/china-time';
 import { passwordProblem } from '../../../shared/password-policy';
 import { can } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { schemaRule } from '../../lib/form-rules';
 import { useSession } from '../../lib/session';
 
-const fmt = (v: string) => new Date(v).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+const fmt = (v: string) => chinaDateTime(new Date(v));
 
 /** 账户安全: password, authenticator (TOTP) and the sessions signed in with this account. */
 export function AccountPage() {

@@ -23,6 +23,7 @@ import * as visitsApi from '../../../shared/api/visits';
 import { PERSON_FLAG_LABELS, TIER_LABELS } from '../../../shared/person';
 import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
+import { EmptyState } from '../common/empty-state';
 
 const KIND_LABELS: Record<string, string> = {
   cold_wave: '寒潮',
@@ -124,6 +125,14 @@ export function CampaignsPage() {
         </Button>
       </Space>
       <Table<Campaign>
+        locale={{
+          emptyText: (
+            <EmptyState
+              title="还没有专项探访"
+              hint="寒潮、暴雪、暴雨、节日前可对选定对象集中探访一次。点击“开启专项探访”选择辖区、对象范围和截止日期。"
+            />
+          ),
+        }}
         rowKey="id"
         size="small"
         loading={list.isLoading}
