@@ -216,8 +216,16 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
     const drawer = await openConcern(town, '需要代购降压药');
     await town.screenshot({ path: 'test-output/e2e/concern-drawer-360.png' });
     // The drawer takes the screen's width, not more (the list under it is the page's own layout).
-    const box = await drawer.boundingBox();
-    expect(box && box.x >= 0 && box.x + box.width <= 360, JSON.stringify(box)).toBe(true);
+    // (polled: the drawer slides in from the right; a 580 px drawer ends at x = -220)
+    await expect
+      .poll(
+        async () => {
+          const box = await drawer.boundingBox();
+          return !!box && box.x >= -0.5 && box.x + box.width <= 360.5;
+        },
+        { timeout: 5000 },
+      )
+      .toBe(true);
     expect(await drawer.getByLabel('整改情况').isVisible()).toBe(true);
     await town.close();
   });
