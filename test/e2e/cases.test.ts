@@ -242,4 +242,20 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
     await drawer.getByText('已整改待核验').first().waitFor(); // nothing changed
     await page.close();
   });
+
+  it('the case lists at 360 px scroll inside their table, not the whole page sideways', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
+    await loginAs(page, 'hantai');
+    await page.waitForURL(`${baseUrl()}/`);
+    for (const path of ['/concerns', '/incidents', '/referrals']) {
+      await page.goto(`${baseUrl()}${path}`);
+      await page.locator('tr.ant-table-row').first().waitFor();
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await page.screenshot({ path: 'test-output/e2e/referrals-360.png' });
+    await page.close();
+  });
 });
