@@ -162,7 +162,7 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
     await loginAs(page, 'weijian');
     await page.waitForURL(`${baseUrl()}/`);
     const work = page.getByTestId('department-incidents');
-    await work.getByText('待本部门确认的应急事件').waitFor();
+    await work.getByText(/^待本部门确认的应急事件（\d+）$/).waitFor();
     const rows = work.locator('tr.ant-table-row');
     await rows.first().waitFor();
     expect(await rows.count()).toBeGreaterThanOrEqual(2);
