@@ -1,6 +1,7 @@
 /**
  * The case layer shared by incidents, concerns and referrals (issue 24): their timelines (one shape,
- * one writer and reader over the three tables) and deadline changes that need the bureau's approval.
+ * one writer and reader over the three tables), the escalation job's loop, and deadline changes that
+ * need the bureau's approval.
  * Other modules reach it only here.
  */
 export {
@@ -11,6 +12,7 @@ export {
   type DeadlineChangeRow,
   deadlineNeedsApproval,
   decideDeadlineChange,
+  escalateDue,
   listDeadlineChanges,
   listTimeline,
   requestDeadlineChange,

@@ -1,4 +1,5 @@
-import type { Queryable } from '../../db/db.js';
+import type { Clock } from '../../clock.js';
+import type { Db, Queryable } from '../../db/db.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
 import * as repo from './repo.js';
 
@@ -76,3 +77,31 @@ export const listDeadlineChanges = repo.listDeadlineChanges;
 export const listTimeline = repo.listTimeline;
 /** Adds to a case's timeline, in the caller's transaction, with the change it records. */
 export const appendTimeline = repo.appendTimeline;
+
+/**
+ * The escalation job every case kind runs: claim what is past its deadline (claimed rows are marked
+ * escalated in the same transaction, with SKIP LOCKED, so two processes never escalate one twice), and
+ * for each write the timeline entry, the notice and the audit row — a batch per transaction, until a
+ * batch comes back short.
+ */
+export async function escalateDue<R>(
+  ctx: { db: Db; clock: Clock },
+  o: {
+    batch: number;
+    claim: (q: Queryable, now: Date, limit: number) => Promise<R[]>;
+    escalate: (q: Queryable, row: R, now: Date) => Promise<void>;
+  },
+): Promise<{ escalated: number }> {
+  let escalated = 0;
+  for (;;) {
+    const n = await ctx.db.tx(async (q) => {
+      const now = ctx.clock.now();
+      const rows = await o.claim(q, now, o.batch);
+      for (const r of rows) await o.escalate(q, r, now);
+      return rows.length;
+    });
+    escalated += n;
+    if (n < o.batch) break;
+  }
+  return { escalated };
+}

@@ -679,44 +679,37 @@ export async function getFile(ctx: Ctx, actor: Actor, id: number, fileId: number
  * Job: time-limited concerns past their deadline escalate to the bureau once (per deadline), with an
  * entry on the record and a notice; they then show as escalated on the bureau's list.
  */
-export async function escalateOverdue(ctx: Pick<Ctx, 'db' | 'clock'>) {
-  let escalated = 0;
-  for (;;) {
-    const n = await ctx.db.tx(async (q) => {
-      const now = ctx.clock.now();
-      const rows = await repo.claimOverdue(q, chinaDate(now), now, 100);
-      for (const r of rows) {
-        await cases.appendTimeline(q, 'concern', {
-          caseId: r.id,
-          kind: 'escalated',
-          text: `已超过整改期限 ${r.deadline}，升级至区民政局督办`,
-          actorId: null,
-          at: now,
-        });
-        const p = await repo.concernBrief(q, r.id);
-        await notify(q, {
-          recipients: bureau(r.village_id),
-          kind: 'concern.overdue',
-          title: `整改逾期：${p.name} ${categoryLabel(p.category)}`,
-          body: `整改期限 ${r.deadline} 已过，尚未整改完成。`,
-          ref: { entity: 'concern', id: r.id },
-          dedupeKey: `concern:${r.id}:overdue:${r.deadline}`,
-          now,
-        });
-        await appendAudit(q, {
-          at: now,
-          actorId: null,
-          action: 'concern.escalate',
-          entity: 'concern',
-          entityId: r.id,
-          areaId: r.village_id,
-          detail: { deadline: r.deadline },
-        });
-      }
-      return rows.length;
-    });
-    escalated += n;
-    if (n < 100) break;
-  }
-  return { escalated };
+export function escalateOverdue(ctx: Pick<Ctx, 'db' | 'clock'>) {
+  return cases.escalateDue(ctx, {
+    batch: 100,
+    claim: (q, now, limit) => repo.claimOverdue(q, chinaDate(now), now, limit),
+    escalate: async (q, r, now) => {
+      await cases.appendTimeline(q, 'concern', {
+        caseId: r.id,
+        kind: 'escalated',
+        text: `已超过整改期限 ${r.deadline}，升级至区民政局督办`,
+        actorId: null,
+        at: now,
+      });
+      const p = await repo.concernBrief(q, r.id);
+      await notify(q, {
+        recipients: bureau(r.village_id),
+        kind: 'concern.overdue',
+        title: `整改逾期：${p.name} ${categoryLabel(p.category)}`,
+        body: `整改期限 ${r.deadline} 已过，尚未整改完成。`,
+        ref: { entity: 'concern', id: r.id },
+        dedupeKey: `concern:${r.id}:overdue:${r.deadline}`,
+        now,
+      });
+      await appendAudit(q, {
+        at: now,
+        actorId: null,
+        action: 'concern.escalate',
+        entity: 'concern',
+        entityId: r.id,
+        areaId: r.village_id,
+        detail: { deadline: r.deadline },
+      });
+    },
+  });
 }

@@ -414,48 +414,41 @@ export async function closeIncident(
  * entry and a notice. Claimed with SKIP LOCKED and marked in the same transaction, so two processes
  * never escalate the same party twice.
  */
-export async function escalateUnacknowledged(ctx: Pick<Ctx, 'db' | 'clock'>) {
-  let escalated = 0;
-  for (;;) {
-    const n = await ctx.db.tx(async (q) => {
-      const now = ctx.clock.now();
-      const rows = await repo.claimOverdueParties(q, now, 50);
-      for (const r of rows) {
-        const inc = await repo.incidentBrief(q, r.incident_id);
-        const up = r.party === 'bureau' ? '区民政局管理员' : '区民政局';
-        const label = PARTY_LABELS(r.party);
-        await cases.appendTimeline(q, 'incident', {
-          caseId: r.incident_id,
-          kind: 'escalated',
-          text: `${label}未在时限内确认，已升级至${up}`,
-          actorId: null,
-          detail: { party: r.party, dueAt: r.due_at },
-          at: now,
-        });
-        await repo.bumpVersion(q, r.incident_id);
-        await notify(q, {
-          recipients: escalationRecipients(r.party, inc.village_id),
-          kind: 'incident.escalated',
-          title: `应急事件超时未确认：${inc.person_name} ${INCIDENT_TYPE_LABELS[inc.type]}`,
-          body: `${label}未在时限内确认应急事件 #${r.incident_id}，请督促处置。`,
-          ref: { entity: 'incident', id: r.incident_id },
-          dedupeKey: `incident:${r.incident_id}:escalated:${r.party}`,
-          now,
-        });
-        await appendAudit(q, {
-          at: now,
-          actorId: null,
-          action: 'incident.escalate',
-          entity: 'incident',
-          entityId: r.incident_id,
-          areaId: inc.village_id,
-          detail: { party: r.party },
-        });
-      }
-      return rows.length;
-    });
-    escalated += n;
-    if (n < 50) break;
-  }
-  return { escalated };
+export function escalateUnacknowledged(ctx: Pick<Ctx, 'db' | 'clock'>) {
+  return cases.escalateDue(ctx, {
+    batch: 50,
+    claim: (q, now, limit) => repo.claimOverdueParties(q, now, limit),
+    escalate: async (q, r, now) => {
+      const inc = await repo.incidentBrief(q, r.incident_id);
+      const up = r.party === 'bureau' ? '区民政局管理员' : '区民政局';
+      const label = PARTY_LABELS(r.party);
+      await cases.appendTimeline(q, 'incident', {
+        caseId: r.incident_id,
+        kind: 'escalated',
+        text: `${label}未在时限内确认，已升级至${up}`,
+        actorId: null,
+        detail: { party: r.party, dueAt: r.due_at },
+        at: now,
+      });
+      await repo.bumpVersion(q, r.incident_id);
+      await notify(q, {
+        recipients: escalationRecipients(r.party, inc.village_id),
+        kind: 'incident.escalated',
+        title: `应急事件超时未确认：${inc.person_name} ${INCIDENT_TYPE_LABELS[inc.type]}`,
+        body: `${label}未在时限内确认应急事件 #${r.incident_id}，请督促处置。`,
+        ref: { entity: 'incident', id: r.incident_id },
+        dedupeKey: `incident:${r.incident_id}:escalated:${r.party}`,
+        now,
+      });
+      await appendAudit(q, {
+        at: now,
+        actorId: null,
+        action: 'incident.escalate',
+        entity: 'incident',
+        entityId: r.incident_id,
+        areaId: inc.village_id,
+        detail: { party: r.party },
+      });
+    },
+  });
 }

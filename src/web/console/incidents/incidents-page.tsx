@@ -30,7 +30,7 @@ import {
   type IncidentStatus,
   type IncidentType,
 } from '../../../shared/incidents';
-import { formatMetric, METRICS } from '../../../shared/metrics';
+import { FIGURE_RULES, figureState, formatMetric, METRICS } from '../../../shared/metrics';
 import { can, DEPARTMENT_LABELS } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
@@ -140,11 +140,21 @@ export function IncidentsPage() {
             <Statistic
               data-testid="ack-within"
               title={
-                <Tooltip title={`${METRICS.incidentAckWithin.definition}（本页统计您可见的全部事件）`}>
+                <Tooltip
+                  title={`${METRICS.incidentAckWithin.definition}。${FIGURE_RULES.none}；${FIGURE_RULES.small}。本页统计您可见的全部事件（驾驶舱按期间统计，规则相同）。`}
+                >
                   按时确认率 <QuestionCircleOutlined aria-label="按时确认率的计算规则" />
                 </Tooltip>
               }
-              value={formatMetric('incidentAckWithin', stats.ackWithinShare)}
+              value={
+                figureState('incidentAckWithin', {
+                  value: stats.ackWithinShare,
+                  numerator: stats.ackOnTime,
+                  denominator: stats.ackCounted,
+                }) === 'small'
+                  ? '样本不足'
+                  : formatMetric('incidentAckWithin', stats.ackWithinShare)
+              }
               suffix={
                 <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                   {stats.ackOnTime}/{stats.ackCounted}
