@@ -62,6 +62,25 @@ module.exports = {
       },
     },
     {
+      name: 'home-stays-light',
+      severity: 'error',
+      comment:
+        "The console's frame and home page (the first screen after login, held to 450 KB of script by test/e2e/delivery.test.ts) call their operations through web/console/shell-ops.ts: the contract's schemas and zod only as types there.",
+      from: {
+        path: [
+          '^src/web/console/(layout\\.tsx|shell-ops\\.ts)$',
+          '^src/web/console/home/',
+          '^src/web/console/oversight/dashboard\\.tsx$',
+          '^src/web/console/incidents/department-work\\.tsx$',
+          '^src/web/console/security/forced-password-change\\.tsx$',
+        ],
+      },
+      to: {
+        path: ['(^|/)node_modules/zod/', '^src/shared/api/(?!contract\\.ts$|limits\\.ts$)'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'shared-is-isomorphic',
       severity: 'error',
       comment:

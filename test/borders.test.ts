@@ -75,6 +75,19 @@ describe('module borders', () => {
     );
   });
 
+  it("keeps the contract's schemas out of the console's home page at run time", () => {
+    planted(
+      'src/web/console/home/planted-heavy.ts',
+      "import { getMetrics } from '../../../shared/api/oversight';\nexport const op = getMetrics.path;\n",
+      (f) => expect(cruise(f)).toContain('home-stays-light'),
+    );
+    planted(
+      'src/web/console/home/planted-heavy.ts',
+      "import type { getMetrics } from '../../../shared/api/oversight';\nexport type Op = typeof getMetrics;\n",
+      (f) => expect(cruise(f)).toEqual([]),
+    );
+  });
+
   it('refuses a deep import into another module (only its index.ts is public)', () => {
     planted(
       'src/server/modules/care/planted-border.ts',

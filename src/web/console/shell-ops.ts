@@ -4,6 +4,7 @@ import type * as incidents from '../../shared/api/incidents';
 import type * as notifications from '../../shared/api/notifications';
 import type * as oversight from '../../shared/api/oversight';
 import type * as referrals from '../../shared/api/referrals';
+import type * as users from '../../shared/api/users';
 
 /**
  * The operations the console's frame and home page call (the header's logout and unread count, the
@@ -52,4 +53,9 @@ export const REFERRALS: OperationOf<typeof referrals.listReferrals> = {
   method: 'GET',
   path: '/api/referrals',
   operationId: 'listReferrals',
+};
+export const CHANGE_OWN_PASSWORD: OperationOf<typeof users.changeOwnPassword> = {
+  method: 'POST',
+  path: '/api/me/password',
+  operationId: 'changeOwnPassword',
 };

@@ -1,10 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Form, Input, Modal } from 'antd';
 import type { BodyOf } from '../../../shared/api/contract';
-import * as usersApi from '../../../shared/api/users';
+import type * as usersApi from '../../../shared/api/users';
 import { passwordProblem } from '../../../shared/password-policy';
 import { call, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { CHANGE_OWN_PASSWORD } from '../shell-ops';
 
 /**
  * Shown when the server answers PASSWORD_CHANGE_REQUIRED: an administrator reset this user's password,
@@ -17,7 +18,7 @@ export function ForcedPasswordChange({ onDone, onLogout }: { onDone: () => void;
   const [form] = Form.useForm();
   const submit = async (v: BodyOf<typeof usersApi.changeOwnPassword>) => {
     try {
-      await call(usersApi.changeOwnPassword, { body: v });
+      await call<typeof usersApi.changeOwnPassword>(CHANGE_OWN_PASSWORD, { body: v });
       message.success('密码已修改');
       onDone();
       qc.invalidateQueries();
