@@ -138,6 +138,15 @@ describe.runIf(hasChromium())('issue 25 in Chromium: confirmations, figures, lab
     await confirm.waitFor({ state: 'hidden' });
     await pick.getByRole('button', { name: /取\s*消/ }).click();
     expect(await page.locator('tbody tr.ant-table-row').nth(0).innerText()).toBe(before);
+
+    // 终止供养 names what ends with it before it is confirmed.
+    await page.locator('table tbody a').first().click();
+    await page.getByTestId('person-name').waitFor();
+    await page.getByRole('button', { name: '终止供养' }).click();
+    const end = page.locator('.ant-modal').filter({ hasText: '终止供养：' });
+    expect(await end.getByTestId('status-consequence').innerText()).toContain('未完成的探访任务取消');
+    await end.getByRole('button', { name: /取\s*消/ }).click();
+    await end.waitFor({ state: 'hidden' });
     await page.close();
   });
 
