@@ -30,6 +30,20 @@ const shot = async (page: Page, name: string) => {
   await page.waitForTimeout(400);
   await page.screenshot({ path: `test-output/e2e/ux-${name}.png`, fullPage: true });
 };
+/** Clicks 取消 until the dialog is gone (a click during its opening animation can be lost on a busy machine). */
+async function closeDialog(d: ReturnType<Page['locator']>) {
+  for (let i = 0; i < 3; i++) {
+    await d.getByRole('button', { name: /取\s*消/ }).click();
+    if (
+      await d.waitFor({ state: 'hidden', timeout: 5000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+  }
+  await d.waitFor({ state: 'hidden' });
+}
 const dialog = (page: Page, text: string | RegExp) =>
   page.locator('.ant-modal-confirm, .ant-modal').filter({ hasText: text });
 
@@ -145,8 +159,7 @@ describe.runIf(hasChromium())('issue 25 in Chromium: confirmations, figures, lab
     await page.getByRole('button', { name: '终止供养' }).click();
     const end = page.locator('.ant-modal').filter({ hasText: '终止供养：' });
     expect(await end.getByTestId('status-consequence').innerText()).toContain('未完成的探访任务取消');
-    await end.getByRole('button', { name: /取\s*消/ }).click();
-    await end.waitFor({ state: 'hidden' });
+    await closeDialog(end);
     await page.close();
   });
 
