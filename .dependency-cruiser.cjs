@@ -51,6 +51,17 @@ module.exports = {
       to: { path: '^src/server/db/sql\\.ts$' },
     },
     {
+      name: 'routes-use-the-contract',
+      severity: 'error',
+      comment:
+        "A route's schemas are the contract's (src/shared/api/<module>.ts, registered with http/route.ts): routes.ts may name zod types, never build a schema — the console and the phone would not see it.",
+      from: { path: '^src/server/modules/[^/]+/routes\\.ts$' },
+      to: {
+        path: '(^|/)node_modules/(zod|fastify-type-provider-zod)/',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'shared-is-isomorphic',
       severity: 'error',
       comment:
@@ -89,6 +100,8 @@ module.exports = {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],
     },
-    exclude: { path: '^(dist|node_modules)/' },
+    // node_modules is not followed, but stays visible as a dependency: excluding it (as this file
+    // once did) silently disabled every rule about packages (phone-stays-light's zod/antd clause).
+    exclude: { path: '^dist/' },
   },
 };

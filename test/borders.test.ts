@@ -49,6 +49,32 @@ function planted(rel: string, text: string, check: (file: string) => void) {
 }
 
 describe('module borders', () => {
+  it('refuses a schema built in a route file: routes use the contract (type-only zod imports pass)', () => {
+    planted(
+      'src/server/modules/planted-zod/routes.ts',
+      "import { z } from 'zod';\nexport const Body = z.object({ name: z.string() });\n",
+      (f) => expect(cruise(f)).toContain('routes-use-the-contract'),
+    );
+    planted(
+      'src/server/modules/planted-zod/routes.ts',
+      "import type { z } from 'zod';\nexport type Out = z.ZodType;\n",
+      (f) => expect(cruise(f)).toEqual([]),
+    );
+  });
+
+  it('keeps zod and antd out of the phone at run time (as types they are fine)', () => {
+    planted(
+      'src/web/visitor/planted-heavy.ts',
+      "import { z } from 'zod';\nexport const S = z.string();\n",
+      (f) => expect(cruise(f)).toContain('phone-stays-light'),
+    );
+    planted(
+      'src/web/visitor/planted-heavy.ts',
+      "import type { z } from 'zod';\nexport type T = z.ZodType;\n",
+      (f) => expect(cruise(f)).toEqual([]),
+    );
+  });
+
   it('refuses a deep import into another module (only its index.ts is public)', () => {
     planted(
       'src/server/modules/care/planted-border.ts',

@@ -1,3 +1,5 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as concerns from '../src/shared/api/concerns.js';
 import type { EndpointDef } from '../src/shared/api/contract.js';
@@ -32,5 +34,22 @@ describe('incidents, concerns and referrals are on the contract', () => {
       }
     }
     expect(seen).toBe(declared.length);
+  });
+
+  it('swagger-parser validates the document; Redocly lint (recommended) finds nothing in these operations', async () => {
+    const doc = (await env.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({
+      source: JSON.stringify(doc),
+      absoluteRef: 'openapi.json',
+      config,
+    });
+    const all = [incidents, concerns, referrals].flatMap((m) => Object.values(m).filter(isEndpoint));
+    const pointers = all.map((e) => `#/paths/${e.path.replace(/:(\w+)/g, '{$1}').replaceAll('/', '~1')}/`);
+    const mine = problems.filter((p) =>
+      p.location.some((l) => pointers.some((x) => (l.pointer ?? '').startsWith(x))),
+    );
+    expect(mine.map((p) => `${p.ruleId}: ${p.location[0]?.pointer} ${p.message}`)).toEqual([]);
   });
 });

@@ -67,7 +67,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'concern.reopen': '退回重新整改',
   'concern.deadline.request': '申请延长整改期限',
   'concern.deadline.approve': '批准延长整改期限',
-  'concern.deadline.refuse': '不批准延长整改期限',
+  'concern.deadline.refuse': '驳回延长整改期限',
   'referral.create': '发起转介',
   'referral.draft': '生成转介草稿',
   'referral.update': '办理转介',

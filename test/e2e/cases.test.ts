@@ -199,4 +199,39 @@ describe.runIf(hasChromium())('case drawers in Chromium (issue 25)', () => {
     expect(await drawer.locator('.ant-descriptions-item-content').first().innerText()).toBe(status);
     await page.close();
   });
+
+  it('the changed pages at 360 px: the department landing and the concern drawer fit the width', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
+    await loginAs(page, 'weijian');
+    await page.waitForURL(`${baseUrl()}/`);
+    await page.getByTestId('department-incidents').locator('tr.ant-table-row').first().waitFor();
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    ).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: 'test-output/e2e/department-landing-360.png', fullPage: true });
+    await page.close();
+    const town = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
+    await loginAs(town, 'hantai');
+    await town.waitForURL(`${baseUrl()}/`);
+    const drawer = await openConcern(town, '需要代购降压药');
+    await town.screenshot({ path: 'test-output/e2e/concern-drawer-360.png' });
+    // The drawer takes the screen's width, not more (the list under it is the page's own layout).
+    const box = await drawer.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 360, JSON.stringify(box)).toBe(true);
+    expect(await drawer.getByLabel('整改情况').isVisible()).toBe(true);
+    await town.close();
+  });
+
+  it('诉求整改: 核验通过 asks first, naming that the concern is then closed for good', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    await loginAs(page, 'supervisor');
+    await page.waitForURL(`${baseUrl()}/`);
+    const drawer = await openConcern(page, '院内垃圾堆积');
+    await drawer.getByRole('button', { name: /核验通过/ }).click();
+    const pop = page.locator('.ant-popover').filter({ hasText: '不能再修改' });
+    await pop.waitFor();
+    await pop.getByRole('button', { name: /取\s*消/ }).click();
+    await drawer.getByText('已整改待核验').first().waitFor(); // nothing changed
+    await page.close();
+  });
 });

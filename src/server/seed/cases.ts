@@ -2,6 +2,7 @@ import { addDays, chinaDate } from '../../shared/china-time.js';
 import type { ConcernStatus } from '../../shared/incidents.js';
 import type { Ctx } from '../context.js';
 import { sql } from '../db/sql.js';
+import * as cases from '../modules/cases/index.js';
 import * as concernsRepo from '../modules/concerns/repo.js';
 import { escalateOverdue, openConcern } from '../modules/concerns/service.js';
 import * as incidentsRepo from '../modules/incidents/repo.js';
@@ -62,17 +63,17 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
     await inc(0, 'wandering', '探访时不在家，邻居称近日在集市附近乞讨', 40 * 60000);
     const ill = (await inc(1, 'serious_illness', '突发脑梗，已由 120 送东胜区人民医院', 5 * HOUR))!;
     await incidentsRepo.acknowledgeParties(q, ill, ['town'], hantai!, at(4.5 * HOUR));
-    await incidentsRepo.insertAction(q, {
-      incidentId: ill,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: ill,
       kind: 'acknowledged',
-      note: '镇街/村居已确认',
+      text: '镇街/村居已确认',
       actorId: hantai,
       at: at(4.5 * HOUR),
     });
-    await incidentsRepo.insertAction(q, {
-      incidentId: ill,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: ill,
       kind: 'action',
-      note: '镇民政专干已到医院，联系其侄子陪护',
+      text: '镇民政专干已到医院，联系其侄子陪护',
       actorId: hantai,
       at: at(3 * HOUR),
     });
@@ -84,10 +85,10 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
       hantai!,
       at(6 * DAY - HOUR),
     );
-    await incidentsRepo.insertAction(q, {
-      incidentId: abuse,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: abuse,
       kind: 'action',
-      note: '已报公安分局，终止原照料协议，另行委托照料服务人',
+      text: '已报公安分局，终止原照料协议，另行委托照料服务人',
       actorId: gongan,
       at: at(5 * DAY),
     });
@@ -98,10 +99,10 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
       hantai!,
       at(3 * DAY),
     );
-    await incidentsRepo.insertAction(q, {
-      incidentId: abuse,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: abuse,
       kind: 'closed',
-      note: '已更换照料服务人，追回被克扣款项 1,800 元',
+      text: '已更换照料服务人，追回被克扣款项 1,800 元',
       actorId: hantai,
       at: at(3 * DAY),
     });
@@ -114,10 +115,10 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
       at(12 * DAY - HOUR),
     );
     await incidentsRepo.closeIncident(q, mental, '已送精神专科医院住院治疗，病情稳定', hantai!, at(9 * DAY));
-    await incidentsRepo.insertAction(q, {
-      incidentId: mental,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: mental,
       kind: 'closed',
-      note: '已送精神专科医院住院治疗，病情稳定',
+      text: '已送精神专科医院住院治疗，病情稳定',
       actorId: hantai,
       at: at(9 * DAY),
     });
@@ -150,10 +151,10 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
           Object.assign(patch, { resolution: s.body, resolvedAt: t, resolvedBy: s.actor });
         if (s.status === 'verified') Object.assign(patch, { verifiedAt: t, verifiedBy: s.actor });
         await concernsRepo.updateConcern(q, id, patch, t);
-        await concernsRepo.insertEntry(q, {
-          concernId: id,
+        await cases.appendTimeline(q, 'concern', {
+          caseId: id,
           kind: s.status === 'verified' ? 'verified' : 'status',
-          body: s.body,
+          text: s.body,
           actorId: s.actor,
           at: t,
         });
@@ -176,10 +177,10 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
       { status: 'resolved', ago: 25 * DAY, body: '已代办新证', actor: hantai },
       { status: 'verified', ago: 22 * DAY, body: '核验属实', actor: supervisor },
     ]);
-    await concernsRepo.insertEntry(q, {
-      concernId: verified,
+    await cases.appendTimeline(q, 'concern', {
+      caseId: verified,
       kind: 'supervision',
-      body: '代办事项要留存回执',
+      text: '代办事项要留存回执',
       actorId: supervisor,
       at: at(22 * DAY),
     });
@@ -209,10 +210,10 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
         createdBy: hantai,
         now: at(ago),
       }))!;
-      await referralsRepo.insertEntry(q, {
-        referralId: id,
-        status: status === 'draft' ? 'draft' : 'pending',
-        note: reason,
+      await cases.appendTimeline(q, 'referral', {
+        caseId: id,
+        kind: status === 'draft' ? 'draft' : 'pending',
+        text: reason,
         actorId: hantai,
         at: at(ago),
       });
@@ -223,10 +224,10 @@ export async function seedDemoCases(ctx: Ctx): Promise<void> {
           { response: answer.response, respondedAt: at(ago / 2), respondedBy: answer.by ?? undefined },
           at(ago / 2),
         );
-        await referralsRepo.insertEntry(q, {
-          referralId: id,
-          status,
-          note: answer.response,
+        await cases.appendTimeline(q, 'referral', {
+          caseId: id,
+          kind: status,
+          text: answer.response,
           actorId: answer.by,
           at: at(ago / 2),
         });

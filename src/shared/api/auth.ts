@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AREA_LEVELS, DEPARTMENTS, ROLES } from '../roles.js';
 import { endpoint } from './contract.js';
+import { LOGIN_LIMITS } from './limits.js';
 
 const TAGS = ['登录'];
 
@@ -29,14 +30,11 @@ export const TotpStep = z.object({
 export type TotpStep = z.output<typeof TotpStep>;
 
 /** A six-digit TOTP code (the login's second step and the account page's). */
-export const TotpCode = z
-  .string()
-  .trim()
-  .regex(/^\d{6}$/, '动态验证码为 6 位数字');
+export const TotpCode = z.string().trim().regex(LOGIN_LIMITS.totpCode, '动态验证码为 6 位数字');
 
 export const LoginBody = z.object({
-  username: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(128),
+  username: z.string().trim().min(1).max(LOGIN_LIMITS.usernameMax),
+  password: z.string().min(1).max(LOGIN_LIMITS.passwordMax),
 });
 
 export const login = endpoint({

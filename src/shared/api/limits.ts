@@ -24,3 +24,11 @@ export const VISIT_LIMITS = {
 /** True when a visit time is further ahead of `now` than the tolerated clock skew. */
 export const isAheadOfNow = (at: Date, now: Date) =>
   at.getTime() > now.getTime() + VISIT_LIMITS.futureSlackMinutes * 60_000;
+
+/** The login's limits: the schemas of `api/auth.ts` and the console's zod-free login page share them. */
+export const LOGIN_LIMITS = {
+  usernameMax: 64,
+  passwordMax: 128,
+  /** A TOTP code: six digits (RFC 6238 as authenticator apps show it). */
+  totpCode: /^\d{6}$/,
+} as const;

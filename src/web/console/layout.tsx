@@ -14,8 +14,9 @@ import { Badge, Button, Dropdown, Layout, Menu, Space, Spin, Tag, Typography } f
 import { type ReactNode, Suspense, useEffect, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import * as auth from '../../shared/api/auth';
+import * as notificationsApi from '../../shared/api/notifications';
 import { can, ROLE_LABELS, type Role } from '../../shared/roles';
-import { api, call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
+import { call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
 import { useSession } from '../lib/session';
 import { MENU_GROUPS, MENU_ORDER, type MenuGroup, ROUTES } from './routes';
 import { ForcedPasswordChange } from './security/forced-password-change';
@@ -169,7 +170,7 @@ function InboxBell() {
   const navigate = useNavigate();
   const q = useQuery({
     queryKey: ['inbox-unread'],
-    queryFn: () => api<{ unread: number }>('/api/inbox/unread-count'),
+    queryFn: () => call(notificationsApi.getUnreadCount),
     refetchInterval: 60000,
   });
   // The accessible name carries the count the badge shows (WCAG 2.5.3, label in name).

@@ -13,6 +13,7 @@ import {
   type OperationOf,
   requestOf,
 } from '../../shared/api/contract';
+import type * as notifications from '../../shared/api/notifications';
 import type { getBundle as GetBundle } from '../../shared/api/visitor-app';
 import type { recordVisit as RecordVisit, RecordVisitInput } from '../../shared/api/visits';
 import { idb } from './idb';
@@ -143,12 +144,6 @@ async function failure(res: Response): Promise<ApiFailure> {
   return new ApiFailure(res.status, body?.message ?? `服务器返回 ${res.status}`, body?.field);
 }
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await call(path);
-  if (!res.ok) throw await failure(res);
-  return res.json();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Start, login, logout
 // ---------------------------------------------------------------------------------------------
@@ -265,18 +260,27 @@ export async function refreshBundle(): Promise<void> {
   }
 }
 
+const LIST_INBOX: OperationOf<typeof notifications.listInbox> = {
+  method: 'GET',
+  path: '/api/inbox',
+  operationId: 'listInbox',
+};
+const MARK_READ: OperationOf<typeof notifications.markRead> = {
+  method: 'POST',
+  path: '/api/inbox/:id/read',
+  operationId: 'markNotificationRead',
+};
+
 export async function refreshInbox(): Promise<void> {
   if (!state.session || state.sessionExpired) return;
-  const body = await getJson<{ items: InboxItem[]; unread: number }>('/api/inbox?limit=50');
+  const body = await answerOf(LIST_INBOX, await request(LIST_INBOX, { query: { limit: 50 } }));
   const inbox = { items: body.items, unread: body.unread, fetchedAt: new Date().toISOString() };
   await idb.put('kv', inbox, 'inbox');
   set({ inbox });
 }
 
 export async function markRead(id: number) {
-  const res = await call(`/api/inbox/${id}/read`, { method: 'POST' });
-  if (!res.ok) throw await failure(res);
-  const { unread } = await res.json();
+  const { unread } = await answerOf(MARK_READ, await request(MARK_READ, { params: { id } }));
   if (state.inbox) {
     const inbox = {
       ...state.inbox,

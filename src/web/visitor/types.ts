@@ -36,11 +36,5 @@ export interface QueuedVisit {
   rejection?: { status: number; message: string; field?: string };
 }
 
-export interface InboxItem {
-  id: number;
-  kind: string;
-  title: string;
-  body: string;
-  createdAt: string;
-  read: boolean;
-}
+/** A notification as kept for the inbox screen (GET /api/inbox). */
+export type { InboxItem } from '../../shared/api/notifications';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type ExcelJS from 'exceljs';
-import { z } from 'zod';
+import { ExportReason } from '../../../shared/api/export-reason.js';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
@@ -8,12 +8,8 @@ import type { Actor } from '../../http/scope.js';
 import { PAGE_NUMBER_FOOTER } from '../../lib/sheet-layout.js';
 import { appendAudit } from './repo.js';
 
-/** The stated purpose of an export of full ID numbers and phones (PIPL: purpose stated and recorded). */
-export const ExportReason = z
-  .string()
-  .trim()
-  .min(4, '请填写导出用途（至少 4 个字）')
-  .max(200, '导出用途不超过 200 字');
+/** The stated purpose of an export of full ID numbers and phones: declared once, in the contract. */
+export { ExportReason };
 
 /** What an export of full numbers carries: who, when, why, and an id that finds its audit row. */
 export interface ExportWatermark {

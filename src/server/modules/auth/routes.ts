@@ -3,7 +3,6 @@ import * as api from '../../../shared/api/auth.js';
 import type { Ctx } from '../../context.js';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../http/auth.js';
 import { route } from '../../http/route.js';
-import { listAreas } from '../areas/index.js';
 import * as service from './service.js';
 
 /** The body's text field for a rate-limit key (read before validation: the body may be anything). */
@@ -78,16 +77,5 @@ export function authRoutes(app: FastifyInstance, ctx: Ctx) {
     return undefined;
   });
 
-  route(app, api.getMe, async ({ actor: a }) => {
-    const areas = await listAreas(ctx.db, [...new Set(a.grants.map((g) => g.areaId))], true);
-    return {
-      id: a.userId,
-      username: a.username,
-      displayName: a.displayName,
-      roles: a.roles,
-      grants: a.grants,
-      areas: areas.map((x) => ({ id: x.id, code: x.code, name: x.name, level: x.level })),
-      csrfToken: a.csrfToken,
-    };
-  });
+  route(app, api.getMe, async ({ actor }) => service.me(ctx.db, actor));
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Me } from '../../../shared/api/auth.js';
 import type { Role } from '../../../shared/roles.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
@@ -7,6 +8,7 @@ import type { Db } from '../../db/db.js';
 import { AppError } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { loginFailures } from '../../http/throttle.js';
+import { listAreas } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
 import { systemSetting } from '../settings/index.js';
 import { verifyPassword } from './password.js';
@@ -293,4 +295,18 @@ export async function logout(opts: { db: Db; clock: Clock; actor: Actor }) {
       entityId: opts.actor.userId,
     });
   });
+}
+
+/** The signed-in user as the console and the phone see themselves: roles, grants and their areas. */
+export async function me(db: Db, a: Actor): Promise<Me> {
+  const areas = await listAreas(db, [...new Set(a.grants.map((g) => g.areaId))], true);
+  return {
+    id: a.userId,
+    username: a.username,
+    displayName: a.displayName,
+    roles: a.roles,
+    grants: a.grants,
+    areas: areas.map((x) => ({ id: x.id, code: x.code, name: x.name, level: x.level })),
+    csrfToken: a.csrfToken,
+  };
 }

@@ -929,6 +929,35 @@ describe('money', () => {
     expect(ok.statusCode, ok.body).toBe(204);
   });
 
+  it("keeps another town's payments out of reach, and recording to roles that may record", async () => {
+    const { town, officer, person } = await setup();
+    const month = today().slice(0, 7);
+    const body = { personId: person.id, month, kind: 'allowance', amountDue: 1200, amountPaid: 1200 };
+    expect((await officer.http.put('/api/payments', body)).statusCode).toBe(204);
+    const other = await setup();
+    // Another town's officer: no grid of this town, none of its person's history, no recording.
+    expect((await other.officer.http.get(`/api/payments?areaId=${town.id}&month=${month}`)).statusCode).toBe(
+      404,
+    );
+    const history = await other.officer.http.get(`/api/payments/person/${person.id}`);
+    expect(history.json().items ?? []).toEqual([]);
+    const foreign = await other.officer.http.put('/api/payments', { ...body, amountPaid: 1 });
+    expect(foreign.statusCode).toBe(404);
+    // A supervisor reads but does not record.
+    const supervisor = await actorClient(env, 'bureau_supervisor', env.districtId);
+    expect((await supervisor.http.get(`/api/payments/person/${person.id}`)).json().items).toHaveLength(1);
+    expect((await supervisor.http.put('/api/payments', { ...body, amountPaid: 2 })).statusCode).toBe(403);
+    const stored = await env.ctx.db.query<{ amount_paid: string }>(
+      sql(`select amount_paid from payments where person_id = $1`),
+      [person.id],
+    );
+    expect(stored.map((r) => Number(r.amount_paid))).toEqual([1200]);
+    // Bad input is a 400 naming the field.
+    const bad = await officer.http.put('/api/payments', { ...body, month: '2026-13' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe('body.month');
+  });
+
   it('"money not received" on visits raises one concern per person and month', async () => {
     const { villages, person } = await setup();
     const visitor = await assignVisitor(person.id, villages[0].id);

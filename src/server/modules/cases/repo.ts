@@ -78,3 +78,77 @@ export async function decideDeadlineChange(
   );
   return rows.length > 0;
 }
+
+/**
+ * The case timelines: one shape over the three tables that hold them (incident_actions,
+ * concern_entries, referral_entries — kept as they are, their rows are not rewritten). A referral's
+ * entry kind is the status it moved to ('note' when none).
+ */
+const TIMELINES: Record<CaseKind, { table: string; fk: string; kind: string; text: string; detail: string }> =
+  {
+    incident: {
+      table: 'incident_actions',
+      fk: 'incident_id',
+      kind: 'x.kind',
+      text: 'x.note',
+      detail: 'x.detail',
+    },
+    concern: {
+      table: 'concern_entries',
+      fk: 'concern_id',
+      kind: 'x.kind',
+      text: 'x.body',
+      detail: 'x.detail',
+    },
+    referral: {
+      table: 'referral_entries',
+      fk: 'referral_id',
+      kind: "coalesce(x.status, 'note')",
+      text: 'x.note',
+      detail: "'{}'::jsonb",
+    },
+  };
+
+export interface CaseEventRow {
+  id: number;
+  at: Date;
+  kind: string;
+  text: string;
+  actor_name: string | null;
+  detail: Record<string, unknown>;
+}
+
+export async function listTimeline(q: Queryable, kind: CaseKind, caseId: number): Promise<CaseEventRow[]> {
+  const t = TIMELINES[kind];
+  const rows = await q.query<CaseEventRow>(
+    sql(`select x.id, x.at, ${t.kind} as kind, ${t.text} as text, u.display_name as actor_name, ${t.detail} as detail
+           from ${t.table} x left join users u on u.id = x.actor_id
+          where x.${t.fk} = $1 order by x.id`),
+    [caseId],
+  );
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+export async function appendTimeline(
+  q: Queryable,
+  kind: CaseKind,
+  e: { caseId: number; kind: string; text?: string; actorId: number | null; detail?: object; at: Date },
+): Promise<void> {
+  if (kind === 'referral') {
+    await q.query(
+      sql(
+        'insert into referral_entries (referral_id, at, status, note, actor_id) values ($1, $2, $3, $4, $5)',
+      ),
+      [e.caseId, e.at, e.kind === 'note' ? null : e.kind, e.text ?? '', e.actorId],
+    );
+    return;
+  }
+  const t = TIMELINES[kind];
+  const textCol = kind === 'incident' ? 'note' : 'body';
+  await q.query(
+    sql(
+      `insert into ${t.table} (${t.fk}, at, kind, ${textCol}, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
+    ),
+    [e.caseId, e.at, e.kind, e.text ?? '', e.actorId, JSON.stringify(e.detail ?? {})],
+  );
+}

@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
 import * as repo from './repo.js';
 
-export type { CaseKind, DeadlineChangeRow } from './repo.js';
+export type { CaseEventRow, CaseKind, DeadlineChangeRow } from './repo.js';
 
 /**
  * Whether moving a case's deadline needs the bureau's approval: once the deadline has passed or the
@@ -71,3 +71,8 @@ export async function decideDeadlineChange(
 }
 
 export const listDeadlineChanges = repo.listDeadlineChanges;
+
+/** A case's timeline, oldest first, in one shape whatever the case (who, when, what, why). */
+export const listTimeline = repo.listTimeline;
+/** Adds to a case's timeline, in the caller's transaction, with the change it records. */
+export const appendTimeline = repo.appendTimeline;

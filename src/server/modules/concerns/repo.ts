@@ -193,34 +193,6 @@ export async function updateConcern(
   );
 }
 
-export async function insertEntry(
-  q: Queryable,
-  e: { concernId: number; kind: string; body?: string; actorId: number | null; detail?: object; at: Date },
-) {
-  await q.query(
-    sql(
-      `insert into concern_entries (concern_id, at, kind, body, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
-    ),
-    [e.concernId, e.at, e.kind, e.body ?? '', e.actorId, JSON.stringify(e.detail ?? {})],
-  );
-}
-
-export async function listEntries(q: Queryable, concernId: number) {
-  return q.query<{
-    id: number;
-    at: Date;
-    kind: string;
-    body: string;
-    actor_name: string | null;
-    detail: any;
-  }>(
-    sql(`select e.id, e.at, e.kind, e.body, u.display_name as actor_name, e.detail
-       from concern_entries e left join users u on u.id = e.actor_id
-      where e.concern_id = $1 order by e.id`),
-    [concernId],
-  );
-}
-
 export async function insertFile(
   q: Queryable,
   f: { concernId: number; name: string; mime: string; data: Buffer; userId: number; now: Date },

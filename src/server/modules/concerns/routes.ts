@@ -49,7 +49,7 @@ export function concernRoutes(app: FastifyInstance, ctx: Ctx) {
         id: e.id,
         at: iso(e.at)!,
         kind: e.kind,
-        body: e.body,
+        body: e.text,
         actor: e.actor_name,
       })),
       deadlineChanges: d.deadlineChanges.map((r) => ({

@@ -99,10 +99,10 @@ export async function openConcern(
     now: o.now,
   });
   if (id == null) return null;
-  await repo.insertEntry(q, {
-    concernId: id,
+  await cases.appendTimeline(q, 'concern', {
+    caseId: id,
     kind: 'created',
-    body: o.description,
+    text: o.description,
     actorId: o.actorId,
     detail: { source: o.source, handling, deadline, status },
     at: o.now,
@@ -202,7 +202,7 @@ export async function getConcern(ctx: Ctx, actor: Actor, id: number) {
   const c = await repo.getConcern(ctx.db, actor.scope, id);
   if (!c) throw notFound('诉求/问题');
   const [entries, files, deadlineChanges] = await Promise.all([
-    repo.listEntries(ctx.db, id),
+    cases.listTimeline(ctx.db, 'concern', id),
     repo.listFiles(ctx.db, id),
     cases.listDeadlineChanges(ctx.db, 'concern', id),
   ]);
@@ -292,10 +292,10 @@ export async function updateConcern(ctx: Ctx, actor: Actor, id: number, p: Conce
     const note = p.note?.trim() ?? '';
     const deadlineMoved = patch.deadline !== undefined && patch.deadline !== c.deadline;
     if (patch.status) {
-      await repo.insertEntry(q, {
-        concernId: id,
+      await cases.appendTimeline(q, 'concern', {
+        caseId: id,
         kind: 'status',
-        body: [`→ ${CONCERN_STATUS_LABELS[patch.status]}`, patch.resolution ?? '', note]
+        text: [`→ ${CONCERN_STATUS_LABELS[patch.status]}`, patch.resolution ?? '', note]
           .filter(Boolean)
           .join('；'),
         actorId: actor.userId,
@@ -304,10 +304,10 @@ export async function updateConcern(ctx: Ctx, actor: Actor, id: number, p: Conce
       });
     }
     if (deadlineMoved) {
-      await repo.insertEntry(q, {
-        concernId: id,
+      await cases.appendTimeline(q, 'concern', {
+        caseId: id,
         kind: 'deadline',
-        body: [
+        text: [
           `整改期限 ${c.deadline ?? '无'} → ${patch.deadline ?? '无（立行立改）'}`,
           patch.status ? '' : note,
         ]
@@ -327,10 +327,10 @@ export async function updateConcern(ctx: Ctx, actor: Actor, id: number, p: Conce
         note,
       ].filter(Boolean);
       if (changes.length === 0) throw badRequest('没有要修改的内容', 'status');
-      await repo.insertEntry(q, {
-        concernId: id,
+      await cases.appendTimeline(q, 'concern', {
+        caseId: id,
         kind: 'comment',
-        body: changes.join('；'),
+        text: changes.join('；'),
         actorId: actor.userId,
         detail: { from: c.status, ...patch },
         at: now,
@@ -399,10 +399,10 @@ export async function requestDeadline(
       today: chinaDate(now),
     });
     await repo.updateConcern(q, id, {}, now);
-    await repo.insertEntry(q, {
-      concernId: id,
+    await cases.appendTimeline(q, 'concern', {
+      caseId: id,
       kind: 'deadline_requested',
-      body: `申请延期：整改期限 ${c.deadline ?? '无'} → ${r.deadline}；原因：${r.reason.trim()}`,
+      text: `申请延期：整改期限 ${c.deadline ?? '无'} → ${r.deadline}；原因：${r.reason.trim()}`,
       actorId: actor.userId,
       detail: { requestId, oldDeadline: c.deadline, newDeadline: r.deadline },
       at: now,
@@ -461,10 +461,10 @@ export async function decideDeadline(
       await repo.updateConcern(q, id, {}, now);
     }
     const change = `整改期限 ${req.old_deadline ?? '无'} → ${req.new_deadline}`;
-    await repo.insertEntry(q, {
-      concernId: id,
+    await cases.appendTimeline(q, 'concern', {
+      caseId: id,
       kind: d.approve ? 'deadline_approved' : 'deadline_refused',
-      body: [
+      text: [
         d.approve ? `批准延期：${change}` : `不批准延期（${change}），原期限不变`,
         `申请人 ${req.requested_by_name ?? ''}，原因：${req.reason}`,
         note ? `审批意见：${note}` : '',
@@ -538,10 +538,10 @@ export async function verifyConcern(
         now,
       );
     }
-    await repo.insertEntry(q, {
-      concernId: id,
+    await cases.appendTimeline(q, 'concern', {
+      caseId: id,
       kind: v.approve ? 'verified' : 'reopened',
-      body: comment,
+      text: comment,
       actorId: actor.userId,
       at: now,
     });
@@ -585,10 +585,10 @@ export async function addComment(ctx: Ctx, actor: Actor, id: number, body: strin
     const supervision = actor.roles.includes('bureau_supervisor') || actor.roles.includes('bureau_admin');
     if (!supervision && !canHandle(actor, c)) throw forbidden();
     const now = ctx.clock.now();
-    await repo.insertEntry(q, {
-      concernId: id,
+    await cases.appendTimeline(q, 'concern', {
+      caseId: id,
       kind: supervision ? 'supervision' : 'comment',
-      body,
+      text: body,
       actorId: actor.userId,
       at: now,
     });
@@ -645,10 +645,10 @@ export async function addFile(
       userId: actor.userId,
       now,
     });
-    await repo.insertEntry(q, {
-      concernId: id,
+    await cases.appendTimeline(q, 'concern', {
+      caseId: id,
       kind: 'file',
-      body: f.name,
+      text: f.name,
       actorId: actor.userId,
       detail: { fileId },
       at: now,
@@ -686,10 +686,10 @@ export async function escalateOverdue(ctx: Pick<Ctx, 'db' | 'clock'>) {
       const now = ctx.clock.now();
       const rows = await repo.claimOverdue(q, chinaDate(now), now, 100);
       for (const r of rows) {
-        await repo.insertEntry(q, {
-          concernId: r.id,
+        await cases.appendTimeline(q, 'concern', {
+          caseId: r.id,
           kind: 'escalated',
-          body: `已超过整改期限 ${r.deadline}，升级至区民政局督办`,
+          text: `已超过整改期限 ${r.deadline}，升级至区民政局督办`,
           actorId: null,
           at: now,
         });

@@ -145,34 +145,6 @@ export async function insertParties(q: Queryable, incidentId: number, parties: s
   }
 }
 
-export async function insertAction(
-  q: Queryable,
-  a: { incidentId: number; kind: string; note?: string; actorId: number | null; detail?: object; at: Date },
-) {
-  await q.query(
-    sql(
-      `insert into incident_actions (incident_id, at, kind, note, actor_id, detail) values ($1, $2, $3, $4, $5, $6)`,
-    ),
-    [a.incidentId, a.at, a.kind, a.note ?? '', a.actorId, JSON.stringify(a.detail ?? {})],
-  );
-}
-
-export async function listActions(q: Queryable, incidentId: number) {
-  return q.query<{
-    id: number;
-    at: Date;
-    kind: string;
-    note: string;
-    actor_name: string | null;
-    detail: any;
-  }>(
-    sql(`select a.id, a.at, a.kind, a.note, u.display_name as actor_name, a.detail
-       from incident_actions a left join users u on u.id = a.actor_id
-      where a.incident_id = $1 order by a.id`),
-    [incidentId],
-  );
-}
-
 /** Marks the parties acknowledged; returns the ones that were still open. */
 export async function acknowledgeParties(
   q: Queryable,

@@ -55,7 +55,7 @@ export function incidentRoutes(app: FastifyInstance, ctx: Ctx) {
         id: a.id,
         at: iso(a.at)!,
         kind: a.kind,
-        note: a.note,
+        note: a.text,
         actor: a.actor_name,
       })),
     };

@@ -11,6 +11,7 @@ import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { appendAudit } from '../audit/index.js';
+import * as cases from '../cases/index.js';
 import { notify, type RecipientSelector } from '../notifications/index.js';
 import * as persons from '../persons/index.js';
 import { changePersonStatus, insertPersonEvent } from '../persons/index.js';
@@ -128,10 +129,10 @@ export async function openIncident(
   const parties = ['town', 'bureau', ...departments.map((d) => `dept:${d}`)];
   const dueAt = new Date(o.now.getTime() + cfg.ackHours * 3600000);
   await repo.insertParties(q, id, parties, dueAt);
-  await repo.insertAction(q, {
-    incidentId: id,
+  await cases.appendTimeline(q, 'incident', {
+    caseId: id,
     kind: 'opened',
-    note: o.description || `${typeLabel}`,
+    text: o.description || `${typeLabel}`,
     actorId: o.actorId,
     detail: { source: o.source, visitId: o.visitId, critical },
     at: o.now,
@@ -151,10 +152,10 @@ export async function openIncident(
     });
     notified.push(`${PARTY_LABELS(party)}（${r.recipients.length} 人）`);
   }
-  await repo.insertAction(q, {
-    incidentId: id,
+  await cases.appendTimeline(q, 'incident', {
+    caseId: id,
     kind: 'notified',
-    note: `已通知：${notified.join('、')}；确认时限 ${cfg.ackHours} 小时`,
+    text: `已通知：${notified.join('、')}；确认时限 ${cfg.ackHours} 小时`,
     actorId: null,
     detail: { parties, dueAt },
     at: o.now,
@@ -192,10 +193,10 @@ export async function openIncident(
     });
     // Nobody visits after a death: this period's task goes too, not only those from next month.
     const cancelled = await cancelOpenTasksFrom(q, o.person.id, o.now, 'ended', o.now);
-    await repo.insertAction(q, {
-      incidentId: id,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: id,
       kind: 'support',
-      note: `终止供养（死亡），自 ${effectiveOn} 起停发；取消未完成探访任务 ${cancelled} 个`,
+      text: `终止供养（死亡），自 ${effectiveOn} 起停发；取消未完成探访任务 ${cancelled} 个`,
       actorId: null,
       at: o.now,
     });
@@ -208,10 +209,10 @@ export async function openIncident(
       reason: `失踪（应急事件 #${id}）`,
       effectiveOn: today,
     });
-    await repo.insertAction(q, {
-      incidentId: id,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: id,
       kind: 'support',
-      note: `暂停供养（失踪），自 ${today} 起；未完成探访任务已取消`,
+      text: `暂停供养（失踪），自 ${today} 起；未完成探访任务已取消`,
       actorId: null,
       at: o.now,
     });
@@ -225,10 +226,10 @@ export async function openIncident(
       sourceId: id,
     });
     if (task) {
-      await repo.insertAction(q, {
-        incidentId: id,
+      await cases.appendTimeline(q, 'incident', {
+        caseId: id,
         kind: 'follow_up',
-        note: `已生成${critical ? '紧急' : ''}回访任务，截止 ${chinaDateTime(new Date(task.window_end))}`,
+        text: `已生成${critical ? '紧急' : ''}回访任务，截止 ${chinaDateTime(new Date(task.window_end))}`,
         actorId: null,
         detail: { taskId: task.id },
         at: o.now,
@@ -276,7 +277,7 @@ export function actorParties(actor: Actor, inc: repo.IncidentRow): string[] {
 export async function getIncident(ctx: Ctx, actor: Actor, id: number) {
   const inc = await repo.getIncident(ctx.db, actor.scope, id);
   if (!inc) throw notFound('应急事件');
-  const actions = await repo.listActions(ctx.db, id);
+  const actions = await cases.listTimeline(ctx.db, 'incident', id);
   return { inc, actions, myParties: actorParties(actor, inc) };
 }
 
@@ -290,10 +291,10 @@ export async function acknowledge(ctx: Ctx, actor: Actor, id: number, note?: str
     const acked = await repo.acknowledgeParties(q, id, mine, actor.userId, now);
     if (acked.length === 0) throw conflict('您所在的一方已确认过该事件，无需重复确认');
     const late = inc.parties.filter((p) => acked.includes(p.party) && new Date(p.due_at) < now);
-    await repo.insertAction(q, {
-      incidentId: id,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: id,
       kind: 'acknowledged',
-      note: `${acked.map(PARTY_LABELS).join('、')}已确认${late.length ? '（已超时）' : ''}${note ? `：${note}` : ''}`,
+      text: `${acked.map(PARTY_LABELS).join('、')}已确认${late.length ? '（已超时）' : ''}${note ? `：${note}` : ''}`,
       actorId: actor.userId,
       detail: { parties: acked },
       at: now,
@@ -318,7 +319,13 @@ export async function addAction(ctx: Ctx, actor: Actor, id: number, note: string
     if (inc.status === 'closed') throw conflict('事件已结案，不能再添加处置记录');
     if (actorParties(actor, inc).length === 0) throw forbidden('您不是该事件的处置方');
     const now = ctx.clock.now();
-    await repo.insertAction(q, { incidentId: id, kind: 'action', note, actorId: actor.userId, at: now });
+    await cases.appendTimeline(q, 'incident', {
+      caseId: id,
+      kind: 'action',
+      text: note,
+      actorId: actor.userId,
+      at: now,
+    });
     await repo.bumpVersion(q, id);
     await appendAudit(q, {
       at: now,
@@ -361,20 +368,20 @@ export async function closeIncident(
           'override',
         );
       if (!reason) throw badRequest('请填写未经确认即结案的原因', 'override.reason');
-      await repo.insertAction(q, {
-        incidentId: id,
+      await cases.appendTimeline(q, 'incident', {
+        caseId: id,
         kind: 'override',
-        note: `${pending.map(PARTY_LABELS).join('、')}未确认即结案，原因：${reason}`,
+        text: `${pending.map(PARTY_LABELS).join('、')}未确认即结案，原因：${reason}`,
         actorId: actor.userId,
         detail: { parties: pending, reason },
         at: now,
       });
     }
     await repo.closeIncident(q, id, text, actor.userId, now);
-    await repo.insertAction(q, {
-      incidentId: id,
+    await cases.appendTimeline(q, 'incident', {
+      caseId: id,
       kind: 'closed',
-      note: text,
+      text,
       actorId: actor.userId,
       at: now,
     });
@@ -417,10 +424,10 @@ export async function escalateUnacknowledged(ctx: Pick<Ctx, 'db' | 'clock'>) {
         const inc = await repo.incidentBrief(q, r.incident_id);
         const up = r.party === 'bureau' ? '区民政局管理员' : '区民政局';
         const label = PARTY_LABELS(r.party);
-        await repo.insertAction(q, {
-          incidentId: r.incident_id,
+        await cases.appendTimeline(q, 'incident', {
+          caseId: r.incident_id,
           kind: 'escalated',
-          note: `${label}未在时限内确认，已升级至${up}`,
+          text: `${label}未在时限内确认，已升级至${up}`,
           actorId: null,
           detail: { party: r.party, dueAt: r.due_at },
           at: now,

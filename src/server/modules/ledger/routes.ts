@@ -1,23 +1,10 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as api from '../../../shared/api/ledger.js';
 import type { Ctx } from '../../context.js';
-import { requirePermission } from '../../http/auth.js';
+import { route } from '../../http/route.js';
 import type { Actor } from '../../http/scope.js';
-import { ExportReason } from '../audit/index.js';
 import * as service from './service.js';
-
-const Query = z.object({
-  period: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])(-[12])?$/, '期间格式应为 YYYY-MM 或 YYYY-MM-1 / YYYY-MM-2')
-    .optional(),
-  areaId: z.coerce.number().int().positive().optional(),
-  reason: ExportReason.optional().describe(
-    '导出完整身份证号码的用途（至少 4 个字；仅限可查看完整号码的角色）。不填则号码脱敏',
-  ),
-});
 
 /**
  * Sends a streamed ledger. Everything that can refuse it — the slice (a foreign area answers 404), the
@@ -47,31 +34,10 @@ async function sendLedger(
 }
 
 export function ledgerRoutes(app: FastifyInstance, ctx: Ctx) {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-
-  r.get(
-    '/api/ledger/visits.xlsx',
-    {
-      schema: {
-        tags: ['台账'],
-        summary: '探访记录台账（每次探访一行，检查项列来自探访清单定义）',
-        querystring: Query,
-      },
-    },
-    async (req, reply) =>
-      sendLedger(ctx, req, reply, requirePermission(req, 'ledger.export'), 'visits', req.query),
+  route(app, api.visitsLedger, async ({ req, reply, actor }) =>
+    sendLedger(ctx, req, reply, actor, 'visits', req.query),
   );
-
-  r.get(
-    '/api/ledger/concerns.xlsx',
-    {
-      schema: {
-        tags: ['台账'],
-        summary: '问题整改台账（本期登记或本期内未办结的诉求，含期限与状态）',
-        querystring: Query,
-      },
-    },
-    async (req, reply) =>
-      sendLedger(ctx, req, reply, requirePermission(req, 'ledger.export'), 'concerns', req.query),
+  route(app, api.concernsLedger, async ({ req, reply, actor }) =>
+    sendLedger(ctx, req, reply, actor, 'concerns', req.query),
   );
 }

@@ -344,3 +344,17 @@ export async function retryFailed(ctx: Ctx, actor: Actor, id: number) {
     });
   });
 }
+
+/** The page-header badge: how many of the actor's notifications are unread. */
+export async function unreadCount(ctx: Ctx, actor: Actor) {
+  return { unread: await repo.unreadCount(ctx.db, actor.userId) };
+}
+
+/** The address the actor's notifications are mailed to (null: none). */
+export const myEmail = (ctx: Ctx, actor: Actor) => repo.getNotifyEmail(ctx.db, actor.userId);
+
+/** A page of the outbox, newest first, with the count of messages in each status. */
+export async function outbox(ctx: Ctx, o: { status?: string; cursor?: number; limit: number }) {
+  const [rows, counts] = await Promise.all([repo.listOutbox(ctx.db, o), repo.outboxCounts(ctx.db)]);
+  return { rows, counts };
+}

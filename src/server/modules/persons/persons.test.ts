@@ -250,6 +250,25 @@ describe('scope and masking per role', () => {
     expect(partial.statusCode).toBe(400);
     const byName = await officer.http.get(`/api/persons?q=${encodeURIComponent(p.name)}`);
     expect(byName.json().items[0].id).toBe(p.id);
+    // The last four characters — what the masked number shows anyone who may list — find it too,
+    // in full-width digits as well; only inside the actor's scope.
+    const tail = idNumber.slice(-4);
+    const byTail = await officer.http.get(`/api/persons?q=${tail}`);
+    expect(byTail.statusCode).toBe(200);
+    expect(byTail.json().items.map((i: { id: number }) => i.id)).toContain(p.id);
+    for (const i of byTail.json().items) expect(i.idNumberMasked.endsWith(tail)).toBe(true);
+    const wide = tail.replace(/[0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    expect(
+      (await officer.http.get(`/api/persons?q=${encodeURIComponent(wide)}`))
+        .json()
+        .items.map((i: { id: number }) => i.id),
+    ).toContain(p.id);
+    const other = await setup();
+    expect(
+      (await other.officer.http.get(`/api/persons?q=${tail}`)).json().items.map((i: { id: number }) => i.id),
+    ).not.toContain(p.id);
+    // Six digits are neither a tail nor a number: no match, nothing revealed.
+    expect((await officer.http.get(`/api/persons?q=${idNumber.slice(-6)}`)).json().items).toEqual([]);
   });
 
   it('pages with a keyset cursor without gaps or repeats, and filters by tier and flag', async () => {

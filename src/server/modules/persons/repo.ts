@@ -198,6 +198,8 @@ export interface PersonFilter {
   /** Name fragment. */
   name?: string;
   idNumberHash?: string;
+  /** The last four characters of the ID number: matched against the masked form, which shows them. */
+  idTail?: string;
   phoneHash?: string;
   cursor?: number;
   limit: number;
@@ -222,6 +224,7 @@ export async function listPersons(q: Queryable, scope: Scope, f: PersonFilter): 
   if (f.aged80On) add((n) => `p.birth_date <= (${n}::date - interval '80 years')::date`, f.aged80On);
   if (f.name) add((n) => `p.name like ${n}`, `%${f.name.replace(/[%_\\]/g, '\\$&')}%`);
   if (f.idNumberHash) add((n) => `p.id_number_hash = ${n}`, f.idNumberHash);
+  if (f.idTail) add((n) => `right(p.id_number_masked, 4) = ${n}`, f.idTail);
   if (f.phoneHash) add((n) => `p.phone_hash = ${n}`, f.phoneHash);
   if (f.cursor) add((n) => `p.id > ${n}`, f.cursor);
   params.push(f.limit);

@@ -14,7 +14,7 @@ import {
   tierOf,
 } from '../../../shared/person.js';
 import { can } from '../../../shared/roles.js';
-import { normalizePhone } from '../../../shared/roster.js';
+import { normalizePhone, toHalfWidth } from '../../../shared/roster.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
@@ -762,16 +762,25 @@ export async function setBackupVisitors(ctx: Ctx, actor: Actor, personId: number
   });
 }
 
-/** How `q` of the person list is read: a full ID number or phone searches the keyed hash, else name. */
+/**
+ * How `q` of the person list is read: a full ID number or phone searches the keyed hash; the last
+ * four characters of an ID number (1234, 123X) search the masked form, which already shows them to
+ * anyone who may list persons (150602********1234) — so a partial search reveals nothing the list
+ * does not. Longer fragments are refused: the middle digits (birth date) are kept only encrypted and
+ * as a keyed hash of the whole number, and a blind index of, say, the last six digits would let a
+ * user confirm a stranger's number six digits at a time. Anything else is a name.
+ */
 export function searchTerms(ctx: Ctx, raw: string | undefined) {
   const s = raw?.trim();
   if (!s) return {};
   const id = parseIdNumber(s);
   if (id.ok) return { idNumberHash: ctx.fields.hash(id.value) };
+  const tail = toHalfWidth(s).toUpperCase();
+  if (/^\d{3}[\dX]$/.test(tail)) return { idTail: tail };
   const phone = /^[\d\s\-－０-９]{7,}$/.test(s) ? normalizePhone(s) : undefined;
   if (phone) return { phoneHash: ctx.fields.hash(phone) };
   if (/^[0-9XxＸｘ０-９\s]{15,18}$/.test(s)) {
-    throw badRequest('按身份证号码查找须输入完整且正确的 18 位号码', 'q');
+    throw badRequest('按身份证号码查找请输入完整且正确的 18 位号码，或号码的后 4 位', 'q');
   }
   return { name: s };
 }
@@ -779,7 +788,7 @@ export function searchTerms(ctx: Ctx, raw: string | undefined) {
 export async function listPersons(
   ctx: Ctx,
   actor: Actor,
-  f: Omit<repo.PersonFilter, 'name' | 'idNumberHash' | 'phoneHash' | 'aged80On'> & {
+  f: Omit<repo.PersonFilter, 'name' | 'idNumberHash' | 'idTail' | 'phoneHash' | 'aged80On'> & {
     q?: string;
     aged80?: boolean;
   },

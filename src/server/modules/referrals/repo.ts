@@ -173,21 +173,3 @@ export async function updateReferral(
   }
   await q.query(sql(`update referrals set ${sets.join(', ')} where id = $1`), params);
 }
-
-export async function insertEntry(
-  q: Queryable,
-  e: { referralId: number; status: string | null; note: string; actorId: number | null; at: Date },
-) {
-  await q.query(
-    sql('insert into referral_entries (referral_id, at, status, note, actor_id) values ($1, $2, $3, $4, $5)'),
-    [e.referralId, e.at, e.status, e.note, e.actorId],
-  );
-}
-
-export async function listEntries(q: Queryable, referralId: number) {
-  return q.query<{ id: number; at: Date; status: string | null; note: string; actor_name: string | null }>(
-    sql(`select e.id, e.at, e.status, e.note, u.display_name as actor_name
-       from referral_entries e left join users u on u.id = e.actor_id where e.referral_id = $1 order by e.id`),
-    [referralId],
-  );
-}

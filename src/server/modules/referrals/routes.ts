@@ -46,8 +46,8 @@ export function referralRoutes(app: FastifyInstance, ctx: Ctx) {
       entries: d.entries.map((e) => ({
         id: e.id,
         at: iso(e.at)!,
-        status: e.status,
-        note: e.note,
+        status: e.kind === 'note' ? null : e.kind,
+        note: e.text,
         actor: e.actor_name,
       })),
     };

@@ -14,6 +14,7 @@ import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { appendAudit } from '../audit/index.js';
+import * as cases from '../cases/index.js';
 import { notify, type RecipientSelector } from '../notifications/index.js';
 import * as persons from '../persons/index.js';
 import { changePersonStatus, insertPersonEvent } from '../persons/index.js';
@@ -80,10 +81,10 @@ export async function openReferralDraft(
     now: o.now,
   });
   if (id == null) return null;
-  await repo.insertEntry(q, {
-    referralId: id,
-    status: 'draft',
-    note: `探访生成转介草稿：${o.reason}`,
+  await cases.appendTimeline(q, 'referral', {
+    caseId: id,
+    kind: 'draft',
+    text: `探访生成转介草稿：${o.reason}`,
     actorId: o.actorId,
     at: o.now,
   });
@@ -151,10 +152,10 @@ export async function createReferral(
       now,
     }))!;
     const to = department ? `${DEPARTMENT_LABELS[department]}` : input.institution || '民政部门';
-    await repo.insertEntry(q, {
-      referralId: id,
-      status: 'pending',
-      note: `发起转介至${to}：${input.reason}`,
+    await cases.appendTimeline(q, 'referral', {
+      caseId: id,
+      kind: 'pending',
+      text: `发起转介至${to}：${input.reason}`,
       actorId: actor.userId,
       at: now,
     });
@@ -195,7 +196,7 @@ export async function createReferral(
 export async function getReferral(ctx: Ctx, actor: Actor, id: number) {
   const r = await repo.getReferral(ctx.db, actor.scope, id);
   if (!r) throw notFound('转介');
-  return { r, entries: await repo.listEntries(ctx.db, id) };
+  return { r, entries: await cases.listTimeline(ctx.db, 'referral', id) };
 }
 
 export interface ReferralPatch {
@@ -263,10 +264,10 @@ export async function updateReferral(ctx: Ctx, actor: Actor, id: number, p: Refe
     }
     if (Object.keys(patch).length === 0) throw badRequest('没有要修改的内容', 'status');
     await repo.updateReferral(q, id, patch, now);
-    await repo.insertEntry(q, {
-      referralId: id,
-      status: patch.status ?? null,
-      note: [patch.status ? REFERRAL_STATUS_LABELS[patch.status] : '修改转介内容', p.response?.trim()]
+    await cases.appendTimeline(q, 'referral', {
+      caseId: id,
+      kind: patch.status ?? 'note',
+      text: [patch.status ? REFERRAL_STATUS_LABELS[patch.status] : '修改转介内容', p.response?.trim()]
         .filter(Boolean)
         .join('：'),
       actorId: actor.userId,

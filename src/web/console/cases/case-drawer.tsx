@@ -55,7 +55,13 @@ export function CaseDrawer(props: {
   const { me } = useSession();
   const facts = props.facts.filter((f): f is CaseFact => !!f);
   return (
-    <Drawer open width={props.width ?? 580} onClose={props.onClose} title={props.title}>
+    <Drawer
+      open
+      // Never wider than the screen (a phone at 360 px gets the whole width, not a page that scrolls sideways).
+      width={Math.min(props.width ?? 580, window.innerWidth)}
+      onClose={props.onClose}
+      title={props.title}
+    >
       {props.status === null ? (
         <Spin />
       ) : (

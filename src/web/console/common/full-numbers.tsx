@@ -1,8 +1,9 @@
 import { Input, Modal, Typography } from 'antd';
 import { useState } from 'react';
+import { EXPORT_REASON_LIMITS } from '../../../shared/api/export-reason';
 
-/** The export guard's minimum purpose length (server: audit/export-guard.ts `ExportReason`). */
-export const MIN_REASON = 4;
+/** The export guard's minimum purpose length (the contract's `ExportReason`). */
+export const MIN_REASON = EXPORT_REASON_LIMITS.min;
 
 /**
  * Asks the purpose of an export with full ID numbers and phones (PIPL: a stated purpose, logged and
@@ -38,7 +39,7 @@ export function FullNumbersModal(props: {
       </Typography.Paragraph>
       <Input.TextArea
         rows={2}
-        maxLength={200}
+        maxLength={EXPORT_REASON_LIMITS.max}
         value={reason}
         onChange={(e) => setReason(e.target.value)}
         placeholder={`用途，例如：核对一卡通发放名单（至少 ${MIN_REASON} 个字）`}

@@ -465,10 +465,11 @@ function ConcernDrawer({
                 placeholder="核验意见（退回时必填）"
               />
               <Space style={{ marginTop: 8 }}>
-                <Button
-                  type="primary"
-                  loading={busy}
-                  onClick={() =>
+                <Popconfirm
+                  title="核验通过后该问题办结，不能再修改或上传材料。确定核验通过？"
+                  okText="核验通过"
+                  cancelText="取消"
+                  onConfirm={() =>
                     act(
                       () =>
                         callApi(concernsApi.verifyConcern, {
@@ -480,8 +481,10 @@ function ConcernDrawer({
                     )
                   }
                 >
-                  核验通过
-                </Button>
+                  <Button type="primary" loading={busy}>
+                    核验通过
+                  </Button>
+                </Popconfirm>
                 <Button
                   danger
                   disabled={!verifyNote.trim()}

@@ -15,38 +15,14 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import * as incidentsApi from '../../../shared/api/incidents';
+import type { OutboxItem } from '../../../shared/api/notifications';
+import * as notificationsApi from '../../../shared/api/notifications';
 import { INCIDENT_TYPE_LABELS, INCIDENT_TYPES, type IncidentType } from '../../../shared/incidents';
 import { OUTBOX_STATUS_LABELS, OUTBOX_STATUSES, type OutboxStatus } from '../../../shared/notifications';
 import { DEPARTMENT_LABELS, DEPARTMENTS, type Department } from '../../../shared/roles';
-import { api, call } from '../../lib/api';
+import { call } from '../../lib/api';
 import { fmt } from '../incidents/shared';
 
-interface Channels {
-  email: {
-    enabled: boolean;
-    host: string;
-    port: number;
-    secure: boolean;
-    from: string;
-    user: string;
-    hasPassword: boolean;
-  };
-  webhook: { enabled: boolean; url: string; hasSecret: boolean };
-  maxAttempts: number;
-  backoffSeconds: number;
-}
-interface OutboxItem {
-  id: number;
-  channel: 'email' | 'webhook';
-  recipient: string;
-  title: string;
-  status: OutboxStatus;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  sentAt: string | null;
-  createdAt: string;
-}
 const STATUS_COLORS: Record<OutboxStatus, string> = {
   queued: 'blue',
   sending: 'gold',
@@ -62,14 +38,11 @@ export function ChannelsPage() {
   const [status, setStatus] = useState<OutboxStatus | undefined>();
   const cfg = useQuery({
     queryKey: ['channels'],
-    queryFn: () => api<Channels>('/api/notifications/channels'),
+    queryFn: () => call(notificationsApi.getChannels),
   });
   const outbox = useQuery({
     queryKey: ['outbox', status],
-    queryFn: () =>
-      api<{ items: OutboxItem[]; counts: Record<string, number> }>(
-        `/api/notifications/outbox?limit=100${status ? `&status=${status}` : ''}`,
-      ),
+    queryFn: () => call(notificationsApi.listOutbox, { query: { limit: 100, status } }),
     refetchInterval: 30000,
   });
   useEffect(() => {
@@ -78,7 +51,7 @@ export function ChannelsPage() {
   const save = async () => {
     const v = await form.validateFields();
     try {
-      await api('/api/notifications/channels', { method: 'PUT', body: v });
+      await call(notificationsApi.putChannels, { body: v });
       message.success('已保存');
       qc.invalidateQueries({ queryKey: ['channels'] });
     } catch (e) {
@@ -202,7 +175,7 @@ export function ChannelsPage() {
                 <Button
                   size="small"
                   onClick={async () => {
-                    await api(`/api/notifications/outbox/${r.id}/retry`, { body: {} });
+                    await call(notificationsApi.retryOutbox, { params: { id: r.id } });
                     message.success('已重新排队');
                     qc.invalidateQueries({ queryKey: ['outbox'] });
                   }}

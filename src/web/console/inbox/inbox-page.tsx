@@ -2,19 +2,12 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Badge, Button, Card, Form, Input, List, Segmented, Space, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
+import type { InboxItem } from '../../../shared/api/notifications';
+import * as notificationsApi from '../../../shared/api/notifications';
 import { notificationKindLabel } from '../../../shared/labels';
-import { api } from '../../lib/api';
+import { call } from '../../lib/api';
+import { schemaRule } from '../../lib/form-rules';
 import { fmt } from '../incidents/shared';
-
-interface Item {
-  id: number;
-  kind: string;
-  title: string;
-  body: string;
-  ref: { entity: string; id: string } | null;
-  createdAt: string;
-  read: boolean;
-}
 
 /** Where a notification's record opens in the console. */
 const REF_PATHS: Record<string, (id: string) => string> = {
@@ -34,14 +27,14 @@ export function InboxPage() {
   const list = useQuery({
     queryKey: ['inbox', unreadOnly],
     queryFn: () =>
-      api<{ items: Item[]; unread: number }>(`/api/inbox?limit=100${unreadOnly ? '&unread=1' : ''}`),
+      call(notificationsApi.listInbox, { query: { limit: 100, unread: unreadOnly ? '1' : undefined } }),
   });
   const reload = () => {
     qc.invalidateQueries({ queryKey: ['inbox'] });
     qc.invalidateQueries({ queryKey: ['inbox-unread'] });
   };
-  const open = async (n: Item) => {
-    if (!n.read) await api(`/api/inbox/${n.id}/read`, { body: {} }).catch(() => {});
+  const open = async (n: InboxItem) => {
+    if (!n.read) await call(notificationsApi.markRead, { params: { id: n.id } }).catch(() => {});
     reload();
     const path = n.ref && REF_PATHS[n.ref.entity]?.(n.ref.id);
     if (path) navigate(path);
@@ -64,7 +57,7 @@ export function InboxPage() {
           <Button
             disabled={!list.data?.unread}
             onClick={async () => {
-              await api('/api/inbox/read-all', { body: {} });
+              await call(notificationsApi.markAllRead);
               message.success('已全部标为已读');
               reload();
             }}
@@ -115,7 +108,7 @@ function EmailSetting() {
   const [form] = Form.useForm();
   const q = useQuery({
     queryKey: ['inbox-settings'],
-    queryFn: () => api<{ email: string | null }>('/api/inbox/settings'),
+    queryFn: () => call(notificationsApi.getInboxSettings),
   });
   useEffect(() => {
     if (q.data) form.setFieldsValue({ email: q.data.email ?? '' });
@@ -127,14 +120,14 @@ function EmailSetting() {
         layout="inline"
         onFinish={async (v) => {
           try {
-            await api('/api/inbox/settings', { method: 'PUT', body: { email: v.email || null } });
+            await call(notificationsApi.putInboxSettings, { body: { email: v.email || null } });
             message.success('已保存');
           } catch (e) {
             message.error((e as Error).message);
           }
         }}
       >
-        <Form.Item name="email" label="接收邮箱">
+        <Form.Item name="email" label="接收邮箱" rules={[schemaRule(notificationsApi.NotifyEmailInput)]}>
           <Input style={{ width: 260 }} placeholder="留空则只在系统内提醒" />
         </Form.Item>
         <Button htmlType="submit">保存</Button>

@@ -1,5 +1,6 @@
 import { type FormEvent, useId, useState } from 'react';
 import type * as auth from '../../../shared/api/auth';
+import { LOGIN_LIMITS } from '../../../shared/api/limits';
 import { call, HttpError } from '../../lib/api';
 import { LOGIN, LOGIN_TOTP } from '../../lib/auth-ops';
 import './login.css';
@@ -47,7 +48,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: () => void }) {
   const onCode = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const code = String(new FormData(e.currentTarget).get('code') ?? '').trim();
-    if (!/^\d{6}$/.test(code)) {
+    if (!LOGIN_LIMITS.totpCode.test(code)) {
       setInvalid({ code: '请输入验证器显示的 6 位数字' });
       return;
     }

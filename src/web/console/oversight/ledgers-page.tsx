@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App, Button, Card, Col, List, Progress, Row, Space, Table, TreeSelect, Typography } from 'antd';
 import { useState } from 'react';
+import type { LedgerQuery } from '../../../shared/api/ledger';
+import * as ledgerApi from '../../../shared/api/ledger';
 import { createMonthlyReport, getReportFile, listReports } from '../../../shared/api/reports';
 import { chinaDateTime } from '../../../shared/china-time';
 import { can } from '../../../shared/roles';
@@ -71,7 +73,7 @@ export function LedgersPage() {
   const [progress, setProgress] = useState<Record<string, number | 'done' | undefined>>({});
   const [askFull, setAskFull] = useState<{ key: string; title: string; url: string } | null>(null);
   const canFull = !!me && can(me.roles, 'persons.sensitive');
-  const q = sliceQuery({ period, areaId });
+  const slice: LedgerQuery = { period, areaId };
   const run = async (key: string, url: string, post?: Record<string, unknown>) => {
     setProgress((p) => ({ ...p, [key]: 0 }));
     try {
@@ -98,13 +100,13 @@ export function LedgersPage() {
       key: 'visits',
       title: '探访记录台账',
       desc: '每次探访一行，含全部检查项（与探访清单一致）；身份证号脱敏',
-      url: `/api/ledger/visits.xlsx?${q}`,
+      url: hrefOf(ledgerApi.visitsLedger, { query: slice }),
     },
     {
       key: 'concerns',
       title: '问题整改台账',
       desc: '本期登记或本期内未办结的诉求，含办理期限、状态与督导意见；身份证号脱敏',
-      url: `/api/ledger/concerns.xlsx?${q}`,
+      url: hrefOf(ledgerApi.concernsLedger, { query: slice }),
     },
     {
       key: 'roster',

@@ -136,7 +136,7 @@ export function PersonsPage() {
         </Checkbox>
         <Input.Search
           style={{ width: 260 }}
-          placeholder="姓名，或完整身份证号码 / 电话"
+          placeholder="姓名、身份证号码（完整或后 4 位）或电话"
           allowClear
           defaultValue={filters.q}
           onSearch={(v) => set('q', v.trim() || undefined)}

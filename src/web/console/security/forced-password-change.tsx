@@ -1,7 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Form, Input, Modal } from 'antd';
+import type { BodyOf } from '../../../shared/api/contract';
+import * as usersApi from '../../../shared/api/users';
 import { passwordProblem } from '../../../shared/password-policy';
-import { api, HttpError } from '../../lib/api';
+import { call, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
 
 /**
@@ -13,9 +15,9 @@ export function ForcedPasswordChange({ onDone, onLogout }: { onDone: () => void;
   const { message } = App.useApp();
   const qc = useQueryClient();
   const [form] = Form.useForm();
-  const submit = async (v: { currentPassword: string; newPassword: string }) => {
+  const submit = async (v: BodyOf<typeof usersApi.changeOwnPassword>) => {
     try {
-      await api('/api/me/password', { body: v });
+      await call(usersApi.changeOwnPassword, { body: v });
       message.success('密码已修改');
       onDone();
       qc.invalidateQueries();
