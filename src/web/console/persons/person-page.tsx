@@ -1,6 +1,7 @@
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  Alert,
   App,
   Button,
   DatePicker,
@@ -146,8 +147,22 @@ function StatusModal(props: {
       onCancel={props.onClose}
       onOk={submit}
       okButtonProps={{ loading: busy, danger: a === 'ended' }}
+      okText={a === 'ended' ? '确认终止' : a === 'paused' ? '确认暂停' : '确认恢复'}
       destroyOnHidden
     >
+      {a !== 'active' && a && (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 12 }}
+          data-testid="status-consequence"
+          title={
+            a === 'ended'
+              ? `终止后，${props.person.name}的探访责任人和备用探访人解除，未完成的探访任务取消，不再生成新任务。`
+              : `暂停期间，${props.person.name}未完成的探访任务取消，不生成新任务；恢复供养后重新安排。`
+          }
+        />
+      )}
       <Form form={form} layout="vertical" preserve={false} initialValues={{ effectiveOn: dayjs() }}>
         <Form.Item name="effectiveOn" label="生效日期" rules={[{ required: true, message: '请选择日期' }]}>
           <DatePicker />
