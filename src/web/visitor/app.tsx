@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { BASE, navigate, useLocation } from './router';
+import { ChangePasswordScreen } from './screens/change-password';
 import { InboxScreen } from './screens/inbox';
 import { LoginScreen } from './screens/login';
 import { MeScreen } from './screens/me';
@@ -27,6 +28,7 @@ export function App() {
   }, []);
   if (!s.ready) return null;
   if (!s.session || s.sessionExpired) return <LoginScreen />;
+  if (s.passwordChangeRequired) return <ChangePasswordScreen />;
 
   let screen: React.ReactNode;
   const personMatch = path.match(/^\/p\/(\d+)$/);

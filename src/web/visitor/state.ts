@@ -14,6 +14,7 @@ import {
   requestOf,
 } from '../../shared/api/contract';
 import type * as notifications from '../../shared/api/notifications';
+import type * as users from '../../shared/api/users';
 import type { getBundle as GetBundle } from '../../shared/api/visitor-app';
 import type { recordVisit as RecordVisit, RecordVisitInput } from '../../shared/api/visits';
 import { idb } from './idb';
@@ -24,6 +25,11 @@ export interface AppState {
   session: Session | null;
   /** The session was refused by the server (expired or ended): log in again; nothing is lost. */
   sessionExpired: boolean;
+  /**
+   * An administrator reset the password: the server answers every request but the password change
+   * with 403 PASSWORD_CHANGE_REQUIRED until it is changed. Queued visits wait (they are not refused).
+   */
+  passwordChangeRequired: boolean;
   bundle: Bundle | null;
   bundleFetchedAt: string | null;
   queue: QueuedVisit[];
@@ -55,6 +61,7 @@ let state: AppState = {
   ready: typeof localStorage !== 'undefined' && !signedInHint(),
   session: null,
   sessionExpired: false,
+  passwordChangeRequired: false,
   bundle: null,
   bundleFetchedAt: null,
   queue: [],
@@ -119,6 +126,13 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
     throw new ApiFailure(0, '网络连接失败');
   }
   if (res.status === 401 && state.session) set({ sessionExpired: true });
+  if (res.status === 403 && state.session) {
+    const body = await res
+      .clone()
+      .json()
+      .catch(() => null);
+    if (body?.code === 'PASSWORD_CHANGE_REQUIRED') set({ passwordChangeRequired: true });
+  }
   return res;
 }
 
@@ -212,7 +226,7 @@ export async function login(username: string, password: string, totp?: { challen
   }
   await idb.put('kv', session, 'session');
   signedInHint(true);
-  set({ session, sessionExpired: false });
+  set({ session, sessionExpired: false, passwordChangeRequired: false });
   await syncNow({ force: true });
   return {};
 }
@@ -223,7 +237,29 @@ export async function logout() {
   await Promise.all([idb.clear('kv'), idb.clear('queue')]);
   signedInHint(false);
   clearTimeout(retryTimer);
-  set({ session: null, sessionExpired: false, bundle: null, bundleFetchedAt: null, queue: [], inbox: null });
+  set({
+    session: null,
+    sessionExpired: false,
+    passwordChangeRequired: false,
+    bundle: null,
+    bundleFetchedAt: null,
+    queue: [],
+    inbox: null,
+  });
+}
+
+const CHANGE_OWN_PASSWORD: OperationOf<typeof users.changeOwnPassword> = {
+  method: 'POST',
+  path: '/api/me/password',
+  operationId: 'changeOwnPassword',
+};
+
+/** Sets a new password after an administrator's reset; then the waiting visits go out. */
+export async function changeOwnPassword(currentPassword: string, newPassword: string) {
+  const res = await request(CHANGE_OWN_PASSWORD, { body: { currentPassword, newPassword } });
+  if (!res.ok) throw await failure(res);
+  set({ passwordChangeRequired: false });
+  await syncNow({ force: true });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +374,7 @@ export function syncNow(o: { force?: boolean } = {}): Promise<void> {
 }
 
 async function runSync(force: boolean) {
-  if (!state.session || state.sessionExpired) return;
+  if (!state.session || state.sessionExpired || state.passwordChangeRequired) return;
   // Known offline: wait for the 'online' event instead of spending attempts (and backoff) on nothing.
   if (!navigator.onLine) return;
   set({ syncing: true, lastSyncError: null });
@@ -381,7 +417,8 @@ async function send(item: QueuedVisit): Promise<'sent' | 'kept' | 'stop'> {
     set({ queue: state.queue.filter((q) => q.clientId !== item.clientId) });
     return 'sent';
   }
-  if (res.status === 401) return 'stop';
+  // Not the visit's fault: the session ended, or the password must be changed first. It waits.
+  if (res.status === 401 || state.passwordChangeRequired) return 'stop';
   const f = await failure(res);
   if (res.status >= 500 || res.status === 408 || res.status === 429) {
     await retryLater(item, f.message);
@@ -404,7 +441,7 @@ async function retryLater(item: QueuedVisit, message: string) {
 function scheduleRetry() {
   clearTimeout(retryTimer);
   const pending = myQueue().filter((q) => q.status === 'pending');
-  if (!pending.length || !state.session || state.sessionExpired) return;
+  if (!pending.length || !state.session || state.sessionExpired || state.passwordChangeRequired) return;
   const next = Math.min(...pending.map((q) => q.nextAttemptAt));
   retryTimer = setTimeout(() => void syncNow(), Math.max(1000, next - Date.now()));
 }
