@@ -69,6 +69,7 @@ module.exports = {
       from: {
         path: [
           '^src/web/console/(layout\\.tsx|shell-ops\\.ts)$',
+          '^src/web/lib/auth-ops\\.ts$',
           '^src/web/console/home/',
           '^src/web/console/oversight/dashboard\\.tsx$',
           '^src/web/console/incidents/department-work\\.tsx$',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import ts from 'typescript';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../src/server/paths.js';
+import { errorsWithEdit } from './compile-with.js';
 
 /**
  * One contract (issue 24): a field added to a route's schema in src/shared/api reaches the console's
@@ -16,26 +16,8 @@ const PHONE_SENDER = resolve(ROOT, 'src/web/visitor/state.ts');
 // The server's app: its plugins' type augmentations (cookies, multipart) and every route.
 const SERVER_APP = resolve(ROOT, 'src/server/app.ts');
 
-function errorsByFile(contractText: string): Map<string, string[]> {
-  const cfg = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);
-  const parsed = ts.parseJsonConfigFileContent(cfg.config, ts.sys, ROOT);
-  const options = { ...parsed.options, noEmit: true };
-  const host = ts.createCompilerHost(options);
-  const read = host.readFile.bind(host);
-  host.readFile = (f) => (resolve(f) === CONTRACT ? contractText : read(f));
-  const getSource = host.getSourceFile.bind(host);
-  host.getSourceFile = (f, lang, onError, create) =>
-    resolve(f) === CONTRACT
-      ? ts.createSourceFile(f, contractText, lang)
-      : getSource(f, lang, onError, create);
-  const program = ts.createProgram([CONSOLE_FORM, PHONE_SENDER, SERVER_APP], options, host);
-  const out = new Map<string, string[]>();
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const file = d.file ? resolve(d.file.fileName) : '(global)';
-    out.set(file, [...(out.get(file) ?? []), ts.flattenDiagnosticMessageText(d.messageText, '\n')]);
-  }
-  return out;
-}
+const errorsByFile = (contractText: string) =>
+  errorsWithEdit(CONTRACT, contractText, [CONSOLE_FORM, PHONE_SENDER, SERVER_APP]);
 
 describe('a field added to the contract', () => {
   const original = readFileSync(CONTRACT, 'utf8');

@@ -1,5 +1,6 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { inject } from 'vitest';
+import { checkDigit } from '../../src/shared/id-card.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const baseUrl = () => inject('e2eUrl');
@@ -50,4 +51,30 @@ export async function watchUsable(page: Page, selector: string) {
 export async function usableAt(page: Page): Promise<number> {
   await page.waitForFunction(() => (window as unknown as { __usableAt?: number }).__usableAt !== undefined);
   return Math.round(await page.evaluate(() => (window as unknown as { __usableAt: number }).__usableAt));
+}
+
+/** A valid ID number (shared/id-card's check digit) born on `birth` (YYYY-MM-DD), unlikely to exist. */
+export function freshIdNumber(birth: string): string {
+  const first17 = `150602${birth.replace(/-/g, '')}${String(Math.floor(Math.random() * 900) + 100)}`;
+  return first17 + checkDigit(first17);
+}
+
+/** A bearer token, for checking the server's side through the API (what an office would see). */
+export async function apiToken(username: string, password = 'Demo@2026'): Promise<string> {
+  const res = await fetch(`${baseUrl()}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  return (await res.json()).token;
+}
+
+/** An API call with a bearer token: the status and the JSON answer (null when none). */
+export async function apiCall(token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${baseUrl()}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
 }

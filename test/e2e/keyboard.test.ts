@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseUrl, hasChromium, launch, SKIP_REASON } from './browser.js';
+import { apiCall, apiToken, baseUrl, freshIdNumber, hasChromium, launch, SKIP_REASON } from './browser.js';
 
 if (!hasChromium()) console.warn(SKIP_REASON);
 
@@ -41,14 +41,6 @@ async function keyboardLogin(page: Page, username: string) {
   await page.waitForURL(`${baseUrl()}/`);
 }
 
-/** A valid 18-digit ID number (GB 11643 check digit) born on `birth`, unlikely to exist. */
-function idNumber(birth: string): string {
-  const body = `150602${birth.replace(/-/g, '')}${String(Math.floor(Math.random() * 900) + 100)}`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return body + '10X98765432'[sum % 11];
-}
-
 describe.runIf(hasChromium())('the main flows by keyboard alone', () => {
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), 'kb-'));
@@ -80,7 +72,7 @@ describe.runIf(hasChromium())('the main flows by keyboard alone', () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('花名册');
     ws.addRow(['姓名', '身份证号码', '所属镇（街道）', '村（社区）', '生活自理能力', '供养开始日期']);
-    ws.addRow(['键盘甲', idNumber('1950-01-01'), '罕台镇', '罕台村', '自理', '2020-01-01']);
+    ws.addRow(['键盘甲', freshIdNumber('1950-01-01'), '罕台镇', '罕台村', '自理', '2020-01-01']);
     await wb.xlsx.writeFile(file);
     const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
     // Listening from the start: Playwright intercepts file choosers only once a listener is on, and
@@ -99,23 +91,9 @@ describe.runIf(hasChromium())('the main flows by keyboard alone', () => {
     const confirm = page.getByRole('button', { name: /^(确\s*定|确认|导\s*入)$/ });
     if (await confirm.count()) await page.keyboard.press('Enter');
     // Written: the office finds the person through the API.
-    const token = (
-      await (
-        await fetch(`${baseUrl()}/api/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'hantai', password: 'Demo@2026' }),
-        })
-      ).json()
-    ).token;
+    const token = await apiToken('hantai');
     const found = async () =>
-      (
-        await (
-          await fetch(`${baseUrl()}/api/persons?q=${encodeURIComponent('键盘甲')}`, {
-            headers: { authorization: `Bearer ${token}` },
-          })
-        ).json()
-      ).items.length;
+      (await apiCall(token, 'GET', `/api/persons?q=${encodeURIComponent('键盘甲')}`)).body.items.length;
     await expect.poll(found, { timeout: 20_000 }).toBe(1);
     await page.screenshot({ path: 'test-output/e2e/keyboard-import.png' });
     await page.close();
@@ -123,7 +101,7 @@ describe.runIf(hasChromium())('the main flows by keyboard alone', () => {
 
   it('a visitor records a visit on the phone: Tab to the task, 记录探访, 一切正常, 保存', async () => {
     const token = await apiToken('visitor1');
-    const bundle = await apiGet(token, '/api/visitor/bundle');
+    const bundle = (await apiCall(token, 'GET', '/api/visitor/bundle')).body;
     // A person with an open regular task this month whose name is on one task only.
     const names = new Map<number, string>(
       bundle.persons.map((p: { id: number; name: string }) => [p.id, p.name]),
@@ -136,7 +114,7 @@ describe.runIf(hasChromium())('the main flows by keyboard alone', () => {
     );
     const name = names.get(task.personId)!;
     const visitsOf = async () =>
-      (await apiGet(token, `/api/persons/${task.personId}/visits`)).items.length as number;
+      (await apiCall(token, 'GET', `/api/persons/${task.personId}/visits`)).body.items.length as number;
     const before = await visitsOf();
     const page = await browser.newPage({
       viewport: { width: 360, height: 740 },
@@ -167,18 +145,3 @@ describe.runIf(hasChromium())('the main flows by keyboard alone', () => {
     await page.close();
   });
 });
-
-async function apiToken(username: string): Promise<string> {
-  const res = await fetch(`${baseUrl()}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'Demo@2026' }),
-  });
-  return (await res.json()).token;
-}
-
-async function apiGet(token: string, path: string) {
-  const res = await fetch(`${baseUrl()}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
-  return res.json();
-}

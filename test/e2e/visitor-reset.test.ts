@@ -1,6 +1,14 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseUrl, hasChromium, launch, SKIP_REASON } from './browser.js';
+import {
+  apiCall as api,
+  baseUrl,
+  freshIdNumber,
+  hasChromium,
+  launch,
+  SKIP_REASON,
+  apiToken as token,
+} from './browser.js';
 
 if (!hasChromium()) console.warn(SKIP_REASON);
 
@@ -10,31 +18,6 @@ if (!hasChromium()) console.warn(SKIP_REASON);
  * 403 PASSWORD_CHANGE_REQUIRED: the phone must not take that as the visit being refused — it keeps
  * the visit, asks for the new password, and sends the visit once it is set.
  */
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${baseUrl()}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
-/** A valid 18-digit ID number (GB 11643 check digit) born on `birth`, unlikely to exist. */
-function idNumber(birth: string): string {
-  const body = `150602${birth.replace(/-/g, '')}${String(Math.floor(Math.random() * 900) + 100)}`;
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return body + '10X98765432'[sum % 11];
-}
-
-async function token(username: string, password = 'Demo@2026') {
-  const res = await fetch(`${baseUrl()}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  return (await res.json()).token as string;
-}
-
 describe.runIf(hasChromium())('a password reset while a visit waits on the phone', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -53,7 +36,7 @@ describe.runIf(hasChromium())('a password reset while a visit waits on the phone
     const villageId = any.body.items[0].villageId as number;
     const createdPerson = await api(officer, 'POST', '/api/persons', {
       name: '重置测试对象',
-      idNumber: idNumber('1948-03-03'),
+      idNumber: freshIdNumber('1948-03-03'),
       villageId,
       supportStart: '2020-01-01',
       indicators: {

@@ -17,10 +17,11 @@ import type * as auth from '../../shared/api/auth';
 import type * as notificationsApi from '../../shared/api/notifications';
 import { can, ROLE_LABELS, type Role } from '../../shared/roles';
 import { call, setPasswordChangeHandler, setUnauthorizedHandler } from '../lib/api';
+import { LOGOUT } from '../lib/auth-ops';
 import { useSession } from '../lib/session';
 import { MENU_GROUPS, MENU_ORDER, type MenuGroup, ROUTES } from './routes';
 import { ForcedPasswordChange } from './security/forced-password-change';
-import { LOGOUT, UNREAD_COUNT } from './shell-ops';
+import { UNREAD_COUNT } from './shell-ops';
 
 export function ConsoleLayout() {
   const { me, refresh } = useSession();

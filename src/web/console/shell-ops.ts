@@ -1,24 +1,17 @@
-import type * as auth from '../../shared/api/auth';
 import type { OperationOf } from '../../shared/api/contract';
 import type * as incidents from '../../shared/api/incidents';
 import type * as notifications from '../../shared/api/notifications';
 import type * as oversight from '../../shared/api/oversight';
 import type * as referrals from '../../shared/api/referrals';
-import type * as users from '../../shared/api/users';
 
 /**
- * The operations the console's frame and home page call (the header's logout and unread count, the
- * dashboard's figures, a department's waiting incidents), without their schemas: the first screen
+ * The operations the console's frame and home page call (the header's unread count, the dashboard's
+ * figures, a department's waiting incidents; sign-in ones are web/lib/auth-ops.ts), without their schemas: the first screen
  * after login then loads no zod and no contract schemas (test/e2e/delivery.test.ts holds it to
  * 450 KB of script). Typed by the contract, so a path or method that drifts does not compile; call
  * them as `call<typeof api.x>(OP, …)`. dependency-cruiser `home-stays-light` keeps the contract's
  * runtime out of these files.
  */
-export const LOGOUT: OperationOf<typeof auth.logout> = {
-  method: 'POST',
-  path: '/api/auth/logout',
-  operationId: 'logout',
-};
 export const UNREAD_COUNT: OperationOf<typeof notifications.getUnreadCount> = {
   method: 'GET',
   path: '/api/inbox/unread-count',
@@ -53,9 +46,4 @@ export const REFERRALS: OperationOf<typeof referrals.listReferrals> = {
   method: 'GET',
   path: '/api/referrals',
   operationId: 'listReferrals',
-};
-export const CHANGE_OWN_PASSWORD: OperationOf<typeof users.changeOwnPassword> = {
-  method: 'POST',
-  path: '/api/me/password',
-  operationId: 'changeOwnPassword',
 };

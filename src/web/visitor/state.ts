@@ -5,7 +5,6 @@
  * the same clientId) or when the visitor discards it; a 4xx keeps it with the reason.
  */
 import { useSyncExternalStore } from 'react';
-import type * as auth from '../../shared/api/auth';
 import {
   type AnswerOf,
   type CallInput,
@@ -14,9 +13,9 @@ import {
   requestOf,
 } from '../../shared/api/contract';
 import type * as notifications from '../../shared/api/notifications';
-import type * as users from '../../shared/api/users';
 import type { getBundle as GetBundle } from '../../shared/api/visitor-app';
 import type { recordVisit as RecordVisit, RecordVisitInput } from '../../shared/api/visits';
+import { CHANGE_OWN_PASSWORD, LOGIN, LOGIN_TOTP, LOGOUT } from '../lib/auth-ops';
 import { idb } from './idb';
 import type { Bundle, InboxItem, QueuedVisit, Session } from './types';
 
@@ -192,22 +191,6 @@ export async function start() {
 
 const sortQueue = (q: QueuedVisit[]) => [...q].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 
-const LOGIN: OperationOf<typeof auth.login> = {
-  method: 'POST',
-  path: '/api/auth/login',
-  operationId: 'login',
-};
-const LOGIN_TOTP: OperationOf<typeof auth.loginTotp> = {
-  method: 'POST',
-  path: '/api/auth/totp',
-  operationId: 'loginTotp',
-};
-const LOGOUT: OperationOf<typeof auth.logout> = {
-  method: 'POST',
-  path: '/api/auth/logout',
-  operationId: 'logout',
-};
-
 export async function login(username: string, password: string, totp?: { challenge: string; code: string }) {
   const body = totp
     ? await answerOf(LOGIN_TOTP, await request(LOGIN_TOTP, { body: totp }))
@@ -247,12 +230,6 @@ export async function logout() {
     inbox: null,
   });
 }
-
-const CHANGE_OWN_PASSWORD: OperationOf<typeof users.changeOwnPassword> = {
-  method: 'POST',
-  path: '/api/me/password',
-  operationId: 'changeOwnPassword',
-};
 
 /** Sets a new password after an administrator's reset; then the waiting visits go out. */
 export async function changeOwnPassword(currentPassword: string, newPassword: string) {

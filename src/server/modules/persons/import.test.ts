@@ -70,7 +70,7 @@ function injectUpload(token: string, buf: Buffer, dryRun: boolean, progressId?: 
 async function readRejected(s: Awaited<ReturnType<typeof setup>>, buf: Buffer) {
   const result = (await injectUpload(s.officer.token, buf, false)).json();
   const dl = await s.officer.http.get(`/api/persons/import/bad-rows/${result.badRowsToken}`);
-  return { result, file: await readXlsx(dl.rawPayload) };
+  return { result, file: await readXlsx(dl.rawPayload), raw: dl.rawPayload };
 }
 
 const countPersons = async (townId: number) =>
@@ -694,6 +694,15 @@ describe('roster export and template', () => {
       '公式乙',
       "'@SUM(A1)",
     ]);
+    // The rejected rows print like every export (lib/sheet-layout.ts): A4 landscape, header repeated.
+    const bad = new ExcelJS.Workbook();
+    await bad.xlsx.load(rows.raw as unknown as ArrayBuffer);
+    expect(bad.worksheets[0].pageSetup).toMatchObject({
+      paperSize: 9,
+      orientation: 'landscape',
+      fitToWidth: 1,
+    });
+    expect(bad.worksheets[0].pageSetup.printTitlesRow).toBe('1:1');
     // A note written through the API (not Excel) leaves the export neutralised.
     const [p] = await env.ctx.db.query<{ id: number }>(sql('select id from persons where name = $1'), [
       '正常丙',

@@ -4,8 +4,8 @@ import type { BodyOf } from '../../../shared/api/contract';
 import type * as usersApi from '../../../shared/api/users';
 import { passwordProblem } from '../../../shared/password-policy';
 import { call, HttpError } from '../../lib/api';
+import { CHANGE_OWN_PASSWORD } from '../../lib/auth-ops';
 import { useSession } from '../../lib/session';
-import { CHANGE_OWN_PASSWORD } from '../shell-ops';
 
 /**
  * Shown when the server answers PASSWORD_CHANGE_REQUIRED: an administrator reset this user's password,
