@@ -20,11 +20,11 @@ import type { SessionRow } from '../../../shared/api/security';
 import * as securityApi from '../../../shared/api/security';
 import * as usersApi from '../../../shared/api/users';
 import { chinaDateTime } from '../../../shared/china-time';
-import { passwordProblem } from '../../../shared/password-policy';
 import { can } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { schemaRule } from '../../lib/form-rules';
 import { useSession } from '../../lib/session';
+import { NewPasswordField } from './new-password-field';
 
 const fmt = (v: string) => chinaDateTime(new Date(v));
 
@@ -73,22 +73,7 @@ export function AccountPage() {
           >
             <Input.Password autoComplete="current-password" />
           </Form.Item>
-          <Form.Item
-            name="newPassword"
-            label="新密码"
-            extra="至少 8 位，含大写字母、小写字母、数字、符号中的三类，不含用户名，不能与最近 5 次的密码相同"
-            rules={[
-              { required: true, message: '请输入新密码' },
-              {
-                validator: (_, v) => {
-                  const p = v ? passwordProblem(v, me?.username ?? '') : null;
-                  return p ? Promise.reject(new Error(p)) : Promise.resolve();
-                },
-              },
-            ]}
-          >
-            <Input.Password autoComplete="new-password" />
-          </Form.Item>
+          <NewPasswordField username={me?.username ?? ''} />
           <Button type="primary" htmlType="submit">
             修改密码
           </Button>

@@ -2,10 +2,10 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Form, Input, Modal } from 'antd';
 import type { BodyOf } from '../../../shared/api/contract';
 import type * as usersApi from '../../../shared/api/users';
-import { passwordProblem } from '../../../shared/password-policy';
 import { call, HttpError } from '../../lib/api';
 import { CHANGE_OWN_PASSWORD } from '../../lib/auth-ops';
 import { useSession } from '../../lib/session';
+import { NewPasswordField } from './new-password-field';
 
 /**
  * Shown when the server answers PASSWORD_CHANGE_REQUIRED: an administrator reset this user's password,
@@ -60,22 +60,7 @@ export function ForcedPasswordChange({ onDone, onLogout }: { onDone: () => void;
         >
           <Input.Password autoComplete="current-password" />
         </Form.Item>
-        <Form.Item
-          name="newPassword"
-          label="新密码"
-          extra="至少 8 位，含大写字母、小写字母、数字、符号中的三类，不含用户名，不能与最近 5 次的密码相同"
-          rules={[
-            { required: true, message: '请输入新密码' },
-            {
-              validator: (_, v) => {
-                const p = v ? passwordProblem(v, me?.username ?? '') : null;
-                return p ? Promise.reject(new Error(p)) : Promise.resolve();
-              },
-            },
-          ]}
-        >
-          <Input.Password autoComplete="new-password" />
-        </Form.Item>
+        <NewPasswordField username={me?.username ?? ''} />
       </Form>
     </Modal>
   );
