@@ -129,10 +129,11 @@ export async function startServer(
   print(
     `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : `PostgreSQL${ctx.readDb ? '，只读副本用于台账和导出' : ''}`}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
   );
-  print(`  网址:     ${url}`);
-  print(`  接口文档: ${url}/api/docs`);
   if (config.now) print(`  时钟固定为 TANFANG_NOW=${config.now}`);
   if (cleaned) print(`  已清理上次异常退出留下的临时文件：${cleaned} 项`);
+  print(`  网址:     ${url}`);
+  // The last line of the start: scripts and tests wait for it, so everything above is printed by then.
+  print(`  接口文档: ${url}/api/docs`);
   if (published.length) {
     const bar = '!'.repeat(72);
     print(`\n${bar}`);
