@@ -205,7 +205,9 @@ describe('the area tree beyond the district', () => {
         (await townOfficer.http.post('/api/areas', { parentId: env.districtId, name: '新镇' })).statusCode,
       ).toBe(404);
       const supervisor = await actorClient(env, 'bureau_supervisor', cityId);
-      expect((await supervisor.http.post('/api/areas', { parentId: cityId, name: '准格尔旗' })).statusCode).toBe(403);
+      expect(
+        (await supervisor.http.post('/api/areas', { parentId: cityId, name: '准格尔旗' })).statusCode,
+      ).toBe(403);
 
       const herder = await buildUser(env, 'visitor', gacha.id);
       await month(sumu.id, gacha.id, herder.id, 4, 1);
@@ -218,7 +220,9 @@ describe('the area tree beyond the district', () => {
         ['东胜区', '伊金霍洛旗'].sort(),
       );
       const byName = (n: string) => city.children.find((c: { name: string }) => c.name === n);
-      expect(JSON.stringify(byName('东胜区').figures, null, 1)).toEqual(JSON.stringify(afterJoin.figures, null, 1));
+      expect(JSON.stringify(byName('东胜区').figures, null, 1)).toEqual(
+        JSON.stringify(afterJoin.figures, null, 1),
+      );
       const banners = (
         await cityAdmin.http.get(`/api/oversight/metrics?period=${PERIOD}&areaId=${banner.json().id}`)
       ).json();
