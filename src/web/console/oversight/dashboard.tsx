@@ -176,8 +176,7 @@ export function OversightDashboard() {
       ),
     [m],
   );
-  const childWord =
-    m?.childKind === 'visitor' ? '探访责任人' : m?.area?.level === 'district' ? '镇（街道）' : '村（社区）';
+  const childWord = m?.childLabel ?? '';
   const childSlice = (id: number | null) =>
     m?.childKind === 'visitor' ? { ...slice, visitorId: id } : { ...slice, areaId: id };
 
@@ -281,12 +280,12 @@ export function OversightDashboard() {
               value={groupBy ?? 'area'}
               onChange={(v) => set('groupBy', v === 'visitor' ? 'visitor' : undefined)}
               options={[
-                { label: '按村（社区）', value: 'area' },
+                { label: '按下级辖区', value: 'area' },
                 { label: '按探访责任人', value: 'visitor' },
               ]}
             />
           )}
-          {m?.area && m.area.level !== 'district' && isAreaUser && (
+          {m?.area && params.has('areaId') && isAreaUser && (
             <Button
               onClick={() => {
                 const next = new URLSearchParams(params);
