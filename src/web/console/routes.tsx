@@ -110,7 +110,7 @@ export const ROUTES: ConsoleRoute[] = [
   {
     path: '/oversight/assessment',
     group: 'oversight',
-    label: '镇街考核',
+    label: '考核排名',
     icon: <TrophyOutlined />,
     element: <AssessmentPage />,
     permission: 'oversight.configure',
