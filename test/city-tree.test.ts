@@ -333,6 +333,71 @@ describe('the area tree beyond the district', () => {
       expect(inForce['visits.frequency'].value).toEqual({ general: 'half_month', key: 'half_month' });
     });
 
+    it('keeps a county bureau out of its neighbour county on every GET route (the scope-leak check, one level up)', async () => {
+      const [banner] = await env.ctx.db.query<{ id: number }>(
+        sql(`select id from areas where name = '伊金霍洛旗'`),
+      );
+      const tag = Math.random().toString(36).slice(2, 8);
+      // Made through the API, so the audit log has a row about the person (the log is searched too).
+      const officer = await actorClient(env, 'town_officer', hantaiTown);
+      const made = await officer.http.post('/api/persons', {
+        name: `邻旗${tag}`,
+        idNumber: freshIdNumber('1947-07-07', 'male'),
+        villageId: hantaiVillage,
+        supportStart: '2020-01-01',
+        indicators: {
+          eating: true,
+          dressing: true,
+          transfer: true,
+          toileting: true,
+          walking: true,
+          bathing: true,
+        },
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      const foreign = made.json() as { id: number };
+      const markers = [`邻旗${tag}`, officer.username];
+      const doc = (await env.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      const leaks: string[] = [];
+      let calls = 0;
+      for (const role of ['bureau_admin', 'bureau_supervisor'] as const) {
+        const actor = await actorClient(env, role, banner.id);
+        const check = async (url: string) => {
+          const res = await actor.http.get(url);
+          calls++;
+          if (res.statusCode !== 200) return;
+          const type = String(res.headers['content-type'] ?? '');
+          if (type.includes('json') || type.includes('text')) {
+            const hit = markers.find((m) => res.body.includes(m));
+            if (hit) leaks.push(`${role} GET ${url} shows ${hit}`);
+          } else if (/\{(id|personId)\}/.test(url)) leaks.push(`${role} GET ${url} answered a ${type} file`);
+        };
+        for (const [path, ops] of Object.entries<{ get?: { parameters?: { in: string; name: string }[] } }>(
+          doc.paths,
+        )) {
+          if (!ops.get || path.startsWith('/api/public/') || path === '/api/openapi.json') continue;
+          const params = ops.get.parameters ?? [];
+          if (!params.some((p) => p.in === 'path')) {
+            await check(path);
+            const query = new Set(params.filter((p) => p.in === 'query').map((p) => p.name));
+            for (const [name, value] of [
+              ['areaId', env.districtId],
+              ['townId', hantaiTown],
+              ['villageId', hantaiVillage],
+              ['personId', foreign.id],
+            ] as const)
+              if (query.has(name)) await check(`${path}?${name}=${value}`);
+          } else if (path.startsWith('/api/users/'))
+            await check(path.replace(/\{\w+\}/g, String(officer.id)));
+          else if (path.startsWith('/api/areas/'))
+            await check(path.replace(/\{\w+\}/g, String(env.districtId)));
+          else await check(path.replace(/\{\w+\}/g, String(foreign.id)));
+        }
+      }
+      expect(leaks, leaks.slice(0, 20).join('\n')).toEqual([]);
+      expect(calls).toBeGreaterThan(100);
+    }, 300_000);
+
     it('imports a roster of 苏木 and 嘎查, named with or without their kind', async () => {
       const [sumu] = await env.ctx.db.query<{ id: number }>(
         sql(`select id from areas where name = '红庆河苏木'`),
