@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,6 +242,28 @@ describe('the area tree beyond the district', () => {
         );
       }
       expect(city.figures.coverage).toMatchObject({ numerator: 4, denominator: 9 });
+
+      // The city's visit ledger holds both counties' visits; the monthly report is made at city level
+      // with its counties as the table (and their ranking).
+      const ledger = await cityAdmin.http.get(`/api/ledger/visits.xlsx?period=${PERIOD}`);
+      expect(ledger.statusCode).toBe(200);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(ledger.rawPayload as never);
+      const cells: string[] = [];
+      wb.worksheets[0].eachRow((r) => {
+        cells.push(r.values ? JSON.stringify(r.values) : '');
+      });
+      expect(cells.filter((c) => c.includes('罕台镇'))).toHaveLength(3);
+      expect(cells.filter((c) => c.includes('红庆河苏木'))).toHaveLength(1);
+      const report = await cityAdmin.http.post('/api/reports/monthly', { period: PERIOD });
+      expect(report.statusCode, report.body).toBe(201);
+      const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: report.rawPayload }).toString(
+        'utf8',
+      );
+      expect(text).toContain('鄂尔多斯市特困人员探访工作月报');
+      expect(text).toContain('二、各区（旗）情况');
+      expect(text).toContain('区（旗）考核排名');
+      expect(text).toContain('伊金霍洛旗');
 
       // Drill-down: banner → 苏木 → 嘎查 → its records.
       const sumuFigures = (
