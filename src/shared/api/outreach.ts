@@ -168,6 +168,8 @@ export const Activity = z.object({
   services: z.array(z.string()),
   summary: z.string().nullable(),
   reachRule: ReachRule.nullable(),
+  /** The rule in words (shared/outreach.ts reachRuleText), with its area's name. */
+  reachRuleText: z.string(),
   participantCount: z.number(),
   version: z.number(),
   createdAt: z.string(),

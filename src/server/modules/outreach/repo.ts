@@ -631,7 +631,7 @@ export async function outreachRecords(
     sql(`select a.id, a.organiser_name || ' · ' || a.place as name,
                 coalesce((select name from areas where id = a.town_id), aa.name) as town,
                 case when aa.level = 'village' then aa.name end as village, a.held_on::text as date,
-                a.type || ':' || a.participant_count::text as detail
+                a.participant_count::text || ' 人' as detail
            ${base} order by a.held_on, a.id limit $4 offset $5`),
     [...params, limit, offset],
   );

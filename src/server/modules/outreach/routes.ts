@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import * as api from '../../../shared/api/outreach.js';
+import { reachRuleText } from '../../../shared/outreach.js';
 import type { Ctx } from '../../context.js';
 import { route } from '../../http/route.js';
 import type { Actor } from '../../http/scope.js';
@@ -40,6 +41,7 @@ function presentActivity(a: ActivityRow): api.Activity {
     services: a.services,
     summary: a.summary,
     reachRule: a.reach_rule,
+    reachRuleText: reachRuleText(a.reach_rule, a.rule_area_name),
     participantCount: a.participant_count,
     version: a.version,
     createdAt: iso(a.created_at),
