@@ -19,7 +19,7 @@ import {
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import * as outreachApi from '../../../shared/api/outreach';
 import { type Activity, OUTREACH_LIMITS as L } from '../../../shared/api/outreach';
 import { listPersons } from '../../../shared/api/persons';
@@ -247,7 +247,10 @@ function OrganisationSelect({
 function ActivityForm({ onClose, onSaved }: { onClose: () => void; onSaved: (id: number) => void }) {
   const [form] = Form.useForm<ActivityValues>();
   const { message } = App.useApp();
+  const { me } = useSession();
   const areas = useAreaTree();
+  // The office's own area first (a town officer records for the town); the rule starts there too.
+  const ownArea = me?.grants.find((g) => g.role !== 'visitor' && !g.department)?.areaId;
   const [saving, setSaving] = useState(false);
   const [clientId] = useState(() => crypto.randomUUID());
   const useRule = Form.useWatch('useRule', form);
@@ -317,7 +320,14 @@ function ActivityForm({ onClose, onSaved }: { onClose: () => void; onSaved: (id:
       <Form
         form={form}
         layout="vertical"
-        initialValues={{ type: 'mutual_aid', heldOn: dayjs(), services: [], personIds: [] }}
+        initialValues={{
+          areaId: ownArea,
+          ruleAreaId: ownArea,
+          type: 'mutual_aid',
+          heldOn: dayjs(),
+          services: [],
+          personIds: [],
+        }}
       >
         <Form.Item name="areaId" label="举办辖区" rules={[{ required: true, message: '请选择举办辖区' }]}>
           <TreeSelect treeData={toTreeData(areas.data ?? [])} showSearch treeNodeFilterProp="title" />
@@ -490,7 +500,7 @@ function ActivityDrawer({
             pagination={{ pageSize: 50, hideOnSinglePage: true }}
             dataSource={a.participants}
             columns={[
-              { title: '姓名', render: (_, p) => <a href={`/persons/${p.personId}`}>{p.name}</a> },
+              { title: '姓名', render: (_, p) => <Link to={`/persons/${p.personId}`}>{p.name}</Link> },
               { title: '身份证号', dataIndex: 'idNumberMasked' },
               { title: '镇（街道）', render: (_, p) => p.town.name },
               { title: '村（社区）', render: (_, p) => p.village.name },

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Button, Card, Modal, Select, Space, Table, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import * as outreachApi from '../../../shared/api/outreach';
 import { formatMetric, METRICS, OUTREACH_METRICS, type OutreachMetricId } from '../../../shared/metrics';
 import { outreachPeriodLabel, quarterOf } from '../../../shared/outreach';
@@ -160,9 +161,9 @@ function FigureRecords(p: {
             title: persons ? '对象' : '活动',
             render: (_, r) =>
               persons ? (
-                <a href={`/persons/${r.id}`}>{r.name}</a>
+                <Link to={`/persons/${r.id}`}>{r.name}</Link>
               ) : (
-                <a href={`/outreach/activities?id=${r.id}`}>{r.name}</a>
+                <Link to={`/outreach/activities?id=${r.id}`}>{r.name}</Link>
               ),
           },
           { title: '镇（街道）', dataIndex: 'town' },
