@@ -418,7 +418,9 @@ describe('outreach figures', () => {
     // The monthly report of February has the same figures in its outreach section.
     const report = await w.officer.http.get(`/api/reports/monthly.pdf?period=2026-02&areaId=${w.town.id}`);
     expect(report.statusCode, report.body.slice(0, 200)).toBe(200);
-    const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: report.rawPayload }).toString('utf8');
+    const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: report.rawPayload }).toString(
+      'utf8',
+    );
     expect(text).toContain('关爱活动与政策宣传');
     const totalLine = text.split('\n').find((l) => l.includes(`${w.town.name}（合计）`))!;
     // February: one activity (p1, p3 — p3 ended before it), one person reached; 政策知晓率 0/1 (too few).
