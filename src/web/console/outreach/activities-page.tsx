@@ -223,9 +223,11 @@ function ParticipantsPicker({ value, onChange }: { value?: number[]; onChange?: 
 }
 
 function OrganisationSelect({
+  id,
   value,
   onChange,
 }: {
+  id?: string;
   value?: number | null;
   onChange?: (v: number | null) => void;
 }) {
@@ -235,6 +237,8 @@ function OrganisationSelect({
   });
   return (
     <Select
+      id={id}
+      aria-label="组织方"
       allowClear
       value={value ?? undefined}
       onChange={(v) => onChange?.(v ?? null)}
