@@ -55,9 +55,21 @@ export const VISITOR_TYPE_LABELS: Record<VisitorType, string> = {
   volunteer: '志愿者',
 };
 
-export const AREA_LEVELS = ['district', 'town', 'village'] as const;
+/**
+ * The area tree's levels, top first (DOMAIN.md §2): region (自治区/省) → city (市/盟) → county level
+ * (区/旗/县, kept as 'district' so the three-level databases keep their rows) → township → village.
+ * A deployment's root may be at any of them. Each area also has its own kind (shared/areas.ts).
+ */
+export const AREA_LEVELS = ['region', 'city', 'district', 'town', 'village'] as const;
 export type AreaLevel = (typeof AREA_LEVELS)[number];
-export const AREA_LEVEL_LABELS: Record<AreaLevel, string> = { district: '区', town: '镇街', village: '村居' };
+/** The level's name when no area's own kind is at hand (a column over mixed kinds, a filter). */
+export const AREA_LEVEL_LABELS: Record<AreaLevel, string> = {
+  region: '自治区（省）',
+  city: '市（盟）',
+  district: '旗县区',
+  town: '乡镇（苏木、街道）',
+  village: '村（嘎查、社区）',
+};
 
 /** What each role may do. One table, read by the server's guards and by the web menu. */
 export const PERMISSIONS = {

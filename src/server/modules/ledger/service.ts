@@ -145,8 +145,8 @@ export async function ledgerSlice(ctx: Ctx, actor: Actor, f: LedgerQuery) {
   if (!isPeriod(period)) throw badRequest('期间格式应为 YYYY-MM 或 YYYY-MM-1 / YYYY-MM-2', 'period');
   const s = await resolveSlice(ctx, actor, { areaId: f.areaId });
   const w = periodWindow(period);
-  const area =
-    s.area?.level === 'district' ? { ...s.area, townIds: await repo.townsOf(ctx.db, s.area.id) } : s.area;
+  // Above the township, resolveSlice gives the subtree's townships (LedgerSlice.area.townIds).
+  const area = s.area;
   return {
     period,
     areaName: s.area?.name ?? '',

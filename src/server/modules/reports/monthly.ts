@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { aboveTown } from '../../../shared/areas.js';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import {
   ASSESSMENT_RULE,
@@ -58,8 +59,9 @@ export async function generateMonthlyReport(
   const m = await getMetrics(ctx, actor, { period, areaId: f.areaId });
   if (!m.area) throw notFound('辖区');
   const trends = await getTrends(ctx, actor, { period, areaId: m.area.id });
-  const assessment =
-    m.area.level === 'district' ? await getAssessment(ctx, actor, { period, areaId: m.area.id }) : null;
+  const assessment = aboveTown(m.area.level)
+    ? await getAssessment(ctx, actor, { period, areaId: m.area.id })
+    : null;
   const now = ctx.clock.now();
   const shown = TABLE.filter((id) => !m.unavailable.includes(id));
   const title = `${m.area.name}特困人员探访工作月报`;
@@ -87,8 +89,7 @@ export async function generateMonthlyReport(
       }),
   );
 
-  const childWord =
-    m.childKind === 'visitor' ? '探访责任人' : m.area.level === 'district' ? '镇（街道）' : '村（社区）';
+  const childWord = m.childLabel;
   const children = [...m.children].sort(
     (a, b) =>
       compareWorstFirst('coverage', a.figures.coverage, b.figures.coverage) ||
@@ -154,12 +155,12 @@ export async function generateMonthlyReport(
   );
 
   if (assessment) {
-    pdf.heading('四、镇（街道）考核排名');
+    pdf.heading(`四、${childWord}考核排名`);
     const comps = assessment.towns[0]?.components.map((c) => c.metric as MetricId) ?? [];
     pdf.table(
       [
         { title: '名次', width: 0.6, align: 'center' },
-        { title: '镇（街道）', width: 2 },
+        { title: childWord, width: 2 },
         { title: '得分', width: 0.8, align: 'right' },
         ...comps.map((id) => ({
           title: `${METRICS[id].label}（权重 ${assessment.weights[id] ?? 0}）`,

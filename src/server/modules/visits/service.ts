@@ -13,10 +13,12 @@ import {
 import { addDays, chinaDate, chinaDateTime, chinaDayStart } from '../../../shared/china-time.js';
 import {
   DUE_SOON_DAYS,
+  loosens,
   periodWindow,
   previousPeriod,
   seasonFlags,
   VISIT_SETTING_DEFAULTS,
+  VISIT_SETTING_LABELS,
   type VisitSettingKey,
   type VisitSettings,
 } from '../../../shared/schedule.js';
@@ -27,7 +29,7 @@ import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit, auditChainOf } from '../audit/index.js';
 import { assertVisitorFor } from '../persons/index.js';
-import { putSetting } from '../settings/index.js';
+import { putSetting, settingRows } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
 import {
   base64Bytes,
@@ -513,6 +515,42 @@ export async function readSettings(ctx: Ctx, actor: Actor, areaId: number | null
   };
 }
 
+/**
+ * The floor rule (shared/schedule.ts loosens): a value may not be looser than the one an area above
+ * has set (the system row counts as the root's), and may not leave an area below with its own, looser
+ * value. Built-in defaults are no floor: nobody set them.
+ */
+async function assertWithinFloor<K extends VisitSettingKey>(
+  q: Queryable,
+  key: K,
+  value: VisitSettings[K],
+  area: { id: number; parent_id: number | null; path: string; name: string } | null,
+) {
+  if (area) {
+    const above = (await visitSettingsWithSource(q, area.parent_id))[key];
+    const source = above.source;
+    const why = source === 'default' ? null : loosens(key, value, above.value as VisitSettings[K]);
+    if (why && source !== 'default') {
+      const by = source === null ? '全辖区设置' : ((await getArea(q, source))?.name ?? '上级');
+      throw badRequest(
+        `${by}规定了${VISIT_SETTING_LABELS[key]}的底线，下级只能更严、不能放宽（${why}）`,
+        'value',
+      );
+    }
+  }
+  for (const r of await settingRows(q, [key])) {
+    if (r.area_id == null || r.area_id === area?.id) continue;
+    const below = await getArea(q, r.area_id);
+    if (!below || (area && !below.path.startsWith(area.path))) continue;
+    const why = loosens(key, r.value as VisitSettings[K], value);
+    if (why)
+      throw badRequest(
+        `${below.name}自行设置的${VISIT_SETTING_LABELS[key]}比此设置宽松（${why}）：请先调整或清除${below.name}的设置`,
+        'value',
+      );
+  }
+}
+
 /** Sets (or with value null clears, so it inherits again) one setting for an area or the system. */
 export async function writeSetting(
   ctx: Ctx,
@@ -520,12 +558,11 @@ export async function writeSetting(
   s: { areaId: number | null; key: VisitSettingKey; value: unknown | null },
 ) {
   if (!(s.key in VISIT_SETTING_DEFAULTS)) throw badRequest('未知的设置项', 'key');
-  if (s.areaId != null) {
-    const area = await getArea(ctx.db, s.areaId);
-    if (!area || !inScope(actor.scope, s.areaId)) throw notFound('辖区');
-  }
+  const area = s.areaId != null ? await getArea(ctx.db, s.areaId) : null;
+  if (s.areaId != null && (!area || !inScope(actor.scope, s.areaId))) throw notFound('辖区');
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
+    if (s.value != null) await assertWithinFloor(q, s.key, s.value as never, area ?? null);
     await putSetting(q, { areaId: s.areaId, key: s.key, value: s.value, by: actor.userId, now });
     await appendAudit(q, {
       at: now,
