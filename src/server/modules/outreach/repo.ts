@@ -1,7 +1,8 @@
 import type { ActivityType, OrganisationKind, ReachRule } from '../../../shared/outreach.js';
+import type { AreaLevel } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
-import { areaCondition, personCondition, personInArea, type Scope } from '../../http/scope.js';
+import { areaCondition, pathWithin, personCondition, personInArea, type Scope } from '../../http/scope.js';
 
 /** Binds values as $n in order (one params array per statement). */
 class Params {
@@ -19,7 +20,7 @@ class Params {
 export interface AreaBrief {
   id: number;
   name: string;
-  level: 'district' | 'town' | 'village';
+  level: AreaLevel;
   path: string;
   parent_id: number | null;
   /** The town of the area (itself for a town, its parent for a village, null for the district). */
@@ -106,7 +107,7 @@ export async function listOrganisations(
     sql(
       `select count(*)::int as n from outreach_organisations o join areas oa on oa.id = o.area_id where ${w}`,
     ),
-    p.values,
+    [...p.values],
   );
   const rows = await q.query<OrganisationRow>(
     sql(`${ORG_SELECT} where ${w} order by o.active desc, o.name, o.id
@@ -268,9 +269,10 @@ export async function listActivities(q: Queryable, scope: Scope, f: ActivityFilt
   const where = [activityReadCondition(scope, p)];
   if (f.areaId) {
     const n = p.v(f.areaId);
-    where.push(`(aa.path like (select path from areas where id = ${n}) || '%'
-                 or exists (select 1 from outreach_participants op where op.activity_id = a.id
-                              and (op.town_id = ${n} or op.village_id = ${n})))`);
+    const path = `(select path from areas where id = ${n})`;
+    where.push(`(${pathWithin('aa.path', path)}
+                 or exists (select 1 from outreach_participants op join areas pv on pv.id = op.village_id
+                             where op.activity_id = a.id and ${pathWithin('pv.path', path)}))`);
   }
   if (f.type) where.push(`a.type = ${p.v(f.type)}`);
   if (f.organisationId) where.push(`a.organisation_id = ${p.v(f.organisationId)}`);
@@ -283,7 +285,7 @@ export async function listActivities(q: Queryable, scope: Scope, f: ActivityFilt
   const w = where.join(' and ');
   const [{ n }] = await q.query<{ n: number }>(
     sql(`select count(*)::int as n from outreach_activities a join areas aa on aa.id = a.area_id where ${w}`),
-    p.values,
+    [...p.values],
   );
   const rows = await q.query<ActivityRow>(
     sql(`${ACTIVITY_SELECT} where ${w} order by a.held_on desc, a.id desc
@@ -508,8 +510,10 @@ export async function resolveReachRule(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Figures (shared/metrics.ts OUTREACH_METRICS): one grouped statement, and the drill-down with the
-// same predicates.
+// Figures (shared/metrics.ts OUTREACH_METRICS): one grouped statement each, and the drill-down with
+// the same predicates. The slice is any area (region … village): records lie in it by the area path
+// of their village (a participant) or of their places (an activity); a child area (the towns of a
+// county, the counties of a city, the villages of a town) is the child whose path prefixes theirs.
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -518,62 +522,53 @@ export async function resolveReachRule(
  */
 const REACHED = `not (p.status = 'ended' and p.status_since is not null and p.status_since <= op.held_on)`;
 
-/** The activity's towns: where it was held and where the persons it reached live(d). */
-const ACTIVITY_TOWNS = `(select array_agg(distinct x) from (
-    select a.town_id as x where a.town_id is not null
-    union select op.town_id from outreach_participants op where op.activity_id = a.id) s)`;
+/**
+ * The places of each activity of the period ($2–$3): where it was held and the villages of the
+ * persons it reached. An activity is in an area when one of its places is.
+ */
+const PLACES = `places as (
+    select a.id as activity_id, a.area_id as place from outreach_activities a
+     where a.held_on between $2::date and $3::date
+    union
+    select op.activity_id, op.village_id from outreach_participants op
+     where op.held_on between $2::date and $3::date)`;
+
+/** The slice area's path ($1 is its id). */
+const SLICE_PATH = '(select path from areas where id = $1)';
 
 export interface FigureSlice {
-  /** The area counted: its level decides the grouping (district → towns, town → villages). */
-  area: { id: number; level: 'district' | 'town' | 'village' };
+  area: { id: number; level: string };
   from: string;
   to: string;
 }
 
-/** Per child area (town or village) and in total: activities and distinct persons reached. */
+/** Per child area and in total: activities and distinct persons reached. */
 export async function countOutreach(q: Queryable, s: FigureSlice) {
-  // Persons reached: participant rows in the period, inside the area, grouped by the child column.
-  const child = s.area.level === 'district' ? 'town_id' : 'village_id';
-  const inArea =
-    s.area.level === 'district'
-      ? '$1::int is not null'
-      : s.area.level === 'town'
-        ? 'op.town_id = $1'
-        : 'op.village_id = $1';
+  const params = [s.area.id, s.from, s.to];
+  const reachedFrom = `from outreach_participants op join persons p on p.id = op.person_id
+                       join areas v on v.id = op.village_id
+                      where op.held_on between $2::date and $3::date and ${REACHED}`;
   const reached = await q.query<{ key: number | null; n: number }>(
-    sql(`select op.${child} as key, count(distinct op.person_id)::int as n
-           from outreach_participants op join persons p on p.id = op.person_id
-          where op.held_on between $2::date and $3::date and ${inArea} and ${REACHED}
-          group by grouping sets ((op.${child}), ())`),
-    [s.area.id, s.from, s.to],
+    sql(`select c.id as key, count(distinct op.person_id)::int as n ${reachedFrom.replace(
+      'join areas v on v.id = op.village_id',
+      `join areas v on v.id = op.village_id join areas c on c.parent_id = $1 and ${pathWithin('v.path', 'c.path')}`,
+    )} group by c.id
+         union all
+         select null, count(distinct op.person_id)::int ${reachedFrom} and ${pathWithin('v.path', SLICE_PATH)}`),
+    params,
   );
-  // Activities: in the district every activity of the period once; per town those held there or
-  // reaching its persons; per village those reaching its persons or held in it.
-  const acts =
-    s.area.level === 'district'
-      ? await q.query<{ key: number | null; n: number }>(
-          sql(`with a as (select a.id, ${ACTIVITY_TOWNS} as towns from outreach_activities a
-                           where a.held_on between $2::date and $3::date and $1::int is not null)
-               select t as key, count(*)::int as n from a, unnest(coalesce(a.towns, '{}')) t group by t
-               union all select null, count(*)::int from a`),
-          [s.area.id, s.from, s.to],
-        )
-      : await q.query<{ key: number | null; n: number }>(
-          sql(`with a as (
-                 select a.id, array(select distinct x from (
-                          select a.area_id as x where a.area_id in (select id from areas where parent_id = $1)
-                          union select op.village_id from outreach_participants op
-                                 where op.activity_id = a.id and (op.town_id = $1 or op.village_id = $1)) s) as kids
-                   from outreach_activities a join areas aa on aa.id = a.area_id
-                  where a.held_on between $2::date and $3::date
-                    and (aa.path like (select path from areas where id = $1) || '%'
-                         or exists (select 1 from outreach_participants op where op.activity_id = a.id
-                                      and (op.town_id = $1 or op.village_id = $1))))
-               select k as key, count(*)::int as n from a, unnest(a.kids) k group by k
-               union all select null, count(*)::int from a`),
-          [s.area.id, s.from, s.to],
-        );
-  return { reached, activities: acts };
+  const activities = await q.query<{ key: number | null; n: number }>(
+    sql(`with ${PLACES}
+         select c.id as key, count(distinct x.activity_id)::int as n
+           from places x join areas pa on pa.id = x.place
+           join areas c on c.parent_id = $1 and ${pathWithin('pa.path', 'c.path')}
+          group by c.id
+         union all
+         select null, count(distinct x.activity_id)::int
+           from places x join areas pa on pa.id = x.place where ${pathWithin('pa.path', SLICE_PATH)}`),
+    params,
+  );
+  return { reached, activities };
 }
 
 export interface OutreachRecordRow {
@@ -595,14 +590,9 @@ export async function outreachRecords(
 ) {
   const params = [s.area.id, s.from, s.to];
   if (figure === 'outreachPersonsReached') {
-    const inArea =
-      s.area.level === 'district'
-        ? '$1::int is not null'
-        : s.area.level === 'town'
-          ? 'op.town_id = $1'
-          : 'op.village_id = $1';
     const base = `from outreach_participants op join persons p on p.id = op.person_id
-                  where op.held_on between $2::date and $3::date and ${inArea} and ${REACHED}`;
+                  join areas v on v.id = op.village_id
+                  where op.held_on between $2::date and $3::date and ${REACHED} and ${pathWithin('v.path', SLICE_PATH)}`;
     const [{ n }] = await q.query<{ n: number }>(
       sql(`select count(distinct op.person_id)::int as n ${base}`),
       params,
@@ -618,27 +608,27 @@ export async function outreachRecords(
     );
     return { rows, total: n };
   }
-  const inArea =
-    s.area.level === 'district'
-      ? '$1::int is not null'
-      : `(aa.path like (select path from areas where id = $1) || '%'
-          or exists (select 1 from outreach_participants op where op.activity_id = a.id
-                       and (op.town_id = $1 or op.village_id = $1)))`;
-  const base = `from outreach_activities a join areas aa on aa.id = a.area_id
-                where a.held_on between $2::date and $3::date and ${inArea}`;
-  const [{ n }] = await q.query<{ n: number }>(sql(`select count(*)::int as n ${base}`), params);
+  const ids = `(select x.activity_id from places x join areas pa on pa.id = x.place
+                 where ${pathWithin('pa.path', SLICE_PATH)})`;
+  const [{ n }] = await q.query<{ n: number }>(
+    sql(`with ${PLACES} select count(distinct activity_id)::int as n from ${ids} i`),
+    params,
+  );
   const rows = await q.query<OutreachRecordRow>(
-    sql(`select a.id, a.organiser_name || ' · ' || a.place as name,
+    sql(`with ${PLACES}
+         select a.id, a.organiser_name || ' · ' || a.place as name,
                 coalesce((select name from areas where id = a.town_id), aa.name) as town,
                 case when aa.level = 'village' then aa.name end as village, a.held_on::text as date,
                 a.participant_count::text || ' 人' as detail
-           ${base} order by a.held_on, a.id limit $4 offset $5`),
+           from outreach_activities a join areas aa on aa.id = a.area_id
+          where a.id in ${ids}
+          order by a.held_on, a.id limit $4 offset $5`),
     [...params, limit, offset],
   );
   return { rows, total: n };
 }
 
-/** The activities of a period in the slice, in keyset batches (the ledger). */
+/** The activities of a period in the slice the scope may read, in keyset batches (the ledger). */
 export async function activityBatch(
   q: Queryable,
   s: FigureSlice,
@@ -650,16 +640,13 @@ export async function activityBatch(
   p.v(s.area.id);
   p.v(s.from);
   p.v(s.to);
-  const inArea =
-    s.area.level === 'district'
-      ? '$1::int is not null'
-      : `(aa.path like (select path from areas where id = $1) || '%'
-          or exists (select 1 from outreach_participants op where op.activity_id = a.id
-                       and (op.town_id = $1 or op.village_id = $1)))`;
   const cond = activityReadCondition(scope, p);
   return q.query<ActivityRow>(
-    sql(`${ACTIVITY_SELECT} where a.held_on between $2::date and $3::date and ${inArea} and ${cond}
-          and a.id > ${p.v(afterId)} order by a.id limit ${p.v(limit)}`),
+    sql(`with ${PLACES}
+         ${ACTIVITY_SELECT}
+          where a.id in (select x.activity_id from places x join areas pa on pa.id = x.place
+                          where ${pathWithin('pa.path', SLICE_PATH)})
+            and ${cond} and a.id > ${p.v(afterId)} order by a.id limit ${p.v(limit)}`),
     p.values,
   );
 }
@@ -787,10 +774,6 @@ export async function participantBatch(
   p.v(s.area.id);
   p.v(s.from);
   p.v(s.to);
-  const inArea =
-    s.area.level === 'district'
-      ? '$1::int is not null'
-      : `(aa.path like (select path from areas where id = $1) || '%' or op.town_id = $1 or op.village_id = $1)`;
   let cond = 'true';
   if (!scope.all) {
     const ids = p.v(scope.areaIds);
@@ -799,16 +782,17 @@ export async function participantBatch(
   const a1 = p.v(after.activityId);
   const a2 = p.v(after.personId);
   return q.query<ParticipantLedgerRow>(
-    sql(`select op.activity_id, a.held_on::text as held_on, a.type, a.organiser_name, op.person_id, p.name,
+    sql(`with ${PLACES}
+         select op.activity_id, a.held_on::text as held_on, a.type, a.organiser_name, op.person_id, p.name,
                 p.id_number_masked, op.town_id, t.name as town_name, op.village_id, v.name as village_name
            from outreach_participants op
            join outreach_activities a on a.id = op.activity_id
-           join areas aa on aa.id = a.area_id
            join persons p on p.id = op.person_id
            join areas t on t.id = op.town_id
            join areas v on v.id = op.village_id
-          where op.held_on between $2::date and $3::date and ${inArea} and ${cond}
-            and (op.activity_id, op.person_id) > (${a1}::int, ${a2}::int)
+          where op.activity_id in (select x.activity_id from places x join areas pa on pa.id = x.place
+                                    where ${pathWithin('pa.path', SLICE_PATH)})
+            and ${cond} and (op.activity_id, op.person_id) > (${a1}::int, ${a2}::int)
           order by op.activity_id, op.person_id limit ${p.v(limit)}`),
     p.values,
   );

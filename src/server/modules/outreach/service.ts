@@ -30,11 +30,12 @@ async function areaInScope(q: Queryable, actor: Actor, areaId: number, field = '
 
 /** The name an activity shows as organiser when the office held it itself. */
 function officeName(a: repo.AreaBrief) {
-  return a.level === 'district'
-    ? `${a.name}民政局`
-    : a.level === 'town'
-      ? `${a.name}人民政府`
-      : `${a.name}委员会`;
+  // A township's government, a village's committee, otherwise the civil-affairs bureau of the level.
+  return a.level === 'town'
+    ? `${a.name}人民政府`
+    : a.level === 'village'
+      ? `${a.name}委员会`
+      : `${a.name}民政局`;
 }
 
 // ---------------------------------------------------------------------------------------------
