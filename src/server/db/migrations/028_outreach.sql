@@ -77,3 +77,19 @@ create table caregiver_recognitions (
   created_at timestamptz not null default now()
 );
 create index caregiver_recognitions_caregiver_idx on caregiver_recognitions (caregiver_id, awarded_on);
+
+-- Photos of an activity, with the same columns as visit_files (mime, size, sha256, content), so the file
+-- store that moves visit photos out of the database can move these too.
+create table activity_files (
+  id bigint generated always as identity primary key,
+  activity_id integer not null references outreach_activities(id) on delete cascade,
+  kind text not null default 'photo' check (kind in ('photo')),
+  seq integer not null,
+  mime text not null check (mime in ('image/jpeg', 'image/png', 'image/webp')),
+  size integer not null,
+  sha256 text not null,
+  content bytea not null,
+  created_by integer references users(id),
+  created_at timestamptz not null default now()
+);
+create unique index activity_files_uq on activity_files (activity_id, kind, seq);
