@@ -530,3 +530,39 @@ export function incidentAckFigures(incidents: readonly IncidentAckFacts[], now: 
     medianMinutes,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outreach (DOMAIN.md §14, policy 六（五）): figures over a month or a quarter, computed by
+// modules/outreach with the same drill-down rule (each number lists exactly its records). 政策知晓率
+// beside them is METRICS.policyAwareness itself, summed over the period's months (sumParts).
+// ---------------------------------------------------------------------------------------------
+
+export const OUTREACH_METRIC_IDS = ['outreachPersonsReached', 'outreachActivities'] as const;
+export type OutreachMetricId = (typeof OUTREACH_METRIC_IDS)[number];
+
+export const OUTREACH_METRICS: Record<
+  OutreachMetricId,
+  Pick<MetricDefinition, 'label' | 'definition' | 'unit' | 'good'> & {
+    id: OutreachMetricId;
+    records: 'person' | 'activity';
+  }
+> = {
+  outreachPersonsReached: {
+    id: 'outreachPersonsReached',
+    label: '关爱活动覆盖对象',
+    definition:
+      '本期内至少参加（受益于）一次关爱活动的对象人数；同一人多次只计一次；活动日期已终止供养的对象不计（按活动时对象所在的镇街、村居统计）',
+    unit: 'count',
+    good: 'up',
+    records: 'person',
+  },
+  outreachActivities: {
+    id: 'outreachActivities',
+    label: '关爱活动场次',
+    definition:
+      '本期内举办的关爱、宣传活动场次；按举办地所在镇街，并计入其覆盖对象所在的镇街（一场活动在每个镇街各计一次，全区合计只计一次）',
+    unit: 'count',
+    good: 'up',
+    records: 'activity',
+  },
+};

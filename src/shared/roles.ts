@@ -126,6 +126,10 @@ export const PERMISSIONS = {
   'oversight.configure': ['bureau_admin', 'bureau_supervisor'],
   /** Visit and problem ledgers (.xlsx); ID numbers follow 'persons.sensitive'. */
   'ledger.export': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Social organisations, outreach activities and their figures (policy 六（五）); scope decides which. */
+  'outreach.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Register organisations and record activities: an office manages its own area's. */
+  'outreach.manage': ['bureau_admin', 'town_officer', 'village_officer'],
   /** Monthly report PDFs: generate, list, download. */
   'reports.read': ['bureau_admin', 'bureau_supervisor', 'town_officer'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -136,6 +136,8 @@ describe.runIf(hasChromium())(
         '/caregiver-reviews',
         '/care-replacements',
         '/payments',
+        '/outreach/activities',
+        '/outreach/organisations',
         '/users',
         '/areas',
       ];
@@ -149,7 +151,7 @@ describe.runIf(hasChromium())(
       await page.context().clearCookies();
       await loginAs(page, 'hantai');
       await page.waitForURL(`${baseUrl()}/`);
-      for (const path of ['/', '/visit-tasks', '/visits/new', '/persons']) {
+      for (const path of ['/', '/visit-tasks', '/visits/new', '/persons', '/outreach/activities?new=1']) {
         await page.goto(`${baseUrl()}${path}`);
         await settled(page);
         found.push(...(await axe(page, `hantai ${path}`)));

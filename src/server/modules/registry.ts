@@ -13,6 +13,7 @@ import { ledgerModule } from './ledger/module.js';
 import { moneyVisitHandler } from './money/index.js';
 import { moneyModule } from './money/module.js';
 import { notificationsModule } from './notifications/module.js';
+import { outreachModule } from './outreach/module.js';
 import { oversightModule } from './oversight/module.js';
 import { personsModule } from './persons/module.js';
 import { referralsVisitHandler } from './referrals/index.js';
@@ -48,6 +49,7 @@ const MODULES: readonly Module[] = [
   incidentsModule,
   concernsModule,
   referralsModule,
+  outreachModule,
   visitorAppModule,
   jobsModule,
 ];

@@ -8,6 +8,7 @@ import {
   DashboardOutlined,
   FileExcelOutlined,
   FileProtectOutlined,
+  GiftOutlined,
   HeartOutlined,
   LockOutlined,
   NotificationOutlined,
@@ -39,6 +40,8 @@ const AgreementsPage = page(() => import('./care/agreements-page'), 'AgreementsP
 const CaregiversPage = page(() => import('./care/caregivers-page'), 'CaregiversPage');
 const ReplacementsPage = page(() => import('./care/replacements-page'), 'ReplacementsPage');
 const ReviewsPage = page(() => import('./care/reviews-page'), 'ReviewsPage');
+const ActivitiesPage = page(() => import('./outreach/activities-page'), 'ActivitiesPage');
+const OrganisationsPage = page(() => import('./outreach/organisations-page'), 'OrganisationsPage');
 const ConcernsPage = page(() => import('./concerns/concerns-page'), 'ConcernsPage');
 const HomePage = page(() => import('./home/home-page'), 'HomePage');
 const ChannelsPage = page(() => import('./inbox/channels-page'), 'ChannelsPage');
@@ -268,6 +271,22 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <SwapOutlined />,
     element: <ReplacementsPage />,
     permission: 'care.read',
+  },
+  {
+    path: '/outreach/activities',
+    group: 'care',
+    label: '关爱活动',
+    icon: <GiftOutlined />,
+    element: <ActivitiesPage />,
+    permission: 'outreach.read',
+  },
+  {
+    path: '/outreach/organisations',
+    group: 'care',
+    label: '社会组织',
+    icon: <TeamOutlined />,
+    element: <OrganisationsPage />,
+    permission: 'outreach.read',
   },
   {
     path: '/payments',

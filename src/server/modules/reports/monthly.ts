@@ -10,6 +10,7 @@ import {
   METRICS,
   type MetricId,
   type MetricValue,
+  OUTREACH_METRICS,
 } from '../../../shared/metrics.js';
 import { periodLabel } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
@@ -17,6 +18,7 @@ import { badRequest, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
 import { appendAudit } from '../audit/index.js';
+import { getOutreachFigures } from '../outreach/index.js';
 import { getAssessment, getMetrics, getTrends } from '../oversight/index.js';
 import { type Box, horizontalBars, lineChart } from './charts.js';
 import * as repo from './repo.js';
@@ -186,7 +188,25 @@ export async function generateMonthlyReport(
     });
   }
 
-  pdf.heading(`${assessment ? '五' : '四'}、指标口径`);
+  // Outreach of the month (policy 六（五）): activities and persons reached beside 政策知晓率 of visits.
+  const outreach = await getOutreachFigures(ctx, actor, { period, areaId: m.area.id });
+  pdf.heading(`${assessment ? '五' : '四'}、关爱活动与政策宣传`);
+  pdf.table(
+    [
+      { title: '辖区', width: 2 },
+      { title: OUTREACH_METRICS.outreachActivities.label, width: 1, align: 'right' },
+      { title: OUTREACH_METRICS.outreachPersonsReached.label, width: 1.2, align: 'right' },
+      { title: `${METRICS.policyAwareness.label}（探访）`, width: 1.4, align: 'right' },
+    ],
+    [{ name: `${outreach.area.name}（合计）`, figures: outreach.figures }, ...outreach.children].map((r) => [
+      r.name,
+      r.figures.activities,
+      r.figures.personsReached,
+      formatMetric('policyAwareness', r.figures.policyAwareness),
+    ]),
+  );
+
+  pdf.heading(`${assessment ? '六' : '五'}、指标口径`);
   pdf.table(
     [
       { title: '指标', width: 1.2 },
@@ -194,7 +214,8 @@ export async function generateMonthlyReport(
     ],
     (Object.keys(METRICS) as MetricId[])
       .filter((id) => !m.unavailable.includes(id))
-      .map((id) => [METRICS[id].label, METRICS[id].definition]),
+      .map((id) => [METRICS[id].label, METRICS[id].definition])
+      .concat(Object.values(OUTREACH_METRICS).map((d) => [d.label, d.definition])),
   );
   pdf.paragraph(`${FIGURE_RULES.none}；${FIGURE_RULES.small}；${FIGURE_RULES.inProgress}。`, {
     size: 9,

@@ -35,6 +35,7 @@ import { periodLabel } from '../../../shared/schedule';
 import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
+import { OutreachFiguresCard } from '../outreach/figures';
 import { OVERSIGHT_METRICS, OVERSIGHT_RECORDS, OVERSIGHT_TRENDS } from '../shell-ops';
 import { recordsLink, sliceQuery } from './api';
 import { EChart } from './echart';
@@ -470,6 +471,11 @@ export function OversightDashboard() {
               </Col>
             )}
           </Row>
+          {m.area && can(me.roles, 'outreach.read') && (
+            <div style={{ marginTop: 12 }}>
+              <OutreachFiguresCard areaId={m.area.id} />
+            </div>
+          )}
           {!m.area && can(me.roles, 'visits.record') && (
             <Space style={{ marginTop: 12 }}>
               <Link to="/visit-tasks">
