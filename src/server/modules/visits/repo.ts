@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/db.js';
 import { prepared, sql } from '../../db/sql.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/index.js';
+import type { KeptFile } from '../files/index.js';
 import { type SettingRow, settingsOnPathSql } from '../settings/index.js';
 import { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';
 
@@ -809,15 +810,15 @@ export async function insertVisitFile(
     kind: 'photo' | 'signature';
     seq: number;
     mime: string;
-    sha256: string;
-    content: Buffer;
+    /** From files' keepFile: the bytes inline, or null with `stored` when they are in the store. */
+    file: KeptFile;
   },
 ) {
   await q.query(
     sql(
-      `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content) values ($1,$2,$3,$4,$5,$6,$7)`,
+      `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content, stored) values ($1,$2,$3,$4,$5,$6,$7,$8)`,
     ),
-    [f.visitId, f.kind, f.seq, f.mime, f.content.length, f.sha256, f.content],
+    [f.visitId, f.kind, f.seq, f.mime, f.file.size, f.file.sha256, f.file.content, f.file.stored],
   );
 }
 
@@ -912,10 +913,16 @@ export async function listVisitFiles(q: Queryable, visitId: number) {
 }
 
 export async function getVisitFile(q: Queryable, visitId: number, fileId: number) {
-  const [r] = await q.query<{ mime: string; content: Buffer | Uint8Array; size: number }>(
-    sql('select mime, content, size from visit_files where visit_id = $1 and id = $2'),
-    [visitId, fileId],
-  );
+  const [r] = await q.query<{
+    mime: string;
+    content: Buffer | Uint8Array | null;
+    size: number;
+    sha256: string;
+    stored: boolean;
+  }>(sql('select mime, content, size, sha256, stored from visit_files where visit_id = $1 and id = $2'), [
+    visitId,
+    fileId,
+  ]);
   return r;
 }
 

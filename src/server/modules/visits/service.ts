@@ -26,6 +26,7 @@ import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit, auditChainOf } from '../audit/index.js';
+import { fileBytes, keepFile } from '../files/index.js';
 import { assertVisitorFor } from '../persons/index.js';
 import { putSetting } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
@@ -236,6 +237,11 @@ export async function recordVisit(
     context.auditTail &&
     !visitHandlersAct(ctx, visit);
 
+  // Files go to the store (when there is one) before the transaction that names them: a committed
+  // row always has its file; a failed transaction leaves an object the sweeper removes later.
+  const keptPhotos = await Promise.all(photos.map((p) => keepFile(ctx, p.content)));
+  const keptSignature = signature ? await keepFile(ctx, signature.content) : null;
+
   const result = oneStatement
     ? await (async () => {
         const stored = await repo.insertVisit(ctx.db, row, qualifying ? {} : null, event, {
@@ -267,8 +273,21 @@ export async function recordVisit(
         const visitId = Number(stored.visit.id);
         const completed = stored.completed.map((t) => Number(t.id));
         for (const [i, p] of photos.entries())
-          await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
-        if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
+          await repo.insertVisitFile(q, {
+            visitId,
+            kind: 'photo',
+            seq: i,
+            mime: p.mime,
+            file: keptPhotos[i],
+          });
+        if (signature && keptSignature)
+          await repo.insertVisitFile(q, {
+            visitId,
+            kind: 'signature',
+            seq: 0,
+            mime: signature.mime,
+            file: keptSignature,
+          });
 
         await emitVisitRecorded(q, ctx, { ...visit, id: visitId, completedTaskIds: completed });
         // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
@@ -365,7 +384,7 @@ export async function getVisitFile(ctx: Ctx, actor: Actor, visitId: number, file
     areaId: v.village_id,
     detail: { fileId },
   });
-  return { mime: f.mime, content: Buffer.from(f.content) };
+  return { mime: f.mime, content: await fileBytes(ctx, f) };
 }
 
 export async function listPersonVisits(
