@@ -1,11 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../../config.js';
 import { checked, type FileStore, isSha256, sha256Of, shardedName } from './store.js';
 
@@ -20,25 +13,32 @@ const notFound = (e: unknown) => {
  * refuse them. The bytes are checked against their SHA-256 name on every read instead.
  */
 export function s3Store(s: S3Settings): FileStore {
-  const client = new S3Client({
-    region: s.region,
-    endpoint: s.endpoint,
-    forcePathStyle: s.forcePathStyle,
-    credentials: s.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  // The SDK (~300 modules) is loaded on first use: a server keeping files elsewhere never loads it.
+  let sdk: Promise<{ client: S3Client; m: typeof import('@aws-sdk/client-s3') }> | undefined;
+  const open = () =>
+    (sdk ??= import('@aws-sdk/client-s3').then((m) => ({
+      m,
+      client: new m.S3Client({
+        region: s.region,
+        endpoint: s.endpoint,
+        forcePathStyle: s.forcePathStyle,
+        credentials: s.credentials,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+    })));
   const key = (sha: string) => `${s.prefix}${shardedName(sha)}`;
   return {
     kind: 's3',
-    close: () => client.destroy(),
+    close: () => void sdk?.then(({ client }) => client.destroy()),
     where: `s3://${s.bucket}/${s.prefix}`,
     async put(bytes) {
+      const { client, m } = await open();
       const sha = sha256Of(bytes);
       // A PUT of an existing key replaces it (same bytes) and moves its LastModified: the sweeper's
       // grace period then runs from this writer.
       await client.send(
-        new PutObjectCommand({
+        new m.PutObjectCommand({
           Bucket: s.bucket,
           Key: key(sha),
           Body: bytes,
@@ -49,8 +49,9 @@ export function s3Store(s: S3Settings): FileStore {
       return sha;
     },
     async get(sha) {
+      const { client, m } = await open();
       try {
-        const r = await client.send(new GetObjectCommand({ Bucket: s.bucket, Key: key(sha) }));
+        const r = await client.send(new m.GetObjectCommand({ Bucket: s.bucket, Key: key(sha) }));
         if (!r.Body) return null;
         return checked(sha, Buffer.from(await r.Body.transformToByteArray()));
       } catch (e) {
@@ -59,8 +60,9 @@ export function s3Store(s: S3Settings): FileStore {
       }
     },
     async has(sha) {
+      const { client, m } = await open();
       try {
-        await client.send(new HeadObjectCommand({ Bucket: s.bucket, Key: key(sha) }));
+        await client.send(new m.HeadObjectCommand({ Bucket: s.bucket, Key: key(sha) }));
         return true;
       } catch (e) {
         if (notFound(e)) return false;
@@ -68,21 +70,27 @@ export function s3Store(s: S3Settings): FileStore {
       }
     },
     async delete(sha) {
-      await client.send(new DeleteObjectCommand({ Bucket: s.bucket, Key: key(sha) }));
+      const { client, m } = await open();
+      await client.send(new m.DeleteObjectCommand({ Bucket: s.bucket, Key: key(sha) }));
     },
     async *list() {
-      let token: string | undefined;
-      do {
+      const { client, m } = await open();
+      // ListObjects (v1) paged by Marker = the last key: understood by every S3-compatible server
+      // (s3rver's v2 continuation tokens need a cipher OpenSSL 3 no longer has).
+      let marker: string | undefined;
+      for (;;) {
         const r = await client.send(
-          new ListObjectsV2Command({ Bucket: s.bucket, Prefix: s.prefix, ContinuationToken: token }),
+          new m.ListObjectsCommand({ Bucket: s.bucket, Prefix: s.prefix, Marker: marker }),
         );
-        for (const o of r.Contents ?? []) {
+        const objects = r.Contents ?? [];
+        for (const o of objects) {
           const name = o.Key?.slice(o.Key.lastIndexOf('/') + 1) ?? '';
           if (isSha256(name) && o.Key === key(name))
             yield { sha256: name, modifiedAt: o.LastModified ?? new Date(0) };
         }
-        token = r.IsTruncated ? r.NextContinuationToken : undefined;
-      } while (token);
+        if (!r.IsTruncated || !objects.length) return;
+        marker = objects[objects.length - 1].Key;
+      }
     },
   };
 }
