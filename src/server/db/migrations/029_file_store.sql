@@ -23,3 +23,20 @@ alter table concern_files alter column sha256 set not null;
 alter table concern_files alter column data drop not null;
 alter table concern_files add column stored boolean not null default false;
 alter table concern_files add constraint concern_files_stored_chk check (stored = (data is null));
+
+-- A photo the phone sent ahead of its visit (PUT /api/visit-photos/:sha256): each photo is retried on
+-- its own, then the visit names it by hash. Only its uploader may name it; swept after 7 days.
+create table visit_uploads (
+  id integer generated always as identity primary key,
+  user_id integer not null references users(id),
+  sha256 text not null,
+  mime text not null check (mime in ('image/jpeg', 'image/png', 'image/webp')),
+  size integer not null,
+  content bytea,
+  stored boolean not null default false,
+  created_at timestamptz not null,
+  constraint visit_uploads_stored_chk check (stored = (content is null))
+);
+create unique index visit_uploads_uq on visit_uploads (user_id, sha256);
+create index visit_uploads_sha256_idx on visit_uploads (sha256);
+create index visit_uploads_created_idx on visit_uploads (created_at);

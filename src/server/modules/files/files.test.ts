@@ -229,6 +229,77 @@ describe('visit photos in a folder store (through HTTP)', () => {
     expect(v.missing).toEqual([]);
   });
 
+  it('takes photos ahead of their visit, one by one, for their uploader only', async () => {
+    const { visitor, person, villages, town } = await setup();
+    const bytes = photo();
+    const sha = sha256Of(bytes);
+    const put = (who: typeof visitor, name: string, data: string) =>
+      who.http.put(`/api/visit-photos/${name}`, { data });
+    const up = await put(visitor, sha, bytes.toString('base64'));
+    expect(up.statusCode, up.body).toBe(201);
+    expect(up.json()).toEqual({ sha256: sha, size: bytes.length });
+    // Again (a retry after a lost answer): the same, one row.
+    expect((await put(visitor, sha, bytes.toString('base64'))).statusCode).toBe(201);
+    const [u] = await env.ctx.db.query<{ n: number; stored: boolean }>(
+      sql('select count(*)::int as n, bool_and(stored) as stored from visit_uploads where sha256 = $1'),
+      [sha],
+    );
+    expect(u).toEqual({ n: 1, stored: true });
+    // Bytes that do not hash to the name, a name that is no hash, bytes that are no image.
+    const other = photo();
+    const lying = await put(visitor, sha, other.toString('base64'));
+    expect([lying.statusCode, lying.json().field]).toEqual([400, 'data']);
+    expect((await put(visitor, 'abc', bytes.toString('base64'))).statusCode).toBe(400);
+    const pdf = Buffer.from('%PDF-1.4 not a photo');
+    const notImage = await put(visitor, sha256Of(pdf), pdf.toString('base64'));
+    expect([notImage.statusCode, notImage.json().field]).toEqual([400, 'data']);
+    // A role that records no visits.
+    const supervisor = await actorClient(env, 'bureau_supervisor', env.districtId);
+    expect((await put(supervisor, sha, bytes.toString('base64'))).statusCode).toBe(403);
+
+    // Another visitor cannot name it (409, the phone sends the photo again); its uploader can.
+    const stranger = await actorClient(env, 'visitor', villages[0].id);
+    const strangerPerson = await buildPerson(env, {
+      townId: town.id,
+      villageId: villages[0].id,
+      visitorId: stranger.id,
+      supportStart: '2025-06-01',
+    });
+    const stolen = await stranger.http.post(
+      '/api/visits',
+      visitBody(strangerPerson.id, '2026-03-20T10:00:00+08:00', { photos: [{ upload: sha }] }),
+    );
+    expect([stolen.statusCode, stolen.json().code, stolen.json().field]).toEqual([
+      409,
+      'UPLOAD_MISSING',
+      'photos.0',
+    ]);
+    const both = await visitor.http.post(
+      '/api/visits',
+      visitBody(person.id, '2026-03-20T10:00:00+08:00', { photos: [{ upload: sha, data: 'x' }] }),
+    );
+    expect(both.statusCode).toBe(400);
+    const res = await visitor.http.post(
+      '/api/visits',
+      visitBody(person.id, '2026-03-20T10:00:00+08:00', { photos: [{ upload: sha, name: 'photo-1.jpg' }] }),
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    const [row] = await env.ctx.db.query<{ sha256: string; stored: boolean; size: number }>(
+      sql('select sha256, stored, size from visit_files where visit_id = $1'),
+      [res.json().id],
+    );
+    expect(row).toEqual({ sha256: sha, stored: true, size: bytes.length });
+    expect((await visitor.http.get(res.json().photos[0].url)).rawPayload.equals(bytes)).toBe(true);
+    // The upload row went with the visit; the object stays (the visit's row names it).
+    const [left] = await env.ctx.db.query<{ n: number }>(
+      sql('select count(*)::int as n from visit_uploads where sha256 = $1'),
+      [sha],
+    );
+    expect(left.n).toBe(0);
+    await sweepOrphanFiles(env.ctx, { graceHours: 0 });
+    expect(await fileStoreOf(env.ctx)!.has(sha)).toBe(true);
+  });
+
   it('stores concern evidence in the store and reads it back (care scans and reports: the suite run with TANFANG_FILES_DIR)', async () => {
     const { town, villages, officer, person } = await setup();
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from(randomUUID())]);

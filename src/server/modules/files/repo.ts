@@ -12,6 +12,7 @@ export const FILE_TABLES = [
   { table: 'concern_files', bytes: 'data' },
   { table: 'care_files', bytes: 'content' },
   { table: 'oversight_reports', bytes: 'content' },
+  { table: 'visit_uploads', bytes: 'content' },
 ] as const;
 
 export type FileTable = (typeof FILE_TABLES)[number];
