@@ -5,6 +5,7 @@ import { careVisitHandler } from './care/index.js';
 import { careModule } from './care/module.js';
 import { concernsVisitHandler } from './concerns/index.js';
 import { concernsModule } from './concerns/module.js';
+import { filesModule } from './files/module.js';
 import { healthModule } from './health/module.js';
 import { incidentsVisitHandler } from './incidents/index.js';
 import { incidentsModule } from './incidents/module.js';
@@ -51,6 +52,7 @@ const MODULES: readonly Module[] = [
   referralsModule,
   outreachModule,
   visitorAppModule,
+  filesModule,
   jobsModule,
 ];
 

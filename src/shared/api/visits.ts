@@ -94,6 +94,8 @@ export type VisitBrief = z.output<typeof VisitBrief>;
 const RecordedVisit = Visit.extend({ notice: z.string().nullable() });
 
 const L = VISIT_LIMITS;
+/** A file's name in the store: the SHA-256 of its bytes, 64 lower-case hex digits. */
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, '应为 64 位小写十六进制 SHA-256');
 export const RecordVisitBody = z.object({
   clientId: z.uuid('clientId 应为 UUID'),
   personId: z.number().int().positive(),
@@ -118,7 +120,19 @@ export const RecordVisitBody = z.object({
     })
     .nullish(),
   photos: z
-    .array(z.object({ data: z.string().describe('base64 JPEG/PNG'), name: z.string().max(200).optional() }))
+    .array(
+      z
+        .object({
+          data: z.string().describe('base64 JPEG/PNG').optional(),
+          upload: Sha256.optional().describe(
+            '已上传照片的 SHA-256（PUT /api/visit-photos/{sha256}），代替 data',
+          ),
+          name: z.string().max(200).optional(),
+        })
+        .refine((p) => (p.data === undefined) !== (p.upload === undefined), {
+          message: '每张照片须有 data 或 upload 之一',
+        }),
+    )
     .max(L.photosMax, `照片最多 ${L.photosMax} 张`)
     .optional(),
   signature: z.object({ data: z.string() }).nullish(),
@@ -305,6 +319,24 @@ export const recordVisit = endpoint({
       D: { house: { value: 'hazard', note: '西墙裂缝' } },
     },
   },
+});
+
+/**
+ * One photo ahead of its visit (the phone, issue 33): each photo is sent on its own and retried on its
+ * own; the visit then names it by hash (`photos[].upload`). Kept for the uploader only, for 7 days.
+ */
+export const uploadVisitPhoto = endpoint({
+  method: 'PUT',
+  path: '/api/visit-photos/:sha256',
+  operationId: 'uploadVisitPhoto',
+  summary: '先上传一张探访照片（按内容的 SHA-256 命名；重复上传同一张只保存一次）',
+  description:
+    '照片单独上传、单独重试，不必重发整条探访记录；随后记录探访时用 photos[].upload 引用。只有上传者本人可以引用，7 天内未被引用的照片会被清除。',
+  tags: TAGS,
+  permission: 'visits.record',
+  params: z.object({ sha256: Sha256 }),
+  body: z.object({ data: z.string().describe('base64 JPEG/PNG') }),
+  responses: { 201: z.object({ sha256: z.string(), size: z.number() }) },
 });
 
 export const getVisit = endpoint({

@@ -26,8 +26,14 @@ export interface QueuedVisit {
   personName: string;
   createdAt: string;
   draft: VisitDraft;
-  /** JPEG, downscaled to at most 1600 px on the long side. */
+  /** JPEG within the photo budget (visitor/photo.ts: at most 1280 px and 250 KB). */
   photos: Blob[];
+  /**
+   * SHA-256 of the photos the server already has (PUT /api/visit-photos/:sha256): each photo is sent
+   * on its own and not again after a failure of another one or of the visit; the queue shows how
+   * many are up.
+   */
+  uploaded?: string[];
   status: 'pending' | 'rejected';
   attempts: number;
   /** Epoch ms: not retried before this (backoff after a network or server error). */

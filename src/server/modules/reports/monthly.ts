@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { aboveTown } from '../../../shared/areas.js';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import {
@@ -18,6 +17,7 @@ import { badRequest, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
 import { appendAudit } from '../audit/index.js';
+import { keepFile } from '../files/index.js';
 import { getOutreachFigures } from '../outreach/index.js';
 import { getAssessment, getMetrics, getTrends } from '../oversight/index.js';
 import { type Box, horizontalBars, lineChart } from './charts.js';
@@ -232,13 +232,14 @@ export async function generateMonthlyReport(
   const content = await pdf.toBuffer();
   const filename = `${m.area.name}-${periodLabel(period)}探访工作月报.pdf`;
   if (!opts.keep) return { id: null, filename, content };
+  // In the store (when there is one) before the transaction that names it (modules/files).
+  const file = await keepFile(ctx, content);
   const id = await ctx.db.tx(async (q) => {
     const id = await repo.insertReport(q, {
       period,
       areaId: m.area!.id,
       filename,
-      content,
-      sha256: createHash('sha256').update(content).digest('hex'),
+      file,
       createdBy: actor.userId,
       now,
     });

@@ -4,6 +4,7 @@ import type { Queryable } from '../../db/db.js';
 import { prepared, sql } from '../../db/sql.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/index.js';
+import type { KeptFile } from '../files/index.js';
 import { type SettingRow, settingsOnPathSql } from '../settings/index.js';
 import { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';
 
@@ -809,15 +810,15 @@ export async function insertVisitFile(
     kind: 'photo' | 'signature';
     seq: number;
     mime: string;
-    sha256: string;
-    content: Buffer;
+    /** From files' keepFile: the bytes inline, or null with `stored` when they are in the store. */
+    file: KeptFile;
   },
 ) {
   await q.query(
     sql(
-      `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content) values ($1,$2,$3,$4,$5,$6,$7)`,
+      `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content, stored) values ($1,$2,$3,$4,$5,$6,$7,$8)`,
     ),
-    [f.visitId, f.kind, f.seq, f.mime, f.content.length, f.sha256, f.content],
+    [f.visitId, f.kind, f.seq, f.mime, f.file.size, f.file.sha256, f.file.content, f.file.stored],
   );
 }
 
@@ -912,10 +913,16 @@ export async function listVisitFiles(q: Queryable, visitId: number) {
 }
 
 export async function getVisitFile(q: Queryable, visitId: number, fileId: number) {
-  const [r] = await q.query<{ mime: string; content: Buffer | Uint8Array; size: number }>(
-    sql('select mime, content, size from visit_files where visit_id = $1 and id = $2'),
-    [visitId, fileId],
-  );
+  const [r] = await q.query<{
+    mime: string;
+    content: Buffer | Uint8Array | null;
+    size: number;
+    sha256: string;
+    stored: boolean;
+  }>(sql('select mime, content, size, sha256, stored from visit_files where visit_id = $1 and id = $2'), [
+    visitId,
+    fileId,
+  ]);
   return r;
 }
 
@@ -963,6 +970,81 @@ export async function rewriteVisitAnswers(
     [rows.map((x) => x.id), rows.map((x) => x.answers)],
   );
   return r.n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Photos sent ahead of their visit (PUT /api/visit-photos/:sha256)
+// ---------------------------------------------------------------------------------------------
+
+/** Keeps an uploaded photo for its uploader; the same photo again only refreshes its time. */
+export async function putUpload(
+  q: Queryable,
+  u: { userId: number; mime: string; file: KeptFile; now: Date },
+): Promise<void> {
+  await q.query(
+    sql(`insert into visit_uploads (user_id, sha256, mime, size, content, stored, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (user_id, sha256) do update set created_at = excluded.created_at`),
+    [u.userId, u.file.sha256, u.mime, u.file.size, u.file.content, u.file.stored, u.now],
+  );
+}
+
+export interface UploadRow {
+  sha256: string;
+  mime: string;
+  size: number;
+  content: Buffer | Uint8Array | null;
+  stored: boolean;
+}
+
+/** The user's uploads with these hashes (another user's are not found). */
+export async function findUploads(
+  q: Queryable,
+  userId: number,
+  shas: string[],
+): Promise<Map<string, UploadRow>> {
+  if (!shas.length) return new Map();
+  const rows = await q.query<UploadRow>(
+    sql(
+      `select sha256, mime, size, content, stored from visit_uploads where user_id = $1 and sha256 = any($2::text[])`,
+    ),
+    [userId, shas],
+  );
+  return new Map(rows.map((r) => [r.sha256, r]));
+}
+
+/** Uploads a visit now names: their row goes (the visit's file row names the same bytes). */
+export async function deleteUploads(q: Queryable, userId: number, shas: string[]): Promise<void> {
+  if (!shas.length) return;
+  await q.query(sql('delete from visit_uploads where user_id = $1 and sha256 = any($2::text[])'), [
+    userId,
+    shas,
+  ]);
+}
+
+/** Uploads no visit named within `days` (their stored objects are then the file sweeper's). */
+export async function sweepUploads(q: Queryable, before: Date): Promise<number> {
+  const [r] = await q.query<{ n: number }>(
+    sql(
+      'with d as (delete from visit_uploads where created_at < $1 returning 1) select count(*)::int as n from d',
+    ),
+    [before],
+  );
+  return r.n;
+}
+
+/** Photos (and their bytes) the user sent ahead of visits since `since` (the daily quota). */
+export async function uploadsSince(
+  q: Queryable,
+  userId: number,
+  since: Date,
+): Promise<{ files: number; bytes: number }> {
+  const [r] = await q.query<{ files: number; bytes: number }>(
+    sql(`select count(*)::int as files, coalesce(sum(size), 0)::float8 as bytes
+       from visit_uploads where user_id = $1 and created_at >= $2`),
+    [userId, since],
+  );
+  return r;
 }
 
 /** Files (and their bytes) the user uploaded with visits recorded since `since` (the daily quota). */

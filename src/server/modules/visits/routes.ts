@@ -6,7 +6,7 @@ import { daysLeft, isDueSoon, periodLabel } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import { route } from '../../http/route.js';
-import { VISIT_BODY_LIMIT } from './files.js';
+import { PHOTO_BODY_LIMIT, VISIT_BODY_LIMIT } from './files.js';
 import type { TaskRow, VisitRow } from './repo.js';
 import * as service from './service.js';
 
@@ -141,6 +141,14 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
       return reply.code(res.repeated ? 200 : 201).send({ ...presentVisit(d, today()), notice: res.notice });
     },
     { bodyLimit: VISIT_BODY_LIMIT },
+  );
+
+  route(
+    app,
+    api.uploadVisitPhoto,
+    async ({ req, reply, actor }) =>
+      reply.code(201).send(await service.uploadVisitPhoto(ctx, actor, req.params.sha256, req.body.data)),
+    { bodyLimit: PHOTO_BODY_LIMIT },
   );
 
   route(app, api.getVisit, async ({ req, actor }) =>

@@ -28,6 +28,7 @@ import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit, auditChainOf } from '../audit/index.js';
+import { fileBytes, type KeptFile, keepFile } from '../files/index.js';
 import { assertVisitorFor } from '../persons/index.js';
 import { putSetting, settingRows } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
@@ -52,7 +53,8 @@ export interface RecordVisitInput {
   notes?: string | null;
   answers?: ChecklistAnswers;
   location?: { consent: boolean; latitude: number; longitude: number } | null;
-  photos?: { data: string; name?: string }[];
+  /** Each photo inline (base64) or sent ahead and named by its SHA-256 (uploadVisitPhoto). */
+  photos?: { data?: string; upload?: string; name?: string }[];
   signature?: { data: string } | null;
   /** An officer entering a paper record names the visitor; a visitor records as themself. */
   visitorId?: number;
@@ -128,9 +130,14 @@ export async function recordVisit(
     throw badRequest('只有上门探访才有本人签字', 'signature');
   if (input.method === 'phone' && input.photos?.length) throw badRequest('电话探访不能附照片', 'photos');
   if ((input.photos?.length ?? 0) > MAX_PHOTOS) throw badRequest(`照片最多 ${MAX_PHOTOS} 张`, 'photos');
+  // Photos sent ahead (PUT /api/visit-photos/:sha256) are named by hash: only the uploader's count.
+  const uploadShas = (input.photos ?? []).flatMap((p) => (p.upload ? [p.upload] : []));
+  const uploads = await repo.findUploads(ctx.db, actor.userId, uploadShas);
   const fileBytes =
-    (input.photos ?? []).reduce((n, p) => n + base64Bytes(p.data), 0) +
-    (input.signature ? base64Bytes(input.signature.data) : 0);
+    (input.photos ?? []).reduce(
+      (n, p) => n + (p.upload ? (uploads.get(p.upload)?.size ?? 0) : base64Bytes(p.data ?? '')),
+      0,
+    ) + (input.signature ? base64Bytes(input.signature.data) : 0);
   if (fileBytes > MAX_VISIT_FILES_BYTES) {
     throw new AppError(
       413,
@@ -140,9 +147,20 @@ export async function recordVisit(
     );
   }
   // Decode and check files before any write, so a bad photo leaves nothing behind.
-  const photos = (input.photos ?? []).map((p, i) =>
-    decodeImage(p.data, `photos.${i}`, `第 ${i + 1} 张照片`, MAX_PHOTO_BYTES),
-  );
+  const photos = (input.photos ?? []).map((p, i): { mime: string; content?: Buffer; kept?: KeptFile } => {
+    if (p.upload === undefined)
+      return decodeImage(p.data ?? '', `photos.${i}`, `第 ${i + 1} 张照片`, MAX_PHOTO_BYTES);
+    const u = uploads.get(p.upload);
+    if (!u)
+      throw new AppError(
+        409,
+        'UPLOAD_MISSING',
+        `第 ${i + 1} 张照片尚未上传或已过期，请重新上传`,
+        `photos.${i}`,
+      );
+    const content = u.content == null ? null : Buffer.from(u.content);
+    return { mime: u.mime, kept: { sha256: u.sha256, size: u.size, content, stored: u.stored } };
+  });
   const signature = input.signature
     ? decodeImage(input.signature.data, 'signature', '签字图片', MAX_SIGNATURE_BYTES)
     : null;
@@ -238,6 +256,11 @@ export async function recordVisit(
     context.auditTail &&
     !visitHandlersAct(ctx, visit);
 
+  // Files go to the store (when there is one) before the transaction that names them: a committed
+  // row always has its file; a failed transaction leaves an object the sweeper removes later.
+  const keptPhotos = await Promise.all(photos.map((p) => p.kept ?? keepFile(ctx, p.content!)));
+  const keptSignature = signature ? await keepFile(ctx, signature.content) : null;
+
   const result = oneStatement
     ? await (async () => {
         const stored = await repo.insertVisit(ctx.db, row, qualifying ? {} : null, event, {
@@ -269,8 +292,22 @@ export async function recordVisit(
         const visitId = Number(stored.visit.id);
         const completed = stored.completed.map((t) => Number(t.id));
         for (const [i, p] of photos.entries())
-          await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
-        if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
+          await repo.insertVisitFile(q, {
+            visitId,
+            kind: 'photo',
+            seq: i,
+            mime: p.mime,
+            file: keptPhotos[i],
+          });
+        await repo.deleteUploads(q, actor.userId, uploadShas);
+        if (signature && keptSignature)
+          await repo.insertVisitFile(q, {
+            visitId,
+            kind: 'signature',
+            seq: 0,
+            mime: signature.mime,
+            file: keptSignature,
+          });
 
         await emitVisitRecorded(q, ctx, { ...visit, id: visitId, completedTaskIds: completed });
         // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
@@ -302,9 +339,41 @@ export async function recordVisit(
  * database (any server process), refused with 429 and Retry-After until China midnight. The phone
  * keeps a refused visit queued and sends it again later.
  */
-async function assertDailyFileQuota(ctx: Ctx, actor: Actor, files: number, bytes: number, now: Date) {
+/**
+ * A photo sent ahead of its visit (the phone's per-file upload): checked as a visit's photo is
+ * (type from the bytes, size, the daily quota over uploads), named by its hash — a body whose bytes
+ * do not hash to the name in the path is refused — and kept for the uploader.
+ */
+export async function uploadVisitPhoto(ctx: Ctx, actor: Actor, sha256: string, data: string) {
+  const photo = decodeImage(data, 'data', '照片', MAX_PHOTO_BYTES);
+  if (photo.sha256 !== sha256)
+    throw badRequest('照片内容与地址中的 SHA-256 不符（上传不完整或已损坏）', 'data');
+  const now = ctx.clock.now();
+  await assertDailyFileQuota(ctx, actor, 1, photo.content.length, now, 'uploads');
+  const file = await keepFile(ctx, photo.content);
+  await repo.putUpload(ctx.db, { userId: actor.userId, mime: photo.mime, file, now });
+  return { sha256, size: photo.content.length };
+}
+
+/** Job `visits.uploads`: removes photos sent ahead that no visit named within 7 days. */
+export async function sweepUploads(ctx: Pick<Ctx, 'db' | 'clock'>) {
+  const removed = await repo.sweepUploads(ctx.db, new Date(ctx.clock.now().getTime() - 7 * 86400_000));
+  return { removed };
+}
+
+async function assertDailyFileQuota(
+  ctx: Ctx,
+  actor: Actor,
+  files: number,
+  bytes: number,
+  now: Date,
+  of: 'visits' | 'uploads' = 'visits',
+) {
   const today = chinaDate(now);
-  const used = await repo.filesRecordedSince(ctx.db, actor.userId, chinaDayStart(today));
+  const used =
+    of === 'uploads'
+      ? await repo.uploadsSince(ctx.db, actor.userId, chinaDayStart(today))
+      : await repo.filesRecordedSince(ctx.db, actor.userId, chinaDayStart(today));
   const quota = ctx.config.visitFilesPerDay;
   if (used.files + files > quota.count || used.bytes + bytes > quota.megabytes * 1048576) {
     const seconds = Math.max(
@@ -367,7 +436,7 @@ export async function getVisitFile(ctx: Ctx, actor: Actor, visitId: number, file
     areaId: v.village_id,
     detail: { fileId },
   });
-  return { mime: f.mime, content: Buffer.from(f.content) };
+  return { mime: f.mime, content: await fileBytes(ctx, f) };
 }
 
 export async function listPersonVisits(
