@@ -313,6 +313,8 @@ export const createServiceAccount = endpoint({
   example: { name: '区卫健委住院出院推送', areaId: 1, permissions: ['signals.submit'], expiresInDays: 365 },
 });
 
+export type ServiceAccountBody = z.input<typeof createServiceAccount.body>;
+
 export const revokeServiceAccount = endpoint({
   method: 'POST',
   path: '/api/service-accounts/:id/revoke',
