@@ -20,6 +20,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.totp_disable': '停用动态验证码',
   'user.totp_reset': '清除动态验证码',
   'user.notify_email': '设置通知邮箱',
+  'user.notify_phone': '设置短信手机号',
   'session.revoke': '结束会话',
   'area.create': '新增村（社区）',
   'area.update': '修改村（社区）',
