@@ -25,6 +25,7 @@ export async function auditMachine(
   action: 'signals.submit' | 'signals.refused',
   now: Date,
   detail: Record<string, unknown>,
+  chainKey?: string,
 ) {
   await appendAudit(q, {
     at: now,
@@ -34,6 +35,8 @@ export async function auditMachine(
     entityId: a.id,
     areaId: a.area_id,
     detail: { account: a.name, ...detail },
+    // One account's calls spread over the audit chains (a hospital's burst is not one queue).
+    chainKey,
   });
 }
 

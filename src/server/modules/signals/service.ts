@@ -106,9 +106,22 @@ export async function revokeAccount(ctx: Ctx, actor: Actor, id: number, reason: 
 
 const ruleDefaults = (t: SignalType) => ({ [ruleKeyOf(t)]: SIGNAL_RULE_DEFAULTS[t] });
 
+/**
+ * The rules read in the last `RULE_CACHE_MS`, by area and type: a burst of signals reads each once.
+ * A change made in this process clears it; another process sees it within that time.
+ */
+const RULE_CACHE_MS = 30_000;
+const ruleCache = new Map<string, { at: number; rule: SignalRule }>();
+
 /** The rule of a type in force on an area (nearest area up the path, system row, default). */
 async function ruleOn(q: Queryable, areaId: number, t: SignalType): Promise<SignalRule> {
-  return (await areaSettingsWithSource(q, areaId, ruleDefaults(t)))[ruleKeyOf(t)].value;
+  const k = `${areaId}:${t}`;
+  const hit = ruleCache.get(k);
+  if (hit && Date.now() - hit.at < RULE_CACHE_MS) return hit.rule;
+  const rule = (await areaSettingsWithSource(q, areaId, ruleDefaults(t)))[ruleKeyOf(t)].value;
+  if (ruleCache.size > 10_000) ruleCache.clear();
+  ruleCache.set(k, { at: Date.now(), rule });
+  return rule;
 }
 
 export async function getRules(ctx: Ctx, actor: Actor, areaId: number | undefined) {
@@ -142,6 +155,7 @@ export async function putRule(
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
     await putSetting(q, { areaId: b.areaId, key: ruleKeyOf(b.type), value: b.rule, by: actor.userId, now });
+    ruleCache.clear();
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,
@@ -284,13 +298,17 @@ export async function submitSignals(
     }
     const counts: Record<string, number> = {};
     for (const o of out.values()) counts[o.status] = (counts[o.status] ?? 0) + 1;
-    await repo.touchAccount(q, a.id, now);
-    await auditMachine(q, a, 'signals.submit', now, {
-      count: items.length,
-      resent: items.length - out.size,
-      statuses: counts,
-      signalIds: [...out.values()].slice(0, 50).map((o) => o.id),
-    });
+    if (!a.last_used_at || now.getTime() - a.last_used_at.getTime() > 60000)
+      await repo.touchAccount(q, a.id, now);
+    const ids = [...out.values()].map((o) => o.id);
+    await auditMachine(
+      q,
+      a,
+      'signals.submit',
+      now,
+      { count: items.length, resent: items.length - out.size, statuses: counts, signalIds: ids.slice(0, 50) },
+      `signal:${ids[0] ?? items[0].key}`,
+    );
     return items.map((s) => present((out.get(s.key) ?? stored.get(s.key))!));
   });
 }
