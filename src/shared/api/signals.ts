@@ -211,6 +211,31 @@ export const signalFigures = endpoint({
   responses: { 200: SignalFigures },
 });
 
+export const SignalImportResult = z.object({
+  account: Ref,
+  rows: z.number(),
+  counts: z.record(z.string(), z.number()),
+  /** The first 100 rows' outcomes, in file order. */
+  results: z.array(SignalOutcome),
+  rejected: z.array(z.object({ row: z.number(), column: z.string(), message: z.string() })),
+  rejectedCount: z.number(),
+});
+export type SignalImportResult = z.output<typeof SignalImportResult>;
+export const importSignals = endpoint({
+  method: 'POST',
+  path: '/api/signals/import',
+  operationId: 'importSignals',
+  summary: '上传部门报送的预警文件（.xlsx 或 .csv，multipart 字段 file），记在所选服务账号名下',
+  description:
+    '表头须有“预警类型”列；其余列：幂等键、发生时间、身份证号码、来源、说明、区域代码、预警种类、预警编号、截止日期。' +
+    '没有幂等键的行按文件内容与行号生成，同一文件重复上传不会重复记录。最多 5000 行、5 MB。',
+  tags: TAGS,
+  permission: 'signals.manage',
+  query: z.object({ accountId: Id }),
+  upload: { field: 'file', description: '预警文件 .xlsx / .csv（UTF-8 或 GB18030）' },
+  responses: { 200: SignalImportResult },
+});
+
 // Rules ------------------------------------------------------------------------------------------
 
 export const SignalRuleBody = z.object({

@@ -4,6 +4,8 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/signals.js';
 import type { Ctx } from '../../context.js';
 import { AppError } from '../../http/errors.js';
 import { route } from '../../http/route.js';
+import { receiveFile, takeImportSlot } from '../../http/uploads.js';
+import { importSignals, SIGNAL_FILE_LIMITS } from './import.js';
 import type { AccountRow, SignalRow } from './repo.js';
 import * as service from './service.js';
 
@@ -123,6 +125,27 @@ export function signalRoutes(app: FastifyInstance, ctx: Ctx) {
       limit: req.query.limit,
     });
     return { items: r.items.map(presentSignal), nextCursor: r.nextCursor };
+  });
+  route(app, api.importSignals, async ({ req, actor }) => {
+    const upload = await receiveFile(req, {
+      maxBytes: SIGNAL_FILE_LIMITS.bytes,
+      to: 'disk',
+      tooLarge: `文件超过 ${SIGNAL_FILE_LIMITS.bytes / 1024 / 1024} MB 上限，请拆分后分批上传`,
+    });
+    try {
+      const release = takeImportSlot(ctx);
+      try {
+        return await importSignals(ctx, actor, {
+          accountId: req.query.accountId,
+          path: upload.path!,
+          filename: upload.filename,
+        });
+      } finally {
+        release();
+      }
+    } finally {
+      await upload.discard();
+    }
   });
   route(app, api.signalFigures, async ({ req, actor }) => service.signalFigures(ctx, actor, req.query));
   route(app, api.getSignalRules, async ({ req, actor }) => service.getRules(ctx, actor, req.query.areaId));

@@ -204,6 +204,7 @@ export async function submitSignals(
   ctx: Ctx,
   a: repo.AccountRow,
   items: SignalInput[],
+  opts: { uploadedBy?: number } = {},
 ): Promise<SignalOutcome[]> {
   const now = ctx.clock.now();
   const keys = new Set<string>();
@@ -306,7 +307,13 @@ export async function submitSignals(
       a,
       'signals.submit',
       now,
-      { count: items.length, resent: items.length - out.size, statuses: counts, signalIds: ids.slice(0, 50) },
+      {
+        count: items.length,
+        resent: items.length - out.size,
+        statuses: counts,
+        signalIds: ids.slice(0, 50),
+        ...(opts.uploadedBy ? { uploadedBy: opts.uploadedBy } : {}),
+      },
       `signal:${ids[0] ?? items[0].key}`,
     );
     return items.map((s) => present((out.get(s.key) ?? stored.get(s.key))!));

@@ -1,8 +1,15 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
-import { actorClient, buildPerson, buildTown, freshIdNumber } from '../../../../test/factories.js';
+import {
+  actorClient,
+  buildPerson,
+  buildTown,
+  freshIdNumber,
+  multipartFile,
+} from '../../../../test/factories.js';
 import { sql } from '../../db/sql.js';
+import ExcelJS from '../../lib/xlsx.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -424,5 +431,80 @@ describe('signals become tasks', () => {
       Array.from({ length: 1001 }, (_, i) => meter(freshIdNumber(), `k${i}`)),
     );
     expect([400, 413]).toContain(r4.statusCode);
+  });
+});
+
+describe('a department file of signals', () => {
+  it('takes .csv (GB18030 too) and .xlsx rows through the same rules; bad rows rejected with the column; a second upload stores nothing new', async () => {
+    const { town, person } = await townWithPerson();
+    const a = await makeAccount(town.id);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const upload = (content: Buffer, name: string, accountId = a.id) => {
+      const m = multipartFile(content, name);
+      return env.app.inject({
+        method: 'POST',
+        url: `/api/signals/import?accountId=${accountId}`,
+        payload: m.payload,
+        headers: { ...m.headers, authorization: `Bearer ${officer.token}` },
+      });
+    };
+    const csv = [
+      '预警类型,发生时间,身份证号码,来源,说明',
+      `出院,2026-03-10 09:30,${person.idNumber},区人民医院,"肺炎好转，出院"`,
+      `水电表无用量（独居告警）,2026/3/10 8:00,${freshIdNumber()},供水公司,水表无用水`,
+      `不存在的类型,2026-03-10,${person.idNumber},x,y`,
+      `住院,2026-03-10,=cmd|' /C calc'!A0,x,y`,
+    ].join('\r\n');
+    const first = await upload(Buffer.from(new TextEncoder().encode(csv)), 'signals.csv');
+    expect(first.statusCode, first.body).toBe(200);
+    const r = first.json();
+    expect(r.rows).toBe(4);
+    expect(r.results.map((x: any) => x.status)).toEqual(['opened', 'unmatched']);
+    expect(r.rejected.map((x: any) => [x.row, x.column])).toEqual([
+      [4, '预警类型'],
+      [5, '身份证号码'],
+    ]);
+    const again = (await upload(Buffer.from(csv), 'signals.csv')).json();
+    expect(again.results).toEqual(r.results);
+    expect((await signalsOf(a.id)).length).toBe(2);
+
+    // Excel's 中文 CSV is GB18030; and an .xlsx with a date cell.
+    const gbk = Buffer.concat([
+      Buffer.from('d4a4beafc0e0d0cd2cc9edb7ddd6a4bac5c2eb2cc3ddb5c8bcfc0d0a', 'hex'),
+      Buffer.from('d7a1d4ba2c', 'hex'),
+      Buffer.from(person.idNumber),
+      Buffer.from('2c67626b2d310d0a', 'hex'),
+    ]);
+    const g = await upload(gbk, 'gbk.csv');
+    expect(g.statusCode, g.body).toBe(200);
+    expect(g.json().results[0]).toMatchObject({ key: 'gbk-1', status: 'opened' });
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('预警');
+    ws.addRow(['预警类型', '发生时间', '身份证号码', '幂等键']);
+    ws.addRow(['公安警情', new Date(Date.UTC(2026, 2, 10, 9, 0)), person.idNumber, 'police-1']);
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const x = await upload(xlsx, 'signals.xlsx');
+    expect(x.statusCode, x.body).toBe(200);
+    expect(x.json().results[0]).toMatchObject({ key: 'police-1', status: 'opened' });
+    const [{ occurred_at }] = await env.ctx.db.query<{ occurred_at: Date }>(
+      sql(`select occurred_at from signals where account_id = $1 and key = 'police-1'`),
+      [a.id],
+    );
+    expect(new Date(occurred_at).toISOString()).toBe('2026-03-10T01:00:00.000Z');
+
+    // Another town's officer cannot use this account; a visitor cannot upload at all.
+    const other = await buildTown(env);
+    const stranger = await actorClient(env, 'town_officer', other.town.id);
+    const m = multipartFile(Buffer.from(csv), 'signals.csv');
+    const res = await env.app.inject({
+      method: 'POST',
+      url: `/api/signals/import?accountId=${a.id}`,
+      payload: m.payload,
+      headers: { ...m.headers, authorization: `Bearer ${stranger.token}` },
+    });
+    expect(res.statusCode).toBe(404);
+    const noHeader = await upload(Buffer.from('a,b\n1,2'), 'x.csv');
+    expect(noHeader.statusCode).toBe(400);
+    expect(noHeader.json().message).toContain('预警类型');
   });
 });

@@ -1,4 +1,4 @@
-import { CopyOutlined, PlusOutlined, WarningOutlined } from '@ant-design/icons';
+import { CopyOutlined, PlusOutlined, UploadOutlined, WarningOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
@@ -16,9 +16,11 @@ import {
   Tag,
   TreeSelect,
   Typography,
+  Upload,
 } from 'antd';
 import { useState } from 'react';
-import type { ServiceAccount } from '../../../shared/api/signals';
+import { urlOf } from '../../../shared/api/contract';
+import type { ServiceAccount, SignalImportResult } from '../../../shared/api/signals';
 import * as signalsApi from '../../../shared/api/signals';
 import { INCIDENT_TYPE_LABELS, INCIDENT_TYPES } from '../../../shared/incidents';
 import { TIER_LABELS } from '../../../shared/person';
@@ -27,11 +29,13 @@ import {
   SERVICE_PERMISSION_LABELS,
   SERVICE_PERMISSIONS,
   SIGNAL_ACTION_LABELS,
+  SIGNAL_STATUS_LABELS,
   SIGNAL_TYPE_LABELS,
   type SignalRule,
+  type SignalStatus,
   type SignalType,
 } from '../../../shared/signals';
-import { call } from '../../lib/api';
+import { api, call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { EmptyState } from '../common/empty-state';
 
@@ -65,6 +69,95 @@ function CopyField(props: { label: string; value: string }) {
   );
 }
 
+/** A department's .xlsx/.csv of signals, recorded under its service account (same rules as the API). */
+function ImportDialog({ account, onClose }: { account: ServiceAccount; onClose: () => void }) {
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const [file, setFile] = useState<File | null>(null);
+  const [result, setResult] = useState<SignalImportResult | null>(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    if (!file) return;
+    const fd = new FormData();
+    fd.append('file', file);
+    setBusy(true);
+    try {
+      const r = await api<SignalImportResult>(
+        urlOf(signalsApi.importSignals, { query: { accountId: account.id } }),
+        {
+          method: signalsApi.importSignals.method,
+          body: fd,
+        },
+      );
+      setResult(r);
+      qc.invalidateQueries({ queryKey: ['signals'] });
+      message.success(`已上传：${r.rows} 行`);
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      width={720}
+      title={`上传预警文件：${account.name}`}
+      onCancel={onClose}
+      footer={
+        <Space>
+          <Button onClick={onClose}>关闭</Button>
+          <Button type="primary" disabled={!file || !!result} loading={busy} onClick={send}>
+            上传
+          </Button>
+        </Space>
+      }
+    >
+      <Upload
+        accept=".xlsx,.csv"
+        maxCount={1}
+        beforeUpload={(f) => {
+          setFile(f);
+          setResult(null);
+          return false;
+        }}
+        onRemove={() => setFile(null)}
+      >
+        <Button icon={<UploadOutlined />}>选择文件（.xlsx 或 .csv）</Button>
+      </Upload>
+      <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
+        须有“预警类型”列（可写中文名称，如“出院”）；可选：幂等键、发生时间、身份证号码、来源、说明、区域代码、预警种类、预警编号、截止日期。
+        同一文件重复上传不会重复记录。最多 5000 行。
+      </Typography.Paragraph>
+      {result && (
+        <>
+          <Alert
+            type={result.rejectedCount ? 'warning' : 'success'}
+            showIcon
+            message={`共 ${result.rows} 行：${Object.entries(result.counts)
+              .map(([k, n]) => `${SIGNAL_STATUS_LABELS[k as SignalStatus] ?? k} ${n}`)
+              .join('，')}${result.rejectedCount ? `；未通过 ${result.rejectedCount}` : ''}`}
+          />
+          {result.rejected.length > 0 && (
+            <Table
+              style={{ marginTop: 8 }}
+              size="small"
+              rowKey={(r) => `${r.row}-${r.column}`}
+              dataSource={result.rejected}
+              pagination={false}
+              columns={[
+                { title: '行', dataIndex: 'row', width: 60 },
+                { title: '列', dataIndex: 'column', width: 120 },
+                { title: '原因', dataIndex: 'message' },
+              ]}
+            />
+          )}
+        </>
+      )}
+    </Modal>
+  );
+}
+
 function AccountsTab() {
   const { message } = App.useApp();
   const qc = useQueryClient();
@@ -73,6 +166,7 @@ function AccountsTab() {
   const [form] = Form.useForm();
   const [issued, setIssued] = useState<{ token: string; secret: string; name: string } | null>(null);
   const [revoking, setRevoking] = useState<ServiceAccount | null>(null);
+  const [importing, setImporting] = useState<ServiceAccount | null>(null);
   const [revokeForm] = Form.useForm();
   const list = useQuery({
     queryKey: ['service-accounts'],
@@ -141,13 +235,21 @@ function AccountsTab() {
               a.state === 'revoked' ? (
                 <Typography.Text type="secondary">{a.revokeReason}</Typography.Text>
               ) : (
-                <Button size="small" danger onClick={() => setRevoking(a)}>
-                  吊销
-                </Button>
+                <Space>
+                  {a.state === 'active' && (
+                    <Button size="small" onClick={() => setImporting(a)}>
+                      上传文件
+                    </Button>
+                  )}
+                  <Button size="small" danger onClick={() => setRevoking(a)}>
+                    吊销
+                  </Button>
+                </Space>
               ),
           },
         ]}
       />
+      {importing && <ImportDialog account={importing} onClose={() => setImporting(null)} />}
       <Modal
         title="新建服务账号"
         open={creating}
