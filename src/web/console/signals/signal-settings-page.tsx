@@ -300,6 +300,7 @@ function AccountsTab() {
         open={!!issued}
         closable={false}
         maskClosable={false}
+        destroyOnHidden
         footer={
           <Button type="primary" onClick={() => setIssued(null)}>
             我已妥善保存
