@@ -20,6 +20,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.totp_disable': '停用动态验证码',
   'user.totp_reset': '清除动态验证码',
   'user.notify_email': '设置通知邮箱',
+  'user.notify_phone': '设置短信手机号',
   'session.revoke': '结束会话',
   'area.create': '新增村（社区）',
   'area.update': '修改村（社区）',
@@ -95,6 +96,11 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'report.generate': '生成月报',
   'ledger.visits': '导出探访记录台账',
   'ledger.concerns': '导出问题整改台账',
+  'service_account.create': '新建服务账号',
+  'service_account.revoke': '吊销服务账号',
+  'signals.submit': '外部系统报送预警',
+  'signals.refused': '拒绝外部系统请求',
+  'signal.review': '核对未匹配预警',
   'test.mark': '测试标记',
 };
 
@@ -119,7 +125,9 @@ export const AUDIT_ENTITY_LABELS: Record<string, string> = {
   payment: '资金发放',
   person: '对象档案',
   referral: '转介',
+  service_account: '服务账号',
   setting: '设置',
+  signal: '预警信息',
   settings: '设置',
   test: '测试',
   user: '用户',
@@ -143,6 +151,7 @@ export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
   'care.replacement': '更换照料服务人',
   'care.agreement_expiring': '照料协议即将到期',
   'visit.due_soon': '探访即将到期',
+  'signal.task': '预警核查任务',
 };
 
 /** The Chinese name of an audit action; an unknown code (a newer server) is named as such. */

@@ -566,3 +566,33 @@ export const OUTREACH_METRICS: Record<
     records: 'activity',
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// Signals from outside (DOMAIN.md §13): the figures of the 预警信息 page and the dashboard card,
+// computed by modules/signals (`GET /api/signals/figures`, one statement) with these rules.
+// ---------------------------------------------------------------------------------------------
+
+export const SIGNAL_FIGURES = {
+  signalsByType: {
+    label: '预警数量（按类型）',
+    definition:
+      '所选期间内收到的外部预警条数，按预警类型；重复报送（同一幂等键）只计一次，窗口内合并的重复预警单独计数',
+  },
+  signalsAwaitingReview: {
+    label: '待人工核对',
+    definition:
+      '未匹配到在保对象（查无此人、证件号码错误、已终止或暂停供养）且尚未核对的预警条数，反映当前状态',
+  },
+  signalsVerifiedInTime: {
+    label: '按期核查率',
+    definition:
+      '所选期间内收到的预警所派核查/跟进任务中，在截止时间前完成的 ÷ 已完成或已过截止时间的任务（未到期且未完成的不计入；取消的不计入）',
+  },
+} as const;
+
+/** The 按期核查率 shown with the figure rules of every ratio: "—" over 0, "样本不足（n=…）" under MIN_SAMPLE. */
+export function formatSignalShare(v: { counted: number; base: number }): string {
+  if (v.base <= 0) return '—';
+  if (v.base < MIN_SAMPLE) return `样本不足（n=${v.base}）`;
+  return `${((v.counted / v.base) * 100).toFixed(1)}%`;
+}

@@ -132,6 +132,10 @@ export const PERMISSIONS = {
   'outreach.manage': ['bureau_admin', 'town_officer', 'village_officer'],
   /** Monthly report PDFs: generate, list, download. */
   'reports.read': ['bureau_admin', 'bureau_supervisor', 'town_officer'],
+  /** Signals from outside (预警信息): the list, the review list, the rules and figures. */
+  'signals.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Service accounts (machine clients), the rules per signal type, reviewing unmatched signals. */
+  'signals.manage': ['bureau_admin', 'town_officer'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

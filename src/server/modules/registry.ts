@@ -21,6 +21,7 @@ import { referralsVisitHandler } from './referrals/index.js';
 import { referralsModule } from './referrals/module.js';
 import { reportsModule } from './reports/module.js';
 import { securityModule } from './security/module.js';
+import { signalsModule } from './signals/module.js';
 import type { Module, Registry } from './types.js';
 import { usersModule } from './users/module.js';
 import { visitorAppModule } from './visitor-app/module.js';
@@ -51,6 +52,7 @@ const MODULES: readonly Module[] = [
   concernsModule,
   referralsModule,
   outreachModule,
+  signalsModule,
   visitorAppModule,
   filesModule,
   jobsModule,

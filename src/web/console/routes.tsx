@@ -2,6 +2,7 @@ import {
   AccountBookOutlined,
   AlertOutlined,
   ApartmentOutlined,
+  ApiOutlined,
   AuditOutlined,
   BellOutlined,
   ContactsOutlined,
@@ -12,6 +13,7 @@ import {
   HeartOutlined,
   LockOutlined,
   NotificationOutlined,
+  RadarChartOutlined,
   SafetyCertificateOutlined,
   ScheduleOutlined,
   SettingOutlined,
@@ -57,6 +59,8 @@ const PersonsPage = page(() => import('./persons/persons-page'), 'PersonsPage');
 const VisitorsPage = page(() => import('./persons/visitors-page'), 'VisitorsPage');
 const ReferralsPage = page(() => import('./referrals/referrals-page'), 'ReferralsPage');
 const AccountPage = page(() => import('./security/account-page'), 'AccountPage');
+const SignalSettingsPage = page(() => import('./signals/signal-settings-page'), 'SignalSettingsPage');
+const SignalsPage = page(() => import('./signals/signals-page'), 'SignalsPage');
 const UsersPage = page(() => import('./users/users-page'), 'UsersPage');
 const CampaignsPage = page(() => import('./visits/campaigns-page'), 'CampaignsPage');
 const VisitSettingsPage = page(() => import('./visits/settings-page'), 'VisitSettingsPage');
@@ -189,6 +193,22 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <ShareAltOutlined />,
     element: <ReferralsPage />,
     permission: 'referrals.read',
+  },
+  {
+    path: '/signals',
+    group: 'cases',
+    label: '预警信息',
+    icon: <RadarChartOutlined />,
+    element: <SignalsPage />,
+    permission: 'signals.read',
+  },
+  {
+    path: '/signal-settings',
+    group: 'system',
+    label: '预警接入与规则',
+    icon: <ApiOutlined />,
+    element: <SignalSettingsPage />,
+    permission: 'signals.manage',
   },
   { path: '/inbox', label: '消息通知', icon: <BellOutlined />, element: <InboxPage /> },
   {

@@ -8,4 +8,5 @@ export {
 export { visitsPersonListener } from './person-listener.js';
 export { cancelOpenTasksFrom, qualifyingVisitAnswers } from './repo.js';
 export { createFollowUpTask, generateTasks } from './schedule.js';
+export { openCampaignIn } from './service.js';
 export { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';

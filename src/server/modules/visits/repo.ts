@@ -363,6 +363,8 @@ export interface CampaignSelection {
   tiers?: ('general' | 'key')[];
   flags?: string[];
   minAge?: number;
+  /** Only persons in these areas' subtrees (inside the campaign's area): a weather warning for some towns. */
+  areaIds?: number[];
 }
 
 export async function insertCampaign(
@@ -375,7 +377,7 @@ export async function insertCampaign(
     opensAt: Date;
     deadline: string;
     note?: string | null;
-    userId: number;
+    userId: number | null;
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
@@ -421,6 +423,12 @@ export async function insertCampaignTasks(
   if (o.selection.flags?.length) {
     params.push(o.selection.flags);
     where.push(`p.flags @> $${params.length}::text[]`);
+  }
+  if (o.selection.areaIds?.length) {
+    params.push(o.selection.areaIds);
+    where.push(
+      `p.village_id in (select v.id from areas v join areas r on r.id = any($${params.length}::int[]) where v.path like r.path || '%')`,
+    );
   }
   if (o.selection.minAge) {
     params.push(o.selection.minAge);

@@ -669,38 +669,68 @@ export async function openCampaign(
   const today = chinaDate(now);
   checkCampaignDeadline(c.deadline, today);
   return ctx.db.tx(async (q) => {
-    const id = await repo.insertCampaign(q, {
-      name: c.name,
-      kind: c.kind,
-      areaId: c.areaId,
-      selection: c.selection,
-      opensAt: now,
-      deadline: c.deadline,
-      note: c.note,
-      userId: actor.userId,
-    });
-    const created = await repo.insertCampaignTasks(q, {
-      campaignId: id,
-      areaPath: area.path,
-      selection: c.selection,
-      start: now,
-      end: chinaDayStart(addDays(c.deadline, 1)),
-      due: c.deadline,
-      today,
-      reason: c.name,
-      now,
-    });
-    await appendAudit(q, {
-      at: now,
-      actorId: actor.userId,
-      action: 'campaign.open',
-      entity: 'visit_campaign',
-      entityId: id,
-      areaId: c.areaId,
-      detail: { name: c.name, deadline: c.deadline, selection: c.selection as never, tasks: created },
-    });
+    const { id } = await openCampaignIn(q, { ...c, areaPath: area.path, userId: actor.userId, now });
     return (await repo.getCampaign(q, id))!;
   });
+}
+
+/**
+ * Opens a campaign inside the caller's transaction: the row, its tasks, the audit row. The console's
+ * route (above) and the signals module (a weather warning, `userId` null: a machine client) use it;
+ * the caller has checked the area and the deadline.
+ */
+export async function openCampaignIn(
+  q: Queryable,
+  c: {
+    name: string;
+    kind: string;
+    areaId: number;
+    areaPath: string;
+    deadline: string;
+    selection: repo.CampaignSelection;
+    note?: string;
+    userId: number | null;
+    now: Date;
+    auditDetail?: Record<string, unknown>;
+  },
+): Promise<{ id: number; tasks: number }> {
+  const id = await repo.insertCampaign(q, {
+    name: c.name,
+    kind: c.kind,
+    areaId: c.areaId,
+    selection: c.selection,
+    opensAt: c.now,
+    deadline: c.deadline,
+    note: c.note,
+    userId: c.userId,
+  });
+  const created = await repo.insertCampaignTasks(q, {
+    campaignId: id,
+    areaPath: c.areaPath,
+    selection: c.selection,
+    start: c.now,
+    end: chinaDayStart(addDays(c.deadline, 1)),
+    due: c.deadline,
+    today: chinaDate(c.now),
+    reason: c.name,
+    now: c.now,
+  });
+  await appendAudit(q, {
+    at: c.now,
+    actorId: c.userId,
+    action: 'campaign.open',
+    entity: 'visit_campaign',
+    entityId: id,
+    areaId: c.areaId,
+    detail: {
+      name: c.name,
+      deadline: c.deadline,
+      selection: c.selection as never,
+      tasks: created,
+      ...c.auditDetail,
+    },
+  });
+  return { id, tasks: created };
 }
 
 export async function listCampaigns(ctx: Ctx, actor: Actor) {
