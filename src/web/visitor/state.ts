@@ -442,7 +442,14 @@ function visitBody(item: QueuedVisit, photos: string[]): RecordVisitInput {
     durationMinutes: d.durationMinutes,
     notes: d.notes || null,
     answers: d.answers,
-    photos: photos.map((data, i) => ({ data, name: `photo-${i + 1}.jpg` })),
+    openedAt: d.openedAt ?? null,
+    submittedAt: d.submittedAt ?? null,
+    location: item.location ? { consent: true, ...item.location } : null,
+    photos: photos.map((data, i) => ({
+      data,
+      name: `photo-${i + 1}.jpg`,
+      ...(item.photoMeta?.[i] ? { meta: item.photoMeta[i] } : {}),
+    })),
   };
 }
 
