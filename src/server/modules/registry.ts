@@ -1,6 +1,8 @@
 import { areasModule } from './areas/module.js';
 import { auditModule } from './audit/module.js';
 import { authModule } from './auth/module.js';
+import { authenticityAssessor } from './authenticity/index.js';
+import { authenticityModule } from './authenticity/module.js';
 import { careVisitHandler } from './care/index.js';
 import { careModule } from './care/module.js';
 import { concernsVisitHandler } from './concerns/index.js';
@@ -48,6 +50,7 @@ const MODULES: readonly Module[] = [
   ledgerModule,
   reportsModule,
   visitsModule,
+  authenticityModule,
   incidentsModule,
   concernsModule,
   referralsModule,
@@ -71,6 +74,8 @@ export const REGISTRY: Registry = {
     moneyVisitHandler,
     referralsVisitHandler,
   ],
+  // Before a visit is stored: its authenticity signals, written by its own insert.
+  visitAssessor: authenticityAssessor,
   // Inside a person change's transaction: the schedule follows the registry.
   personListeners: [visitsPersonListener],
 };

@@ -38,6 +38,7 @@ function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 
 const AreasPage = page(() => import('./areas/areas-page'), 'AreasPage');
 const AuditPage = page(() => import('./audit/audit-page'), 'AuditPage');
+const AuthenticityPage = page(() => import('./authenticity/authenticity-page'), 'AuthenticityPage');
 const AgreementsPage = page(() => import('./care/agreements-page'), 'AgreementsPage');
 const CaregiversPage = page(() => import('./care/caregivers-page'), 'CaregiversPage');
 const ReplacementsPage = page(() => import('./care/replacements-page'), 'ReplacementsPage');
@@ -129,6 +130,14 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <FileExcelOutlined />,
     element: <LedgersPage />,
     permission: 'ledger.export',
+  },
+  {
+    path: '/authenticity',
+    group: 'oversight',
+    label: '真实性核查',
+    icon: <SafetyCertificateOutlined />,
+    element: <AuthenticityPage />,
+    permission: 'authenticity.read',
   },
   {
     path: '/visit-tasks',

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { isAheadOfNow } from '../../../shared/api/visits.js';
+import { answersCanon, type PhotoMeta } from '../../../shared/authenticity.js';
 import {
   type ChecklistAnswers,
   checklistFor,
@@ -10,7 +12,7 @@ import {
   type VisitOutcome,
   validateChecklist,
 } from '../../../shared/checklist.js';
-import { addDays, chinaDate, chinaDateTime, chinaDayStart } from '../../../shared/china-time.js';
+import { addDays, chinaDate, chinaDateTime, chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
 import {
   DUE_SOON_DAYS,
   loosens,
@@ -52,9 +54,12 @@ export interface RecordVisitInput {
   durationMinutes?: number | null;
   notes?: string | null;
   answers?: ChecklistAnswers;
-  location?: { consent: boolean; latitude: number; longitude: number } | null;
+  location?: { consent: boolean; latitude: number; longitude: number; accuracy?: number | null } | null;
   /** Each photo inline (base64) or sent ahead and named by its SHA-256 (uploadVisitPhoto). */
-  photos?: { data?: string; upload?: string; name?: string }[];
+  photos?: { data?: string; upload?: string; name?: string; meta?: Omit<PhotoMeta, 'serverSha256'> }[];
+  /** The phone's clock when the form was opened and saved (the "too short" rule). */
+  openedAt?: Date | null;
+  submittedAt?: Date | null;
   signature?: { data: string } | null;
   /** An officer entering a paper record names the visitor; a visitor records as themself. */
   visitorId?: number;
@@ -104,12 +109,27 @@ export async function recordVisit(
   // whether their tasks are settled (the statements of a visit are what limits visits per second).
   // The chain a visit's audit row goes to when it is written by the visit's own statement (below).
   const auditChain = auditChainOf(`visit:${input.clientId}`);
+  // The authenticity lookups ride on the same read (modules/authenticity through the registry).
+  const assessor = ctx.registry.visitAssessor;
+  const probe = authenticityProbe(actor, input);
   const context = await repo.visitContext(ctx.db, {
     personId: input.personId,
     clientId: input.clientId,
     scope: actor.scope,
     now,
     auditChain,
+    assess: assessor && {
+      settingKeys: assessor.settingKeys,
+      sqlOf: (params) =>
+        assessor.inputsSql(params, {
+          ...probe.query,
+          personExpr: 'p.id',
+          visitorExpr: once(
+            () =>
+              `coalesce(${push(params, probe.visitorParam)}::int, p.visitor_id, ${push(params, actor.userId)}::int)`,
+          ),
+        }),
+    },
   });
   if (context.existingVisitId != null) return repeatOf(ctx, actor, context.existingVisitId);
 
@@ -197,6 +217,30 @@ export async function recordVisit(
     if (errors.length) throw badRequest(errors[0].message, errors[0].field);
   }
 
+  const signals = assessor
+    ? assessor.assess(
+        context.assessInputs,
+        {
+          at: input.at,
+          recordedAt: now,
+          method: input.method,
+          qualifying,
+          openedAt: input.openedAt ?? null,
+          submittedAt: input.submittedAt ?? null,
+          location: input.location
+            ? {
+                latitude: input.location.latitude,
+                longitude: input.location.longitude,
+                accuracy: input.location.accuracy ?? null,
+              }
+            : null,
+          photos: probe.metas,
+          answersHash: probe.query.answersHash,
+        },
+        context.settings,
+      )
+    : [];
+
   // What is stored and what the visit-recorded handlers receive.
   const visit = {
     clientId: input.clientId,
@@ -224,6 +268,15 @@ export async function recordVisit(
     photoCount: photos.length,
     hasSignature: !!signature,
     recordedAt: now,
+    auth: {
+      locationAccuracy: input.location?.accuracy ?? null,
+      openedAt: input.openedAt ?? null,
+      submittedAt: input.submittedAt ?? null,
+      photoMeta: probe.metas.length ? probe.metas : null,
+      photoHashes: probe.query.photoHashes.length ? probe.query.photoHashes : null,
+      answersHash: probe.query.answersHash,
+      signals: signals.length ? signals : null,
+    },
   };
   // Its row on the person's timeline, written by the same statement as the visit.
   const event = {
@@ -238,7 +291,12 @@ export async function recordVisit(
     action: 'visit.record',
     entity: 'visit',
     areaId: person.village_id,
-    detail: { personId: person.id, method: input.method, outcome: input.outcome },
+    detail: {
+      personId: person.id,
+      method: input.method,
+      outcome: input.outcome,
+      ...(signals.length ? { signals: signals.map((x) => x.rule) } : {}),
+    },
   };
   const everyN = settings['visits.inPersonEvery'];
   const needsTasks = qualifying && person.status === 'active' && !context.settled;
@@ -331,6 +389,65 @@ export async function recordVisit(
     known: { completedTaskIds: result.completed, fileCount },
     view:
       fileCount === 0 ? { visit: result.stored.visit, files: [], tasks: result.stored.completed } : undefined,
+  };
+}
+
+/** The value of `f`, computed at the first call. */
+function once<T>(f: () => T): () => T {
+  let v: { x: T } | undefined;
+  return () => {
+    v ??= { x: f() };
+    return v.x;
+  };
+}
+
+/** Adds a parameter; returns its placeholder. */
+function push(params: unknown[], v: unknown) {
+  params.push(v);
+  return `$${params.length}`;
+}
+
+/**
+ * What the authenticity lookups ask, from the submitted visit alone: its China day and month, the
+ * photos' hashes (the phone's of the originals, the server's of the bytes received), the answers'
+ * fingerprint (only when there is free text: shared/authenticity.ts `answersCanon`).
+ */
+function authenticityProbe(actor: Actor, input: RecordVisitInput) {
+  const day = chinaDate(input.at);
+  const month = chinaMonth(input.at);
+  const [y, m] = month.split('-').map(Number);
+  const nextMonth = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  const metas: PhotoMeta[] = (input.photos ?? []).map((p) => ({
+    sha256: p.meta?.sha256 ?? null,
+    takenAt: p.meta?.takenAt ?? null,
+    latitude: p.meta?.latitude ?? null,
+    longitude: p.meta?.longitude ?? null,
+    // A photo sent ahead is named by the SHA-256 of the bytes the server received (uploadVisitPhoto).
+    serverSha256:
+      p.upload ??
+      createHash('sha256')
+        .update(Buffer.from(p.data ?? '', 'base64'))
+        .digest('hex'),
+  }));
+  const hashes = [
+    ...new Set(metas.flatMap((x) => [x.sha256, x.serverSha256]).filter((x): x is string => !!x)),
+  ];
+  const canon = isQualifying(input.outcome) ? answersCanon(input.answers ?? {}, input.notes) : null;
+  return {
+    metas,
+    // A visitor records as themself; an officer names the visitor or it is the person's (p.visitor_id).
+    visitorParam: input.visitorId ?? (actor.roles.includes('visitor') ? actor.userId : null),
+    query: {
+      at: input.at,
+      inPerson: input.method === 'in_person',
+      hasLocation: !!input.location,
+      photoHashes: hashes,
+      answersHash: canon ? createHash('sha256').update(canon).digest('hex') : null,
+      dayStart: chinaDayStart(day),
+      dayEnd: chinaDayStart(addDays(day, 1)),
+      monthStart: chinaDayStart(`${month}-01`),
+      monthEnd: chinaDayStart(nextMonth),
+    },
   };
 }
 

@@ -47,6 +47,7 @@ const GROUPS: { key: (typeof METRICS)[MetricId]['group']; title: string; permiss
   { key: 'incidents', title: '应急处置', permission: 'incidents.read' },
   { key: 'rectification', title: '问题整改', permission: 'concerns.read' },
   { key: 'care', title: '委托照料', permission: 'care.read' },
+  { key: 'authenticity', title: '真实性核查', permission: 'authenticity.read' },
 ];
 /** Columns of the side-by-side table, in order. */
 const TABLE_METRICS: MetricId[] = [
