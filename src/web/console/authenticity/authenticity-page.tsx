@@ -31,7 +31,7 @@ import {
   type SpotCheckResult,
 } from '../../../shared/authenticity';
 import { chinaDateTime, chinaMonth } from '../../../shared/china-time';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
 
@@ -367,7 +367,7 @@ function SpotChecks() {
         scroll={{ x: 640 }}
         pagination={{ pageSize: 50, showSizeChanger: false }}
         columns={[
-          { title: '镇街', dataIndex: 'townName', width: 110 },
+          { title: AREA_LEVEL_LABELS.town, dataIndex: 'townName', width: 110 },
           {
             title: '对象',
             render: (_, r) => <Link to={`/persons/${r.personId}`}>{r.personName}</Link>,

@@ -28,7 +28,7 @@ import {
 } from '../../../shared/api/money';
 import { aboveTown } from '../../../shared/areas';
 import { SELF_CARE_SHORT } from '../../../shared/person';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { api, call, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
@@ -143,7 +143,7 @@ export function PaymentsPage() {
         columns={[
           { title: '姓名', dataIndex: 'name' },
           { title: '身份证号', dataIndex: 'idNumberMasked' },
-          { title: '村居', dataIndex: 'villageName' },
+          { title: AREA_LEVEL_LABELS.village, dataIndex: 'villageName' },
           { title: '自理', render: (_, r) => SELF_CARE_SHORT[r.selfCare] },
           { title: '基本生活费（实发/应发）', render: (_, r) => <CellView c={r.allowance} /> },
           { title: '照料护理费（实发/应发）', render: (_, r) => <CellView c={r.careFee} /> },

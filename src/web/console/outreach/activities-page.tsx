@@ -30,7 +30,7 @@ import {
   SERVICE_SUGGESTIONS,
 } from '../../../shared/outreach';
 import { PERSON_FLAG_LABELS, PERSON_FLAGS, type PersonFlag } from '../../../shared/person';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
@@ -506,8 +506,8 @@ function ActivityDrawer({
             columns={[
               { title: '姓名', render: (_, p) => <Link to={`/persons/${p.personId}`}>{p.name}</Link> },
               { title: '身份证号', dataIndex: 'idNumberMasked' },
-              { title: '镇（街道）', render: (_, p) => p.town.name },
-              { title: '村（社区）', render: (_, p) => p.village.name },
+              { title: AREA_LEVEL_LABELS.town, render: (_, p) => p.town.name },
+              { title: AREA_LEVEL_LABELS.village, render: (_, p) => p.village.name },
             ]}
           />
         </>

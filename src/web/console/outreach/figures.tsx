@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import * as outreachApi from '../../../shared/api/outreach';
 import { formatMetric, METRICS, OUTREACH_METRICS, type OutreachMetricId } from '../../../shared/metrics';
 import { outreachPeriodLabel, quarterOf } from '../../../shared/outreach';
+import { AREA_LEVEL_LABELS } from '../../../shared/roles';
 import { call, hrefOf } from '../../lib/api';
 
 type Figures = outreachApi.OutreachFiguresAnswer['figures'];
@@ -166,8 +167,8 @@ function FigureRecords(p: {
                 <Link to={`/outreach/activities?id=${r.id}`}>{r.name}</Link>
               ),
           },
-          { title: '镇（街道）', dataIndex: 'town' },
-          { title: '村（社区）', render: (_, r) => r.village ?? '—' },
+          { title: AREA_LEVEL_LABELS.town, dataIndex: 'town' },
+          { title: AREA_LEVEL_LABELS.village, render: (_, r) => r.village ?? '—' },
           { title: persons ? '最近一次' : '日期', dataIndex: 'date' },
           ...(persons ? [{ title: '参加次数', dataIndex: 'detail' }] : []),
         ]}
