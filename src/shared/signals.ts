@@ -3,7 +3,7 @@
  * defaults, the service accounts' permissions and the request signing — one definition for the
  * server's rules, the contract and the console.
  */
-import { INCIDENT_TYPES, type IncidentType } from './incidents.js';
+import type { IncidentType } from './incidents.js';
 
 export const SIGNAL_TYPES = [
   'meter_silent',
@@ -135,5 +135,3 @@ export const SIGNAL_LIMITS = {
   name: 60,
   maxExpiryDays: 730,
 } as const;
-
-export { INCIDENT_TYPES };

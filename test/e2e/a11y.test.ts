@@ -138,6 +138,8 @@ describe.runIf(hasChromium())(
         '/payments',
         '/users',
         '/areas',
+        '/signals',
+        '/signal-settings',
       ];
       await loginAs(page, 'admin');
       await page.waitForURL(`${baseUrl()}/`);
