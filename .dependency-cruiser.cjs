@@ -74,6 +74,7 @@ module.exports = {
           '^src/web/console/oversight/dashboard\\.tsx$',
           '^src/web/console/incidents/department-work\\.tsx$',
           '^src/web/console/security/forced-password-change\\.tsx$',
+          '^src/web/console/signals/figures-card\\.tsx$',
         ],
       },
       to: {

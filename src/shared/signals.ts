@@ -3,7 +3,7 @@
  * defaults, the service accounts' permissions and the request signing — one definition for the
  * server's rules, the contract and the console.
  */
-import { INCIDENT_TYPES, type IncidentType } from './incidents.js';
+import type { IncidentType } from './incidents.js';
 
 export const SIGNAL_TYPES = [
   'meter_silent',
@@ -50,21 +50,13 @@ export const SIGNAL_STATUS_LABELS: Record<SignalStatus, string> = {
 };
 
 /** Why a signal is in the review list. */
-export const UNMATCHED_REASONS = [
-  'invalid_id',
-  'unknown_id',
-  'ended',
-  'paused',
-  'no_visitor',
-  'no_person',
-] as const;
+export const UNMATCHED_REASONS = ['invalid_id', 'unknown_id', 'ended', 'paused', 'no_person'] as const;
 export type UnmatchedReason = (typeof UNMATCHED_REASONS)[number];
 export const UNMATCHED_REASON_LABELS: Record<UnmatchedReason, string> = {
   invalid_id: '证件号码格式或校验位错误',
   unknown_id: '查无此人（证件号码不在档案中）',
   ended: '对象已终止供养',
   paused: '对象暂停供养中',
-  no_visitor: '对象没有探访责任人',
   no_person: '预警区域内没有符合条件的对象',
 };
 
@@ -135,5 +127,3 @@ export const SIGNAL_LIMITS = {
   name: 60,
   maxExpiryDays: 730,
 } as const;
-
-export { INCIDENT_TYPES };

@@ -140,6 +140,8 @@ describe.runIf(hasChromium())(
         '/outreach/organisations',
         '/users',
         '/areas',
+        '/signals',
+        '/signal-settings',
       ];
       await loginAs(page, 'admin');
       await page.waitForURL(`${baseUrl()}/`);

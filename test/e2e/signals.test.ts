@@ -111,6 +111,12 @@ describe.runIf(hasChromium())('预警信息 in Chromium (issue 30)', () => {
       .waitFor();
     await page.getByText('收到预警').waitFor();
     await page.screenshot({ path: 'test-output/e2e/signals-page.png', fullPage: true });
+    // The dashboard shows the same figures once its own have loaded.
+    await page.goto(`${baseUrl()}/`);
+    const card = page.locator('.ant-card').filter({ hasText: '预警信息（近 30 天' });
+    await card.getByText('收到预警').waitFor({ timeout: 20000 });
+    await card.getByText('出院：1').waitFor();
+    await page.goto(`${baseUrl()}/signals`);
 
     await page.getByRole('tab', { name: '待人工核对' }).click();
     const pending = page.locator('tr.ant-table-row:visible').filter({ hasText: '水表 26 小时无用水' });
