@@ -343,6 +343,55 @@ describe('activities', () => {
   });
 });
 
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('activity photos', () => {
+  it('take real images only, at most six, shown in scope (each view audited), deleted by the holder', async () => {
+    const w = await world();
+    const other = await world();
+    const act = (
+      await w.officer.http.post('/api/outreach/activities', {
+        areaId: w.town.id,
+        type: 'festival',
+        heldOn: '2026-03-01',
+        place: '镇文化站',
+        personIds: [w.persons[0].id],
+      })
+    ).json();
+    const url = `/api/outreach/activities/${act.id}/photos`;
+    const fake = await w.officer.http.post(url, {
+      mime: 'image/png',
+      data: Buffer.from('<html><script>alert(1)</script></html>').toString('base64'),
+    });
+    expect(fake.statusCode).toBe(400);
+    expect(fake.json().message).toContain('不符');
+    const ok = await w.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') });
+    expect(ok.statusCode, ok.body).toBe(201);
+    const [photo] = ok.json().photos;
+    expect(photo).toMatchObject({ mime: 'image/png', size: PNG.length });
+    const got = await w.officer.http.get(`${url}/${photo.id}`);
+    expect(got.statusCode).toBe(200);
+    expect(got.rawPayload.equals(PNG)).toBe(true);
+    expect((await other.officer.http.get(`${url}/${photo.id}`)).statusCode).toBe(404);
+    expect(
+      (await other.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') })).statusCode,
+    ).toBe(404);
+    expect((await other.officer.http.delete(`${url}/${photo.id}`)).statusCode).toBe(404);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await w.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') })).statusCode,
+      ).toBe(201);
+    const seventh = await w.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') });
+    expect(seventh.statusCode).toBe(409);
+    expect(seventh.json().message).toContain('最多 6 张');
+    expect((await w.officer.http.delete(`${url}/${photo.id}`)).statusCode).toBe(204);
+    expect((await w.officer.http.get(`/api/outreach/activities/${act.id}`)).json().photos).toHaveLength(5);
+  });
+});
+
 describe('outreach figures', () => {
   it('persons reached (twice counted once, ended not counted), activities per area and 政策知晓率 match hand counts, with drill-down', async () => {
     const w = await world();
