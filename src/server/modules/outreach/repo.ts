@@ -2,7 +2,7 @@ import type { ActivityType, OrganisationKind, ReachRule } from '../../../shared/
 import type { AreaLevel } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
-import { areaCondition, pathWithin, personCondition, personInArea, type Scope } from '../../http/scope.js';
+import { areaCondition, pathWithin, personCondition, type Scope } from '../../http/scope.js';
 
 /** Binds values as $n in order (one params array per statement). */
 class Params {
@@ -493,7 +493,10 @@ export async function resolveReachRule(
   limit: number,
 ) {
   const p = new Params();
-  const where = [`p.status <> 'ended'`, personInArea('p', p.v(rule.areaId))];
+  const where = [
+    `p.status <> 'ended'`,
+    pathWithin('v.path', `(select path from areas where id = ${p.v(rule.areaId)})`),
+  ];
   where.push(personCondition(scope, 'p', p.values));
   if (rule.flags?.length) where.push(`p.flags @> ${p.v(rule.flags)}::text[]`);
   if (rule.tier) where.push(`p.tier = ${p.v(rule.tier)}`);
