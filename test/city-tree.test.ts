@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,6 +243,28 @@ describe('the area tree beyond the district', () => {
       }
       expect(city.figures.coverage).toMatchObject({ numerator: 4, denominator: 9 });
 
+      // The city's visit ledger holds both counties' visits; the monthly report is made at city level
+      // with its counties as the table (and their ranking).
+      const ledger = await cityAdmin.http.get(`/api/ledger/visits.xlsx?period=${PERIOD}`);
+      expect(ledger.statusCode).toBe(200);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(ledger.rawPayload as never);
+      const cells: string[] = [];
+      wb.worksheets[0].eachRow((r) => {
+        cells.push(r.values ? JSON.stringify(r.values) : '');
+      });
+      expect(cells.filter((c) => c.includes('罕台镇'))).toHaveLength(3);
+      expect(cells.filter((c) => c.includes('红庆河苏木'))).toHaveLength(1);
+      const report = await cityAdmin.http.post('/api/reports/monthly', { period: PERIOD });
+      expect(report.statusCode, report.body).toBe(201);
+      const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: report.rawPayload }).toString(
+        'utf8',
+      );
+      expect(text).toContain('鄂尔多斯市特困人员探访工作月报');
+      expect(text).toContain('二、各区（旗）情况');
+      expect(text).toContain('区（旗）考核排名');
+      expect(text).toContain('伊金霍洛旗');
+
       // Drill-down: banner → 苏木 → 嘎查 → its records.
       const sumuFigures = (
         await cityAdmin.http.get(`/api/oversight/metrics?period=${PERIOD}&areaId=${sumu.id}`)
@@ -332,6 +355,71 @@ describe('the area tree beyond the district', () => {
       const inForce = (await bannerAdmin.http.get(`/api/visit-settings?areaId=${banner.id}`)).json();
       expect(inForce['visits.frequency'].value).toEqual({ general: 'half_month', key: 'half_month' });
     });
+
+    it('keeps a county bureau out of its neighbour county on every GET route (the scope-leak check, one level up)', async () => {
+      const [banner] = await env.ctx.db.query<{ id: number }>(
+        sql(`select id from areas where name = '伊金霍洛旗'`),
+      );
+      const tag = Math.random().toString(36).slice(2, 8);
+      // Made through the API, so the audit log has a row about the person (the log is searched too).
+      const officer = await actorClient(env, 'town_officer', hantaiTown);
+      const made = await officer.http.post('/api/persons', {
+        name: `邻旗${tag}`,
+        idNumber: freshIdNumber('1947-07-07', 'male'),
+        villageId: hantaiVillage,
+        supportStart: '2020-01-01',
+        indicators: {
+          eating: true,
+          dressing: true,
+          transfer: true,
+          toileting: true,
+          walking: true,
+          bathing: true,
+        },
+      });
+      expect(made.statusCode, made.body).toBe(201);
+      const foreign = made.json() as { id: number };
+      const markers = [`邻旗${tag}`, officer.username];
+      const doc = (await env.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      const leaks: string[] = [];
+      let calls = 0;
+      for (const role of ['bureau_admin', 'bureau_supervisor'] as const) {
+        const actor = await actorClient(env, role, banner.id);
+        const check = async (url: string) => {
+          const res = await actor.http.get(url);
+          calls++;
+          if (res.statusCode !== 200) return;
+          const type = String(res.headers['content-type'] ?? '');
+          if (type.includes('json') || type.includes('text')) {
+            const hit = markers.find((m) => res.body.includes(m));
+            if (hit) leaks.push(`${role} GET ${url} shows ${hit}`);
+          } else if (/\{(id|personId)\}/.test(url)) leaks.push(`${role} GET ${url} answered a ${type} file`);
+        };
+        for (const [path, ops] of Object.entries<{ get?: { parameters?: { in: string; name: string }[] } }>(
+          doc.paths,
+        )) {
+          if (!ops.get || path.startsWith('/api/public/') || path === '/api/openapi.json') continue;
+          const params = ops.get.parameters ?? [];
+          if (!params.some((p) => p.in === 'path')) {
+            await check(path);
+            const query = new Set(params.filter((p) => p.in === 'query').map((p) => p.name));
+            for (const [name, value] of [
+              ['areaId', env.districtId],
+              ['townId', hantaiTown],
+              ['villageId', hantaiVillage],
+              ['personId', foreign.id],
+            ] as const)
+              if (query.has(name)) await check(`${path}?${name}=${value}`);
+          } else if (path.startsWith('/api/users/'))
+            await check(path.replace(/\{\w+\}/g, String(officer.id)));
+          else if (path.startsWith('/api/areas/'))
+            await check(path.replace(/\{\w+\}/g, String(env.districtId)));
+          else await check(path.replace(/\{\w+\}/g, String(foreign.id)));
+        }
+      }
+      expect(leaks, leaks.slice(0, 20).join('\n')).toEqual([]);
+      expect(calls).toBeGreaterThan(100);
+    }, 300_000);
 
     it('imports a roster of 苏木 and 嘎查, named with or without their kind', async () => {
       const [sumu] = await env.ctx.db.query<{ id: number }>(

@@ -10,6 +10,7 @@ import { countUsers } from '../server/modules/users/index.js';
 import { compactStoredAnswers } from '../server/modules/visits/index.js';
 import { ROOT } from '../server/paths.js';
 import { seedDemo } from '../server/seed/demo.js';
+import { registerFilesCommands } from './files.js';
 import { registerLedgerCommands } from './ledger.js';
 import { registerTrustCommands } from './trust.js';
 import { createUser } from './user-create.js';
@@ -137,6 +138,7 @@ user
 
 registerTrustCommands(program);
 registerLedgerCommands(program);
+registerFilesCommands(program);
 
 program.parseAsync().catch((e) => {
   if (e instanceof ConfigError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -4,6 +4,7 @@ import { loadFieldCipher } from '../server/crypto/field-cipher.js';
 import { openDb } from '../server/db/db.js';
 import { migrate } from '../server/db/migrate.js';
 import { verifyAuditChain } from '../server/modules/audit/index.js';
+import { fileStoreOf } from '../server/modules/files/index.js';
 import { backup, RestoreError, restore } from '../server/ops/backup.js';
 import { rotateKeys, staleCounts } from '../server/ops/key-rotation.js';
 
@@ -84,11 +85,29 @@ export function registerTrustCommands(program: Command) {
     .description(
       '逻辑备份：所有表的数据（gzip 压缩的 JSON 行）及行数、校验和清单；PostgreSQL 上可在运行中备份',
     )
-    .action(async (file: string) =>
+    .option(
+      '--files <mode>',
+      '文件存储中的文件：include 写入备份（默认），external 不写入（由文件存储自身的复制/版本保留，恢复时核对）',
+      'include',
+    )
+    .action(async (file: string, opts: { files: string }) =>
       withDb(async (db) => {
-        const m = await backup(db, file, (t) => console.log(`  ${t.name}: ${t.rows} 行`));
+        if (opts.files !== 'include' && opts.files !== 'external')
+          throw new ConfigError('--files 须为 include 或 external');
+        const config = loadConfig();
+        const m = await backup(db, file, (t) => console.log(`  ${t.name}: ${t.rows} 行`), {
+          files: { config },
+          external: opts.files === 'external',
+        });
+        fileStoreOf({ config })?.close?.();
         const rows = m.tables.reduce((a, t) => a + t.rows, 0);
         console.log(`已备份 ${m.tables.length} 张表、${rows} 行到 ${file}`);
+        if (m.files)
+          console.log(
+            m.files.mode === 'included'
+              ? `以及文件存储中的 ${m.files.count} 个文件（${(m.files.bytes / 1048576).toFixed(1)} MB）`
+              : `文件存储中的 ${m.files.count} 个文件未写入备份：请确认文件存储自身已复制/备份（恢复时将逐个核对）`,
+          );
         console.log(
           '注意：备份中的身份证号、电话仍是密文，恢复时需要同一个 TANFANG_SECRET_KEY（或 secret.key 文件）',
         );
@@ -102,7 +121,12 @@ export function registerTrustCommands(program: Command) {
       withDb(async (db) => {
         await migrate(db);
         try {
-          const m = await restore(db, file, (t) => console.log(`  ${t.name}: ${t.rows} 行，校验和一致`));
+          const config = loadConfig();
+          const m = await restore(db, file, (t) => console.log(`  ${t.name}: ${t.rows} 行，校验和一致`), {
+            files: { config },
+          });
+          fileStoreOf({ config })?.close?.();
+          if (m.files) console.log(`文件存储中的 ${m.files.count} 个文件已就位并核对`);
           console.log(`已恢复 ${m.tables.length} 张表（备份于 ${m.createdAt}，来自 ${m.engine}）`);
         } catch (e) {
           if (e instanceof RestoreError) throw new ConfigError(e.message);

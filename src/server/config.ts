@@ -23,7 +23,34 @@ export interface Config {
   logLevel: string;
   /** Seconds between SIGTERM and closing the listener, readiness answering 503 meanwhile. */
   drainSeconds: number;
+  /** Where the bytes of photos, signatures, scans and reports live (modules/files; README "文件存储"). */
+  files: FilesConfig;
 }
+
+/** An S3-compatible bucket (TANFANG_S3_*): AWS, MinIO, Aliyun OSS, Huawei OBS, Tencent COS. */
+export interface S3Settings {
+  bucket: string;
+  /** Key prefix inside the bucket ('' or ending in '/'). */
+  prefix: string;
+  /** An S3-compatible endpoint URL; unset: AWS. */
+  endpoint?: string;
+  region: string;
+  /** Path-style URLs (bucket in the path), as MinIO and most on-premises servers want. */
+  forcePathStyle: boolean;
+  /** Unset: the SDK's usual chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profile, role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/**
+ * `db`: the bytes stay in their rows (bytea), the default; `folder` (TANFANG_FILES_DIR) and `s3`
+ * (TANFANG_S3_BUCKET): content-addressed objects outside the database, rows keep hash, size and type.
+ * `graceHours`: how old an object no row names must be before the sweeper removes it.
+ */
+export type FilesConfig = { graceHours: number } & (
+  | { kind: 'db' }
+  | { kind: 'folder'; dir: string }
+  | { kind: 's3'; s3: S3Settings }
+);
 
 /** Reads the environment once; every setting is documented in README.md. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -62,6 +89,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importConcurrency: Math.max(1, num('TANFANG_IMPORT_CONCURRENCY', 2)),
     logLevel: env.LOG_LEVEL || 'info',
     drainSeconds: num('TANFANG_DRAIN_SECONDS', 0),
+    files: filesConfig(env, num('TANFANG_FILES_GRACE_HOURS', 24)),
+  };
+}
+
+function filesConfig(env: NodeJS.ProcessEnv, graceHours: number): FilesConfig {
+  const dir = env.TANFANG_FILES_DIR;
+  const bucket = env.TANFANG_S3_BUCKET;
+  if (dir && bucket)
+    throw new ConfigError(
+      'TANFANG_FILES_DIR 与 TANFANG_S3_BUCKET 只能设置一个（文件存放在文件夹或对象存储中）',
+    );
+  if (dir) return { kind: 'folder', dir: resolve(dir), graceHours };
+  if (!bucket) return { kind: 'db', graceHours };
+  const endpoint = env.TANFANG_S3_ENDPOINT || undefined;
+  if (endpoint && !/^https?:\/\//.test(endpoint)) {
+    throw new ConfigError(`TANFANG_S3_ENDPOINT 须以 http:// 或 https:// 开头，当前值为 "${endpoint}"`);
+  }
+  let prefix = env.TANFANG_S3_PREFIX ?? 'tanfang/';
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  const id = env.TANFANG_S3_ACCESS_KEY_ID;
+  const secret = env.TANFANG_S3_SECRET_ACCESS_KEY;
+  if (!!id !== !!secret) {
+    throw new ConfigError('TANFANG_S3_ACCESS_KEY_ID 与 TANFANG_S3_SECRET_ACCESS_KEY 须同时设置');
+  }
+  return {
+    kind: 's3',
+    graceHours,
+    s3: {
+      bucket,
+      prefix,
+      endpoint,
+      region: env.TANFANG_S3_REGION || 'us-east-1',
+      // On-premises servers (MinIO and most others) want path-style; AWS itself virtual-hosted.
+      forcePathStyle: env.TANFANG_S3_PATH_STYLE ? env.TANFANG_S3_PATH_STYLE !== '0' : !!endpoint,
+      credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined,
+    },
   };
 }
 

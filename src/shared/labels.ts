@@ -20,6 +20,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.totp_disable': '停用动态验证码',
   'user.totp_reset': '清除动态验证码',
   'user.notify_email': '设置通知邮箱',
+  'user.notify_phone': '设置短信手机号',
   'session.revoke': '结束会话',
   'area.create': '新增村（社区）',
   'area.update': '修改村（社区）',
@@ -49,6 +50,11 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'visit.record': '记录探访',
   'visit.view': '查看探访记录',
   'visit.file.view': '查看探访照片或签字',
+  'visit.review': '探访真实性核查',
+  'person.home_point': '设置对象住址坐标',
+  'spot_check.draw': '抽取回访抽查样本',
+  'spot_check.assign': '分派回访抽查',
+  'spot_check.result': '登记回访抽查结果',
   'visitor.bundle': '探访员手机端同步',
   'campaign.open': '开启专项探访',
   'campaign.edit': '修改专项探访',
@@ -98,6 +104,11 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'report.generate': '生成月报',
   'ledger.visits': '导出探访记录台账',
   'ledger.concerns': '导出问题整改台账',
+  'service_account.create': '新建服务账号',
+  'service_account.revoke': '吊销服务账号',
+  'signals.submit': '外部系统报送预警',
+  'signals.refused': '拒绝外部系统请求',
+  'signal.review': '核对未匹配预警',
   'test.mark': '测试标记',
 };
 
@@ -122,7 +133,11 @@ export const AUDIT_ENTITY_LABELS: Record<string, string> = {
   payment: '资金发放',
   person: '对象档案',
   referral: '转介',
+  service_account: '服务账号',
   setting: '设置',
+  signal: '预警信息',
+  spot_check: '回访抽查',
+  spot_check_draw: '回访抽查抽样',
   settings: '设置',
   test: '测试',
   user: '用户',
@@ -146,6 +161,7 @@ export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
   'care.replacement': '更换照料服务人',
   'care.agreement_expiring': '照料协议即将到期',
   'visit.due_soon': '探访即将到期',
+  'signal.task': '预警核查任务',
 };
 
 /** The Chinese name of an audit action; an unknown code (a newer server) is named as such. */

@@ -22,6 +22,9 @@ export const METRIC_IDS = [
   'agreementCoverage',
   'agreementsExpiring',
   'reviewPassRate',
+  'flaggedShare',
+  'reviewBacklog',
+  'spotCheckConfirmed',
 ] as const;
 export type MetricId = (typeof METRIC_IDS)[number];
 
@@ -51,7 +54,7 @@ export interface MetricDefinition {
   numeratorLabel?: string;
   denominatorLabel?: string;
   /** The group of figures the dashboards show it in. */
-  group: 'visits' | 'incidents' | 'rectification' | 'care';
+  group: 'visits' | 'incidents' | 'rectification' | 'care' | 'authenticity';
   /** Is it meaningful "as of now" only (a backlog), rather than for a past period? */
   asOfNow?: boolean;
   /** Does it grow through the period (coverage)? Then it is not judged (coloured) before the period ends. */
@@ -232,6 +235,41 @@ export const METRICS: Record<MetricId, MetricDefinition> = {
     denominatorLabel: '考核次数',
     group: 'care',
   },
+  flaggedShare: {
+    id: 'flaggedShare',
+    label: '疑点探访占比',
+    definition:
+      '本期探访中触发真实性疑点（位置、照片、移动速度、填写时长、补录、当日次数、内容雷同）的比例；疑点不是结论，须经镇街核查',
+    unit: 'ratio',
+    good: 'down',
+    rollup: 'sumParts',
+    records: 'visit',
+    numeratorLabel: '有疑点探访',
+    denominatorLabel: '本期探访',
+    group: 'authenticity',
+  },
+  reviewBacklog: {
+    id: 'reviewBacklog',
+    label: '待核查疑点',
+    definition: '本期有疑点、镇街尚未核查的探访',
+    unit: 'count',
+    good: 'down',
+    rollup: 'sum',
+    records: 'visit',
+    group: 'authenticity',
+  },
+  spotCheckConfirmed: {
+    id: 'spotCheckConfirmed',
+    label: '回访属实率',
+    definition: '民政局回访抽查中已登记结果的本期探访里，回访确认属实的比例（联系不上的计入分母）',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'visit',
+    numeratorLabel: '回访属实',
+    denominatorLabel: '已回访',
+    group: 'authenticity',
+  },
 };
 
 /** Days ahead an agreement counts as "expiring" (matches the expiry notice). */
@@ -333,6 +371,7 @@ export const ASSESSMENT_COMPONENTS: MetricId[] = [
   'rectificationOnTime',
   'agreementCoverage',
   'reviewPassRate',
+  'spotCheckConfirmed',
 ];
 
 export const DEFAULT_ASSESSMENT_WEIGHTS: AssessmentWeights = {
@@ -343,6 +382,8 @@ export const DEFAULT_ASSESSMENT_WEIGHTS: AssessmentWeights = {
   rectificationOnTime: 10,
   agreementCoverage: 5,
   reviewPassRate: 5,
+  // Visit authenticity (DOMAIN.md §12): small by default, configurable like the others.
+  spotCheckConfirmed: 5,
 };
 
 /** The settings key of the weights (district-wide, edited by the bureau). */
@@ -566,3 +607,33 @@ export const OUTREACH_METRICS: Record<
     records: 'activity',
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// Signals from outside (DOMAIN.md §13): the figures of the 预警信息 page and the dashboard card,
+// computed by modules/signals (`GET /api/signals/figures`, one statement) with these rules.
+// ---------------------------------------------------------------------------------------------
+
+export const SIGNAL_FIGURES = {
+  signalsByType: {
+    label: '预警数量（按类型）',
+    definition:
+      '所选期间内收到的外部预警条数，按预警类型；重复报送（同一幂等键）只计一次，窗口内合并的重复预警单独计数',
+  },
+  signalsAwaitingReview: {
+    label: '待人工核对',
+    definition:
+      '未匹配到在保对象（查无此人、证件号码错误、已终止或暂停供养）且尚未核对的预警条数，反映当前状态',
+  },
+  signalsVerifiedInTime: {
+    label: '按期核查率',
+    definition:
+      '所选期间内收到的预警所派核查/跟进任务中，在截止时间前完成的 ÷ 已完成或已过截止时间的任务（未到期且未完成的不计入；取消的不计入）',
+  },
+} as const;
+
+/** The 按期核查率 shown with the figure rules of every ratio: "—" over 0, "样本不足（n=…）" under MIN_SAMPLE. */
+export function formatSignalShare(v: { counted: number; base: number }): string {
+  if (v.base <= 0) return '—';
+  if (v.base < MIN_SAMPLE) return `样本不足（n=${v.base}）`;
+  return `${((v.counted / v.base) * 100).toFixed(1)}%`;
+}

@@ -132,6 +132,18 @@ export const PERMISSIONS = {
   'outreach.manage': ['bureau_admin', 'town_officer', 'village_officer'],
   /** Monthly report PDFs: generate, list, download. */
   'reports.read': ['bureau_admin', 'bureau_supervisor', 'town_officer'],
+  /** Signals from outside (预警信息): the list, the review list, the rules and figures. */
+  'signals.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Service accounts (machine clients), the rules per signal type, reviewing unmatched signals. */
+  'signals.manage': ['bureau_admin', 'town_officer'],
+  /** Visit authenticity (DOMAIN.md §12): the flagged visits and their signals (scope decides which). */
+  'authenticity.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Review a flagged visit (confirm / explain / reject) and set a person's home point: the town. */
+  'authenticity.review': ['bureau_admin', 'town_officer'],
+  /** Bureau spot checks (回访抽查): see, draw and assign, record the result. */
+  'spotchecks.read': ['bureau_admin', 'bureau_supervisor', 'town_officer'],
+  'spotchecks.manage': ['bureau_admin', 'bureau_supervisor'],
+  'spotchecks.check': ['bureau_admin', 'bureau_supervisor'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

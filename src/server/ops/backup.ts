@@ -3,8 +3,10 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
+import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
 import { sql } from '../db/sql.js';
+import { fileStoreOf, sha256Of, storedFileNames } from '../modules/files/index.js';
 
 /** Tables a backup leaves out: live logins must not come back from a file. */
 export const NOT_BACKED_UP = ['schema_migrations', 'sessions', 'login_challenges'];
@@ -30,6 +32,21 @@ export interface BackupManifest {
   engine: string;
   migrations: string[];
   tables: TableSum[];
+  /**
+   * Files in the store (TANFANG_FILES_DIR / TANFANG_S3_BUCKET) that rows name: `included` — their
+   * bytes are lines of this backup; `external` — left to the store's own copy (replication,
+   * versioning, a file sync), and a restore checks the target store holds each of them. Absent in
+   * backups of the embedded default, whose files are in their rows.
+   */
+  files?: { mode: 'included' | 'external'; count: number; bytes: number };
+}
+
+/** Where the backup reads (and the restore writes) stored files: the configuration of the store. */
+export interface BackupFiles {
+  /** The configuration whose store holds (or will hold) the files. */
+  files: { config: Pick<Config, 'files'> };
+  /** `external`: leave the bytes to the store's own replication (a restore checks they are there). */
+  external?: boolean;
 }
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -142,7 +159,12 @@ export async function checksumTables(db: Db): Promise<TableSum[]> {
  * the manifest of row counts and checksums. One repeatable-read transaction: a consistent snapshot
  * while the server keeps serving (on PostgreSQL).
  */
-export async function backup(db: Db, file: string, onTable?: (s: TableSum) => void): Promise<BackupManifest> {
+export async function backup(
+  db: Db,
+  file: string,
+  onTable?: (s: TableSum) => void,
+  o: Partial<BackupFiles> = {},
+): Promise<BackupManifest> {
   const gz = createGzip();
   const out = createWriteStream(file, { mode: 0o600 });
   gz.pipe(out);
@@ -178,6 +200,30 @@ export async function backup(db: Db, file: string, onTable?: (s: TableSum) => vo
       m.tables.push(sum);
       onTable?.(sum);
     }
+    // The files the snapshot's rows name (same transaction): their bytes as lines, or a count.
+    const store = o.files ? fileStoreOf(o.files) : null;
+    let after = '';
+    let count = 0;
+    let bytes = 0;
+    for (;;) {
+      const names = await storedFileNames(q, after, 500);
+      if (!names.length) break;
+      for (const sha of names) {
+        count++;
+        if (o.external) continue;
+        if (!store) {
+          throw new Error(
+            '数据库中有保存在文件存储中的文件，但未配置 TANFANG_FILES_DIR 或 TANFANG_S3_BUCKET：无法备份这些文件',
+          );
+        }
+        const b = await store.get(sha);
+        if (!b) throw new Error(`文件存储 ${store.where} 中缺少文件 ${sha.slice(0, 12)}…，备份中止`);
+        bytes += b.length;
+        if (!gz.write(`{"f":"${sha}","b":"${b.toString('base64')}"}\n`)) await once(gz, 'drain');
+      }
+      after = names[names.length - 1];
+    }
+    if (count) m.files = { mode: o.external ? 'external' : 'included', count, bytes };
     await write({ type: 'manifest', ...m });
     return m;
   });
@@ -197,7 +243,10 @@ export async function restore(
   db: Db,
   file: string,
   onTable?: (s: TableSum) => void,
+  o: Partial<Pick<BackupFiles, 'files'>> = {},
 ): Promise<BackupManifest> {
+  const store = o.files ? fileStoreOf(o.files) : null;
+  let filesRestored = 0;
   return db.tx(async (q) => {
     await q.query(sql(`set local timezone to 'UTC'`));
     const tables = new Map((await listTables(q)).map((t) => [t.name, t]));
@@ -232,6 +281,22 @@ export async function restore(
     });
     for await (const line of lines) {
       if (!line) continue;
+      if (line.startsWith('{"f":')) {
+        // A stored file: into the target's store before the rows naming it commit (modules/files).
+        await flush();
+        const f = JSON.parse(line) as { f: string; b: string };
+        if (!store) {
+          throw new RestoreError(
+            '备份中包含文件存储中的文件：请先设置 TANFANG_FILES_DIR 或 TANFANG_S3_BUCKET 再恢复',
+          );
+        }
+        const bytes = Buffer.from(f.b, 'base64');
+        if (sha256Of(bytes) !== f.f)
+          throw new RestoreError(`备份中的文件 ${f.f.slice(0, 12)}… 已损坏（校验和不符）`);
+        await store.put(bytes);
+        filesRestored++;
+        continue;
+      }
       if (line.startsWith('{"r":')) {
         if (!current) throw new RestoreError('备份文件格式错误：数据行出现在表头之前');
         current.buf.push(line.slice(5, -1));
@@ -297,6 +362,32 @@ export async function restore(
         );
       }
       onTable?.(got);
+    }
+    // Every stored file the restored rows name must be in the target's store: restored from this
+    // file (included), or there already (external: the store's own copy).
+    const want = manifest.files;
+    if (want?.mode === 'included' && filesRestored !== want.count) {
+      throw new RestoreError(`备份中的文件数不符：恢复 ${filesRestored} 个，清单为 ${want.count} 个`);
+    }
+    let after = '';
+    let missing = 0;
+    let first = '';
+    for (;;) {
+      const names = await storedFileNames(q, after, 1000);
+      if (!names.length) break;
+      for (const sha of names) {
+        if (store && (await store.has(sha))) continue;
+        missing++;
+        first ||= sha;
+      }
+      after = names[names.length - 1];
+    }
+    if (missing) {
+      throw new RestoreError(
+        store
+          ? `文件存储 ${store.where} 中缺少 ${missing} 个记录所指的文件（如 ${first.slice(0, 12)}…）：请先同步文件存储再恢复`
+          : `恢复的记录中有 ${missing} 个文件保存在文件存储中：请先设置 TANFANG_FILES_DIR 或 TANFANG_S3_BUCKET 再恢复`,
+      );
     }
     return manifest;
   });

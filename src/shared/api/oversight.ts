@@ -147,6 +147,7 @@ export const getAssessment = endpoint({
       period: z.string(),
       inProgress: z.boolean(),
       weights: Weights,
+      childLabel: z.string().meta({ description: '被考核的下级辖区的类别，如 镇（街道）、区（旗）' }),
       district: z.partialRecord(ComponentId, MetricValue),
       towns: z.array(
         z.object({

@@ -2,6 +2,7 @@ import {
   AccountBookOutlined,
   AlertOutlined,
   ApartmentOutlined,
+  ApiOutlined,
   AuditOutlined,
   BellOutlined,
   ContactsOutlined,
@@ -12,6 +13,7 @@ import {
   HeartOutlined,
   LockOutlined,
   NotificationOutlined,
+  RadarChartOutlined,
   SafetyCertificateOutlined,
   ScheduleOutlined,
   SettingOutlined,
@@ -36,6 +38,7 @@ function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 
 const AreasPage = page(() => import('./areas/areas-page'), 'AreasPage');
 const AuditPage = page(() => import('./audit/audit-page'), 'AuditPage');
+const AuthenticityPage = page(() => import('./authenticity/authenticity-page'), 'AuthenticityPage');
 const AgreementsPage = page(() => import('./care/agreements-page'), 'AgreementsPage');
 const CaregiversPage = page(() => import('./care/caregivers-page'), 'CaregiversPage');
 const ReplacementsPage = page(() => import('./care/replacements-page'), 'ReplacementsPage');
@@ -57,6 +60,8 @@ const PersonsPage = page(() => import('./persons/persons-page'), 'PersonsPage');
 const VisitorsPage = page(() => import('./persons/visitors-page'), 'VisitorsPage');
 const ReferralsPage = page(() => import('./referrals/referrals-page'), 'ReferralsPage');
 const AccountPage = page(() => import('./security/account-page'), 'AccountPage');
+const SignalSettingsPage = page(() => import('./signals/signal-settings-page'), 'SignalSettingsPage');
+const SignalsPage = page(() => import('./signals/signals-page'), 'SignalsPage');
 const UsersPage = page(() => import('./users/users-page'), 'UsersPage');
 const CampaignsPage = page(() => import('./visits/campaigns-page'), 'CampaignsPage');
 const VisitSettingsPage = page(() => import('./visits/settings-page'), 'VisitSettingsPage');
@@ -113,7 +118,7 @@ export const ROUTES: ConsoleRoute[] = [
   {
     path: '/oversight/assessment',
     group: 'oversight',
-    label: '镇街考核',
+    label: '考核排名',
     icon: <TrophyOutlined />,
     element: <AssessmentPage />,
     permission: 'oversight.configure',
@@ -125,6 +130,14 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <FileExcelOutlined />,
     element: <LedgersPage />,
     permission: 'ledger.export',
+  },
+  {
+    path: '/authenticity',
+    group: 'oversight',
+    label: '真实性核查',
+    icon: <SafetyCertificateOutlined />,
+    element: <AuthenticityPage />,
+    permission: 'authenticity.read',
   },
   {
     path: '/visit-tasks',
@@ -189,6 +202,22 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <ShareAltOutlined />,
     element: <ReferralsPage />,
     permission: 'referrals.read',
+  },
+  {
+    path: '/signals',
+    group: 'cases',
+    label: '预警信息',
+    icon: <RadarChartOutlined />,
+    element: <SignalsPage />,
+    permission: 'signals.read',
+  },
+  {
+    path: '/signal-settings',
+    group: 'system',
+    label: '预警接入与规则',
+    icon: <ApiOutlined />,
+    element: <SignalSettingsPage />,
+    permission: 'signals.manage',
   },
   { path: '/inbox', label: '消息通知', icon: <BellOutlined />, element: <InboxPage /> },
   {

@@ -14,7 +14,11 @@ import {
 } from '../../shared/api/contract';
 import type * as notifications from '../../shared/api/notifications';
 import type { getBundle as GetBundle } from '../../shared/api/visitor-app';
-import type { recordVisit as RecordVisit, RecordVisitInput } from '../../shared/api/visits';
+import type {
+  recordVisit as RecordVisit,
+  RecordVisitInput,
+  uploadVisitPhoto as UploadVisitPhoto,
+} from '../../shared/api/visits';
 import { CHANGE_OWN_PASSWORD, LOGIN, LOGIN_TOTP, LOGOUT } from '../lib/auth-ops';
 import { idb } from './idb';
 import type { Bundle, InboxItem, QueuedVisit, Session } from './types';
@@ -373,11 +377,72 @@ async function runSync(force: boolean) {
   if (sent > 0) toast(`已上传 ${sent} 条探访记录`);
 }
 
+/**
+ * Sends the visit's photos one by one ahead of it (PUT /api/visit-photos/:sha256, each retried on its
+ * own: one that failed does not send the others again), recording each one the server has. Without
+ * Web Crypto (a page not served over HTTPS or from localhost) the photos go inline with the visit.
+ */
+async function sendPhotos(
+  item: QueuedVisit,
+): Promise<{ photos: RecordVisitInput['photos'] } | 'kept' | 'stop'> {
+  if (!globalThis.crypto?.subtle) {
+    const data = await Promise.all(item.photos.map(blobToDataUrl));
+    return { photos: data.map((d, i) => ({ data: d, name: `photo-${i + 1}.jpg` })) };
+  }
+  const shas = await Promise.all(item.photos.map(sha256Of));
+  let current = item;
+  for (const [i, photo] of item.photos.entries()) {
+    if (current.uploaded?.includes(shas[i])) continue;
+    let res: Response;
+    try {
+      res = await request(UPLOAD_PHOTO, {
+        params: { sha256: shas[i] },
+        body: { data: await blobToDataUrl(photo) },
+      });
+    } catch (e) {
+      await retryLater(current, (e as Error).message);
+      return 'stop';
+    }
+    if (!res.ok) {
+      const outcome = await refused(current, res, `第 ${i + 1} 张照片：`);
+      return outcome;
+    }
+    current = { ...current, uploaded: [...(current.uploaded ?? []), shas[i]] };
+    await update(current);
+  }
+  return { photos: shas.map((sha, i) => ({ upload: sha, name: `photo-${i + 1}.jpg` })) };
+}
+
+/** What a refused request means for the queued visit: wait (session), retry later, or rejected. */
+async function refused(item: QueuedVisit, res: Response, prefix = ''): Promise<'kept' | 'stop'> {
+  // Not the visit's fault: the session ended, or the password must be changed first. It waits.
+  if (res.status === 401 || state.passwordChangeRequired) return 'stop';
+  const body = await res
+    .clone()
+    .json()
+    .catch(() => null);
+  const f = await failure(res);
+  if (res.status >= 500 || res.status === 408 || res.status === 429 || body?.code === 'UPLOAD_MISSING') {
+    // A photo the server no longer holds (swept after 7 days): sent again on the next attempt.
+    await retryLater(body?.code === 'UPLOAD_MISSING' ? { ...item, uploaded: [] } : item, prefix + f.message);
+    return 'kept';
+  }
+  await update({
+    ...item,
+    status: 'rejected',
+    rejection: { status: f.status, message: prefix + f.message, field: f.field },
+  });
+  return 'kept';
+}
+
 async function send(item: QueuedVisit): Promise<'sent' | 'kept' | 'stop'> {
-  const photos = await Promise.all(item.photos.map(blobToDataUrl));
+  const sent = await sendPhotos(item);
+  if (sent === 'kept' || sent === 'stop') return sent;
+  // The queue's copy (it now records the uploaded photos).
+  item = state.queue.find((q) => q.clientId === item.clientId) ?? item;
   let res: Response;
   try {
-    const r = requestOf(RECORD_VISIT, { body: visitBody(item, photos) });
+    const r = requestOf(RECORD_VISIT, { body: visitBody(item, sent.photos) });
     res = await call(r.url, {
       method: r.method,
       headers: { 'content-type': 'application/json' },
@@ -394,19 +459,7 @@ async function send(item: QueuedVisit): Promise<'sent' | 'kept' | 'stop'> {
     set({ queue: state.queue.filter((q) => q.clientId !== item.clientId) });
     return 'sent';
   }
-  // Not the visit's fault: the session ended, or the password must be changed first. It waits.
-  if (res.status === 401 || state.passwordChangeRequired) return 'stop';
-  const f = await failure(res);
-  if (res.status >= 500 || res.status === 408 || res.status === 429) {
-    await retryLater(item, f.message);
-    return 'kept';
-  }
-  await update({
-    ...item,
-    status: 'rejected',
-    rejection: { status: f.status, message: f.message, field: f.field },
-  });
-  return 'kept';
+  return refused(item, res);
 }
 
 async function retryLater(item: QueuedVisit, message: string) {
@@ -430,8 +483,20 @@ const RECORD_VISIT: OperationOf<typeof RecordVisit> = {
   operationId: 'recordVisit',
 };
 
+/** PUT /api/visit-photos/:sha256 (src/shared/api/visits.ts). */
+const UPLOAD_PHOTO: OperationOf<typeof UploadVisitPhoto> = {
+  method: 'PUT',
+  path: '/api/visit-photos/:sha256',
+  operationId: 'uploadVisitPhoto',
+};
+
+async function sha256Of(b: Blob): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', await b.arrayBuffer()));
+  return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 /** The body of POST /api/visits: the contract's type, so a field the server adds reaches it here. */
-function visitBody(item: QueuedVisit, photos: string[]): RecordVisitInput {
+function visitBody(item: QueuedVisit, photos: RecordVisitInput['photos']): RecordVisitInput {
   const d = item.draft;
   return {
     clientId: item.clientId,
@@ -442,7 +507,11 @@ function visitBody(item: QueuedVisit, photos: string[]): RecordVisitInput {
     durationMinutes: d.durationMinutes,
     notes: d.notes || null,
     answers: d.answers,
-    photos: photos.map((data, i) => ({ data, name: `photo-${i + 1}.jpg` })),
+    openedAt: d.openedAt ?? null,
+    submittedAt: d.submittedAt ?? null,
+    location: item.location ? { consent: true, ...item.location } : null,
+    // Each photo (inline or sent ahead) with what the phone read of its original, in the same order.
+    photos: photos?.map((p, i) => (item.photoMeta?.[i] ? { ...p, meta: item.photoMeta[i] } : p)),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
 import { areaCondition, personCondition, personInArea, type Scope } from '../../http/scope.js';
+import type { KeptFile } from '../files/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Persons, as this module needs them.
@@ -514,24 +515,44 @@ export async function insertFile(
     kind: 'agreement' | 'pledge';
     filename: string;
     mime: string;
-    content: Buffer;
-    sha256: string;
+    file: KeptFile;
     by: number;
     now: Date;
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    sql(`insert into care_files (agreement_id, kind, filename, mime, size, sha256, content, uploaded_by, uploaded_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`),
-    [f.agreementId, f.kind, f.filename, f.mime, f.content.length, f.sha256, f.content, f.by, f.now],
+    sql(`insert into care_files (agreement_id, kind, filename, mime, size, sha256, content, stored, uploaded_by, uploaded_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`),
+    [
+      f.agreementId,
+      f.kind,
+      f.filename,
+      f.mime,
+      f.file.size,
+      f.file.sha256,
+      f.file.content,
+      f.file.stored,
+      f.by,
+      f.now,
+    ],
   );
   return row.id;
 }
 
 export async function getFile(q: Queryable, agreementId: number, fileId: number) {
   return (
-    await q.query<{ id: number; kind: string; filename: string; mime: string; content: Buffer | Uint8Array }>(
-      sql('select id, kind, filename, mime, content from care_files where agreement_id = $1 and id = $2'),
+    await q.query<{
+      id: number;
+      kind: string;
+      filename: string;
+      mime: string;
+      content: Buffer | Uint8Array | null;
+      sha256: string;
+      stored: boolean;
+    }>(
+      sql(
+        'select id, kind, filename, mime, content, sha256, stored from care_files where agreement_id = $1 and id = $2',
+      ),
       [agreementId, fileId],
     )
   )[0];

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { aboveTown } from '../../../shared/areas.js';
 import {
   AGREEMENT_STATUS_LABELS,
@@ -28,6 +27,7 @@ import { badRequest, conflict, forbidden, notFound } from '../../http/errors.js'
 import { type Actor, inScope, SYSTEM_SCOPE } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit, authorizeFullNumberExport } from '../audit/index.js';
+import { fileBytes, keepFile } from '../files/index.js';
 import { notify } from '../notifications/index.js';
 import { insertPersonEvent } from '../persons/index.js';
 import * as settings from '../settings/index.js';
@@ -509,6 +509,8 @@ export async function uploadScan(
     (file.mime === 'image/jpeg' && file.content[0] === 0xff && file.content[1] === 0xd8);
   if (!ok) throw badRequest('文件内容与类型不符', 'file');
   const now = ctx.clock.now();
+  // In the store (when there is one) before the transaction that names it (modules/files).
+  const kept = await keepFile(ctx, file.content);
   return ctx.db.tx(async (q) => {
     const a = await repo.getAgreement(q, actor.scope, id);
     if (!a) throw notFound('照料协议');
@@ -518,8 +520,7 @@ export async function uploadScan(
       kind: file.kind,
       filename: file.filename.slice(-120),
       mime: file.mime,
-      content: file.content,
-      sha256: createHash('sha256').update(file.content).digest('hex'),
+      file: kept,
       by: actor.userId,
       now,
     });
@@ -549,7 +550,7 @@ export async function getScan(ctx: Ctx, actor: Actor, id: number, fileId: number
   await getAgreement(ctx, actor, id);
   const f = await repo.getFile(ctx.db, id, fileId);
   if (!f) throw notFound('扫描件');
-  return { ...f, content: Buffer.from(f.content) };
+  return { id: f.id, kind: f.kind, filename: f.filename, mime: f.mime, content: await fileBytes(ctx, f) };
 }
 
 export async function personsNeedingAgreement(ctx: Ctx, actor: Actor, f: { areaId?: number; limit: number }) {

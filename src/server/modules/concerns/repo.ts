@@ -2,6 +2,7 @@ import type { ConcernStatus } from '../../../shared/incidents.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
 import { personCondition, type Scope } from '../../http/scope.js';
+import type { KeptFile } from '../files/index.js';
 import { type StoredAnswers, withAnswers } from '../visits/index.js';
 
 export interface ConcernRow {
@@ -195,12 +196,12 @@ export async function updateConcern(
 
 export async function insertFile(
   q: Queryable,
-  f: { concernId: number; name: string; mime: string; data: Buffer; userId: number; now: Date },
+  f: { concernId: number; name: string; mime: string; file: KeptFile; userId: number; now: Date },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    sql(`insert into concern_files (concern_id, name, mime, size, data, uploaded_at, uploaded_by)
-     values ($1, $2, $3, $4, $5, $6, $7) returning id`),
-    [f.concernId, f.name, f.mime, f.data.length, f.data, f.now, f.userId],
+    sql(`insert into concern_files (concern_id, name, mime, size, sha256, data, stored, uploaded_at, uploaded_by)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`),
+    [f.concernId, f.name, f.mime, f.file.size, f.file.sha256, f.file.content, f.file.stored, f.now, f.userId],
   );
   return r.id;
 }
@@ -213,8 +214,16 @@ export async function listFiles(q: Queryable, concernId: number) {
 }
 
 export async function getFile(q: Queryable, concernId: number, fileId: number) {
-  const [r] = await q.query<{ name: string; mime: string; data: Buffer | Uint8Array }>(
-    sql('select name, mime, data from concern_files where concern_id = $1 and id = $2'),
+  const [r] = await q.query<{
+    name: string;
+    mime: string;
+    content: Buffer | Uint8Array | null;
+    sha256: string;
+    stored: boolean;
+  }>(
+    sql(
+      'select name, mime, data as content, sha256, stored from concern_files where concern_id = $1 and id = $2',
+    ),
     [concernId, fileId],
   );
   return r;

@@ -22,6 +22,7 @@ import type { Actor } from '../../http/scope.js';
 import { sniffFileType } from '../../lib/file-types.js';
 import { appendAudit } from '../audit/index.js';
 import * as cases from '../cases/index.js';
+import { fileBytes, keepFile } from '../files/index.js';
 import { notify, type RecipientSelector } from '../notifications/index.js';
 import * as persons from '../persons/index.js';
 import { insertPersonEvent } from '../persons/index.js';
@@ -631,6 +632,8 @@ export async function addFile(
   // The declared type must be what the bytes are: a page or a program named .png is refused.
   if (sniffFileType(data) !== f.mime)
     throw badRequest('文件内容与所选类型不符（须为真实的图片或 PDF）', 'data');
+  // In the store (when there is one) before the transaction that names it (modules/files).
+  const file = await keepFile(ctx, data);
   return ctx.db.tx(async (q) => {
     const c = await repo.getConcern(q, actor.scope, id, true);
     if (!c) throw notFound('诉求/问题');
@@ -641,7 +644,7 @@ export async function addFile(
       concernId: id,
       name: f.name,
       mime: f.mime,
-      data,
+      file,
       userId: actor.userId,
       now,
     });
@@ -672,7 +675,7 @@ export async function getFile(ctx: Ctx, actor: Actor, id: number, fileId: number
   if (!c) throw notFound('诉求/问题');
   const f = await repo.getFile(ctx.db, id, fileId);
   if (!f) throw notFound('文件');
-  return f;
+  return { name: f.name, mime: f.mime, data: await fileBytes(ctx, f) };
 }
 
 /**

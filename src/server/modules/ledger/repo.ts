@@ -1,3 +1,4 @@
+import type { ReviewState, Signal } from '../../../shared/authenticity.js';
 import type { AreaLevel } from '../../../shared/roles.js';
 import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
@@ -69,6 +70,9 @@ export interface VisitLedgerRow {
   seasons: string[];
   photo_count: number;
   has_signature: boolean;
+  signals: Signal[] | null;
+  review_state: ReviewState | null;
+  review_note: string | null;
 }
 
 /** One batch of visits, keyset on (at, id): a million-row ledger never sits in memory. */
@@ -92,7 +96,8 @@ export async function visitBatch(
     await q.query<VisitLedgerRow>(
       sql(`select r.id, r.at, t.name as town_name, vl.name as village_name, p.name as person_name, p.id_number_enc,
             p.id_number_masked, u.display_name as visitor_name, r.method, r.outcome, r.qualifying,
-            r.duration_minutes, r.notes, r.checklist_version, r.answers, r.seasons, r.photo_count, r.has_signature
+            r.duration_minutes, r.notes, r.checklist_version, r.answers, r.seasons, r.photo_count, r.has_signature,
+            r.signals, r.review_state, r.review_note
        from visits r
        join persons p on p.id = r.person_id
        join areas t on t.id = r.town_id

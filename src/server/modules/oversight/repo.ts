@@ -182,6 +182,16 @@ const FAMILIES = {
       w.created_at as at, w.period_to as due_date, w.note as detail, r.id as person_id, r.name as person_name`,
     idColumn: 'w.id',
   },
+  // Bureau spot checks (回访抽查) of the period's visits: a small table, counted live.
+  spotChecks: {
+    from: `spot_checks s join visits r on r.id = s.visit_id join persons pp on pp.id = r.person_id`,
+    cols: { town_id: 's.town_id', village_id: 'r.village_id', visitor_id: 'r.visitor_id' },
+    where: (b, p) => `r.at >= ${b.v(p.start)} and r.at < ${b.v(p.end)}`,
+    kind: 'visit',
+    select: `r.id, r.method as name, s.town_id, r.village_id, r.visitor_id, s.result as status, null::text as self_care,
+      null::text as tier, r.at, null::date as due_date, s.note as detail, r.person_id, pp.name as person_name`,
+    idColumn: 'r.id',
+  },
   incidents: {
     from: `incidents i join persons pp on pp.id = i.person_id
       left join lateral (select min(x.acknowledged_at) as ack, min(x.due_at) as due
@@ -255,6 +265,18 @@ export const FIGURES: Partial<Record<MetricId, FigureSql>> = {
     family: 'visits',
     base: () => `r.qualifying and ${POLICY_AWARE} in ('yes', 'no')`,
     counted: () => `${POLICY_AWARE} = 'yes'`,
+  },
+  // Visit authenticity (DOMAIN.md §12): signals are stored with the visit (migration 024).
+  flaggedShare: {
+    family: 'visits',
+    base: () => 'true',
+    counted: () => 'r.signals is not null',
+  },
+  reviewBacklog: { family: 'visits', base: () => `r.review_state = 'pending'` },
+  spotCheckConfirmed: {
+    family: 'spotChecks',
+    base: () => 's.result is not null',
+    counted: () => `s.result = 'confirmed'`,
   },
   agreementCoverage: {
     family: 'careNeed',

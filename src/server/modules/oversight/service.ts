@@ -543,6 +543,11 @@ export async function getAssessment(ctx: Ctx, actor: Actor, f: { period?: string
     period,
     inProgress: m.inProgress,
     weights,
+    childLabel: ranksChildren
+      ? m.childLabel
+      : m.area
+        ? (await repo.getAreaBrief(ctx.db, m.area.id))!.kind
+        : '',
     district: Object.fromEntries(ASSESSMENT_COMPONENTS.map((k) => [k, district[k] ?? { value: null }])),
     towns: rows,
   };

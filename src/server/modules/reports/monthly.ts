@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { aboveTown } from '../../../shared/areas.js';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import {
@@ -18,6 +17,7 @@ import { badRequest, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
 import { appendAudit } from '../audit/index.js';
+import { keepFile } from '../files/index.js';
 import { getOutreachFigures } from '../outreach/index.js';
 import { getAssessment, getMetrics, getTrends } from '../oversight/index.js';
 import { type Box, horizontalBars, lineChart } from './charts.js';
@@ -154,8 +154,35 @@ export async function generateMonthlyReport(
     }),
   );
 
+  // Sections after the trend are numbered in order (四, 五, 六…).
+  const numerals = ['四', '五', '六', '七', '八'];
+  let next = 0;
+  const heading = (text: string) => pdf.heading(`${numerals[next++]}、${text}`);
+
+  // Visit authenticity (DOMAIN.md §12): flags, the towns' review backlog, the bureau's spot checks.
+  const AUTH: MetricId[] = (['flaggedShare', 'reviewBacklog', 'spotCheckConfirmed'] as MetricId[]).filter(
+    (id) => !m.unavailable.includes(id),
+  );
+  if (AUTH.length) {
+    heading('真实性核查与回访抽查');
+    pdf.table(
+      [
+        { title: childWord, width: 2 },
+        ...AUTH.map((id) => ({ title: METRICS[id].label, width: 1.2, align: 'right' as const })),
+      ],
+      [
+        ...children.map((c) => [c.name, ...AUTH.map((id) => formatMetric(id, c.figures[id]))]),
+        [`合计（${m.area.name}）`, ...AUTH.map((id) => formatMetric(id, m.figures[id]))],
+      ],
+    );
+    pdf.paragraph(
+      '疑点不是结论：有疑点的探访在镇街核查为“不予认定”之前照常计入；回访抽查每月按镇街随机抽取（有疑点的加权），种子留存可复核。',
+      { size: 9, color: '#666666', indent: false },
+    );
+  }
+
   if (assessment) {
-    pdf.heading(`四、${childWord}考核排名`);
+    heading(`${childWord}考核排名`);
     const comps = assessment.towns[0]?.components.map((c) => c.metric as MetricId) ?? [];
     pdf.table(
       [
@@ -190,7 +217,7 @@ export async function generateMonthlyReport(
 
   // Outreach of the month (policy 六（五）): activities and persons reached beside 政策知晓率 of visits.
   const outreach = await getOutreachFigures(ctx, actor, { period, areaId: m.area.id });
-  pdf.heading(`${assessment ? '五' : '四'}、关爱活动与政策宣传`);
+  heading('关爱活动与政策宣传');
   pdf.table(
     [
       { title: '辖区', width: 2 },
@@ -206,7 +233,7 @@ export async function generateMonthlyReport(
     ]),
   );
 
-  pdf.heading(`${assessment ? '六' : '五'}、指标口径`);
+  heading('指标口径');
   pdf.table(
     [
       { title: '指标', width: 1.2 },
@@ -232,13 +259,14 @@ export async function generateMonthlyReport(
   const content = await pdf.toBuffer();
   const filename = `${m.area.name}-${periodLabel(period)}探访工作月报.pdf`;
   if (!opts.keep) return { id: null, filename, content };
+  // In the store (when there is one) before the transaction that names it (modules/files).
+  const file = await keepFile(ctx, content);
   const id = await ctx.db.tx(async (q) => {
     const id = await repo.insertReport(q, {
       period,
       areaId: m.area!.id,
       filename,
-      content,
-      sha256: createHash('sha256').update(content).digest('hex'),
+      file,
       createdBy: actor.userId,
       now,
     });

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
 import type { Scope } from '../../http/scope.js';
+import type { KeptFile } from '../files/index.js';
 import { type StoredAnswers, withAnswers } from '../visits/index.js';
 
 export async function insertReport(
@@ -9,16 +10,25 @@ export async function insertReport(
     period: string;
     areaId: number;
     filename: string;
-    content: Buffer;
-    sha256: string;
+    file: KeptFile;
     createdBy: number;
     now: Date;
   },
 ): Promise<number> {
   const [row] = await q.query<{ id: number }>(
-    sql(`insert into oversight_reports (kind, period, area_id, filename, size, sha256, content, created_by, created_at)
-     values ('monthly', $1, $2, $3, $4, $5, $6, $7, $8) returning id`),
-    [r.period, r.areaId, r.filename, r.content.length, r.sha256, r.content, r.createdBy, r.now],
+    sql(`insert into oversight_reports (kind, period, area_id, filename, size, sha256, content, stored, created_by, created_at)
+     values ('monthly', $1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`),
+    [
+      r.period,
+      r.areaId,
+      r.filename,
+      r.file.size,
+      r.file.sha256,
+      r.file.content,
+      r.file.stored,
+      r.createdBy,
+      r.now,
+    ],
   );
   return row.id;
 }
@@ -77,8 +87,14 @@ export async function getReportContent(q: Queryable, scope: Scope, id: number) {
     params.push(scope.areaIds);
     cond = `area_id = any($2::int[])`;
   }
-  const [r] = await q.query<{ filename: string; content: Buffer; area_id: number }>(
-    sql(`select filename, content, area_id from oversight_reports where id = $1 and ${cond}`),
+  const [r] = await q.query<{
+    filename: string;
+    content: Buffer | Uint8Array | null;
+    sha256: string;
+    stored: boolean;
+    area_id: number;
+  }>(
+    sql(`select filename, content, sha256, stored, area_id from oversight_reports where id = $1 and ${cond}`),
     params,
   );
   return r;

@@ -3,6 +3,7 @@ import * as api from '../../../shared/api/reports.js';
 import type { Ctx } from '../../context.js';
 import { notFound } from '../../http/errors.js';
 import { route } from '../../http/route.js';
+import { fileBytes } from '../files/index.js';
 import { personDossier } from './dossier.js';
 import { generateMonthlyReport } from './monthly.js';
 import * as repo from './repo.js';
@@ -65,6 +66,6 @@ export function reportRoutes(app: FastifyInstance, ctx: Ctx) {
     return reply
       .header('content-type', PDF)
       .header('content-disposition', disposition(rep.filename, req.query.inline === '1'))
-      .send(Buffer.from(rep.content));
+      .send(await fileBytes(ctx, rep));
   });
 }

@@ -12,6 +12,8 @@ export const MAX_SIGNATURE_BYTES = VISIT_LIMITS.signatureBytesMax;
  */
 export const MAX_VISIT_FILES_BYTES = VISIT_LIMITS.filesBytesMax;
 /** Route body limit: the files of one visit in base64 (4/3) plus the answers. */
+/** One photo sent ahead of its visit, as base64 JSON. */
+export const PHOTO_BODY_LIMIT = Math.ceil((MAX_PHOTO_BYTES * 4) / 3) + 64 * 1024;
 export const VISIT_BODY_LIMIT = Math.ceil((MAX_VISIT_FILES_BYTES * 4) / 3) + 2 * 1024 * 1024;
 
 /** Bytes a base64 (or data: URL) string decodes to, from its length (before decoding it). */

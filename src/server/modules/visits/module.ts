@@ -19,5 +19,7 @@ export const visitsModule: Module = {
       },
     },
     { name: 'visits.remind', everyMinutes: 60, run: (c) => service.remindDueTasks(c, notify) },
+    // Photos sent ahead that no visit named within 7 days (their stored objects: files.sweep).
+    { name: 'visits.uploads', everyMinutes: 360, run: (c) => service.sweepUploads(c) },
   ],
 };

@@ -1,9 +1,11 @@
+import type { PhotoMeta, ReviewState, Signal } from '../../../shared/authenticity.js';
 import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import { type Frequency, VISIT_SETTING_KEYS } from '../../../shared/schedule.js';
 import type { Queryable } from '../../db/db.js';
 import { prepared, sql } from '../../db/sql.js';
 import { personCondition, type Scope } from '../../http/scope.js';
 import { type AuditEntry, auditInStatementSql, auditTailExistsSql } from '../audit/index.js';
+import type { KeptFile } from '../files/index.js';
 import { type SettingRow, settingsOnPathSql } from '../settings/index.js';
 import { answersToStored, type StoredAnswers, type WithAnswers, withAnswers } from './stored-answers.js';
 
@@ -248,8 +250,18 @@ export async function getPersonBrief(q: Queryable, personId: number, scope?: Sco
  */
 export async function visitContext(
   q: Queryable,
-  o: { personId: number; clientId: string; scope: Scope; now: Date; auditChain: number },
+  o: {
+    personId: number;
+    clientId: string;
+    scope: Scope;
+    now: Date;
+    auditChain: number;
+    /** The authenticity lookups (registry's visitAssessor) and their setting keys, read in this statement. */
+    assess?: { sqlOf: (params: unknown[]) => string; settingKeys: readonly string[] };
+  },
 ): Promise<{
+  /** What the authenticity lookups found (null: no person). */
+  assessInputs: unknown;
   existingVisitId: number | null;
   person: (PersonBrief & { status_since: string | null }) | null;
   settings: SettingRow[];
@@ -259,8 +271,11 @@ export async function visitContext(
 }> {
   const params: unknown[] = [o.personId, o.clientId, o.now, o.auditChain];
   const cond = personCondition(o.scope, 'p', params);
+  const assessSql = o.assess ? o.assess.sqlOf(params) : 'null';
+  const keys = o.assess ? [...VISIT_SETTING_KEYS, ...o.assess.settingKeys] : VISIT_SETTING_KEYS;
   const [r] = await q.query<
     Partial<PersonBrief> & {
+      assess_inputs: unknown;
       existing_id: number | null;
       status_since: string | null;
       settings: SettingRow[] | null;
@@ -272,15 +287,17 @@ export async function visitContext(
             p.id, p.name, p.status, p.tier, p.support_start, p.visitor_id, p.town_id, p.village_id,
             p.birth_date, p.flags, p.status_since,
             case when p.id is not null then ${settledSql('p', '$3')} end as settled,
+            case when p.id is not null then ${assessSql} end as assess_inputs,
             case when p.id is not null then
               (select json_agg(json_build_object('area_id', x.area_id, 'key', x.key, 'value', x.value)
                                order by x.depth desc)
-                 from (${settingsOnPathSql('p.village_id', VISIT_SETTING_KEYS)}) x) end as settings
+                 from (${settingsOnPathSql('p.village_id', keys)}) x) end as settings
        from (select 1) one left join persons p on p.id = $1 and ${cond}`),
     params,
   );
-  const { existing_id, settings, settled, status_since, audit_tail, ...person } = r;
+  const { existing_id, settings, settled, status_since, audit_tail, assess_inputs, ...person } = r;
   return {
+    assessInputs: assess_inputs ?? null,
     existingVisitId: existing_id == null ? null : Number(existing_id),
     person: person.id == null ? null : { ...(person as PersonBrief), status_since },
     settings: settings ?? [],
@@ -362,6 +379,8 @@ export interface CampaignSelection {
   tiers?: ('general' | 'key')[];
   flags?: string[];
   minAge?: number;
+  /** Only persons in these areas' subtrees (inside the campaign's area): a weather warning for some towns. */
+  areaIds?: number[];
 }
 
 export async function insertCampaign(
@@ -374,7 +393,7 @@ export async function insertCampaign(
     opensAt: Date;
     deadline: string;
     note?: string | null;
-    userId: number;
+    userId: number | null;
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
@@ -420,6 +439,12 @@ export async function insertCampaignTasks(
   if (o.selection.flags?.length) {
     params.push(o.selection.flags);
     where.push(`p.flags @> $${params.length}::text[]`);
+  }
+  if (o.selection.areaIds?.length) {
+    params.push(o.selection.areaIds);
+    where.push(
+      `p.village_id in (select v.id from areas v join areas r on r.id = any($${params.length}::int[]) where v.path like r.path || '%')`,
+    );
   }
   if (o.selection.minAge) {
     params.push(o.selection.minAge);
@@ -684,6 +709,14 @@ interface StoredVisitRow {
   has_signature: boolean;
   recorded_by: number;
   recorded_at: Date;
+  location_accuracy: number | null;
+  opened_at: Date | null;
+  submitted_at: Date | null;
+  signals: Signal[] | null;
+  review_state: ReviewState | null;
+  review_note: string | null;
+  reviewed_at: Date | null;
+  rejected: boolean;
 }
 export type VisitRow = WithAnswers<StoredVisitRow>;
 
@@ -691,7 +724,9 @@ export type VisitRow = WithAnswers<StoredVisitRow>;
 const visitSelect = (source: string) => `select v.id, v.client_id, v.person_id, p.name as person_name,
     v.visitor_id, u.display_name as visitor_name, v.town_id, v.village_id, v.at, v.method, v.outcome,
     v.qualifying, v.duration_minutes, v.notes, v.checklist_version, v.answers, v.seasons, v.location_consent,
-    v.latitude, v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at
+    v.latitude, v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at,
+    v.location_accuracy, v.opened_at, v.submitted_at, v.signals, v.review_state, v.review_note,
+    v.reviewed_at, v.rejected
   from ${source} v join persons p on p.id = v.person_id join users u on u.id = v.visitor_id`;
 const VISIT_SELECT = visitSelect('visits');
 
@@ -726,6 +761,16 @@ export async function insertVisit(
     hasSignature: boolean;
     recordedBy: number;
     recordedAt: Date;
+    /** What the phone measured and the authenticity signals (migration 024). */
+    auth?: {
+      locationAccuracy: number | null;
+      openedAt: Date | null;
+      submittedAt: Date | null;
+      photoMeta: PhotoMeta[] | null;
+      photoHashes: string[] | null;
+      answersHash: string | null;
+      signals: Signal[] | null;
+    };
   },
   complete: { kinds?: string[] } | null,
   event: { kind: string; title: string; detail: Record<string, unknown>; actorId: number },
@@ -762,13 +807,30 @@ export async function insertVisit(
     JSON.stringify(event.detail),
     event.actorId,
   ];
+  const a = v.auth;
+  const flagged = !!a?.signals?.length;
+  const authCols = [
+    a?.locationAccuracy ?? null,
+    a?.openedAt ?? null,
+    a?.submittedAt ?? null,
+    a?.photoMeta ? JSON.stringify(a.photoMeta) : null,
+    a?.photoHashes ?? null,
+    a?.answersHash ?? null,
+    flagged ? JSON.stringify(a?.signals) : null,
+    flagged ? v.recordedAt : null,
+    flagged ? 'pending' : null,
+  ].map((x) => {
+    params.push(x);
+    return `$${params.length}`;
+  });
   // With no task to complete the CTE is still there (an empty set), so the statement has one shape.
   let completeSql = 'select * from visit_tasks where false';
   if (complete) {
     params.push(complete.kinds ?? null);
+    const kinds = `$${params.length}`;
     completeSql = `update visit_tasks set status = 'done', status_at = $21, visit_id = (select id from ins)
        where person_id = $2 and status in ('open', 'missed') and window_start <= $6 and window_end > $6
-         and ($26::text[] is null or kind = any($26::text[])) and exists (select 1 from ins)
+         and (${kinds}::text[] is null or kind = any(${kinds}::text[])) and exists (select 1 from ins)
        returning *`;
   }
   const auditSql = audit
@@ -782,8 +844,10 @@ export async function insertVisit(
     prepared(`with ins as (
        insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
           duration_minutes, notes, checklist_version, answers, seasons, location_consent, latitude, longitude,
-          photo_count, has_signature, recorded_by, recorded_at)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+          photo_count, has_signature, recorded_by, recorded_at, location_accuracy, opened_at, submitted_at,
+          photo_meta, photo_hashes, answers_hash, signals, signals_at, review_state)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,
+          ${authCols.join(',')})
        on conflict (client_id) do nothing returning *),
      done as (${completeSql}),
      -- The visit's row on the person's timeline (person_events, as persons/repo.ts insertPersonEvent writes it).
@@ -809,15 +873,15 @@ export async function insertVisitFile(
     kind: 'photo' | 'signature';
     seq: number;
     mime: string;
-    sha256: string;
-    content: Buffer;
+    /** From files' keepFile: the bytes inline, or null with `stored` when they are in the store. */
+    file: KeptFile;
   },
 ) {
   await q.query(
     sql(
-      `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content) values ($1,$2,$3,$4,$5,$6,$7)`,
+      `insert into visit_files (visit_id, kind, seq, mime, size, sha256, content, stored) values ($1,$2,$3,$4,$5,$6,$7,$8)`,
     ),
-    [f.visitId, f.kind, f.seq, f.mime, f.content.length, f.sha256, f.content],
+    [f.visitId, f.kind, f.seq, f.mime, f.file.size, f.file.sha256, f.file.content, f.file.stored],
   );
 }
 
@@ -912,10 +976,16 @@ export async function listVisitFiles(q: Queryable, visitId: number) {
 }
 
 export async function getVisitFile(q: Queryable, visitId: number, fileId: number) {
-  const [r] = await q.query<{ mime: string; content: Buffer | Uint8Array; size: number }>(
-    sql('select mime, content, size from visit_files where visit_id = $1 and id = $2'),
-    [visitId, fileId],
-  );
+  const [r] = await q.query<{
+    mime: string;
+    content: Buffer | Uint8Array | null;
+    size: number;
+    sha256: string;
+    stored: boolean;
+  }>(sql('select mime, content, size, sha256, stored from visit_files where visit_id = $1 and id = $2'), [
+    visitId,
+    fileId,
+  ]);
   return r;
 }
 
@@ -963,6 +1033,81 @@ export async function rewriteVisitAnswers(
     [rows.map((x) => x.id), rows.map((x) => x.answers)],
   );
   return r.n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Photos sent ahead of their visit (PUT /api/visit-photos/:sha256)
+// ---------------------------------------------------------------------------------------------
+
+/** Keeps an uploaded photo for its uploader; the same photo again only refreshes its time. */
+export async function putUpload(
+  q: Queryable,
+  u: { userId: number; mime: string; file: KeptFile; now: Date },
+): Promise<void> {
+  await q.query(
+    sql(`insert into visit_uploads (user_id, sha256, mime, size, content, stored, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (user_id, sha256) do update set created_at = excluded.created_at`),
+    [u.userId, u.file.sha256, u.mime, u.file.size, u.file.content, u.file.stored, u.now],
+  );
+}
+
+export interface UploadRow {
+  sha256: string;
+  mime: string;
+  size: number;
+  content: Buffer | Uint8Array | null;
+  stored: boolean;
+}
+
+/** The user's uploads with these hashes (another user's are not found). */
+export async function findUploads(
+  q: Queryable,
+  userId: number,
+  shas: string[],
+): Promise<Map<string, UploadRow>> {
+  if (!shas.length) return new Map();
+  const rows = await q.query<UploadRow>(
+    sql(
+      `select sha256, mime, size, content, stored from visit_uploads where user_id = $1 and sha256 = any($2::text[])`,
+    ),
+    [userId, shas],
+  );
+  return new Map(rows.map((r) => [r.sha256, r]));
+}
+
+/** Uploads a visit now names: their row goes (the visit's file row names the same bytes). */
+export async function deleteUploads(q: Queryable, userId: number, shas: string[]): Promise<void> {
+  if (!shas.length) return;
+  await q.query(sql('delete from visit_uploads where user_id = $1 and sha256 = any($2::text[])'), [
+    userId,
+    shas,
+  ]);
+}
+
+/** Uploads no visit named within `days` (their stored objects are then the file sweeper's). */
+export async function sweepUploads(q: Queryable, before: Date): Promise<number> {
+  const [r] = await q.query<{ n: number }>(
+    sql(
+      'with d as (delete from visit_uploads where created_at < $1 returning 1) select count(*)::int as n from d',
+    ),
+    [before],
+  );
+  return r.n;
+}
+
+/** Photos (and their bytes) the user sent ahead of visits since `since` (the daily quota). */
+export async function uploadsSince(
+  q: Queryable,
+  userId: number,
+  since: Date,
+): Promise<{ files: number; bytes: number }> {
+  const [r] = await q.query<{ files: number; bytes: number }>(
+    sql(`select count(*)::int as files, coalesce(sum(size), 0)::float8 as bytes
+       from visit_uploads where user_id = $1 and created_at >= $2`),
+    [userId, since],
+  );
+  return r;
 }
 
 /** Files (and their bytes) the user uploaded with visits recorded since `since` (the daily quota). */

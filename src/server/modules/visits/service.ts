@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { isAheadOfNow } from '../../../shared/api/visits.js';
+import { answersCanon, type PhotoMeta } from '../../../shared/authenticity.js';
 import {
   type ChecklistAnswers,
   checklistFor,
@@ -10,7 +12,7 @@ import {
   type VisitOutcome,
   validateChecklist,
 } from '../../../shared/checklist.js';
-import { addDays, chinaDate, chinaDateTime, chinaDayStart } from '../../../shared/china-time.js';
+import { addDays, chinaDate, chinaDateTime, chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
 import {
   DUE_SOON_DAYS,
   loosens,
@@ -28,6 +30,7 @@ import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit, auditChainOf } from '../audit/index.js';
+import { fileBytes, type KeptFile, keepFile } from '../files/index.js';
 import { assertVisitorFor } from '../persons/index.js';
 import { putSetting, settingRows } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
@@ -51,8 +54,12 @@ export interface RecordVisitInput {
   durationMinutes?: number | null;
   notes?: string | null;
   answers?: ChecklistAnswers;
-  location?: { consent: boolean; latitude: number; longitude: number } | null;
-  photos?: { data: string; name?: string }[];
+  location?: { consent: boolean; latitude: number; longitude: number; accuracy?: number | null } | null;
+  /** Each photo inline (base64) or sent ahead and named by its SHA-256 (uploadVisitPhoto). */
+  photos?: { data?: string; upload?: string; name?: string; meta?: Omit<PhotoMeta, 'serverSha256'> }[];
+  /** The phone's clock when the form was opened and saved (the "too short" rule). */
+  openedAt?: Date | null;
+  submittedAt?: Date | null;
   signature?: { data: string } | null;
   /** An officer entering a paper record names the visitor; a visitor records as themself. */
   visitorId?: number;
@@ -102,12 +109,27 @@ export async function recordVisit(
   // whether their tasks are settled (the statements of a visit are what limits visits per second).
   // The chain a visit's audit row goes to when it is written by the visit's own statement (below).
   const auditChain = auditChainOf(`visit:${input.clientId}`);
+  // The authenticity lookups ride on the same read (modules/authenticity through the registry).
+  const assessor = ctx.registry.visitAssessor;
+  const probe = authenticityProbe(actor, input);
   const context = await repo.visitContext(ctx.db, {
     personId: input.personId,
     clientId: input.clientId,
     scope: actor.scope,
     now,
     auditChain,
+    assess: assessor && {
+      settingKeys: assessor.settingKeys,
+      sqlOf: (params) =>
+        assessor.inputsSql(params, {
+          ...probe.query,
+          personExpr: 'p.id',
+          visitorExpr: once(
+            () =>
+              `coalesce(${push(params, probe.visitorParam)}::int, p.visitor_id, ${push(params, actor.userId)}::int)`,
+          ),
+        }),
+    },
   });
   if (context.existingVisitId != null) return repeatOf(ctx, actor, context.existingVisitId);
 
@@ -128,9 +150,14 @@ export async function recordVisit(
     throw badRequest('只有上门探访才有本人签字', 'signature');
   if (input.method === 'phone' && input.photos?.length) throw badRequest('电话探访不能附照片', 'photos');
   if ((input.photos?.length ?? 0) > MAX_PHOTOS) throw badRequest(`照片最多 ${MAX_PHOTOS} 张`, 'photos');
+  // Photos sent ahead (PUT /api/visit-photos/:sha256) are named by hash: only the uploader's count.
+  const uploadShas = (input.photos ?? []).flatMap((p) => (p.upload ? [p.upload] : []));
+  const uploads = await repo.findUploads(ctx.db, actor.userId, uploadShas);
   const fileBytes =
-    (input.photos ?? []).reduce((n, p) => n + base64Bytes(p.data), 0) +
-    (input.signature ? base64Bytes(input.signature.data) : 0);
+    (input.photos ?? []).reduce(
+      (n, p) => n + (p.upload ? (uploads.get(p.upload)?.size ?? 0) : base64Bytes(p.data ?? '')),
+      0,
+    ) + (input.signature ? base64Bytes(input.signature.data) : 0);
   if (fileBytes > MAX_VISIT_FILES_BYTES) {
     throw new AppError(
       413,
@@ -140,9 +167,20 @@ export async function recordVisit(
     );
   }
   // Decode and check files before any write, so a bad photo leaves nothing behind.
-  const photos = (input.photos ?? []).map((p, i) =>
-    decodeImage(p.data, `photos.${i}`, `第 ${i + 1} 张照片`, MAX_PHOTO_BYTES),
-  );
+  const photos = (input.photos ?? []).map((p, i): { mime: string; content?: Buffer; kept?: KeptFile } => {
+    if (p.upload === undefined)
+      return decodeImage(p.data ?? '', `photos.${i}`, `第 ${i + 1} 张照片`, MAX_PHOTO_BYTES);
+    const u = uploads.get(p.upload);
+    if (!u)
+      throw new AppError(
+        409,
+        'UPLOAD_MISSING',
+        `第 ${i + 1} 张照片尚未上传或已过期，请重新上传`,
+        `photos.${i}`,
+      );
+    const content = u.content == null ? null : Buffer.from(u.content);
+    return { mime: u.mime, kept: { sha256: u.sha256, size: u.size, content, stored: u.stored } };
+  });
   const signature = input.signature
     ? decodeImage(input.signature.data, 'signature', '签字图片', MAX_SIGNATURE_BYTES)
     : null;
@@ -179,6 +217,30 @@ export async function recordVisit(
     if (errors.length) throw badRequest(errors[0].message, errors[0].field);
   }
 
+  const signals = assessor
+    ? assessor.assess(
+        context.assessInputs,
+        {
+          at: input.at,
+          recordedAt: now,
+          method: input.method,
+          qualifying,
+          openedAt: input.openedAt ?? null,
+          submittedAt: input.submittedAt ?? null,
+          location: input.location
+            ? {
+                latitude: input.location.latitude,
+                longitude: input.location.longitude,
+                accuracy: input.location.accuracy ?? null,
+              }
+            : null,
+          photos: probe.metas,
+          answersHash: probe.query.answersHash,
+        },
+        context.settings,
+      )
+    : [];
+
   // What is stored and what the visit-recorded handlers receive.
   const visit = {
     clientId: input.clientId,
@@ -206,6 +268,15 @@ export async function recordVisit(
     photoCount: photos.length,
     hasSignature: !!signature,
     recordedAt: now,
+    auth: {
+      locationAccuracy: input.location?.accuracy ?? null,
+      openedAt: input.openedAt ?? null,
+      submittedAt: input.submittedAt ?? null,
+      photoMeta: probe.metas.length ? probe.metas : null,
+      photoHashes: probe.query.photoHashes.length ? probe.query.photoHashes : null,
+      answersHash: probe.query.answersHash,
+      signals: signals.length ? signals : null,
+    },
   };
   // Its row on the person's timeline, written by the same statement as the visit.
   const event = {
@@ -220,7 +291,12 @@ export async function recordVisit(
     action: 'visit.record',
     entity: 'visit',
     areaId: person.village_id,
-    detail: { personId: person.id, method: input.method, outcome: input.outcome },
+    detail: {
+      personId: person.id,
+      method: input.method,
+      outcome: input.outcome,
+      ...(signals.length ? { signals: signals.map((x) => x.rule) } : {}),
+    },
   };
   const everyN = settings['visits.inPersonEvery'];
   const needsTasks = qualifying && person.status === 'active' && !context.settled;
@@ -237,6 +313,11 @@ export async function recordVisit(
     !needsInPersonCheck &&
     context.auditTail &&
     !visitHandlersAct(ctx, visit);
+
+  // Files go to the store (when there is one) before the transaction that names them: a committed
+  // row always has its file; a failed transaction leaves an object the sweeper removes later.
+  const keptPhotos = await Promise.all(photos.map((p) => p.kept ?? keepFile(ctx, p.content!)));
+  const keptSignature = signature ? await keepFile(ctx, signature.content) : null;
 
   const result = oneStatement
     ? await (async () => {
@@ -269,8 +350,22 @@ export async function recordVisit(
         const visitId = Number(stored.visit.id);
         const completed = stored.completed.map((t) => Number(t.id));
         for (const [i, p] of photos.entries())
-          await repo.insertVisitFile(q, { visitId, kind: 'photo', seq: i, ...p });
-        if (signature) await repo.insertVisitFile(q, { visitId, kind: 'signature', seq: 0, ...signature });
+          await repo.insertVisitFile(q, {
+            visitId,
+            kind: 'photo',
+            seq: i,
+            mime: p.mime,
+            file: keptPhotos[i],
+          });
+        await repo.deleteUploads(q, actor.userId, uploadShas);
+        if (signature && keptSignature)
+          await repo.insertVisitFile(q, {
+            visitId,
+            kind: 'signature',
+            seq: 0,
+            mime: signature.mime,
+            file: keptSignature,
+          });
 
         await emitVisitRecorded(q, ctx, { ...visit, id: visitId, completedTaskIds: completed });
         // Last: the audit append takes the chain's lock, held until commit; the hooks run before it.
@@ -297,14 +392,105 @@ export async function recordVisit(
   };
 }
 
+/** The value of `f`, computed at the first call. */
+function once<T>(f: () => T): () => T {
+  let v: { x: T } | undefined;
+  return () => {
+    v ??= { x: f() };
+    return v.x;
+  };
+}
+
+/** Adds a parameter; returns its placeholder. */
+function push(params: unknown[], v: unknown) {
+  params.push(v);
+  return `$${params.length}`;
+}
+
+/**
+ * What the authenticity lookups ask, from the submitted visit alone: its China day and month, the
+ * photos' hashes (the phone's of the originals, the server's of the bytes received), the answers'
+ * fingerprint (only when there is free text: shared/authenticity.ts `answersCanon`).
+ */
+function authenticityProbe(actor: Actor, input: RecordVisitInput) {
+  const day = chinaDate(input.at);
+  const month = chinaMonth(input.at);
+  const [y, m] = month.split('-').map(Number);
+  const nextMonth = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  const metas: PhotoMeta[] = (input.photos ?? []).map((p) => ({
+    sha256: p.meta?.sha256 ?? null,
+    takenAt: p.meta?.takenAt ?? null,
+    latitude: p.meta?.latitude ?? null,
+    longitude: p.meta?.longitude ?? null,
+    // A photo sent ahead is named by the SHA-256 of the bytes the server received (uploadVisitPhoto).
+    serverSha256:
+      p.upload ??
+      createHash('sha256')
+        .update(Buffer.from(p.data ?? '', 'base64'))
+        .digest('hex'),
+  }));
+  const hashes = [
+    ...new Set(metas.flatMap((x) => [x.sha256, x.serverSha256]).filter((x): x is string => !!x)),
+  ];
+  const canon = isQualifying(input.outcome) ? answersCanon(input.answers ?? {}, input.notes) : null;
+  return {
+    metas,
+    // A visitor records as themself; an officer names the visitor or it is the person's (p.visitor_id).
+    visitorParam: input.visitorId ?? (actor.roles.includes('visitor') ? actor.userId : null),
+    query: {
+      at: input.at,
+      inPerson: input.method === 'in_person',
+      hasLocation: !!input.location,
+      photoHashes: hashes,
+      answersHash: canon ? createHash('sha256').update(canon).digest('hex') : null,
+      dayStart: chinaDayStart(day),
+      dayEnd: chinaDayStart(addDays(day, 1)),
+      monthStart: chinaDayStart(`${month}-01`),
+      monthEnd: chinaDayStart(nextMonth),
+    },
+  };
+}
+
 /**
  * What one user may upload with visits in a China day (`config.visitFilesPerDay`): counted in the
  * database (any server process), refused with 429 and Retry-After until China midnight. The phone
  * keeps a refused visit queued and sends it again later.
  */
-async function assertDailyFileQuota(ctx: Ctx, actor: Actor, files: number, bytes: number, now: Date) {
+/**
+ * A photo sent ahead of its visit (the phone's per-file upload): checked as a visit's photo is
+ * (type from the bytes, size, the daily quota over uploads), named by its hash — a body whose bytes
+ * do not hash to the name in the path is refused — and kept for the uploader.
+ */
+export async function uploadVisitPhoto(ctx: Ctx, actor: Actor, sha256: string, data: string) {
+  const photo = decodeImage(data, 'data', '照片', MAX_PHOTO_BYTES);
+  if (photo.sha256 !== sha256)
+    throw badRequest('照片内容与地址中的 SHA-256 不符（上传不完整或已损坏）', 'data');
+  const now = ctx.clock.now();
+  await assertDailyFileQuota(ctx, actor, 1, photo.content.length, now, 'uploads');
+  const file = await keepFile(ctx, photo.content);
+  await repo.putUpload(ctx.db, { userId: actor.userId, mime: photo.mime, file, now });
+  return { sha256, size: photo.content.length };
+}
+
+/** Job `visits.uploads`: removes photos sent ahead that no visit named within 7 days. */
+export async function sweepUploads(ctx: Pick<Ctx, 'db' | 'clock'>) {
+  const removed = await repo.sweepUploads(ctx.db, new Date(ctx.clock.now().getTime() - 7 * 86400_000));
+  return { removed };
+}
+
+async function assertDailyFileQuota(
+  ctx: Ctx,
+  actor: Actor,
+  files: number,
+  bytes: number,
+  now: Date,
+  of: 'visits' | 'uploads' = 'visits',
+) {
   const today = chinaDate(now);
-  const used = await repo.filesRecordedSince(ctx.db, actor.userId, chinaDayStart(today));
+  const used =
+    of === 'uploads'
+      ? await repo.uploadsSince(ctx.db, actor.userId, chinaDayStart(today))
+      : await repo.filesRecordedSince(ctx.db, actor.userId, chinaDayStart(today));
   const quota = ctx.config.visitFilesPerDay;
   if (used.files + files > quota.count || used.bytes + bytes > quota.megabytes * 1048576) {
     const seconds = Math.max(
@@ -367,7 +553,7 @@ export async function getVisitFile(ctx: Ctx, actor: Actor, visitId: number, file
     areaId: v.village_id,
     detail: { fileId },
   });
-  return { mime: f.mime, content: Buffer.from(f.content) };
+  return { mime: f.mime, content: await fileBytes(ctx, f) };
 }
 
 export async function listPersonVisits(
@@ -600,38 +786,68 @@ export async function openCampaign(
   const today = chinaDate(now);
   checkCampaignDeadline(c.deadline, today);
   return ctx.db.tx(async (q) => {
-    const id = await repo.insertCampaign(q, {
-      name: c.name,
-      kind: c.kind,
-      areaId: c.areaId,
-      selection: c.selection,
-      opensAt: now,
-      deadline: c.deadline,
-      note: c.note,
-      userId: actor.userId,
-    });
-    const created = await repo.insertCampaignTasks(q, {
-      campaignId: id,
-      areaPath: area.path,
-      selection: c.selection,
-      start: now,
-      end: chinaDayStart(addDays(c.deadline, 1)),
-      due: c.deadline,
-      today,
-      reason: c.name,
-      now,
-    });
-    await appendAudit(q, {
-      at: now,
-      actorId: actor.userId,
-      action: 'campaign.open',
-      entity: 'visit_campaign',
-      entityId: id,
-      areaId: c.areaId,
-      detail: { name: c.name, deadline: c.deadline, selection: c.selection as never, tasks: created },
-    });
+    const { id } = await openCampaignIn(q, { ...c, areaPath: area.path, userId: actor.userId, now });
     return (await repo.getCampaign(q, id))!;
   });
+}
+
+/**
+ * Opens a campaign inside the caller's transaction: the row, its tasks, the audit row. The console's
+ * route (above) and the signals module (a weather warning, `userId` null: a machine client) use it;
+ * the caller has checked the area and the deadline.
+ */
+export async function openCampaignIn(
+  q: Queryable,
+  c: {
+    name: string;
+    kind: string;
+    areaId: number;
+    areaPath: string;
+    deadline: string;
+    selection: repo.CampaignSelection;
+    note?: string;
+    userId: number | null;
+    now: Date;
+    auditDetail?: Record<string, unknown>;
+  },
+): Promise<{ id: number; tasks: number }> {
+  const id = await repo.insertCampaign(q, {
+    name: c.name,
+    kind: c.kind,
+    areaId: c.areaId,
+    selection: c.selection,
+    opensAt: c.now,
+    deadline: c.deadline,
+    note: c.note,
+    userId: c.userId,
+  });
+  const created = await repo.insertCampaignTasks(q, {
+    campaignId: id,
+    areaPath: c.areaPath,
+    selection: c.selection,
+    start: c.now,
+    end: chinaDayStart(addDays(c.deadline, 1)),
+    due: c.deadline,
+    today: chinaDate(c.now),
+    reason: c.name,
+    now: c.now,
+  });
+  await appendAudit(q, {
+    at: c.now,
+    actorId: c.userId,
+    action: 'campaign.open',
+    entity: 'visit_campaign',
+    entityId: id,
+    areaId: c.areaId,
+    detail: {
+      name: c.name,
+      deadline: c.deadline,
+      selection: c.selection as never,
+      tasks: created,
+      ...c.auditDetail,
+    },
+  });
+  return { id, tasks: created };
 }
 
 export async function listCampaigns(ctx: Ctx, actor: Actor) {

@@ -4,6 +4,7 @@ import { can, ROLE_LABELS } from '../../../shared/roles';
 import { useSession } from '../../lib/session';
 import { DepartmentWork } from '../incidents/department-work';
 import { OversightDashboard } from '../oversight/dashboard';
+import { SignalFiguresCard } from '../signals/figures-card';
 
 /**
  * The landing page: each role lands on its dashboard (bureau: all towns; town: villages and visitors;
@@ -13,7 +14,17 @@ import { OversightDashboard } from '../oversight/dashboard';
 export function HomePage() {
   const { me } = useSession();
   if (!me) return null;
-  if (can(me.roles, 'oversight.read')) return <OversightDashboard />;
+  if (can(me.roles, 'oversight.read'))
+    return (
+      <>
+        <OversightDashboard />
+        {can(me.roles, 'signals.read') && (
+          <div style={{ marginTop: 16 }}>
+            <SignalFiguresCard />
+          </div>
+        )}
+      </>
+    );
   const departments = me.grants.flatMap((g) => (g.department ? [g.department] : []));
   if (departments.length) return <DepartmentWork departments={departments} />;
   return (

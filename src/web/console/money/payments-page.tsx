@@ -26,6 +26,7 @@ import {
   type PaymentsImportResult as ImportResult,
   importPayments,
 } from '../../../shared/api/money';
+import { aboveTown } from '../../../shared/areas';
 import { SELF_CARE_SHORT } from '../../../shared/person';
 import { can } from '../../../shared/roles';
 import { api, call, hrefOf } from '../../lib/api';
@@ -66,8 +67,10 @@ export function PaymentsPage() {
   const [importing, setImporting] = useState(false);
   useEffect(() => {
     if (!areaId && areas.data?.length) {
-      const root = areas.data[0];
-      setAreaId(root.level === 'district' && root.children.length ? root.children[0].id : root.id);
+      // The first township of the tree (a county's, or a city's first county's), else the root.
+      let a = areas.data[0];
+      while (aboveTown(a.level) && a.children.length) a = a.children[0];
+      setAreaId(a.id);
     }
   }, [areas.data, areaId]);
   const grid = useQuery({

@@ -52,6 +52,7 @@ const GROUPS: { key: (typeof METRICS)[MetricId]['group']; title: string; permiss
   { key: 'incidents', title: '应急处置', permission: 'incidents.read' },
   { key: 'rectification', title: '问题整改', permission: 'concerns.read' },
   { key: 'care', title: '委托照料', permission: 'care.read' },
+  { key: 'authenticity', title: '真实性核查', permission: 'authenticity.read' },
 ];
 /** Columns of the side-by-side table, in order. */
 const TABLE_METRICS: MetricId[] = [
@@ -182,8 +183,7 @@ export function OversightDashboard() {
       ),
     [m],
   );
-  const childWord =
-    m?.childKind === 'visitor' ? '探访责任人' : m?.area?.level === 'district' ? '镇（街道）' : '村（社区）';
+  const childWord = m?.childLabel ?? '';
   const childSlice = (id: number | null) =>
     m?.childKind === 'visitor' ? { ...slice, visitorId: id } : { ...slice, areaId: id };
 
@@ -287,12 +287,12 @@ export function OversightDashboard() {
               value={groupBy ?? 'area'}
               onChange={(v) => set('groupBy', v === 'visitor' ? 'visitor' : undefined)}
               options={[
-                { label: '按村（社区）', value: 'area' },
+                { label: '按下级辖区', value: 'area' },
                 { label: '按探访责任人', value: 'visitor' },
               ]}
             />
           )}
-          {m?.area && m.area.level !== 'district' && isAreaUser && (
+          {m?.area && params.has('areaId') && isAreaUser && (
             <Button
               onClick={() => {
                 const next = new URLSearchParams(params);

@@ -37,7 +37,12 @@ export function QueueScreen() {
               <span className="row-sub">
                 {fmtDateTime(q.draft.at)} · {VISIT_METHOD_LABELS[q.draft.method]} ·{' '}
                 {VISIT_OUTCOME_LABELS[q.draft.outcome]}
-                {q.photos.length > 0 && ` · ${q.photos.length} 张照片`}
+                {q.photos.length > 0 &&
+                  ` · ${q.photos.length} 张照片${
+                    q.uploaded?.length
+                      ? `（已上传 ${Math.min(q.uploaded.length, q.photos.length)}/${q.photos.length}）`
+                      : ''
+                  }`}
               </span>
               {q.status === 'rejected' ? (
                 <span className="error" data-testid="rejection-reason">
