@@ -324,6 +324,31 @@ describe('activities', () => {
     expect(tl3.items.some((e: any) => e.kind === 'outreach.activity')).toBe(false);
   });
 
+  it('a village reached by a town’s activity reads it (its own persons only) but cannot change it', async () => {
+    const w = await world();
+    const [p1, , , p4] = w.persons;
+    const act = (
+      await w.officer.http.post('/api/outreach/activities', {
+        areaId: w.town.id,
+        type: 'policy',
+        heldOn: '2026-03-03',
+        place: '镇政府广场',
+        personIds: [p1.id, p4.id],
+      })
+    ).json();
+    const village2 = await actorClient(env, 'village_officer', w.villages[1].id);
+    const seen = await village2.http.get(`/api/outreach/activities/${act.id}`);
+    expect(seen.statusCode).toBe(200);
+    expect(seen.json().participants.map((p: any) => p.personId)).toEqual([p4.id]);
+    expect(
+      (await village2.http.patch(`/api/outreach/activities/${act.id}`, { version: act.version, place: 'x' }))
+        .statusCode,
+    ).toBe(403);
+    expect((await village2.http.delete(`/api/outreach/activities/${act.id}`)).statusCode).toBe(403);
+    const list = (await village2.http.get('/api/outreach/activities')).json();
+    expect(list.items.map((a: any) => a.id)).toContain(act.id);
+  });
+
   it('the dossier PDF lists the person’s activities', async () => {
     const w = await world();
     await w.officer.http.post('/api/outreach/activities', {
