@@ -560,3 +560,77 @@ describe('caregiver recognition (孝老爱亲)', () => {
     expect((await w.officer.http.get(`/api/caregivers/${id}/recognitions`)).json().items).toHaveLength(0);
   });
 });
+
+describe('outreach figures above the county (issue 31)', () => {
+  it('a city sums its counties: activities and persons reached per county, as each county counts itself', async () => {
+    // A database of its own: joining a city above the root would move the shared database's root.
+    const { isolatedEnv } = await import('../../../../test/isolated-db.js');
+    const iso = await isolatedEnv(env);
+    try {
+      iso.ctx.clock = createClock(T0);
+      const admin = await actorClient(iso, 'bureau_admin', iso.districtId);
+      const city = (
+        await admin.http.post('/api/areas/above-root', { name: '鄂尔多斯市', code: '150600' })
+      ).json();
+      const cityAdmin = await actorClient(iso, 'bureau_admin', city.id);
+      const banner = (
+        await cityAdmin.http.post('/api/areas', { parentId: city.id, name: '伊金霍洛旗' })
+      ).json();
+      const sumu = (
+        await cityAdmin.http.post('/api/areas', { parentId: banner.id, name: '红庆河苏木' })
+      ).json();
+      const gacha = (
+        await cityAdmin.http.post('/api/areas', { parentId: sumu.id, name: '巴音敖包嘎查' })
+      ).json();
+      const [hantai] = await iso.ctx.db.query<{ id: number }>(
+        sql(`select id from areas where code = '150602101'`),
+      );
+      const [hv] = await iso.ctx.db.query<{ id: number }>(
+        sql(`select id from areas where code = '150602101001'`),
+      );
+      const a1 = await buildPerson(iso, { townId: hantai.id, villageId: hv.id });
+      const a2 = await buildPerson(iso, { townId: hantai.id, villageId: hv.id });
+      const b1 = await buildPerson(iso, { townId: sumu.id, villageId: gacha.id });
+      const post = async (areaId: number, heldOn: string, personIds: number[]) => {
+        const r = await cityAdmin.http.post('/api/outreach/activities', {
+          areaId,
+          type: 'festival',
+          heldOn,
+          place: '活动室',
+          personIds,
+        });
+        expect(r.statusCode, r.body).toBe(201);
+      };
+      await post(hantai.id, '2026-01-10', [a1.id, a2.id]);
+      await post(hantai.id, '2026-02-10', [a1.id]);
+      await post(gacha.id, '2026-03-01', [b1.id]);
+      // The city's own activity reaching persons of both counties: once in the city, once in each.
+      await post(city.id, '2026-03-05', [a2.id, b1.id]);
+
+      const res = await cityAdmin.http.get('/api/outreach/figures?period=2026-Q1');
+      expect(res.statusCode, res.body).toBe(200);
+      const c = res.json();
+      expect(c.area).toMatchObject({ id: city.id, level: 'city' });
+      expect(c.figures).toMatchObject({ activities: 4, personsReached: 3 });
+      const row = (id: number) => c.children.find((x: any) => x.id === id).figures;
+      expect(row(iso.districtId)).toMatchObject({ activities: 3, personsReached: 2 });
+      expect(row(banner.id)).toMatchObject({ activities: 2, personsReached: 1 });
+      // Each county's own page says the same as its row.
+      for (const id of [iso.districtId, banner.id]) {
+        const own = (await cityAdmin.http.get(`/api/outreach/figures?period=2026-Q1&areaId=${id}`)).json();
+        expect(own.figures).toEqual(row(id));
+      }
+      const records = (
+        await cityAdmin.http.get('/api/outreach/figures/records?figure=outreachActivities&period=2026-Q1')
+      ).json();
+      expect(records.total).toBe(4);
+      // A rule over the whole banner names its persons.
+      const preview = (
+        await cityAdmin.http.post('/api/outreach/reach-preview', { areaId: banner.id })
+      ).json();
+      expect(preview.items.map((p: any) => p.personId)).toEqual([b1.id]);
+    } finally {
+      await iso.drop();
+    }
+  });
+});
