@@ -4,6 +4,11 @@ import { apiCall, apiToken, baseUrl, hasChromium, launch, loginAs, SKIP_REASON }
 
 if (!hasChromium()) console.warn(SKIP_REASON);
 
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
 describe.runIf(hasChromium())('outreach activities in Chromium (issue 32)', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -81,6 +86,16 @@ describe.runIf(hasChromium())('outreach activities in Chromium (issue 32)', () =
     expect(after.activities).toBe(before.activities + 1);
     expect(after.personsReached).toBeGreaterThanOrEqual(before.personsReached);
     expect(after.personsReached).toBeLessThanOrEqual(before.personsReached + expected.size);
+    // A photo, last and optional: uploaded from the drawer, shown as a thumbnail.
+    await detail
+      .locator('input[type=file]')
+      .setInputFiles({ name: '活动.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByText('已上传照片').waitFor();
+    await detail
+      .getByAltText(/活动照片/)
+      .first()
+      .waitFor();
+    expect((await apiCall(token, 'GET', `/api/outreach/activities/${id}`)).body.photos).toHaveLength(1);
     await page.screenshot({ path: 'test-output/e2e/outreach.png' });
 
     // Delete with confirmation: gone from the list and from the timeline.

@@ -176,7 +176,11 @@ export const Activity = z.object({
   createdBy: z.string().nullable(),
 });
 export type Activity = z.output<typeof Activity>;
-export const ActivityDetail = Activity.extend({ participants: z.array(Participant) });
+export const ActivityPhoto = z.object({ id: z.number(), mime: z.string(), size: z.number() });
+export const ActivityDetail = Activity.extend({
+  participants: z.array(Participant),
+  photos: z.array(ActivityPhoto),
+});
 export type ActivityDetail = z.output<typeof ActivityDetail>;
 
 const ActivityFields = {
@@ -282,6 +286,48 @@ export const deleteActivity = endpoint({
   tags: TAGS,
   permission: 'outreach.manage',
   params: IdParams,
+});
+
+/** Photos of an activity: at most this many, each at most this large (JPEG, PNG or WebP). */
+export const ACTIVITY_PHOTO_LIMITS = { count: 6, bytes: 5 * 1024 * 1024 } as const;
+/** Base64 in JSON: 5 MB of photo is ~6.7 MB of text. */
+export const ACTIVITY_PHOTO_BODY_LIMIT = 8 * 1024 * 1024;
+
+export const uploadActivityPhoto = endpoint({
+  method: 'POST',
+  path: '/api/outreach/activities/:id/photos',
+  operationId: 'uploadActivityPhoto',
+  summary: '上传活动照片（JPEG/PNG/WebP，Base64，每张不超过 5 MB，每次活动最多 6 张）',
+  tags: TAGS,
+  permission: 'outreach.manage',
+  params: IdParams,
+  body: z.object({
+    mime: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+    data: z.string().min(1, '文件内容为空').describe('Base64'),
+  }),
+  responses: { 201: ActivityDetail },
+  example: { mime: 'image/png', data: 'iVBORw0KGgo=' },
+});
+
+export const getActivityPhoto = endpoint({
+  method: 'GET',
+  path: '/api/outreach/activities/:id/photos/:photoId',
+  operationId: 'getActivityPhoto',
+  summary: '查看活动照片（每次查看记入审计日志）',
+  tags: TAGS,
+  permission: 'outreach.read',
+  params: z.object({ id: Id, photoId: Id }),
+  file: { mime: 'image/jpeg, image/png, image/webp', description: '活动照片' },
+});
+
+export const deleteActivityPhoto = endpoint({
+  method: 'DELETE',
+  path: '/api/outreach/activities/:id/photos/:photoId',
+  operationId: 'deleteActivityPhoto',
+  summary: '删除活动照片',
+  tags: TAGS,
+  permission: 'outreach.manage',
+  params: z.object({ id: Id, photoId: Id }),
 });
 
 export const previewReach = endpoint({

@@ -324,6 +324,31 @@ describe('activities', () => {
     expect(tl3.items.some((e: any) => e.kind === 'outreach.activity')).toBe(false);
   });
 
+  it('a village reached by a town’s activity reads it (its own persons only) but cannot change it', async () => {
+    const w = await world();
+    const [p1, , , p4] = w.persons;
+    const act = (
+      await w.officer.http.post('/api/outreach/activities', {
+        areaId: w.town.id,
+        type: 'policy',
+        heldOn: '2026-03-03',
+        place: '镇政府广场',
+        personIds: [p1.id, p4.id],
+      })
+    ).json();
+    const village2 = await actorClient(env, 'village_officer', w.villages[1].id);
+    const seen = await village2.http.get(`/api/outreach/activities/${act.id}`);
+    expect(seen.statusCode).toBe(200);
+    expect(seen.json().participants.map((p: any) => p.personId)).toEqual([p4.id]);
+    expect(
+      (await village2.http.patch(`/api/outreach/activities/${act.id}`, { version: act.version, place: 'x' }))
+        .statusCode,
+    ).toBe(403);
+    expect((await village2.http.delete(`/api/outreach/activities/${act.id}`)).statusCode).toBe(403);
+    const list = (await village2.http.get('/api/outreach/activities')).json();
+    expect(list.items.map((a: any) => a.id)).toContain(act.id);
+  });
+
   it('the dossier PDF lists the person’s activities', async () => {
     const w = await world();
     await w.officer.http.post('/api/outreach/activities', {
@@ -340,6 +365,55 @@ describe('activities', () => {
     expect(text).toContain('关爱活动');
     expect(text).toContain('健康义诊');
     expect(text).toContain('镇卫生院');
+  });
+});
+
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+describe('activity photos', () => {
+  it('take real images only, at most six, shown in scope (each view audited), deleted by the holder', async () => {
+    const w = await world();
+    const other = await world();
+    const act = (
+      await w.officer.http.post('/api/outreach/activities', {
+        areaId: w.town.id,
+        type: 'festival',
+        heldOn: '2026-03-01',
+        place: '镇文化站',
+        personIds: [w.persons[0].id],
+      })
+    ).json();
+    const url = `/api/outreach/activities/${act.id}/photos`;
+    const fake = await w.officer.http.post(url, {
+      mime: 'image/png',
+      data: Buffer.from('<html><script>alert(1)</script></html>').toString('base64'),
+    });
+    expect(fake.statusCode).toBe(400);
+    expect(fake.json().message).toContain('不符');
+    const ok = await w.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') });
+    expect(ok.statusCode, ok.body).toBe(201);
+    const [photo] = ok.json().photos;
+    expect(photo).toMatchObject({ mime: 'image/png', size: PNG.length });
+    const got = await w.officer.http.get(`${url}/${photo.id}`);
+    expect(got.statusCode).toBe(200);
+    expect(got.rawPayload.equals(PNG)).toBe(true);
+    expect((await other.officer.http.get(`${url}/${photo.id}`)).statusCode).toBe(404);
+    expect(
+      (await other.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') })).statusCode,
+    ).toBe(404);
+    expect((await other.officer.http.delete(`${url}/${photo.id}`)).statusCode).toBe(404);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await w.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') })).statusCode,
+      ).toBe(201);
+    const seventh = await w.officer.http.post(url, { mime: 'image/png', data: PNG.toString('base64') });
+    expect(seventh.statusCode).toBe(409);
+    expect(seventh.json().message).toContain('最多 6 张');
+    expect((await w.officer.http.delete(`${url}/${photo.id}`)).statusCode).toBe(204);
+    expect((await w.officer.http.get(`/api/outreach/activities/${act.id}`)).json().photos).toHaveLength(5);
   });
 });
 
@@ -484,5 +558,79 @@ describe('caregiver recognition (孝老爱亲)', () => {
     expect(future.statusCode).toBe(400);
     expect((await w.officer.http.delete(`/api/caregiver-recognitions/${r.json().id}`)).statusCode).toBe(204);
     expect((await w.officer.http.get(`/api/caregivers/${id}/recognitions`)).json().items).toHaveLength(0);
+  });
+});
+
+describe('outreach figures above the county (issue 31)', () => {
+  it('a city sums its counties: activities and persons reached per county, as each county counts itself', async () => {
+    // A database of its own: joining a city above the root would move the shared database's root.
+    const { isolatedEnv } = await import('../../../../test/isolated-db.js');
+    const iso = await isolatedEnv(env);
+    try {
+      iso.ctx.clock = createClock(T0);
+      const admin = await actorClient(iso, 'bureau_admin', iso.districtId);
+      const city = (
+        await admin.http.post('/api/areas/above-root', { name: '鄂尔多斯市', code: '150600' })
+      ).json();
+      const cityAdmin = await actorClient(iso, 'bureau_admin', city.id);
+      const banner = (
+        await cityAdmin.http.post('/api/areas', { parentId: city.id, name: '伊金霍洛旗' })
+      ).json();
+      const sumu = (
+        await cityAdmin.http.post('/api/areas', { parentId: banner.id, name: '红庆河苏木' })
+      ).json();
+      const gacha = (
+        await cityAdmin.http.post('/api/areas', { parentId: sumu.id, name: '巴音敖包嘎查' })
+      ).json();
+      const [hantai] = await iso.ctx.db.query<{ id: number }>(
+        sql(`select id from areas where code = '150602101'`),
+      );
+      const [hv] = await iso.ctx.db.query<{ id: number }>(
+        sql(`select id from areas where code = '150602101001'`),
+      );
+      const a1 = await buildPerson(iso, { townId: hantai.id, villageId: hv.id });
+      const a2 = await buildPerson(iso, { townId: hantai.id, villageId: hv.id });
+      const b1 = await buildPerson(iso, { townId: sumu.id, villageId: gacha.id });
+      const post = async (areaId: number, heldOn: string, personIds: number[]) => {
+        const r = await cityAdmin.http.post('/api/outreach/activities', {
+          areaId,
+          type: 'festival',
+          heldOn,
+          place: '活动室',
+          personIds,
+        });
+        expect(r.statusCode, r.body).toBe(201);
+      };
+      await post(hantai.id, '2026-01-10', [a1.id, a2.id]);
+      await post(hantai.id, '2026-02-10', [a1.id]);
+      await post(gacha.id, '2026-03-01', [b1.id]);
+      // The city's own activity reaching persons of both counties: once in the city, once in each.
+      await post(city.id, '2026-03-05', [a2.id, b1.id]);
+
+      const res = await cityAdmin.http.get('/api/outreach/figures?period=2026-Q1');
+      expect(res.statusCode, res.body).toBe(200);
+      const c = res.json();
+      expect(c.area).toMatchObject({ id: city.id, level: 'city' });
+      expect(c.figures).toMatchObject({ activities: 4, personsReached: 3 });
+      const row = (id: number) => c.children.find((x: any) => x.id === id).figures;
+      expect(row(iso.districtId)).toMatchObject({ activities: 3, personsReached: 2 });
+      expect(row(banner.id)).toMatchObject({ activities: 2, personsReached: 1 });
+      // Each county's own page says the same as its row.
+      for (const id of [iso.districtId, banner.id]) {
+        const own = (await cityAdmin.http.get(`/api/outreach/figures?period=2026-Q1&areaId=${id}`)).json();
+        expect(own.figures).toEqual(row(id));
+      }
+      const records = (
+        await cityAdmin.http.get('/api/outreach/figures/records?figure=outreachActivities&period=2026-Q1')
+      ).json();
+      expect(records.total).toBe(4);
+      // A rule over the whole banner names its persons.
+      const preview = (
+        await cityAdmin.http.post('/api/outreach/reach-preview', { areaId: banner.id })
+      ).json();
+      expect(preview.items.map((p: any) => p.personId)).toEqual([b1.id]);
+    } finally {
+      await iso.drop();
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { ActivityType, OrganisationKind, ReachRule } from '../../../shared/
 import type { AreaLevel } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
-import { areaCondition, pathWithin, personCondition, personInArea, type Scope } from '../../http/scope.js';
+import { areaCondition, pathWithin, personCondition, type Scope } from '../../http/scope.js';
 
 /** Binds values as $n in order (one params array per statement). */
 class Params {
@@ -493,7 +493,10 @@ export async function resolveReachRule(
   limit: number,
 ) {
   const p = new Params();
-  const where = [`p.status <> 'ended'`, personInArea('p', p.v(rule.areaId))];
+  const where = [
+    `p.status <> 'ended'`,
+    pathWithin('v.path', `(select path from areas where id = ${p.v(rule.areaId)})`),
+  ];
   where.push(personCondition(scope, 'p', p.values));
   if (rule.flags?.length) where.push(`p.flags @> ${p.v(rule.flags)}::text[]`);
   if (rule.tier) where.push(`p.tier = ${p.v(rule.tier)}`);
@@ -796,4 +799,55 @@ export async function participantBatch(
           order by op.activity_id, op.person_id limit ${p.v(limit)}`),
     p.values,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activity photos (activity_files: the columns of visit_files)
+// ---------------------------------------------------------------------------------------------
+
+export async function listPhotos(q: Queryable, activityId: number) {
+  return q.query<{ id: number; mime: string; size: number }>(
+    sql(`select id::int as id, mime, size from activity_files where activity_id = $1 order by seq, id`),
+    [activityId],
+  );
+}
+
+export async function getPhoto(q: Queryable, activityId: number, photoId: number) {
+  const [row] = await q.query<{ id: number; mime: string; content: Buffer }>(
+    sql('select id::int as id, mime, content from activity_files where activity_id = $1 and id = $2'),
+    [activityId, photoId],
+  );
+  return row;
+}
+
+/** Adds a photo as the next in order; null when the activity already has `max`. */
+export async function insertPhoto(
+  q: Queryable,
+  f: {
+    activityId: number;
+    mime: string;
+    content: Buffer;
+    sha256: string;
+    max: number;
+    createdBy: number;
+    now: Date;
+  },
+) {
+  const rows = await q.query<{ id: number }>(
+    sql(`insert into activity_files (activity_id, kind, seq, mime, size, sha256, content, created_by, created_at)
+         select $1, 'photo', coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7
+           from activity_files where activity_id = $1
+         having count(*) < $8
+         returning id::int as id`),
+    [f.activityId, f.mime, f.content.length, f.sha256, f.content, f.createdBy, f.now, f.max],
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function deletePhoto(q: Queryable, activityId: number, photoId: number) {
+  const rows = await q.query<{ id: number }>(
+    sql('delete from activity_files where activity_id = $1 and id = $2 returning id::int as id'),
+    [activityId, photoId],
+  );
+  return rows.length > 0;
 }

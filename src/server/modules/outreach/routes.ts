@@ -73,7 +73,11 @@ export function outreachRoutes(app: FastifyInstance, ctx: Ctx) {
     presentOrganisation(await service.getOrganisation(ctx, actor, id));
   const activity = async (actor: Actor, id: number): Promise<api.ActivityDetail> => {
     const d = await service.getActivity(ctx, actor, id);
-    return { ...presentActivity(d.a), participants: d.participants.map(presentParticipant) };
+    return {
+      ...presentActivity(d.a),
+      participants: d.participants.map(presentParticipant),
+      photos: d.photos,
+    };
   };
 
   route(app, api.listOrganisations, async ({ req, actor }) => {
@@ -117,6 +121,26 @@ export function outreachRoutes(app: FastifyInstance, ctx: Ctx) {
   });
   route(app, api.deleteActivity, async ({ req, actor }) => {
     await service.deleteActivity(ctx, actor, req.params.id);
+    return undefined;
+  });
+  route(
+    app,
+    api.uploadActivityPhoto,
+    async ({ req, actor }) => {
+      await service.addPhoto(ctx, actor, req.params.id, req.body);
+      return activity(actor, req.params.id);
+    },
+    { bodyLimit: api.ACTIVITY_PHOTO_BODY_LIMIT },
+  );
+  route(app, api.getActivityPhoto, async ({ req, reply, actor }) => {
+    const f = await service.getPhoto(ctx, actor, req.params.id, req.params.photoId);
+    return reply
+      .header('content-type', f.mime)
+      .header('cache-control', 'no-store')
+      .send(Buffer.from(f.content));
+  });
+  route(app, api.deleteActivityPhoto, async ({ req, actor }) => {
+    await service.deletePhoto(ctx, actor, req.params.id, req.params.photoId);
     return undefined;
   });
   route(app, api.previewReach, async ({ req, actor }) => {

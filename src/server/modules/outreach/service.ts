@@ -1,4 +1,10 @@
-import { type ActivityBody, type OrganisationBody, OUTREACH_LIMITS } from '../../../shared/api/outreach.js';
+import { createHash } from 'node:crypto';
+import {
+  ACTIVITY_PHOTO_LIMITS,
+  type ActivityBody,
+  type OrganisationBody,
+  OUTREACH_LIMITS,
+} from '../../../shared/api/outreach.js';
 import { chinaDate, chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
 import { ratio } from '../../../shared/metrics.js';
 import {
@@ -13,6 +19,7 @@ import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
+import { sniffFileType } from '../../lib/file-types.js';
 import { appendAudit } from '../audit/index.js';
 import { getCaregiverInScope } from '../care/index.js';
 import { getMetrics, resolveSlice } from '../oversight/index.js';
@@ -173,7 +180,8 @@ export async function getActivity(ctx: Ctx, actor: Actor, id: number) {
   const a = await repo.getActivity(ctx.db, actor.scope, id);
   if (!a) throw notFound('活动');
   const participants = await repo.listParticipants(ctx.db, actor.scope, id);
-  return { a, participants };
+  const photos = await repo.listPhotos(ctx.db, id);
+  return { a, participants, photos };
 }
 
 /**
@@ -553,3 +561,71 @@ export async function deleteRecognition(ctx: Ctx, actor: Actor, id: number) {
 
 /** The person's activities, for the dossier (the caller has checked the person's scope). */
 export const activitiesOfPerson = repo.activitiesOfPerson;
+
+// ---------------------------------------------------------------------------------------------
+// Activity photos
+// ---------------------------------------------------------------------------------------------
+
+export async function addPhoto(ctx: Ctx, actor: Actor, id: number, f: { mime: string; data: string }) {
+  const content = Buffer.from(f.data, 'base64');
+  if (content.length === 0) throw badRequest('照片为空或不是 Base64 编码', 'data');
+  if (content.length > ACTIVITY_PHOTO_LIMITS.bytes) throw badRequest('每张照片不能超过 5 MB', 'data');
+  // The declared type must be what the bytes are: a page or a program named .png is refused.
+  if (sniffFileType(content) !== f.mime) throw badRequest('文件内容与所选类型不符（须为真实的图片）', 'data');
+  await ctx.db.tx(async (q) => {
+    const a = await manageableActivity(q, actor, id);
+    const now = ctx.clock.now();
+    const photoId = await repo.insertPhoto(q, {
+      activityId: id,
+      mime: f.mime,
+      content,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      max: ACTIVITY_PHOTO_LIMITS.count,
+      createdBy: actor.userId,
+      now,
+    });
+    if (photoId == null) throw conflict(`每次活动最多 ${ACTIVITY_PHOTO_LIMITS.count} 张照片`, 'data');
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'outreach.photo_add',
+      entity: 'outreach_activity',
+      entityId: id,
+      areaId: a.area_id,
+      detail: { photoId, size: content.length },
+    });
+  });
+}
+
+export async function getPhoto(ctx: Ctx, actor: Actor, id: number, photoId: number) {
+  const a = await repo.getActivity(ctx.db, actor.scope, id);
+  if (!a) throw notFound('活动');
+  const f = await repo.getPhoto(ctx.db, id, photoId);
+  if (!f) throw notFound('照片');
+  await appendAudit(ctx.db, {
+    at: ctx.clock.now(),
+    actorId: actor.userId,
+    action: 'outreach.photo_view',
+    entity: 'outreach_activity',
+    entityId: id,
+    areaId: a.area_id,
+    detail: { photoId },
+  });
+  return f;
+}
+
+export async function deletePhoto(ctx: Ctx, actor: Actor, id: number, photoId: number) {
+  await ctx.db.tx(async (q) => {
+    const a = await manageableActivity(q, actor, id);
+    if (!(await repo.deletePhoto(q, id, photoId))) throw notFound('照片');
+    await appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'outreach.photo_delete',
+      entity: 'outreach_activity',
+      entityId: id,
+      areaId: a.area_id,
+      detail: { photoId },
+    });
+  });
+}

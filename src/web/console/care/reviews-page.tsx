@@ -25,6 +25,7 @@ import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
+import { CaregiverRecognitions } from '../outreach/recognitions';
 
 /** 考核评价: reviews with scores and the form that records one. */
 export function ReviewsPage() {
@@ -165,6 +166,7 @@ function ReviewDetail({ review: r, onClose }: { review: Review; onClose: () => v
           ]}
         />
       )}
+      <CaregiverRecognitions caregiverId={r.caregiverId} canWrite={false} />
     </Modal>
   );
 }

@@ -8,6 +8,7 @@ import {
   Descriptions,
   Drawer,
   Form,
+  Image,
   Input,
   Popconfirm,
   Select,
@@ -16,12 +17,13 @@ import {
   Tag,
   TreeSelect,
   Typography,
+  Upload,
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import * as outreachApi from '../../../shared/api/outreach';
-import { type Activity, OUTREACH_LIMITS as L } from '../../../shared/api/outreach';
+import { ACTIVITY_PHOTO_LIMITS, type Activity, OUTREACH_LIMITS as L } from '../../../shared/api/outreach';
 import { listPersons } from '../../../shared/api/persons';
 import {
   ACTIVITY_TYPE_LABELS,
@@ -31,7 +33,7 @@ import {
 } from '../../../shared/outreach';
 import { PERSON_FLAG_LABELS, PERSON_FLAGS, type PersonFlag } from '../../../shared/person';
 import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
-import { call, HttpError } from '../../lib/api';
+import { call, HttpError, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
@@ -494,6 +496,7 @@ function ActivityDrawer({
             </Descriptions.Item>
             <Descriptions.Item label="登记人">{a.createdBy ?? '—'}</Descriptions.Item>
           </Descriptions>
+          <ActivityPhotos activity={a} canWrite={canWrite} onChanged={() => q.refetch()} />
           <Typography.Title level={5} style={{ marginTop: 20 }}>
             覆盖对象（{a.participantCount} 人）
           </Typography.Title>
@@ -513,5 +516,87 @@ function ActivityDrawer({
         </>
       )}
     </Drawer>
+  );
+}
+
+/** The activity's photos (optional, last): thumbnails, upload (checked by the server), delete. */
+function ActivityPhotos({
+  activity: a,
+  canWrite,
+  onChanged,
+}: {
+  activity: outreachApi.ActivityDetail;
+  canWrite: boolean;
+  onChanged: () => void;
+}) {
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const upload = async (file: File) => {
+    setBusy(true);
+    try {
+      const data = await new Promise<string>((resolve, reject) => {
+        const r = new FileReader();
+        r.onload = () => resolve(String(r.result).split(',')[1] ?? '');
+        r.onerror = () => reject(r.error);
+        r.readAsDataURL(file);
+      });
+      await call(outreachApi.uploadActivityPhoto, {
+        params: { id: a.id },
+        body: { mime: file.type as 'image/jpeg', data },
+      });
+      message.success('已上传照片');
+      onChanged();
+    } catch (e) {
+      message.error((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+    return false;
+  };
+  const remove = async (photoId: number) => {
+    try {
+      await call(outreachApi.deleteActivityPhoto, { params: { id: a.id, photoId } });
+      message.success('已删除照片');
+      onChanged();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
+  if (!a.photos.length && !canWrite) return null;
+  return (
+    <>
+      <Typography.Title level={5} style={{ marginTop: 20 }}>
+        活动照片（{a.photos.length}/{ACTIVITY_PHOTO_LIMITS.count}）
+      </Typography.Title>
+      <Space wrap>
+        {a.photos.map((p) => (
+          <Space key={p.id} direction="vertical" size={2} align="center">
+            <Image
+              width={96}
+              height={96}
+              style={{ objectFit: 'cover' }}
+              alt={`活动照片 ${p.id}`}
+              src={hrefOf(outreachApi.getActivityPhoto, { params: { id: a.id, photoId: p.id } })}
+            />
+            {canWrite && (
+              <Popconfirm
+                title="删除这张照片？"
+                okText="删除"
+                okButtonProps={{ danger: true }}
+                cancelText="取消"
+                onConfirm={() => remove(p.id)}
+              >
+                <a>删除</a>
+              </Popconfirm>
+            )}
+          </Space>
+        ))}
+        {canWrite && a.photos.length < ACTIVITY_PHOTO_LIMITS.count && (
+          <Upload accept="image/jpeg,image/png,image/webp" showUploadList={false} beforeUpload={upload}>
+            <Button loading={busy}>上传照片</Button>
+          </Upload>
+        )}
+      </Space>
+    </>
   );
 }

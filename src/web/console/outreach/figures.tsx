@@ -2,11 +2,31 @@ import { useQuery } from '@tanstack/react-query';
 import { Button, Card, Modal, Select, Space, Table, Tooltip, Typography } from 'antd';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import * as outreachApi from '../../../shared/api/outreach';
+import type { OperationOf } from '../../../shared/api/contract';
+import { urlOf } from '../../../shared/api/contract';
+import type * as outreachApi from '../../../shared/api/outreach';
 import { formatMetric, METRICS, OUTREACH_METRICS, type OutreachMetricId } from '../../../shared/metrics';
 import { outreachPeriodLabel, quarterOf } from '../../../shared/outreach';
 import { AREA_LEVEL_LABELS } from '../../../shared/roles';
-import { call, hrefOf } from '../../lib/api';
+import { call } from '../../lib/api';
+
+// The card is also drawn on the dashboard (a chunk after the figures): its operations without their
+// schemas, so it loads no zod (dependency-cruiser home-stays-light).
+const OUTREACH_FIGURES: OperationOf<typeof outreachApi.getOutreachFigures> = {
+  method: 'GET',
+  path: '/api/outreach/figures',
+  operationId: 'getOutreachFigures',
+};
+const OUTREACH_RECORDS: OperationOf<typeof outreachApi.listOutreachFigureRecords> = {
+  method: 'GET',
+  path: '/api/outreach/figures/records',
+  operationId: 'listOutreachFigureRecords',
+};
+const OUTREACH_LEDGER: OperationOf<typeof outreachApi.activitiesLedger> = {
+  method: 'GET',
+  path: '/api/outreach/activities.xlsx',
+  operationId: 'downloadActivitiesLedger',
+};
 
 type Figures = outreachApi.OutreachFiguresAnswer['figures'];
 
@@ -42,7 +62,8 @@ export function OutreachFiguresCard({ areaId }: { areaId?: number }) {
   const [drill, setDrill] = useState<{ figure: OutreachMetricId; areaId: number; name: string } | null>(null);
   const q = useQuery({
     queryKey: ['outreach-figures', period, areaId],
-    queryFn: () => call(outreachApi.getOutreachFigures, { query: { period, areaId } }),
+    queryFn: () =>
+      call<typeof outreachApi.getOutreachFigures>(OUTREACH_FIGURES, { query: { period, areaId } }),
   });
   const d = q.data;
   const count = (figure: OutreachMetricId, id: number, name: string, n: number) => (
@@ -74,7 +95,7 @@ export function OutreachFiguresCard({ areaId }: { areaId?: number }) {
         </Space>
       }
       extra={
-        <Button size="small" href={hrefOf(outreachApi.activitiesLedger, { query: { period, areaId } })}>
+        <Button size="small" href={urlOf(OUTREACH_LEDGER, { query: { period, areaId } })}>
           下载活动台账
         </Button>
       }
@@ -137,7 +158,7 @@ function FigureRecords(p: {
   const q = useQuery({
     queryKey: ['outreach-records', p.figure, p.areaId, p.period, page],
     queryFn: () =>
-      call(outreachApi.listOutreachFigureRecords, {
+      call<typeof outreachApi.listOutreachFigureRecords>(OUTREACH_RECORDS, {
         query: { figure: p.figure, areaId: p.areaId, period: p.period, page, pageSize: 20 },
       }),
   });

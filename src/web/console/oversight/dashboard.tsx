@@ -40,11 +40,8 @@ import { recordsLink, sliceQuery } from './api';
 import { EChart } from './echart';
 import { PeriodPicker, thisMonth } from './period-picker';
 
-/**
- * The outreach card below the figures: its own chunk (it reads the outreach contract's schemas and
- * antd's table), fetched after the dashboard is up so the first screen stays within its budget
- * (test/e2e/delivery.test.ts).
- */
+// The outreach card comes after the figures in a chunk of its own (like ECharts): the first screen
+// after login stays within its budget (test/e2e/delivery.test.ts).
 const OutreachFiguresCard = lazy(() =>
   import('../outreach/figures').then((m) => ({ default: m.OutreachFiguresCard })),
 );
