@@ -329,6 +329,52 @@ describe('visit photos in a folder store (through HTTP)', () => {
   });
 });
 
+describe('outreach activity photos in a folder store (issue 32 met issue 33)', () => {
+  let env: Awaited<ReturnType<typeof isolatedEnv>>;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempFolder();
+    env = await isolatedEnv({
+      ...shared,
+      ctx: withFiles(shared.ctx, { kind: 'folder', dir, graceHours: 24 }),
+    });
+  });
+  afterAll(async () => env.drop());
+
+  it('writes an activity photo to the store, reads it back in scope, and files migrate knows the table', async () => {
+    const { town, villages } = await buildTown(env);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const person = await buildPerson(env, { townId: town.id, villageId: villages[0].id });
+    const act = await officer.http.post('/api/outreach/activities', {
+      areaId: town.id,
+      type: 'festival',
+      heldOn: chinaDate(new Date()),
+      place: '镇文化站',
+      personIds: [person.id],
+    });
+    expect(act.statusCode, act.body).toBe(201);
+    // A PNG signature and a unique tail: the server checks the type by the first bytes.
+    const png = Buffer.concat([
+      Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+      Buffer.from(randomUUID()),
+    ]);
+    const url = `/api/outreach/activities/${act.json().id}/photos`;
+    const up = await officer.http.post(url, { mime: 'image/png', data: png.toString('base64') });
+    expect(up.statusCode, up.body).toBe(201);
+    const [row] = await env.ctx.db.query<{ id: number; stored: boolean; sha256: string; content: unknown }>(
+      sql('select id, stored, sha256, content from activity_files where activity_id = $1'),
+      [act.json().id],
+    );
+    expect(row).toMatchObject({ stored: true, sha256: sha256Of(png), content: null });
+    expect(await readFile(join(dir, shardedName(row.sha256)))).toEqual(png);
+    const got = await officer.http.get(`${url}/${row.id}`);
+    expect(got.statusCode).toBe(200);
+    expect(got.rawPayload.equals(png)).toBe(true);
+    const outsider = await actorClient(env, 'town_officer', (await buildTown(env)).town.id);
+    expect((await outsider.http.get(`${url}/${row.id}`)).statusCode).toBe(404);
+  });
+});
+
 describe('tanfang files migrate, backup and restore with files', () => {
   let env: Awaited<ReturnType<typeof isolatedEnv>>;
   beforeAll(async () => {

@@ -13,6 +13,7 @@ export const FILE_TABLES = [
   { table: 'care_files', bytes: 'content' },
   { table: 'oversight_reports', bytes: 'content' },
   { table: 'visit_uploads', bytes: 'content' },
+  { table: 'activity_files', bytes: 'content' },
 ] as const;
 
 export type FileTable = (typeof FILE_TABLES)[number];

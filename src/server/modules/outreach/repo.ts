@@ -813,8 +813,15 @@ export async function listPhotos(q: Queryable, activityId: number) {
 }
 
 export async function getPhoto(q: Queryable, activityId: number, photoId: number) {
-  const [row] = await q.query<{ id: number; mime: string; content: Buffer }>(
-    sql('select id::int as id, mime, content from activity_files where activity_id = $1 and id = $2'),
+  const [row] = await q.query<{
+    id: number;
+    mime: string;
+    sha256: string;
+    stored: boolean;
+    content: Buffer | null;
+  }>(
+    sql(`select id::int as id, mime, sha256, stored, content from activity_files
+      where activity_id = $1 and id = $2`),
     [activityId, photoId],
   );
   return row;
@@ -826,20 +833,30 @@ export async function insertPhoto(
   f: {
     activityId: number;
     mime: string;
-    content: Buffer;
-    sha256: string;
+    /** What keepFile gave (files module): the bytes for the row, or null when they are in the store. */
+    file: { sha256: string; size: number; content: Buffer | null; stored: boolean };
     max: number;
     createdBy: number;
     now: Date;
   },
 ) {
   const rows = await q.query<{ id: number }>(
-    sql(`insert into activity_files (activity_id, kind, seq, mime, size, sha256, content, created_by, created_at)
-         select $1, 'photo', coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7
+    sql(`insert into activity_files (activity_id, kind, seq, mime, size, sha256, content, stored, created_by, created_at)
+         select $1, 'photo', coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $9, $6, $7
            from activity_files where activity_id = $1
          having count(*) < $8
          returning id::int as id`),
-    [f.activityId, f.mime, f.content.length, f.sha256, f.content, f.createdBy, f.now, f.max],
+    [
+      f.activityId,
+      f.mime,
+      f.file.size,
+      f.file.sha256,
+      f.file.content,
+      f.createdBy,
+      f.now,
+      f.max,
+      f.file.stored,
+    ],
   );
   return rows[0]?.id ?? null;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   ACTIVITY_PHOTO_LIMITS,
   type ActivityBody,
@@ -22,6 +21,7 @@ import { type Actor, inScope } from '../../http/scope.js';
 import { sniffFileType } from '../../lib/file-types.js';
 import { appendAudit } from '../audit/index.js';
 import { getCaregiverInScope } from '../care/index.js';
+import { fileBytes, keepFile } from '../files/index.js';
 import { getMetrics, resolveSlice } from '../oversight/index.js';
 import * as repo from './repo.js';
 
@@ -572,14 +572,15 @@ export async function addPhoto(ctx: Ctx, actor: Actor, id: number, f: { mime: st
   if (content.length > ACTIVITY_PHOTO_LIMITS.bytes) throw badRequest('每张照片不能超过 5 MB', 'data');
   // The declared type must be what the bytes are: a page or a program named .png is refused.
   if (sniffFileType(content) !== f.mime) throw badRequest('文件内容与所选类型不符（须为真实的图片）', 'data');
+  // The file first (into the store when one is configured), then the row that names it.
+  const file = await keepFile(ctx, content);
   await ctx.db.tx(async (q) => {
     const a = await manageableActivity(q, actor, id);
     const now = ctx.clock.now();
     const photoId = await repo.insertPhoto(q, {
       activityId: id,
       mime: f.mime,
-      content,
-      sha256: createHash('sha256').update(content).digest('hex'),
+      file,
       max: ACTIVITY_PHOTO_LIMITS.count,
       createdBy: actor.userId,
       now,
@@ -611,7 +612,7 @@ export async function getPhoto(ctx: Ctx, actor: Actor, id: number, photoId: numb
     areaId: a.area_id,
     detail: { photoId },
   });
-  return f;
+  return { mime: f.mime, content: await fileBytes(ctx, f) };
 }
 
 export async function deletePhoto(ctx: Ctx, actor: Actor, id: number, photoId: number) {
