@@ -72,8 +72,10 @@ module.exports = {
           '^src/web/lib/auth-ops\\.ts$',
           '^src/web/console/home/',
           '^src/web/console/oversight/dashboard\\.tsx$',
+          '^src/web/console/outreach/figures\\.tsx$',
           '^src/web/console/incidents/department-work\\.tsx$',
           '^src/web/console/security/forced-password-change\\.tsx$',
+          '^src/web/console/signals/figures-card\\.tsx$',
         ],
       },
       to: {

@@ -17,7 +17,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Ctx } from '../src/server/context.js';
 import type { Queryable } from '../src/server/db/db.js';
 import { sql } from '../src/server/db/sql.js';
-import { insertArea } from '../src/server/modules/areas/repo.js';
+import { insertArea, insertRootAbove } from '../src/server/modules/areas/repo.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { answersToStored } from '../src/server/modules/visits/stored-answers.js';
 import { seedAreas } from '../src/server/seed/demo.js';
@@ -37,7 +37,27 @@ export interface GenerateOptions {
   /** PostgreSQL URL for COPY; without it rows go in through batched inserts (PGlite). */
   databaseUrl?: string;
   log?: (s: string) => void;
+  /**
+   * 'district' (the default): Dongsheng's towns grown with villages, 250 persons a village. 'city': a
+   * city of 9 counties (Dongsheng and 8 more of 区/旗, ~100 townships among them, some 苏木) with
+   * ~1,000 villages (some 嘎查) at 1,000,000 persons — the shape of Ordos (issue 31).
+   */
+  shape?: 'district' | 'city';
 }
+
+/** The city of the 'city' shape: 8 counties besides Dongsheng, each with its townships. */
+const CITY = { code: '150600', name: '鄂尔多斯市' };
+const COUNTIES = [
+  '达拉特旗',
+  '准格尔旗',
+  '鄂托克前旗',
+  '鄂托克旗',
+  '杭锦旗',
+  '乌审旗',
+  '伊金霍洛旗',
+  '康巴什区',
+];
+const TOWNSHIPS_PER_COUNTY = 11;
 
 /** The password of every generated user (bench scripts log in with it). */
 export const BENCH_PASSWORD = 'Bench@2026pw';
@@ -126,12 +146,39 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
   const t0 = performance.now();
   const lap = (what: string) => log(`${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 
-  // Areas: the real district tree, grown with extra villages under its towns.
+  // Areas: the real district tree, grown with extra villages under its towns (and, for a city, the
+  // city above it with eight more counties of townships).
   await db.tx((q) => seedAreas(q));
-  const towns = await db.query<{ id: number; code: string }>(
-    sql(`select id, code from areas where level = 'town' order by id`),
+  if (o.shape === 'city') {
+    await db.tx(async (q: Queryable) => {
+      const [root] = await q.query<{ id: number; level: string }>(
+        sql('select id, level from areas where parent_id is null'),
+      );
+      const city =
+        root.level === 'city'
+          ? root.id
+          : (await insertRootAbove(q, { code: CITY.code, name: CITY.name, level: 'city', kind: '市' })).id;
+      for (const [i, name] of COUNTIES.entries()) {
+        const code = `1506${String(21 + i).padStart(2, '0')}`;
+        const [had] = await q.query<{ id: number }>(sql('select id from areas where code = $1'), [code]);
+        if (had) continue;
+        const county = await insertArea(q, { parentId: city, code, name, level: 'district' });
+        for (let t = 0; t < TOWNSHIPS_PER_COUNTY; t++) {
+          const kind = t % 3 === 2 ? '苏木' : t % 3 === 1 ? '街道' : '镇';
+          await insertArea(q, {
+            parentId: county.id,
+            code: `${code}${String(100 + t)}`,
+            name: `${name.slice(0, 2)}${t + 1}${kind}`,
+            level: 'town',
+          });
+        }
+      }
+    });
+  }
+  const towns = await db.query<{ id: number; code: string; kind: string }>(
+    sql(`select id, code, kind from areas where level = 'town' order by id`),
   );
-  const want = Math.ceil(N / PERSONS_PER_VILLAGE);
+  const want = Math.ceil(N / (o.shape === 'city' ? 1000 : PERSONS_PER_VILLAGE));
   const [{ n: have }] = await db.query<{ n: number }>(
     sql(`select count(*)::int as n from areas where level = 'village'`),
   );
@@ -141,7 +188,7 @@ export async function generate(ctx: Ctx, o: GenerateOptions) {
       await insertArea(q, {
         parentId: town.id,
         code: `${town.code}${String(100 + Math.floor(k / towns.length)).padStart(3, '0')}`,
-        name: `压测村${k + 1}`,
+        name: town.kind === '苏木' ? `压测${k + 1}嘎查` : `压测村${k + 1}`,
         level: 'village',
       });
     }

@@ -31,8 +31,10 @@ const { values: args } = parseArgs({
     now: { type: 'string', default: process.env.TANFANG_NOW || '2026-11-20T10:00:00+08:00' },
     /** Drop and recreate the public schema first (the generator fills an empty database). */
     fresh: { type: 'boolean', default: false },
-    /** Which parts: dashboard, trends, assessment, drilldown, ledger. */
-    only: { type: 'string', default: 'dashboard,trends,assessment,drilldown,ledger' },
+    /** Which parts: dashboard, trends, assessment, drilldown, ledger, levels (each level of the tree). */
+    only: { type: 'string', default: 'dashboard,trends,assessment,drilldown,ledger,levels' },
+    /** 'city': nine counties of Ordos' shape (bench/generate.ts); 'district' (default): Dongsheng alone. */
+    shape: { type: 'string', default: 'district' },
   },
 });
 const url = process.env.DATABASE_URL;
@@ -63,6 +65,7 @@ if (have < persons) {
     months: Number(args.months),
     databaseUrl: url,
     log,
+    shape: args.shape === 'city' ? 'city' : 'district',
   });
   log(`generated in ${((performance.now() - t) / 1000).toFixed(0)} s: ${JSON.stringify(r)}`);
 }
@@ -87,9 +90,8 @@ const [existing] = await db.query<{ id: number }>(sql('select id from users wher
   username,
 ]);
 if (!existing) {
-  const [district] = await db.query<{ id: number }>(
-    sql(`select id from areas where level = 'district' limit 1`),
-  );
+  // At the root: the district, or the city of the 'city' shape.
+  const [district] = await db.query<{ id: number }>(sql('select id from areas where parent_id is null'));
   const id = await insertUser(db, {
     username,
     displayName: '压测督导',
@@ -137,6 +139,37 @@ for (const [name, path] of [
   log(line);
   rows.push(line);
   for (const s of r.seqScans) log(`  seq scan: ${s}`);
+}
+
+// Each level of the tree: the dashboard of the root (a city's counties side by side, or a district's
+// towns), of one county, one township and one village, and the task list of the root (issue 31).
+if (parts.has('levels')) {
+  const pick = async (level: string) =>
+    (
+      await db.query<{ id: number; name: string }>(
+        sql(`select a.id, a.name from areas a where a.level = $1
+          order by (select count(*) from persons p where p.town_id = a.id or p.village_id = a.id) desc, a.id limit 1`),
+        [level],
+      )
+    )[0];
+  const [root] = await db.query<{ id: number; name: string; level: string }>(
+    sql('select id, name, level from areas where parent_id is null'),
+  );
+  const levels: [string, string][] = [
+    [`${root.level} ${root.name}`, `/api/oversight/metrics?period=${last}`],
+  ];
+  for (const level of ['district', 'town', 'village']) {
+    if (level === root.level) continue;
+    const a = await pick(level);
+    if (a) levels.push([`${level} ${a.name}`, `/api/oversight/metrics?period=${last}&areaId=${a.id}`]);
+  }
+  levels.push([`task list of ${root.name}, first page`, `/api/visit-tasks?limit=50`]);
+  for (const [name, path] of levels) {
+    const r = await measureEndpoint({ name, app, db, baseUrl, url: path, token, n });
+    const line = `level ${name}: API p50 ${ms(r.api.p50)} ms, p95 ${ms(r.api.p95)} ms; SQL p95 ${ms(r.sql.p95)} ms; ratio p95 ${r.ratioP95.toFixed(2)} (${r.reads} queries)${r.status !== 200 ? ` status ${r.status} ${r.note}` : ''}`;
+    log(line);
+    rows.push(line);
+  }
 }
 
 // The visit ledger of last month for the whole district, streamed over HTTP: peak resident memory.

@@ -52,14 +52,20 @@ async function startServer(port: number): Promise<Server> {
   proc.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 200000;
+  let last = 'no answer';
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`server on ${port} exited:\n${out}`);
     try {
-      if ((await fetch(`${url}/api/health`)).ok) break;
-    } catch {
-      /* not listening yet */
+      const r = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(10000) });
+      // Our server's answer, not whatever else took the port (a busy machine's other tests): a 2xx from
+      // something else must not pass for it.
+      const body = await r.text();
+      if (r.ok && body.includes('"status":"ok"')) break;
+      last = `${r.status} ${body}`;
+    } catch (e) {
+      last = (e as Error).message; // not listening yet, or no answer in time
     }
-    if (Date.now() > deadline) throw new Error(`server on ${port} did not start:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`server on ${port} did not start (health: ${last}):\n${out}`);
     await new Promise((r) => setTimeout(r, 300));
   }
   return { proc, url, output: () => out };

@@ -22,6 +22,9 @@ export const METRIC_IDS = [
   'agreementCoverage',
   'agreementsExpiring',
   'reviewPassRate',
+  'flaggedShare',
+  'reviewBacklog',
+  'spotCheckConfirmed',
 ] as const;
 export type MetricId = (typeof METRIC_IDS)[number];
 
@@ -51,7 +54,7 @@ export interface MetricDefinition {
   numeratorLabel?: string;
   denominatorLabel?: string;
   /** The group of figures the dashboards show it in. */
-  group: 'visits' | 'incidents' | 'rectification' | 'care';
+  group: 'visits' | 'incidents' | 'rectification' | 'care' | 'authenticity';
   /** Is it meaningful "as of now" only (a backlog), rather than for a past period? */
   asOfNow?: boolean;
   /** Does it grow through the period (coverage)? Then it is not judged (coloured) before the period ends. */
@@ -232,6 +235,41 @@ export const METRICS: Record<MetricId, MetricDefinition> = {
     denominatorLabel: '考核次数',
     group: 'care',
   },
+  flaggedShare: {
+    id: 'flaggedShare',
+    label: '疑点探访占比',
+    definition:
+      '本期探访中触发真实性疑点（位置、照片、移动速度、填写时长、补录、当日次数、内容雷同）的比例；疑点不是结论，须经镇街核查',
+    unit: 'ratio',
+    good: 'down',
+    rollup: 'sumParts',
+    records: 'visit',
+    numeratorLabel: '有疑点探访',
+    denominatorLabel: '本期探访',
+    group: 'authenticity',
+  },
+  reviewBacklog: {
+    id: 'reviewBacklog',
+    label: '待核查疑点',
+    definition: '本期有疑点、镇街尚未核查的探访',
+    unit: 'count',
+    good: 'down',
+    rollup: 'sum',
+    records: 'visit',
+    group: 'authenticity',
+  },
+  spotCheckConfirmed: {
+    id: 'spotCheckConfirmed',
+    label: '回访属实率',
+    definition: '民政局回访抽查中已登记结果的本期探访里，回访确认属实的比例（联系不上的计入分母）',
+    unit: 'ratio',
+    good: 'up',
+    rollup: 'sumParts',
+    records: 'visit',
+    numeratorLabel: '回访属实',
+    denominatorLabel: '已回访',
+    group: 'authenticity',
+  },
 };
 
 /** Days ahead an agreement counts as "expiring" (matches the expiry notice). */
@@ -333,6 +371,7 @@ export const ASSESSMENT_COMPONENTS: MetricId[] = [
   'rectificationOnTime',
   'agreementCoverage',
   'reviewPassRate',
+  'spotCheckConfirmed',
 ];
 
 export const DEFAULT_ASSESSMENT_WEIGHTS: AssessmentWeights = {
@@ -343,6 +382,8 @@ export const DEFAULT_ASSESSMENT_WEIGHTS: AssessmentWeights = {
   rectificationOnTime: 10,
   agreementCoverage: 5,
   reviewPassRate: 5,
+  // Visit authenticity (DOMAIN.md §12): small by default, configurable like the others.
+  spotCheckConfirmed: 5,
 };
 
 /** The settings key of the weights (district-wide, edited by the bureau). */
@@ -529,4 +570,70 @@ export function incidentAckFigures(incidents: readonly IncidentAckFacts[], now: 
     within: { value: denominator ? numerator / denominator : null, numerator, denominator },
     medianMinutes,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outreach (DOMAIN.md §14, policy 六（五）): figures over a month or a quarter, computed by
+// modules/outreach with the same drill-down rule (each number lists exactly its records). 政策知晓率
+// beside them is METRICS.policyAwareness itself, summed over the period's months (sumParts).
+// ---------------------------------------------------------------------------------------------
+
+export const OUTREACH_METRIC_IDS = ['outreachPersonsReached', 'outreachActivities'] as const;
+export type OutreachMetricId = (typeof OUTREACH_METRIC_IDS)[number];
+
+export const OUTREACH_METRICS: Record<
+  OutreachMetricId,
+  Pick<MetricDefinition, 'label' | 'definition' | 'unit' | 'good'> & {
+    id: OutreachMetricId;
+    records: 'person' | 'activity';
+  }
+> = {
+  outreachPersonsReached: {
+    id: 'outreachPersonsReached',
+    label: '关爱活动覆盖对象',
+    definition:
+      '本期内至少参加（受益于）一次关爱活动的对象人数；同一人多次只计一次；活动日期已终止供养的对象不计（按活动时对象所在的镇街、村居统计）',
+    unit: 'count',
+    good: 'up',
+    records: 'person',
+  },
+  outreachActivities: {
+    id: 'outreachActivities',
+    label: '关爱活动场次',
+    definition:
+      '本期内举办的关爱、宣传活动场次；按举办地所在镇街，并计入其覆盖对象所在的镇街（一场活动在每个镇街各计一次，全区合计只计一次）',
+    unit: 'count',
+    good: 'up',
+    records: 'activity',
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Signals from outside (DOMAIN.md §13): the figures of the 预警信息 page and the dashboard card,
+// computed by modules/signals (`GET /api/signals/figures`, one statement) with these rules.
+// ---------------------------------------------------------------------------------------------
+
+export const SIGNAL_FIGURES = {
+  signalsByType: {
+    label: '预警数量（按类型）',
+    definition:
+      '所选期间内收到的外部预警条数，按预警类型；重复报送（同一幂等键）只计一次，窗口内合并的重复预警单独计数',
+  },
+  signalsAwaitingReview: {
+    label: '待人工核对',
+    definition:
+      '未匹配到在保对象（查无此人、证件号码错误、已终止或暂停供养）且尚未核对的预警条数，反映当前状态',
+  },
+  signalsVerifiedInTime: {
+    label: '按期核查率',
+    definition:
+      '所选期间内收到的预警所派核查/跟进任务中，在截止时间前完成的 ÷ 已完成或已过截止时间的任务（未到期且未完成的不计入；取消的不计入）',
+  },
+} as const;
+
+/** The 按期核查率 shown with the figure rules of every ratio: "—" over 0, "样本不足（n=…）" under MIN_SAMPLE. */
+export function formatSignalShare(v: { counted: number; base: number }): string {
+  if (v.base <= 0) return '—';
+  if (v.base < MIN_SAMPLE) return `样本不足（n=${v.base}）`;
+  return `${((v.counted / v.base) * 100).toFixed(1)}%`;
 }

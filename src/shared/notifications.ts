@@ -1,9 +1,17 @@
 import { z } from 'zod';
 
 /** Outbound channels a notification can go out on besides the in-app inbox. */
-export const CHANNELS = ['email', 'webhook'] as const;
+export const CHANNELS = ['email', 'webhook', 'wecom', 'dingtalk', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
-export const CHANNEL_LABELS: Record<Channel, string> = { email: '电子邮件', webhook: 'Webhook' };
+export const CHANNEL_LABELS: Record<Channel, string> = {
+  email: '电子邮件',
+  webhook: 'Webhook',
+  wecom: '企业微信群机器人',
+  dingtalk: '钉钉群机器人',
+  sms: '短信网关',
+};
+/** Channels that post to a group (once per event), not to each recipient. */
+export const GROUP_CHANNELS: readonly Channel[] = ['wecom', 'dingtalk'];
 
 export const OUTBOX_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
@@ -34,6 +42,30 @@ export const ChannelConfigInput = z.object({
     url: z.string().trim().max(500).default(''),
     secret: z.string().max(200).optional(),
   }),
+  /** 企业微信 group robot: its webhook address (with `key=`; write-only, empty keeps the stored one). */
+  wecom: z
+    .object({ enabled: z.boolean(), url: z.string().trim().max(500).optional() })
+    .default({ enabled: false }),
+  /** 钉钉 group robot: its address (with `access_token=`) and the 加签 secret (`SEC…`), both write-only. */
+  dingtalk: z
+    .object({
+      enabled: z.boolean(),
+      url: z.string().trim().max(500).optional(),
+      secret: z.string().max(200).optional(),
+    })
+    .default({ enabled: false }),
+  /**
+   * A generic HTTP SMS gateway a deployment puts in front of its provider: JSON POST
+   * `{ id, to, text, kind }`, optional bearer token and the same signature headers as the webhook.
+   */
+  sms: z
+    .object({
+      enabled: z.boolean(),
+      url: z.string().trim().max(500).default(''),
+      token: z.string().max(500).optional(),
+      secret: z.string().max(200).optional(),
+    })
+    .default({ enabled: false, url: '' }),
   /** Tries per message before it is marked failed. */
   maxAttempts: z.number().int().min(1).max(20).default(5),
   /** First retry delay in seconds; each further retry waits twice as long. */

@@ -55,9 +55,21 @@ export const VISITOR_TYPE_LABELS: Record<VisitorType, string> = {
   volunteer: '志愿者',
 };
 
-export const AREA_LEVELS = ['district', 'town', 'village'] as const;
+/**
+ * The area tree's levels, top first (DOMAIN.md §2): region (自治区/省) → city (市/盟) → county level
+ * (区/旗/县, kept as 'district' so the three-level databases keep their rows) → township → village.
+ * A deployment's root may be at any of them. Each area also has its own kind (shared/areas.ts).
+ */
+export const AREA_LEVELS = ['region', 'city', 'district', 'town', 'village'] as const;
 export type AreaLevel = (typeof AREA_LEVELS)[number];
-export const AREA_LEVEL_LABELS: Record<AreaLevel, string> = { district: '区', town: '镇街', village: '村居' };
+/** The level's name when no area's own kind is at hand (a column over mixed kinds, a filter). */
+export const AREA_LEVEL_LABELS: Record<AreaLevel, string> = {
+  region: '自治区（省）',
+  city: '市（盟）',
+  district: '旗县区',
+  town: '乡镇（苏木、街道）',
+  village: '村（嘎查、社区）',
+};
 
 /** What each role may do. One table, read by the server's guards and by the web menu. */
 export const PERMISSIONS = {
@@ -114,8 +126,24 @@ export const PERMISSIONS = {
   'oversight.configure': ['bureau_admin', 'bureau_supervisor'],
   /** Visit and problem ledgers (.xlsx); ID numbers follow 'persons.sensitive'. */
   'ledger.export': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Social organisations, outreach activities and their figures (policy 六（五）); scope decides which. */
+  'outreach.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Register organisations and record activities: an office manages its own area's. */
+  'outreach.manage': ['bureau_admin', 'town_officer', 'village_officer'],
   /** Monthly report PDFs: generate, list, download. */
   'reports.read': ['bureau_admin', 'bureau_supervisor', 'town_officer'],
+  /** Signals from outside (预警信息): the list, the review list, the rules and figures. */
+  'signals.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Service accounts (machine clients), the rules per signal type, reviewing unmatched signals. */
+  'signals.manage': ['bureau_admin', 'town_officer'],
+  /** Visit authenticity (DOMAIN.md §12): the flagged visits and their signals (scope decides which). */
+  'authenticity.read': ['bureau_admin', 'bureau_supervisor', 'town_officer', 'village_officer'],
+  /** Review a flagged visit (confirm / explain / reject) and set a person's home point: the town. */
+  'authenticity.review': ['bureau_admin', 'town_officer'],
+  /** Bureau spot checks (回访抽查): see, draw and assign, record the result. */
+  'spotchecks.read': ['bureau_admin', 'bureau_supervisor', 'town_officer'],
+  'spotchecks.manage': ['bureau_admin', 'bureau_supervisor'],
+  'spotchecks.check': ['bureau_admin', 'bureau_supervisor'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

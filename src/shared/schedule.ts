@@ -189,3 +189,42 @@ export const VISIT_SETTING_LABELS: Record<VisitSettingKey, string> = {
   'visits.seasons': '供暖期与汛期',
   'visits.reminderDays': '到期提醒提前天数',
 };
+
+/**
+ * The floor rule down the tree (DOMAIN.md §2): a value an area above has set is the least a lower
+ * area may require; it may be stricter, never looser. Returns what `value` loosens of `floor` in
+ * words (e.g. '重点对象探访频次 每半月一次 → 每月一次'), or null when it is as strict or stricter. Keys
+ * without an order (seasons, reminder days) have no floor.
+ */
+export function loosens<K extends VisitSettingKey>(
+  key: K,
+  value: VisitSettings[K],
+  floor: VisitSettings[K],
+): string | null {
+  const out: string[] = [];
+  if (key === 'visits.frequency') {
+    const v = value as VisitSettings['visits.frequency'];
+    const f = floor as VisitSettings['visits.frequency'];
+    const rank = (x: Frequency) => (x === 'half_month' ? 0 : 1);
+    for (const [tier, word] of [
+      ['general', '一般对象'],
+      ['key', '重点对象'],
+    ] as const)
+      if (rank(v[tier]) > rank(f[tier]))
+        out.push(`${word}${FREQUENCY_LABELS[f[tier]]} → ${FREQUENCY_LABELS[v[tier]]}`);
+  } else if (key === 'visits.inPersonEvery') {
+    const v = value as number;
+    const f = floor as number;
+    if (f > 0 && (v === 0 || v > f))
+      out.push(`至少每 ${f} 期上门一次 → ${v === 0 ? '不要求' : `每 ${v} 期`}`);
+  } else if (key === 'visits.followUpHours') {
+    const v = value as VisitSettings['visits.followUpHours'];
+    const f = floor as VisitSettings['visits.followUpHours'];
+    for (const [sev, word] of [
+      ['critical', '紧急'],
+      ['normal', '一般'],
+    ] as const)
+      if (v[sev] > f[sev]) out.push(`${word}跟进时限 ${f[sev]} 小时 → ${v[sev]} 小时`);
+  }
+  return out.length ? out.join('；') : null;
+}

@@ -136,8 +136,12 @@ describe.runIf(hasChromium())(
         '/caregiver-reviews',
         '/care-replacements',
         '/payments',
+        '/outreach/activities',
+        '/outreach/organisations',
         '/users',
         '/areas',
+        '/signals',
+        '/signal-settings',
       ];
       await loginAs(page, 'admin');
       await page.waitForURL(`${baseUrl()}/`);
@@ -149,7 +153,7 @@ describe.runIf(hasChromium())(
       await page.context().clearCookies();
       await loginAs(page, 'hantai');
       await page.waitForURL(`${baseUrl()}/`);
-      for (const path of ['/', '/visit-tasks', '/visits/new', '/persons']) {
+      for (const path of ['/', '/visit-tasks', '/visits/new', '/persons', '/outreach/activities?new=1']) {
         await page.goto(`${baseUrl()}${path}`);
         await settled(page);
         found.push(...(await axe(page, `hantai ${path}`)));

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { can, type Permission } from '../../shared/roles.js';
+import { SERVICE_TOKEN_PREFIX } from '../../shared/signals.js';
 import type { Ctx } from '../context.js';
 import { authenticate } from '../modules/auth/index.js';
+import { refuseServiceToken } from '../modules/signals/index.js';
 import { AppError, forbidden, unauthorized } from './errors.js';
 import type { Actor } from './scope.js';
 import { isApiUrl } from './security-headers.js';
@@ -42,6 +44,8 @@ export function registerAuth(app: FastifyInstance, ctx: Ctx) {
       viaCookie = true;
     }
     if (!token) throw unauthorized();
+    // A machine's token (modules/signals) is never a person's session: refused and audited.
+    if (token.startsWith(SERVICE_TOKEN_PREFIX)) await refuseServiceToken(ctx, token, req.url);
     const actor = await authenticate({ ...ctx, token, viaCookie });
     if (viaCookie && !SAFE.has(req.method) && req.headers[CSRF_HEADER] !== actor.csrfToken) {
       throw new AppError(403, 'CSRF', '缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token），请刷新页面后重试');

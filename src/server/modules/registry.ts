@@ -1,6 +1,8 @@
 import { areasModule } from './areas/module.js';
 import { auditModule } from './audit/module.js';
 import { authModule } from './auth/module.js';
+import { authenticityAssessor } from './authenticity/index.js';
+import { authenticityModule } from './authenticity/module.js';
 import { careVisitHandler } from './care/index.js';
 import { careModule } from './care/module.js';
 import { concernsVisitHandler } from './concerns/index.js';
@@ -14,12 +16,14 @@ import { ledgerModule } from './ledger/module.js';
 import { moneyVisitHandler } from './money/index.js';
 import { moneyModule } from './money/module.js';
 import { notificationsModule } from './notifications/module.js';
+import { outreachModule } from './outreach/module.js';
 import { oversightModule } from './oversight/module.js';
 import { personsModule } from './persons/module.js';
 import { referralsVisitHandler } from './referrals/index.js';
 import { referralsModule } from './referrals/module.js';
 import { reportsModule } from './reports/module.js';
 import { securityModule } from './security/module.js';
+import { signalsModule } from './signals/module.js';
 import type { Module, Registry } from './types.js';
 import { usersModule } from './users/module.js';
 import { visitorAppModule } from './visitor-app/module.js';
@@ -46,9 +50,12 @@ const MODULES: readonly Module[] = [
   ledgerModule,
   reportsModule,
   visitsModule,
+  authenticityModule,
   incidentsModule,
   concernsModule,
   referralsModule,
+  outreachModule,
+  signalsModule,
   visitorAppModule,
   filesModule,
   jobsModule,
@@ -67,6 +74,8 @@ export const REGISTRY: Registry = {
     moneyVisitHandler,
     referralsVisitHandler,
   ],
+  // Before a visit is stored: its authenticity signals, written by its own insert.
+  visitAssessor: authenticityAssessor,
   // Inside a person change's transaction: the schedule follows the registry.
   personListeners: [visitsPersonListener],
 };

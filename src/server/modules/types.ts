@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Ctx } from '../context.js';
 import type { Job } from '../jobs/runner.js';
 import type { PersonListener } from './persons/hooks.js';
-import type { VisitHandler } from './visits/events.js';
+import type { VisitAssessor, VisitHandler } from './visits/events.js';
 
 /** What a module brings to the running system; listed, in order, in modules/registry.ts. */
 export interface Module {
@@ -21,6 +21,8 @@ export interface Registry {
   jobs: readonly Job[];
   /** Run inside a visit's transaction, in this order (modules/visits/events.ts). */
   visitHandlers: readonly VisitHandler[];
+  /** Computes a visit's authenticity signals before it is stored (modules/visits/events.ts). */
+  visitAssessor?: VisitAssessor;
   /** Called inside a person change's transaction, in this order (modules/persons/hooks.ts). */
   personListeners: readonly PersonListener[];
 }

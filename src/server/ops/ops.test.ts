@@ -121,7 +121,7 @@ describe('backup and restore', () => {
     const [{ max }] = await target.db.query<{ max: number }>(sql('select max(id)::int as max from areas'));
     const [{ id }] = await target.db.query<{ id: number }>(
       sql(
-        `insert into areas (parent_id, code, name, level) values (null, 'r-${Date.now()}', '恢复后新增', 'district') returning id`,
+        `insert into areas (parent_id, code, name, level, kind) values (null, 'r-${Date.now()}', '恢复后新增', 'district', '区') returning id`,
       ),
     );
     expect(id).toBeGreaterThan(max);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import * as authenticity from './authenticity.js';
 import * as care from './care.js';
 import type { EndpointDef } from './contract.js';
 import * as money from './money.js';
+import * as outreach from './outreach.js';
 import * as persons from './persons.js';
 
-/** The contract files of the person, care and money modules: every endpoint they declare. */
-const MODULES: Record<string, Record<string, unknown>> = { persons, care, money };
+/** The contract files of the person, care, money, outreach and authenticity modules: every endpoint they declare. */
+const MODULES: Record<string, Record<string, unknown>> = { persons, care, money, outreach, authenticity };
 
 const endpointsOf = (m: Record<string, unknown>) =>
   Object.entries(m).filter(

@@ -17,7 +17,7 @@ export type InboxItem = z.output<typeof InboxItem>;
 
 const Unread = z.object({ unread: z.number() });
 const NotificationParams = z.object({ id: z.coerce.number().int() });
-const NotifyEmail = z.object({ email: z.string().nullable() });
+const NotifyEmail = z.object({ email: z.string().nullable(), phone: z.string().nullable() });
 /** The address to mail notifications to; empty: none. */
 export const NotifyEmailInput = z.union([z.email('邮箱格式不正确'), z.literal('')]);
 
@@ -78,9 +78,15 @@ export const putInboxSettings = endpoint({
   method: 'PUT',
   path: '/api/inbox/settings',
   operationId: 'putInboxSettings',
-  summary: '设置接收通知的邮箱（留空则不发邮件）',
+  summary: '设置接收通知的邮箱与短信手机号（留空则不发邮件/短信；不传 phone 则不变）',
   tags: TAGS,
-  body: z.object({ email: NotifyEmailInput.nullable() }),
+  body: z.object({
+    email: NotifyEmailInput.nullable(),
+    phone: z
+      .union([z.string().regex(/^1\d{10}$/, '手机号应为 11 位数字，以 1 开头'), z.literal('')])
+      .nullable()
+      .optional(),
+  }),
   responses: { 200: NotifyEmail },
   example: { email: 'zhangsan@example.org' },
 });
@@ -97,6 +103,10 @@ export const Channels = z.object({
     hasPassword: z.boolean(),
   }),
   webhook: z.object({ enabled: z.boolean(), url: z.string(), hasSecret: z.boolean() }),
+  /** The robots' addresses carry their keys: only the host is shown. */
+  wecom: z.object({ enabled: z.boolean(), urlHint: z.string() }),
+  dingtalk: z.object({ enabled: z.boolean(), urlHint: z.string(), hasSecret: z.boolean() }),
+  sms: z.object({ enabled: z.boolean(), url: z.string(), hasToken: z.boolean(), hasSecret: z.boolean() }),
   maxAttempts: z.number(),
   backoffSeconds: z.number(),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ASSESSMENT_COMPONENTS, METRIC_IDS } from '../metrics.js';
+import { AREA_LEVELS } from '../roles.js';
 import { endpoint } from './contract.js';
 
 const TAGS = ['监督指标'];
@@ -27,7 +28,7 @@ export const MetricValue = z.object({
 });
 export const Figures = z.partialRecord(z.enum(METRIC_IDS), MetricValue);
 export type Figures = z.output<typeof Figures>;
-const Area = z.object({ id: z.number(), name: z.string(), level: z.enum(['district', 'town', 'village']) });
+const Area = z.object({ id: z.number(), name: z.string(), level: z.enum(AREA_LEVELS), kind: z.string() });
 const RecordKind = z.enum(['person', 'task', 'visit', 'incident', 'concern', 'agreement', 'review']);
 const ComponentId = z.enum(
   ASSESSMENT_COMPONENTS as [(typeof ASSESSMENT_COMPONENTS)[number], ...typeof ASSESSMENT_COMPONENTS],
@@ -50,6 +51,9 @@ export const getMetrics = endpoint({
       area: Area.nullable(),
       visitorId: z.number().nullable(),
       childKind: z.enum(['area', 'visitor']).nullable(),
+      childLabel: z
+        .string()
+        .meta({ description: '下级一栏的名称：探访责任人，或下级辖区的类别（如 镇、街道；苏木、嘎查）' }),
       figures: Figures,
       children: z.array(z.object({ id: z.number().nullable(), name: z.string(), figures: Figures })),
       unavailable: z.array(z.enum(METRIC_IDS)),
@@ -132,7 +136,7 @@ export const getAssessment = endpoint({
   method: 'GET',
   path: '/api/oversight/assessment',
   operationId: 'getAssessment',
-  summary: '镇街考核：加权得分排名与各项得分',
+  summary: '考核：下级辖区（旗县区的乡镇、市的旗县区）的加权得分排名与各项得分',
   description:
     '某项无记录的镇（街道）按全区该项的值计分，记录不足 5 条的以全区值补足到 5 条（shared/metrics.ts ASSESSMENT_RULE）。',
   tags: TAGS,
@@ -143,6 +147,7 @@ export const getAssessment = endpoint({
       period: z.string(),
       inProgress: z.boolean(),
       weights: Weights,
+      childLabel: z.string().meta({ description: '被考核的下级辖区的类别，如 镇（街道）、区（旗）' }),
       district: z.partialRecord(ComponentId, MetricValue),
       towns: z.array(
         z.object({
@@ -161,9 +166,10 @@ export const getAssessmentWeights = endpoint({
   method: 'GET',
   path: '/api/oversight/assessment/weights',
   operationId: 'getAssessmentWeights',
-  summary: '考核权重',
+  summary: '考核权重（某辖区给其下级打分所用；未设置的沿上级继承）',
   tags: TAGS,
   permission: 'oversight.read',
+  query: z.object({ areaId: z.coerce.number().int().positive().optional() }),
   responses: { 200: Weights },
 });
 
@@ -171,9 +177,10 @@ export const putAssessmentWeights = endpoint({
   method: 'PUT',
   path: '/api/oversight/assessment/weights',
   operationId: 'putAssessmentWeights',
-  summary: '修改考核权重（民政局）',
+  summary: '修改考核权重（旗县区及以上的民政部门，对其下级）',
   tags: TAGS,
   permission: 'oversight.configure',
+  query: z.object({ areaId: z.coerce.number().int().positive().optional() }),
   body: z.partialRecord(
     ComponentId,
     z.number('权重应为数字').min(0, '权重不能为负').max(100, '权重不能超过 100'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REVIEW_STATES } from '../authenticity.js';
 import { VISIT_METHODS, VISIT_OUTCOMES } from '../checklist.js';
 import { endpoint } from './contract.js';
 
@@ -73,6 +74,10 @@ export const Bundle = z.object({
       outcome: z.enum(VISIT_OUTCOMES),
       qualifying: z.boolean(),
       photoCount: z.number(),
+      /** Why the visit was flagged (DOMAIN.md §12, reasons only: the visitor's own visit) and the town's review. */
+      flags: z.array(z.string()),
+      reviewState: z.enum(REVIEW_STATES).nullable(),
+      reviewNote: z.string().nullable(),
     }),
   ),
 });

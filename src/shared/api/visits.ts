@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUTHENTICITY_RULES, REVIEW_STATES } from '../authenticity.js';
 import {
   type ChecklistAnswers,
   type ChecklistDefinition,
@@ -60,6 +61,21 @@ export const Answers = z.record(
   z.record(z.string(), z.object({ value: AnswerValue, note: z.string().optional() })),
 ) as unknown as z.ZodType<ChecklistAnswers, ChecklistAnswers>;
 
+/** A signal of DOMAIN.md §12 as stored with the visit (shared/authenticity.ts). */
+export const AuthenticitySignal = z.object({
+  rule: z.enum(AUTHENTICITY_RULES),
+  reason: z.string(),
+  evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+/** The visit's signals and the town's review of them (null: nothing tripped). */
+export const VisitAuthenticity = z.object({
+  signals: z.array(AuthenticitySignal),
+  reviewState: z.enum(REVIEW_STATES).nullable(),
+  reviewNote: z.string().nullable(),
+  reviewedAt: z.string().nullable(),
+  rejected: z.boolean(),
+});
+
 export const Visit = z.object({
   id: z.number(),
   clientId: z.string(),
@@ -76,7 +92,13 @@ export const Visit = z.object({
   checklistVersion: z.number(),
   answers: Answers,
   seasons: z.array(z.string()),
-  location: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
+  location: z
+    .object({ latitude: z.number(), longitude: z.number(), accuracy: z.number().nullable() })
+    .nullable(),
+  /** Form opened and saved on the phone (its clock), when the phone measured them. */
+  openedAt: z.string().nullable(),
+  submittedAt: z.string().nullable(),
+  authenticity: VisitAuthenticity.nullable(),
   photos: z.array(z.object({ id: z.number(), url: z.string(), size: z.number() })),
   signatureUrl: z.string().nullable(),
   recordedBy: z.number(),
@@ -92,6 +114,17 @@ export const VisitBrief = Visit.omit({
 });
 export type VisitBrief = z.output<typeof VisitBrief>;
 const RecordedVisit = Visit.extend({ notice: z.string().nullable() });
+
+/** What the phone read from a photo before compressing it: EXIF time and place, the original's hash. */
+const PhotoMetaBody = z.object({
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, '照片指纹应为 64 位十六进制 SHA-256')
+    .nullish(),
+  takenAt: z.iso.datetime({ offset: true, message: '照片拍摄时间应为带时区的 ISO 时间' }).nullish(),
+  latitude: z.number().min(-90).max(90).nullish(),
+  longitude: z.number().min(-180).max(180).nullish(),
+});
 
 const L = VISIT_LIMITS;
 /** A file's name in the store: the SHA-256 of its bytes, 64 lower-case hex digits. */
@@ -117,7 +150,17 @@ export const RecordVisitBody = z.object({
       consent: z.boolean(),
       latitude: z.number().min(-90).max(90),
       longitude: z.number().min(-180).max(180),
+      accuracy: z.number().min(0, '定位精度不能为负').max(100000).nullish().describe('定位精度（米）'),
     })
+    .nullish(),
+  /** When the phone opened the form and saved it (the phone's clock): the "too short" rule. */
+  openedAt: z.iso
+    .datetime({ offset: true, message: '打开表单时间应为带时区的 ISO 时间' })
+    .transform((s) => new Date(s))
+    .nullish(),
+  submittedAt: z.iso
+    .datetime({ offset: true, message: '保存时间应为带时区的 ISO 时间' })
+    .transform((s) => new Date(s))
     .nullish(),
   photos: z
     .array(
@@ -128,6 +171,7 @@ export const RecordVisitBody = z.object({
             '已上传照片的 SHA-256（PUT /api/visit-photos/{sha256}），代替 data',
           ),
           name: z.string().max(200).optional(),
+          meta: PhotoMetaBody.optional(),
         })
         .refine((p) => (p.data === undefined) !== (p.upload === undefined), {
           message: '每张照片须有 data 或 upload 之一',

@@ -8,6 +8,7 @@ import {
   DashboardOutlined,
   FileExcelOutlined,
   FileProtectOutlined,
+  GiftOutlined,
   HeartOutlined,
   LockOutlined,
   NotificationOutlined,
@@ -35,10 +36,13 @@ function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 
 const AreasPage = page(() => import('./areas/areas-page'), 'AreasPage');
 const AuditPage = page(() => import('./audit/audit-page'), 'AuditPage');
+const AuthenticityPage = page(() => import('./authenticity/authenticity-page'), 'AuthenticityPage');
 const AgreementsPage = page(() => import('./care/agreements-page'), 'AgreementsPage');
 const CaregiversPage = page(() => import('./care/caregivers-page'), 'CaregiversPage');
 const ReplacementsPage = page(() => import('./care/replacements-page'), 'ReplacementsPage');
 const ReviewsPage = page(() => import('./care/reviews-page'), 'ReviewsPage');
+const ActivitiesPage = page(() => import('./outreach/activities-page'), 'ActivitiesPage');
+const OrganisationsPage = page(() => import('./outreach/organisations-page'), 'OrganisationsPage');
 const ConcernsPage = page(() => import('./concerns/concerns-page'), 'ConcernsPage');
 const HomePage = page(() => import('./home/home-page'), 'HomePage');
 const ChannelsPage = page(() => import('./inbox/channels-page'), 'ChannelsPage');
@@ -54,6 +58,8 @@ const PersonsPage = page(() => import('./persons/persons-page'), 'PersonsPage');
 const VisitorsPage = page(() => import('./persons/visitors-page'), 'VisitorsPage');
 const ReferralsPage = page(() => import('./referrals/referrals-page'), 'ReferralsPage');
 const AccountPage = page(() => import('./security/account-page'), 'AccountPage');
+const SignalSettingsPage = page(() => import('./signals/signal-settings-page'), 'SignalSettingsPage');
+const SignalsPage = page(() => import('./signals/signals-page'), 'SignalsPage');
 const UsersPage = page(() => import('./users/users-page'), 'UsersPage');
 const CampaignsPage = page(() => import('./visits/campaigns-page'), 'CampaignsPage');
 const VisitSettingsPage = page(() => import('./visits/settings-page'), 'VisitSettingsPage');
@@ -110,7 +116,7 @@ export const ROUTES: ConsoleRoute[] = [
   {
     path: '/oversight/assessment',
     group: 'oversight',
-    label: '镇街考核',
+    label: '考核排名',
     icon: <TrophyOutlined />,
     element: <AssessmentPage />,
     permission: 'oversight.configure',
@@ -122,6 +128,14 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <FileExcelOutlined />,
     element: <LedgersPage />,
     permission: 'ledger.export',
+  },
+  {
+    path: '/authenticity',
+    group: 'oversight',
+    label: '真实性核查',
+    icon: <SafetyCertificateOutlined />,
+    element: <AuthenticityPage />,
+    permission: 'authenticity.read',
   },
   {
     path: '/visit-tasks',
@@ -186,6 +200,22 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <ShareAltOutlined />,
     element: <ReferralsPage />,
     permission: 'referrals.read',
+  },
+  {
+    path: '/signals',
+    group: 'cases',
+    label: '预警信息',
+    icon: <NotificationOutlined />,
+    element: <SignalsPage />,
+    permission: 'signals.read',
+  },
+  {
+    path: '/signal-settings',
+    group: 'system',
+    label: '预警接入与规则',
+    icon: <SettingOutlined />,
+    element: <SignalSettingsPage />,
+    permission: 'signals.manage',
   },
   { path: '/inbox', label: '消息通知', icon: <BellOutlined />, element: <InboxPage /> },
   {
@@ -268,6 +298,22 @@ export const ROUTES: ConsoleRoute[] = [
     icon: <SwapOutlined />,
     element: <ReplacementsPage />,
     permission: 'care.read',
+  },
+  {
+    path: '/outreach/activities',
+    group: 'care',
+    label: '关爱活动',
+    icon: <GiftOutlined />,
+    element: <ActivitiesPage />,
+    permission: 'outreach.read',
+  },
+  {
+    path: '/outreach/organisations',
+    group: 'care',
+    label: '社会组织',
+    icon: <TeamOutlined />,
+    element: <OrganisationsPage />,
+    permission: 'outreach.read',
   },
   {
     path: '/payments',

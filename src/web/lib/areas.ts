@@ -1,15 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import type { AreaLevel } from '../../shared/roles';
+import type { AreaNode } from '../../shared/api/areas';
 import { api } from './api';
 
-export interface AreaNode {
-  id: number;
-  code: string;
-  name: string;
-  level: AreaLevel;
-  retired: boolean;
-  children: AreaNode[];
-}
+// The contract's type (a type-only import: the schemas stay out of the console's first chunk).
+export type { AreaNode };
 
 export function useAreaTree(includeRetired = false) {
   return useQuery({

@@ -507,7 +507,11 @@ function visitBody(item: QueuedVisit, photos: RecordVisitInput['photos']): Recor
     durationMinutes: d.durationMinutes,
     notes: d.notes || null,
     answers: d.answers,
-    photos,
+    openedAt: d.openedAt ?? null,
+    submittedAt: d.submittedAt ?? null,
+    location: item.location ? { consent: true, ...item.location } : null,
+    // Each photo (inline or sent ahead) with what the phone read of its original, in the same order.
+    photos: photos?.map((p, i) => (item.photoMeta?.[i] ? { ...p, meta: item.photoMeta[i] } : p)),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Session as StartedSession } from '../../shared/api/auth';
 import type { RecordVisitInput } from '../../shared/api/visits';
+import type { PhotoMetaRead } from './exif';
 
 // The API's shapes come from the contract (src/shared/api), as types only: the phone does not load zod.
 export type { Bundle, BundlePerson, BundleTask } from '../../shared/api/visitor-app';
@@ -34,6 +35,10 @@ export interface QueuedVisit {
    * many are up.
    */
   uploaded?: string[];
+  /** Per photo, read from the original before compression (visitor/exif.ts): EXIF time, place, hash. */
+  photoMeta?: PhotoMetaRead[];
+  /** Taken with the person's consent at save time (in person only), with the reported accuracy. */
+  location?: { latitude: number; longitude: number; accuracy: number | null } | null;
   status: 'pending' | 'rejected';
   attempts: number;
   /** Epoch ms: not retried before this (backoff after a network or server error). */

@@ -11,6 +11,7 @@ const present = (a: AreaRow): api.Area => ({
   code: a.code,
   name: a.name,
   level: a.level,
+  kind: a.kind,
   retired: !!a.retired_at,
   version: a.version,
 });
@@ -24,6 +25,9 @@ export function areaRoutes(app: FastifyInstance, ctx: Ctx) {
   );
   route(app, api.addVillage, async ({ req, actor }) =>
     present(await service.addVillage(ctx, actor, req.body)),
+  );
+  route(app, api.addAreaAboveRoot, async ({ req, actor }) =>
+    present(await service.addAreaAboveRoot(ctx, actor, req.body)),
   );
   route(app, api.updateVillage, async ({ req, actor }) =>
     present(await service.updateVillage(ctx, actor, req.params.id, req.body)),

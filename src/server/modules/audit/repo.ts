@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../../db/db.js';
 import { prepared, sql } from '../../db/sql.js';
+import type { Scope } from '../../http/scope.js';
 
 export interface AuditEntry {
   at: Date;
@@ -11,6 +12,11 @@ export interface AuditEntry {
   areaId?: number | null;
   detail?: Record<string, unknown>;
   ip?: string | null;
+  /**
+   * Picks the chain instead of entity and id: a busy entity's rows (a service account's calls) are
+   * spread over the chains rather than queued on one tail lock. Not stored; verify never needs it.
+   */
+  chainKey?: string;
 }
 
 export const GENESIS = '0'.repeat(64);
@@ -85,7 +91,7 @@ export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
  */
 export async function appendAuditTo(q: Queryable, table: string, e: AuditEntry): Promise<void> {
   const t = auditTable(table);
-  const key = `${e.entity}:${e.entityId ?? `actor${e.actorId ?? ''}`}`;
+  const key = e.chainKey ?? `${e.entity}:${e.entityId ?? `actor${e.actorId ?? ''}`}`;
   let chain: number;
   if (isDb(q)) {
     // No transaction of the caller (an audited view or export): the append below is one statement,
@@ -263,13 +269,27 @@ export interface AuditFilter {
 }
 
 /** Newest first, keyset-paged on id. The audit log is district-wide: only bureau roles search it. */
-export async function searchAudit(q: Queryable, f: AuditFilter): Promise<AuditSearchRow[]> {
+/**
+ * The log rows a scope may read. A bureau of the whole tree reads everything; a bureau of a county
+ * (under a city) reads the rows about its subtree and the rows of actors granted in it — never a
+ * neighbour county's (issue 31's scope check found this unscoped).
+ */
+function auditReach(scope: Scope, p: (v: unknown) => string): string | null {
+  if (scope.all) return null;
+  const ids = p(scope.areaIds);
+  return `(l.area_id = any(${ids}::int[])
+    or l.actor_id in (select r.user_id from user_roles r where r.area_id = any(${ids}::int[])))`;
+}
+
+export async function searchAudit(q: Queryable, f: AuditFilter, scope: Scope): Promise<AuditSearchRow[]> {
   const params: unknown[] = [];
   const where: string[] = [];
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
   };
+  const reach = auditReach(scope, p);
+  if (reach) where.push(reach);
   if (f.actorId !== undefined) where.push(`l.actor_id = ${p(f.actorId)}`);
   if (f.action) {
     const a = f.action.replace(/\*$/, '');
@@ -303,12 +323,13 @@ export async function searchAudit(q: Queryable, f: AuditFilter): Promise<AuditSe
 }
 
 /** Users whose name or user name contains `text` (the search form's picker of an actor). */
-export async function searchAuditActors(q: Queryable, text: string, limit = 20) {
+export async function searchAuditActors(q: Queryable, text: string, scope: Scope, limit = 20) {
   return q.query<{ id: number; username: string; display_name: string }>(
     sql(`select u.id, u.username, u.display_name from users u
-      where u.username ilike $1 or u.display_name ilike $1
+      where (u.username ilike $1 or u.display_name ilike $1)
+        and ($3::boolean or u.id = $4 or u.id in (select r.user_id from user_roles r where r.area_id = any($5::int[])))
       order by u.display_name, u.id limit $2`),
-    [`%${text.replace(/[%_\\]/g, '\\$&')}%`, limit],
+    [`%${text.replace(/[%_\\]/g, '\\$&')}%`, limit, scope.all, scope.userId, scope.areaIds],
   );
 }
 

@@ -25,7 +25,9 @@ export function auditRoutes(app: FastifyInstance, ctx: Ctx) {
       nextBefore: rows.length === req.query.limit ? rows[rows.length - 1].id : null,
     };
   });
-  route(app, api.searchAuditActors, async ({ req }) => ({ items: await service.actors(ctx, req.query.q) }));
+  route(app, api.searchAuditActors, async ({ req, actor }) => ({
+    items: await service.actors(ctx, actor, req.query.q),
+  }));
   route(app, api.listAuditActions, async () => ({ items: await service.actions(ctx) }));
   route(app, api.verifyAudit, async ({ req, actor }) => service.verify(ctx, actor, req.body ?? {}, req.ip));
 }

@@ -62,7 +62,7 @@ export async function search(
   const from = f.from ? toInstant(f.from, 'from', false) : undefined;
   const to = f.to ? toInstant(f.to, 'to', true) : undefined;
   if (from && to && from >= to) throw badRequest('开始日期应早于结束日期', 'from');
-  const rows = await searchAudit(ctx.db, { ...f, from, to });
+  const rows = await searchAudit(ctx.db, { ...f, from, to }, actor.scope);
   await appendAudit(ctx.db, {
     at: ctx.clock.now(),
     actorId: actor.userId,
@@ -92,7 +92,7 @@ export async function verify(ctx: Ctx, actor: Actor, range: { from?: number; to?
 export const actions = (ctx: Ctx) => listAuditActions(ctx.db);
 
 /** People who appear in the log as actors, found by name or user name (the search form's picker). */
-export async function actors(ctx: Ctx, q: string) {
-  const rows = await searchAuditActors(ctx.db, q);
+export async function actors(ctx: Ctx, actor: Actor, q: string) {
+  const rows = await searchAuditActors(ctx.db, q, actor.scope);
   return rows.map((u) => ({ id: u.id, username: u.username, displayName: u.display_name }));
 }

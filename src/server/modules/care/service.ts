@@ -1,3 +1,4 @@
+import { aboveTown } from '../../../shared/areas.js';
 import {
   AGREEMENT_STATUS_LABELS,
   CARE_DEFAULTS,
@@ -105,8 +106,8 @@ export async function createCaregiver(ctx: Ctx, actor: Actor, input: CaregiverIn
   }
   if (!inScope(actor.scope, input.areaId)) throw notFound('辖区');
   const area = await getArea(ctx.db, input.areaId);
-  if (!area || area.level === 'district' || area.retired_at) {
-    throw badRequest('请选择照料服务人所在的镇街或村居', 'areaId');
+  if (!area || aboveTown(area.level) || area.retired_at) {
+    throw badRequest('请选择照料服务人所在的乡镇（苏木、街道）或村（嘎查、社区）', 'areaId');
   }
   if (input.personId && !input.relation) throw badRequest('请填写与特困人员的关系', 'relation');
   const now = ctx.clock.now();

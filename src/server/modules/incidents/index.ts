@@ -1,1 +1,2 @@
+export { openIncident } from './service.js';
 export { incidentsVisitHandler } from './visit-hook.js';

@@ -190,12 +190,15 @@ describe('visit ledger workbook', () => {
     await wb.xlsx.load(body as any);
     expect(wb.worksheets).toHaveLength(1);
     const ws = wb.worksheets[0];
+    // Fixed head, the checklist, photos/signature/notes, then the authenticity signals and review.
     const ncol = 12 + checklistColumns(CHECKLIST_V1).length + 3;
+    expect(ws.getCell(2, ncol + 1).value).toBe('真实性疑点');
+    expect(ws.getCell(2, ncol + 2).value).toBe('核查结果');
+    expect(ws.getRow(2).cellCount).toBe(ncol + 2);
     expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 5, ySplit: 2, topLeftCell: 'F3' });
     expect([1, 2, 6, 13, ncol - 1, ncol].map((c) => ws.getColumn(c).width)).toEqual([7, 20, 20, 16, 6, 24]);
     expect(ws.getCell('A1').value).toBe(`${town.name} 探访记录台账（2026年3月）`);
     expect(ws.getCell('A1').font).toMatchObject({ bold: true, size: 13 });
-    expect(ws.getRow(2).cellCount).toBe(ncol);
     expect(ws.getCell(2, ncol).value).toBe('备注');
     expect(ws.getCell(2, ncol).font).toMatchObject({ bold: true });
     expect(ws.getCell(2, ncol).alignment).toMatchObject({ wrapText: true, vertical: 'middle' });

@@ -1,3 +1,5 @@
+import type { ReviewState, Signal } from '../../../shared/authenticity.js';
+import type { AreaLevel } from '../../../shared/roles.js';
 import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
@@ -7,23 +9,16 @@ import { type StoredAnswers, type WithAnswers, withAnswers } from '../visits/ind
 /** Rows of one slice of a ledger: an area subtree (or everything in scope) and a time window. */
 export interface LedgerSlice {
   /**
-   * For a district, `townIds` are its towns (`townsOf`), given to the query as values: as a subquery
+   * Above the township (county, city, region), `townIds` are the townships of the subtree
+   * (oversight's resolveSlice), given to the query as values: as a subquery
    * (`town_id in (select … where parent_id = …)`) the planner could not see that it keeps every visit
    * of the district, guessed it kept 0.04 % of them, and sorted the rest of the month for every batch
    * (5 s a batch at 1,000,000 persons) instead of reading the (at, id) index in order.
    */
-  area: { id: number; level: 'district' | 'town' | 'village'; townIds?: number[] } | null;
+  area: { id: number; level: AreaLevel; townIds?: number[] } | null;
   scope: Scope;
   from: Date;
   to: Date;
-}
-
-/** The towns of a district (for `LedgerSlice.area.townIds`). */
-export async function townsOf(q: Queryable, districtId: number): Promise<number[]> {
-  const rows = await q.query<{ id: number }>(sql('select id from areas where parent_id = $1 order by id'), [
-    districtId,
-  ]);
-  return rows.map((r) => r.id);
 }
 
 /** The slice as SQL on a row `r` that carries town_id and village_id (and visitor_id). */
@@ -37,7 +32,9 @@ function sliceWhere(s: LedgerSlice, params: unknown[], visitorColumn: string | n
     const n = `$${params.length}::int`;
     if (s.area.level === 'town') parts.push(`r.town_id = ${n}`);
     else if (s.area.level === 'village') parts.push(`r.village_id = ${n}`);
-    else parts.push(`r.town_id in (select id from areas where parent_id = ${n})`);
+    else
+      parts.push(`r.town_id in (select t.id from areas t where t.level = 'town'
+        and t.path like (select a.path from areas a where a.id = ${n}) || '%')`);
   }
   if (!s.scope.all) {
     const reach: string[] = [];
@@ -73,6 +70,9 @@ export interface VisitLedgerRow {
   seasons: string[];
   photo_count: number;
   has_signature: boolean;
+  signals: Signal[] | null;
+  review_state: ReviewState | null;
+  review_note: string | null;
 }
 
 /** One batch of visits, keyset on (at, id): a million-row ledger never sits in memory. */
@@ -96,7 +96,8 @@ export async function visitBatch(
     await q.query<VisitLedgerRow>(
       sql(`select r.id, r.at, t.name as town_name, vl.name as village_name, p.name as person_name, p.id_number_enc,
             p.id_number_masked, u.display_name as visitor_name, r.method, r.outcome, r.qualifying,
-            r.duration_minutes, r.notes, r.checklist_version, r.answers, r.seasons, r.photo_count, r.has_signature
+            r.duration_minutes, r.notes, r.checklist_version, r.answers, r.seasons, r.photo_count, r.has_signature,
+            r.signals, r.review_state, r.review_note
        from visits r
        join persons p on p.id = r.person_id
        join areas t on t.id = r.town_id

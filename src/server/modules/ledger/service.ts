@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import { AUTHENTICITY_RULE_LABELS, REVIEW_STATE_LABELS } from '../../../shared/authenticity.js';
 import {
   CHECKLISTS,
   type ChecklistDefinition,
@@ -145,8 +146,8 @@ export async function ledgerSlice(ctx: Ctx, actor: Actor, f: LedgerQuery) {
   if (!isPeriod(period)) throw badRequest('期间格式应为 YYYY-MM 或 YYYY-MM-1 / YYYY-MM-2', 'period');
   const s = await resolveSlice(ctx, actor, { areaId: f.areaId });
   const w = periodWindow(period);
-  const area =
-    s.area?.level === 'district' ? { ...s.area, townIds: await repo.townsOf(ctx.db, s.area.id) } : s.area;
+  // Above the township, resolveSlice gives the subtree's townships (LedgerSlice.area.townIds).
+  const area = s.area;
   return {
     period,
     areaName: s.area?.name ?? '',
@@ -178,6 +179,9 @@ const VISIT_TAIL = [
   { header: '照片（张）', width: 8 },
   { header: '签名', width: 6 },
   { header: '备注', width: 24 },
+  // Visit authenticity (DOMAIN.md §12): the signals and the town's review.
+  { header: '真实性疑点', width: 24 },
+  { header: '核查结果', width: 16 },
 ];
 
 /**
@@ -248,6 +252,10 @@ async function writeVisitLedger(
         r.photo_count,
         r.has_signature ? '有' : '',
         r.notes ?? '',
+        (r.signals ?? []).map((x) => AUTHENTICITY_RULE_LABELS[x.rule] ?? x.rule).join('、'),
+        r.review_state
+          ? `${REVIEW_STATE_LABELS[r.review_state]}${r.review_note ? `：${r.review_note}` : ''}`
+          : '',
       ]);
     }
     onRows?.(n);

@@ -1,3 +1,4 @@
+import type { Channel } from '../../../shared/notifications.js';
 import type { Department, Role } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
@@ -17,7 +18,7 @@ export interface InboxRow {
 export interface OutboxRow {
   id: number;
   user_id: number;
-  channel: 'email' | 'webhook';
+  channel: Channel;
   dedupe_key: string;
   address: string | null;
   payload: OutboxPayload;
@@ -69,10 +70,18 @@ export async function usersCoveringArea(
 export async function recipientsInfo(
   q: Queryable,
   ids: number[],
-): Promise<{ id: number; username: string; display_name: string; notify_email: string | null }[]> {
+): Promise<
+  {
+    id: number;
+    username: string;
+    display_name: string;
+    notify_email: string | null;
+    notify_phone: string | null;
+  }[]
+> {
   if (ids.length === 0) return [];
   return q.query(
-    sql(`select id, username, display_name, notify_email from users
+    sql(`select id, username, display_name, notify_email, notify_phone from users
       where id = any($1::int[]) and disabled_at is null order by id`),
     [ids],
   );
@@ -107,7 +116,7 @@ export async function enqueue(
   rows: {
     notificationId: number | null;
     userId: number;
-    channel: 'email' | 'webhook';
+    channel: Channel;
     dedupeKey: string;
     address: string | null;
     payload: OutboxPayload;
@@ -119,7 +128,7 @@ export async function enqueue(
     const res = await q.query(
       sql(`insert into notification_outbox (notification_id, user_id, channel, dedupe_key, address, payload, next_attempt_at, created_at)
        values ($1, $2, $3, $4, $5, $6, $7, $7)
-       on conflict (dedupe_key, user_id, channel) do nothing returning id`),
+       on conflict do nothing returning id`),
       [r.notificationId, r.userId, r.channel, r.dedupeKey, r.address, JSON.stringify(r.payload), now],
     );
     n += res.length;
@@ -177,12 +186,23 @@ export async function setNotifyEmail(q: Queryable, userId: number, email: string
   await q.query(sql('update users set notify_email = $2 where id = $1'), [userId, email]);
 }
 
+export async function setNotifyPhone(q: Queryable, userId: number, phone: string | null) {
+  await q.query(sql('update users set notify_phone = $2 where id = $1'), [userId, phone]);
+}
+
 export async function getNotifyEmail(q: Queryable, userId: number): Promise<string | null> {
-  const [r] = await q.query<{ notify_email: string | null }>(
-    sql('select notify_email from users where id = $1'),
+  return (await getNotifyAddresses(q, userId)).email;
+}
+
+export async function getNotifyAddresses(
+  q: Queryable,
+  userId: number,
+): Promise<{ email: string | null; phone: string | null }> {
+  const [r] = await q.query<{ notify_email: string | null; notify_phone: string | null }>(
+    sql('select notify_email, notify_phone from users where id = $1'),
     [userId],
   );
-  return r?.notify_email ?? null;
+  return { email: r?.notify_email ?? null, phone: r?.notify_phone ?? null };
 }
 
 /**

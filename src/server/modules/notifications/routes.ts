@@ -4,6 +4,15 @@ import type { Ctx } from '../../context.js';
 import { route } from '../../http/route.js';
 import * as service from './service.js';
 
+/** A robot's address without its key (`https://qyapi.weixin.qq.com/…`). */
+const urlHint = (url: string) => {
+  try {
+    return url ? `${new URL(url).origin}/…` : '';
+  } catch {
+    return '';
+  }
+};
+
 const presentChannels = (c: service.ChannelConfig): api.Channels => ({
   email: {
     enabled: c.email.enabled,
@@ -15,6 +24,9 @@ const presentChannels = (c: service.ChannelConfig): api.Channels => ({
     hasPassword: !!c.email.password,
   },
   webhook: { enabled: c.webhook.enabled, url: c.webhook.url, hasSecret: !!c.webhook.secret },
+  wecom: { enabled: c.wecom.enabled, urlHint: urlHint(c.wecom.url) },
+  dingtalk: { enabled: c.dingtalk.enabled, urlHint: urlHint(c.dingtalk.url), hasSecret: !!c.dingtalk.secret },
+  sms: { enabled: c.sms.enabled, url: c.sms.url, hasToken: !!c.sms.token, hasSecret: !!c.sms.secret },
   maxAttempts: c.maxAttempts,
   backoffSeconds: c.backoffSeconds,
 });
@@ -45,11 +57,12 @@ export function notificationRoutes(app: FastifyInstance, ctx: Ctx) {
   route(app, api.getUnreadCount, async ({ actor }) => service.unreadCount(ctx, actor));
   route(app, api.markRead, async ({ req, actor }) => service.markRead(ctx, actor, req.params.id));
   route(app, api.markAllRead, async ({ actor }) => service.markAllRead(ctx, actor));
-  route(app, api.getInboxSettings, async ({ actor }) => ({ email: await service.myEmail(ctx, actor) }));
+  route(app, api.getInboxSettings, async ({ actor }) => service.myAddresses(ctx, actor));
   route(app, api.putInboxSettings, async ({ req, actor }) => {
     const email = req.body.email || null;
     await service.setMyEmail(ctx, actor, email);
-    return { email };
+    if (req.body.phone !== undefined) await service.setMyPhone(ctx, actor, req.body.phone || null);
+    return service.myAddresses(ctx, actor);
   });
   route(app, api.getChannels, async () => presentChannels(await service.loadChannels(ctx.db)));
   route(app, api.putChannels, async ({ req, actor }) =>

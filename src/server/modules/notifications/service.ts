@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { backoffMs, type ChannelConfigInput } from '../../../shared/notifications.js';
+import { backoffMs, type ChannelConfigInput, notificationKindLabel } from '../../../shared/notifications.js';
 import type { Department, Role } from '../../../shared/roles.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
@@ -24,6 +24,9 @@ export interface ChannelConfig {
     password: string;
   };
   webhook: { enabled: boolean; url: string; secret: string };
+  wecom: { enabled: boolean; url: string };
+  dingtalk: { enabled: boolean; url: string; secret: string };
+  sms: { enabled: boolean; url: string; token: string; secret: string };
   maxAttempts: number;
   backoffSeconds: number;
 }
@@ -31,6 +34,9 @@ export interface ChannelConfig {
 export const DEFAULT_CHANNELS: ChannelConfig = {
   email: { enabled: false, host: '', port: 25, secure: false, from: '', user: '', password: '' },
   webhook: { enabled: false, url: '', secret: '' },
+  wecom: { enabled: false, url: '' },
+  dingtalk: { enabled: false, url: '', secret: '' },
+  sms: { enabled: false, url: '', token: '', secret: '' },
   maxAttempts: 5,
   backoffSeconds: 60,
 };
@@ -42,6 +48,9 @@ export async function loadChannels(q: Queryable): Promise<ChannelConfig> {
     ...v,
     email: { ...DEFAULT_CHANNELS.email, ...v?.email },
     webhook: { ...DEFAULT_CHANNELS.webhook, ...v?.webhook },
+    wecom: { ...DEFAULT_CHANNELS.wecom, ...v?.wecom },
+    dingtalk: { ...DEFAULT_CHANNELS.dingtalk, ...v?.dingtalk },
+    sms: { ...DEFAULT_CHANNELS.sms, ...v?.sms },
   };
 }
 
@@ -120,6 +129,37 @@ export async function notify(
     if (channels.webhook.enabled && channels.webhook.url) {
       rows.push({ ...base, channel: 'webhook', address: channels.webhook.url });
     }
+    if (channels.sms.enabled && channels.sms.url && u.notify_phone) {
+      rows.push({ ...base, channel: 'sms', address: u.notify_phone });
+    }
+  }
+  // A group robot posts the event once (the first recipient's row; a unique index on the event and
+  // the channel keeps a later call with other recipients from posting it again).
+  const first = users[0];
+  if (first) {
+    const base = rows.find((r) => r.userId === first.id) ?? {
+      notificationId: inboxId.get(first.id) ?? null,
+      userId: first.id,
+      dedupeKey: n.dedupeKey,
+      payload: {
+        kind: n.kind,
+        title: n.title,
+        body: n.body ?? '',
+        ref: refEntity && refId ? { entity: refEntity, id: refId } : null,
+        recipient: { userId: first.id, username: first.username, displayName: first.display_name },
+        at: n.now.toISOString(),
+      },
+    };
+    const group = {
+      notificationId: base.notificationId,
+      userId: first.id,
+      dedupeKey: n.dedupeKey,
+      payload: base.payload,
+    };
+    if (channels.wecom.enabled && channels.wecom.url)
+      rows.push({ ...group, channel: 'wecom', address: null });
+    if (channels.dingtalk.enabled && channels.dingtalk.url)
+      rows.push({ ...group, channel: 'dingtalk', address: null });
   }
   const queued = await repo.enqueue(q, rows, n.now);
   return { recipients: users.map((u) => u.id), queued };
@@ -132,8 +172,91 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
 
 const LEASE_MS = 5 * 60000;
 
+/**
+ * The markdown both group robots show (企业微信 `markdown.content`, at most 4,096 bytes; 钉钉
+ * `markdown.text`): the title as a heading, the text, the kind and time as a quote line.
+ */
+export function robotMarkdown(p: repo.OutboxPayload): string {
+  const when = new Date(p.at).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+  const text = `### 【探访】${p.title}\n${p.body ? `${p.body}\n` : ''}> ${notificationKindLabel(p.kind)} · ${when}`;
+  const buf = Buffer.from(text);
+  return buf.length <= 4000
+    ? text
+    : `${buf
+        .subarray(0, 3990)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, '')}…`;
+}
+
+/**
+ * 钉钉's 加签: `sign = urlencode(base64(HMAC_SHA256(secret, timestamp + "\n" + secret)))` with the
+ * timestamp in milliseconds, both added to the robot's address as query parameters.
+ */
+export function dingtalkSignedUrl(url: string, secret: string, nowMs: number): string {
+  if (!secret) return url;
+  const sign = createHmac('sha256', secret).update(`${nowMs}\n${secret}`).digest('base64');
+  const u = new URL(url);
+  u.searchParams.set('timestamp', String(nowMs));
+  u.searchParams.set('sign', sign);
+  return u.toString();
+}
+
+/** POSTs JSON; a robot answers 200 with `{ errcode, errmsg }`, errcode 0 meaning delivered. */
+async function postJson(url: string, body: unknown, headers: Record<string, string> = {}, robot = false) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10000),
+  });
+  const text = await res.text().catch(() => '');
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  if (robot) {
+    let code: unknown;
+    try {
+      code = JSON.parse(text).errcode;
+    } catch {
+      code = undefined;
+    }
+    if (code !== 0) throw new Error(`机器人返回错误：${text.slice(0, 200)}`);
+  }
+}
+
 async function send(row: repo.OutboxRow, cfg: ChannelConfig, now: Date): Promise<void> {
   const p = row.payload;
+  if (row.channel === 'wecom') {
+    if (!cfg.wecom.enabled || !cfg.wecom.url) throw new Error('企业微信渠道未启用');
+    await postJson(cfg.wecom.url, { msgtype: 'markdown', markdown: { content: robotMarkdown(p) } }, {}, true);
+    return;
+  }
+  if (row.channel === 'dingtalk') {
+    if (!cfg.dingtalk.enabled || !cfg.dingtalk.url) throw new Error('钉钉渠道未启用');
+    const url = dingtalkSignedUrl(cfg.dingtalk.url, cfg.dingtalk.secret, now.getTime());
+    await postJson(
+      url,
+      { msgtype: 'markdown', markdown: { title: `【探访】${p.title}`.slice(0, 60), text: robotMarkdown(p) } },
+      {},
+      true,
+    );
+    return;
+  }
+  if (row.channel === 'sms') {
+    if (!cfg.sms.enabled || !cfg.sms.url) throw new Error('短信渠道未启用');
+    if (!row.address) throw new Error('收件人没有短信手机号');
+    const body = {
+      id: `${row.dedupe_key}:${row.user_id}`,
+      to: row.address,
+      text: `【探访】${p.title}${p.body ? `：${p.body}` : ''}`.slice(0, 300),
+      kind: p.kind,
+    };
+    const raw = JSON.stringify(body);
+    const ts = String(Math.floor(now.getTime() / 1000));
+    const headers: Record<string, string> = { 'x-tanfang-timestamp': ts };
+    if (cfg.sms.token) headers.authorization = `Bearer ${cfg.sms.token}`;
+    if (cfg.sms.secret) headers['x-tanfang-signature'] = `sha256=${signWebhook(cfg.sms.secret, ts, raw)}`;
+    await postJson(cfg.sms.url, body, headers);
+    return;
+  }
   if (row.channel === 'webhook') {
     if (!cfg.webhook.enabled || !cfg.webhook.url) throw new Error('Webhook 渠道未启用');
     const body = JSON.stringify({
@@ -290,6 +413,15 @@ export async function saveChannels(ctx: Ctx, actor: Actor, input: ChannelConfigI
       throw badRequest('Webhook 地址应为 http:// 或 https:// 开头的网址', 'webhook.url');
     }
   }
+  for (const [k, label] of [
+    ['wecom', '企业微信机器人'],
+    ['dingtalk', '钉钉机器人'],
+    ['sms', '短信网关'],
+  ] as const) {
+    const url = input[k].url;
+    if (url && !isHttpUrl(url))
+      throw badRequest(`${label}地址应为 http:// 或 https:// 开头的网址`, `${k}.url`);
+  }
   return ctx.db.tx(async (q) => {
     const old = await loadChannels(q);
     const next: ChannelConfig = {
@@ -307,9 +439,25 @@ export async function saveChannels(ctx: Ctx, actor: Actor, input: ChannelConfigI
         url: input.webhook.url,
         secret: input.webhook.secret || old.webhook.secret,
       },
+      wecom: { enabled: input.wecom.enabled, url: input.wecom.url || old.wecom.url },
+      dingtalk: {
+        enabled: input.dingtalk.enabled,
+        url: input.dingtalk.url || old.dingtalk.url,
+        secret: input.dingtalk.secret || old.dingtalk.secret,
+      },
+      sms: {
+        enabled: input.sms.enabled,
+        url: input.sms.url,
+        token: input.sms.token || old.sms.token,
+        secret: input.sms.secret || old.sms.secret,
+      },
       maxAttempts: input.maxAttempts,
       backoffSeconds: input.backoffSeconds,
     };
+    if (next.wecom.enabled && !next.wecom.url) throw badRequest('启用企业微信需填写机器人地址', 'wecom.url');
+    if (next.dingtalk.enabled && !next.dingtalk.url)
+      throw badRequest('启用钉钉需填写机器人地址', 'dingtalk.url');
+    if (next.sms.enabled && !next.sms.url) throw badRequest('启用短信需填写网关地址', 'sms.url');
     if (next.webhook.enabled && !next.webhook.secret) {
       throw badRequest('启用 Webhook 需设置签名密钥', 'webhook.secret');
     }
@@ -326,7 +474,13 @@ export async function saveChannels(ctx: Ctx, actor: Actor, input: ChannelConfigI
       action: 'settings.notify_channels',
       entity: 'settings',
       entityId: CHANNELS_SETTING,
-      detail: { email: next.email.enabled, webhook: next.webhook.enabled },
+      detail: {
+        email: next.email.enabled,
+        webhook: next.webhook.enabled,
+        wecom: next.wecom.enabled,
+        dingtalk: next.dingtalk.enabled,
+        sms: next.sms.enabled,
+      },
     });
     return next;
   });
@@ -352,6 +506,29 @@ export async function unreadCount(ctx: Ctx, actor: Actor) {
 
 /** The address the actor's notifications are mailed to (null: none). */
 export const myEmail = (ctx: Ctx, actor: Actor) => repo.getNotifyEmail(ctx.db, actor.userId);
+export const myAddresses = (ctx: Ctx, actor: Actor) => repo.getNotifyAddresses(ctx.db, actor.userId);
+
+export async function setMyPhone(ctx: Ctx, actor: Actor, phone: string | null) {
+  await ctx.db.tx(async (q) => {
+    await repo.setNotifyPhone(q, actor.userId, phone);
+    await appendAudit(q, {
+      at: ctx.clock.now(),
+      actorId: actor.userId,
+      action: 'user.notify_phone',
+      entity: 'user',
+      entityId: actor.userId,
+      detail: { set: !!phone },
+    });
+  });
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}
 
 /** A page of the outbox, newest first, with the count of messages in each status. */
 export async function outbox(ctx: Ctx, o: { status?: string; cursor?: number; limit: number }) {

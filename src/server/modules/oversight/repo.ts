@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { addDays, chinaDayStart } from '../../../shared/china-time.js';
 import type { MetricId, RecordKind } from '../../../shared/metrics.js';
+import type { AreaLevel } from '../../../shared/roles.js';
 import type { Queryable } from '../../db/db.js';
 import { sql } from '../../db/sql.js';
 import type { Scope } from '../../http/scope.js';
@@ -37,13 +38,31 @@ export interface PeriodBounds {
 
 /** Whose records: an area subtree, and optionally one visitor; always within the actor's scope. */
 export interface Slice {
-  area: { id: number; level: 'district' | 'town' | 'village' } | null;
+  /**
+   * Above the township (county, city, region), `townIds` are the townships of the subtree, given as
+   * values (see ledger's LedgerSlice for why not a subquery), and `path` the area's path, by which
+   * 'subarea_id' finds the child area a township lies under.
+   */
+  area: { id: number; level: AreaLevel; path?: string; townIds?: number[] } | null;
   visitorId?: number;
   scope: Scope;
 }
 
 /** How rows are split: by the child area under the slice's area, or by visitor. */
-export type GroupKey = 'town_id' | 'village_id' | 'visitor_id' | null;
+export type GroupKey = 'town_id' | 'village_id' | 'visitor_id' | 'subarea_id' | null;
+
+/**
+ * The SQL of a group key on a family's columns. 'subarea_id' is the child of the slice's area (a city's
+ * counties, a region's cities) that the row's township lies under: the id at the child's depth in the
+ * township's path ('/city/county/town/'), so any level sums from the same township rows.
+ */
+function groupExpr(group: Exclude<GroupKey, null>, c: Cols, slice: Slice): string {
+  if (group !== 'subarea_id') return c[group];
+  const path = slice.area?.path;
+  if (!path) throw new Error('subarea_id needs the slice area path');
+  const childDepth = path.split('/').filter(Boolean).length; // the area's own depth + 1
+  return `(select split_part(ga.path, '/', ${childDepth + 2})::int from areas ga where ga.id = ${c.town_id})`;
+}
 
 interface Family {
   /** FROM clause; the row alias `r` carries town_id, village_id, visitor_id unless `cols` says otherwise. */
@@ -163,6 +182,16 @@ const FAMILIES = {
       w.created_at as at, w.period_to as due_date, w.note as detail, r.id as person_id, r.name as person_name`,
     idColumn: 'w.id',
   },
+  // Bureau spot checks (回访抽查) of the period's visits: a small table, counted live.
+  spotChecks: {
+    from: `spot_checks s join visits r on r.id = s.visit_id join persons pp on pp.id = r.person_id`,
+    cols: { town_id: 's.town_id', village_id: 'r.village_id', visitor_id: 'r.visitor_id' },
+    where: (b, p) => `r.at >= ${b.v(p.start)} and r.at < ${b.v(p.end)}`,
+    kind: 'visit',
+    select: `r.id, r.method as name, s.town_id, r.village_id, r.visitor_id, s.result as status, null::text as self_care,
+      null::text as tier, r.at, null::date as due_date, s.note as detail, r.person_id, pp.name as person_name`,
+    idColumn: 'r.id',
+  },
   incidents: {
     from: `incidents i join persons pp on pp.id = i.person_id
       left join lateral (select min(x.acknowledged_at) as ack, min(x.due_at) as due
@@ -237,6 +266,18 @@ export const FIGURES: Partial<Record<MetricId, FigureSql>> = {
     base: () => `r.qualifying and ${POLICY_AWARE} in ('yes', 'no')`,
     counted: () => `${POLICY_AWARE} = 'yes'`,
   },
+  // Visit authenticity (DOMAIN.md §12): signals are stored with the visit (migration 024).
+  flaggedShare: {
+    family: 'visits',
+    base: () => 'true',
+    counted: () => 'r.signals is not null',
+  },
+  reviewBacklog: { family: 'visits', base: () => `r.review_state = 'pending'` },
+  spotCheckConfirmed: {
+    family: 'spotChecks',
+    base: () => 's.result is not null',
+    counted: () => `s.result = 'confirmed'`,
+  },
   agreementCoverage: {
     family: 'careNeed',
     base: (b, _p, o) => `r.self_care = any(${b.v(o.careNeedingLevels)}::text[])`,
@@ -287,7 +328,10 @@ function sliceCondition(b: Binder, s: Slice, c: Cols = R_COLS): string {
   if (s.area) {
     if (s.area.level === 'town') parts.push(`${c.town_id} = ${b.v(s.area.id)}::int`);
     else if (s.area.level === 'village') parts.push(`${c.village_id} = ${b.v(s.area.id)}::int`);
-    else parts.push(`${c.town_id} in (select id from areas where parent_id = ${b.v(s.area.id)}::int)`);
+    else if (s.area.townIds) parts.push(`${c.town_id} = any(${b.v(s.area.townIds, '::int[]')})`);
+    else
+      parts.push(`${c.town_id} in (select t.id from areas t where t.level = 'town'
+        and t.path like (select a.path from areas a where a.id = ${b.v(s.area.id)}::int) || '%')`);
   }
   if (s.visitorId != null) parts.push(`${c.visitor_id} = ${b.v(s.visitorId)}::int`);
   const sc = s.scope;
@@ -363,7 +407,7 @@ export async function countFigures(
       const b = new Binder();
       const fq = familyQuery(name, ms, b, p, o);
       const where = `${fq.where} and ${sliceCondition(b, slice, fq.cols)}`;
-      const keyExpr = group ? fq.cols[group] : 'null::int';
+      const keyExpr = group ? groupExpr(group, fq.cols, slice) : 'null::int';
       const text = group
         ? `select ${keyExpr} as k, grouping(${keyExpr}) as g, ${fq.figureCols.join(', ')} from ${fq.from}
             where ${where} group by grouping sets ((${keyExpr}), ())`
@@ -644,7 +688,7 @@ export async function forgetCells(q: Queryable) {
  */
 export function wholeTowns(slice: Slice, group: GroupKey): boolean {
   return (
-    (group === null || group === 'town_id') &&
+    (group === null || group === 'town_id' || group === 'subarea_id') &&
     slice.visitorId == null &&
     slice.scope.all &&
     (slice.area == null || slice.area.level !== 'village')
@@ -665,7 +709,7 @@ export async function sumCells(
   const b = new Binder();
   const width = 2 * Math.max(...families.map((f) => cellMetrics(f).length));
   const sums = Array.from({ length: width }, (_, i) => `sum(c.counts[${i + 1}]) as s${i}`).join(', ');
-  const keyExpr = group ? CELL_COLS[group] : null;
+  const keyExpr = group ? groupExpr(group, CELL_COLS, slice) : null;
   let from: string;
   let where = `c.period = any(${b.v(periods)}::text[]) and c.family = any(${b.v(families)}::text[])`;
   if (wholeTowns(slice, group)) {
@@ -800,8 +844,10 @@ export async function namesOf(q: Queryable, group: GroupKey, ids: number[]): Pro
 
 /** Child areas of an area (towns of the district, villages of a town), not retired. */
 export async function childAreas(q: Queryable, areaId: number) {
-  return q.query<{ id: number; name: string; code: string; level: string }>(
-    sql(`select id, name, code, level from areas where parent_id = $1 and retired_at is null order by code`),
+  return q.query<{ id: number; name: string; code: string; level: AreaLevel; kind: string }>(
+    sql(
+      `select id, name, code, level, kind from areas where parent_id = $1 and retired_at is null order by code`,
+    ),
     [areaId],
   );
 }
@@ -811,17 +857,19 @@ export async function getAreaBrief(q: Queryable, id: number) {
     await q.query<{
       id: number;
       name: string;
-      level: 'district' | 'town' | 'village';
+      level: AreaLevel;
+      kind: string;
+      path: string;
       parent_id: number | null;
-    }>(sql('select id, name, level, parent_id from areas where id = $1'), [id])
+    }>(sql('select id, name, level, kind, path, parent_id from areas where id = $1'), [id])
   )[0];
 }
 
-/** The district (root) area. */
+/** The root of the tree (a district, or a city or region). */
 export async function rootArea(q: Queryable) {
   return (
-    await q.query<{ id: number; name: string; level: 'district' }>(
-      sql(`select id, name, level from areas where parent_id is null order by id limit 1`),
+    await q.query<{ id: number; name: string; level: AreaLevel; kind: string; path: string }>(
+      sql(`select id, name, level, kind, path from areas where parent_id is null order by id limit 1`),
     )
   )[0];
 }
@@ -834,4 +882,24 @@ export async function tablesPresent(q: Queryable, names: string[]): Promise<Set<
     [names],
   );
   return new Set(rows.map((x) => x.t));
+}
+
+/** The townships under an area (for Slice.area.townIds above the township). */
+export async function townshipsUnder(q: Queryable, path: string): Promise<number[]> {
+  const rows = await q.query<{ id: number }>(
+    sql(`select id from areas where level = 'town' and path like $1 || '%' order by id`),
+    [path],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The county (旗县区) an area lies in — itself when it is one; the root when none is above it. */
+export async function countyOf(q: Queryable, areaId: number): Promise<number | null> {
+  const [r] = await q.query<{ id: number }>(
+    sql(`select c.id from areas a join areas c on a.path like c.path || '%'
+      where a.id = $1 and (c.level = 'district' or c.parent_id is null)
+      order by c.level = 'district' desc limit 1`),
+    [areaId],
+  );
+  return r?.id ?? null;
 }

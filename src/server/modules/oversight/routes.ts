@@ -23,9 +23,11 @@ export function oversightRoutes(app: FastifyInstance, ctx: Ctx) {
 
   route(app, api.getAssessment, async ({ req, actor }) => service.getAssessment(ctx, actor, req.query));
 
-  route(app, api.getAssessmentWeights, async () => service.getAssessmentWeights(ctx.db));
+  route(app, api.getAssessmentWeights, async ({ req, actor }) =>
+    service.readAssessmentWeights(ctx, actor, req.query),
+  );
 
   route(app, api.putAssessmentWeights, async ({ req, actor }) =>
-    service.setAssessmentWeights(ctx, actor, req.body as AssessmentWeights),
+    service.setAssessmentWeights(ctx, actor, req.body as AssessmentWeights, req.query.areaId),
   );
 }

@@ -1,3 +1,4 @@
+import { aboveTown, childColumnLabel, childLevel, levelRank } from '../../../shared/areas.js';
 import { addDays, chinaDate } from '../../../shared/china-time.js';
 import {
   AGREEMENT_EXPIRING_DAYS,
@@ -13,7 +14,7 @@ import {
   periodStateOf,
   ratio,
 } from '../../../shared/metrics.js';
-import { can } from '../../../shared/roles.js';
+import { type AreaLevel, can } from '../../../shared/roles.js';
 import {
   DUE_SOON_DAYS,
   frequencyOf,
@@ -27,7 +28,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { appendAudit } from '../audit/index.js';
-import { putSetting, systemSetting } from '../settings/index.js';
+import { areaSettings, putSetting, systemSetting } from '../settings/index.js';
 import * as repo from './repo.js';
 
 /** Setting key and default of who needs a care agreement (owned by the care module's settings). */
@@ -240,7 +241,14 @@ export interface SliceQuery {
 export async function resolveSlice(ctx: Ctx, actor: Actor, f: SliceQuery) {
   const s = actor.scope;
   const hasArea = s.all || s.areaIds.length > 0;
-  let area: { id: number; name: string; level: 'district' | 'town' | 'village' } | null = null;
+  let area: {
+    id: number;
+    name: string;
+    level: AreaLevel;
+    kind: string;
+    path: string;
+    townIds?: number[];
+  } | null = null;
   if (f.areaId != null) {
     const a = await repo.getAreaBrief(ctx.db, f.areaId);
     if (!a || !inScope(s, a.id)) throw notFound('辖区');
@@ -253,6 +261,8 @@ export async function resolveSlice(ctx: Ctx, actor: Actor, f: SliceQuery) {
     const briefs = await Promise.all(grants.map((g) => repo.getAreaBrief(ctx.db, g.areaId)));
     area = briefs.filter(Boolean).sort((a, b) => levelRank(a!.level) - levelRank(b!.level))[0] ?? null;
   }
+  if (area && aboveTown(area.level))
+    area = { ...area, townIds: await repo.townshipsUnder(ctx.db, area.path) };
   let visitorId = f.visitorId;
   if (!hasArea) {
     if (!s.visitor) throw notFound('辖区');
@@ -261,7 +271,6 @@ export async function resolveSlice(ctx: Ctx, actor: Actor, f: SliceQuery) {
   }
   return { area, visitorId, scope: s } satisfies repo.Slice & { area: unknown };
 }
-const levelRank = (l: string) => (l === 'district' ? 0 : l === 'town' ? 1 : 2);
 
 function figureValue(m: MetricId, c: [number, number] | undefined): MetricValue {
   if (!c) return { value: null };
@@ -303,21 +312,32 @@ export async function getMetrics(
         : 'visitor_id'
       : slice.area.level === 'district'
         ? 'town_id'
-        : 'village_id';
+        : aboveTown(slice.area.level)
+          ? 'subarea_id'
+          : 'village_id';
   const counts = (
     await figureCounts(ctx, metrics, slice, [period], now, group, await figureOptions(ctx.db))
   ).get(period)!;
   const total = counts.find((c) => c.total);
   const figures = Object.fromEntries(metrics.map((m) => [m, figureValue(m, total?.counts[m])]));
   let children: FigureRow[] = [];
+  let childLabel = group === 'visitor_id' ? '探访责任人' : '';
   if (group) {
     const rows = counts.filter((c) => !c.total);
     const byKey = new Map(rows.map((r) => [r.key, r]));
     // Child areas are listed even when they have no records (a silent village is news too).
+    const childAreas =
+      group !== 'visitor_id' && slice.area ? await repo.childAreas(ctx.db, slice.area.id) : [];
+    if (slice.area && group !== 'visitor_id') {
+      const level = childLevel(slice.area.level);
+      if (level)
+        childLabel = childColumnLabel(
+          level,
+          childAreas.map((a) => a.kind),
+        );
+    }
     const keys: (number | null)[] =
-      group !== 'visitor_id' && slice.area
-        ? (await repo.childAreas(ctx.db, slice.area.id)).map((a) => a.id)
-        : rows.map((r) => r.key);
+      group !== 'visitor_id' && slice.area ? childAreas.map((a) => a.id) : rows.map((r) => r.key);
     for (const r of rows) if (!keys.includes(r.key)) keys.push(r.key);
     const names = await repo.namesOf(
       ctx.db,
@@ -327,15 +347,20 @@ export async function getMetrics(
     children = keys.map((k) => ({
       id: k,
       name: k == null ? '（未分配）' : (names.get(k) ?? String(k)),
-      figures: Object.fromEntries(metrics.map((m) => [m, figureValue(m, byKey.get(k)?.counts[m])])),
+      // A child with no row of a family has none of its records: the same zeros as its own page's
+      // total, so a figure reads the same whichever level it is read from.
+      figures: Object.fromEntries(metrics.map((m) => [m, figureValue(m, byKey.get(k)?.counts[m] ?? [0, 0])])),
     }));
   }
   return {
     period,
     inProgress: periodStateOf(periodWindow(period), now) !== 'past',
-    area: slice.area ? { id: slice.area.id, name: slice.area.name, level: slice.area.level } : null,
+    area: slice.area
+      ? { id: slice.area.id, name: slice.area.name, level: slice.area.level, kind: slice.area.kind }
+      : null,
     visitorId: slice.visitorId ?? null,
     childKind: group === 'visitor_id' ? ('visitor' as const) : group ? ('area' as const) : null,
+    childLabel,
     figures,
     children,
     unavailable: METRIC_IDS.filter((m) => !metrics.includes(m)),
@@ -420,14 +445,42 @@ export async function getRecords(
 // Town assessment (考核)
 // ---------------------------------------------------------------------------------------------
 
-export async function getAssessmentWeights(q: Queryable): Promise<AssessmentWeights> {
-  const w = await systemSetting<AssessmentWeights | undefined>(q, ASSESSMENT_WEIGHTS_KEY, undefined);
+/**
+ * The weights an area ranks its children by: set on the area or the nearest one above it (a city sets
+ * them for its counties, a county for its townships), else the system row, else the defaults.
+ */
+export async function getAssessmentWeights(
+  q: Queryable,
+  areaId: number | null = null,
+): Promise<AssessmentWeights> {
+  const { [ASSESSMENT_WEIGHTS_KEY]: w } = await areaSettings<Record<string, AssessmentWeights | undefined>>(
+    q,
+    areaId,
+    { [ASSESSMENT_WEIGHTS_KEY]: undefined },
+  );
   return w && typeof w === 'object'
     ? { ...DEFAULT_ASSESSMENT_WEIGHTS, ...w }
     : { ...DEFAULT_ASSESSMENT_WEIGHTS };
 }
 
-export async function setAssessmentWeights(ctx: Ctx, actor: Actor, weights: AssessmentWeights) {
+/** The weights in force for the area the actor ranks (default: their widest area). */
+export async function readAssessmentWeights(ctx: Ctx, actor: Actor, f: { areaId?: number }) {
+  const slice = await resolveSlice(ctx, actor, { areaId: f.areaId });
+  return getAssessmentWeights(ctx.db, slice.area?.id ?? null);
+}
+
+export async function setAssessmentWeights(
+  ctx: Ctx,
+  actor: Actor,
+  weights: AssessmentWeights,
+  areaId?: number,
+) {
+  // The area whose children these weights rank: the one named, else the actor's widest (the root for
+  // a bureau of the whole tree, whose weights are also the system's).
+  const slice = await resolveSlice(ctx, actor, { areaId });
+  if (slice.area && !aboveTown(slice.area.level))
+    throw badRequest('考核权重由旗县区及以上的民政部门设置', 'areaId');
+  const target = slice.area && slice.area.id !== (await repo.rootArea(ctx.db))?.id ? slice.area.id : null;
   const clean: AssessmentWeights = {};
   for (const m of ASSESSMENT_COMPONENTS) {
     const v = weights[m];
@@ -439,7 +492,7 @@ export async function setAssessmentWeights(ctx: Ctx, actor: Actor, weights: Asse
   const full = { ...Object.fromEntries(ASSESSMENT_COMPONENTS.map((m) => [m, 0])), ...clean };
   await ctx.db.tx(async (q) => {
     await putSetting(q, {
-      areaId: null,
+      areaId: target,
       key: ASSESSMENT_WEIGHTS_KEY,
       value: full,
       by: actor.userId,
@@ -451,7 +504,7 @@ export async function setAssessmentWeights(ctx: Ctx, actor: Actor, weights: Asse
       action: 'oversight.weights',
       entity: 'settings',
       entityId: ASSESSMENT_WEIGHTS_KEY,
-      areaId: null,
+      areaId: target,
       detail: full,
     });
   });
@@ -459,22 +512,25 @@ export async function setAssessmentWeights(ctx: Ctx, actor: Actor, weights: Asse
 }
 
 /**
- * Each town's weighted score for a month, best first, with its components. The neutral value of an
- * indicator a town has no (or few) records in is the district's (shared/metrics.ts assessmentScore),
- * so the district's figures are read too — only sums over every town, no records.
+ * Each child area's weighted score for a month, best first, with its components: a county's townships,
+ * a city's counties, a region's cities (a township or village: its own row). The neutral value of an
+ * indicator a child has no (or few) records in is the ranking area's (shared/metrics.ts
+ * assessmentScore) — for a township's own row, its county's — so those figures are read too: only
+ * sums over whole townships, no records.
  */
 export async function getAssessment(ctx: Ctx, actor: Actor, f: { period?: string; areaId?: number }) {
   const now = ctx.clock.now();
   const period = f.period ?? periodOf(now, 'month');
   if (!/^\d{4}-\d{2}$/.test(period)) throw badRequest('考核按月进行：期间格式应为 YYYY-MM', 'period');
   const m = await getMetrics(ctx, actor, { period, areaId: f.areaId });
-  const weights = await getAssessmentWeights(ctx.db);
-  const district =
-    m.area?.level === 'district' ? m.figures : await districtFigures(ctx, period, now, ASSESSMENT_COMPONENTS);
+  const ranksChildren = !!m.area && aboveTown(m.area.level);
+  const reference = ranksChildren ? m.area!.id : m.area ? await repo.countyOf(ctx.db, m.area.id) : null;
+  const weights = await getAssessmentWeights(ctx.db, reference);
+  const district = ranksChildren
+    ? m.figures
+    : await districtFigures(ctx, period, now, ASSESSMENT_COMPONENTS, reference);
   const rows = (
-    m.area?.level === 'district'
-      ? m.children
-      : [{ id: m.area?.id ?? null, name: m.area?.name ?? '', figures: m.figures }]
+    ranksChildren ? m.children : [{ id: m.area?.id ?? null, name: m.area?.name ?? '', figures: m.figures }]
   ).map((c) => {
     const s = assessmentScore(c.figures, weights, district);
     return { areaId: c.id, name: c.name, score: s.score, components: s.components, rank: 0 };
@@ -487,17 +543,25 @@ export async function getAssessment(ctx: Ctx, actor: Actor, f: { period?: string
     period,
     inProgress: m.inProgress,
     weights,
+    childLabel: ranksChildren
+      ? m.childLabel
+      : m.area
+        ? (await repo.getAreaBrief(ctx.db, m.area.id))!.kind
+        : '',
     district: Object.fromEntries(ASSESSMENT_COMPONENTS.map((k) => [k, district[k] ?? { value: null }])),
     towns: rows,
   };
 }
 
-/** The whole district's figures (sums over every town: nothing of any record is shown). */
-async function districtFigures(ctx: Ctx, period: string, now: Date, ids: MetricId[]) {
-  const root = await repo.rootArea(ctx.db);
+/**
+ * The figures of a whole county (or of the root when `areaId` is null): sums over every township of it,
+ * nothing of any record is shown.
+ */
+async function districtFigures(ctx: Ctx, period: string, now: Date, ids: MetricId[], areaId: number | null) {
+  const a = areaId != null ? await repo.getAreaBrief(ctx.db, areaId) : await repo.rootArea(ctx.db);
   const metrics = (await availableMetrics(ctx.db)).filter((m) => ids.includes(m));
   const slice: repo.Slice = {
-    area: root,
+    area: a && aboveTown(a.level) ? { ...a, townIds: await repo.townshipsUnder(ctx.db, a.path) } : a,
     scope: { userId: 0, all: true, areaIds: [], visitor: false, departments: [] },
   };
   const counts = (

@@ -80,7 +80,7 @@ export interface ImportResult {
 const foldTown = (s: string) =>
   toHalfWidth(s)
     .replace(/\s/g, '')
-    .replace(/(镇人民政府|街道办事处|办事处|街道|镇|乡|苏木)$/, '');
+    .replace(/(镇人民政府|苏木人民政府|乡人民政府|街道办事处|办事处|街道|民族乡|民族苏木|镇|乡|苏木)$/, '');
 const foldVillage = (s: string) =>
   toHalfWidth(s)
     .replace(/\s/g, '')
@@ -255,22 +255,25 @@ export async function importRoster(
     }
     const townText = text('town');
     const villageText = text('village');
-    if (!villageText) throw new RowError('village', '村（社区）为空');
+    if (!villageText) throw new RowError('village', '村（嘎查、社区）为空');
     let townId: number | undefined;
     let villageId: number | undefined;
     if (townText) {
       const towns = areas.towns.get(foldTown(townText)) ?? [];
-      if (towns.length === 0) throw new RowError('town', `「${townText}」不是您辖区内的镇（街道）`);
+      if (towns.length === 0) throw new RowError('town', `「${townText}」不是您辖区内的乡镇（苏木、街道）`);
       townId = towns[0].id;
       const vs = areas.villages.get(townId)?.get(foldVillage(villageText)) ?? [];
       if (vs.length === 0)
-        throw new RowError('village', `${towns[0].name}没有「${villageText}」这个村（社区）`);
+        throw new RowError('village', `${towns[0].name}没有「${villageText}」这个村（嘎查、社区）`);
       villageId = vs[0].id;
     } else {
       const vs = areas.allVillages.get(foldVillage(villageText)) ?? [];
-      if (vs.length === 0) throw new RowError('village', `「${villageText}」不是您辖区内的村（社区）`);
+      if (vs.length === 0) throw new RowError('village', `「${villageText}」不是您辖区内的村（嘎查、社区）`);
       if (vs.length > 1)
-        throw new RowError('town', `有 ${vs.length} 个镇街都有「${villageText}」，请填写所属镇（街道）`);
+        throw new RowError(
+          'town',
+          `有 ${vs.length} 个乡镇（苏木、街道）都有「${villageText}」，请填写所属乡镇`,
+        );
       villageId = vs[0].id;
       townId = vs[0].townId;
     }

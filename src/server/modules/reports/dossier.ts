@@ -19,6 +19,7 @@ import {
   REFERRAL_STATUS_LABELS,
   REFERRAL_TARGET_LABELS,
 } from '../../../shared/incidents.js';
+import { ACTIVITY_TYPE_LABELS } from '../../../shared/outreach.js';
 import {
   ageOn,
   BENEFIT_CARD_LABELS,
@@ -34,6 +35,7 @@ import { notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
 import { appendAudit } from '../audit/index.js';
+import { activitiesOfPerson } from '../outreach/index.js';
 import { getPerson, listAssessments, listAssignments } from '../persons/index.js';
 import * as repo from './repo.js';
 
@@ -45,7 +47,7 @@ const when = (d: Date | string | null | undefined) => (d == null ? '' : chinaDat
 
 /**
  * The person file (一人一档) as a printable PDF: identity, assessments, visitors, agreements, every visit
- * with its checklist, incidents, concerns, referrals and payments. ID number and phone are full only
+ * with its checklist, incidents, concerns, referrals, payments and the outreach activities that reached them. ID number and phone are full only
  * for officers of the person's area with 'persons.sensitive'; every print is audited as a view.
  */
 export async function personDossier(ctx: Ctx, actor: Actor, personId: number) {
@@ -250,6 +252,27 @@ export async function personDossier(ctx: Ctx, actor: Actor, personId: number) {
         ]),
       );
     else pdf.paragraph('无发放记录。', { indent: false });
+
+    pdf.heading('十、关爱活动');
+    const activities = await activitiesOfPerson(q, personId);
+    if (activities.length)
+      pdf.table(
+        [
+          { title: '日期' },
+          { title: '类型' },
+          { title: '组织方', width: 1.5 },
+          { title: '地点', width: 1.5 },
+          { title: '服务内容', width: 2 },
+        ],
+        activities.map((a) => [
+          a.held_on,
+          label(ACTIVITY_TYPE_LABELS, a.type),
+          a.organiser_name,
+          a.place,
+          a.services.join('、'),
+        ]),
+      );
+    else pdf.paragraph('无关爱活动记录。', { indent: false });
 
     const content = await pdf.toBuffer();
     await appendAudit(q, {

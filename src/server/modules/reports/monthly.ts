@@ -1,3 +1,4 @@
+import { aboveTown } from '../../../shared/areas.js';
 import { chinaDateTime } from '../../../shared/china-time.js';
 import {
   ASSESSMENT_RULE,
@@ -8,6 +9,7 @@ import {
   METRICS,
   type MetricId,
   type MetricValue,
+  OUTREACH_METRICS,
 } from '../../../shared/metrics.js';
 import { periodLabel } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
@@ -16,6 +18,7 @@ import type { Actor } from '../../http/scope.js';
 import { createPdf } from '../../pdf/document.js';
 import { appendAudit } from '../audit/index.js';
 import { keepFile } from '../files/index.js';
+import { getOutreachFigures } from '../outreach/index.js';
 import { getAssessment, getMetrics, getTrends } from '../oversight/index.js';
 import { type Box, horizontalBars, lineChart } from './charts.js';
 import * as repo from './repo.js';
@@ -56,8 +59,9 @@ export async function generateMonthlyReport(
   const m = await getMetrics(ctx, actor, { period, areaId: f.areaId });
   if (!m.area) throw notFound('辖区');
   const trends = await getTrends(ctx, actor, { period, areaId: m.area.id });
-  const assessment =
-    m.area.level === 'district' ? await getAssessment(ctx, actor, { period, areaId: m.area.id }) : null;
+  const assessment = aboveTown(m.area.level)
+    ? await getAssessment(ctx, actor, { period, areaId: m.area.id })
+    : null;
   const now = ctx.clock.now();
   const shown = TABLE.filter((id) => !m.unavailable.includes(id));
   const title = `${m.area.name}特困人员探访工作月报`;
@@ -85,8 +89,7 @@ export async function generateMonthlyReport(
       }),
   );
 
-  const childWord =
-    m.childKind === 'visitor' ? '探访责任人' : m.area.level === 'district' ? '镇（街道）' : '村（社区）';
+  const childWord = m.childLabel;
   const children = [...m.children].sort(
     (a, b) =>
       compareWorstFirst('coverage', a.figures.coverage, b.figures.coverage) ||
@@ -151,13 +154,40 @@ export async function generateMonthlyReport(
     }),
   );
 
+  // Sections after the trend are numbered in order (四, 五, 六…).
+  const numerals = ['四', '五', '六', '七', '八'];
+  let next = 0;
+  const heading = (text: string) => pdf.heading(`${numerals[next++]}、${text}`);
+
+  // Visit authenticity (DOMAIN.md §12): flags, the towns' review backlog, the bureau's spot checks.
+  const AUTH: MetricId[] = (['flaggedShare', 'reviewBacklog', 'spotCheckConfirmed'] as MetricId[]).filter(
+    (id) => !m.unavailable.includes(id),
+  );
+  if (AUTH.length) {
+    heading('真实性核查与回访抽查');
+    pdf.table(
+      [
+        { title: childWord, width: 2 },
+        ...AUTH.map((id) => ({ title: METRICS[id].label, width: 1.2, align: 'right' as const })),
+      ],
+      [
+        ...children.map((c) => [c.name, ...AUTH.map((id) => formatMetric(id, c.figures[id]))]),
+        [`合计（${m.area.name}）`, ...AUTH.map((id) => formatMetric(id, m.figures[id]))],
+      ],
+    );
+    pdf.paragraph(
+      '疑点不是结论：有疑点的探访在镇街核查为“不予认定”之前照常计入；回访抽查每月按镇街随机抽取（有疑点的加权），种子留存可复核。',
+      { size: 9, color: '#666666', indent: false },
+    );
+  }
+
   if (assessment) {
-    pdf.heading('四、镇（街道）考核排名');
+    heading(`${childWord}考核排名`);
     const comps = assessment.towns[0]?.components.map((c) => c.metric as MetricId) ?? [];
     pdf.table(
       [
         { title: '名次', width: 0.6, align: 'center' },
-        { title: '镇（街道）', width: 2 },
+        { title: childWord, width: 2 },
         { title: '得分', width: 0.8, align: 'right' },
         ...comps.map((id) => ({
           title: `${METRICS[id].label}（权重 ${assessment.weights[id] ?? 0}）`,
@@ -185,7 +215,25 @@ export async function generateMonthlyReport(
     });
   }
 
-  pdf.heading(`${assessment ? '五' : '四'}、指标口径`);
+  // Outreach of the month (policy 六（五）): activities and persons reached beside 政策知晓率 of visits.
+  const outreach = await getOutreachFigures(ctx, actor, { period, areaId: m.area.id });
+  heading('关爱活动与政策宣传');
+  pdf.table(
+    [
+      { title: '辖区', width: 2 },
+      { title: OUTREACH_METRICS.outreachActivities.label, width: 1, align: 'right' },
+      { title: OUTREACH_METRICS.outreachPersonsReached.label, width: 1.2, align: 'right' },
+      { title: `${METRICS.policyAwareness.label}（探访）`, width: 1.4, align: 'right' },
+    ],
+    [{ name: `${outreach.area.name}（合计）`, figures: outreach.figures }, ...outreach.children].map((r) => [
+      r.name,
+      r.figures.activities,
+      r.figures.personsReached,
+      formatMetric('policyAwareness', r.figures.policyAwareness),
+    ]),
+  );
+
+  heading('指标口径');
   pdf.table(
     [
       { title: '指标', width: 1.2 },
@@ -193,7 +241,8 @@ export async function generateMonthlyReport(
     ],
     (Object.keys(METRICS) as MetricId[])
       .filter((id) => !m.unavailable.includes(id))
-      .map((id) => [METRICS[id].label, METRICS[id].definition]),
+      .map((id) => [METRICS[id].label, METRICS[id].definition])
+      .concat(Object.values(OUTREACH_METRICS).map((d) => [d.label, d.definition])),
   );
   pdf.paragraph(`${FIGURE_RULES.none}；${FIGURE_RULES.small}；${FIGURE_RULES.inProgress}。`, {
     size: 9,

@@ -17,8 +17,9 @@ import * as repo from './repo.js';
 
 /** The area level each role is bound to. */
 const ROLE_LEVELS: Record<Role, AreaLevel[]> = {
-  bureau_admin: ['district'],
-  bureau_supervisor: ['district'],
+  // A civil-affairs bureau at county, city or region level (DOMAIN.md §2), over its subtree.
+  bureau_admin: ['region', 'city', 'district'],
+  bureau_supervisor: ['region', 'city', 'district'],
   town_officer: ['town'],
   village_officer: ['village'],
   visitor: ['town', 'village'],

@@ -1,3 +1,4 @@
+import type { ReviewState } from '../../../shared/authenticity.js';
 import type { VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import type { SeasonRange } from '../../../shared/schedule.js';
 import type { Encrypted } from '../../crypto/field-cipher.js';
@@ -162,6 +163,9 @@ export interface RecentVisitRow {
   outcome: VisitOutcome;
   qualifying: boolean;
   photo_count: number;
+  flags: string[] | null;
+  review_state: ReviewState | null;
+  review_note: string | null;
 }
 
 /** The visitor's own latest visits (any person, also ones no longer assigned). */
@@ -172,7 +176,8 @@ export async function recentVisitsBy(
 ): Promise<RecentVisitRow[]> {
   return q.query<RecentVisitRow>(
     sql(`select v.id, v.client_id, v.person_id, p.name as person_name, v.at, v.method, v.outcome, v.qualifying,
-            v.photo_count
+            v.photo_count, (select array_agg(x->>'reason') from jsonb_array_elements(v.signals) x) as flags,
+            v.review_state, v.review_note
        from visits v join persons p on p.id = v.person_id
       where v.visitor_id = $1
       order by v.at desc, v.id desc

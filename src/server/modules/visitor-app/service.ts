@@ -113,6 +113,9 @@ export async function buildBundle(ctx: Ctx, actor: Actor, ifNoneMatch?: string) 
         outcome: v.outcome,
         qualifying: v.qualifying,
         photoCount: v.photo_count,
+        flags: v.flags ?? [],
+        reviewState: v.review_state,
+        reviewNote: v.review_note,
       })),
     };
     // The tag covers the content only, so an unchanged bundle answers 304 and costs no transfer.

@@ -1,6 +1,8 @@
+import type { AuthenticityInput, Signal } from '../../../shared/authenticity.js';
 import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
+import type { SettingRow } from '../settings/index.js';
 
 /** What a visit-recorded handler receives: the stored visit, as committed with it. */
 export interface RecordedVisit {
@@ -60,4 +62,34 @@ export function visitHandlersAct(ctx: Ctx, visit: VisitFacts): boolean {
 /** Runs, in the registry's order, every handler that acts on this visit (called by the visits service). */
 export async function emitVisitRecorded(q: Queryable, ctx: Ctx, visit: RecordedVisit): Promise<void> {
   for (const h of ctx.registry.visitHandlers) if (h.acts(visit)) await h.run(q, ctx, visit);
+}
+
+/** What the visit context read tells the authenticity lookups (modules/authenticity/inputs.ts). */
+export interface AssessQuery {
+  /** SQL expressions of the person's id and the visitor's id in the embedding statement (the
+   * visitor's adds its parameters when called: a parameter the text does not use is an error). */
+  personExpr: string;
+  visitorExpr: () => string;
+  at: Date;
+  inPerson: boolean;
+  hasLocation: boolean;
+  photoHashes: string[];
+  answersHash: string | null;
+  dayStart: Date;
+  dayEnd: Date;
+  monthStart: Date;
+  monthEnd: Date;
+}
+
+/**
+ * The authenticity signals of a visit (DOMAIN.md §12), computed before it is stored and written by
+ * its own insert: `inputsSql` is an SQL expression the visit context read embeds (so a submission
+ * runs no extra statement), `assess` runs the rules over what it found with the area's thresholds
+ * (`settingKeys`, read with the visit settings). Provided by modules/authenticity through the
+ * registry (visits does not import it: authenticity reaches visits' tables and concerns).
+ */
+export interface VisitAssessor {
+  settingKeys: readonly string[];
+  inputsSql(params: unknown[], o: AssessQuery): string;
+  assess(inputs: unknown, visit: Omit<AuthenticityInput, 'home'>, settings: readonly SettingRow[]): Signal[];
 }

@@ -1,3 +1,4 @@
+import type { PhotoMeta, ReviewState, Signal } from '../../../shared/authenticity.js';
 import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import { type Frequency, VISIT_SETTING_KEYS } from '../../../shared/schedule.js';
 import type { Queryable } from '../../db/db.js';
@@ -249,8 +250,18 @@ export async function getPersonBrief(q: Queryable, personId: number, scope?: Sco
  */
 export async function visitContext(
   q: Queryable,
-  o: { personId: number; clientId: string; scope: Scope; now: Date; auditChain: number },
+  o: {
+    personId: number;
+    clientId: string;
+    scope: Scope;
+    now: Date;
+    auditChain: number;
+    /** The authenticity lookups (registry's visitAssessor) and their setting keys, read in this statement. */
+    assess?: { sqlOf: (params: unknown[]) => string; settingKeys: readonly string[] };
+  },
 ): Promise<{
+  /** What the authenticity lookups found (null: no person). */
+  assessInputs: unknown;
   existingVisitId: number | null;
   person: (PersonBrief & { status_since: string | null }) | null;
   settings: SettingRow[];
@@ -260,8 +271,11 @@ export async function visitContext(
 }> {
   const params: unknown[] = [o.personId, o.clientId, o.now, o.auditChain];
   const cond = personCondition(o.scope, 'p', params);
+  const assessSql = o.assess ? o.assess.sqlOf(params) : 'null';
+  const keys = o.assess ? [...VISIT_SETTING_KEYS, ...o.assess.settingKeys] : VISIT_SETTING_KEYS;
   const [r] = await q.query<
     Partial<PersonBrief> & {
+      assess_inputs: unknown;
       existing_id: number | null;
       status_since: string | null;
       settings: SettingRow[] | null;
@@ -273,15 +287,17 @@ export async function visitContext(
             p.id, p.name, p.status, p.tier, p.support_start, p.visitor_id, p.town_id, p.village_id,
             p.birth_date, p.flags, p.status_since,
             case when p.id is not null then ${settledSql('p', '$3')} end as settled,
+            case when p.id is not null then ${assessSql} end as assess_inputs,
             case when p.id is not null then
               (select json_agg(json_build_object('area_id', x.area_id, 'key', x.key, 'value', x.value)
                                order by x.depth desc)
-                 from (${settingsOnPathSql('p.village_id', VISIT_SETTING_KEYS)}) x) end as settings
+                 from (${settingsOnPathSql('p.village_id', keys)}) x) end as settings
        from (select 1) one left join persons p on p.id = $1 and ${cond}`),
     params,
   );
-  const { existing_id, settings, settled, status_since, audit_tail, ...person } = r;
+  const { existing_id, settings, settled, status_since, audit_tail, assess_inputs, ...person } = r;
   return {
+    assessInputs: assess_inputs ?? null,
     existingVisitId: existing_id == null ? null : Number(existing_id),
     person: person.id == null ? null : { ...(person as PersonBrief), status_since },
     settings: settings ?? [],
@@ -363,6 +379,8 @@ export interface CampaignSelection {
   tiers?: ('general' | 'key')[];
   flags?: string[];
   minAge?: number;
+  /** Only persons in these areas' subtrees (inside the campaign's area): a weather warning for some towns. */
+  areaIds?: number[];
 }
 
 export async function insertCampaign(
@@ -375,7 +393,7 @@ export async function insertCampaign(
     opensAt: Date;
     deadline: string;
     note?: string | null;
-    userId: number;
+    userId: number | null;
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
@@ -421,6 +439,12 @@ export async function insertCampaignTasks(
   if (o.selection.flags?.length) {
     params.push(o.selection.flags);
     where.push(`p.flags @> $${params.length}::text[]`);
+  }
+  if (o.selection.areaIds?.length) {
+    params.push(o.selection.areaIds);
+    where.push(
+      `p.village_id in (select v.id from areas v join areas r on r.id = any($${params.length}::int[]) where v.path like r.path || '%')`,
+    );
   }
   if (o.selection.minAge) {
     params.push(o.selection.minAge);
@@ -685,6 +709,14 @@ interface StoredVisitRow {
   has_signature: boolean;
   recorded_by: number;
   recorded_at: Date;
+  location_accuracy: number | null;
+  opened_at: Date | null;
+  submitted_at: Date | null;
+  signals: Signal[] | null;
+  review_state: ReviewState | null;
+  review_note: string | null;
+  reviewed_at: Date | null;
+  rejected: boolean;
 }
 export type VisitRow = WithAnswers<StoredVisitRow>;
 
@@ -692,7 +724,9 @@ export type VisitRow = WithAnswers<StoredVisitRow>;
 const visitSelect = (source: string) => `select v.id, v.client_id, v.person_id, p.name as person_name,
     v.visitor_id, u.display_name as visitor_name, v.town_id, v.village_id, v.at, v.method, v.outcome,
     v.qualifying, v.duration_minutes, v.notes, v.checklist_version, v.answers, v.seasons, v.location_consent,
-    v.latitude, v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at
+    v.latitude, v.longitude, v.photo_count, v.has_signature, v.recorded_by, v.recorded_at,
+    v.location_accuracy, v.opened_at, v.submitted_at, v.signals, v.review_state, v.review_note,
+    v.reviewed_at, v.rejected
   from ${source} v join persons p on p.id = v.person_id join users u on u.id = v.visitor_id`;
 const VISIT_SELECT = visitSelect('visits');
 
@@ -727,6 +761,16 @@ export async function insertVisit(
     hasSignature: boolean;
     recordedBy: number;
     recordedAt: Date;
+    /** What the phone measured and the authenticity signals (migration 024). */
+    auth?: {
+      locationAccuracy: number | null;
+      openedAt: Date | null;
+      submittedAt: Date | null;
+      photoMeta: PhotoMeta[] | null;
+      photoHashes: string[] | null;
+      answersHash: string | null;
+      signals: Signal[] | null;
+    };
   },
   complete: { kinds?: string[] } | null,
   event: { kind: string; title: string; detail: Record<string, unknown>; actorId: number },
@@ -763,13 +807,30 @@ export async function insertVisit(
     JSON.stringify(event.detail),
     event.actorId,
   ];
+  const a = v.auth;
+  const flagged = !!a?.signals?.length;
+  const authCols = [
+    a?.locationAccuracy ?? null,
+    a?.openedAt ?? null,
+    a?.submittedAt ?? null,
+    a?.photoMeta ? JSON.stringify(a.photoMeta) : null,
+    a?.photoHashes ?? null,
+    a?.answersHash ?? null,
+    flagged ? JSON.stringify(a?.signals) : null,
+    flagged ? v.recordedAt : null,
+    flagged ? 'pending' : null,
+  ].map((x) => {
+    params.push(x);
+    return `$${params.length}`;
+  });
   // With no task to complete the CTE is still there (an empty set), so the statement has one shape.
   let completeSql = 'select * from visit_tasks where false';
   if (complete) {
     params.push(complete.kinds ?? null);
+    const kinds = `$${params.length}`;
     completeSql = `update visit_tasks set status = 'done', status_at = $21, visit_id = (select id from ins)
        where person_id = $2 and status in ('open', 'missed') and window_start <= $6 and window_end > $6
-         and ($26::text[] is null or kind = any($26::text[])) and exists (select 1 from ins)
+         and (${kinds}::text[] is null or kind = any(${kinds}::text[])) and exists (select 1 from ins)
        returning *`;
   }
   const auditSql = audit
@@ -783,8 +844,10 @@ export async function insertVisit(
     prepared(`with ins as (
        insert into visits (client_id, person_id, visitor_id, town_id, village_id, at, method, outcome, qualifying,
           duration_minutes, notes, checklist_version, answers, seasons, location_consent, latitude, longitude,
-          photo_count, has_signature, recorded_by, recorded_at)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
+          photo_count, has_signature, recorded_by, recorded_at, location_accuracy, opened_at, submitted_at,
+          photo_meta, photo_hashes, answers_hash, signals, signals_at, review_state)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,
+          ${authCols.join(',')})
        on conflict (client_id) do nothing returning *),
      done as (${completeSql}),
      -- The visit's row on the person's timeline (person_events, as persons/repo.ts insertPersonEvent writes it).

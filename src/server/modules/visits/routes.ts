@@ -6,6 +6,7 @@ import { daysLeft, isDueSoon, periodLabel } from '../../../shared/schedule.js';
 import type { Ctx } from '../../context.js';
 import { badRequest } from '../../http/errors.js';
 import { route } from '../../http/route.js';
+import type { Actor } from '../../http/scope.js';
 import { PHOTO_BODY_LIMIT, VISIT_BODY_LIMIT } from './files.js';
 import type { TaskRow, VisitRow } from './repo.js';
 import * as service from './service.js';
@@ -72,9 +73,41 @@ function presentVisitBrief(v: VisitRow): z.infer<typeof api.VisitBrief> {
     checklistVersion: v.checklist_version,
     seasons: v.seasons,
     location:
-      v.latitude != null && v.longitude != null ? { latitude: v.latitude, longitude: v.longitude } : null,
+      v.latitude != null && v.longitude != null
+        ? { latitude: v.latitude, longitude: v.longitude, accuracy: v.location_accuracy }
+        : null,
+    openedAt: v.opened_at ? new Date(v.opened_at).toISOString() : null,
+    submittedAt: v.submitted_at ? new Date(v.submitted_at).toISOString() : null,
+    authenticity: presentAuthenticity(v),
     recordedBy: v.recorded_by,
     recordedAt: v.recorded_at.toISOString(),
+  };
+}
+
+/**
+ * A visit in the actor's scope as its brief and its answers (not audited: the caller audits the view
+ * it is part of — the review page of modules/authenticity).
+ */
+export async function visitWithAnswers(ctx: Ctx, actor: Actor, id: number) {
+  const d = await service.getVisit(ctx, actor, id, false, { completedTaskIds: [], fileCount: 0 });
+  return { ...presentVisitBrief(d.visit), answers: d.visit.answers as Record<string, unknown> };
+}
+
+/** The visit's signals and their review (what the visitor, the town and the bureau see of it). */
+export function presentAuthenticity(v: {
+  signals: VisitRow['signals'];
+  review_state: VisitRow['review_state'];
+  review_note: string | null;
+  reviewed_at: Date | string | null;
+  rejected: boolean;
+}): z.infer<typeof api.VisitAuthenticity> | null {
+  if (!v.signals?.length && !v.review_state) return null;
+  return {
+    signals: v.signals ?? [],
+    reviewState: v.review_state,
+    reviewNote: v.review_note,
+    reviewedAt: v.reviewed_at ? new Date(v.reviewed_at).toISOString() : null,
+    rejected: v.rejected,
   };
 }
 

@@ -204,8 +204,8 @@ export async function createFollowUpTask(
 ): Promise<repo.TaskRow | null> {
   const person = await repo.getPersonBrief(q, o.personId);
   if (person?.status !== 'active') return null;
-  const settings = await visitSettings(q, person.village_id);
-  const hours = o.hours ?? settings['visits.followUpHours'][o.severity];
+  // Only read the settings when the caller gives no window (a signal's rule does).
+  const hours = o.hours ?? (await visitSettings(q, person.village_id))['visits.followUpHours'][o.severity];
   const end = new Date(o.now.getTime() + hours * 3600000);
   return repo.insertExtraTask(q, {
     personId: o.personId,

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { isAheadOfNow } from '../../../shared/api/visits.js';
+import { answersCanon, type PhotoMeta } from '../../../shared/authenticity.js';
 import {
   type ChecklistAnswers,
   checklistFor,
@@ -10,13 +12,15 @@ import {
   type VisitOutcome,
   validateChecklist,
 } from '../../../shared/checklist.js';
-import { addDays, chinaDate, chinaDateTime, chinaDayStart } from '../../../shared/china-time.js';
+import { addDays, chinaDate, chinaDateTime, chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
 import {
   DUE_SOON_DAYS,
+  loosens,
   periodWindow,
   previousPeriod,
   seasonFlags,
   VISIT_SETTING_DEFAULTS,
+  VISIT_SETTING_LABELS,
   type VisitSettingKey,
   type VisitSettings,
 } from '../../../shared/schedule.js';
@@ -28,7 +32,7 @@ import { getArea } from '../areas/index.js';
 import { appendAudit, auditChainOf } from '../audit/index.js';
 import { fileBytes, type KeptFile, keepFile } from '../files/index.js';
 import { assertVisitorFor } from '../persons/index.js';
-import { putSetting } from '../settings/index.js';
+import { putSetting, settingRows } from '../settings/index.js';
 import { emitVisitRecorded, type RecordedVisit, visitHandlersAct } from './events.js';
 import {
   base64Bytes,
@@ -50,9 +54,12 @@ export interface RecordVisitInput {
   durationMinutes?: number | null;
   notes?: string | null;
   answers?: ChecklistAnswers;
-  location?: { consent: boolean; latitude: number; longitude: number } | null;
+  location?: { consent: boolean; latitude: number; longitude: number; accuracy?: number | null } | null;
   /** Each photo inline (base64) or sent ahead and named by its SHA-256 (uploadVisitPhoto). */
-  photos?: { data?: string; upload?: string; name?: string }[];
+  photos?: { data?: string; upload?: string; name?: string; meta?: Omit<PhotoMeta, 'serverSha256'> }[];
+  /** The phone's clock when the form was opened and saved (the "too short" rule). */
+  openedAt?: Date | null;
+  submittedAt?: Date | null;
   signature?: { data: string } | null;
   /** An officer entering a paper record names the visitor; a visitor records as themself. */
   visitorId?: number;
@@ -102,12 +109,27 @@ export async function recordVisit(
   // whether their tasks are settled (the statements of a visit are what limits visits per second).
   // The chain a visit's audit row goes to when it is written by the visit's own statement (below).
   const auditChain = auditChainOf(`visit:${input.clientId}`);
+  // The authenticity lookups ride on the same read (modules/authenticity through the registry).
+  const assessor = ctx.registry.visitAssessor;
+  const probe = authenticityProbe(actor, input);
   const context = await repo.visitContext(ctx.db, {
     personId: input.personId,
     clientId: input.clientId,
     scope: actor.scope,
     now,
     auditChain,
+    assess: assessor && {
+      settingKeys: assessor.settingKeys,
+      sqlOf: (params) =>
+        assessor.inputsSql(params, {
+          ...probe.query,
+          personExpr: 'p.id',
+          visitorExpr: once(
+            () =>
+              `coalesce(${push(params, probe.visitorParam)}::int, p.visitor_id, ${push(params, actor.userId)}::int)`,
+          ),
+        }),
+    },
   });
   if (context.existingVisitId != null) return repeatOf(ctx, actor, context.existingVisitId);
 
@@ -195,6 +217,30 @@ export async function recordVisit(
     if (errors.length) throw badRequest(errors[0].message, errors[0].field);
   }
 
+  const signals = assessor
+    ? assessor.assess(
+        context.assessInputs,
+        {
+          at: input.at,
+          recordedAt: now,
+          method: input.method,
+          qualifying,
+          openedAt: input.openedAt ?? null,
+          submittedAt: input.submittedAt ?? null,
+          location: input.location
+            ? {
+                latitude: input.location.latitude,
+                longitude: input.location.longitude,
+                accuracy: input.location.accuracy ?? null,
+              }
+            : null,
+          photos: probe.metas,
+          answersHash: probe.query.answersHash,
+        },
+        context.settings,
+      )
+    : [];
+
   // What is stored and what the visit-recorded handlers receive.
   const visit = {
     clientId: input.clientId,
@@ -222,6 +268,15 @@ export async function recordVisit(
     photoCount: photos.length,
     hasSignature: !!signature,
     recordedAt: now,
+    auth: {
+      locationAccuracy: input.location?.accuracy ?? null,
+      openedAt: input.openedAt ?? null,
+      submittedAt: input.submittedAt ?? null,
+      photoMeta: probe.metas.length ? probe.metas : null,
+      photoHashes: probe.query.photoHashes.length ? probe.query.photoHashes : null,
+      answersHash: probe.query.answersHash,
+      signals: signals.length ? signals : null,
+    },
   };
   // Its row on the person's timeline, written by the same statement as the visit.
   const event = {
@@ -236,7 +291,12 @@ export async function recordVisit(
     action: 'visit.record',
     entity: 'visit',
     areaId: person.village_id,
-    detail: { personId: person.id, method: input.method, outcome: input.outcome },
+    detail: {
+      personId: person.id,
+      method: input.method,
+      outcome: input.outcome,
+      ...(signals.length ? { signals: signals.map((x) => x.rule) } : {}),
+    },
   };
   const everyN = settings['visits.inPersonEvery'];
   const needsTasks = qualifying && person.status === 'active' && !context.settled;
@@ -329,6 +389,65 @@ export async function recordVisit(
     known: { completedTaskIds: result.completed, fileCount },
     view:
       fileCount === 0 ? { visit: result.stored.visit, files: [], tasks: result.stored.completed } : undefined,
+  };
+}
+
+/** The value of `f`, computed at the first call. */
+function once<T>(f: () => T): () => T {
+  let v: { x: T } | undefined;
+  return () => {
+    v ??= { x: f() };
+    return v.x;
+  };
+}
+
+/** Adds a parameter; returns its placeholder. */
+function push(params: unknown[], v: unknown) {
+  params.push(v);
+  return `$${params.length}`;
+}
+
+/**
+ * What the authenticity lookups ask, from the submitted visit alone: its China day and month, the
+ * photos' hashes (the phone's of the originals, the server's of the bytes received), the answers'
+ * fingerprint (only when there is free text: shared/authenticity.ts `answersCanon`).
+ */
+function authenticityProbe(actor: Actor, input: RecordVisitInput) {
+  const day = chinaDate(input.at);
+  const month = chinaMonth(input.at);
+  const [y, m] = month.split('-').map(Number);
+  const nextMonth = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  const metas: PhotoMeta[] = (input.photos ?? []).map((p) => ({
+    sha256: p.meta?.sha256 ?? null,
+    takenAt: p.meta?.takenAt ?? null,
+    latitude: p.meta?.latitude ?? null,
+    longitude: p.meta?.longitude ?? null,
+    // A photo sent ahead is named by the SHA-256 of the bytes the server received (uploadVisitPhoto).
+    serverSha256:
+      p.upload ??
+      createHash('sha256')
+        .update(Buffer.from(p.data ?? '', 'base64'))
+        .digest('hex'),
+  }));
+  const hashes = [
+    ...new Set(metas.flatMap((x) => [x.sha256, x.serverSha256]).filter((x): x is string => !!x)),
+  ];
+  const canon = isQualifying(input.outcome) ? answersCanon(input.answers ?? {}, input.notes) : null;
+  return {
+    metas,
+    // A visitor records as themself; an officer names the visitor or it is the person's (p.visitor_id).
+    visitorParam: input.visitorId ?? (actor.roles.includes('visitor') ? actor.userId : null),
+    query: {
+      at: input.at,
+      inPerson: input.method === 'in_person',
+      hasLocation: !!input.location,
+      photoHashes: hashes,
+      answersHash: canon ? createHash('sha256').update(canon).digest('hex') : null,
+      dayStart: chinaDayStart(day),
+      dayEnd: chinaDayStart(addDays(day, 1)),
+      monthStart: chinaDayStart(`${month}-01`),
+      monthEnd: chinaDayStart(nextMonth),
+    },
   };
 }
 
@@ -582,6 +701,42 @@ export async function readSettings(ctx: Ctx, actor: Actor, areaId: number | null
   };
 }
 
+/**
+ * The floor rule (shared/schedule.ts loosens): a value may not be looser than the one an area above
+ * has set (the system row counts as the root's), and may not leave an area below with its own, looser
+ * value. Built-in defaults are no floor: nobody set them.
+ */
+async function assertWithinFloor<K extends VisitSettingKey>(
+  q: Queryable,
+  key: K,
+  value: VisitSettings[K],
+  area: { id: number; parent_id: number | null; path: string; name: string } | null,
+) {
+  if (area) {
+    const above = (await visitSettingsWithSource(q, area.parent_id))[key];
+    const source = above.source;
+    const why = source === 'default' ? null : loosens(key, value, above.value as VisitSettings[K]);
+    if (why && source !== 'default') {
+      const by = source === null ? '全辖区设置' : ((await getArea(q, source))?.name ?? '上级');
+      throw badRequest(
+        `${by}规定了${VISIT_SETTING_LABELS[key]}的底线，下级只能更严、不能放宽（${why}）`,
+        'value',
+      );
+    }
+  }
+  for (const r of await settingRows(q, [key])) {
+    if (r.area_id == null || r.area_id === area?.id) continue;
+    const below = await getArea(q, r.area_id);
+    if (!below || (area && !below.path.startsWith(area.path))) continue;
+    const why = loosens(key, r.value as VisitSettings[K], value);
+    if (why)
+      throw badRequest(
+        `${below.name}自行设置的${VISIT_SETTING_LABELS[key]}比此设置宽松（${why}）：请先调整或清除${below.name}的设置`,
+        'value',
+      );
+  }
+}
+
 /** Sets (or with value null clears, so it inherits again) one setting for an area or the system. */
 export async function writeSetting(
   ctx: Ctx,
@@ -589,12 +744,11 @@ export async function writeSetting(
   s: { areaId: number | null; key: VisitSettingKey; value: unknown | null },
 ) {
   if (!(s.key in VISIT_SETTING_DEFAULTS)) throw badRequest('未知的设置项', 'key');
-  if (s.areaId != null) {
-    const area = await getArea(ctx.db, s.areaId);
-    if (!area || !inScope(actor.scope, s.areaId)) throw notFound('辖区');
-  }
+  const area = s.areaId != null ? await getArea(ctx.db, s.areaId) : null;
+  if (s.areaId != null && (!area || !inScope(actor.scope, s.areaId))) throw notFound('辖区');
   const now = ctx.clock.now();
   await ctx.db.tx(async (q) => {
+    if (s.value != null) await assertWithinFloor(q, s.key, s.value as never, area ?? null);
     await putSetting(q, { areaId: s.areaId, key: s.key, value: s.value, by: actor.userId, now });
     await appendAudit(q, {
       at: now,
@@ -632,38 +786,68 @@ export async function openCampaign(
   const today = chinaDate(now);
   checkCampaignDeadline(c.deadline, today);
   return ctx.db.tx(async (q) => {
-    const id = await repo.insertCampaign(q, {
-      name: c.name,
-      kind: c.kind,
-      areaId: c.areaId,
-      selection: c.selection,
-      opensAt: now,
-      deadline: c.deadline,
-      note: c.note,
-      userId: actor.userId,
-    });
-    const created = await repo.insertCampaignTasks(q, {
-      campaignId: id,
-      areaPath: area.path,
-      selection: c.selection,
-      start: now,
-      end: chinaDayStart(addDays(c.deadline, 1)),
-      due: c.deadline,
-      today,
-      reason: c.name,
-      now,
-    });
-    await appendAudit(q, {
-      at: now,
-      actorId: actor.userId,
-      action: 'campaign.open',
-      entity: 'visit_campaign',
-      entityId: id,
-      areaId: c.areaId,
-      detail: { name: c.name, deadline: c.deadline, selection: c.selection as never, tasks: created },
-    });
+    const { id } = await openCampaignIn(q, { ...c, areaPath: area.path, userId: actor.userId, now });
     return (await repo.getCampaign(q, id))!;
   });
+}
+
+/**
+ * Opens a campaign inside the caller's transaction: the row, its tasks, the audit row. The console's
+ * route (above) and the signals module (a weather warning, `userId` null: a machine client) use it;
+ * the caller has checked the area and the deadline.
+ */
+export async function openCampaignIn(
+  q: Queryable,
+  c: {
+    name: string;
+    kind: string;
+    areaId: number;
+    areaPath: string;
+    deadline: string;
+    selection: repo.CampaignSelection;
+    note?: string;
+    userId: number | null;
+    now: Date;
+    auditDetail?: Record<string, unknown>;
+  },
+): Promise<{ id: number; tasks: number }> {
+  const id = await repo.insertCampaign(q, {
+    name: c.name,
+    kind: c.kind,
+    areaId: c.areaId,
+    selection: c.selection,
+    opensAt: c.now,
+    deadline: c.deadline,
+    note: c.note,
+    userId: c.userId,
+  });
+  const created = await repo.insertCampaignTasks(q, {
+    campaignId: id,
+    areaPath: c.areaPath,
+    selection: c.selection,
+    start: c.now,
+    end: chinaDayStart(addDays(c.deadline, 1)),
+    due: c.deadline,
+    today: chinaDate(c.now),
+    reason: c.name,
+    now: c.now,
+  });
+  await appendAudit(q, {
+    at: c.now,
+    actorId: c.userId,
+    action: 'campaign.open',
+    entity: 'visit_campaign',
+    entityId: id,
+    areaId: c.areaId,
+    detail: {
+      name: c.name,
+      deadline: c.deadline,
+      selection: c.selection as never,
+      tasks: created,
+      ...c.auditDetail,
+    },
+  });
+  return { id, tasks: created };
 }
 
 export async function listCampaigns(ctx: Ctx, actor: Actor) {

@@ -25,7 +25,7 @@ import { type Agreement, CARE_LIMITS as L } from '../../../shared/api/care';
 import { urlOf } from '../../../shared/api/contract';
 import { AGREEMENT_STATUS_LABELS, AGREEMENT_STATUSES, CAREGIVER_RELATIONS } from '../../../shared/care';
 import { SELF_CARE_SHORT } from '../../../shared/person';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { api, call, HttpError, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
@@ -176,7 +176,7 @@ function AgreementList({ canWrite }: { canWrite: boolean }) {
         }}
         columns={[
           { title: '特困人员', dataIndex: 'personName' },
-          { title: '村居', dataIndex: 'villageName' },
+          { title: AREA_LEVEL_LABELS.village, dataIndex: 'villageName' },
           { title: '照料服务人', render: (_, a) => `${a.caregiverName}（${a.relation}）` },
           { title: '自理', render: (_, a) => SELF_CARE_SHORT[a.selfCare] },
           { title: '月护理费', render: (_, a) => `${a.monthlyFee.toFixed(2)}` },
@@ -284,8 +284,8 @@ function NeedingList({ onSign }: { onSign?: (personId: number) => void }) {
       pagination={{ pageSize: 20 }}
       columns={[
         { title: '特困人员', dataIndex: 'name' },
-        { title: '镇街', dataIndex: 'townName' },
-        { title: '村居', dataIndex: 'villageName' },
+        { title: AREA_LEVEL_LABELS.town, dataIndex: 'townName' },
+        { title: AREA_LEVEL_LABELS.village, dataIndex: 'villageName' },
         { title: '自理能力', render: (_, p) => <Tag color="orange">{SELF_CARE_SHORT[p.selfCare]}</Tag> },
         { title: '上一份协议截止', render: (_, p) => p.lastAgreementEnd ?? '从未签订' },
         ...(onSign

@@ -25,6 +25,7 @@ import { call, HttpError } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
+import { CaregiverRecognitions } from '../outreach/recognitions';
 import { PrintLinks } from './print-links';
 import { AgreementStatusTag, chinaToday, PersonSelect } from './shared';
 
@@ -247,6 +248,7 @@ function CaregiverDrawer({ id, onClose, canWrite }: { id: number; onClose: () =>
               },
             ]}
           />
+          <CaregiverRecognitions caregiverId={id} canWrite={canWrite} />
           <Typography.Title level={5} style={{ marginTop: 20 }}>
             照料历史
           </Typography.Title>

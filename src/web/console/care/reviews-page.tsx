@@ -21,10 +21,11 @@ import type dayjs from 'dayjs';
 import { useState } from 'react';
 import * as careApi from '../../../shared/api/care';
 import { CARE_LIMITS as L, type Review } from '../../../shared/api/care';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { useSession } from '../../lib/session';
 import { EmptyState } from '../common/empty-state';
+import { CaregiverRecognitions } from '../outreach/recognitions';
 
 /** 考核评价: reviews with scores and the form that records one. */
 export function ReviewsPage() {
@@ -81,7 +82,7 @@ export function ReviewsPage() {
         columns={[
           { title: '特困人员', dataIndex: 'personName' },
           { title: '照料服务人', dataIndex: 'caregiverName' },
-          { title: '镇街', dataIndex: 'townName' },
+          { title: AREA_LEVEL_LABELS.town, dataIndex: 'townName' },
           { title: '考核期间', render: (_, r) => `${r.periodFrom} 至 ${r.periodTo}` },
           {
             title: '满意度',
@@ -165,6 +166,7 @@ function ReviewDetail({ review: r, onClose }: { review: Review; onClose: () => v
           ]}
         />
       )}
+      <CaregiverRecognitions caregiverId={r.caregiverId} canWrite={false} />
     </Modal>
   );
 }

@@ -1,4 +1,6 @@
+import { useIsFetching } from '@tanstack/react-query';
 import { Card, Col, Descriptions, Row, Typography } from 'antd';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { chinaDate } from '../../../shared/china-time';
 import { can, ROLE_LABELS } from '../../../shared/roles';
 import { useSession } from '../../lib/session';
@@ -10,10 +12,44 @@ import { OversightDashboard } from '../oversight/dashboard';
  * visitor: own progress); a department liaison lands on the incidents and referrals waiting for the
  * department. Anyone else sees their account.
  */
+/** Loaded after the dashboard's own figures, like its charts: the first screen stays within its budget. */
+const SignalFiguresCard = lazy(() =>
+  import('../signals/figures-card').then((m) => ({ default: m.SignalFiguresCard })),
+);
+
+/**
+ * Shows the signals card once nothing has been loading for 2 s: the dashboard's figures and table come
+ * first (test/e2e/delivery.test.ts holds them to 450 KB of script), the card's chunk after them.
+ */
+function LaterSignalFigures() {
+  const fetching = useIsFetching();
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    if (fetching === 0 && !ready) {
+      const t = setTimeout(() => setReady(true), 2000);
+      return () => clearTimeout(t);
+    }
+  }, [fetching, ready]);
+  if (!ready) return null;
+  return (
+    <div style={{ marginTop: 16 }}>
+      <Suspense fallback={null}>
+        <SignalFiguresCard />
+      </Suspense>
+    </div>
+  );
+}
+
 export function HomePage() {
   const { me } = useSession();
   if (!me) return null;
-  if (can(me.roles, 'oversight.read')) return <OversightDashboard />;
+  if (can(me.roles, 'oversight.read'))
+    return (
+      <>
+        <OversightDashboard />
+        {can(me.roles, 'signals.read') && <LaterSignalFigures />}
+      </>
+    );
   const departments = me.grants.flatMap((g) => (g.department ? [g.department] : []));
   if (departments.length) return <DepartmentWork departments={departments} />;
   return (

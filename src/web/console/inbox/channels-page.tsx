@@ -92,7 +92,7 @@ export function ChannelsPage() {
             </Form.Item>
           </Space>
         </Card>
-        <Card size="small" title="Webhook（短信网关、政务微信/钉钉机器人等）" style={{ marginBottom: 16 }}>
+        <Card size="small" title="Webhook（对接其他系统）" style={{ marginBottom: 16 }}>
           <Form.Item name={['webhook', 'enabled']} label="启用" valuePropName="checked">
             <Switch />
           </Form.Item>
@@ -106,6 +106,68 @@ export function ChannelsPage() {
           >
             <Input.Password autoComplete="new-password" />
           </Form.Item>
+        </Card>
+        <Card size="small" title="企业微信群机器人" style={{ marginBottom: 16 }}>
+          <Form.Item name={['wecom', 'enabled']} label="启用" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Form.Item
+            name={['wecom', 'url']}
+            label={`机器人地址${cfg.data?.wecom.urlHint ? `（已设置 ${cfg.data.wecom.urlHint}，留空不变）` : ''}`}
+            extra="群设置 → 群机器人 → Webhook 地址；每条通知在群内只发一次（Markdown 消息）"
+          >
+            <Input.Password
+              placeholder="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+              autoComplete="off"
+            />
+          </Form.Item>
+        </Card>
+        <Card size="small" title="钉钉群机器人" style={{ marginBottom: 16 }}>
+          <Form.Item name={['dingtalk', 'enabled']} label="启用" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Form.Item
+            name={['dingtalk', 'url']}
+            label={`机器人地址${cfg.data?.dingtalk.urlHint ? `（已设置 ${cfg.data.dingtalk.urlHint}，留空不变）` : ''}`}
+          >
+            <Input.Password
+              placeholder="https://oapi.dingtalk.com/robot/send?access_token=…"
+              autoComplete="off"
+            />
+          </Form.Item>
+          <Form.Item
+            name={['dingtalk', 'secret']}
+            label={`加签密钥${cfg.data?.dingtalk.hasSecret ? '（已设置，留空不变）' : ''}`}
+            extra="机器人安全设置选择“加签”时填写（SEC 开头）"
+          >
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+        </Card>
+        <Card size="small" title="短信网关（通用 HTTP 接口）" style={{ marginBottom: 16 }}>
+          <Form.Item name={['sms', 'enabled']} label="启用" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Form.Item
+            name={['sms', 'url']}
+            label="网关地址"
+            extra='POST JSON {"id","to","text","kind"}；收件人须在“消息通知”中填写短信手机号'
+          >
+            <Input placeholder="https://sms-gateway.example.gov.cn/send" />
+          </Form.Item>
+          <Space wrap>
+            <Form.Item
+              name={['sms', 'token']}
+              label={`访问令牌${cfg.data?.sms.hasToken ? '（已设置，留空不变）' : ''}`}
+            >
+              <Input.Password autoComplete="new-password" />
+            </Form.Item>
+            <Form.Item
+              name={['sms', 'secret']}
+              label={`签名密钥${cfg.data?.sms.hasSecret ? '（已设置，留空不变）' : ''}`}
+            >
+              <Input.Password autoComplete="new-password" />
+            </Form.Item>
+          </Space>
         </Card>
         <Space>
           <Form.Item name="maxAttempts" label="最多尝试次数">

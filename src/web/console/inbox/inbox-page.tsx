@@ -111,16 +111,18 @@ function EmailSetting() {
     queryFn: () => call(notificationsApi.getInboxSettings),
   });
   useEffect(() => {
-    if (q.data) form.setFieldsValue({ email: q.data.email ?? '' });
+    if (q.data) form.setFieldsValue({ email: q.data.email ?? '', phone: q.data.phone ?? '' });
   }, [q.data, form]);
   return (
-    <Card size="small" title="邮件提醒" style={{ marginTop: 16 }}>
+    <Card size="small" title="邮件与短信提醒" style={{ marginTop: 16 }}>
       <Form
         form={form}
         layout="inline"
         onFinish={async (v) => {
           try {
-            await call(notificationsApi.putInboxSettings, { body: { email: v.email || null } });
+            await call(notificationsApi.putInboxSettings, {
+              body: { email: v.email || null, phone: v.phone || null },
+            });
             message.success('已保存');
           } catch (e) {
             message.error((e as Error).message);
@@ -129,6 +131,13 @@ function EmailSetting() {
       >
         <Form.Item name="email" label="接收邮箱" rules={[schemaRule(notificationsApi.NotifyEmailInput)]}>
           <Input style={{ width: 260 }} placeholder="留空则只在系统内提醒" />
+        </Form.Item>
+        <Form.Item
+          name="phone"
+          label="短信手机号"
+          rules={[{ pattern: /^(1\d{10})?$/, message: '手机号应为 11 位数字，以 1 开头' }]}
+        >
+          <Input style={{ width: 160 }} placeholder="留空则不发短信" inputMode="numeric" />
         </Form.Item>
         <Button htmlType="submit">保存</Button>
       </Form>

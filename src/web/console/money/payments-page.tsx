@@ -26,8 +26,9 @@ import {
   type PaymentsImportResult as ImportResult,
   importPayments,
 } from '../../../shared/api/money';
+import { aboveTown } from '../../../shared/areas';
 import { SELF_CARE_SHORT } from '../../../shared/person';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { api, call, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
@@ -66,8 +67,10 @@ export function PaymentsPage() {
   const [importing, setImporting] = useState(false);
   useEffect(() => {
     if (!areaId && areas.data?.length) {
-      const root = areas.data[0];
-      setAreaId(root.level === 'district' && root.children.length ? root.children[0].id : root.id);
+      // The first township of the tree (a county's, or a city's first county's), else the root.
+      let a = areas.data[0];
+      while (aboveTown(a.level) && a.children.length) a = a.children[0];
+      setAreaId(a.id);
     }
   }, [areas.data, areaId]);
   const grid = useQuery({
@@ -140,7 +143,7 @@ export function PaymentsPage() {
         columns={[
           { title: '姓名', dataIndex: 'name' },
           { title: '身份证号', dataIndex: 'idNumberMasked' },
-          { title: '村居', dataIndex: 'villageName' },
+          { title: AREA_LEVEL_LABELS.village, dataIndex: 'villageName' },
           { title: '自理', render: (_, r) => SELF_CARE_SHORT[r.selfCare] },
           { title: '基本生活费（实发/应发）', render: (_, r) => <CellView c={r.allowance} /> },
           { title: '照料护理费（实发/应发）', render: (_, r) => <CellView c={r.careFee} /> },

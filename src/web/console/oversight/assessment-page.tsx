@@ -26,17 +26,17 @@ function basisText(c: Component): string {
   const scored = c.scored == null ? '' : formatValue(c.metric, c.scored);
   switch (c.basis) {
     case 'own':
-      return `按本镇实际值计分：${c.numerator}/${c.denominator}`;
+      return `按本辖区实际值计分：${c.numerator}/${c.denominator}`;
     case 'padded':
-      return `仅 ${c.denominator} 条记录（${c.numerator}/${c.denominator}），缺的 ${MIN_SAMPLE - (c.denominator ?? 0)} 条按全区值补足到 ${MIN_SAMPLE} 条，计分值 ${scored}`;
+      return `仅 ${c.denominator} 条记录（${c.numerator}/${c.denominator}），缺的 ${MIN_SAMPLE - (c.denominator ?? 0)} 条按上级辖区的值补足到 ${MIN_SAMPLE} 条，计分值 ${scored}`;
     case 'district':
-      return `本月无相关记录，按全区值 ${scored} 计分（不加分也不扣分）`;
+      return `本月无相关记录，按上级辖区的值 ${scored} 计分（不加分也不扣分）`;
     case 'excluded':
-      return `全区记录不足 ${MIN_SAMPLE} 条，本项对所有镇（街道）不计`;
+      return `上级辖区记录不足 ${MIN_SAMPLE} 条，本项对所有下级辖区不计`;
   }
 }
 
-/** 镇街考核: each town's weighted score for a month, ranked, every component visible and clickable. */
+/** 考核: each child area's (a county's towns, a city's counties) weighted score for a month, ranked, every component visible and clickable. */
 export function AssessmentPage() {
   const { me } = useSession();
   const { message } = App.useApp();
@@ -63,7 +63,7 @@ export function AssessmentPage() {
     <div>
       <Space wrap style={{ marginBottom: 12, width: '100%', justifyContent: 'space-between' }}>
         <Typography.Title level={4} style={{ margin: 0 }}>
-          镇（街道）考核
+          {a?.childLabel ?? ''}考核
           {a?.inProgress && (
             <Tag color="blue" style={{ marginLeft: 8 }} data-testid="assessment-provisional">
               本月进行中 · 暂评
@@ -135,7 +135,7 @@ export function AssessmentPage() {
         scroll={{ x: 'max-content' }}
         columns={[
           { title: '名次', dataIndex: 'rank', width: 60, align: 'center' },
-          { title: '镇（街道）', dataIndex: 'name' },
+          { title: a?.childLabel || '辖区', dataIndex: 'name' },
           {
             title: '得分',
             align: 'right',
@@ -164,7 +164,7 @@ export function AssessmentPage() {
                     })}
                     {c.basis === 'district' && (
                       <Typography.Text type="secondary" style={{ marginLeft: 4, fontSize: 12 }}>
-                        按全区值
+                        按上级辖区的值
                       </Typography.Text>
                     )}
                     {c.points != null && (

@@ -16,7 +16,7 @@ import {
   Typography,
 } from 'antd';
 import type { EChartsOption } from 'echarts';
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { getMetricRecords, getMetrics, getTrends } from '../../../shared/api/oversight';
 import { RISK_LABELS, type RiskCode } from '../../../shared/checklist';
@@ -40,12 +40,19 @@ import { recordsLink, sliceQuery } from './api';
 import { EChart } from './echart';
 import { PeriodPicker, thisMonth } from './period-picker';
 
+// The outreach card comes after the figures in a chunk of its own (like ECharts): the first screen
+// after login stays within its budget (test/e2e/delivery.test.ts).
+const OutreachFiguresCard = lazy(() =>
+  import('../outreach/figures').then((m) => ({ default: m.OutreachFiguresCard })),
+);
+
 /** Figure groups, each shown to the roles that may read the records behind it. */
 const GROUPS: { key: (typeof METRICS)[MetricId]['group']; title: string; permission: Permission }[] = [
   { key: 'visits', title: '探访', permission: 'visits.read' },
   { key: 'incidents', title: '应急处置', permission: 'incidents.read' },
   { key: 'rectification', title: '问题整改', permission: 'concerns.read' },
   { key: 'care', title: '委托照料', permission: 'care.read' },
+  { key: 'authenticity', title: '真实性核查', permission: 'authenticity.read' },
 ];
 /** Columns of the side-by-side table, in order. */
 const TABLE_METRICS: MetricId[] = [
@@ -176,8 +183,7 @@ export function OversightDashboard() {
       ),
     [m],
   );
-  const childWord =
-    m?.childKind === 'visitor' ? '探访责任人' : m?.area?.level === 'district' ? '镇（街道）' : '村（社区）';
+  const childWord = m?.childLabel ?? '';
   const childSlice = (id: number | null) =>
     m?.childKind === 'visitor' ? { ...slice, visitorId: id } : { ...slice, areaId: id };
 
@@ -281,12 +287,12 @@ export function OversightDashboard() {
               value={groupBy ?? 'area'}
               onChange={(v) => set('groupBy', v === 'visitor' ? 'visitor' : undefined)}
               options={[
-                { label: '按村（社区）', value: 'area' },
+                { label: '按下级辖区', value: 'area' },
                 { label: '按探访责任人', value: 'visitor' },
               ]}
             />
           )}
-          {m?.area && m.area.level !== 'district' && isAreaUser && (
+          {m?.area && params.has('areaId') && isAreaUser && (
             <Button
               onClick={() => {
                 const next = new URLSearchParams(params);
@@ -471,6 +477,13 @@ export function OversightDashboard() {
               </Col>
             )}
           </Row>
+          {m.area && can(me.roles, 'outreach.read') && (
+            <div style={{ marginTop: 12 }}>
+              <Suspense fallback={null}>
+                <OutreachFiguresCard areaId={m.area.id} />
+              </Suspense>
+            </div>
+          )}
           {!m.area && can(me.roles, 'visits.record') && (
             <Space style={{ marginTop: 12 }}>
               <Link to="/visit-tasks">

@@ -7,6 +7,7 @@ import { chinaDateTime } from '../../../shared/china-time';
 import { CONCERN_STATUS_LABELS, INCIDENT_STATUS_LABELS } from '../../../shared/incidents';
 import { METRIC_IDS, METRICS, type MetricId, ruleOf } from '../../../shared/metrics';
 import { PERSON_STATUS_LABELS, SELF_CARE_LABELS } from '../../../shared/person';
+import { AREA_LEVEL_LABELS } from '../../../shared/roles';
 import { periodLabel } from '../../../shared/schedule';
 import { call } from '../../lib/api';
 import { EmptyState } from '../common/empty-state';
@@ -143,8 +144,8 @@ export function RecordsPage() {
             title: '对象',
             render: (_: unknown, r) => <Link to={`/persons/${r.personId}`}>{r.personName}</Link>,
           },
-          { title: '镇（街道）', dataIndex: 'townName' },
-          { title: '村（社区）', dataIndex: 'villageName' },
+          { title: AREA_LEVEL_LABELS.town, dataIndex: 'townName' },
+          { title: AREA_LEVEL_LABELS.village, dataIndex: 'villageName' },
           { title: '探访责任人', render: (_: unknown, r) => r.visitorName ?? '未分配' },
           ...kindColumns(first?.recordKind ?? def.records),
           ...(isRatio && part === 'base'

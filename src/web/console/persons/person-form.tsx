@@ -29,6 +29,7 @@ import {
   TIER_LABELS,
   tierOf,
 } from '../../../shared/person';
+import { AREA_LEVEL_LABELS } from '../../../shared/roles';
 import { call, HttpError } from '../../lib/api';
 import { type AreaNode, useAreaTree } from '../../lib/areas';
 
@@ -268,8 +269,8 @@ export function PersonFormModal(props: {
           <Col span={8}>
             <Form.Item
               name="villageId"
-              label="村（社区）"
-              rules={[{ required: true, message: '请选择村（社区）' }]}
+              label={AREA_LEVEL_LABELS.village}
+              rules={[{ required: true, message: `请选择${AREA_LEVEL_LABELS.village}` }]}
             >
               <TreeSelect treeData={villageTree(areas.data ?? [])} showSearch treeNodeFilterProp="title" />
             </Form.Item>

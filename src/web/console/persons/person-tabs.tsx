@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { PersonFile } from '../../../shared/api/persons';
 import type { Permission } from '../../../shared/roles';
 import { PersonCareTab } from '../care/person-care-tab';
+import { PersonActivitiesTab } from '../outreach/person-activities-tab';
 import { PersonVisitsTab } from '../visits/person-visits-tab';
 import { AssessmentsTab, AssignmentTab, FileTab, TimelineTab } from './person-file-tabs';
 
@@ -46,5 +47,12 @@ export const PERSON_TABS: PersonTab[] = [
     order: 50,
     permission: 'care.read',
     render: (p) => <PersonCareTab personId={p.id} />,
+  },
+  {
+    key: 'outreach',
+    label: '关爱活动',
+    order: 60,
+    permission: 'outreach.read',
+    render: (p) => <PersonActivitiesTab personId={p.id} />,
   },
 ];

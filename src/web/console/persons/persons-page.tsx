@@ -13,7 +13,7 @@ import {
   TIER_LABELS,
   TIERS,
 } from '../../../shared/person';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { call, hrefOf } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
@@ -174,8 +174,8 @@ export function PersonsPage() {
           { title: '身份证号码', dataIndex: 'idNumberMasked', render: (v) => <code>{v}</code> },
           { title: '性别', render: (_, p) => (p.sex === 'male' ? '男' : '女'), width: 60 },
           { title: '年龄', dataIndex: 'age', width: 60 },
-          { title: '镇（街道）', dataIndex: 'townName' },
-          { title: '村（社区）', dataIndex: 'villageName' },
+          { title: AREA_LEVEL_LABELS.town, dataIndex: 'townName' },
+          { title: AREA_LEVEL_LABELS.village, dataIndex: 'villageName' },
           { title: '自理能力', render: (_, p) => SELF_CARE_SHORT[p.selfCare] },
           { title: '探访类别', render: (_, p) => <TierTag tier={p.tier} /> },
           { title: '标识', render: (_, p) => <FlagTags flags={p.flags} /> },

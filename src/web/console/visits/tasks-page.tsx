@@ -16,7 +16,7 @@ import type { Dayjs } from 'dayjs';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import * as visitsApi from '../../../shared/api/visits';
 import { TIER_LABELS } from '../../../shared/person';
-import { can } from '../../../shared/roles';
+import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
 import { useSession } from '../../lib/session';
@@ -190,7 +190,7 @@ export function TasksPage() {
         pagination={false}
         columns={[
           { title: '对象', render: (_, t) => <Link to={`/persons/${t.personId}`}>{t.personName}</Link> },
-          { title: '村（社区）', dataIndex: 'villageName' },
+          { title: AREA_LEVEL_LABELS.village, dataIndex: 'villageName' },
           {
             title: '任务',
             render: (_, t) => (

@@ -1,3 +1,4 @@
+import { REVIEW_STATE_LABELS } from '../../../shared/authenticity';
 import { VISIT_METHOD_LABELS, VISIT_OUTCOME_LABELS } from '../../../shared/checklist';
 import { navigate } from '../router';
 import { myQueue, useApp } from '../state';
@@ -45,8 +46,28 @@ export function RecentScreen() {
                   {fmtDateTime(v.at)} · {VISIT_METHOD_LABELS[v.method]} · {VISIT_OUTCOME_LABELS[v.outcome]}
                   {v.photoCount > 0 && ` · ${v.photoCount} 张照片`}
                 </span>
+                {v.flags.length > 0 && (
+                  <span className="row-sub flag" data-testid="visit-flags">
+                    疑点：{v.flags.join('；')}
+                    {v.reviewState && v.reviewState !== 'pending' && (
+                      <>
+                        {' '}
+                        · 核查结果：{REVIEW_STATE_LABELS[v.reviewState]}
+                        {v.reviewNote ? `（${v.reviewNote}）` : ''}
+                      </>
+                    )}
+                  </span>
+                )}
               </span>
-              <span className="due ok">已上传</span>
+              <span
+                className={`due ${v.reviewState === 'rejected' ? 'late' : v.flags.length ? 'queued' : 'ok'}`}
+              >
+                {v.reviewState === 'rejected'
+                  ? '不予认定'
+                  : v.reviewState === 'pending'
+                    ? '待核查'
+                    : '已上传'}
+              </span>
             </button>
           </li>
         ))}

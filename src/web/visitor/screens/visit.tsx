@@ -27,6 +27,7 @@ import {
 } from '../../../shared/checklist';
 import { chinaDateTime } from '../../../shared/china-time';
 import { DEFAULT_SEASONS, seasonFlags } from '../../../shared/schedule';
+import { type PhotoMetaRead, readPhotoMeta } from '../exif';
 import { downscalePhoto } from '../photo';
 import { navigate } from '../router';
 import { enqueue, getState, toast, useApp } from '../state';
@@ -65,6 +66,11 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
   const [notes, setNotes] = useState(editing?.draft.notes ?? '');
   const [answers, setAnswers] = useState<ChecklistAnswers>(editing?.draft.answers ?? {});
   const [photos, setPhotos] = useState<Blob[]>(editing?.photos ?? []);
+  const [photoMeta, setPhotoMeta] = useState<PhotoMetaRead[]>(editing?.photoMeta ?? []);
+  // When the form was opened (the phone's clock): the "too short" signal compares it with the save.
+  const [openedAt] = useState(() => editing?.draft.openedAt ?? new Date().toISOString());
+  const [location, setLocation] = useState<QueuedVisit['location']>(editing?.location ?? null);
+  const [locating, setLocating] = useState<'idle' | 'busy' | 'failed'>('idle');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const person = s.bundle?.persons.find((p) => p.id === personId);
@@ -174,8 +180,12 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
           notes: notes.trim(),
           checklistVersion: def.version,
           answers: ans,
+          openedAt,
+          submittedAt: editing?.draft.submittedAt ?? new Date().toISOString(),
         },
         photos: method === 'in_person' ? photos : [],
+        photoMeta: method === 'in_person' ? photoMeta : [],
+        location: method === 'in_person' ? location : null,
         status: 'pending',
         attempts: 0,
         nextAttemptAt: 0,
@@ -193,8 +203,11 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
     const room = VISIT_LIMITS.photosMax - photos.length;
     const picked = [...files].slice(0, room);
     try {
+      // EXIF and the hash from the original, before compression drops them.
+      const metas = await Promise.all(picked.map((f) => readPhotoMeta(f)));
       const small = await Promise.all(picked.map((f) => downscalePhoto(f)));
       setPhotos((p) => [...p, ...small]);
+      setPhotoMeta((m) => [...m, ...metas]);
     } catch {
       toast('无法读取照片，请重拍');
     }
@@ -301,6 +314,51 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
           <textarea value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} aria-label="备注" />
         </Field>
         {method === 'in_person' && (
+          <Field label="位置（须经本人同意）">
+            <label className="consent">
+              <input
+                type="checkbox"
+                data-testid="location-consent"
+                checked={!!location || locating === 'busy'}
+                onChange={(e) => {
+                  if (!e.target.checked) {
+                    setLocation(null);
+                    setLocating('idle');
+                    return;
+                  }
+                  if (!navigator.geolocation) {
+                    setLocating('failed');
+                    return;
+                  }
+                  setLocating('busy');
+                  navigator.geolocation.getCurrentPosition(
+                    (pos) => {
+                      setLocation({
+                        latitude: pos.coords.latitude,
+                        longitude: pos.coords.longitude,
+                        accuracy: Number.isFinite(pos.coords.accuracy)
+                          ? Math.round(pos.coords.accuracy)
+                          : null,
+                      });
+                      setLocating('idle');
+                    },
+                    () => setLocating('failed'),
+                    { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },
+                  );
+                }}
+              />{' '}
+              本人同意记录本次探访的位置
+            </label>
+            {locating === 'busy' && <span className="muted">正在定位…（不影响保存）</span>}
+            {locating === 'failed' && <span className="muted">无法定位，可不带位置保存</span>}
+            {location && (
+              <span className="muted" data-testid="location-read">
+                已定位（精度约 {location.accuracy ?? '?'} 米）
+              </span>
+            )}
+          </Field>
+        )}
+        {method === 'in_person' && (
           <Field label={`照片（${photos.length}/${VISIT_LIMITS.photosMax}，自动压缩）`}>
             <div className="photos">
               {urls.map((u, i) => (
@@ -308,7 +366,10 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
                   <img src={u} alt={`照片 ${i + 1}`} />
                   <button
                     type="button"
-                    onClick={() => setPhotos((p) => p.filter((_, k) => k !== i))}
+                    onClick={() => {
+                      setPhotos((p) => p.filter((_, k) => k !== i));
+                      setPhotoMeta((m) => m.filter((_, k) => k !== i));
+                    }}
                     aria-label="删除照片"
                   >
                     ×

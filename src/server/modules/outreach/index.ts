@@ -1,0 +1,1 @@
+export { activitiesOfPerson, getFigures as getOutreachFigures } from './service.js';

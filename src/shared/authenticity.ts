@@ -1,0 +1,405 @@
+/**
+ * Visit authenticity (真实性核查, DOMAIN.md §12): the signals, each a pure rule with its thresholds.
+ * One definition for the server (modules/authenticity loads the inputs with indexed lookups and stores
+ * what these functions return with the visit), the console (labels, review page) and the phone (why a
+ * visit was flagged). A signal is never a verdict: a flagged visit counts until a town officer rejects it.
+ */
+
+export const AUTHENTICITY_RULES = [
+  'place',
+  'photo_time',
+  'photo_place',
+  'photo_reused',
+  'travel',
+  'too_short',
+  'stored_late',
+  'too_many',
+  'copied_previous',
+  'copied_across',
+] as const;
+export type AuthenticityRule = (typeof AUTHENTICITY_RULES)[number];
+
+export const AUTHENTICITY_RULE_LABELS: Record<AuthenticityRule, string> = {
+  place: '位置离家过远',
+  photo_time: '照片拍摄时间不符',
+  photo_place: '照片拍摄地点离家过远',
+  photo_reused: '照片与其他探访重复',
+  travel: '两次上门间移动过快',
+  too_short: '填写时间过短',
+  stored_late: '补录过晚',
+  too_many: '当日上门次数过多',
+  copied_previous: '与上次探访内容相同',
+  copied_across: '多名对象内容相同',
+};
+
+export const REVIEW_STATES = ['pending', 'confirmed', 'explained', 'rejected'] as const;
+export type ReviewState = (typeof REVIEW_STATES)[number];
+export const REVIEW_STATE_LABELS: Record<ReviewState, string> = {
+  pending: '待核查',
+  confirmed: '核实无误',
+  explained: '已说明',
+  rejected: '不予认定',
+};
+
+export const SPOT_CHECK_RESULTS = ['confirmed', 'not_confirmed', 'unreachable'] as const;
+export type SpotCheckResult = (typeof SPOT_CHECK_RESULTS)[number];
+export const SPOT_CHECK_RESULT_LABELS: Record<SpotCheckResult, string> = {
+  confirmed: '属实',
+  not_confirmed: '不属实',
+  unreachable: '联系不上',
+};
+
+/** The thresholds, each a setting inherited down the area tree (modules/settings); these are the defaults. */
+export const AUTHENTICITY_DEFAULTS = {
+  /** Place: farther than this from the confirmed home point (after the accuracy allowance). */
+  'authenticity.placeMeters': 500,
+  /** The reported GPS accuracy is subtracted from a distance, up to this many metres. */
+  'authenticity.accuracyAllowanceMeters': 1000,
+  /** Photo: EXIF capture time more than this many hours from the visit time. */
+  'authenticity.photoHours': 12,
+  /** Travel: consecutive in-person visits of one visitor needing more than this speed. */
+  'authenticity.speedKmh': 60,
+  /** Time: form opened → saved shorter than this for an in-person visit. */
+  'authenticity.minMinutes': 5,
+  /** Time: stored more than this many days after the visit time. */
+  'authenticity.lateDays': 5,
+  /** Time: more than this many in-person visits by one visitor in a China day. */
+  'authenticity.maxPerDay': 12,
+  /** Copy: the same answers (with free text) for this many persons of one visitor in a month. */
+  'authenticity.copyAcrossPersons': 3,
+  /** Spot checks: share of a town's qualifying visits, at least `min`, flagged ones weighted up. */
+  'authenticity.spotCheck': { rate: 0.05, min: 3, flaggedWeight: 4 },
+  /** Weight of the authenticity figure in the town assessment (考核). */
+  'authenticity.assessmentWeight': 0.05,
+};
+export type AuthenticitySettings = typeof AUTHENTICITY_DEFAULTS;
+export type AuthenticitySettingKey = keyof AuthenticitySettings;
+export const AUTHENTICITY_SETTING_KEYS = Object.keys(AUTHENTICITY_DEFAULTS) as AuthenticitySettingKey[];
+
+/** The most in-person visits of a day the server counts (the count reads at most this many rows). */
+export const MAX_PER_DAY_CAP = 50;
+/** Travel is checked against a visitor's in-person visits within this many hours either side. */
+export const TRAVEL_WINDOW_HOURS = 12;
+/** A travel distance (after the accuracy allowance) below this is never "too fast" (GPS jitter). */
+const TRAVEL_MIN_METERS = 1000;
+
+export interface Point {
+  latitude: number;
+  longitude: number;
+}
+
+/** Great-circle distance in metres (haversine on a 6,371 km sphere: ±0.5 % — plenty for hundreds of metres). */
+export function distanceMeters(a: Point, b: Point): number {
+  const r = Math.PI / 180;
+  const dLat = (b.latitude - a.latitude) * r;
+  const dLon = (b.longitude - a.longitude) * r;
+  const h =
+    Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * r) * Math.cos(b.latitude * r) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371000 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** A photo's metadata as the phone read it (EXIF before compression) and hashed it (original bytes). */
+export interface PhotoMeta {
+  sha256?: string | null;
+  /** The hash of the bytes the server received (after the phone's compression). */
+  serverSha256?: string | null;
+  takenAt?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
+}
+
+/** A visitor's neighbouring in-person visit (for the travel rule). */
+export interface NeighbourVisit {
+  visitId: number;
+  at: Date;
+  latitude: number | null;
+  longitude: number | null;
+  accuracy: number | null;
+}
+
+/** Everything the rules look at for one visit: the visit itself and what the indexed lookups found. */
+export interface AuthenticityInput {
+  at: Date;
+  recordedAt: Date;
+  method: 'in_person' | 'phone' | 'video';
+  qualifying: boolean;
+  openedAt?: Date | null;
+  submittedAt?: Date | null;
+  location?: (Point & { accuracy?: number | null }) | null;
+  photos?: readonly PhotoMeta[];
+  /** The person's confirmed home point; null: none (the place rules then say "no reference"). */
+  home: Point | null;
+  /** The visitor's in-person visits just before (or at the same time) and just after this one. */
+  previous?: NeighbourVisit | null;
+  next?: NeighbourVisit | null;
+  /** The visitor's other in-person visits on the same China day (counted up to MAX_PER_DAY_CAP). */
+  sameDayInPerson?: number;
+  /** Other visits carrying one of this visit's photo hashes. */
+  reusedPhotoVisitIds?: readonly number[];
+  /** This visit's answers fingerprint (null when there is no free text to compare: `answersCanon`). */
+  answersHash?: string | null;
+  /** The person's previous qualifying visit and its fingerprint. */
+  previousOfPerson?: { visitId: number; answersHash: string | null } | null;
+  /** Other persons of the same visitor in the month with the same fingerprint (distinct persons). */
+  sameAnswersPersons?: number;
+}
+
+export type Evidence = Record<string, string | number | boolean | null>;
+export interface Signal {
+  rule: AuthenticityRule;
+  /** Chinese, for the review queue and the visitor's phone. */
+  reason: string;
+  evidence: Evidence;
+}
+
+const round = (n: number) => Math.round(n);
+const fmtKm = (m: number) => (m >= 1000 ? `${(m / 1000).toFixed(1)} 公里` : `${round(m)} 米`);
+
+/** The distance to a reference after the allowance for the reported accuracy (never below zero). */
+function beyondAccuracy(d: number, accuracy: number | null | undefined, s: AuthenticitySettings) {
+  const allowance = Math.min(Math.max(accuracy ?? 0, 0), s['authenticity.accuracyAllowanceMeters']);
+  return { allowance, net: Math.max(0, d - allowance) };
+}
+
+/** Place: an in-person visit's consented location too far from the confirmed home point. */
+export function placeRule(i: AuthenticityInput, s: AuthenticitySettings): Signal | null {
+  if (i.method !== 'in_person' || !i.location || !i.home) return null;
+  const d = distanceMeters(i.location, i.home);
+  const { allowance, net } = beyondAccuracy(d, i.location.accuracy, s);
+  const limit = s['authenticity.placeMeters'];
+  if (net <= limit) return null;
+  return {
+    rule: 'place',
+    reason: `定位离对象住址 ${fmtKm(d)}（定位精度 ${round(i.location.accuracy ?? 0)} 米），超过 ${limit} 米`,
+    evidence: {
+      distanceM: round(d),
+      accuracyM: round(i.location.accuracy ?? 0),
+      allowanceM: round(allowance),
+      limitM: limit,
+    },
+  };
+}
+
+/** Photo: EXIF capture time far from the visit time; EXIF place far from home. One signal per rule. */
+export function photoRules(i: AuthenticityInput, s: AuthenticitySettings): Signal[] {
+  const out: Signal[] = [];
+  const hours = s['authenticity.photoHours'];
+  for (const [n, p] of (i.photos ?? []).entries()) {
+    if (!p.takenAt) continue;
+    const t = Date.parse(p.takenAt);
+    if (Number.isNaN(t)) continue;
+    const diffH = Math.abs(t - i.at.getTime()) / 3600000;
+    if (diffH > hours) {
+      out.push({
+        rule: 'photo_time',
+        reason: `第 ${n + 1} 张照片拍摄于探访时间${t < i.at.getTime() ? '前' : '后'} ${diffH >= 48 ? `${(diffH / 24).toFixed(0)} 天` : `${diffH.toFixed(1)} 小时`}，超过 ${hours} 小时`,
+        evidence: {
+          photo: n + 1,
+          takenAt: new Date(t).toISOString(),
+          hours: Number(diffH.toFixed(1)),
+          limitH: hours,
+        },
+      });
+      break;
+    }
+  }
+  if (i.home) {
+    const limit = s['authenticity.placeMeters'];
+    for (const [n, p] of (i.photos ?? []).entries()) {
+      if (p.latitude == null || p.longitude == null) continue;
+      const d = distanceMeters({ latitude: p.latitude, longitude: p.longitude }, i.home);
+      if (d > limit) {
+        out.push({
+          rule: 'photo_place',
+          reason: `第 ${n + 1} 张照片的拍摄地点离对象住址 ${fmtKm(d)}，超过 ${limit} 米`,
+          evidence: { photo: n + 1, distanceM: round(d), limitM: limit },
+        });
+        break;
+      }
+    }
+  }
+  if (i.reusedPhotoVisitIds?.length) {
+    out.push({
+      rule: 'photo_reused',
+      reason: `照片与另外 ${i.reusedPhotoVisitIds.length} 次探访的照片完全相同`,
+      evidence: { otherVisitIds: i.reusedPhotoVisitIds.join(',') },
+    });
+  }
+  return out;
+}
+
+/** Travel: this visit and a neighbouring in-person visit of the same visitor need more than N km/h. */
+export function travelRule(i: AuthenticityInput, s: AuthenticitySettings): Signal | null {
+  if (i.method !== 'in_person' || !i.location) return null;
+  const limit = s['authenticity.speedKmh'];
+  let worst: { kmh: number; d: number; minutes: number; other: NeighbourVisit } | null = null;
+  for (const o of [i.previous, i.next]) {
+    if (!o || o.latitude == null || o.longitude == null) continue;
+    const d = distanceMeters(i.location, { latitude: o.latitude, longitude: o.longitude });
+    const allowance =
+      Math.min(Math.max(i.location.accuracy ?? 0, 0), 500) + Math.min(Math.max(o.accuracy ?? 0, 0), 500);
+    const net = d - allowance;
+    if (net < TRAVEL_MIN_METERS) continue;
+    const minutes = Math.abs(i.at.getTime() - o.at.getTime()) / 60000;
+    // Two visits at the same minute count as one minute apart (a speed, not a division by zero).
+    const kmh = net / 1000 / (Math.max(minutes, 1) / 60);
+    if (kmh > limit && (!worst || kmh > worst.kmh)) worst = { kmh, d, minutes, other: o };
+  }
+  if (!worst) return null;
+  return {
+    rule: 'travel',
+    reason: `与同一探访人 ${round(worst.minutes)} 分钟${worst.other.at < i.at ? '前' : '后'}的上门探访相距 ${fmtKm(worst.d)}，需时速 ${round(worst.kmh)} 公里，超过 ${limit} 公里`,
+    evidence: {
+      otherVisitId: worst.other.visitId,
+      distanceM: round(worst.d),
+      minutes: round(worst.minutes),
+      kmh: round(worst.kmh),
+      limitKmh: limit,
+    },
+  };
+}
+
+/** Time: too short (in person, as the phone measured it), stored late, too many in a day. */
+export function timeRules(i: AuthenticityInput, s: AuthenticitySettings): Signal[] {
+  const out: Signal[] = [];
+  const min = s['authenticity.minMinutes'];
+  if (i.method === 'in_person' && i.qualifying && i.openedAt && i.submittedAt) {
+    const minutes = (i.submittedAt.getTime() - i.openedAt.getTime()) / 60000;
+    if (minutes >= 0 && minutes < min) {
+      out.push({
+        rule: 'too_short',
+        reason: `从打开表单到保存只用了 ${minutes < 1 ? '不到 1' : minutes.toFixed(0)} 分钟（少于 ${min} 分钟）`,
+        evidence: { minutes: Number(minutes.toFixed(1)), limitMin: min },
+      });
+    }
+  }
+  const lateDays = s['authenticity.lateDays'];
+  const days = (i.recordedAt.getTime() - i.at.getTime()) / 86400000;
+  if (days > lateDays) {
+    out.push({
+      rule: 'stored_late',
+      reason: `探访后 ${days.toFixed(0)} 天才录入（超过 ${lateDays} 天）`,
+      evidence: { days: Number(days.toFixed(1)), limitDays: lateDays },
+    });
+  }
+  const maxPerDay = s['authenticity.maxPerDay'];
+  if (i.method === 'in_person' && i.sameDayInPerson != null && i.sameDayInPerson + 1 > maxPerDay) {
+    const n = i.sameDayInPerson + 1;
+    out.push({
+      rule: 'too_many',
+      reason: `该探访人当天已有 ${n >= MAX_PER_DAY_CAP ? `${MAX_PER_DAY_CAP} 次以上` : `${n} 次`}上门探访（超过 ${maxPerDay} 次）`,
+      evidence: { count: n, limit: maxPerDay },
+    });
+  }
+  return out;
+}
+
+/** Copy: the same answers (free text included) as the person's previous visit, or as many other persons'. */
+export function copyRules(i: AuthenticityInput, s: AuthenticitySettings): Signal[] {
+  if (!i.qualifying || !i.answersHash) return [];
+  const out: Signal[] = [];
+  const prev = i.previousOfPerson;
+  if (prev?.answersHash && prev.answersHash === i.answersHash) {
+    out.push({
+      rule: 'copied_previous',
+      reason: '检查表和备注与该对象上次探访完全相同',
+      evidence: { otherVisitId: prev.visitId },
+    });
+  }
+  const across = s['authenticity.copyAcrossPersons'];
+  const persons = (i.sameAnswersPersons ?? 0) + 1;
+  if (persons >= across) {
+    out.push({
+      rule: 'copied_across',
+      reason: `本月该探访人有 ${persons} 名对象的检查表和备注完全相同（达到 ${across} 名）`,
+      evidence: { persons, limit: across },
+    });
+  }
+  return out;
+}
+
+/** Every rule over one visit; an empty list when nothing tripped. */
+export function assessVisit(i: AuthenticityInput, s: AuthenticitySettings = AUTHENTICITY_DEFAULTS): Signal[] {
+  return [
+    placeRule(i, s),
+    ...photoRules(i, s),
+    travelRule(i, s),
+    ...timeRules(i, s),
+    ...copyRules(i, s),
+  ].filter((x): x is Signal => x != null);
+}
+
+/** Free text shorter than this (all notes together) is not compared: "一切正常" every month is honest. */
+export const COPY_MIN_FREE_TEXT = 8;
+
+/**
+ * The text the copy rules compare: the answers (keys sorted) and the notes, or null when too little
+ * was typed freely (notes and item notes together under COPY_MIN_FREE_TEXT characters): a person who
+ * is well month after month gives the same choices honestly, so only identical free text is a sign of
+ * copying. The server hashes it.
+ */
+export function answersCanon(answers: unknown, notes: string | null | undefined): string | null {
+  let free = notes?.trim().length ?? 0;
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.note === 'string') free += o.note.trim().length;
+      return Object.fromEntries(
+        Object.keys(o)
+          .sort()
+          .map((k) => [k, canon(o[k])]),
+      );
+    }
+    return v;
+  };
+  const text = JSON.stringify([canon(answers), notes?.trim() ?? '']);
+  return free >= COPY_MIN_FREE_TEXT ? text : null;
+}
+
+/** The review note is required when explaining or rejecting a flagged visit. */
+export function reviewNeedsNote(state: ReviewState): boolean {
+  return state === 'explained' || state === 'rejected';
+}
+
+/**
+ * The spot-check sample of a town's month: reproducible from the seed (a seeded generator, no
+ * Math.random). `size` = max(min, ceil(rate × population)) capped at the population; each visit's
+ * weight is 1, or `flaggedWeight` when it was flagged; drawn without replacement by the
+ * Efraimidis–Spirakis method (key = u^(1/w), the largest keys win), visits in id order first so the
+ * same seed and the same visits give the same sample on any machine.
+ */
+export function drawSample(
+  visits: readonly { id: number; flagged: boolean }[],
+  o: { seed: string; rate: number; min: number; flaggedWeight: number },
+): number[] {
+  const sorted = [...visits].sort((a, b) => a.id - b.id);
+  const size = Math.min(sorted.length, Math.max(o.min, Math.ceil(o.rate * sorted.length)));
+  const rand = seededRandom(o.seed);
+  const keyed = sorted.map((v) => {
+    const u = Math.max(rand(), 1e-12);
+    const w = v.flagged ? Math.max(o.flaggedWeight, 1) : 1;
+    return { id: v.id, key: Math.log(u) / w };
+  });
+  keyed.sort((a, b) => b.key - a.key || a.id - b.id);
+  return keyed
+    .slice(0, size)
+    .map((k) => k.id)
+    .sort((a, b) => a - b);
+}
+
+/** A deterministic generator in [0, 1) from a text seed (xmur3 hash → mulberry32). */
+export function seededRandom(seed: string): () => number {
+  let h = 1779033703 ^ seed.length;
+  for (let i = 0; i < seed.length; i++) {
+    h = Math.imul(h ^ seed.charCodeAt(i), 3432918353);
+    h = (h << 13) | (h >>> 19);
+  }
+  let a = h >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
