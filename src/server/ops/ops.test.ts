@@ -103,7 +103,8 @@ describe('backup and restore', () => {
     await buildPerson(env, { townId: town.id, villageId: villages[1].id, visitorId: v.id, selfCare: 'none' });
     await officer.http.post('/api/areas', { parentId: town.id, name: `备份村${Date.now()}` });
     const file = `${DIR}/backup-${Date.now()}.jsonl.gz`;
-    const manifest = await backup(env.ctx.db, file);
+    // With the files of the store the run is configured with (TANFANG_FILES_DIR: every stored file).
+    const manifest = await backup(env.ctx.db, file, undefined, { files: env.ctx });
     const before = await checksumTables(env.ctx.db);
     expect(manifest.tables).toEqual(before);
     expect(manifest.tables.find((t) => t.name === 'persons')!.rows).toBeGreaterThan(0);
@@ -112,7 +113,7 @@ describe('backup and restore', () => {
 
     target = await emptyDb();
     await migrate(target.db);
-    const restored = await restore(target.db, file);
+    const restored = await restore(target.db, file, undefined, { files: env.ctx });
     expect(restored.tables).toEqual(before);
     const after = await checksumTables(target.db);
     expect(after).toEqual(before);
@@ -130,7 +131,7 @@ describe('backup and restore', () => {
 
   it('refuses a truncated or altered file and leaves the target untouched', async () => {
     const file = `${DIR}/backup-${Date.now()}.jsonl.gz`;
-    await backup(env.ctx.db, file);
+    await backup(env.ctx.db, file, undefined, { files: env.ctx });
     const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n');
     const cut = `${DIR}/cut-${Date.now()}.jsonl.gz`;
     writeFileSync(cut, gzipSync(lines.slice(0, Math.floor(lines.length / 2)).join('\n')));
@@ -141,8 +142,10 @@ describe('backup and restore', () => {
     const t = await emptyDb();
     try {
       await migrate(t.db);
-      await expect(restore(t.db, cut)).rejects.toThrow(/不完整/);
-      await expect(restore(t.db, edited)).rejects.toThrow(/表 users 恢复后不一致/);
+      await expect(restore(t.db, cut, undefined, { files: env.ctx })).rejects.toThrow(/不完整/);
+      await expect(restore(t.db, edited, undefined, { files: env.ctx })).rejects.toThrow(
+        /表 users 恢复后不一致/,
+      );
       const [{ n }] = await t.db.query<{ n: number }>(sql('select count(*)::int as n from users'));
       expect(n).toBe(0);
     } finally {

@@ -3,11 +3,10 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
+import { isolatedEnv } from '../../../../test/isolated-db.js';
 import { startS3 } from '../../../../test/s3-server.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
-import { buildApp } from '../../app.js';
 import type { S3Settings } from '../../config.js';
-import type { Ctx } from '../../context.js';
 import { sql } from '../../db/sql.js';
 import { s3Store } from './s3-store.js';
 import { sweepOrphanFiles } from './service.js';
@@ -71,12 +70,16 @@ describe('S3 store', () => {
   }, 120_000);
 
   it('serves a visit photo stored in the bucket, and the sweeper keeps it while removing an orphan', async () => {
-    const ctx: Ctx = {
-      ...shared.ctx,
-      config: { ...shared.ctx.config, files: { kind: 's3', s3: settings, graceHours: 24 } },
-    };
-    const app = await buildApp(ctx);
-    const env = { ...shared, ctx, app };
+    // A database of its own: rows naming S3 objects stay out of the shared one (whose backup test
+    // reads the store the run is configured with).
+    const env = await isolatedEnv({
+      ...shared,
+      ctx: {
+        ...shared.ctx,
+        config: { ...shared.ctx.config, files: { kind: 's3', s3: settings, graceHours: 24 } },
+      },
+    });
+    const { ctx } = env;
     const { town, villages } = await buildTown(env);
     const visitor = await actorClient(env, 'visitor', villages[0].id);
     const person = await buildPerson(env, {
@@ -111,6 +114,6 @@ describe('S3 store', () => {
     expect(await store.has(orphan)).toBe(false);
     expect(await store.has(row.sha256)).toBe(true);
     store.close?.();
-    await app.close();
+    await env.drop();
   });
 });

@@ -37,13 +37,13 @@ export function QueueScreen() {
               <span className="row-sub">
                 {fmtDateTime(q.draft.at)} · {VISIT_METHOD_LABELS[q.draft.method]} ·{' '}
                 {VISIT_OUTCOME_LABELS[q.draft.outcome]}
-                {q.photos.length > 0 &&
-                  ` · ${q.photos.length} 张照片${
-                    q.uploaded?.length
-                      ? `（已上传 ${Math.min(q.uploaded.length, q.photos.length)}/${q.photos.length}）`
-                      : ''
-                  }`}
+                {q.photos.length > 0 && ` · ${q.photos.length} 张照片`}
               </span>
+              {q.status === 'pending' && q.photos.length > 0 && (q.uploaded?.length ?? 0) > 0 && (
+                <span className="muted" data-testid="photo-progress">
+                  照片已上传 {Math.min(q.uploaded!.length, q.photos.length)}/{q.photos.length}
+                </span>
+              )}
               {q.status === 'rejected' ? (
                 <span className="error" data-testid="rejection-reason">
                   被服务器退回：{q.rejection?.message}
