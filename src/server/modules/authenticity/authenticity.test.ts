@@ -104,6 +104,10 @@ describe('authenticity signals on a recorded visit', () => {
     const between = new Date(t2.getTime() - 2 * 60000);
     const late = await visitor.http.post('/api/visits', body(a.id, between, located(north(0))));
     expect(rulesOf(late)).toEqual(['travel']);
+    // The pair's other visit (stored before the late one arrived) carries the signal too, once.
+    const other = await visitor.http.get(`/api/visits/${fast.json().id}`);
+    expect(rulesOf(other)).toEqual(['travel', 'travel']);
+    expect(other.json().authenticity.signals[1].evidence.otherVisitId).toBe(late.json().id);
   });
 
   it('photo reused, too short, stored late, copied answers', async () => {
