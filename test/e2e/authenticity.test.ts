@@ -114,7 +114,7 @@ describe.runIf(hasChromium())(
       await op.getByTestId('review-signals').waitFor();
       await op.screenshot({ path: `${OUT}/review.png` });
       await op.getByTestId('reject-visit').click();
-      await op.getByLabel('说明').fill('电话核实：老人当天在女儿家，探访人未上门');
+      await op.getByRole('textbox', { name: '说明' }).fill('电话核实：老人当天在女儿家，探访人未上门');
       await op.getByRole('button', { name: '确认不予认定' }).click();
       await expect
         .poll(
@@ -132,18 +132,22 @@ describe.runIf(hasChromium())(
       await ap.getByLabel('月份').click();
       await ap.getByTitle(month).click();
       await ap.getByTestId('draw-spot-checks').click();
-      await ap.getByRole('button', { name: '抽取' }).click();
+      await ap.getByRole('button', { name: /^抽\s*取$/ }).click();
       await ap.getByTestId('draw-summary').waitFor();
       await ap.getByRole('button', { name: '分派给我' }).first().click();
       await ap.getByTestId('record-spot-check').first().click();
       await ap.getByLabel('不属实').check();
       await ap.getByLabel('回访情况').fill('电话回访：老人说本月没有人上门');
-      await ap.getByRole('button', { name: '保存' }).click();
-      await ap.getByText('不属实').first().waitFor();
+      await ap.getByRole('button', { name: /^保\s*存$/ }).click();
+      // Saved: the check carries its result and the concern it opened for the town.
+      const notConfirmed = async () =>
+        (await apiCall(adminT, 'GET', `/api/spot-checks?month=${month}`)).body.find(
+          (c: { result: string | null }) => c.result === 'not_confirmed',
+        );
+      await expect
+        .poll(async () => (await notConfirmed())?.concernId ?? 0, { timeout: 15000 })
+        .toBeGreaterThan(0);
       await ap.screenshot({ path: `${OUT}/spot-checks.png` });
-      const checks = (await apiCall(adminT, 'GET', `/api/spot-checks?month=${month}`)).body;
-      const done = checks.find((c: { result: string | null }) => c.result === 'not_confirmed');
-      expect(done.concernId).toBeGreaterThan(0);
 
       // The dashboard's figures moved: one more flagged visit, one more spot check recorded.
       const after = await figures();
