@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     visits: { type: 'string', default: '2000' },
     ab: { type: 'string', default: '600' },
     seed: { type: 'string', default: '29' },
+    'ab-only': { type: 'boolean', default: false },
   },
 });
 const log = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -191,6 +192,62 @@ const located = (home: Pt, poor: boolean) => {
     accuracy: Math.round(accuracy),
   };
 };
+
+const out: string[] = [];
+const p = (x = '') => out.push(x);
+
+/** The signals' cost on submission: alternating blocks with and without the assessor, same process. */
+async function measureCost() {
+  const AB = Number(args.ab);
+  if (AB > 0) {
+    const v = visitors[0];
+    const without = { ...REGISTRY, visitAssessor: undefined };
+    const times: Record<'with' | 'without', number[]> = { with: [], without: [] };
+    // A visitor's pace: one visit every 290 minutes (5 a day), so no rule trips for the pace itself.
+    let at = day(1, 8);
+    const block = 50;
+    // Two cases: the heavy one (location and free text: every lookup runs) and the bench's
+    // (bench/run.ts: no location, no notes — the home point and the day's count only).
+    const heavy = process.env.AB_CASE !== 'light';
+    for (let b = 0; b < AB / block; b++) {
+      const side = b % 2 === 0 ? 'with' : 'without';
+      ctx.registry = side === 'with' ? REGISTRY : without;
+      const t = performance.now();
+      for (let i = 0; i < block; i++) {
+        at = minutes(at, 290);
+        ctx.clock.set(minutes(at, 5));
+        const person = v.persons[i % v.persons.length];
+        await recordVisit(ctx, v.actor, {
+          clientId: randomUUID(),
+          personId: person.id,
+          at,
+          method: 'in_person',
+          outcome: 'reached',
+          durationMinutes: 30,
+          answers: fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at))),
+          notes: heavy ? `${person.name}情况良好，屋里暖和，第${b}-${i}次` : null,
+          location: heavy ? located(person.home, false) : null,
+          openedAt: minutes(at, -15),
+          submittedAt: at,
+        });
+      }
+      times[side].push((performance.now() - t) / block);
+    }
+    ctx.registry = REGISTRY;
+    const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    const w = med(times.with);
+    const wo = med(times.without);
+    p(
+      `Submission cost (${AB} in-person visits ${heavy ? 'with location, notes' : 'without location or notes (as bench/run.ts sends them)'} and the full checklist, one after another through \`recordVisit\`, blocks of ${block} alternating with and without the assessor; median of the blocks' mean per visit): **${wo.toFixed(2)} ms without, ${w.toFixed(2)} ms with the signals (${(((w - wo) / wo) * 100).toFixed(1)} %)**. The lookups ride on the visit's context read, so the statements per visit are the same (3).`,
+    );
+  }
+}
+
+if (args['ab-only']) {
+  await measureCost();
+  console.log(`\n${out.join('\n')}`);
+  process.exit(0);
+}
 
 const plan: Planned[] = [];
 const DAYS = Array.from({ length: 30 }, (_, i) => i + 1);
@@ -392,8 +449,6 @@ const rows = await db.query<{ id: number; signals: { rule: AuthenticityRule }[] 
   [[...ids.values()]],
 );
 const rulesOf = new Map(rows.map((r) => [Number(r.id), new Set((r.signals ?? []).map((x) => x.rule))]));
-const out: string[] = [];
-const p = (x = '') => out.push(x);
 const genuineVisits = plan.filter((x) => x.kind === 'genuine');
 const flaggedGenuine = genuineVisits.filter((x) => rulesOf.get(ids.get(x)!)!.size > 0);
 const fakes = plan.filter((x) => AUTHENTICITY_RULES.includes(x.kind as AuthenticityRule));
@@ -470,48 +525,7 @@ p();
 // ---------------------------------------------------------------------------------------------
 // The signals' cost on submission: alternating blocks with and without the assessor, same process.
 // ---------------------------------------------------------------------------------------------
-const AB = Number(args.ab);
-if (AB > 0) {
-  const v = visitors[0];
-  const without = { ...REGISTRY, visitAssessor: undefined };
-  const times: Record<'with' | 'without', number[]> = { with: [], without: [] };
-  let at = day(30, 8);
-  ctx.clock.set(day(30, 23));
-  const block = 50;
-  // Two cases: the heavy one (location and free text: every lookup runs) and the bench's
-  // (bench/run.ts: no location, no notes — the home point and the day's count only).
-  const heavy = process.env.AB_CASE !== 'light';
-  for (let b = 0; b < AB / block; b++) {
-    const side = b % 2 === 0 ? 'with' : 'without';
-    ctx.registry = side === 'with' ? REGISTRY : without;
-    const t = performance.now();
-    for (let i = 0; i < block; i++) {
-      at = minutes(at, 0.01);
-      const person = v.persons[i % v.persons.length];
-      await recordVisit(ctx, v.actor, {
-        clientId: randomUUID(),
-        personId: person.id,
-        at,
-        method: 'in_person',
-        outcome: 'reached',
-        durationMinutes: 30,
-        answers: fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at))),
-        notes: heavy ? `${person.name}情况良好，屋里暖和，第${b}-${i}次` : null,
-        location: heavy ? located(person.home, false) : null,
-        openedAt: minutes(at, -15),
-        submittedAt: at,
-      });
-    }
-    times[side].push((performance.now() - t) / block);
-  }
-  ctx.registry = REGISTRY;
-  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  const w = med(times.with);
-  const wo = med(times.without);
-  p(
-    `Submission cost (${AB} in-person visits ${heavy ? 'with location, notes' : 'without location or notes (as bench/run.ts sends them)'} and the full checklist, one after another through \`recordVisit\`, blocks of ${block} alternating with and without the assessor; median of the blocks' mean per visit): **${wo.toFixed(2)} ms without, ${w.toFixed(2)} ms with the signals (${(((w - wo) / wo) * 100).toFixed(1)} %)**. The lookups ride on the visit's context read, so the statements per visit are the same (3).`,
-  );
-}
+await measureCost();
 console.log(`\n${out.join('\n')}`);
 await env.app.close();
 await db.close();
