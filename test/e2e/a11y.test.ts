@@ -138,6 +138,8 @@ describe.runIf(hasChromium())(
         '/payments',
         '/users',
         '/areas',
+        '/authenticity',
+        '/authenticity?tab=spot',
       ];
       await loginAs(page, 'admin');
       await page.waitForURL(`${baseUrl()}/`);
@@ -149,7 +151,7 @@ describe.runIf(hasChromium())(
       await page.context().clearCookies();
       await loginAs(page, 'hantai');
       await page.waitForURL(`${baseUrl()}/`);
-      for (const path of ['/', '/visit-tasks', '/visits/new', '/persons']) {
+      for (const path of ['/', '/visit-tasks', '/visits/new', '/persons', '/authenticity']) {
         await page.goto(`${baseUrl()}${path}`);
         await settled(page);
         found.push(...(await axe(page, `hantai ${path}`)));
