@@ -69,8 +69,6 @@ export const AUTHENTICITY_DEFAULTS = {
   'authenticity.copyAcrossPersons': 3,
   /** Spot checks: share of a town's qualifying visits, at least `min`, flagged ones weighted up. */
   'authenticity.spotCheck': { rate: 0.05, min: 3, flaggedWeight: 4 },
-  /** Weight of the authenticity figure in the town assessment (考核). */
-  'authenticity.assessmentWeight': 0.05,
 };
 export type AuthenticitySettings = typeof AUTHENTICITY_DEFAULTS;
 export type AuthenticitySettingKey = keyof AuthenticitySettings;
