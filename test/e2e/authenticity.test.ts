@@ -122,6 +122,9 @@ describe.runIf(hasChromium())(
         )
         .toBe('rejected');
       expect((await apiCall(townT, 'GET', `/api/visits/${visit.id}`)).body.qualifying).toBe(false);
+      // The person page shows the home point the town set, with its history.
+      await op.goto(`${baseUrl()}/persons/${person.id}?tab=home-point`);
+      await op.getByText('40.00000, 110.00000').first().waitFor();
 
       // The bureau draws this month's sample and records a check as not confirmed.
       const ap = await office.newPage();
@@ -134,7 +137,9 @@ describe.runIf(hasChromium())(
       await ap.getByTestId('draw-spot-checks').click();
       await ap.getByRole('button', { name: /^抽\s*取$/ }).click();
       await ap.getByTestId('draw-summary').waitFor();
+      const unassigned = await ap.getByRole('button', { name: '分派给我' }).count();
       await ap.getByRole('button', { name: '分派给我' }).first().click();
+      await expect.poll(() => ap.getByRole('button', { name: '分派给我' }).count()).toBe(unassigned - 1);
       await ap.getByTestId('record-spot-check').first().click();
       await ap.getByLabel('不属实').check();
       await ap.getByLabel('回访情况').fill('电话回访：老人说本月没有人上门');
