@@ -69,8 +69,6 @@ export const AUTHENTICITY_DEFAULTS = {
   'authenticity.copyAcrossPersons': 3,
   /** Spot checks: share of a town's qualifying visits, at least `min`, flagged ones weighted up. */
   'authenticity.spotCheck': { rate: 0.05, min: 3, flaggedWeight: 4 },
-  /** Weight of the authenticity figure in the town assessment (考核). */
-  'authenticity.assessmentWeight': 0.05,
 };
 export type AuthenticitySettings = typeof AUTHENTICITY_DEFAULTS;
 export type AuthenticitySettingKey = keyof AuthenticitySettings;
@@ -248,7 +246,7 @@ export function travelRule(i: AuthenticityInput, s: AuthenticitySettings): Signa
   if (!worst) return null;
   return {
     rule: 'travel',
-    reason: `与同一探访人 ${round(worst.minutes)} 分钟${worst.other.at < i.at ? '前' : '后'}的上门探访相距 ${fmtKm(worst.d)}，需时速 ${round(worst.kmh)} 公里，超过 ${limit} 公里`,
+    reason: travelReason(worst.minutes, worst.d, worst.kmh, limit),
     evidence: {
       otherVisitId: worst.other.visitId,
       distanceM: round(worst.d),
@@ -256,6 +254,21 @@ export function travelRule(i: AuthenticityInput, s: AuthenticitySettings): Signa
       kmh: round(worst.kmh),
       limitKmh: limit,
     },
+  };
+}
+
+const travelReason = (minutes: number, d: number, kmh: number, limit: number) =>
+  `与同一探访人相隔 ${round(minutes)} 分钟的另一次上门探访相距 ${fmtKm(d)}，需时速 ${round(kmh)} 公里，超过 ${limit} 公里`;
+
+/**
+ * A travel signal concerns two visits; whichever arrived first was stored without it (the other was
+ * not there yet: late data). The same signal for the other visit, pointing back at this one.
+ */
+export function mirroredTravel(s: Signal, thisVisitId: number): { visitId: number; signal: Signal } | null {
+  if (s.rule !== 'travel' || typeof s.evidence.otherVisitId !== 'number') return null;
+  return {
+    visitId: s.evidence.otherVisitId,
+    signal: { ...s, evidence: { ...s.evidence, otherVisitId: thisVisitId } },
   };
 }
 

@@ -142,6 +142,8 @@ describe.runIf(hasChromium())(
         '/areas',
         '/signals',
         '/signal-settings',
+        '/authenticity',
+        '/authenticity?tab=spot',
       ];
       await loginAs(page, 'admin');
       await page.waitForURL(`${baseUrl()}/`);
@@ -153,7 +155,14 @@ describe.runIf(hasChromium())(
       await page.context().clearCookies();
       await loginAs(page, 'hantai');
       await page.waitForURL(`${baseUrl()}/`);
-      for (const path of ['/', '/visit-tasks', '/visits/new', '/persons', '/outreach/activities?new=1']) {
+      for (const path of [
+        '/',
+        '/visit-tasks',
+        '/visits/new',
+        '/persons',
+        '/outreach/activities?new=1',
+        '/authenticity',
+      ]) {
         await page.goto(`${baseUrl()}${path}`);
         await settled(page);
         found.push(...(await axe(page, `hantai ${path}`)));

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { REVIEW_STATES, SPOT_CHECK_RESULTS } from '../authenticity.js';
+import { type AuthenticitySettingKey, REVIEW_STATES, SPOT_CHECK_RESULTS } from '../authenticity.js';
 import { endpoint } from './contract.js';
 import { Cursor, Id, IdParams, Limit, page } from './shapes.js';
-import { AuthenticitySignal, VisitBrief } from './visits.js';
+import { AuthenticitySignal, SettingRead, VisitBrief } from './visits.js';
 
 const TAGS = ['真实性核查'];
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份应为 YYYY-MM');
@@ -244,4 +244,60 @@ export const recordSpotCheck = endpoint({
   }),
   example: { result: 'confirmed', note: '电话回访，老人确认探访人 11 月 10 日上门', version: 2 },
   responses: { 200: SpotCheck },
+});
+
+/** Each threshold's value schema (area settings, inherited down the tree: modules/settings). */
+export const AUTHENTICITY_SETTING_VALUES = {
+  'authenticity.placeMeters': z.number().int().min(50, '至少 50 米').max(20000, '不超过 20000 米'),
+  'authenticity.accuracyAllowanceMeters': z.number().int().min(0).max(5000, '不超过 5000 米'),
+  'authenticity.photoHours': z.number().int().min(1, '至少 1 小时').max(720, '不超过 720 小时'),
+  'authenticity.speedKmh': z.number().int().min(10, '至少 10 公里/小时').max(300, '不超过 300 公里/小时'),
+  'authenticity.minMinutes': z.number().int().min(0).max(60, '不超过 60 分钟'),
+  'authenticity.lateDays': z.number().int().min(1, '至少 1 天').max(60, '不超过 60 天'),
+  'authenticity.maxPerDay': z.number().int().min(1).max(49, '不超过 49 次'),
+  'authenticity.copyAcrossPersons': z.number().int().min(2, '至少 2 名').max(50, '不超过 50 名'),
+  'authenticity.spotCheck': z.object({
+    rate: z.number().min(0.01, '抽查比例至少 1%').max(1, '抽查比例不超过 100%'),
+    min: z.number().int().min(1, '至少抽 1 条').max(100, '不超过 100 条'),
+    flaggedWeight: z.number().min(1, '加权至少为 1').max(20, '加权不超过 20'),
+  }),
+} as const satisfies Record<AuthenticitySettingKey, z.ZodType>;
+const A = AUTHENTICITY_SETTING_VALUES;
+const AuthSettingsOut = z.object({
+  'authenticity.placeMeters': SettingRead(A['authenticity.placeMeters']),
+  'authenticity.accuracyAllowanceMeters': SettingRead(A['authenticity.accuracyAllowanceMeters']),
+  'authenticity.photoHours': SettingRead(A['authenticity.photoHours']),
+  'authenticity.speedKmh': SettingRead(A['authenticity.speedKmh']),
+  'authenticity.minMinutes': SettingRead(A['authenticity.minMinutes']),
+  'authenticity.lateDays': SettingRead(A['authenticity.lateDays']),
+  'authenticity.maxPerDay': SettingRead(A['authenticity.maxPerDay']),
+  'authenticity.copyAcrossPersons': SettingRead(A['authenticity.copyAcrossPersons']),
+  'authenticity.spotCheck': SettingRead(A['authenticity.spotCheck']),
+} satisfies Record<AuthenticitySettingKey, z.ZodType>);
+
+export const getAuthenticitySettings = endpoint({
+  method: 'GET',
+  path: '/api/authenticity/settings',
+  operationId: 'getAuthenticitySettings',
+  summary: '真实性核查阈值（按辖区逐级继承）',
+  tags: TAGS,
+  permission: 'authenticity.read',
+  query: z.object({ areaId: Id.optional() }),
+  responses: { 200: AuthSettingsOut },
+});
+
+export const putAuthenticitySetting = endpoint({
+  method: 'PUT',
+  path: '/api/authenticity/settings',
+  operationId: 'putAuthenticitySetting',
+  summary: '设置或清除（value 为 null 时恢复继承）某辖区的一项真实性核查阈值',
+  tags: TAGS,
+  permission: 'config.manage',
+  body: z.object({
+    areaId: z.number().int().positive().nullable(),
+    key: z.enum(Object.keys(A) as [AuthenticitySettingKey, ...AuthenticitySettingKey[]]),
+    value: z.unknown().describe('该项阈值（见各项说明），null 表示恢复继承'),
+  }),
+  example: { areaId: null, key: 'authenticity.placeMeters', value: 800 },
+  responses: { 200: AuthSettingsOut },
 });

@@ -104,6 +104,10 @@ describe('authenticity signals on a recorded visit', () => {
     const between = new Date(t2.getTime() - 2 * 60000);
     const late = await visitor.http.post('/api/visits', body(a.id, between, located(north(0))));
     expect(rulesOf(late)).toEqual(['travel']);
+    // The pair's other visit (stored before the late one arrived) carries the signal too, once.
+    const other = await visitor.http.get(`/api/visits/${fast.json().id}`);
+    expect(rulesOf(other)).toEqual(['travel', 'travel']);
+    expect(other.json().authenticity.signals[1].evidence.otherVisitId).toBe(late.json().id);
   });
 
   it('photo reused, too short, stored late, copied answers', async () => {
@@ -171,6 +175,40 @@ describe('authenticity signals on a recorded visit', () => {
       body(persons[0].id, ago(10), { openedAt: 'yesterday' }),
     );
     expect(r3.statusCode).toBe(400);
+  });
+});
+
+describe('thresholds per area, inherited', () => {
+  it('a town sets a wider place radius for one village; visits there follow it, the other village keeps the default', async () => {
+    const { town, villages, visitor, officer, persons } = await setup();
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    const other = await buildPerson(env, {
+      townId: town.id,
+      villageId: villages[1].id,
+      visitorId: visitor.id,
+      supportStart: '2025-01-01',
+    });
+    for (const p of [persons[0], other]) await officer.http.put(`/api/persons/${p.id}/home-point`, HOME);
+    // Only config.manage may set; values are checked by their schema with a Chinese message.
+    const setting = { areaId: villages[0].id, key: 'authenticity.placeMeters', value: 2000 };
+    expect((await officer.http.put('/api/authenticity/settings', setting)).statusCode).toBe(403);
+    const bad = await admin.http.put('/api/authenticity/settings', { ...setting, value: 10 });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toContain('至少 50 米');
+    const ok = await admin.http.put('/api/authenticity/settings', setting);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()['authenticity.placeMeters']).toMatchObject({ value: 2000, own: true });
+    const read = await officer.http.get(`/api/authenticity/settings?areaId=${villages[1].id}`);
+    expect(read.json()['authenticity.placeMeters']).toMatchObject({ value: 500, source: 'default' });
+    // 1.2 km away: fine in the first village now, far in the second.
+    const v1 = await visitor.http.post('/api/visits', body(persons[0].id, ago(50), located(north(1200))));
+    const v2 = await visitor.http.post('/api/visits', body(other.id, ago(20), located(north(1200))));
+    expect(rulesOf(v1)).toEqual([]);
+    expect(rulesOf(v2)).toEqual(['place']);
+    // Cleared: inherited again.
+    await admin.http.put('/api/authenticity/settings', { ...setting, value: null });
+    const again = await officer.http.get(`/api/authenticity/settings?areaId=${villages[0].id}`);
+    expect(again.json()['authenticity.placeMeters'].source).toBe('default');
   });
 });
 

@@ -129,6 +129,21 @@ export function authenticityRoutes(app: FastifyInstance, ctx: Ctx) {
     presentHome(await service.setHomePoint(ctx, actor, req.params.id, req.body)),
   );
 
+  route(
+    app,
+    api.getAuthenticitySettings,
+    async ({ req, actor }) => service.readSettings(ctx, actor, req.query.areaId ?? null) as never,
+  );
+  route(
+    app,
+    api.putAuthenticitySetting,
+    async ({ req, actor }) =>
+      service.writeSetting(ctx, actor, req.body, (key, value) => {
+        const r = api.AUTHENTICITY_SETTING_VALUES[key].safeParse(value);
+        return r.success ? null : r.error.issues[0].message;
+      }) as never,
+  );
+
   route(app, api.drawSpotChecks, async ({ req, reply, actor }) =>
     reply.code(201).send((await service.drawSpotChecks(ctx, actor, req.body)).map(presentDraw)),
   );

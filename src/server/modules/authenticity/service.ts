@@ -20,7 +20,13 @@ import { getArea } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
 import { openConcern } from '../concerns/index.js';
 import { getPersonById, getPersonInScope, insertPersonEvent } from '../persons/index.js';
-import { areaSettings, resolveSettings, valuesOf } from '../settings/index.js';
+import {
+  areaSettings,
+  areaSettingsWithSource,
+  putSetting,
+  resolveSettings,
+  valuesOf,
+} from '../settings/index.js';
 import type { VisitAssessor } from '../visits/index.js';
 import { authenticityInputsSql, type InputsJson, inputsFrom } from './inputs.js';
 import * as repo from './repo.js';
@@ -409,4 +415,63 @@ export async function recordSpotCheck(
     });
   });
   return (await repo.getSpotCheck(ctx.db, id))!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thresholds (area settings, inherited)
+// ---------------------------------------------------------------------------------------------
+
+export async function readSettings(ctx: Ctx, actor: Actor, areaId: number | null) {
+  if (areaId != null) {
+    const area = await getArea(ctx.db, areaId);
+    if (!area || !inScope(actor.scope, areaId)) throw notFound('辖区');
+  }
+  const values = await areaSettingsWithSource(ctx.db, areaId, AUTHENTICITY_DEFAULTS);
+  const names = new Map<number, string>();
+  for (const v of Object.values(values))
+    if (typeof v.source === 'number' && !names.has(v.source))
+      names.set(v.source, (await getArea(ctx.db, v.source))?.name ?? String(v.source));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [
+      k,
+      {
+        value: v.value,
+        source: v.source,
+        sourceName:
+          v.source === 'default' ? '系统默认' : v.source === null ? '全区设置' : (names.get(v.source) ?? ''),
+        own: v.source === areaId,
+      },
+    ]),
+  );
+}
+
+/** Sets (or with value null clears, so it inherits again) one threshold; the value checked by its schema. */
+export async function writeSetting(
+  ctx: Ctx,
+  actor: Actor,
+  s: { areaId: number | null; key: keyof AuthenticitySettings; value: unknown },
+  check: (key: keyof AuthenticitySettings, value: unknown) => string | null,
+) {
+  if (s.areaId != null) {
+    const area = await getArea(ctx.db, s.areaId);
+    if (!area || !inScope(actor.scope, s.areaId)) throw notFound('辖区');
+  }
+  if (s.value != null) {
+    const err = check(s.key, s.value);
+    if (err) throw badRequest(err, 'value');
+  }
+  const now = ctx.clock.now();
+  await ctx.db.tx(async (q) => {
+    await putSetting(q, { areaId: s.areaId, key: s.key, value: s.value, by: actor.userId, now });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: s.value == null ? 'setting.clear' : 'setting.set',
+      entity: 'setting',
+      entityId: s.key,
+      areaId: s.areaId,
+      detail: { key: s.key, value: s.value as never },
+    });
+  });
+  return readSettings(ctx, actor, s.areaId);
 }

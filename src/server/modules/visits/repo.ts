@@ -866,6 +866,20 @@ export async function insertVisit(
   return { visit, completed: done_tasks.map(taskFromJson) };
 }
 
+/**
+ * Adds a signal to a stored visit (a pair rule found it from the other visit, which arrived later):
+ * once per rule and other visit; a visit never flagged before waits for review.
+ */
+export async function addSignal(q: Queryable, visitId: number, signal: Signal, now: Date) {
+  await q.query(
+    sql(`update visits set signals = coalesce(signals, '[]'::jsonb) || jsonb_build_array($2::jsonb),
+            signals_at = $3, review_state = coalesce(review_state, 'pending')
+          where id = $1 and not coalesce(signals, '[]'::jsonb) @> jsonb_build_array(jsonb_build_object(
+            'rule', $4::text, 'evidence', jsonb_build_object('otherVisitId', $5::bigint)))`),
+    [visitId, JSON.stringify(signal), now, signal.rule, signal.evidence.otherVisitId],
+  );
+}
+
 export async function insertVisitFile(
   q: Queryable,
   f: {

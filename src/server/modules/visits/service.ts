@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isAheadOfNow } from '../../../shared/api/visits.js';
-import { answersCanon, type PhotoMeta } from '../../../shared/authenticity.js';
+import { answersCanon, mirroredTravel, type PhotoMeta } from '../../../shared/authenticity.js';
 import {
   type ChecklistAnswers,
   checklistFor,
@@ -380,6 +380,11 @@ export async function recordVisit(
     const again = await repo.findVisitIdByClientId(ctx.db, input.clientId);
     if (!again) throw new AppError(409, 'CONFLICT', '探访记录保存冲突，请重试', 'clientId');
     return repeatOf(ctx, actor, again.id);
+  }
+  // A pair rule (travel) flags the other visit too: it was stored before this one arrived.
+  for (const sig of signals) {
+    const m = mirroredTravel(sig, result.visitId);
+    if (m) await repo.addSignal(ctx.db, m.visitId, m.signal, now);
   }
   const fileCount = photos.length + (signature ? 1 : 0);
   return {

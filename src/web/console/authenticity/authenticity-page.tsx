@@ -427,9 +427,11 @@ function SpotChecks() {
         onCancel={() => setRecording(null)}
         onOk={async () => {
           const v = await form.validateFields();
+          // The row as last read (an assignment since the dialog opened moved its version).
+          const cur = list.data?.find((x) => x.id === recording!.id) ?? recording!;
           await call(authApi.recordSpotCheck, {
-            params: { id: recording!.id },
-            body: { result: v.result, note: v.note, version: recording!.version },
+            params: { id: cur.id },
+            body: { result: v.result, note: v.note, version: cur.version },
           });
           message.success(v.result === 'not_confirmed' ? '已登记，并为镇街生成整改问题' : '已登记');
           setRecording(null);

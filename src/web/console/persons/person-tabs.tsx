@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { PersonFile } from '../../../shared/api/persons';
 import type { Permission } from '../../../shared/roles';
+import { HomePointTab } from '../authenticity/home-point-tab';
 import { PersonCareTab } from '../care/person-care-tab';
 import { PersonActivitiesTab } from '../outreach/person-activities-tab';
 import { PersonVisitsTab } from '../visits/person-visits-tab';
@@ -40,6 +41,13 @@ export const PERSON_TABS: PersonTab[] = [
     label: '探访责任人',
     order: 40,
     render: (p, reload) => <AssignmentTab person={p} reload={reload} />,
+  },
+  {
+    key: 'home-point',
+    label: '住址坐标',
+    order: 45,
+    permission: 'persons.read',
+    render: (p) => <HomePointTab personId={p.id} />,
   },
   {
     key: 'care',
