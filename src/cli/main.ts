@@ -31,7 +31,9 @@ program
   .action(async () => {
     const config = loadConfig();
     await ensureWebBuilt();
-    const running = await startServer(config);
+    // The signal handlers are in place before the server starts, so a stop that arrives as soon as the
+    // start is printed (a supervisor, a test) is a graceful one: it waits for the start to finish.
+    const running = startServer(config);
     let signals = 0;
     const shutdown = async (signal: string) => {
       // A second signal, or a shutdown that hangs, ends the process at once.
@@ -41,12 +43,13 @@ program
         console.error('停止超时（30 秒），强制退出');
         process.exit(1);
       }, 30000).unref();
-      await running.stop();
+      await (await running).stop();
       console.log('已停止');
       process.exit(0);
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    await running;
   });
 
 const db = program.command('db').description('数据库');
