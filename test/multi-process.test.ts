@@ -9,7 +9,6 @@ import { chinaDate } from '../src/shared/china-time.js';
 import { seasonFlags } from '../src/shared/schedule.js';
 import { testEnv } from './context.js';
 import { buildPerson, buildTown, buildUser, freshIdNumber, TEST_PASSWORD } from './factories.js';
-import { freePort } from './free-port.js';
 
 /**
  * Several stateless server processes on one PostgreSQL: two real `tanfang start` processes serve the
@@ -29,19 +28,27 @@ interface Server {
   output: () => string;
 }
 
-async function startServer(port: number): Promise<Server> {
+/**
+ * Starts a server process on a port the system picks (PORT=0) and reads the port from its start
+ * lines: a port chosen here and bound there could be taken in between by another test's listener,
+ * which then answered for it (CI saw a 204 from a webhook receiver).
+ */
+async function startServer(): Promise<Server> {
   const proc = spawn(process.execPath, [join(ROOT, 'bin/tanfang.mjs'), 'start'], {
     cwd: ROOT,
     env: {
       ...process.env,
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: URL,
       TANFANG_DEMO: '0',
       // The jobs are started through the API below, so the test decides when they run.
       TANFANG_JOBS: '0',
       TANFANG_SECRET_KEY: '07'.repeat(32),
-      TANFANG_DATA_DIR: join(ROOT, `.tmp/multi-process-${port}`),
+      TANFANG_DATA_DIR: join(
+        ROOT,
+        `.tmp/multi-process-${process.pid}-${Math.random().toString(36).slice(2)}`,
+      ),
       LOG_LEVEL: 'warn',
       TZ: 'Asia/Shanghai',
     },
@@ -50,11 +57,19 @@ async function startServer(port: number): Promise<Server> {
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 200000;
   let last = 'no answer';
+  let url = '';
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server on ${port} exited:\n${out}`);
+    if (proc.exitCode !== null) throw new Error(`server exited:\n${out}`);
+    // The port it bound, from its start lines (网址: http://localhost:PORT).
+    const port = out.match(/网址:\s+http:\/\/localhost:(\d+)/)?.[1];
+    if (!port) {
+      if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 300));
+      continue;
+    }
+    url = `http://127.0.0.1:${port}`;
     try {
       const r = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(10000) });
       // Our server's answer, not whatever else took the port (a busy machine's other tests): a 2xx from
@@ -65,7 +80,7 @@ async function startServer(port: number): Promise<Server> {
     } catch (e) {
       last = (e as Error).message; // not listening yet, or no answer in time
     }
-    if (Date.now() > deadline) throw new Error(`server on ${port} did not start (health: ${last}):\n${out}`);
+    if (Date.now() > deadline) throw new Error(`server on ${url} did not answer (health: ${last}):\n${out}`);
     await new Promise((r) => setTimeout(r, 300));
   }
   return { proc, url, output: () => out };
@@ -111,8 +126,8 @@ describe.runIf(!!URL)('two server processes on one PostgreSQL', () => {
     personId = (await buildPerson(env, { townId: town.id, villageId: villages[0].id, visitorId: visitor.id }))
       .id;
     // One after the other: the first builds the web app if it is missing, the second finds it built.
-    a = await startServer(await freePort());
-    b = await startServer(await freePort());
+    a = await startServer();
+    b = await startServer();
   }, 420000);
 
   afterAll(async () => {

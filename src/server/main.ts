@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { createClock } from './clock.js';
@@ -125,7 +126,8 @@ export async function startServer(
     process.env.TANFANG_JOBS === '0'
       ? async () => {}
       : startScheduler(ctx, (msg, err) => app.log.error({ err }, msg));
-  const url = `http://localhost:${config.port}`;
+  // The port bound (PORT=0 asks the system for a free one: tests and supervisors read it here).
+  const url = `http://localhost:${(app.server.address() as AddressInfo).port}`;
   print(
     `\n探访 tanfang 已启动（${ctx.db.kind === 'pglite' ? `嵌入式数据库 ${config.dataDir}` : `PostgreSQL${ctx.readDb ? '，只读副本用于台账和导出' : ''}`}，用时 ${((Date.now() - t0) / 1000).toFixed(1)} 秒）`,
   );
