@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HttpError, retryRead, retryReadDelay } from './api';
 
 const err = (status: number, retryAfter?: number) =>
@@ -28,6 +28,15 @@ describe('retrying reads', () => {
 // The console's calls are built from the contract: the full endpoint (pages) or its OperationOf (the
 // first chunk, which loads no zod) give the same request.
 describe('contract calls', () => {
+  // The test files share one process (isolate: false): the real fetch goes back when this file is done,
+  // or every later test's fetch gets these fakes (the multi-process test once read its servers' health
+  // as this file's last 204).
+  const realFetch = globalThis.fetch;
+  const hadDocument = 'document' in globalThis;
+  afterAll(() => {
+    globalThis.fetch = realFetch;
+    if (!hadDocument) delete (globalThis as { document?: unknown }).document;
+  });
   const requests: { url: string; method: string; body?: string; headers: Record<string, string> }[] = [];
   const fetchOnce = (status: number, body: unknown) => {
     globalThis.fetch = (async (url: string, init: RequestInit) => {
