@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../../test/context.js';
 import { actorClient, buildTown } from '../../../../test/factories.js';
+import { isolatedEnv } from '../../../../test/isolated-db.js';
 import { sql } from '../../db/sql.js';
 import { deliverDue, notify, signWebhook } from './service.js';
 
@@ -17,7 +18,9 @@ interface Hit {
   headers: Record<string, string | string[] | undefined>;
   body: any;
 }
-let env: TestEnv;
+// A database of its own: the channels are system-wide settings and the outbox is delivered by whoever
+// calls deliverDue — other files running beside this one (notifications.test.ts) change and drain both.
+let env: TestEnv & { drop: () => Promise<void> };
 let server: Server;
 let base = '';
 const hits: Hit[] = [];
@@ -26,7 +29,7 @@ let robotErr = 0;
 let admin: Awaited<ReturnType<typeof actorClient>>;
 
 beforeAll(async () => {
-  env = await testEnv();
+  env = await isolatedEnv(await testEnv());
   server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => {
@@ -57,6 +60,7 @@ afterAll(async () => {
     sms: { enabled: false },
   });
   server.close();
+  await env.drop();
 });
 
 describe('企业微信, 钉钉 and SMS channels', () => {
@@ -190,7 +194,10 @@ describe('企业微信, 钉钉 and SMS channels', () => {
     expect(rows[0].last_error).toContain('310000');
     robotErr = 0;
     await env.ctx.db.query(
-      sql(`update notification_outbox set next_attempt_at = now() where dedupe_key = $1`),
+      // Due a minute ago: the database's now() can be a millisecond ahead of the clock deliverDue reads.
+      sql(
+        `update notification_outbox set next_attempt_at = now() - interval '1 minute' where dedupe_key = $1`,
+      ),
       [key],
     );
     // Counted by this event's text from here on, whoever delivers it: the suite's other files share the
