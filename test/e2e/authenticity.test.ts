@@ -110,7 +110,10 @@ describe.runIf(hasChromium())(
       await loginAs(op, 'hantai');
       await op.waitForURL(/\/($|\?)/);
       await op.goto(`${baseUrl()}/authenticity`);
-      await op.getByTestId('review-list').getByText(person.name).first().click();
+      // By the visit's own row: the person may have other flagged visits from the suite's other files
+      // (CI: the first row with the name was an earlier visit of the same person — visits other browser tests
+      // fill in seconds are flagged too short — so the rejection went to that one).
+      await op.getByTestId('review-list').locator(`tr[data-row-key="${visit.id}"]`).click();
       await op.getByTestId('review-signals').waitFor();
       await op.screenshot({ path: `${OUT}/review.png` });
       await op.getByTestId('reject-visit').click();
