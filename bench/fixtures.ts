@@ -1,8 +1,10 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '../src/server/db/db.js';
 import { sql } from '../src/server/db/sql.js';
+import { hashPassword } from '../src/server/modules/auth/password.js';
 import { fakeIdNumber } from '../src/server/seed/fake.js';
 import { ROSTER_COLUMNS } from '../src/shared/roster.js';
+import { BENCH_PASSWORD } from './generate.js';
 
 const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢';
 const GIVEN = '秀英桂兰玉凤建华志强海军永明春梅金花淑珍国庆丽娟文宝山巴特尔其格乌云娜仁图苏和';
@@ -52,4 +54,77 @@ export async function rosterFile(db: Db, path: string, rows: number, townId: num
   }
   ws.commit();
   await wb.commit();
+}
+
+export interface Actors {
+  admin: string;
+  townOfficer: string;
+  visitor: string;
+  visitorId: number;
+  townId: number;
+  personId: number;
+  visitorPersonIds: number[];
+}
+
+/** Gives chosen generated users a known password and picks a typical visitor, town and person. */
+export async function pickActors(db: Db): Promise<Actors> {
+  const hash = await hashPassword(BENCH_PASSWORD);
+  const one = async <T>(text: string, params: unknown[] = []) => (await db.query<T>(sql(text), params))[0];
+  // The town with the most persons, a visitor of median load in it among those with open tasks (a
+  // visitor who has finished the month has an empty "my open tasks" list: that measured nothing but
+  // the round trips), and one of that visitor's persons.
+  const town = await one<{ town_id: number }>(
+    `select town_id from persons group by town_id order by count(*) desc limit 1`,
+  );
+  const visitor = await one<{ visitor_id: number }>(
+    `with v as (select visitor_id, count(*) n from persons where town_id = $1 and visitor_id is not null
+                 group by visitor_id),
+          o as (select v.* from v where exists (select 1 from visit_tasks t
+                 where t.visitor_id = v.visitor_id and t.status = 'open'))
+     select visitor_id from o order by n, visitor_id limit 1 offset (select count(*) / 2 from o)`,
+    [town.town_id],
+  );
+  const persons = await db.query<{ id: number }>(
+    sql(`select id from persons where visitor_id = $1 and status = 'active' order by id`),
+    [visitor.visitor_id],
+  );
+  const grant = async (role: string, areaId: number) => {
+    const [u] = await db.query<{ id: number; username: string }>(
+      sql(`select u.id, u.username from users u join user_roles r on r.user_id = u.id
+        where r.role = $1 and r.area_id = $2 and u.disabled_at is null order by u.id limit 1`),
+      [role, areaId],
+    );
+    if (u) return u;
+    const [nu] = await db.query<{ id: number; username: string }>(
+      sql(
+        `insert into users (username, display_name, password_hash) values ($1, $2, $3) returning id, username`,
+      ),
+      [`bench-${role}-${areaId}`, `压测${role}`, hash],
+    );
+    await db.query(sql('insert into user_roles (user_id, role, area_id) values ($1, $2, $3)'), [
+      nu.id,
+      role,
+      areaId,
+    ]);
+    return nu;
+  };
+  const [district] = await db.query<{ id: number }>(
+    sql(`select id from areas where level = 'district' order by id limit 1`),
+  );
+  const admin = await grant('bureau_admin', district.id);
+  const officer = await grant('town_officer', town.town_id);
+  const v = await one<{ username: string }>('select username from users where id = $1', [visitor.visitor_id]);
+  await db.query(
+    sql('update users set password_hash = $1, failed_logins = 0, locked_until = null where id = any($2)'),
+    [hash, [admin.id, officer.id, visitor.visitor_id]],
+  );
+  return {
+    admin: admin.username,
+    townOfficer: officer.username,
+    visitor: v.username,
+    visitorId: visitor.visitor_id,
+    townId: town.town_id,
+    personId: persons[Math.floor(persons.length / 2)]?.id ?? persons[0]?.id,
+    visitorPersonIds: persons.map((p) => p.id),
+  };
 }

@@ -123,6 +123,20 @@ describe('authenticity rules', () => {
     expect(answersCanon({ A: { x: { value: 'good' } } }, '')).toBeNull();
     expect(answersCanon({ A: { x: { value: 'good' } } }, '一切正常')).toBeNull();
     expect(answersCanon({ A: { x: { value: 'poor', note: '屋顶漏雨，西墙有裂缝' } } }, null)).not.toBeNull();
+    // Notes of risks and requests (lists) count, all together: 4 + 4 characters reach 8, 4 + 3 do not.
+    const risks = (a: string, b: string) => ({
+      I: {
+        risks: {
+          value: [
+            { code: 'wandering', note: a },
+            { code: 'missing', note: b },
+          ],
+        },
+      },
+    });
+    expect(answersCanon(risks('常外出走', '联系不上'), '')).not.toBeNull();
+    expect(answersCanon(risks('常外出走', '联系不'), '')).toBeNull();
+    expect(answersCanon(risks('常外出走', '联系不'), ' 好 ')).not.toBeNull();
     // Key order does not matter.
     expect(answersCanon({ B: { y: { value: 1 } }, A: { x: { value: 2 } } }, '老人精神很好，屋里暖和')).toBe(
       answersCanon({ A: { x: { value: 2 } }, B: { y: { value: 1 } } }, ' 老人精神很好，屋里暖和 '),

@@ -352,12 +352,13 @@ export const COPY_MIN_FREE_TEXT = 8;
  * copying. The server hashes it.
  */
 export function answersCanon(answers: unknown, notes: string | null | undefined): string | null {
-  let free = notes?.trim().length ?? 0;
+  // Counted first, without building anything: most visits type too little, and this runs on every
+  // submission (building the sorted copy for nothing cost ~30 µs and its garbage a visit).
+  if ((notes?.trim().length ?? 0) + freeText(answers) < COPY_MIN_FREE_TEXT) return null;
   const canon = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canon);
     if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if (typeof o.note === 'string') free += o.note.trim().length;
       return Object.fromEntries(
         Object.keys(o)
           .sort()
@@ -366,8 +367,21 @@ export function answersCanon(answers: unknown, notes: string | null | undefined)
     }
     return v;
   };
-  const text = JSON.stringify([canon(answers), notes?.trim() ?? '']);
-  return free >= COPY_MIN_FREE_TEXT ? text : null;
+  return JSON.stringify([canon(answers), notes?.trim() ?? '']);
+}
+
+/** Characters typed into the answers' notes (`note` of any item, risk or request), trimmed. */
+function freeText(v: unknown): number {
+  if (Array.isArray(v)) {
+    let n = 0;
+    for (const x of v) n += freeText(x);
+    return n;
+  }
+  if (!v || typeof v !== 'object') return 0;
+  let n = 0;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>))
+    n += k === 'note' && typeof x === 'string' ? x.trim().length : freeText(x);
+  return n;
 }
 
 /** The review note is required when explaining or rejecting a flagged visit. */

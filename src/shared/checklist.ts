@@ -55,24 +55,10 @@ export function isQualifying(outcome: VisitOutcome): boolean {
 // Vocabularies other modules pick up (incidents, concerns, referrals, caregivers)
 // ---------------------------------------------------------------------------------------------
 
-/** Section I: life-safety risks; each ticked one opens an incident (stable codes). */
-export const RISK_CODES = [
-  'wandering',
-  'infringement',
-  'serious_illness',
-  'severe_mental_illness',
-  'death',
-  'missing',
-] as const;
-export type RiskCode = (typeof RISK_CODES)[number];
-export const RISK_LABELS: Record<RiskCode, string> = {
-  wandering: '外出流浪乞讨',
-  infringement: '遭受侵害',
-  serious_illness: '发生重病',
-  severe_mental_illness: '患有严重精神疾病',
-  death: '死亡',
-  missing: '失踪',
-};
+/** Section I's risks are defined in ./risks.ts (small: the dashboard and the incidents read them). */
+export { RISK_CODES, RISK_LABELS, type RiskCode } from './risks.js';
+
+import { RISK_CODES, RISK_LABELS, type RiskCode } from './risks.js';
 
 /** Section J: request categories; each request becomes a concern. */
 export const REQUEST_CATEGORIES = [

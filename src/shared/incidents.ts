@@ -2,7 +2,7 @@
  * Incidents, concerns and referrals (DOMAIN.md 6–8): vocabularies, defaults and the state machines,
  * shared by the server's rules and the console's forms.
  */
-import { RISK_CODES, RISK_LABELS, type RiskCode } from './checklist.js';
+import { RISK_CODES, RISK_LABELS, type RiskCode } from './risks.js';
 import type { Department } from './roles.js';
 
 // ---- incidents ----

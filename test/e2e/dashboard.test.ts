@@ -13,6 +13,9 @@ function lastMonth(): string {
 }
 
 const rows = (page: Page) => page.locator('.ant-table-tbody tr.ant-table-row');
+// The dashboard's child areas' table (the outreach card below it has a table of its own).
+const townRows = (page: Page) =>
+  page.locator('[data-testid=children-table] .ant-table-tbody tr.ant-table-row');
 
 /** Waits until the drill-down shows its total, loads every page and returns [total, rows shown]. */
 async function drillDown(page: Page): Promise<[number, number]> {
@@ -61,20 +64,20 @@ describe.runIf(hasChromium())('oversight dashboards in Chromium', () => {
     expect(await page.locator('[data-testid=trend-chart] svg path').count()).toBeGreaterThan(3);
     expect(await page.locator('[data-testid=children-chart] svg').innerHTML()).toContain('罕台镇');
     // The town table: one row per town, every town named.
-    await rows(page).first().waitFor();
-    expect(await rows(page).count()).toBe(TOWNS.length);
-    const table = await page.locator('.ant-table-tbody').innerText();
+    await townRows(page).first().waitFor();
+    expect(await townRows(page).count()).toBe(TOWNS.length);
+    const table = await page.locator('[data-testid=children-table] .ant-table-tbody').innerText();
     for (const t of TOWNS) expect(table).toContain(t.name);
     await page.waitForTimeout(500); // chart animations settle before the picture
     await page.screenshot({ path: '/tmp/h3-dash.png', fullPage: true });
     await page.screenshot({ path: 'test-output/e2e/dashboard.png', fullPage: true });
 
     // A count in the town table: the drill-down lists exactly that many records.
-    const counts = await rows(page).getByTestId('figure-missed').allInnerTexts();
+    const counts = await townRows(page).getByTestId('figure-missed').allInnerTexts();
     const pick = counts.findIndex((t) => Number(t) > 0);
     expect(pick, `missed per town: ${counts.join(',')}`).toBeGreaterThanOrEqual(0);
     const missed = Number(counts[pick]);
-    await rows(page).getByTestId('figure-missed').nth(pick).click();
+    await townRows(page).getByTestId('figure-missed').nth(pick).click();
     await page.waitForURL(/\/oversight\/records\?/);
     expect(await drillDown(page)).toEqual([missed, missed]);
 

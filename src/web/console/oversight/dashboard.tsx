@@ -19,7 +19,6 @@ import type { EChartsOption } from 'echarts';
 import { lazy, Suspense, useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { getMetricRecords, getMetrics, getTrends } from '../../../shared/api/oversight';
-import { RISK_LABELS, type RiskCode } from '../../../shared/checklist';
 import {
   compareWorstFirst,
   FIGURE_RULES,
@@ -30,6 +29,7 @@ import {
   type MetricValue,
   ruleOf,
 } from '../../../shared/metrics';
+import { RISK_LABELS, type RiskCode } from '../../../shared/risks';
 import { can, type Permission } from '../../../shared/roles';
 import { periodLabel } from '../../../shared/schedule';
 import { call } from '../../lib/api';
@@ -390,6 +390,7 @@ export function OversightDashboard() {
                 }}
               />
               <Table
+                data-testid="children-table"
                 size="small"
                 rowKey={(r) => String(r.id)}
                 dataSource={children}
