@@ -201,21 +201,8 @@ export function photoRules(i: AuthenticityInput, s: AuthenticitySettings): Signa
       break;
     }
   }
-  if (i.home) {
-    const limit = s['authenticity.placeMeters'];
-    for (const [n, p] of (i.photos ?? []).entries()) {
-      if (p.latitude == null || p.longitude == null) continue;
-      const d = distanceMeters({ latitude: p.latitude, longitude: p.longitude }, i.home);
-      if (d > limit) {
-        out.push({
-          rule: 'photo_place',
-          reason: `第 ${n + 1} 张照片的拍摄地点离对象住址 ${fmtKm(d)}，超过 ${limit} 米`,
-          evidence: { photo: n + 1, distanceM: round(d), limitM: limit },
-        });
-        break;
-      }
-    }
-  }
+  const place = photoPlaceRule(i, s);
+  if (place) out.push(place);
   if (i.reusedPhotoVisitIds?.length) {
     out.push({
       rule: 'photo_reused',
@@ -224,6 +211,51 @@ export function photoRules(i: AuthenticityInput, s: AuthenticitySettings): Signa
     });
   }
   return out;
+}
+
+/** Photo place: the first photo whose EXIF place is farther than N m from the confirmed home point. */
+export function photoPlaceRule(i: AuthenticityInput, s: AuthenticitySettings): Signal | null {
+  if (!i.home) return null;
+  const limit = s['authenticity.placeMeters'];
+  for (const [n, p] of (i.photos ?? []).entries()) {
+    if (p.latitude == null || p.longitude == null) continue;
+    const d = distanceMeters({ latitude: p.latitude, longitude: p.longitude }, i.home);
+    if (d > limit)
+      return {
+        rule: 'photo_place',
+        reason: `第 ${n + 1} 张照片的拍摄地点离对象住址 ${fmtKm(d)}，超过 ${limit} 米`,
+        evidence: { photo: n + 1, distanceM: round(d), limitM: limit },
+      };
+  }
+  return null;
+}
+
+/**
+ * The rules measured against the person's home point. When the point is set, moved or removed after
+ * visits were stored, these (and only these) are computed again for the stored visits
+ * (modules/authenticity `recomputeHomeSignals`), with the same functions as on arrival.
+ */
+export const HOME_RULES: readonly AuthenticityRule[] = ['place', 'photo_place'];
+
+/** The home-point rules over one visit (what the visit's place and photos say against `i.home`). */
+export function homeSignals(
+  i: Pick<AuthenticityInput, 'method' | 'location' | 'photos' | 'home'>,
+  s: AuthenticitySettings,
+): Signal[] {
+  // placeRule and photoPlaceRule read only these fields of the input.
+  const input = { ...i, at: new Date(0), recordedAt: new Date(0), qualifying: true };
+  return [placeRule(input, s), photoPlaceRule(input, s)].filter((x): x is Signal => x != null);
+}
+
+/**
+ * A stored visit's signals with its home-point ones replaced by `fresh` (the other rules' signals
+ * kept as they are), in the rules' order as on arrival; empty when none is left.
+ */
+export function replaceHomeSignals(stored: readonly Signal[] | null, fresh: readonly Signal[]): Signal[] {
+  const order = (r: AuthenticityRule) => AUTHENTICITY_RULES.indexOf(r);
+  return [...(stored ?? []).filter((x) => !HOME_RULES.includes(x.rule)), ...fresh].sort(
+    (a, b) => order(a.rule) - order(b.rule),
+  );
 }
 
 /** Travel: this visit and a neighbouring in-person visit of the same visitor need more than N km/h. */

@@ -24,6 +24,11 @@ export const ReviewItem = z.object({
   reviewNote: z.string().nullable(),
   reviewedAt: z.string().nullable(),
   reviewedBy: z.string().nullable(),
+  /**
+   * When the signals changed after the town's decision (a home point set, moved or removed later,
+   * or a pair rule's late visit): the decision stands; the reviewer sees that the signals moved.
+   */
+  signalsChangedAt: z.string().nullable(),
 });
 export type ReviewItem = z.output<typeof ReviewItem>;
 
@@ -109,7 +114,10 @@ export const getHomePoint = endpoint({
       current: HomePoint.nullable(),
       /** The first consented in-person visit's location, when no point is confirmed yet. */
       proposal: Point.extend({ visitId: z.number(), at: z.string() }).nullable(),
-      history: z.array(HomePoint.omit({ version: true }).extend({ note: z.string().nullable() })),
+      /** Newest first; a removed point is a row with `removed` true. */
+      history: z.array(
+        HomePoint.omit({ version: true }).extend({ note: z.string().nullable(), removed: z.boolean() }),
+      ),
     }),
   },
 });
@@ -118,7 +126,8 @@ export const setHomePoint = endpoint({
   method: 'PUT',
   path: '/api/persons/:id/home-point',
   operationId: 'setPersonHomePoint',
-  summary: '设置对象住址坐标（录入坐标，或确认由上门定位生成的坐标）',
+  summary:
+    '设置对象住址坐标（录入坐标，或确认由上门定位生成的坐标）；本月和上月的探访及待核查探访的位置疑点随之重新计算',
   tags: TAGS,
   permission: 'authenticity.review',
   params: IdParams,
@@ -132,6 +141,17 @@ export const setHomePoint = endpoint({
   ]),
   example: { latitude: 40.6571, longitude: 109.8403, note: '村委会核实的住址' },
   responses: { 200: HomePoint },
+});
+
+export const removeHomePoint = endpoint({
+  method: 'DELETE',
+  path: '/api/persons/:id/home-point',
+  operationId: 'removePersonHomePoint',
+  summary: '删除对象住址坐标（位置类疑点恢复为“无参照”，本月和上月的探访及待核查探访的位置疑点随之重新计算）',
+  tags: TAGS,
+  permission: 'authenticity.review',
+  params: IdParams,
+  query: z.object({ note: z.string().trim().max(200, '说明不超过 200 字').optional() }),
 });
 
 export const SpotCheck = z.object({

@@ -6,14 +6,19 @@ import {
   type AuthenticitySettings,
   assessVisit,
   drawSample,
+  HOME_RULES,
+  homeSignals,
+  type Point,
   REVIEW_STATE_LABELS,
   type ReviewState,
+  replaceHomeSignals,
   reviewNeedsNote,
   SPOT_CHECK_RESULT_LABELS,
   type SpotCheckResult,
 } from '../../../shared/authenticity.js';
-import { chinaDayStart } from '../../../shared/china-time.js';
+import { chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
 import type { Ctx } from '../../context.js';
+import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
@@ -219,6 +224,7 @@ export async function setHomePoint(
   } else point = { latitude: b.latitude, longitude: b.longitude, source: 'officer', sourceVisitId: null };
   await ctx.db.tx(async (q) => {
     await repo.putHomePoint(q, { personId, ...point, by: actor.userId, now, note: b.note?.trim() || null });
+    const recomputed = await recomputeHomeSignals(q, { personId, home: point, actorId: actor.userId, now });
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,
@@ -226,10 +232,110 @@ export async function setHomePoint(
       entity: 'person',
       entityId: personId,
       areaId: person.village_id,
-      detail: { source: point.source, sourceVisitId: point.sourceVisitId },
+      detail: { source: point.source, sourceVisitId: point.sourceVisitId, recomputed },
     });
   });
   return (await repo.homePoint(ctx.db, personId))!;
+}
+
+/**
+ * Removes a person's home point (set by mistake, or the person moved and the new place is not known
+ * yet): the place rules say "no reference" again, and the stored visits' place signals go with it.
+ */
+export async function removeHomePoint(ctx: Ctx, actor: Actor, personId: number, note?: string) {
+  const person = await personOf(ctx, actor, personId);
+  const now = ctx.clock.now();
+  await ctx.db.tx(async (q) => {
+    const removed = await repo.deleteHomePoint(q, {
+      personId,
+      by: actor.userId,
+      now,
+      note: note?.trim() || null,
+    });
+    if (!removed) throw notFound('住址坐标');
+    const recomputed = await recomputeHomeSignals(q, { personId, home: null, actorId: actor.userId, now });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'person.home_point_removed',
+      entity: 'person',
+      entityId: personId,
+      areaId: person.village_id,
+      detail: {
+        latitude: removed.latitude,
+        longitude: removed.longitude,
+        note: note?.trim() || null,
+        recomputed,
+      },
+    });
+  });
+}
+
+/**
+ * The home point changed (set, moved, confirmed from a visit, removed): the home-point rules (place,
+ * photo place — `HOME_RULES`) are computed again for the person's stored visits with the same pure
+ * functions as on arrival, the thresholds of each visit's village, inside the home point's
+ * transaction. Which visits: those of the current and the previous China month, and older ones still
+ * waiting for review. A month before that is closed — its figures, its monthly report and its spot
+ * check draw were made from the signals as they stood, and its visits were not reviewed against this
+ * point —, while the previous month's report and draw are usually made in the first days of the
+ * next, so a point confirmed after a first visit late in a month still reaches it; a pending visit
+ * is in the queue now and must show what it would show today. An unreviewed visit enters the queue
+ * when a signal appears and leaves it when its last one goes; a reviewed visit keeps its decision
+ * (`repo.setSignals`), the queue marking that its signals changed after it. Each changed visit is
+ * audited (`visit.signals`: the home-point signals before and after). Returns the changed visit ids.
+ */
+export async function recomputeHomeSignals(
+  q: Queryable,
+  o: { personId: number; home: Point | null; actorId: number; now: Date },
+): Promise<number[]> {
+  const [y, m] = chinaMonth(o.now).split('-').map(Number);
+  const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+  const since = monthWindow(previous).from;
+  const rows = await repo.visitsForHomeSignals(q, o.personId, since);
+  const settings = new Map<number, AuthenticitySettings>();
+  const changed: number[] = [];
+  for (const v of rows) {
+    let s = settings.get(v.village_id);
+    if (!s) {
+      s = await areaSettings(q, v.village_id, AUTHENTICITY_DEFAULTS);
+      settings.set(v.village_id, s);
+    }
+    const fresh = homeSignals(
+      {
+        method: v.method,
+        location:
+          v.latitude != null && v.longitude != null
+            ? { latitude: v.latitude, longitude: v.longitude, accuracy: v.location_accuracy }
+            : null,
+        photos: v.photo_meta ?? [],
+        home: o.home,
+      },
+      s,
+    );
+    const before = (v.signals ?? []).filter((x) => HOME_RULES.includes(x.rule));
+    const key = (list: readonly { rule: string; reason: string }[]) =>
+      JSON.stringify(list.map((x) => [x.rule, x.reason]));
+    if (key(before) === key(fresh)) continue;
+    const signals = replaceHomeSignals(v.signals, fresh);
+    await repo.setSignals(q, v.id, signals, o.now);
+    await appendAudit(q, {
+      at: o.now,
+      actorId: o.actorId,
+      action: 'visit.signals',
+      entity: 'visit',
+      entityId: v.id,
+      areaId: v.village_id,
+      detail: {
+        cause: o.home ? 'home_point' : 'home_point_removed',
+        before: before.map((x) => x.reason),
+        after: fresh.map((x) => x.reason),
+        reviewState: v.review_state,
+      },
+    });
+    changed.push(v.id);
+  }
+  return changed;
 }
 
 // ---------------------------------------------------------------------------------------------

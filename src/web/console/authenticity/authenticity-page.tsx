@@ -129,7 +129,12 @@ function ReviewQueue() {
             title: '状态',
             width: 100,
             render: (_, r) => (
-              <Tag color={STATE_COLORS[r.reviewState]}>{REVIEW_STATE_LABELS[r.reviewState]}</Tag>
+              <Space size={2} wrap>
+                <Tag color={STATE_COLORS[r.reviewState]}>{REVIEW_STATE_LABELS[r.reviewState]}</Tag>
+                {r.signalsChangedAt && (
+                  <Tag title={`住址坐标等变更后于 ${fmt(r.signalsChangedAt)} 重新计算`}>核查后疑点有变化</Tag>
+                )}
+              </Space>
             ),
           },
         ]}
