@@ -163,6 +163,7 @@ export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
   'care.replacement': '更换照料服务人',
   'care.agreement_expiring': '照料协议即将到期',
   'visit.due_soon': '探访即将到期',
+  'visit.rejected': '探访不予认定',
   'signal.task': '预警核查任务',
 };
 

@@ -565,3 +565,67 @@ describe('signals follow a home point that changes (set, moved, removed)', () =>
     ).toEqual([]);
   });
 });
+
+describe('the visitor is told when a visit is rejected', () => {
+  it('one inbox row for the visitor (note, what became of the task), none for another visitor, own channels only', async () => {
+    const { town, villages, visitor, officer, persons } = await setup();
+    const [a, b] = persons;
+    const otherVisitor = await actorClient(env, 'visitor', villages[0].id);
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    await officer.http.put(`/api/persons/${a.id}/home-point`, HOME);
+    await officer.http.put(`/api/persons/${b.id}/home-point`, HOME);
+    // The visitor's own e-mail; the district has e-mail and a group robot switched on.
+    expect(
+      (await visitor.http.put('/api/inbox/settings', { email: `v${town.id}@example.org` })).statusCode,
+    ).toBe(200);
+    const channels = await admin.http.put('/api/notifications/channels', {
+      email: { enabled: true, host: '127.0.0.1', port: 2525, from: 'tanfang@example.org' },
+      webhook: { enabled: false },
+      wecom: { enabled: true, url: 'http://127.0.0.1:9/cgi-bin/webhook/send?key=K' },
+    });
+    expect(channels.statusCode).toBe(200);
+    try {
+      const v = await visitor.http.post('/api/visits', body(a.id, ago(30), located(north(5000))));
+      const visitId = v.json().id;
+      const due = v.json().completedTasks[0].dueDate;
+      // Confirm and explain tell nobody: the visit still counts, there is nothing to do.
+      const v2 = await visitor.http.post('/api/visits', body(b.id, ago(25), located(north(6000))));
+      await officer.http.post(`/api/authenticity/reviews/${v2.json().id}`, {
+        decision: 'explained',
+        note: '暂住',
+      });
+      const rej = await officer.http.post(`/api/authenticity/reviews/${visitId}`, {
+        decision: 'rejected',
+        note: '电话核实老人当天不在家',
+      });
+      expect(rej.statusCode).toBe(200);
+      const inbox = (await visitor.http.get('/api/inbox')).json();
+      const mine = inbox.items.filter((n: { kind: string }) => n.kind === 'visit.rejected');
+      expect(mine).toHaveLength(1);
+      expect(inbox.items.some((n: { kind: string }) => n.kind !== 'visit.rejected')).toBe(false);
+      expect(mine[0].title).toContain('探访不予认定');
+      expect(mine[0].body).toContain('电话核实老人当天不在家');
+      expect(mine[0].body).toContain('位置离家过远');
+      expect(mine[0].body).toContain(`请在 ${due} 前重新探访`);
+      expect(mine[0].ref).toMatchObject({ entity: 'visit', id: String(visitId) });
+      expect((await otherVisitor.http.get('/api/inbox')).json().items).toEqual([]);
+      expect(
+        (await officer.http.get('/api/inbox'))
+          .json()
+          .items.some((n: { kind: string }) => n.kind === 'visit.rejected'),
+      ).toBe(false);
+      // Out on the visitor's own channel (e-mail), not posted to the group robot.
+      const out = await db.query<{ channel: string; user_id: number }>(
+        sql('select channel, user_id from notification_outbox where dedupe_key = $1 order by channel'),
+        [`visit.rejected:${visitId}`],
+      );
+      expect(out).toEqual([{ channel: 'email', user_id: visitor.id }]);
+    } finally {
+      await admin.http.put('/api/notifications/channels', {
+        email: { enabled: false },
+        webhook: { enabled: false },
+        wecom: { enabled: false },
+      });
+    }
+  });
+});

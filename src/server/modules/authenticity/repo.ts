@@ -121,8 +121,8 @@ export async function reopenTasksOf(
   q: Queryable,
   visitId: number,
   now: Date,
-): Promise<{ id: number; status: string }[]> {
-  return q.query<{ id: number; status: string }>(
+): Promise<{ id: number; status: 'open' | 'done' | 'missed'; window_end: Date }[]> {
+  return q.query<{ id: number; status: 'open' | 'done' | 'missed'; window_end: Date }>(
     sql(`update visit_tasks t set
             visit_id = o.id,
             status = case when o.id is not null then 'done' when t.window_end > $2 then 'open' else 'missed' end,
@@ -134,7 +134,7 @@ export async function reopenTasksOf(
                                 and v.at >= t0.window_start and v.at < t0.window_end
                               order by v.at, v.id limit 1) o on true
          where t.id = t0.id and t0.visit_id = $1 and t0.status = 'done'
-         returning t.id, t.status`),
+         returning t.id, t.status, t.window_end`),
     [visitId, now],
   );
 }

@@ -16,7 +16,7 @@ import {
   SPOT_CHECK_RESULT_LABELS,
   type SpotCheckResult,
 } from '../../../shared/authenticity.js';
-import { chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
+import { chinaDate, chinaDateTime, chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
@@ -24,6 +24,7 @@ import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
 import { openConcern } from '../concerns/index.js';
+import { notify } from '../notifications/index.js';
 import { getPersonById, getPersonInScope, insertPersonEvent } from '../persons/index.js';
 import {
   areaSettings,
@@ -138,7 +139,9 @@ export async function getReview(ctx: Ctx, actor: Actor, visitId: number) {
 /**
  * The town's decision. Confirm needs nothing; explain and reject need a note. A rejection takes the
  * visit out of qualifying (repo.decide), reopens or misses its tasks, writes the person's timeline,
- * tells the visitor through the visit (the phone shows its state) and is audited — one transaction.
+ * tells the visitor (an inbox row with the reasons, the note and what became of the task, on their
+ * own channels: `visit.rejected`) and is audited — one transaction. Confirm and explain notify nobody:
+ * the visit still counts and the visitor has nothing to do (the phone's recent visits show the state).
  */
 export async function decideReview(
   ctx: Ctx,
@@ -157,7 +160,19 @@ export async function decideReview(
       throw conflict(`该探访已核查（${REVIEW_STATE_LABELS[item.review_state]}），不能再次核查`, 'decision');
     const done = await repo.decide(q, { visitId, state: d.decision, note, by: actor.userId, now });
     if (!done) throw conflict('该探访已被他人核查，请刷新', 'decision');
-    const tasks = d.decision === 'rejected' ? await repo.reopenTasksOf(q, visitId, now) : [];
+    const reopened = d.decision === 'rejected' ? await repo.reopenTasksOf(q, visitId, now) : [];
+    const tasks = reopened.map((t) => ({ id: t.id, status: t.status }));
+    if (d.decision === 'rejected')
+      await notify(q, {
+        recipients: [item.visitor_id],
+        kind: 'visit.rejected',
+        title: `探访不予认定：${item.person_name} ${chinaDateTime(item.at)}`,
+        body: rejectionBody(item, note ?? '', reopened),
+        ref: { entity: 'visit', id: visitId },
+        dedupeKey: `visit.rejected:${visitId}`,
+        now,
+        groups: false,
+      });
     const rules = (item.signals ?? []).map((s) => AUTHENTICITY_RULE_LABELS[s.rule]).join('、');
     await insertPersonEvent(q, {
       personId: item.person_id,
@@ -180,6 +195,29 @@ export async function decideReview(
     });
   });
   return (await repo.getReview(ctx.db, actor.scope, visitId))!;
+}
+
+/**
+ * What the visitor is told when the town rejects their visit: the reasons it was flagged, the town's
+ * note, and what became of the tasks it had completed (open again until the window's last day, done
+ * by another visit, or missed).
+ */
+export function rejectionBody(
+  item: Pick<repo.ReviewRow, 'signals'>,
+  note: string,
+  tasks: readonly { status: 'open' | 'done' | 'missed'; window_end: Date }[],
+): string {
+  const rules = (item.signals ?? []).map((s) => AUTHENTICITY_RULE_LABELS[s.rule]).join('、');
+  const parts = [`疑点：${rules || '无'}。镇街核查意见：${note}。该次探访不再计入。`];
+  const open = tasks.filter((t) => t.status === 'open');
+  if (open.length) {
+    const last = open.map((t) => chinaDate(new Date(t.window_end.getTime() - 1))).sort()[0];
+    parts.push(`它完成的探访任务已重新打开，请在 ${last} 前重新探访。`);
+  }
+  if (tasks.some((t) => t.status === 'missed')) parts.push('任务周期已过，相应任务记为未完成。');
+  if (tasks.some((t) => t.status === 'done')) parts.push('同一周期内另有有效探访，相应任务仍为已完成。');
+  if (!tasks.length) parts.push('该次探访未完成探访任务，任务不受影响。');
+  return parts.join('');
 }
 
 // ---------------------------------------------------------------------------------------------
