@@ -228,6 +228,12 @@ function ThresholdForm(p: {
   onSave: (v: number) => void;
 }) {
   const info = AUTHENTICITY_THRESHOLD_INFO[p.settingKey];
+  if (!p.mayEdit)
+    return (
+      <Typography.Text strong data-testid={`value-${p.settingKey}`}>
+        {p.value} {info.unit}
+      </Typography.Text>
+    );
   return (
     <Form
       layout="inline"
@@ -242,20 +248,13 @@ function ThresholdForm(p: {
           schemaRule(authApi.AUTHENTICITY_SETTING_VALUES[p.settingKey]),
         ]}
       >
-        <InputNumber
-          aria-label={`${info.label}（${info.unit}）`}
-          suffix={info.unit}
-          disabled={!p.mayEdit}
-          style={{ width: 170 }}
-        />
+        <InputNumber aria-label={`${info.label}（${info.unit}）`} suffix={info.unit} style={{ width: 170 }} />
       </Form.Item>
-      {p.mayEdit && (
-        <Form.Item>
-          <Button htmlType="submit" data-testid={`save-${p.settingKey}`}>
-            保存
-          </Button>
-        </Form.Item>
-      )}
+      <Form.Item>
+        <Button htmlType="submit" data-testid={`save-${p.settingKey}`}>
+          保存
+        </Button>
+      </Form.Item>
     </Form>
   );
 }
@@ -268,6 +267,14 @@ function SpotCheckForm(p: {
 }) {
   const schema = authApi.AUTHENTICITY_SETTING_VALUES['authenticity.spotCheck'].shape;
   const I = SPOT_CHECK_SETTING_INFO;
+  if (!p.mayEdit)
+    return (
+      <Typography.Text data-testid="value-authenticity.spotCheck">
+        {I.rate.label} {+(p.value.rate * 100).toFixed(2)}
+        {I.rate.unit}；{I.min.label} {p.value.min} {I.min.unit}；{I.flaggedWeight.label}{' '}
+        {p.value.flaggedWeight} {I.flaggedWeight.unit}
+      </Typography.Text>
+    );
   return (
     <Form
       layout="inline"
@@ -285,14 +292,14 @@ function SpotCheckForm(p: {
           { validator: async (_, v) => schemaRule(schema.rate).validator(_, v == null ? v : v / 100) },
         ]}
       >
-        <InputNumber suffix={I.rate.unit} disabled={!p.mayEdit} style={{ width: 130 }} />
+        <InputNumber suffix={I.rate.unit} style={{ width: 130 }} />
       </Form.Item>
       <Form.Item
         name="min"
         label={I.min.label}
         rules={[{ required: true, message: `请填写${I.min.label}` }, schemaRule(schema.min)]}
       >
-        <InputNumber suffix={I.min.unit} disabled={!p.mayEdit} style={{ width: 130 }} />
+        <InputNumber suffix={I.min.unit} style={{ width: 130 }} />
       </Form.Item>
       <Form.Item
         name="flaggedWeight"
@@ -302,15 +309,13 @@ function SpotCheckForm(p: {
           schemaRule(schema.flaggedWeight),
         ]}
       >
-        <InputNumber suffix={I.flaggedWeight.unit} disabled={!p.mayEdit} style={{ width: 130 }} />
+        <InputNumber suffix={I.flaggedWeight.unit} style={{ width: 130 }} />
       </Form.Item>
-      {p.mayEdit && (
-        <Form.Item>
-          <Button htmlType="submit" data-testid="save-authenticity.spotCheck">
-            保存
-          </Button>
-        </Form.Item>
-      )}
+      <Form.Item>
+        <Button htmlType="submit" data-testid="save-authenticity.spotCheck">
+          保存
+        </Button>
+      </Form.Item>
     </Form>
   );
 }
