@@ -481,9 +481,15 @@ describe('signals follow a home point that changes (set, moved, removed)', () =>
     expect(audits[0].detail.after[0]).toContain('55.0 公里');
     expect(audits[1].detail.recomputed).toEqual(expect.arrayContaining([visitId, short.json().id]));
 
-    // The point was wrong: moved to where the visits were. The place flag goes, and with it the
-    // queue entry of the visit that had only that; the too-short one keeps its other signal.
-    expect((await officer.http.put(`/api/persons/${a.id}/home-point`, far)).statusCode).toBe(200);
+    // The point was wrong: the town confirms the visit's own location instead. The place flag goes,
+    // and with it the queue entry of the visit that had only that; the too-short one keeps its other
+    // signal.
+    const confirmed = await officer.http.put(`/api/persons/${a.id}/home-point`, { fromVisitId: visitId });
+    expect(confirmed.json()).toMatchObject({
+      source: 'visit',
+      sourceVisitId: visitId,
+      latitude: far.latitude,
+    });
     expect(await stored(visitId)).toEqual({ rules: [], state: null });
     expect(await stored(short.json().id)).toEqual({ rules: ['too_short'], state: 'pending' });
     const queue = await queueIds(officer, town.id);
