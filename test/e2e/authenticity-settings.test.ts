@@ -109,4 +109,50 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     expect(tooMany(fourth)?.evidence.limit ?? inherited).toBe(inherited);
     await office.close();
   });
+
+  it('the town removes a home point on the person page (reason, confirmation); the place flag of a visit this month goes', async () => {
+    const townT = await apiToken('hantai');
+    const visitorT = await apiToken('visitor1');
+    const bundle = (await apiCall(visitorT, 'GET', '/api/visitor/bundle')).body;
+    const active = (bundle.persons as { id: number; status: string }[]).filter((p) => p.status === 'active');
+    let personId: number | undefined;
+    for (const p of active.reverse())
+      if ((await apiCall(townT, 'GET', `/api/persons/${p.id}`)).status === 200) {
+        personId = p.id;
+        break;
+      }
+    expect(personId).toBeDefined();
+    const home = { latitude: 40.2, longitude: 110.3 };
+    expect((await apiCall(townT, 'PUT', `/api/persons/${personId}/home-point`, home)).status).toBe(200);
+    const v = await apiCall(visitorT, 'POST', '/api/visits', {
+      clientId: crypto.randomUUID(),
+      personId,
+      at: new Date(Date.now() - 60_000).toISOString(),
+      method: 'in_person',
+      outcome: 'not_home',
+      location: { consent: true, latitude: 40.7, longitude: 110.3, accuracy: 15 },
+    });
+    expect(v.status).toBe(201);
+    const rules = async () =>
+      ((await apiCall(townT, 'GET', `/api/visits/${v.body.id}`)).body.authenticity?.signals ?? []).map(
+        (x: { rule: string }) => x.rule,
+      );
+    expect(await rules()).toContain('place');
+
+    const office = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const page = await office.newPage();
+    await loginAs(page, 'hantai');
+    await page.waitForURL(/\/($|\?)/);
+    await page.goto(`${baseUrl()}/persons/${personId}?tab=home-point`);
+    await page.getByRole('button', { name: '删除坐标' }).click();
+    await page.getByLabel('删除原因').fill('坐标录错，待重新核实');
+    await page.getByRole('button', { name: /^删\s*除$/ }).click();
+    await page.getByText('尚未确认住址坐标').waitFor();
+    await expect.poll(rules).not.toContain('place');
+    const hp = (await apiCall(townT, 'GET', `/api/persons/${personId}/home-point`)).body;
+    expect(hp.current).toBeNull();
+    expect(hp.history[0]).toMatchObject({ removed: true, note: '坐标录错，待重新核实' });
+    await page.getByText('删除：坐标录错，待重新核实').waitFor();
+    await office.close();
+  });
 });

@@ -5,12 +5,14 @@ import {
   Button,
   Descriptions,
   Form,
+  Input,
   InputNumber,
   Popconfirm,
   Space,
   Table,
   Typography,
 } from 'antd';
+import { useState } from 'react';
 import * as authApi from '../../../shared/api/authenticity';
 import { chinaDateTime } from '../../../shared/china-time';
 import { can } from '../../../shared/roles';
@@ -40,8 +42,13 @@ export function HomePointTab({ personId }: { personId: number }) {
     message.success('住址坐标已确认，本月和上月探访的位置疑点已重新计算');
     await q.refetch();
   };
+  const [removeNote, setRemoveNote] = useState('');
   const remove = async () => {
-    await call(authApi.removeHomePoint, { params: { id: personId }, query: {} });
+    await call(authApi.removeHomePoint, {
+      params: { id: personId },
+      query: { note: removeNote.trim() || undefined },
+    });
+    setRemoveNote('');
     message.success('住址坐标已删除，位置类疑点已撤除（不再作位置比对）');
     await q.refetch();
   };
@@ -64,7 +71,18 @@ export function HomePointTab({ personId }: { personId: number }) {
             <Descriptions.Item label="操作">
               <Popconfirm
                 title="删除住址坐标？"
-                description="删除后上门定位不再与住址比对，本月和上月探访的“离家过远”疑点将撤除。"
+                description={
+                  <Space direction="vertical" style={{ maxWidth: 320 }}>
+                    <span>删除后上门定位不再与住址比对，本月和上月探访的“离家过远”疑点将撤除。</span>
+                    <Input
+                      aria-label="删除原因"
+                      placeholder="删除原因（选填，如：坐标有误、对象已搬家）"
+                      maxLength={200}
+                      value={removeNote}
+                      onChange={(e) => setRemoveNote(e.target.value)}
+                    />
+                  </Space>
+                }
                 okText="删除"
                 okButtonProps={{ danger: true }}
                 cancelText="取消"
