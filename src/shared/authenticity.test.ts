@@ -5,7 +5,9 @@ import {
   assessVisit,
   distanceMeters,
   drawSample,
+  homeSignals,
   type Point,
+  replaceHomeSignals,
   AUTHENTICITY_DEFAULTS as S,
 } from './authenticity.js';
 
@@ -168,5 +170,27 @@ describe('spot-check sample', () => {
       ).length;
     // Unweighted, 5 % of the sample would be flagged (0.5 a draw); weighted 4×, about 1.7.
     expect(flagged / 200).toBeGreaterThan(1.2);
+  });
+});
+
+describe('home-point rules computed again for a stored visit', () => {
+  it('are exactly what assessVisit says for place and photo place, and replace only those', () => {
+    const photos = [{ takenAt: AT.toISOString(), ...north(HOME, 3000) }];
+    const i = base({ location: { ...north(HOME, 55000), accuracy: 20 }, photos, openedAt: min(-1) });
+    const all = assessVisit(i, S);
+    expect(all.map((x) => x.rule)).toEqual(['place', 'photo_place', 'too_short']);
+    const fresh = homeSignals(i, S);
+    expect(fresh).toEqual(all.filter((x) => x.rule === 'place' || x.rule === 'photo_place'));
+    // Stored without a home point: only too_short. With the point: the rules' order as on arrival.
+    const stored = assessVisit({ ...i, home: null }, S);
+    expect(stored.map((x) => x.rule)).toEqual(['too_short']);
+    expect(replaceHomeSignals(stored, fresh)).toEqual(all);
+    // The point moved to the visit's place: place goes, photo place (3 km from home, 52 km from the
+    // new point) stays; removed: none of them.
+    const moved = homeSignals({ ...i, home: north(HOME, 55000) }, S);
+    expect(moved.map((x) => x.rule)).toEqual(['photo_place']);
+    expect(replaceHomeSignals(all, moved).map((x) => x.rule)).toEqual(['photo_place', 'too_short']);
+    expect(replaceHomeSignals(all, homeSignals({ ...i, home: null }, S))).toEqual(stored);
+    expect(replaceHomeSignals(null, [])).toEqual([]);
   });
 });

@@ -74,6 +74,74 @@ export type AuthenticitySettings = typeof AUTHENTICITY_DEFAULTS;
 export type AuthenticitySettingKey = keyof AuthenticitySettings;
 export const AUTHENTICITY_SETTING_KEYS = Object.keys(AUTHENTICITY_DEFAULTS) as AuthenticitySettingKey[];
 
+/** A number threshold as the settings page shows it: its name, unit, the rules it governs, a hint. */
+export interface ThresholdInfo {
+  label: string;
+  unit: string;
+  rules: readonly AuthenticityRule[];
+  hint: string;
+}
+/** The Chinese names and units of the thresholds (the spot-check setting has three parts, below). */
+export const AUTHENTICITY_THRESHOLD_INFO: Record<
+  Exclude<AuthenticitySettingKey, 'authenticity.spotCheck'>,
+  ThresholdInfo
+> = {
+  'authenticity.placeMeters': {
+    label: '离家距离上限',
+    unit: '米',
+    rules: ['place', 'photo_place'],
+    hint: '上门定位或照片拍摄地点离已确认的住址坐标超过此距离即提示',
+  },
+  'authenticity.accuracyAllowanceMeters': {
+    label: '定位精度扣除上限',
+    unit: '米',
+    rules: ['place'],
+    hint: '计算距离时先扣除手机报告的定位精度，最多扣除此数，避免信号差被误判',
+  },
+  'authenticity.photoHours': {
+    label: '照片拍摄时间偏差上限',
+    unit: '小时',
+    rules: ['photo_time'],
+    hint: '照片自带的拍摄时间与探访时间相差超过此数即提示',
+  },
+  'authenticity.speedKmh': {
+    label: '两次上门间移动速度上限',
+    unit: '公里/小时',
+    rules: ['travel'],
+    hint: '同一探访人相邻两次上门探访的距离除以间隔时间超过此速度即提示',
+  },
+  'authenticity.minMinutes': {
+    label: '上门填写时长下限',
+    unit: '分钟',
+    rules: ['too_short'],
+    hint: '从打开表单到保存少于此时长即提示（0 表示不检查）',
+  },
+  'authenticity.lateDays': {
+    label: '补录期限',
+    unit: '天',
+    rules: ['stored_late'],
+    hint: '探访后超过此天数才录入即提示',
+  },
+  'authenticity.maxPerDay': {
+    label: '每日上门次数上限',
+    unit: '次',
+    rules: ['too_many'],
+    hint: '同一探访人一天内上门探访超过此次数，超出的探访即提示',
+  },
+  'authenticity.copyAcrossPersons': {
+    label: '内容相同的对象数',
+    unit: '名',
+    rules: ['copied_across'],
+    hint: '同一探访人本月有此数量的对象检查表和备注完全相同即提示',
+  },
+};
+/** The parts of the spot-check setting (the rate is a share: the page shows it in per cent). */
+export const SPOT_CHECK_SETTING_INFO = {
+  rate: { label: '抽查比例', unit: '%' },
+  min: { label: '每镇街至少抽取', unit: '条' },
+  flaggedWeight: { label: '有疑点探访加权', unit: '倍' },
+} as const;
+
 /** The most in-person visits of a day the server counts (the count reads at most this many rows). */
 export const MAX_PER_DAY_CAP = 50;
 /** Travel is checked against a visitor's in-person visits within this many hours either side. */
@@ -201,21 +269,8 @@ export function photoRules(i: AuthenticityInput, s: AuthenticitySettings): Signa
       break;
     }
   }
-  if (i.home) {
-    const limit = s['authenticity.placeMeters'];
-    for (const [n, p] of (i.photos ?? []).entries()) {
-      if (p.latitude == null || p.longitude == null) continue;
-      const d = distanceMeters({ latitude: p.latitude, longitude: p.longitude }, i.home);
-      if (d > limit) {
-        out.push({
-          rule: 'photo_place',
-          reason: `第 ${n + 1} 张照片的拍摄地点离对象住址 ${fmtKm(d)}，超过 ${limit} 米`,
-          evidence: { photo: n + 1, distanceM: round(d), limitM: limit },
-        });
-        break;
-      }
-    }
-  }
+  const place = photoPlaceRule(i, s);
+  if (place) out.push(place);
   if (i.reusedPhotoVisitIds?.length) {
     out.push({
       rule: 'photo_reused',
@@ -224,6 +279,51 @@ export function photoRules(i: AuthenticityInput, s: AuthenticitySettings): Signa
     });
   }
   return out;
+}
+
+/** Photo place: the first photo whose EXIF place is farther than N m from the confirmed home point. */
+export function photoPlaceRule(i: AuthenticityInput, s: AuthenticitySettings): Signal | null {
+  if (!i.home) return null;
+  const limit = s['authenticity.placeMeters'];
+  for (const [n, p] of (i.photos ?? []).entries()) {
+    if (p.latitude == null || p.longitude == null) continue;
+    const d = distanceMeters({ latitude: p.latitude, longitude: p.longitude }, i.home);
+    if (d > limit)
+      return {
+        rule: 'photo_place',
+        reason: `第 ${n + 1} 张照片的拍摄地点离对象住址 ${fmtKm(d)}，超过 ${limit} 米`,
+        evidence: { photo: n + 1, distanceM: round(d), limitM: limit },
+      };
+  }
+  return null;
+}
+
+/**
+ * The rules measured against the person's home point. When the point is set, moved or removed after
+ * visits were stored, these (and only these) are computed again for the stored visits
+ * (modules/authenticity `recomputeHomeSignals`), with the same functions as on arrival.
+ */
+export const HOME_RULES: readonly AuthenticityRule[] = ['place', 'photo_place'];
+
+/** The home-point rules over one visit (what the visit's place and photos say against `i.home`). */
+export function homeSignals(
+  i: Pick<AuthenticityInput, 'method' | 'location' | 'photos' | 'home'>,
+  s: AuthenticitySettings,
+): Signal[] {
+  // placeRule and photoPlaceRule read only these fields of the input.
+  const input = { ...i, at: new Date(0), recordedAt: new Date(0), qualifying: true };
+  return [placeRule(input, s), photoPlaceRule(input, s)].filter((x): x is Signal => x != null);
+}
+
+/**
+ * A stored visit's signals with its home-point ones replaced by `fresh` (the other rules' signals
+ * kept as they are), in the rules' order as on arrival; empty when none is left.
+ */
+export function replaceHomeSignals(stored: readonly Signal[] | null, fresh: readonly Signal[]): Signal[] {
+  const order = (r: AuthenticityRule) => AUTHENTICITY_RULES.indexOf(r);
+  return [...(stored ?? []).filter((x) => !HOME_RULES.includes(x.rule)), ...fresh].sort(
+    (a, b) => order(a.rule) - order(b.rule),
+  );
 }
 
 /** Travel: this visit and a neighbouring in-person visit of the same visitor need more than N km/h. */

@@ -52,6 +52,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'visit.file.view': '查看探访照片或签字',
   'visit.review': '探访真实性核查',
   'person.home_point': '设置对象住址坐标',
+  'person.home_point_removed': '删除对象住址坐标',
+  'visit.signals': '住址坐标变更后重新计算探访疑点',
   'spot_check.draw': '抽取回访抽查样本',
   'spot_check.assign': '分派回访抽查',
   'spot_check.result': '登记回访抽查结果',
@@ -161,6 +163,7 @@ export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
   'care.replacement': '更换照料服务人',
   'care.agreement_expiring': '照料协议即将到期',
   'visit.due_soon': '探访即将到期',
+  'visit.rejected': '探访不予认定',
   'signal.task': '预警核查任务',
 };
 

@@ -144,6 +144,7 @@ describe.runIf(hasChromium())(
         '/signal-settings',
         '/authenticity',
         '/authenticity?tab=spot',
+        '/authenticity?tab=rules',
       ];
       await loginAs(page, 'admin');
       await page.waitForURL(`${baseUrl()}/`);
@@ -162,6 +163,7 @@ describe.runIf(hasChromium())(
         '/persons',
         '/outreach/activities?new=1',
         '/authenticity',
+        '/authenticity?tab=rules',
       ]) {
         await page.goto(`${baseUrl()}${path}`);
         await settled(page);

@@ -125,6 +125,12 @@ describe.runIf(hasChromium())(
         )
         .toBe('rejected');
       expect((await apiCall(townT, 'GET', `/api/visits/${visit.id}`)).body.qualifying).toBe(false);
+      // The visitor is told: the phone's inbox shows the rejection with the town's note.
+      await page.getByTestId('tab-inbox').click();
+      await expect
+        .poll(() => page.getByTestId('inbox-list').innerText(), { timeout: 15000 })
+        .toContain('电话核实：老人当天在女儿家');
+      await page.screenshot({ path: `${OUT}/phone-inbox.png`, fullPage: true });
       // The person page shows the home point the town set, with its history.
       await op.goto(`${baseUrl()}/persons/${person.id}?tab=home-point`);
       await op.getByText('40.00000, 110.00000').first().waitFor();

@@ -24,6 +24,11 @@ export const ReviewItem = z.object({
   reviewNote: z.string().nullable(),
   reviewedAt: z.string().nullable(),
   reviewedBy: z.string().nullable(),
+  /**
+   * When the signals changed after the town's decision (a home point set, moved or removed later,
+   * or a pair rule's late visit): the decision stands; the reviewer sees that the signals moved.
+   */
+  signalsChangedAt: z.string().nullable(),
 });
 export type ReviewItem = z.output<typeof ReviewItem>;
 
@@ -109,7 +114,10 @@ export const getHomePoint = endpoint({
       current: HomePoint.nullable(),
       /** The first consented in-person visit's location, when no point is confirmed yet. */
       proposal: Point.extend({ visitId: z.number(), at: z.string() }).nullable(),
-      history: z.array(HomePoint.omit({ version: true }).extend({ note: z.string().nullable() })),
+      /** Newest first; a removed point is a row with `removed` true. */
+      history: z.array(
+        HomePoint.omit({ version: true }).extend({ note: z.string().nullable(), removed: z.boolean() }),
+      ),
     }),
   },
 });
@@ -118,7 +126,8 @@ export const setHomePoint = endpoint({
   method: 'PUT',
   path: '/api/persons/:id/home-point',
   operationId: 'setPersonHomePoint',
-  summary: '设置对象住址坐标（录入坐标，或确认由上门定位生成的坐标）',
+  summary:
+    '设置对象住址坐标（录入坐标，或确认由上门定位生成的坐标）；本月和上月的探访及待核查探访的位置疑点随之重新计算',
   tags: TAGS,
   permission: 'authenticity.review',
   params: IdParams,
@@ -132,6 +141,17 @@ export const setHomePoint = endpoint({
   ]),
   example: { latitude: 40.6571, longitude: 109.8403, note: '村委会核实的住址' },
   responses: { 200: HomePoint },
+});
+
+export const removeHomePoint = endpoint({
+  method: 'DELETE',
+  path: '/api/persons/:id/home-point',
+  operationId: 'removePersonHomePoint',
+  summary: '删除对象住址坐标（位置类疑点恢复为“无参照”，本月和上月的探访及待核查探访的位置疑点随之重新计算）',
+  tags: TAGS,
+  permission: 'authenticity.review',
+  params: IdParams,
+  query: z.object({ note: z.string().trim().max(200, '说明不超过 200 字').optional() }),
 });
 
 export const SpotCheck = z.object({
@@ -246,20 +266,24 @@ export const recordSpotCheck = endpoint({
   responses: { 200: SpotCheck },
 });
 
+/** A whole number of `unit`, with Chinese messages for a wrong type and a fraction. */
+const whole = (unit: string) =>
+  z.number({ error: `请填写数字（单位：${unit}）` }).int(`请填写整数（单位：${unit}）`);
+
 /** Each threshold's value schema (area settings, inherited down the tree: modules/settings). */
 export const AUTHENTICITY_SETTING_VALUES = {
-  'authenticity.placeMeters': z.number().int().min(50, '至少 50 米').max(20000, '不超过 20000 米'),
-  'authenticity.accuracyAllowanceMeters': z.number().int().min(0).max(5000, '不超过 5000 米'),
-  'authenticity.photoHours': z.number().int().min(1, '至少 1 小时').max(720, '不超过 720 小时'),
-  'authenticity.speedKmh': z.number().int().min(10, '至少 10 公里/小时').max(300, '不超过 300 公里/小时'),
-  'authenticity.minMinutes': z.number().int().min(0).max(60, '不超过 60 分钟'),
-  'authenticity.lateDays': z.number().int().min(1, '至少 1 天').max(60, '不超过 60 天'),
-  'authenticity.maxPerDay': z.number().int().min(1).max(49, '不超过 49 次'),
-  'authenticity.copyAcrossPersons': z.number().int().min(2, '至少 2 名').max(50, '不超过 50 名'),
+  'authenticity.placeMeters': whole('米').min(50, '至少 50 米').max(20000, '不超过 20000 米'),
+  'authenticity.accuracyAllowanceMeters': whole('米').min(0, '不能为负数').max(5000, '不超过 5000 米'),
+  'authenticity.photoHours': whole('小时').min(1, '至少 1 小时').max(720, '不超过 720 小时'),
+  'authenticity.speedKmh': whole('公里/小时').min(10, '至少 10 公里/小时').max(300, '不超过 300 公里/小时'),
+  'authenticity.minMinutes': whole('分钟').min(0, '不能为负数').max(60, '不超过 60 分钟'),
+  'authenticity.lateDays': whole('天').min(1, '至少 1 天').max(60, '不超过 60 天'),
+  'authenticity.maxPerDay': whole('次').min(1, '至少 1 次').max(49, '不超过 49 次'),
+  'authenticity.copyAcrossPersons': whole('名').min(2, '至少 2 名').max(50, '不超过 50 名'),
   'authenticity.spotCheck': z.object({
-    rate: z.number().min(0.01, '抽查比例至少 1%').max(1, '抽查比例不超过 100%'),
-    min: z.number().int().min(1, '至少抽 1 条').max(100, '不超过 100 条'),
-    flaggedWeight: z.number().min(1, '加权至少为 1').max(20, '加权不超过 20'),
+    rate: z.number({ error: '抽查比例应为数字' }).min(0.01, '抽查比例至少 1%').max(1, '抽查比例不超过 100%'),
+    min: whole('条').min(1, '至少抽 1 条').max(100, '不超过 100 条'),
+    flaggedWeight: z.number({ error: '加权应为数字' }).min(1, '加权至少为 1').max(20, '加权不超过 20'),
   }),
 } as const satisfies Record<AuthenticitySettingKey, z.ZodType>;
 const A = AUTHENTICITY_SETTING_VALUES;

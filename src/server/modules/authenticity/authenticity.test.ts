@@ -430,3 +430,208 @@ describe('bureau spot checks', () => {
     expect((await stranger.http.get(`/api/spot-checks?townId=${town.id}`)).json()).toEqual([]);
   });
 });
+
+describe('signals follow a home point that changes (set, moved, removed)', () => {
+  const queueIds = async (officer: { http: { get: (u: string) => Promise<any> } }, townId: number) =>
+    (await officer.http.get(`/api/authenticity/reviews?areaId=${townId}&limit=200`))
+      .json()
+      .items.map((i: { visitId: number }) => i.visitId);
+  const stored = async (id: number) => {
+    const [r] = await db.query<{ signals: { rule: string }[] | null; review_state: string | null }>(
+      sql('select signals, review_state from visits where id = $1'),
+      [id],
+    );
+    return { rules: (r.signals ?? []).map((s) => s.rule), state: r.review_state };
+  };
+
+  it('a visit 55 km away is flagged once a point is set, unflagged when the point moves there; others untouched', async () => {
+    const { town, visitor, officer, persons } = await setup();
+    const [a, b] = persons;
+    const far = north(55000);
+    // Before any home point: no reference, not flagged, not in the queue.
+    const v = await visitor.http.post('/api/visits', body(a.id, ago(300), located(far)));
+    expect(rulesOf(v)).toEqual([]);
+    const visitId = v.json().id;
+    // Another person's visit at the same place, and a too-short visit of person a (a signal of
+    // another rule, which the home point must leave as it is).
+    const ob = await visitor.http.post('/api/visits', body(b.id, ago(280), located(far)));
+    const at = ago(200);
+    const short = await visitor.http.post(
+      '/api/visits',
+      body(a.id, at, { ...located(far), openedAt: new Date(at.getTime() - 60000).toISOString() }),
+    );
+    expect(rulesOf(short)).toEqual(['too_short']);
+    expect(await queueIds(officer, town.id)).not.toContain(visitId);
+
+    // The town sets the point at home: the 55 km visit is flagged now, and waits in the queue.
+    expect((await officer.http.put(`/api/persons/${a.id}/home-point`, HOME)).statusCode).toBe(200);
+    expect(await stored(visitId)).toEqual({ rules: ['place'], state: 'pending' });
+    expect(await stored(short.json().id)).toEqual({ rules: ['place', 'too_short'], state: 'pending' });
+    expect(await stored(ob.json().id)).toEqual({ rules: [], state: null });
+    expect(await queueIds(officer, town.id)).toContain(visitId);
+    const mine = await visitor.http.get(`/api/visits/${visitId}`);
+    expect(mine.json().authenticity.signals[0].reason).toContain('55.0 公里');
+    // Audited per visit, in the home point's transaction.
+    const audits = await db.query<{ action: string; detail: any }>(
+      sql(`select action, detail from audit_log where (entity = 'visit' and entity_id = $1 and action = 'visit.signals')
+             or (entity = 'person' and entity_id = $2 and action = 'person.home_point') order by id`),
+      [String(visitId), String(a.id)],
+    );
+    expect(audits.map((x) => x.action)).toEqual(['visit.signals', 'person.home_point']);
+    expect(audits[0].detail.after[0]).toContain('55.0 公里');
+    expect(audits[1].detail.recomputed).toEqual(expect.arrayContaining([visitId, short.json().id]));
+
+    // The point was wrong: the town confirms the visit's own location instead. The place flag goes,
+    // and with it the queue entry of the visit that had only that; the too-short one keeps its other
+    // signal.
+    const confirmed = await officer.http.put(`/api/persons/${a.id}/home-point`, { fromVisitId: visitId });
+    expect(confirmed.json()).toMatchObject({
+      source: 'visit',
+      sourceVisitId: visitId,
+      latitude: far.latitude,
+    });
+    expect(await stored(visitId)).toEqual({ rules: [], state: null });
+    expect(await stored(short.json().id)).toEqual({ rules: ['too_short'], state: 'pending' });
+    const queue = await queueIds(officer, town.id);
+    expect(queue).not.toContain(visitId);
+    expect(queue).toContain(short.json().id);
+    expect(await stored(ob.json().id)).toEqual({ rules: [], state: null });
+  });
+
+  it('a reviewed visit keeps its decision with its signals updated; old decided months stay; removal says "no reference"', async () => {
+    const { town, villages, visitor, officer, persons } = await setup();
+    const [a] = persons;
+    await officer.http.put(`/api/persons/${a.id}/home-point`, HOME);
+    const far = await visitor.http.post('/api/visits', body(a.id, ago(400), located(north(8000))));
+    expect(rulesOf(far)).toEqual(['place']);
+    const farId = far.json().id;
+    await officer.http.post(`/api/authenticity/reviews/${farId}`, {
+      decision: 'explained',
+      note: '在女儿家',
+    });
+    // 70 days ago is always before the previous month: stored late, then confirmed by the town.
+    const old = await visitor.http.post('/api/visits', body(a.id, ago(70 * 1440), located(north(20000))));
+    expect(rulesOf(old)).toEqual(['place', 'stored_late']);
+    await officer.http.post(`/api/authenticity/reviews/${old.json().id}`, { decision: 'confirmed' });
+    // An old visit still waiting for review is in the queue: it is recomputed.
+    const oldPending = await visitor.http.post(
+      '/api/visits',
+      body(a.id, ago(69 * 1440), located(north(20000))),
+    );
+    expect(rulesOf(oldPending)).toEqual(['place', 'stored_late']);
+
+    // Moved 8 km north: the explained visit is at home now. Its decision stays; the queue tells the
+    // reviewer its signals changed after it.
+    await officer.http.put(`/api/persons/${a.id}/home-point`, north(8000));
+    expect(await stored(farId)).toEqual({ rules: [], state: 'explained' });
+    const explained = await officer.http.get(`/api/authenticity/reviews?state=explained&areaId=${town.id}`);
+    const item = explained.json().items.find((i: { visitId: number }) => i.visitId === farId);
+    expect(item.signalsChangedAt).not.toBeNull();
+    expect(item.reviewNote).toBe('在女儿家');
+    // The closed month's confirmed visit is left as the town decided it (12 km from the new point).
+    const [oldRow] = await db.query<{ signals: { reason: string }[] }>(
+      sql('select signals from visits where id = $1'),
+      [old.json().id],
+    );
+    expect(oldRow.signals[0].reason).toContain('20.0 公里');
+    expect(await stored(oldPending.json().id)).toEqual({ rules: ['place', 'stored_late'], state: 'pending' });
+    const [pendingRow] = await db.query<{ signals: { reason: string }[] }>(
+      sql('select signals from visits where id = $1'),
+      [oldPending.json().id],
+    );
+    expect(pendingRow.signals[0].reason).toContain('12.0 公里');
+
+    // Removal: roles and scope first.
+    const { town: otherTown } = await buildTown(env);
+    const stranger = await actorClient(env, 'town_officer', otherTown.id);
+    expect((await stranger.http.delete(`/api/persons/${a.id}/home-point`)).statusCode).toBe(404);
+    expect((await visitor.http.delete(`/api/persons/${a.id}/home-point`)).statusCode).toBe(403);
+    const villageOfficer = await actorClient(env, 'village_officer', villages[0].id);
+    expect((await villageOfficer.http.delete(`/api/persons/${a.id}/home-point`)).statusCode).toBe(403);
+    const del = await officer.http.delete(
+      `/api/persons/${a.id}/home-point?note=${encodeURIComponent('坐标有误')}`,
+    );
+    expect(del.statusCode).toBe(204);
+    expect((await officer.http.delete(`/api/persons/${a.id}/home-point`)).statusCode).toBe(404);
+    // No reference: the pending old visit keeps only its other signal, still waiting for review.
+    expect(await stored(oldPending.json().id)).toEqual({ rules: ['stored_late'], state: 'pending' });
+    const hp = (await officer.http.get(`/api/persons/${a.id}/home-point`)).json();
+    expect(hp.current).toBeNull();
+    expect(hp.history[0]).toMatchObject({ removed: true, note: '坐标有误', latitude: north(8000).latitude });
+    const [audit] = await db.query<{ n: number }>(
+      sql(
+        `select count(*)::int as n from audit_log where action = 'person.home_point_removed' and entity_id = $1`,
+      ),
+      [String(a.id)],
+    );
+    expect(audit.n).toBe(1);
+    // A visit after removal: no reference, not "far".
+    expect(
+      rulesOf(await visitor.http.post('/api/visits', body(a.id, ago(5), located(north(30000))))),
+    ).toEqual([]);
+  });
+});
+
+describe('the visitor is told when a visit is rejected', () => {
+  it('one inbox row for the visitor (note, what became of the task), none for another visitor, own channels only', async () => {
+    const { town, villages, visitor, officer, persons } = await setup();
+    const [a, b] = persons;
+    const otherVisitor = await actorClient(env, 'visitor', villages[0].id);
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    await officer.http.put(`/api/persons/${a.id}/home-point`, HOME);
+    await officer.http.put(`/api/persons/${b.id}/home-point`, HOME);
+    // The visitor's own e-mail; the district has e-mail and a group robot switched on.
+    expect(
+      (await visitor.http.put('/api/inbox/settings', { email: `v${town.id}@example.org` })).statusCode,
+    ).toBe(200);
+    const channels = await admin.http.put('/api/notifications/channels', {
+      email: { enabled: true, host: '127.0.0.1', port: 2525, from: 'tanfang@example.org' },
+      webhook: { enabled: false },
+      wecom: { enabled: true, url: 'http://127.0.0.1:9/cgi-bin/webhook/send?key=K' },
+    });
+    expect(channels.statusCode).toBe(200);
+    try {
+      const v = await visitor.http.post('/api/visits', body(a.id, ago(30), located(north(5000))));
+      const visitId = v.json().id;
+      const due = v.json().completedTasks[0].dueDate;
+      // Confirm and explain tell nobody: the visit still counts, there is nothing to do.
+      const v2 = await visitor.http.post('/api/visits', body(b.id, ago(25), located(north(6000))));
+      await officer.http.post(`/api/authenticity/reviews/${v2.json().id}`, {
+        decision: 'explained',
+        note: '暂住',
+      });
+      const rej = await officer.http.post(`/api/authenticity/reviews/${visitId}`, {
+        decision: 'rejected',
+        note: '电话核实老人当天不在家',
+      });
+      expect(rej.statusCode).toBe(200);
+      const inbox = (await visitor.http.get('/api/inbox')).json();
+      const mine = inbox.items.filter((n: { kind: string }) => n.kind === 'visit.rejected');
+      expect(mine).toHaveLength(1);
+      expect(inbox.items.some((n: { kind: string }) => n.kind !== 'visit.rejected')).toBe(false);
+      expect(mine[0].title).toContain('探访不予认定');
+      expect(mine[0].body).toContain('电话核实老人当天不在家');
+      expect(mine[0].body).toContain('位置离家过远');
+      expect(mine[0].body).toContain(`请在 ${due} 前重新探访`);
+      expect(mine[0].ref).toMatchObject({ entity: 'visit', id: String(visitId) });
+      expect((await otherVisitor.http.get('/api/inbox')).json().items).toEqual([]);
+      expect(
+        (await officer.http.get('/api/inbox'))
+          .json()
+          .items.some((n: { kind: string }) => n.kind === 'visit.rejected'),
+      ).toBe(false);
+      // Out on the visitor's own channel (e-mail), not posted to the group robot.
+      const out = await db.query<{ channel: string; user_id: number }>(
+        sql('select channel, user_id from notification_outbox where dedupe_key = $1 order by channel'),
+        [`visit.rejected:${visitId}`],
+      );
+      expect(out).toEqual([{ channel: 'email', user_id: visitor.id }]);
+    } finally {
+      await admin.http.put('/api/notifications/channels', {
+        email: { enabled: false },
+        webhook: { enabled: false },
+        wecom: { enabled: false },
+      });
+    }
+  });
+});

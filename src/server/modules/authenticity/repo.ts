@@ -25,11 +25,13 @@ export interface ReviewRow {
   review_note: string | null;
   reviewed_at: Date | null;
   reviewed_by_name: string | null;
+  signals_at: Date | null;
 }
 
 const REVIEW_SELECT = `select v.id as visit_id, v.person_id, p.name as person_name, v.visitor_id,
     u.display_name as visitor_name, v.town_id, t.name as town_name, v.village_id, vg.name as village_name,
-    v.at, v.method, v.signals, v.review_state, v.review_note, v.reviewed_at, r.display_name as reviewed_by_name
+    v.at, v.method, v.signals, v.review_state, v.review_note, v.reviewed_at, r.display_name as reviewed_by_name,
+    v.signals_at
   from visits v join persons p on p.id = v.person_id join users u on u.id = v.visitor_id
   join areas t on t.id = v.town_id join areas vg on vg.id = v.village_id
   left join users r on r.id = v.reviewed_by`;
@@ -119,8 +121,8 @@ export async function reopenTasksOf(
   q: Queryable,
   visitId: number,
   now: Date,
-): Promise<{ id: number; status: string }[]> {
-  return q.query<{ id: number; status: string }>(
+): Promise<{ id: number; status: 'open' | 'done' | 'missed'; window_end: Date }[]> {
+  return q.query<{ id: number; status: 'open' | 'done' | 'missed'; window_end: Date }>(
     sql(`update visit_tasks t set
             visit_id = o.id,
             status = case when o.id is not null then 'done' when t.window_end > $2 then 'open' else 'missed' end,
@@ -132,7 +134,7 @@ export async function reopenTasksOf(
                                 and v.at >= t0.window_start and v.at < t0.window_end
                               order by v.at, v.id limit 1) o on true
          where t.id = t0.id and t0.visit_id = $1 and t0.status = 'done'
-         returning t.id, t.status`),
+         returning t.id, t.status, t.window_end`),
     [visitId, now],
   );
 }
@@ -175,9 +177,9 @@ export async function homePoint(q: Queryable, personId: number): Promise<HomePoi
 }
 
 export async function homePointHistory(q: Queryable, personId: number) {
-  return q.query<Omit<HomePointRow, 'version'> & { note: string | null }>(
+  return q.query<Omit<HomePointRow, 'version'> & { note: string | null; removed: boolean }>(
     sql(`select h.person_id, h.latitude, h.longitude, h.source, h.source_visit_id, h.confirmed, h.set_at,
-                u.display_name as set_by_name, h.note
+                u.display_name as set_by_name, h.note, h.removed
            from person_home_point_history h left join users u on u.id = h.set_by
           where h.person_id = $1 order by h.id desc limit 100`),
     [personId],
@@ -221,6 +223,77 @@ export async function putHomePoint(
     sql(`insert into person_home_point_history (person_id, latitude, longitude, source, source_visit_id, confirmed, set_by, set_at, note)
          values ($1, $2, $3, $4, $5, true, $6, $7, $8)`),
     [h.personId, h.latitude, h.longitude, h.source, h.sourceVisitId, h.by, h.now, h.note],
+  );
+}
+
+/**
+ * Removes a person's home point (the rules then say "no reference" again); the removed point goes
+ * into the history marked removed. Returns the removed row, or undefined when there was none.
+ */
+export async function deleteHomePoint(
+  q: Queryable,
+  h: { personId: number; by: number; now: Date; note: string | null },
+): Promise<HomePointRow | undefined> {
+  const [r] = await q.query<HomePointRow>(
+    sql('delete from person_home_points where person_id = $1 returning *'),
+    [h.personId],
+  );
+  if (!r) return undefined;
+  await q.query(
+    sql(`insert into person_home_point_history (person_id, latitude, longitude, source, source_visit_id, confirmed, set_by, set_at, note, removed)
+         values ($1, $2, $3, $4, $5, false, $6, $7, $8, true)`),
+    [h.personId, r.latitude, r.longitude, r.source, r.source_visit_id, h.by, h.now, h.note],
+  );
+  return r;
+}
+
+/** A stored visit as the home-point rules read it (place, photos) with its signals and review. */
+export interface HomeSignalRow {
+  id: number;
+  village_id: number;
+  method: 'in_person' | 'phone' | 'video';
+  latitude: number | null;
+  longitude: number | null;
+  location_accuracy: number | null;
+  photo_meta: { latitude?: number | null; longitude?: number | null }[] | null;
+  signals: Signal[] | null;
+  review_state: ReviewState | null;
+}
+
+/**
+ * The person's visits whose home-point signals are computed again when the point changes: those at
+ * or after `since` and those still waiting for review, of them only the ones with a place or a photo
+ * place to measure. Locked (for update) in the home point's transaction, so a review decided
+ * meanwhile is not overwritten with a stale state.
+ */
+export async function visitsForHomeSignals(
+  q: Queryable,
+  personId: number,
+  since: Date,
+): Promise<HomeSignalRow[]> {
+  const rows = await q.query<HomeSignalRow>(
+    sql(`select id, village_id, method, latitude, longitude, location_accuracy, photo_meta, signals, review_state
+           from visits
+          where person_id = $1 and (at >= $2 or review_state = 'pending')
+            and (latitude is not null or photo_meta is not null)
+          order by id for update`),
+    [personId, since],
+  );
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/**
+ * Writes a visit's recomputed signals. An unreviewed visit enters the queue when it has signals now
+ * and leaves it when none is left; a decided review (confirmed / explained / rejected) stays as it
+ * was — `signals_at` after `reviewed_at` then tells the queue the signals changed after the decision.
+ */
+export async function setSignals(q: Queryable, visitId: number, signals: Signal[], now: Date) {
+  await q.query(
+    sql(`update visits set signals = $2::jsonb, signals_at = $3,
+            review_state = case when review_state in ('confirmed', 'explained', 'rejected') then review_state
+                                when $2::jsonb is null then null else 'pending' end
+          where id = $1`),
+    [visitId, signals.length ? JSON.stringify(signals) : null, now],
   );
 }
 

@@ -26,6 +26,10 @@ function presentReview(r: ReviewRow): api.ReviewItem {
     reviewNote: r.review_note,
     reviewedAt: iso(r.reviewed_at),
     reviewedBy: r.reviewed_by_name,
+    signalsChangedAt:
+      r.reviewed_at && r.signals_at && new Date(r.signals_at) > new Date(r.reviewed_at)
+        ? iso(r.signals_at)
+        : null,
   };
 }
 
@@ -120,7 +124,7 @@ export function authenticityRoutes(app: FastifyInstance, ctx: Ctx) {
         : null,
       history: h.history.map((x) => {
         const { version: _v, ...rest } = presentHome({ ...x, version: 0 });
-        return { ...rest, note: x.note };
+        return { ...rest, note: x.note, removed: x.removed };
       }),
     };
   });
@@ -128,6 +132,11 @@ export function authenticityRoutes(app: FastifyInstance, ctx: Ctx) {
   route(app, api.setHomePoint, async ({ req, actor }) =>
     presentHome(await service.setHomePoint(ctx, actor, req.params.id, req.body)),
   );
+
+  route(app, api.removeHomePoint, async ({ req, actor }) => {
+    await service.removeHomePoint(ctx, actor, req.params.id, req.query.note);
+    return undefined;
+  });
 
   route(
     app,

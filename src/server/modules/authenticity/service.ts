@@ -6,19 +6,25 @@ import {
   type AuthenticitySettings,
   assessVisit,
   drawSample,
+  HOME_RULES,
+  homeSignals,
+  type Point,
   REVIEW_STATE_LABELS,
   type ReviewState,
+  replaceHomeSignals,
   reviewNeedsNote,
   SPOT_CHECK_RESULT_LABELS,
   type SpotCheckResult,
 } from '../../../shared/authenticity.js';
-import { chinaDayStart } from '../../../shared/china-time.js';
+import { chinaDate, chinaDateTime, chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
 import type { Ctx } from '../../context.js';
+import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
 import { type Actor, inScope } from '../../http/scope.js';
 import { getArea } from '../areas/index.js';
 import { appendAudit } from '../audit/index.js';
 import { openConcern } from '../concerns/index.js';
+import { notify } from '../notifications/index.js';
 import { getPersonById, getPersonInScope, insertPersonEvent } from '../persons/index.js';
 import {
   areaSettings,
@@ -133,7 +139,9 @@ export async function getReview(ctx: Ctx, actor: Actor, visitId: number) {
 /**
  * The town's decision. Confirm needs nothing; explain and reject need a note. A rejection takes the
  * visit out of qualifying (repo.decide), reopens or misses its tasks, writes the person's timeline,
- * tells the visitor through the visit (the phone shows its state) and is audited — one transaction.
+ * tells the visitor (an inbox row with the reasons, the note and what became of the task, on their
+ * own channels: `visit.rejected`) and is audited — one transaction. Confirm and explain notify nobody:
+ * the visit still counts and the visitor has nothing to do (the phone's recent visits show the state).
  */
 export async function decideReview(
   ctx: Ctx,
@@ -152,7 +160,19 @@ export async function decideReview(
       throw conflict(`该探访已核查（${REVIEW_STATE_LABELS[item.review_state]}），不能再次核查`, 'decision');
     const done = await repo.decide(q, { visitId, state: d.decision, note, by: actor.userId, now });
     if (!done) throw conflict('该探访已被他人核查，请刷新', 'decision');
-    const tasks = d.decision === 'rejected' ? await repo.reopenTasksOf(q, visitId, now) : [];
+    const reopened = d.decision === 'rejected' ? await repo.reopenTasksOf(q, visitId, now) : [];
+    const tasks = reopened.map((t) => ({ id: t.id, status: t.status }));
+    if (d.decision === 'rejected')
+      await notify(q, {
+        recipients: [item.visitor_id],
+        kind: 'visit.rejected',
+        title: `探访不予认定：${item.person_name} ${chinaDateTime(item.at)}`,
+        body: rejectionBody(item, note ?? '', reopened),
+        ref: { entity: 'visit', id: visitId },
+        dedupeKey: `visit.rejected:${visitId}`,
+        now,
+        groups: false,
+      });
     const rules = (item.signals ?? []).map((s) => AUTHENTICITY_RULE_LABELS[s.rule]).join('、');
     await insertPersonEvent(q, {
       personId: item.person_id,
@@ -175,6 +195,29 @@ export async function decideReview(
     });
   });
   return (await repo.getReview(ctx.db, actor.scope, visitId))!;
+}
+
+/**
+ * What the visitor is told when the town rejects their visit: the reasons it was flagged, the town's
+ * note, and what became of the tasks it had completed (open again until the window's last day, done
+ * by another visit, or missed).
+ */
+export function rejectionBody(
+  item: Pick<repo.ReviewRow, 'signals'>,
+  note: string,
+  tasks: readonly { status: 'open' | 'done' | 'missed'; window_end: Date }[],
+): string {
+  const rules = (item.signals ?? []).map((s) => AUTHENTICITY_RULE_LABELS[s.rule]).join('、');
+  const parts = [`疑点：${rules || '无'}。镇街核查意见：${note}。该次探访不再计入。`];
+  const open = tasks.filter((t) => t.status === 'open');
+  if (open.length) {
+    const last = open.map((t) => chinaDate(new Date(t.window_end.getTime() - 1))).sort()[0];
+    parts.push(`它完成的探访任务已重新打开，请在 ${last} 前重新探访。`);
+  }
+  if (tasks.some((t) => t.status === 'missed')) parts.push('任务周期已过，相应任务记为未完成。');
+  if (tasks.some((t) => t.status === 'done')) parts.push('同一周期内另有有效探访，相应任务仍为已完成。');
+  if (!tasks.length) parts.push('该次探访未完成探访任务，任务不受影响。');
+  return parts.join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +262,7 @@ export async function setHomePoint(
   } else point = { latitude: b.latitude, longitude: b.longitude, source: 'officer', sourceVisitId: null };
   await ctx.db.tx(async (q) => {
     await repo.putHomePoint(q, { personId, ...point, by: actor.userId, now, note: b.note?.trim() || null });
+    const recomputed = await recomputeHomeSignals(q, { personId, home: point, actorId: actor.userId, now });
     await appendAudit(q, {
       at: now,
       actorId: actor.userId,
@@ -226,10 +270,110 @@ export async function setHomePoint(
       entity: 'person',
       entityId: personId,
       areaId: person.village_id,
-      detail: { source: point.source, sourceVisitId: point.sourceVisitId },
+      detail: { source: point.source, sourceVisitId: point.sourceVisitId, recomputed },
     });
   });
   return (await repo.homePoint(ctx.db, personId))!;
+}
+
+/**
+ * Removes a person's home point (set by mistake, or the person moved and the new place is not known
+ * yet): the place rules say "no reference" again, and the stored visits' place signals go with it.
+ */
+export async function removeHomePoint(ctx: Ctx, actor: Actor, personId: number, note?: string) {
+  const person = await personOf(ctx, actor, personId);
+  const now = ctx.clock.now();
+  await ctx.db.tx(async (q) => {
+    const removed = await repo.deleteHomePoint(q, {
+      personId,
+      by: actor.userId,
+      now,
+      note: note?.trim() || null,
+    });
+    if (!removed) throw notFound('住址坐标');
+    const recomputed = await recomputeHomeSignals(q, { personId, home: null, actorId: actor.userId, now });
+    await appendAudit(q, {
+      at: now,
+      actorId: actor.userId,
+      action: 'person.home_point_removed',
+      entity: 'person',
+      entityId: personId,
+      areaId: person.village_id,
+      detail: {
+        latitude: removed.latitude,
+        longitude: removed.longitude,
+        note: note?.trim() || null,
+        recomputed,
+      },
+    });
+  });
+}
+
+/**
+ * The home point changed (set, moved, confirmed from a visit, removed): the home-point rules (place,
+ * photo place — `HOME_RULES`) are computed again for the person's stored visits with the same pure
+ * functions as on arrival, the thresholds of each visit's village, inside the home point's
+ * transaction. Which visits: those of the current and the previous China month, and older ones still
+ * waiting for review. A month before that is closed — its figures, its monthly report and its spot
+ * check draw were made from the signals as they stood, and its visits were not reviewed against this
+ * point —, while the previous month's report and draw are usually made in the first days of the
+ * next, so a point confirmed after a first visit late in a month still reaches it; a pending visit
+ * is in the queue now and must show what it would show today. An unreviewed visit enters the queue
+ * when a signal appears and leaves it when its last one goes; a reviewed visit keeps its decision
+ * (`repo.setSignals`), the queue marking that its signals changed after it. Each changed visit is
+ * audited (`visit.signals`: the home-point signals before and after). Returns the changed visit ids.
+ */
+export async function recomputeHomeSignals(
+  q: Queryable,
+  o: { personId: number; home: Point | null; actorId: number; now: Date },
+): Promise<number[]> {
+  const [y, m] = chinaMonth(o.now).split('-').map(Number);
+  const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+  const since = monthWindow(previous).from;
+  const rows = await repo.visitsForHomeSignals(q, o.personId, since);
+  const settings = new Map<number, AuthenticitySettings>();
+  const changed: number[] = [];
+  for (const v of rows) {
+    let s = settings.get(v.village_id);
+    if (!s) {
+      s = await areaSettings(q, v.village_id, AUTHENTICITY_DEFAULTS);
+      settings.set(v.village_id, s);
+    }
+    const fresh = homeSignals(
+      {
+        method: v.method,
+        location:
+          v.latitude != null && v.longitude != null
+            ? { latitude: v.latitude, longitude: v.longitude, accuracy: v.location_accuracy }
+            : null,
+        photos: v.photo_meta ?? [],
+        home: o.home,
+      },
+      s,
+    );
+    const before = (v.signals ?? []).filter((x) => HOME_RULES.includes(x.rule));
+    const key = (list: readonly { rule: string; reason: string }[]) =>
+      JSON.stringify(list.map((x) => [x.rule, x.reason]));
+    if (key(before) === key(fresh)) continue;
+    const signals = replaceHomeSignals(v.signals, fresh);
+    await repo.setSignals(q, v.id, signals, o.now);
+    await appendAudit(q, {
+      at: o.now,
+      actorId: o.actorId,
+      action: 'visit.signals',
+      entity: 'visit',
+      entityId: v.id,
+      areaId: v.village_id,
+      detail: {
+        cause: o.home ? 'home_point' : 'home_point_removed',
+        before: before.map((x) => x.reason),
+        after: fresh.map((x) => x.reason),
+        reviewState: v.review_state,
+      },
+    });
+    changed.push(v.id);
+  }
+  return changed;
 }
 
 // ---------------------------------------------------------------------------------------------

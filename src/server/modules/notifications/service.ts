@@ -72,6 +72,11 @@ export interface NotifyInput {
   /** Names the event: the same key never reaches the same recipient twice on any channel. */
   dedupeKey: string;
   now: Date;
+  /**
+   * false: a matter between the office and the recipients themselves (a visitor's rejected visit) —
+   * only their own channels (inbox, e-mail, SMS) and the webhook, never posted to a group robot.
+   */
+  groups?: boolean;
 }
 
 /** Resolves user ids and role/area selectors to distinct, enabled user ids. */
@@ -135,7 +140,7 @@ export async function notify(
   }
   // A group robot posts the event once (the first recipient's row; a unique index on the event and
   // the channel keeps a later call with other recipients from posting it again).
-  const first = users[0];
+  const first = n.groups === false ? undefined : users[0];
   if (first) {
     const base = rows.find((r) => r.userId === first.id) ?? {
       notificationId: inboxId.get(first.id) ?? null,

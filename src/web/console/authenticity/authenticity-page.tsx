@@ -34,6 +34,7 @@ import { chinaDateTime, chinaMonth } from '../../../shared/china-time';
 import { AREA_LEVEL_LABELS, can } from '../../../shared/roles';
 import { call } from '../../lib/api';
 import { useSession } from '../../lib/session';
+import { ThresholdsTab } from './thresholds-tab';
 
 const STATE_COLORS: Record<ReviewState, string> = {
   pending: 'orange',
@@ -66,6 +67,7 @@ export function AuthenticityPage() {
         items={[
           { key: 'reviews', label: '疑点探访核查', children: <ReviewQueue /> },
           ...(showChecks ? [{ key: 'spot', label: '回访抽查', children: <SpotChecks /> }] : []),
+          { key: 'rules', label: '规则设置', children: <ThresholdsTab /> },
         ]}
       />
     </div>
@@ -129,7 +131,12 @@ function ReviewQueue() {
             title: '状态',
             width: 100,
             render: (_, r) => (
-              <Tag color={STATE_COLORS[r.reviewState]}>{REVIEW_STATE_LABELS[r.reviewState]}</Tag>
+              <Space size={2} wrap>
+                <Tag color={STATE_COLORS[r.reviewState]}>{REVIEW_STATE_LABELS[r.reviewState]}</Tag>
+                {r.signalsChangedAt && (
+                  <Tag title={`住址坐标等变更后于 ${fmt(r.signalsChangedAt)} 重新计算`}>核查后疑点有变化</Tag>
+                )}
+              </Space>
             ),
           },
         ]}

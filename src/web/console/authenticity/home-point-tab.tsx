@@ -5,12 +5,14 @@ import {
   Button,
   Descriptions,
   Form,
+  Input,
   InputNumber,
   Popconfirm,
   Space,
   Table,
   Typography,
 } from 'antd';
+import { useState } from 'react';
 import * as authApi from '../../../shared/api/authenticity';
 import { chinaDateTime } from '../../../shared/china-time';
 import { can } from '../../../shared/roles';
@@ -37,7 +39,17 @@ export function HomePointTab({ personId }: { personId: number }) {
   const mayEdit = !!me && can(me.roles, 'authenticity.review');
   const save = async (body: { latitude: number; longitude: number } | { fromVisitId: number }) => {
     await call(authApi.setHomePoint, { params: { id: personId }, body });
-    message.success('住址坐标已确认');
+    message.success('住址坐标已确认，本月和上月探访的位置疑点已重新计算');
+    await q.refetch();
+  };
+  const [removeNote, setRemoveNote] = useState('');
+  const remove = async () => {
+    await call(authApi.removeHomePoint, {
+      params: { id: personId },
+      query: { note: removeNote.trim() || undefined },
+    });
+    setRemoveNote('');
+    message.success('住址坐标已删除，位置类疑点已撤除（不再作位置比对）');
     await q.refetch();
   };
   const d = q.data;
@@ -55,6 +67,33 @@ export function HomePointTab({ personId }: { personId: number }) {
           <Descriptions.Item label="确认">
             {d.current.setBy ?? ''} {fmt(d.current.setAt)}
           </Descriptions.Item>
+          {mayEdit && (
+            <Descriptions.Item label="操作">
+              <Popconfirm
+                title="删除住址坐标？"
+                description={
+                  <Space direction="vertical" style={{ maxWidth: 320 }}>
+                    <span>删除后上门定位不再与住址比对，本月和上月探访的“离家过远”疑点将撤除。</span>
+                    <Input
+                      aria-label="删除原因"
+                      placeholder="删除原因（选填，如：坐标有误、对象已搬家）"
+                      maxLength={200}
+                      value={removeNote}
+                      onChange={(e) => setRemoveNote(e.target.value)}
+                    />
+                  </Space>
+                }
+                okText="删除"
+                okButtonProps={{ danger: true }}
+                cancelText="取消"
+                onConfirm={remove}
+              >
+                <Button size="small" danger>
+                  删除坐标
+                </Button>
+              </Popconfirm>
+            </Descriptions.Item>
+          )}
         </Descriptions>
       ) : (
         <Alert
@@ -81,6 +120,11 @@ export function HomePointTab({ personId }: { personId: number }) {
             </Popconfirm>
           }
         />
+      )}
+      {mayEdit && (
+        <Typography.Text type="secondary">
+          确认、修改或删除住址坐标后，本月和上月的探访及待核查探访的位置疑点随之重新计算。
+        </Typography.Text>
       )}
       {mayEdit && (
         <Form form={form} layout="inline" onFinish={(v) => save(v)}>
@@ -118,7 +162,11 @@ export function HomePointTab({ personId }: { personId: number }) {
           columns={[
             { title: '时间', render: (_, r) => fmt(r.setAt) },
             { title: '坐标', render: (_, r) => pt(r) },
-            { title: '来源', render: (_, r) => (r.source === 'visit' ? '上门定位' : '录入') },
+            {
+              title: '来源',
+              render: (_, r) =>
+                r.removed ? `删除${r.note ? `：${r.note}` : ''}` : r.source === 'visit' ? '上门定位' : '录入',
+            },
             { title: '操作人', dataIndex: 'setBy' },
           ]}
         />
