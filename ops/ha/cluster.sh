@@ -19,13 +19,15 @@
 #                                        rebuild the cluster as it was at that moment (pgBackRest)
 #   ops/ha/cluster.sh down               stop everything and delete HA_DIR (KEEP=1 keeps the files)
 #
-# Environment: HA_DIR (default ${TMPDIR:-/tmp}/tanfang-ha), HA_PORT_BASE (default 55430: PostgreSQL
+# Environment: HA_DIR (default ${TMPDIR:-/tmp}/tanfang-ha), HA_PORT_BASE (default 25430: PostgreSQL
 # on base+1..3, HAProxy write/read/stats/app on base+10..13, Patroni REST on base+21..23, etcd on
-# base+31..36, app processes on base+41..42).
+# base+31..36, app processes on base+41..42). Below Linux's ephemeral range (32768–60999): with the base
+# at 55430 an outgoing connection of another program held etcd's port for a moment and the third
+# member could not bind (seen on a busy machine).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 HA_DIR="${HA_DIR:-${TMPDIR:-/tmp}/tanfang-ha}"
-B="${HA_PORT_BASE:-55430}"
+B="${HA_PORT_BASE:-25430}"
 BIND_HOST=127.0.0.1
 PGBIN=/usr/lib/postgresql/15/bin
 NODES=(1 2 3)
