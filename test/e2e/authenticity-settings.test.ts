@@ -9,6 +9,10 @@ if (!hasChromium()) console.warn(SKIP_REASON);
 const OUT = 'test-output/authenticity';
 const KEY = 'authenticity.maxPerDay';
 
+// Polls wait up to 15 s: a save's round trip on a loaded machine took more than vitest's default 1 s
+// (it failed so while another suite ran a 200/s load beside it).
+const POLL = { timeout: 15000 };
+
 describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 → 规则设置)', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -47,7 +51,7 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     await page.goto(`${baseUrl()}/authenticity?tab=rules&area=${townId}`);
     const row = page.getByTestId(`threshold-${KEY}`);
     const input = row.getByLabel('每日上门次数上限（次）');
-    await expect.poll(() => input.inputValue()).toBe(String((await read()).value));
+    await expect.poll(() => input.inputValue(), POLL).toBe(String((await read()).value));
     // Validation by the contract's schema, in Chinese, before anything is sent.
     await input.fill('0');
     await page.getByTestId(`save-${KEY}`).click();
@@ -62,7 +66,7 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     expect((await read()).own).toBe(false);
     await page.getByTestId(`save-${KEY}`).click();
     await page.getByRole('button', { name: '确认修改' }).click();
-    await expect.poll(async () => (await read()).value).toBe(2);
+    await expect.poll(async () => (await read()).value, POLL).toBe(2);
     expect((await read()).own).toBe(true);
     await page.getByTestId(`reset-${KEY}`).waitFor();
     await page.screenshot({ path: `${OUT}/thresholds.png`, fullPage: true });
@@ -73,7 +77,7 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     await loginAs(tp, 'hantai');
     await tp.waitForURL(/\/($|\?)/);
     await tp.goto(`${baseUrl()}/authenticity?tab=rules&area=${townId}`);
-    await expect.poll(() => tp.getByTestId(`value-${KEY}`).innerText()).toBe('2 次');
+    await expect.poll(() => tp.getByTestId(`value-${KEY}`).innerText(), POLL).toBe('2 次');
     expect(await tp.getByTestId(`save-${KEY}`).count()).toBe(0);
     expect(await tp.getByTestId(`reset-${KEY}`).count()).toBe(0);
     await townCtx.close();
@@ -103,7 +107,7 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     // Reset to inherited (with a confirmation): the next visit is measured against the inherited value.
     await page.getByTestId(`reset-${KEY}`).click();
     await page.getByRole('button', { name: '恢复继承' }).last().click();
-    await expect.poll(async () => (await read()).own).toBe(false);
+    await expect.poll(async () => (await read()).own, POLL).toBe(false);
     const inherited = (await read()).value;
     const fourth = await visit(3);
     expect(tooMany(fourth)?.evidence.limit ?? inherited).toBe(inherited);
@@ -148,7 +152,7 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     await page.getByLabel('删除原因').fill('坐标录错，待重新核实');
     await page.getByRole('button', { name: /^删\s*除$/ }).click();
     await page.getByText('尚未确认住址坐标').waitFor();
-    await expect.poll(rules).not.toContain('place');
+    await expect.poll(rules, POLL).not.toContain('place');
     const hp = (await apiCall(townT, 'GET', `/api/persons/${personId}/home-point`)).body;
     expect(hp.current).toBeNull();
     expect(hp.history[0]).toMatchObject({ removed: true, note: '坐标录错，待重新核实' });

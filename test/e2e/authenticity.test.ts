@@ -122,6 +122,7 @@ describe.runIf(hasChromium())(
       await expect
         .poll(
           async () => (await apiCall(townT, 'GET', `/api/visits/${visit.id}`)).body.authenticity.reviewState,
+          { timeout: 15000 }, // vitest's default is 1 s: too short for a modal's save on a loaded machine
         )
         .toBe('rejected');
       expect((await apiCall(townT, 'GET', `/api/visits/${visit.id}`)).body.qualifying).toBe(false);
@@ -144,11 +145,21 @@ describe.runIf(hasChromium())(
       await ap.getByLabel('月份').click();
       await ap.getByTitle(month).click();
       await ap.getByTestId('draw-spot-checks').click();
+      // The draw's own answer, so that a failure says what the server said (it once did not show in 30 s
+      // on a loaded machine, with nothing to tell why).
+      const drawn = ap.waitForResponse(
+        (r) => r.url().endsWith('/api/spot-checks/draws') && r.request().method() === 'POST',
+        { timeout: 60000 },
+      );
       await ap.getByRole('button', { name: /^抽\s*取$/ }).click();
-      await ap.getByTestId('draw-summary').waitFor();
+      const answer = await drawn;
+      expect(answer.status(), await answer.text()).toBe(201);
+      await ap.getByTestId('draw-summary').waitFor({ timeout: 60000 });
       const unassigned = await ap.getByRole('button', { name: '分派给我' }).count();
       await ap.getByRole('button', { name: '分派给我' }).first().click();
-      await expect.poll(() => ap.getByRole('button', { name: '分派给我' }).count()).toBe(unassigned - 1);
+      await expect
+        .poll(() => ap.getByRole('button', { name: '分派给我' }).count(), { timeout: 15000 })
+        .toBe(unassigned - 1);
       await ap.getByTestId('record-spot-check').first().click();
       await ap.getByLabel('不属实').check();
       await ap.getByLabel('回访情况').fill('电话回访：老人说本月没有人上门');
