@@ -15,6 +15,7 @@ import {
   type SignalStatus,
   type SignalType,
   type UnmatchedReason,
+  WEATHER_CHECKS,
   WEATHER_KIND_LABELS,
   type WeatherKind,
 } from '../../../shared/signals.js';
@@ -514,6 +515,7 @@ async function storeWeather(
     areaPath: p.root.path,
     deadline,
     selection,
+    checks: WEATHER_CHECKS[kind],
     note: `预警信息 #${row.id}，预警编号 ${s.warningId}${s.description ? `：${s.description}` : ''}`.slice(
       0,
       500,

@@ -378,6 +378,40 @@ describe('signals become tasks', () => {
     ).toBe(2);
     const unknown = await send(a, [{ ...w, key: randomUUID(), areaCodes: ['999999999999'] }]);
     expect(unknown.statusCode).toBe(400);
+    // The round carries the checks its weather requires (shared/signals.ts WEATHER_CHECKS): a cold wave
+    // the heating ones, a rainstorm the flood ones, a heat wave none — and its tasks reach the phone with them.
+    const checksOf = async (campaignId: number) =>
+      (
+        await env.ctx.db.query<{ checks: string[] }>(
+          sql('select checks from visit_campaigns where id = $1'),
+          [campaignId],
+        )
+      )[0].checks;
+    expect(await checksOf(r.campaignId)).toEqual(['heating']);
+    for (const [weatherKind, checks] of [
+      ['rainstorm', ['flood']],
+      ['heat', []],
+      ['blizzard', ['heating']],
+    ] as const) {
+      const o = (
+        await send(a, [
+          {
+            ...w,
+            key: randomUUID(),
+            warningId: `W-${randomUUID()}`,
+            weatherKind,
+            areaCodes: [towns[2].town.code],
+          },
+        ])
+      ).json().results[0];
+      expect(o.status, weatherKind).toBe('opened');
+      expect(await checksOf(o.campaignId), weatherKind).toEqual(checks);
+    }
+    const [audit] = await env.ctx.db.query<{ detail: { checks?: string[] } }>(
+      sql(`select detail from audit_log where action = 'campaign.open' and entity_id = $1`),
+      [String(r.campaignId)],
+    );
+    expect(audit.detail.checks).toEqual(['heating']);
   });
 
   it('a burst of 1,000 signals for 100 persons makes one task per person', async () => {
