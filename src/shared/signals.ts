@@ -131,6 +131,8 @@ export const SERVICE_TOKEN_PREFIX = 'tfsa_';
 /** Signing: `X-Tanfang-Signature: sha256=hex(HMAC_SHA256(secret, timestamp + "." + body))`. */
 export const SIGNATURE_HEADER = 'x-tanfang-signature';
 export const TIMESTAMP_HEADER = 'x-tanfang-timestamp';
+/** A file's name as the sending system gives it (URL-encoded; optional; kept on the receipt and in the audit). */
+export const FILENAME_HEADER = 'x-tanfang-filename';
 /** A signed request older (or newer) than this is refused as a replay. */
 export const REPLAY_WINDOW_SECONDS = 300;
 export const SIGNAL_LIMITS = {

@@ -442,3 +442,44 @@ export async function signalFigures(
   );
   return { byType: r.by_type ?? [], awaiting: r.awaiting, base: r.base, counted: r.counted };
 }
+
+// ---- files a machine sent -----------------------------------------------------------------------
+
+export interface FileReceiptRow {
+  id: number;
+  filename: string | null;
+  bytes: number;
+  received_at: Date;
+  result: unknown;
+}
+
+/** The receipt of a file an account sent before (same content), if any. */
+export async function fileReceipt(
+  q: Queryable,
+  accountId: number,
+  sha256: string,
+): Promise<FileReceiptRow | undefined> {
+  const [r] = await q.query<FileReceiptRow>(
+    sql(
+      `select id, filename, bytes, received_at, result from signal_files where account_id = $1 and sha256 = $2`,
+    ),
+    [accountId, sha256],
+  );
+  return r;
+}
+
+/**
+ * Keeps the answer given to a file; when the same file of the same account was kept meanwhile (two
+ * sends at once), that one stays and is returned.
+ */
+export async function keepFileReceipt(
+  q: Queryable,
+  f: { accountId: number; sha256: string; filename: string | null; bytes: number; at: Date; result: unknown },
+): Promise<FileReceiptRow> {
+  await q.query(
+    sql(`insert into signal_files (account_id, sha256, filename, bytes, received_at, result)
+     values ($1, $2, $3, $4, $5, $6) on conflict (account_id, sha256) do nothing`),
+    [f.accountId, f.sha256, f.filename, f.bytes, f.at, JSON.stringify(f.result)],
+  );
+  return (await fileReceipt(q, f.accountId, f.sha256))!;
+}

@@ -7,3 +7,18 @@
 alter table visit_campaigns add column checks text[] not null default '{}';
 alter table visit_campaigns add constraint visit_campaigns_checks_chk
   check (checks <@ array['heating', 'flood']::text[] and cardinality(checks) <= 2);
+
+-- Department files a machine sends itself (POST /api/signals/file, issue 30): one row per account and
+-- file content, holding the answer given, so the same file sent again stores nothing new and gets the
+-- same answer. The rows' signals are the signals table's (their keys come from the file, as for an
+-- officer's upload); this is the file's receipt.
+create table signal_files (
+  id bigint generated always as identity primary key,
+  account_id integer not null references service_accounts(id),
+  sha256 text not null check (sha256 ~ '^[0-9a-f]{64}$'),
+  filename text,
+  bytes integer not null check (bytes >= 0),
+  received_at timestamptz not null,
+  result jsonb not null,
+  unique (account_id, sha256)
+);
