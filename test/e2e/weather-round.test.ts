@@ -156,5 +156,36 @@ describe.runIf(hasChromium())(
       expect(await row.getByTestId('campaign-checks').innerText()).toBe('须检查：取暖安全');
       await office.close();
     });
+
+    it('an officer opening a round by hand chooses its checks in the form', async () => {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+      await loginAs(page, 'admin');
+      await page.waitForURL(`${baseUrl()}/`);
+      await page.goto(`${baseUrl()}/visit-campaigns`);
+      await page.getByRole('button', { name: '开启专项探访' }).click();
+      const form = page.locator('.ant-modal').filter({ hasText: '须做的季节性检查' });
+      const name = `暴雨专项（表单${Date.now() % 100000}）`;
+      await form.getByLabel('名称').fill(name);
+      await form.getByLabel('范围').click();
+      await page.locator('.ant-select-tree-title', { hasText: '东胜区' }).first().click();
+      // 120 years and over: nobody, so the round makes no task another test could meet.
+      await form.getByLabel('年龄不低于').fill('120');
+      const deadline = form.getByLabel('截止日期');
+      await deadline.click();
+      await deadline.fill(chinaToday());
+      await deadline.press('Enter');
+      await form.getByRole('checkbox', { name: /防汛与用电安全/ }).check();
+      await form.getByRole('button', { name: /确\s*定|OK/ }).click();
+      await page.getByText(`已开启「${name}」`).waitFor();
+      const row = page.locator('.ant-table-tbody tr.ant-table-row').filter({ hasText: name });
+      expect(await row.getByTestId('campaign-checks').innerText()).toBe('须检查：防汛与用电安全');
+      const c = (await apiCall(admin, 'GET', '/api/visit-campaigns')).body.find((x: any) => x.name === name);
+      expect(c).toMatchObject({ checks: ['flood'], taskCount: 0 });
+      await apiCall(admin, 'POST', `/api/visit-campaigns/${c.id}/close`, {
+        version: c.version,
+        reason: '测试结束',
+      });
+      await page.close();
+    });
   },
 );
