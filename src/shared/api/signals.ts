@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROUND_CHECKS } from '../checklist.js';
 import { INCIDENT_TYPES } from '../incidents.js';
 import {
   REPLAY_WINDOW_SECONDS,
@@ -146,7 +147,15 @@ export const Signal = z.object({
     })
     .nullable(),
   incidentId: z.number().nullable(),
-  campaign: z.object({ id: z.number(), name: z.string(), taskCount: z.number() }).nullable(),
+  /** The round a weather warning opened, with the section G checks its visits carry (`checks`). */
+  campaign: z
+    .object({
+      id: z.number(),
+      name: z.string(),
+      taskCount: z.number(),
+      checks: z.array(z.enum(ROUND_CHECKS)),
+    })
+    .nullable(),
   mergedInto: z.number().nullable(),
   deadlineAt: z.string().nullable(),
   reviewedAt: z.string().nullable(),

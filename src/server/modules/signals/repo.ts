@@ -1,3 +1,4 @@
+import type { Season } from '../../../shared/checklist.js';
 import type { SignalStatus, SignalType, UnmatchedReason } from '../../../shared/signals.js';
 import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
@@ -312,6 +313,7 @@ export interface SignalRow {
   campaign_id: number | null;
   campaign_name: string | null;
   campaign_tasks: number | null;
+  campaign_checks: Season[] | null;
   merged_into: number | null;
   deadline_at: Date | null;
   reviewed_at: Date | null;
@@ -324,7 +326,7 @@ const SIGNAL_SELECT = `select s.id, s.key, s.type, s.subtype, s.source, s.accoun
     s.occurred_at, s.received_at, s.id_masked, s.person_id, p.name as person_name, s.area_id, a.name as area_name,
     s.status, s.reason, s.description, s.details, s.task_id, t.status as task_status, t.due_date::text as task_due,
     t.window_end as task_end, vu.display_name as task_visitor, case when t.status = 'done' then t.status_at end as task_done_at,
-    s.incident_id, s.campaign_id, c.name as campaign_name, c.task_count as campaign_tasks, s.merged_into,
+    s.incident_id, s.campaign_id, c.name as campaign_name, c.task_count as campaign_tasks, c.checks as campaign_checks, s.merged_into,
     s.deadline_at, s.reviewed_at, ru.display_name as reviewed_by_name, s.review_note, s.version
   from signals s
   join service_accounts sa on sa.id = s.account_id

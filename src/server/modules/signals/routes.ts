@@ -67,7 +67,12 @@ export function presentSignal(s: SignalRow): api.Signal {
       : null,
     incidentId: s.incident_id,
     campaign: s.campaign_id
-      ? { id: s.campaign_id, name: s.campaign_name ?? '', taskCount: s.campaign_tasks ?? 0 }
+      ? {
+          id: s.campaign_id,
+          name: s.campaign_name ?? '',
+          taskCount: s.campaign_tasks ?? 0,
+          checks: s.campaign_checks ?? [],
+        }
       : null,
     mergedInto: s.merged_into == null ? null : Number(s.merged_into),
     deadlineAt: iso(s.deadline_at),

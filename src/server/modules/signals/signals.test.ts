@@ -388,6 +388,12 @@ describe('signals become tasks', () => {
         )
       )[0].checks;
     expect(await checksOf(r.campaignId)).toEqual(['heating']);
+    // 预警信息 shows what the round requires.
+    const listed = (await a.admin.http.get('/api/signals?type=weather_warning&limit=100')).json();
+    expect(listed.items.find((x: { id: number }) => x.id === r.signalId).campaign).toMatchObject({
+      id: r.campaignId,
+      checks: ['heating'],
+    });
     for (const [weatherKind, checks] of [
       ['rainstorm', ['flood']],
       ['heat', []],
