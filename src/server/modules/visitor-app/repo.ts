@@ -67,7 +67,12 @@ export interface BundleTaskRow {
   checks: Season[];
 }
 
-/** Open tasks of the persons, and those done in a window still running (the period's progress). */
+/**
+ * Open tasks of the persons, and those done in a window still running (the period's progress); also
+ * a round's missed tasks with checks from the last 31 days: a late visit inside their window still
+ * completes them (visits/repo.ts insertVisit), so its form must ask their checks — otherwise a visit
+ * the server refused for them could not be corrected on the phone. The lists show open and done only.
+ */
 export async function listTasksOf(q: Queryable, personIds: number[], now: Date): Promise<BundleTaskRow[]> {
   if (personIds.length === 0) return [];
   return q.query<BundleTaskRow>(
@@ -75,7 +80,9 @@ export async function listTasksOf(q: Queryable, personIds: number[], now: Date):
             t.due_date::text as due_date, t.status, t.status_at, t.reason, coalesce(c.checks, '{}') as checks
        from visit_tasks t left join visit_campaigns c on c.id = t.campaign_id
       where t.person_id = any($1::int[])
-        and (t.status = 'open' or (t.status = 'done' and t.window_end > $2))
+        and (t.status = 'open' or (t.status = 'done' and t.window_end > $2)
+             or (t.status = 'missed' and t.kind = 'campaign' and cardinality(c.checks) > 0
+                 and t.window_end > $2::timestamptz - interval '31 days'))
       order by t.due_date, t.id`),
     [personIds, now],
   );

@@ -380,7 +380,7 @@ describe('rounds carry their checks (issue 30: a weather round asks 取暖 / 防
   });
 
   it('the phone bundle and the paper-record form carry the round checks', async () => {
-    const { visitor, officer, inRound, outside } = await roundSetup('cold_wave', ['heating']);
+    const { visitor, officer, inRound, outside, campaign } = await roundSetup('cold_wave', ['heating']);
     const bundle = (await visitor.http.get('/api/visitor/bundle')).json();
     const tasksOf = (pid: number) => bundle.tasks.filter((t: { personId: number }) => t.personId === pid);
     expect(tasksOf(inRound.id).find((t: { kind: string }) => t.kind === 'campaign').checks).toEqual([
@@ -396,5 +396,14 @@ describe('rounds carry their checks (issue 30: a weather round asks 取暖 / 防
     // A paper record typed in by the officer is held to the same rule.
     const paper = await visit(officer, inRound.id, none);
     expect([paper.statusCode, paper.json().field]).toEqual([400, 'answers.G.indoorTemp']);
+    // A missed round task still completes by a visit inside its window (a late entry), so the phone
+    // keeps it in the bundle with its checks, though no list shows it.
+    const [task] = await campaignTasks(campaign.id);
+    await db.query(sql(`update visit_tasks set status = 'missed' where id = $1`), [task.id]);
+    const later = (await visitor.http.get('/api/visitor/bundle')).json();
+    expect(later.tasks.find((t: { id: number }) => t.id === task.id)).toMatchObject({
+      status: 'missed',
+      checks: ['heating'],
+    });
   });
 });
