@@ -4,8 +4,13 @@ import {
   checklistColumns,
   fineAnswers,
   formatAnswer,
+  type RoundTask,
   requestsOf,
   risksOf,
+  roundChecksText,
+  roundErrorMessage,
+  roundsAt,
+  seasonsWithRounds,
   validateChecklist,
   wishesOf,
 } from './checklist.js';
@@ -90,5 +95,59 @@ describe('checklist validation', () => {
     const col = checklistColumns(CHECKLIST_V1).find((c) => c.key === 'D.house')!;
     expect(col.header).toBe('D 安全情况·房屋安全');
     expect(formatAnswer(col.item, { value: 'hazard', note: '墙体开裂' })).toBe('有隐患（墙体开裂）');
+  });
+});
+
+describe('round checks (roundsAt, seasonsWithRounds, roundErrorMessage)', () => {
+  const task = (o: Partial<RoundTask>): RoundTask => ({
+    status: 'open',
+    windowStart: '2026-03-01T02:00:00.000Z',
+    windowEnd: '2026-03-04T16:00:00.000Z',
+    checks: ['heating'],
+    name: '寒潮专项探访',
+    ...o,
+  });
+  it('picks the open or missed tasks with checks whose window holds the time (start in, end out)', () => {
+    const at = (s: string) => new Date(s);
+    expect(roundsAt([task({})], at('2026-03-01T02:00:00.000Z'))).toHaveLength(1);
+    expect(roundsAt([task({})], at('2026-03-01T01:59:59.999Z'))).toHaveLength(0);
+    expect(roundsAt([task({})], at('2026-03-04T16:00:00.000Z'))).toHaveLength(0);
+    expect(roundsAt([task({ status: 'missed' })], at('2026-03-02T00:00:00Z'))).toHaveLength(1);
+    for (const status of ['done', 'cancelled'])
+      expect(roundsAt([task({ status })], at('2026-03-02T00:00:00Z'))).toHaveLength(0);
+    expect(roundsAt([task({ checks: [] })], at('2026-03-02T00:00:00Z'))).toHaveLength(0);
+  });
+  it('adds the rounds’ checks to the day’s seasons and says which round asks an item', () => {
+    const off = { heating: false, flood: false };
+    const rounds = [task({}), task({ checks: ['flood'], name: '暴雨' })];
+    const seasons = seasonsWithRounds(off, rounds);
+    expect(seasons).toEqual({ heating: true, flood: true });
+    const errors = validateChecklist(CHECKLIST_V1, fineAnswers(CHECKLIST_V1, off), {
+      method: 'in_person',
+      seasons,
+    });
+    expect(errors.map((e) => e.field)).toEqual([
+      'answers.G.indoorTemp',
+      'answers.G.heatingSafety',
+      'answers.G.ventilation',
+      'answers.G.electrical',
+      'answers.G.floodSafety',
+    ]);
+    expect(roundErrorMessage(CHECKLIST_V1, errors[0], off, rounds)).toBe(
+      '请填写「季节性检查·室内温度」（专项探访「寒潮专项探访」须检查取暖安全）',
+    );
+    expect(roundErrorMessage(CHECKLIST_V1, errors[4], off, rounds)).toContain('「暴雨」须检查防汛与用电安全');
+    // In season the item is asked anyway: the plain message.
+    expect(roundErrorMessage(CHECKLIST_V1, errors[0], { heating: true, flood: false }, rounds)).toBe(
+      '请填写「季节性检查·室内温度」',
+    );
+    // A phone call is not asked section G, round or not.
+    expect(
+      validateChecklist(CHECKLIST_V1, fineAnswers(CHECKLIST_V1, off), { method: 'phone', seasons }).filter(
+        (e) => e.field.startsWith('answers.G'),
+      ),
+    ).toEqual([]);
+    expect(roundChecksText(['heating', 'flood'])).toBe('须检查：取暖安全、防汛与用电安全');
+    expect(roundChecksText([])).toBeNull();
   });
 });

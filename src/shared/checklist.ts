@@ -457,6 +457,73 @@ export interface ChecklistContext {
 
 const hasText = (s: unknown) => typeof s === 'string' && s.trim().length > 0;
 
+/**
+ * Section G checks a special round (专项探访) may require whatever the season: the items of that season
+ * are then asked and required in the round's visits (a cold wave in March asks 取暖安全 although the
+ * heating season has ended). Stored on the round (visit_campaigns.checks, migration 033).
+ */
+export const ROUND_CHECKS = ['heating', 'flood'] as const satisfies readonly Season[];
+/** What a round's check is called where officers and visitors read it ("须检查：取暖安全"). */
+export const ROUND_CHECK_LABELS: Record<Season, string> = { heating: '取暖安全', flood: '防汛与用电安全' };
+
+/** "须检查：取暖安全、防汛与用电安全", or null for a round that requires none. */
+export function roundChecksText(checks: readonly Season[]): string | null {
+  return checks.length ? `须检查：${checks.map((c) => ROUND_CHECK_LABELS[c]).join('、')}` : null;
+}
+
+/** A task as far as its round's checks go: the phone's bundle task, the server's row, the console's read. */
+export interface RoundTask {
+  status: string;
+  windowStart: string | Date;
+  windowEnd: string | Date;
+  checks: readonly Season[];
+  /** The round's name, for the message that says why an item is asked. */
+  name?: string | null;
+}
+
+/**
+ * The rounds whose checks a visit at `at` must carry: the open (or missed) tasks with checks whose window
+ * contains it — exactly the tasks the visit completes (visits/repo.ts insertVisit), so a visit is asked
+ * what the rounds it settles require. Server, phone and console call this one rule.
+ */
+export function roundsAt<T extends RoundTask>(tasks: readonly T[], at: Date): T[] {
+  const t = at.getTime();
+  return tasks.filter(
+    (k) =>
+      k.checks.length > 0 &&
+      (k.status === 'open' || k.status === 'missed') &&
+      new Date(k.windowStart).getTime() <= t &&
+      new Date(k.windowEnd).getTime() > t,
+  );
+}
+
+/** The seasons a visit's checklist is asked under: the day's seasons plus what its rounds require. */
+export function seasonsWithRounds(
+  seasons: { heating: boolean; flood: boolean },
+  rounds: readonly Pick<RoundTask, 'checks'>[],
+): { heating: boolean; flood: boolean } {
+  const req = new Set(rounds.flatMap((r) => r.checks));
+  return { heating: seasons.heating || req.has('heating'), flood: seasons.flood || req.has('flood') };
+}
+
+/**
+ * The message of a checklist error, saying which round asks the item when it is asked only because of a
+ * round (outside its season): "请填写「季节性检查·取暖安全」（专项探访「寒潮预警专项探访」须检查取暖安全）".
+ */
+export function roundErrorMessage(
+  def: ChecklistDefinition,
+  e: ChecklistError,
+  daySeasons: { heating: boolean; flood: boolean },
+  rounds: readonly Pick<RoundTask, 'checks' | 'name'>[],
+): string {
+  const [, sk, ik] = e.field.split('.');
+  const item = def.sections.find((s) => s.key === sk)?.items.find((i) => i.key === ik);
+  if (!item?.season || daySeasons[item.season]) return e.message;
+  const by = rounds.find((r) => r.checks.includes(item.season!));
+  if (!by) return e.message;
+  return `${e.message}（专项探访${by.name ? `「${by.name}」` : ''}须检查${ROUND_CHECK_LABELS[item.season]}）`;
+}
+
 /** Whether an item is asked under the context (seasonal items only in their season). */
 export function itemApplies(item: ChecklistItem, c: Pick<ChecklistContext, 'seasons'>): boolean {
   return !item.season || c.seasons[item.season];

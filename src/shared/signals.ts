@@ -3,6 +3,7 @@
  * defaults, the service accounts' permissions and the request signing — one definition for the
  * server's rules, the contract and the console.
  */
+import type { Season } from './checklist.js';
 import type { IncidentType } from './incidents.js';
 
 export const SIGNAL_TYPES = [
@@ -33,6 +34,20 @@ export const WEATHER_KIND_LABELS: Record<WeatherKind, string> = {
   blizzard: '暴雪',
   rainstorm: '暴雨',
   heat: '高温',
+};
+
+/**
+ * The section G checks a weather round requires (ROUND_CHECKS, asked whatever the season): cold and
+ * snow → heating (室内温度、取暖安全、一氧化碳); rainstorm → flood (防汛安全、用电安全). Heat requires
+ * none: the checklist has no heat item, and the 汛期 pair would force a 防汛 answer that means nothing in
+ * a dry heat wave (inside the flood season both are asked anyway); health and the home are asked at
+ * every visit. An officer opening a heat round by hand may still choose checks.
+ */
+export const WEATHER_CHECKS: Record<WeatherKind, readonly Season[]> = {
+  cold_wave: ['heating'],
+  blizzard: ['heating'],
+  rainstorm: ['flood'],
+  heat: [],
 };
 
 /**
@@ -116,6 +131,8 @@ export const SERVICE_TOKEN_PREFIX = 'tfsa_';
 /** Signing: `X-Tanfang-Signature: sha256=hex(HMAC_SHA256(secret, timestamp + "." + body))`. */
 export const SIGNATURE_HEADER = 'x-tanfang-signature';
 export const TIMESTAMP_HEADER = 'x-tanfang-timestamp';
+/** A file's name as the sending system gives it (URL-encoded; optional; kept on the receipt and in the audit). */
+export const FILENAME_HEADER = 'x-tanfang-filename';
 /** A signed request older (or newer) than this is refused as a replay. */
 export const REPLAY_WINDOW_SECONDS = 300;
 export const SIGNAL_LIMITS = {

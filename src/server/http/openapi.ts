@@ -8,6 +8,7 @@ type Schema = Record<string, any>;
 interface RouteDoc {
   file?: { mime: string; description: string };
   upload?: { field: string; description: string };
+  rawBody?: { mime: readonly string[]; description: string; example?: string };
   permission?: string;
   example?: unknown;
   status: number;
@@ -20,7 +21,7 @@ const ERROR_CONTENT = {
 /**
  * The OpenAPI document of a route: the zod schemas as JSON Schema (fastify-type-provider-zod), then
  * what the contract says beyond them (server/http/route.ts puts it under `x-tanfang`): a file answer
- * as binary content of its type, a multipart upload, 204 without a body, the permission in the
+ * as binary content of its type, a multipart upload, a raw file body (its content types), 204 without a body, the permission in the
  * description, an example body — and every operation's error answer (the one error shape).
  */
 export function documentTransform(input: TransformInput): ReturnType<Transform> {
@@ -52,6 +53,15 @@ export function documentTransform(input: TransformInput): ReturnType<Transform> 
         properties: {
           [own.upload.field]: { type: 'string', format: 'binary', description: own.upload.description },
         },
+      };
+    }
+    if (own.rawBody) {
+      schema.consumes = [...own.rawBody.mime];
+      schema.body = {
+        type: 'string',
+        format: 'binary',
+        description: own.rawBody.description,
+        ...(own.rawBody.example !== undefined ? { example: own.rawBody.example } : {}),
       };
     }
     if (own.permission)

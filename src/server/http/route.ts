@@ -60,7 +60,14 @@ export function route<E extends EndpointDef>(
       ...(e.body ? { body: e.body } : {}),
       ...(e.responses ? { response: { ...e.responses } } : {}),
       // Read by the document's transform (app.ts), not by Fastify: file answers, uploads, examples.
-      'x-tanfang': { file: e.file, upload: e.upload, permission: e.permission, example: e.example, status },
+      'x-tanfang': {
+        file: e.file,
+        upload: e.upload,
+        rawBody: e.rawBody,
+        permission: e.permission,
+        example: e.example,
+        status,
+      },
     },
     handler: async (req, reply) => {
       const actor = e.public ? undefined : e.permission ? requirePermission(req, e.permission) : actorOf(req);

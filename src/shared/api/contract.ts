@@ -41,6 +41,15 @@ export interface EndpointDef {
   readonly file?: FileAnswer;
   /** A multipart upload: the file field's name and what it takes (the body is not JSON). */
   readonly upload?: { readonly field: string; readonly description: string };
+  /**
+   * A file sent as the request body itself, neither JSON nor multipart (a machine signs these very
+   * bytes): the content types it takes, what it is, and an example shown in the document.
+   */
+  readonly rawBody?: {
+    readonly mime: readonly string[];
+    readonly description: string;
+    readonly example?: string;
+  };
   /** Example request body shown in the document. */
   readonly example?: unknown;
 }

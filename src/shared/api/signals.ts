@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROUND_CHECKS } from '../checklist.js';
 import { INCIDENT_TYPES } from '../incidents.js';
 import {
   REPLAY_WINDOW_SECONDS,
@@ -146,7 +147,15 @@ export const Signal = z.object({
     })
     .nullable(),
   incidentId: z.number().nullable(),
-  campaign: z.object({ id: z.number(), name: z.string(), taskCount: z.number() }).nullable(),
+  /** The round a weather warning opened, with the section G checks its visits carry (`checks`). */
+  campaign: z
+    .object({
+      id: z.number(),
+      name: z.string(),
+      taskCount: z.number(),
+      checks: z.array(z.enum(ROUND_CHECKS)),
+    })
+    .nullable(),
   mergedInto: z.number().nullable(),
   deadlineAt: z.string().nullable(),
   reviewedAt: z.string().nullable(),
@@ -234,6 +243,56 @@ export const importSignals = endpoint({
   query: z.object({ accountId: Id }),
   upload: { field: 'file', description: '预警文件 .xlsx / .csv（UTF-8 或 GB18030）' },
   responses: { 200: SignalImportResult },
+});
+
+/** Content types the machines' file door takes (the body is the file itself). */
+export const SIGNAL_FILE_MIME = [
+  'text/csv',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/octet-stream',
+] as const;
+
+export const SignalFileResult = SignalImportResult.extend({
+  file: z.object({ sha256: z.string(), name: z.string().nullable(), bytes: z.number() }),
+  /** The same file (same content) was received from this account before: nothing new was stored. */
+  repeated: z.boolean(),
+  /** When the file was first received. */
+  receivedAt: z.string(),
+});
+export type SignalFileResult = z.output<typeof SignalFileResult>;
+export const submitSignalFile = endpoint({
+  method: 'POST',
+  path: '/api/signals/file',
+  operationId: 'submitSignalFile',
+  summary: '外部系统直接报送预警文件（.xlsx 或 .csv 作为请求体，服务账号，HMAC 签名，同一文件只记一次）',
+  description: `${SIGNING.replace(`请求体为一条预警的数组（批量，最多 ${SIGNAL_LIMITS.batch} 条）。`, '')}
+
+请求体就是文件本身（不是 JSON，也不是 multipart）：\`Content-Type: text/csv\`（UTF-8 或 GB18030，RFC 4180）、
+\`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\`（.xlsx）或 \`application/octet-stream\`；
+签名覆盖文件的原始字节：hex = HMAC-SHA256(签名密钥, 时间戳 + "." + 文件字节)。可选请求头 \`X-Tanfang-Filename\`
+（文件名，URL 编码）。列与人工上传相同：表头须有“预警类型”列，其余列：幂等键、发生时间、身份证号码、来源、说明、区域代码、
+预警种类、预警编号、截止日期；没有幂等键的行按文件内容与行号生成。最多 5000 行、5 MB。任何一行超出服务账号的权限或辖区，
+整个文件拒绝（403），什么也不记。同一账号再次发送内容相同的文件不会重复记录，返回首次的结果（repeated: true）。
+
+示例（curl）：
+\`\`\`
+TS=$(date +%s)
+SIG=$( (printf '%s.' "$TS"; cat signals.csv) | openssl dgst -sha256 -hmac "$SECRET" -hex | sed 's/^.* //')
+curl -X POST https://tanfang.example/api/signals/file -H "Authorization: Bearer $TOKEN" \\
+  -H "Content-Type: text/csv" -H "X-Tanfang-Timestamp: $TS" -H "X-Tanfang-Signature: sha256=$SIG" \\
+  -H "X-Tanfang-Filename: signals.csv" --data-binary @signals.csv
+\`\`\``,
+  tags: TAGS,
+  // No person's session: the service account's token and signature are checked by the module itself.
+  public: true,
+  rawBody: {
+    mime: SIGNAL_FILE_MIME,
+    description: '预警文件本身（.csv 或 .xlsx 的原始字节）',
+    example:
+      '幂等键,预警类型,发生时间,身份证号码,来源,说明\r\n' +
+      'meter-20260310-000123,水电表无用量（独居告警）,2026-03-10 08:00,150602194501011234,东胜区供水公司,智能水表 24 小时无用水\r\n',
+  },
+  responses: { 200: SignalFileResult },
 });
 
 // Rules ------------------------------------------------------------------------------------------

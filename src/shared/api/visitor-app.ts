@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { REVIEW_STATES } from '../authenticity.js';
-import { VISIT_METHODS, VISIT_OUTCOMES } from '../checklist.js';
+import { ROUND_CHECKS, VISIT_METHODS, VISIT_OUTCOMES } from '../checklist.js';
 import { endpoint } from './contract.js';
 
 const Season = z.object({ from: z.string(), to: z.string() });
@@ -61,6 +61,8 @@ export const Bundle = z.object({
       dueDate: z.string(),
       status: z.enum(['open', 'done', 'missed', 'cancelled']),
       reason: z.string().nullable(),
+      /** The round's section G checks (campaign tasks): its visits ask them whatever the season, offline too. */
+      checks: z.array(z.enum(ROUND_CHECKS)),
     }),
   ),
   recentVisits: z.array(

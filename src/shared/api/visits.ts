@@ -3,6 +3,7 @@ import { AUTHENTICITY_RULES, REVIEW_STATES } from '../authenticity.js';
 import {
   type ChecklistAnswers,
   type ChecklistDefinition,
+  ROUND_CHECKS,
   VISIT_METHODS,
   VISIT_OUTCOMES,
 } from '../checklist.js';
@@ -250,6 +251,8 @@ export const Campaign = z.object({
   opensAt: z.string(),
   deadline: z.string(),
   note: z.string().nullable(),
+  /** Section G checks the round's visits carry whatever the season (heating: 取暖安全; flood: 防汛与用电安全). */
+  checks: z.array(z.enum(ROUND_CHECKS)),
   taskCount: z.number(),
   doneCount: z.number(),
   openCount: z.number(),
@@ -293,6 +296,19 @@ const ChecklistOut = z.object({
   date: z.string(),
   seasons: z.object({ heating: z.boolean(), flood: z.boolean() }),
   definition: ChecklistDefinitionSchema,
+  /**
+   * The person's open rounds with checks still running that day (personId given): the form asks their
+   * items for a visit whose time falls in a window (shared/checklist.ts `roundsAt`).
+   */
+  rounds: z.array(
+    z.object({
+      name: z.string(),
+      status: z.string(),
+      windowStart: z.string(),
+      windowEnd: z.string(),
+      checks: z.array(z.enum(ROUND_CHECKS)),
+    }),
+  ),
 });
 
 export const listVisitTasks = endpoint({
@@ -477,6 +493,13 @@ export const openCampaign = endpoint({
       })
       .default({}),
     note: z.string().max(1000).optional(),
+    checks: z
+      .array(z.enum(ROUND_CHECKS))
+      .max(ROUND_CHECKS.length)
+      .optional()
+      .describe(
+        '本轮探访须做的季节性检查（不论是否在供暖期/汛期）：heating 取暖安全，flood 防汛与用电安全；默认无',
+      ),
   }),
   responses: { 201: Campaign },
 });

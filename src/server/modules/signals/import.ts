@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { SignalInput, type SignalOutcome } from '../../../shared/api/signals.js';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { type SignalFileResult, type SignalImportResult, SignalInput } from '../../../shared/api/signals.js';
 import {
-  SIGNAL_LIMITS,
   SIGNAL_TYPE_LABELS,
   SIGNAL_TYPES,
   type SignalType,
@@ -11,13 +10,14 @@ import {
 } from '../../../shared/signals.js';
 import { FORMULA_TEXT_MESSAGE, looksLikeFormula } from '../../../shared/spreadsheet-text.js';
 import type { Ctx } from '../../context.js';
-import { badRequest, conflict, notFound } from '../../http/errors.js';
+import { AppError, badRequest, conflict, notFound } from '../../http/errors.js';
 import type { Actor } from '../../http/scope.js';
+import { scratchPath } from '../../http/uploads.js';
 import { SheetRows } from '../../lib/sheet-rows.js';
 import { assertXlsxFile, cellValue } from '../../lib/xlsx.js';
-import { accountState } from './machine-auth.js';
+import { accountState, auditMachine } from './machine-auth.js';
 import * as repo from './repo.js';
-import { submitSignals } from './service.js';
+import { type SubmitOptions, submitInBatches } from './service.js';
 
 /** A department's file of signals: at most this many data rows (5 batches of the JSON door's 1,000). */
 export const SIGNAL_FILE_LIMITS = { bytes: 5 * 1024 * 1024, rows: 5000, shown: 100 } as const;
@@ -131,14 +131,100 @@ export async function importSignals(
   if (!a) throw notFound('服务账号');
   if (accountState(a, ctx.clock.now()) !== 'active') throw conflict('该服务账号已吊销或过期', 'accountId');
   const content = await readFile(o.path);
+  const parsed = await parseSignalFile(content, o.path, o.filename);
+  return submitParsed(ctx, a, parsed, { uploadedBy: actor.userId });
+}
+
+/**
+ * The machine door for files (`POST /api/signals/file`): the department's system sends the .xlsx or
+ * .csv itself as the signed request body. Read as an officer's upload is (same columns, limits and
+ * keys), stored under the account; its answer is kept by the file's sha256 (`signal_files`), so the
+ * same file sent again stores nothing new and answers what it answered then (`repeated: true`).
+ * Every call is audited under the account, the repeat too.
+ */
+export async function importMachineFile(
+  ctx: Ctx,
+  a: repo.AccountRow,
+  o: { content: Buffer; filename: string | null },
+): Promise<SignalFileResult> {
+  const sha256 = createHash('sha256').update(o.content).digest('hex');
+  const file = { sha256, name: o.filename, bytes: o.content.length };
+  const seen = await repo.fileReceipt(ctx.db, a.id, sha256);
+  if (seen) {
+    await auditMachine(ctx.db, a, 'signals.submit', ctx.clock.now(), {
+      file: sha256,
+      filename: o.filename,
+      repeated: true,
+      receiptId: Number(seen.id),
+    });
+    return {
+      ...(seen.result as SignalImportResult),
+      file,
+      repeated: true,
+      receivedAt: seen.received_at.toISOString(),
+    };
+  }
+  // The sheet worker reads a path: an .xlsx goes to this process's scratch folder for the parse.
+  const isXlsx = o.content.subarray(0, 2).toString('latin1') === 'PK';
+  const path = isXlsx ? await scratchPath('.xlsx') : null;
+  try {
+    if (path) await writeFile(path, o.content, { mode: 0o600 });
+    const parsed = await parseSignalFile(o.content, path, o.filename ?? '');
+    const result = await submitParsed(ctx, a, parsed, { file: sha256 });
+    const now = ctx.clock.now();
+    const kept = await repo.keepFileReceipt(ctx.db, {
+      accountId: a.id,
+      sha256,
+      filename: o.filename,
+      bytes: o.content.length,
+      at: now,
+      result,
+    });
+    await auditMachine(ctx.db, a, 'signals.submit', now, {
+      file: sha256,
+      filename: o.filename,
+      rows: result.rows,
+      rejected: result.rejectedCount,
+      statuses: result.counts,
+      receiptId: Number(kept.id),
+    });
+    return {
+      ...(kept.result as SignalImportResult),
+      file,
+      // Two sends of one file at once: the other kept its answer first; this one stored nothing new either.
+      repeated: kept.received_at.getTime() !== now.getTime(),
+      receivedAt: kept.received_at.toISOString(),
+    };
+  } finally {
+    if (path) await rm(path, { force: true });
+  }
+}
+
+interface ParsedFile {
+  rows: number;
+  items: SignalInput[];
+  rejected: ImportRejection[];
+}
+
+/** Reads a file of signals: the header row, each row to a `SignalInput` or a rejection (row, column, why). */
+async function parseSignalFile(content: Buffer, path: string | null, filename: string): Promise<ParsedFile> {
   const fileKey = createHash('sha256').update(content).digest('hex').slice(0, 12);
   const isXlsx = content.subarray(0, 2).toString('latin1') === 'PK';
   let rows: { number: number; values: unknown[] }[] = [];
-  if (isXlsx) {
-    await assertXlsxFile(o.path, '请上传 .xlsx 或 .csv 文件');
-    for await (const batch of new SheetRows(o.path, { maxRows: SIGNAL_FILE_LIMITS.rows + 10 }))
-      rows.push(...batch.map((r) => ({ number: r.number, values: r.values.slice(1) })));
-  } else if (/\.csv$/i.test(o.filename) || !content.includes(0)) {
+  if (isXlsx && path) {
+    await assertXlsxFile(path, '请上传 .xlsx 或 .csv 文件');
+    try {
+      for await (const batch of new SheetRows(path, { maxRows: SIGNAL_FILE_LIMITS.rows + 10 }))
+        rows.push(...batch.map((r) => ({ number: r.number, values: r.values.slice(1) })));
+    } catch (e) {
+      // A damaged zip is the sender's file, not the server's fault (it was a 500 for the officer too).
+      if (e instanceof AppError) throw e;
+      throw badRequest(
+        `无法读取该 Excel 文件（${(e as Error).message.slice(0, 100)}），请确认是 .xlsx 格式且未损坏`,
+        'file',
+      );
+    }
+  } else if (!isXlsx && (/\.csv$/i.test(filename) || !content.includes(0))) {
     rows = parseCsv(content).map((values, i) => ({ number: i + 1, values }));
   } else throw badRequest('请上传 .xlsx 或 .csv 文件', 'file');
 
@@ -195,19 +281,25 @@ export async function importSignals(
     }
     items.push(parsed.data);
   }
-  const results: SignalOutcome[] = [];
-  for (let i = 0; i < items.length; i += SIGNAL_LIMITS.batch)
-    results.push(
-      ...(await submitSignals(ctx, a, items.slice(i, i + SIGNAL_LIMITS.batch), { uploadedBy: actor.userId })),
-    );
+  return { rows: data.length, items, rejected };
+}
+
+/** Submits a parsed file's signals (all checked before any is stored) and answers the per-signal report. */
+async function submitParsed(
+  ctx: Ctx,
+  a: repo.AccountRow,
+  f: ParsedFile,
+  opts: SubmitOptions,
+): Promise<SignalImportResult> {
+  const results = f.items.length ? await submitInBatches(ctx, a, f.items, opts) : [];
   const counts: Record<string, number> = {};
   for (const x of results) counts[x.status] = (counts[x.status] ?? 0) + 1;
   return {
     account: { id: a.id, name: a.name },
-    rows: data.length,
+    rows: f.rows,
     counts,
     results: results.slice(0, SIGNAL_FILE_LIMITS.shown),
-    rejected: rejected.slice(0, SIGNAL_FILE_LIMITS.shown),
-    rejectedCount: rejected.length,
+    rejected: f.rejected.slice(0, SIGNAL_FILE_LIMITS.shown),
+    rejectedCount: f.rejected.length,
   };
 }

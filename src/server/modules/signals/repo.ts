@@ -1,3 +1,4 @@
+import type { Season } from '../../../shared/checklist.js';
 import type { SignalStatus, SignalType, UnmatchedReason } from '../../../shared/signals.js';
 import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
@@ -312,6 +313,7 @@ export interface SignalRow {
   campaign_id: number | null;
   campaign_name: string | null;
   campaign_tasks: number | null;
+  campaign_checks: Season[] | null;
   merged_into: number | null;
   deadline_at: Date | null;
   reviewed_at: Date | null;
@@ -324,7 +326,7 @@ const SIGNAL_SELECT = `select s.id, s.key, s.type, s.subtype, s.source, s.accoun
     s.occurred_at, s.received_at, s.id_masked, s.person_id, p.name as person_name, s.area_id, a.name as area_name,
     s.status, s.reason, s.description, s.details, s.task_id, t.status as task_status, t.due_date::text as task_due,
     t.window_end as task_end, vu.display_name as task_visitor, case when t.status = 'done' then t.status_at end as task_done_at,
-    s.incident_id, s.campaign_id, c.name as campaign_name, c.task_count as campaign_tasks, s.merged_into,
+    s.incident_id, s.campaign_id, c.name as campaign_name, c.task_count as campaign_tasks, c.checks as campaign_checks, s.merged_into,
     s.deadline_at, s.reviewed_at, ru.display_name as reviewed_by_name, s.review_note, s.version
   from signals s
   join service_accounts sa on sa.id = s.account_id
@@ -441,4 +443,45 @@ export async function signalFigures(
     params,
   );
   return { byType: r.by_type ?? [], awaiting: r.awaiting, base: r.base, counted: r.counted };
+}
+
+// ---- files a machine sent -----------------------------------------------------------------------
+
+export interface FileReceiptRow {
+  id: number;
+  filename: string | null;
+  bytes: number;
+  received_at: Date;
+  result: unknown;
+}
+
+/** The receipt of a file an account sent before (same content), if any. */
+export async function fileReceipt(
+  q: Queryable,
+  accountId: number,
+  sha256: string,
+): Promise<FileReceiptRow | undefined> {
+  const [r] = await q.query<FileReceiptRow>(
+    sql(
+      `select id, filename, bytes, received_at, result from signal_files where account_id = $1 and sha256 = $2`,
+    ),
+    [accountId, sha256],
+  );
+  return r;
+}
+
+/**
+ * Keeps the answer given to a file; when the same file of the same account was kept meanwhile (two
+ * sends at once), that one stays and is returned.
+ */
+export async function keepFileReceipt(
+  q: Queryable,
+  f: { accountId: number; sha256: string; filename: string | null; bytes: number; at: Date; result: unknown },
+): Promise<FileReceiptRow> {
+  await q.query(
+    sql(`insert into signal_files (account_id, sha256, filename, bytes, received_at, result)
+     values ($1, $2, $3, $4, $5, $6) on conflict (account_id, sha256) do nothing`),
+    [f.accountId, f.sha256, f.filename, f.bytes, f.at, JSON.stringify(f.result)],
+  );
+  return (await fileReceipt(q, f.accountId, f.sha256))!;
 }

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as api from '../../../shared/api/signals.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/signals.js';
+import { FILENAME_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../../shared/signals.js';
 import type { Ctx } from '../../context.js';
 import { AppError } from '../../http/errors.js';
 import { route } from '../../http/route.js';
 import { receiveFile, takeImportSlot } from '../../http/uploads.js';
-import { importSignals, SIGNAL_FILE_LIMITS } from './import.js';
+import { importMachineFile, importSignals, SIGNAL_FILE_LIMITS } from './import.js';
 import type { AccountRow, SignalRow } from './repo.js';
 import * as service from './service.js';
 
@@ -67,7 +67,12 @@ export function presentSignal(s: SignalRow): api.Signal {
       : null,
     incidentId: s.incident_id,
     campaign: s.campaign_id
-      ? { id: s.campaign_id, name: s.campaign_name ?? '', taskCount: s.campaign_tasks ?? 0 }
+      ? {
+          id: s.campaign_id,
+          name: s.campaign_name ?? '',
+          taskCount: s.campaign_tasks ?? 0,
+          checks: s.campaign_checks ?? [],
+        }
       : null,
     mergedInto: s.merged_into == null ? null : Number(s.merged_into),
     deadlineAt: iso(s.deadline_at),
@@ -82,6 +87,28 @@ const header = (req: FastifyRequest, name: string) => {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
+
+/** The sender's file name (URL-encoded in the header, so 中文 names travel), cut to 200 characters. */
+function filenameOf(v: string | undefined): string | null {
+  if (!v) return null;
+  let name = v;
+  try {
+    name = decodeURIComponent(v);
+  } catch {
+    // Not URL-encoded: kept as sent.
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  name = name.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return name ? name.slice(0, 200) : null;
+}
+
+const notAFile = () =>
+  new AppError(
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    `请求体应为文件本身（Content-Type: ${api.SIGNAL_FILE_MIME.join('、')}）`,
+    'body',
+  );
 
 export function signalRoutes(app: FastifyInstance, ctx: Ctx) {
   // The machines' door, in a context of its own: the JSON body is kept as bytes for the signature,
@@ -99,7 +126,21 @@ export function signalRoutes(app: FastifyInstance, ctx: Ctx) {
         }
       },
     );
+    // A department's file as the body itself (the signature covers its bytes): kept as bytes, up to the
+    // officer upload's ceiling; a larger body is refused before it is read whole (413).
+    machine.addContentTypeParser(
+      [...api.SIGNAL_FILE_MIME],
+      { parseAs: 'buffer', bodyLimit: SIGNAL_FILE_LIMITS.bytes },
+      (req, body: Buffer, done) => {
+        req.rawBody = body;
+        done(null, body);
+      },
+    );
     machine.addHook('preValidation', async (req) => {
+      // A file door body no parser of this context kept (text/plain, empty): refused by its type, not
+      // as a bad signature over bytes that were never kept.
+      if (req.routeOptions.url === api.submitSignalFile.path && !Buffer.isBuffer(req.rawBody))
+        throw notAFile();
       req.serviceAccount = await service.authenticateMachine(ctx, {
         authorization: header(req, 'authorization'),
         timestamp: header(req, TIMESTAMP_HEADER),
@@ -112,6 +153,23 @@ export function signalRoutes(app: FastifyInstance, ctx: Ctx) {
       api.submitSignals,
       async ({ req }) => ({ results: await service.submitSignals(ctx, req.serviceAccount!, req.body) }),
       { bodyLimit: SUBMIT_BODY_LIMIT },
+    );
+    route(
+      machine,
+      api.submitSignalFile,
+      async ({ req }) => {
+        if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw notAFile();
+        const release = takeImportSlot(ctx);
+        try {
+          return await importMachineFile(ctx, req.serviceAccount!, {
+            content: req.body,
+            filename: filenameOf(header(req, FILENAME_HEADER)),
+          });
+        } finally {
+          release();
+        }
+      },
+      { bodyLimit: SIGNAL_FILE_LIMITS.bytes },
     );
   });
 

@@ -8,6 +8,7 @@ import {
   ruleKeyOf,
   SERVICE_PERMISSIONS,
   SERVICE_TOKEN_PREFIX,
+  SIGNAL_LIMITS,
   SIGNAL_RULE_DEFAULTS,
   SIGNAL_TYPE_LABELS,
   SIGNAL_TYPES,
@@ -15,6 +16,7 @@ import {
   type SignalStatus,
   type SignalType,
   type UnmatchedReason,
+  WEATHER_CHECKS,
   WEATHER_KIND_LABELS,
   type WeatherKind,
 } from '../../../shared/signals.js';
@@ -195,6 +197,12 @@ async function commonArea(q: Queryable, areas: repo.AreaBrief[]): Promise<repo.A
   return (await repo.areaBrief(q, id))!;
 }
 
+/** Who else stands behind a submission: the officer who uploaded a file, the file itself (its sha256). */
+export interface SubmitOptions {
+  uploadedBy?: number;
+  file?: string;
+}
+
 /**
  * `POST /api/signals`: checks each item against the account's permissions and area (403 for the whole
  * call, audited), then stores each new signal and opens what its rule says, in one transaction; a key
@@ -204,9 +212,31 @@ export async function submitSignals(
   ctx: Ctx,
   a: repo.AccountRow,
   items: SignalInput[],
-  opts: { uploadedBy?: number } = {},
+  opts: SubmitOptions = {},
 ): Promise<SignalOutcome[]> {
-  const now = ctx.clock.now();
+  return storeSignals(ctx, a, await prepareSignals(ctx, a, items), opts);
+}
+
+/**
+ * A department's file (up to 5,000 rows): every row checked first (a permission or an area outside the
+ * account refuses the whole file before anything is stored, as for one JSON call), then stored in
+ * batches of the JSON door's size, each its own transaction and audit row.
+ */
+export async function submitInBatches(
+  ctx: Ctx,
+  a: repo.AccountRow,
+  items: SignalInput[],
+  opts: SubmitOptions = {},
+): Promise<SignalOutcome[]> {
+  const prepared = await prepareSignals(ctx, a, items);
+  const out: SignalOutcome[] = [];
+  for (let i = 0; i < prepared.length; i += SIGNAL_LIMITS.batch)
+    out.push(...(await storeSignals(ctx, a, prepared.slice(i, i + SIGNAL_LIMITS.batch), opts)));
+  return out;
+}
+
+/** The checks before anything is written: keys, permissions, the persons and areas matched and in the account's area. */
+async function prepareSignals(ctx: Ctx, a: repo.AccountRow, items: SignalInput[]): Promise<Prepared[]> {
   const keys = new Set<string>();
   for (const [i, s] of items.entries()) {
     if (keys.has(s.key)) throw badRequest(`同一批次内幂等键 key 重复：${s.key}`, `body.${i}.key`);
@@ -270,7 +300,19 @@ export async function submitSignals(
       prepared.push({ kind: 'weather', item: s, areas, root: await commonArea(ctx.db, areas) });
     }
   }
+  return prepared;
+}
 
+/** Stores the prepared items (at most one batch) in one transaction, with one audit row under the account. */
+async function storeSignals(
+  ctx: Ctx,
+  a: repo.AccountRow,
+  prepared: Prepared[],
+  opts: SubmitOptions,
+): Promise<SignalOutcome[]> {
+  const now = ctx.clock.now();
+  const items = prepared.map((p) => p.item);
+  const keys = new Set(items.map((s) => s.key));
   return ctx.db.tx(async (q) => {
     const stored = new Map((await repo.outcomesOfKeys(q, a.id, [...keys])).map((o) => [o.key, o]));
     const rules = new Map<string, SignalRule>();
@@ -313,6 +355,7 @@ export async function submitSignals(
         statuses: counts,
         signalIds: ids.slice(0, 50),
         ...(opts.uploadedBy ? { uploadedBy: opts.uploadedBy } : {}),
+        ...(opts.file ? { file: opts.file } : {}),
       },
       `signal:${ids[0] ?? items[0].key}`,
     );
@@ -514,6 +557,7 @@ async function storeWeather(
     areaPath: p.root.path,
     deadline,
     selection,
+    checks: WEATHER_CHECKS[kind],
     note: `预警信息 #${row.id}，预警编号 ${s.warningId}${s.description ? `：${s.description}` : ''}`.slice(
       0,
       500,

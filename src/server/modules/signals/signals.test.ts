@@ -378,6 +378,46 @@ describe('signals become tasks', () => {
     ).toBe(2);
     const unknown = await send(a, [{ ...w, key: randomUUID(), areaCodes: ['999999999999'] }]);
     expect(unknown.statusCode).toBe(400);
+    // The round carries the checks its weather requires (shared/signals.ts WEATHER_CHECKS): a cold wave
+    // the heating ones, a rainstorm the flood ones, a heat wave none — and its tasks reach the phone with them.
+    const checksOf = async (campaignId: number) =>
+      (
+        await env.ctx.db.query<{ checks: string[] }>(
+          sql('select checks from visit_campaigns where id = $1'),
+          [campaignId],
+        )
+      )[0].checks;
+    expect(await checksOf(r.campaignId)).toEqual(['heating']);
+    // 预警信息 shows what the round requires.
+    const listed = (await a.admin.http.get('/api/signals?type=weather_warning&limit=100')).json();
+    expect(listed.items.find((x: { id: number }) => x.id === r.signalId).campaign).toMatchObject({
+      id: r.campaignId,
+      checks: ['heating'],
+    });
+    for (const [weatherKind, checks] of [
+      ['rainstorm', ['flood']],
+      ['heat', []],
+      ['blizzard', ['heating']],
+    ] as const) {
+      const o = (
+        await send(a, [
+          {
+            ...w,
+            key: randomUUID(),
+            warningId: `W-${randomUUID()}`,
+            weatherKind,
+            areaCodes: [towns[2].town.code],
+          },
+        ])
+      ).json().results[0];
+      expect(o.status, weatherKind).toBe('opened');
+      expect(await checksOf(o.campaignId), weatherKind).toEqual(checks);
+    }
+    const [audit] = await env.ctx.db.query<{ detail: { checks?: string[] } }>(
+      sql(`select detail from audit_log where action = 'campaign.open' and entity_id = $1`),
+      [String(r.campaignId)],
+    );
+    expect(audit.detail.checks).toEqual(['heating']);
   });
 
   it('a burst of 1,000 signals for 100 persons makes one task per person', async () => {
@@ -506,5 +546,207 @@ describe('a department file of signals', () => {
     const noHeader = await upload(Buffer.from('a,b\n1,2'), 'x.csv');
     expect(noHeader.statusCode).toBe(400);
     expect(noHeader.json().message).toContain('预警类型');
+  });
+});
+
+describe('the machines’ file door (POST /api/signals/file)', () => {
+  /** A file signed over timestamp + "." + its bytes, as a department's system sends it. */
+  function signedFile(
+    a: Account,
+    content: Buffer,
+    o: { ts?: number; secret?: string; type?: string; filename?: string; sent?: Buffer } = {},
+  ) {
+    const ts = String(o.ts ?? Math.floor(env.ctx.clock.now().getTime() / 1000));
+    const sig = createHmac('sha256', o.secret ?? a.secret)
+      .update(`${ts}.`)
+      .update(content)
+      .digest('hex');
+    return env.app.inject({
+      method: 'POST',
+      url: '/api/signals/file',
+      payload: o.sent ?? content,
+      headers: {
+        'content-type': o.type ?? 'text/csv',
+        authorization: `Bearer ${a.token}`,
+        'x-tanfang-timestamp': ts,
+        'x-tanfang-signature': `sha256=${sig}`,
+        ...(o.filename ? { 'x-tanfang-filename': encodeURIComponent(o.filename) } : {}),
+      },
+    });
+  }
+  const fileAudits = (accountId: number) =>
+    env.ctx.db.query<{ action: string; detail: any; actor_id: number | null }>(
+      sql(
+        `select action, detail, actor_id from audit_log where entity = 'service_account' and entity_id = $1
+          and action = 'signals.submit' and detail ? 'file' order by id`,
+      ),
+      [String(accountId)],
+    );
+
+  it('takes a signed .csv (UTF-8 and GB18030) and .xlsx; the same file twice stores nothing new and answers the stored result', async () => {
+    const { town, person } = await townWithPerson();
+    const a = await makeAccount(town.id, ['signals.submit'], '区卫健委（文件）');
+    const csv = Buffer.from(
+      [
+        '预警类型,发生时间,身份证号码,来源,说明',
+        `出院,2026-03-10 09:30,${person.idNumber},区人民医院,"肺炎好转，出院"`,
+        `水电表无用量（独居告警）,2026/3/10 8:00,${freshIdNumber()},供水公司,水表无用水`,
+        `不存在的类型,2026-03-10,${person.idNumber},x,y`,
+      ].join('\r\n'),
+    );
+    const first = await signedFile(a, csv, { filename: '出院名单.csv' });
+    expect(first.statusCode, first.body).toBe(200);
+    const r = first.json();
+    expect(r).toMatchObject({
+      account: { id: a.id, name: '区卫健委（文件）' },
+      rows: 3,
+      counts: { opened: 1, unmatched: 1 },
+      rejectedCount: 1,
+      repeated: false,
+      file: { name: '出院名单.csv', bytes: csv.length },
+    });
+    expect(r.file.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.results.map((x: any) => [x.status, x.reason])).toEqual([
+      ['opened', null],
+      ['unmatched', 'unknown_id'],
+    ]);
+    expect(r.results[0].taskId).toBeGreaterThan(0);
+    expect(r.rejected).toEqual([{ row: 4, column: '预警类型', message: expect.any(String) }]);
+    expect((await signalsOf(a.id)).length).toBe(2);
+
+    // The same bytes again (a retry after a lost answer): the stored answer, nothing new.
+    const again = await signedFile(a, csv);
+    expect(again.statusCode, again.body).toBe(200);
+    // The answer is the first one's (its time too); `file` is the call's own (no name sent this time).
+    const { repeated, file, ...rest } = again.json();
+    expect(repeated).toBe(true);
+    expect(file).toEqual({ sha256: r.file.sha256, name: null, bytes: csv.length });
+    const { repeated: _r, file: _f, ...firstRest } = r;
+    expect(rest).toEqual(firstRest);
+    expect((await signalsOf(a.id)).length).toBe(2);
+    const [{ n: tasks }] = await env.ctx.db.query<{ n: number }>(
+      sql('select count(*)::int as n from visit_tasks where person_id = $1 and kind = $2'),
+      [person.id, 'follow_up'],
+    );
+    expect(tasks).toBe(1);
+    // Both calls audited under the account (no user), the repeat said so.
+    const audits = await fileAudits(a.id);
+    expect(audits.every((x) => x.actor_id === null)).toBe(true);
+    expect(audits.map((x) => x.detail.repeated ?? false)).toEqual([false, false, true]);
+    expect(audits.filter((x) => !x.detail.repeated).map((x) => x.detail.file)).toEqual([
+      r.file.sha256,
+      r.file.sha256,
+    ]);
+    expect(audits[1].detail).toMatchObject({ filename: '出院名单.csv', rows: 3, rejected: 1 });
+
+    // Excel's 中文 CSV is GB18030: 幂等键,预警类型,身份证号码 / gbk-f1,住院,<id>.
+    const gbk = Buffer.concat([
+      Buffer.from('c3ddb5c8bcfc2cd4a4beafc0e0d0cd2cc9edb7ddd6a4bac5c2eb0d0a', 'hex'),
+      Buffer.from('67626b2d66312cd7a1d4ba2c', 'hex'),
+      Buffer.from(person.idNumber),
+      Buffer.from('0d0a', 'hex'),
+    ]);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(gbk)).toThrow();
+    const g = await signedFile(a, gbk, { type: 'text/csv; charset=gb18030' });
+    expect(g.statusCode, g.body).toBe(200);
+    expect(g.json().results).toMatchObject([{ key: 'gbk-f1', status: 'opened' }]);
+    const [{ type }] = await env.ctx.db.query<{ type: string }>(
+      sql(`select type from signals where account_id = $1 and key = 'gbk-f1'`),
+      [a.id],
+    );
+    expect(type).toBe('hospital_admission');
+
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('预警');
+    ws.addRow(['预警类型', '发生时间', '身份证号码', '幂等键']);
+    ws.addRow(['公安警情', new Date(Date.UTC(2026, 2, 10, 9, 0)), person.idNumber, 'police-f1']);
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const x = await signedFile(a, xlsx, {
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    });
+    expect(x.statusCode, x.body).toBe(200);
+    expect(x.json().results).toMatchObject([{ key: 'police-f1', status: 'opened' }]);
+    const o = await signedFile(a, xlsx, { type: 'application/octet-stream' });
+    expect(o.json()).toMatchObject({ repeated: true, results: [{ key: 'police-f1', status: 'opened' }] });
+  });
+
+  it('refuses a bad signature, an old timestamp, a tampered file and a person’s login; audited, nothing stored', async () => {
+    const { town, person } = await townWithPerson();
+    const a = await makeAccount(town.id);
+    const csv = Buffer.from(`预警类型,身份证号码\r\n住院,${person.idNumber}\r\n`);
+    const bad = await signedFile(a, csv, { secret: 'wrong' });
+    expect([bad.statusCode, bad.json().message]).toEqual([401, '签名错误（X-Tanfang-Signature）']);
+    const old = await signedFile(a, csv, { ts: Math.floor(Date.now() / 1000) - 301 });
+    expect(old.statusCode).toBe(401);
+    expect(old.json().message).toContain('防重放');
+    // Signed over one file, another sent.
+    const tampered = await signedFile(a, csv, {
+      sent: Buffer.from(`预警类型,身份证号码\r\n住院,${freshIdNumber()}\r\n`),
+    });
+    expect(tampered.statusCode).toBe(401);
+    expect((await refusals(a.id)).map((x) => x.detail.reason)).toEqual(['signature', 'stale', 'signature']);
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const session = await env.app.inject({
+      method: 'POST',
+      url: '/api/signals/file',
+      payload: csv,
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${officer.token}` },
+    });
+    expect(session.statusCode).toBe(401);
+    expect(await signalsOf(a.id)).toEqual([]);
+    expect(await env.ctx.db.query(sql('select 1 from signal_files where account_id = $1'), [a.id])).toEqual(
+      [],
+    );
+  });
+
+  it('another area’s person or a type without the permission refuses the whole file (403, audited, nothing stored)', async () => {
+    const { town, person } = await townWithPerson();
+    const other = await townWithPerson();
+    const a = await makeAccount(town.id);
+    // Row 2 is this town's, row 3 another town's: neither is stored.
+    const csv = Buffer.from(
+      `预警类型,身份证号码\r\n住院,${person.idNumber}\r\n住院,${other.person.idNumber}\r\n`,
+    );
+    const res = await signedFile(a, csv);
+    expect(res.statusCode, res.body).toBe(403);
+    expect(res.json().message).toContain('不在本服务账号的辖区内');
+    expect(await signalsOf(a.id)).toEqual([]);
+    expect((await refusals(a.id)).map((x) => x.detail.reason)).toEqual(['area']);
+
+    // A weather-only account sending persons' signals.
+    const w = await makeAccount(town.id, ['signals.weather'], '气象局（文件）');
+    const denied = await signedFile(w, Buffer.from(`预警类型,身份证号码\r\n住院,${person.idNumber}\r\n`));
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().message).toContain('signals.submit');
+    expect((await refusals(w.id)).map((x) => [x.detail.reason, x.detail.type])).toEqual([
+      ['permission', 'hospital_admission'],
+    ]);
+    expect(await signalsOf(w.id)).toEqual([]);
+    // A revoked account is refused before anything is read.
+    const revoke = await a.admin.http.post(`/api/service-accounts/${a.id}/revoke`, { reason: '测试' });
+    expect(revoke.statusCode).toBe(200);
+    expect((await signedFile(a, csv)).statusCode).toBe(401);
+  });
+
+  it('holds the officer upload’s limits: 5 MB, 5,000 rows; a body that is not a file is refused', async () => {
+    const { town } = await townWithPerson();
+    const a = await makeAccount(town.id);
+    const big = Buffer.alloc(5 * 1024 * 1024 + 1, 0x41);
+    const tooBig = await signedFile(a, big);
+    expect(tooBig.statusCode).toBe(413);
+    const rows = [`预警类型,身份证号码`];
+    for (let i = 0; i < 5001; i++) rows.push(`住院,${freshIdNumber()}`);
+    const many = await signedFile(a, Buffer.from(rows.join('\n')));
+    expect([many.statusCode, many.json().field]).toEqual([400, 'file']);
+    expect(many.json().message).toContain('5000 行');
+    expect(await signalsOf(a.id)).toEqual([]);
+    const plain = await signedFile(a, Buffer.from('预警类型\n住院'), { type: 'text/plain' });
+    expect(plain.statusCode).toBe(415);
+    const noHeader = await signedFile(a, Buffer.from('a,b\n1,2'));
+    expect([noHeader.statusCode, noHeader.json().field]).toEqual([400, 'file']);
+    const notXlsx = await signedFile(a, Buffer.from('PK\u0003\u0004 not a zip'), {
+      type: 'application/octet-stream',
+    });
+    expect(notXlsx.statusCode).toBe(400);
   });
 });

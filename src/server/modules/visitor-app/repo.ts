@@ -1,5 +1,5 @@
 import type { ReviewState } from '../../../shared/authenticity.js';
-import type { VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
+import type { Season, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import type { SeasonRange } from '../../../shared/schedule.js';
 import type { Encrypted } from '../../crypto/field-cipher.js';
 import type { Queryable } from '../../db/db.js';
@@ -63,18 +63,27 @@ export interface BundleTaskRow {
   status: 'open' | 'done' | 'missed' | 'cancelled';
   status_at: Date | null;
   reason: string | null;
+  /** The round's section G checks (campaign tasks; empty otherwise). */
+  checks: Season[];
 }
 
-/** Open tasks of the persons, and those done in a window still running (the period's progress). */
+/**
+ * Open tasks of the persons, and those done in a window still running (the period's progress); also
+ * a round's missed tasks with checks from the last 31 days: a late visit inside their window still
+ * completes them (visits/repo.ts insertVisit), so its form must ask their checks — otherwise a visit
+ * the server refused for them could not be corrected on the phone. The lists show open and done only.
+ */
 export async function listTasksOf(q: Queryable, personIds: number[], now: Date): Promise<BundleTaskRow[]> {
   if (personIds.length === 0) return [];
   return q.query<BundleTaskRow>(
-    sql(`select id, person_id, kind, period, tier, window_start, window_end, due_date::text as due_date, status,
-            status_at, reason
-       from visit_tasks
-      where person_id = any($1::int[])
-        and (status = 'open' or (status = 'done' and window_end > $2))
-      order by due_date, id`),
+    sql(`select t.id, t.person_id, t.kind, t.period, t.tier, t.window_start, t.window_end,
+            t.due_date::text as due_date, t.status, t.status_at, t.reason, coalesce(c.checks, '{}') as checks
+       from visit_tasks t left join visit_campaigns c on c.id = t.campaign_id
+      where t.person_id = any($1::int[])
+        and (t.status = 'open' or (t.status = 'done' and t.window_end > $2)
+             or (t.status = 'missed' and t.kind = 'campaign' and cardinality(c.checks) > 0
+                 and t.window_end > $2::timestamptz - interval '31 days'))
+      order by t.due_date, t.id`),
     [personIds, now],
   );
 }

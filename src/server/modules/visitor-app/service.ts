@@ -102,6 +102,7 @@ export async function buildBundle(ctx: Ctx, actor: Actor, ifNoneMatch?: string) 
         dueDate: t.due_date,
         status: t.status,
         reason: t.reason,
+        checks: t.checks,
       })),
       recentVisits: recent.map((v) => ({
         id: Number(v.id),

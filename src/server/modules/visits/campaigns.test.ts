@@ -218,3 +218,192 @@ describe('campaigns: edit and close', () => {
     });
   });
 });
+
+describe('rounds carry their checks (issue 30: a weather round asks 取暖 / 防汛 whatever the season)', () => {
+  /** Both seasons of the town moved away from today, so nothing seasonal is asked by the calendar. */
+  async function outOfSeason(townId: number) {
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    const md = (d: string) => d.slice(5);
+    const today = chinaDate(env.ctx.clock.now());
+    const range = { from: md(addDays(today, 40)), to: md(addDays(today, 41)) };
+    const res = await admin.http.put('/api/visit-settings', {
+      areaId: townId,
+      key: 'visits.seasons',
+      value: { heating: range, flood: range },
+    });
+    expect(res.statusCode).toBe(200);
+  }
+
+  /** A town out of season: a round for village 0 (one person), and one person of village 1 outside it. */
+  async function roundSetup(kind: 'cold_wave' | 'rainstorm', checks?: string[]) {
+    const { town, villages } = await buildTown(env);
+    await outOfSeason(town.id);
+    const visitor = await actorClient(env, 'visitor', town.id);
+    const inRound = await buildPerson(env, {
+      townId: town.id,
+      villageId: villages[0].id,
+      visitorId: visitor.id,
+    });
+    const outside = await buildPerson(env, {
+      townId: town.id,
+      villageId: villages[1].id,
+      visitorId: visitor.id,
+    });
+    const officer = await actorClient(env, 'town_officer', town.id);
+    const today = chinaDate(env.ctx.clock.now());
+    const res = await officer.http.post('/api/visit-campaigns', {
+      name: kind === 'cold_wave' ? '寒潮专项探访' : '暴雨专项探访',
+      kind,
+      areaId: villages[0].id,
+      deadline: addDays(today, 2),
+      ...(checks ? { checks } : {}),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return { town, villages, visitor, officer, inRound, outside, campaign: res.json() };
+  }
+
+  const visit = (
+    who: { http: { post: (u: string, b: unknown) => Promise<any> } },
+    personId: number,
+    seasons: { heating: boolean; flood: boolean },
+  ) =>
+    who.http.post('/api/visits', {
+      clientId: randomUUID(),
+      personId,
+      at: env.ctx.clock.now().toISOString(),
+      method: 'in_person',
+      outcome: 'reached',
+      answers: fineAnswers(CHECKLIST_V1, seasons),
+    });
+  const none = { heating: false, flood: false };
+
+  it('a cold-wave round: its visit without 取暖安全 is refused, with it accepted; a visit outside the round is not affected', async () => {
+    const { visitor, inRound, outside, campaign } = await roundSetup('cold_wave', ['heating']);
+    expect(campaign.checks).toEqual(['heating']);
+
+    const refused = await visit(visitor, inRound.id, none);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().field).toBe('answers.G.indoorTemp');
+    expect(refused.json().message).toBe(
+      '请填写「季节性检查·室内温度」（专项探访「寒潮专项探访」须检查取暖安全）',
+    );
+    // Each of the round's items is required, not only the first.
+    const partial = fineAnswers(CHECKLIST_V1, { heating: true, flood: false });
+    delete partial.G!.heatingSafety;
+    const noSafety = await visitor.http.post('/api/visits', {
+      clientId: randomUUID(),
+      personId: inRound.id,
+      at: env.ctx.clock.now().toISOString(),
+      method: 'in_person',
+      outcome: 'reached',
+      answers: partial,
+    });
+    expect([noSafety.statusCode, noSafety.json().field]).toEqual([400, 'answers.G.heatingSafety']);
+    expect(noSafety.json().message).toContain('取暖安全');
+    expect((await campaignTasks(campaign.id)).map((t) => t.status)).toEqual(['open']);
+
+    // The regular visit of the same day, of a person the round does not select: the calendar's seasons only.
+    const regular = await visit(visitor, outside.id, none);
+    expect(regular.statusCode, regular.body).toBe(201);
+    expect(regular.json().completedTasks.map((t: { kind: string }) => t.kind)).not.toContain('campaign');
+
+    const accepted = await visit(visitor, inRound.id, { heating: true, flood: false });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(accepted.json().completedTasks.map((t: { kind: string }) => t.kind)).toContain('campaign');
+    expect(accepted.json().answers.G).toMatchObject({ heatingSafety: { value: 'safe' } });
+    expect((await campaignTasks(campaign.id)).map((t) => t.status)).toEqual(['done']);
+    // The round settled, a second visit of the day is an ordinary one again.
+    const later = await visit(visitor, inRound.id, none);
+    expect(later.statusCode, later.body).toBe(201);
+  });
+
+  it('a rainstorm round requires 防汛 (and 用电), not 取暖; an attempt (not reached) needs no checklist', async () => {
+    const { visitor, inRound, campaign } = await roundSetup('rainstorm', ['flood']);
+    expect(campaign.checks).toEqual(['flood']);
+    const refused = await visit(visitor, inRound.id, { heating: true, flood: false });
+    expect([refused.statusCode, refused.json().field]).toEqual([400, 'answers.G.electrical']);
+    expect(refused.json().message).toContain('须检查防汛与用电安全');
+    const attempt = await visitor.http.post('/api/visits', {
+      clientId: randomUUID(),
+      personId: inRound.id,
+      at: env.ctx.clock.now().toISOString(),
+      method: 'in_person',
+      outcome: 'not_home',
+    });
+    expect(attempt.statusCode, attempt.body).toBe(201);
+    const accepted = await visit(visitor, inRound.id, { heating: false, flood: true });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(accepted.json().answers.G).toMatchObject({ floodSafety: { value: 'safe' } });
+  });
+
+  it('a round opened without checks asks nothing more; bad checks are refused by field', async () => {
+    const { visitor, inRound, officer, villages, campaign } = await roundSetup('cold_wave');
+    expect(campaign.checks).toEqual([]);
+    expect((await visit(visitor, inRound.id, none)).statusCode).toBe(201);
+    const today = chinaDate(env.ctx.clock.now());
+    for (const checks of [['snow'], 'heating', ['heating', 'flood', 'heating']]) {
+      const res = await officer.http.post('/api/visit-campaigns', {
+        name: '坏检查项',
+        kind: 'other',
+        areaId: villages[0].id,
+        deadline: addDays(today, 2),
+        checks,
+      });
+      expect([res.statusCode, res.json().field?.startsWith('body.checks')], JSON.stringify(checks)).toEqual([
+        400,
+        true,
+      ]);
+    }
+    // Both, asked twice over in another order, are stored once each in one order; the audit row says so.
+    const both = await officer.http.post('/api/visit-campaigns', {
+      name: '双检查',
+      kind: 'other',
+      areaId: villages[0].id,
+      deadline: addDays(today, 2),
+      checks: ['flood', 'heating'],
+    });
+    expect(both.json().checks).toEqual(['heating', 'flood']);
+    const [audit] = await db.query<{ detail: any }>(
+      sql(`select detail from audit_log where action = 'campaign.open' and entity_id = $1`),
+      [String(both.json().id)],
+    );
+    expect(audit.detail.checks).toEqual(['heating', 'flood']);
+    const list = await officer.http.get('/api/visit-campaigns');
+    expect(list.json().find((c: { id: number }) => c.id === both.json().id).checks).toEqual([
+      'heating',
+      'flood',
+    ]);
+    // The database refuses a check it does not know, whoever writes it.
+    await expect(
+      db.query(sql(`update visit_campaigns set checks = '{snow}' where id = $1`), [both.json().id]),
+    ).rejects.toThrow();
+  });
+
+  it('the phone bundle and the paper-record form carry the round checks', async () => {
+    const { visitor, officer, inRound, outside, campaign } = await roundSetup('cold_wave', ['heating']);
+    const bundle = (await visitor.http.get('/api/visitor/bundle')).json();
+    const tasksOf = (pid: number) => bundle.tasks.filter((t: { personId: number }) => t.personId === pid);
+    expect(tasksOf(inRound.id).find((t: { kind: string }) => t.kind === 'campaign').checks).toEqual([
+      'heating',
+    ]);
+    for (const t of tasksOf(outside.id)) expect(t.checks).toEqual([]);
+    const today = chinaDate(env.ctx.clock.now());
+    const form = (await officer.http.get(`/api/checklist?personId=${inRound.id}&at=${today}`)).json();
+    expect(form.seasons).toEqual(none);
+    expect(form.rounds).toMatchObject([{ name: '寒潮专项探访', status: 'open', checks: ['heating'] }]);
+    const other = (await officer.http.get(`/api/checklist?personId=${outside.id}&at=${today}`)).json();
+    expect(other.rounds).toEqual([]);
+    // A paper record typed in by the officer is held to the same rule.
+    const paper = await visit(officer, inRound.id, none);
+    expect([paper.statusCode, paper.json().field]).toEqual([400, 'answers.G.indoorTemp']);
+    // A missed round task still completes by a visit inside its window (a late entry), so the phone
+    // keeps it in the bundle with its checks, though no list shows it.
+    const [task] = await campaignTasks(campaign.id);
+    await db.query(sql(`update visit_tasks set status = 'missed' where id = $1`), [task.id]);
+    const later = (await visitor.http.get('/api/visitor/bundle')).json();
+    expect(later.tasks.find((t: { id: number }) => t.id === task.id)).toMatchObject({
+      status: 'missed',
+      checks: ['heating'],
+    });
+  });
+});

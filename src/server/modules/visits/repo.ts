@@ -1,5 +1,5 @@
 import type { PhotoMeta, ReviewState, Signal } from '../../../shared/authenticity.js';
-import type { ChecklistAnswers, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
+import type { ChecklistAnswers, Season, VisitMethod, VisitOutcome } from '../../../shared/checklist.js';
 import { type Frequency, VISIT_SETTING_KEYS } from '../../../shared/schedule.js';
 import type { Queryable } from '../../db/db.js';
 import { prepared, sql } from '../../db/sql.js';
@@ -256,6 +256,8 @@ export async function visitContext(
     scope: Scope;
     now: Date;
     auditChain: number;
+    /** The visit's time: the rounds whose tasks it may complete (`rounds`). */
+    at: Date;
     /** The authenticity lookups (registry's visitAssessor) and their setting keys, read in this statement. */
     assess?: { sqlOf: (params: unknown[]) => string; settingKeys: readonly string[] };
   },
@@ -268,8 +270,10 @@ export async function visitContext(
   settled: boolean;
   /** The audit chain `auditChain` has its tail row (a visit's audit row can go in its statement). */
   auditTail: boolean;
+  /** The person's open or missed tasks of rounds that require checks (shared/checklist.ts `roundsAt`). */
+  rounds: RoundTaskRow[];
 }> {
-  const params: unknown[] = [o.personId, o.clientId, o.now, o.auditChain];
+  const params: unknown[] = [o.personId, o.clientId, o.now, o.auditChain, o.at];
   const cond = personCondition(o.scope, 'p', params);
   const assessSql = o.assess ? o.assess.sqlOf(params) : 'null';
   const keys = o.assess ? [...VISIT_SETTING_KEYS, ...o.assess.settingKeys] : VISIT_SETTING_KEYS;
@@ -281,6 +285,7 @@ export async function visitContext(
       settings: SettingRow[] | null;
       settled: boolean | null;
       audit_tail: boolean;
+      rounds: RoundTaskRow[] | null;
     }
   >(
     prepared(`select (select id from visits where client_id = $2) as existing_id, ${auditTailExistsSql('$4')} as audit_tail,
@@ -288,6 +293,7 @@ export async function visitContext(
             p.birth_date, p.flags, p.status_since,
             case when p.id is not null then ${settledSql('p', '$3')} end as settled,
             case when p.id is not null then ${assessSql} end as assess_inputs,
+            case when p.id is not null then ${roundsSql('$5')} end as rounds,
             case when p.id is not null then
               (select json_agg(json_build_object('area_id', x.area_id, 'key', x.key, 'value', x.value)
                                order by x.depth desc)
@@ -295,7 +301,7 @@ export async function visitContext(
        from (select 1) one left join persons p on p.id = $1 and ${cond}`),
     params,
   );
-  const { existing_id, settings, settled, status_since, audit_tail, assess_inputs, ...person } = r;
+  const { existing_id, settings, settled, status_since, audit_tail, assess_inputs, rounds, ...person } = r;
   return {
     assessInputs: assess_inputs ?? null,
     existingVisitId: existing_id == null ? null : Number(existing_id),
@@ -303,7 +309,37 @@ export async function visitContext(
     settings: settings ?? [],
     settled: settled === true,
     auditTail: audit_tail,
+    rounds: rounds ?? [],
   };
+}
+
+/** An open or missed task of a round that requires checks, as `roundsAt` reads it. */
+export interface RoundTaskRow {
+  status: string;
+  windowStart: string;
+  windowEnd: string;
+  checks: Season[];
+  name: string;
+}
+/**
+ * The person `p`'s open or missed round tasks with checks (a handful at most: one per round), for
+ * `roundsAt` to pick those the visit's time falls in. A subquery of visitContext's one read.
+ */
+const roundsSql = (
+  after: string,
+) => `(select json_agg(json_build_object('status', t.status, 'windowStart', t.window_start,
+      'windowEnd', t.window_end, 'checks', c.checks, 'name', c.name) order by t.id)
+    from visit_tasks t join visit_campaigns c on c.id = t.campaign_id
+   where t.person_id = p.id and t.kind = 'campaign' and t.status in ('open', 'missed')
+     and t.window_end > ${after} and cardinality(c.checks) > 0)`;
+
+/** The person's open or missed round tasks with checks ending after `after` (the paper-record form). */
+export async function roundTasksOf(q: Queryable, personId: number, after: Date): Promise<RoundTaskRow[]> {
+  const [r] = await q.query<{ rounds: RoundTaskRow[] | null }>(
+    sql(`select ${roundsSql('$2')} as rounds from persons p where p.id = $1`),
+    [personId, after],
+  );
+  return r?.rounds ?? [];
 }
 
 /** Inserts one extra (follow-up or campaign) task; returns it, or the existing one on a repeat. */
@@ -364,6 +400,8 @@ export interface CampaignRow {
   opens_at: Date;
   deadline: string;
   note: string | null;
+  /** Section G checks its visits carry whatever the season (migration 033). */
+  checks: Season[];
   task_count: number;
   done_count: number;
   open_count: number;
@@ -393,13 +431,25 @@ export async function insertCampaign(
     opensAt: Date;
     deadline: string;
     note?: string | null;
+    checks: readonly Season[];
     userId: number | null;
   },
 ): Promise<number> {
   const [r] = await q.query<{ id: number }>(
-    sql(`insert into visit_campaigns (name, kind, area_id, selection, opens_at, deadline, note, created_by, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $5) returning id`),
-    [c.name, c.kind, c.areaId, JSON.stringify(c.selection), c.opensAt, c.deadline, c.note ?? null, c.userId],
+    sql(`insert into visit_campaigns (name, kind, area_id, selection, opens_at, deadline, note, checks, created_by,
+        created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $5) returning id`),
+    [
+      c.name,
+      c.kind,
+      c.areaId,
+      JSON.stringify(c.selection),
+      c.opensAt,
+      c.deadline,
+      c.note ?? null,
+      [...c.checks],
+      c.userId,
+    ],
   );
   return r.id;
 }

@@ -139,6 +139,7 @@ const presentCampaign = (c: Awaited<ReturnType<typeof service.openCampaign>>): a
   opensAt: c.opens_at.toISOString(),
   deadline: c.deadline,
   note: c.note,
+  checks: c.checks,
   taskCount: c.task_count,
   doneCount: c.done_count,
   openCount: c.open_count,

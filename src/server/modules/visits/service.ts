@@ -6,6 +6,11 @@ import {
   checklistFor,
   isQualifying,
   OUTCOMES_BY_METHOD,
+  ROUND_CHECKS,
+  roundErrorMessage,
+  roundsAt,
+  type Season,
+  seasonsWithRounds,
   VISIT_METHOD_LABELS,
   VISIT_OUTCOME_LABELS,
   type VisitMethod,
@@ -118,6 +123,7 @@ export async function recordVisit(
     scope: actor.scope,
     now,
     auditChain,
+    at: input.at,
     assess: assessor && {
       settingKeys: assessor.settingKeys,
       sqlOf: (params) =>
@@ -213,8 +219,11 @@ export async function recordVisit(
   const seasons = seasonFlags(atDate, settings['visits.seasons']);
   const def = checklistFor(atDate);
   if (qualifying) {
-    const errors = validateChecklist(def, answers, { method: input.method, seasons });
-    if (errors.length) throw badRequest(errors[0].message, errors[0].field);
+    // The rounds this visit settles ask their checks whatever the season (a cold-wave round in March).
+    const rounds = roundsAt(context.rounds, input.at);
+    const asked = seasonsWithRounds(seasons, rounds);
+    const errors = validateChecklist(def, answers, { method: input.method, seasons: asked });
+    if (errors.length) throw badRequest(roundErrorMessage(def, errors[0], seasons, rounds), errors[0].field);
   }
 
   const signals = assessor
@@ -653,6 +662,8 @@ export async function listPersonTasks(
   return listTasks(ctx, actor, { personId, limit: o.limit, cursor: o.cursor, status: o.status, desc: true });
 }
 
+const toIso = (t: string) => new Date(t).toISOString();
+
 /** The checklist in force on a China day, with the season flags for a person's (or an area's) settings. */
 export async function checklistAt(
   ctx: Ctx,
@@ -661,13 +672,21 @@ export async function checklistAt(
 ) {
   const date = o.at ?? chinaDate(ctx.clock.now());
   let areaId: number | null = o.areaId ?? null;
+  // The person's rounds with checks still open on that day: the form picks those its time falls in.
+  let rounds: repo.RoundTaskRow[] = [];
   if (o.personId != null) {
     const p = await repo.getPersonBrief(ctx.db, o.personId, actor.scope);
     if (!p) throw personNotFound();
     areaId = p.village_id;
+    rounds = await repo.roundTasksOf(ctx.db, p.id, chinaDayStart(date));
   }
   const settings = await visitSettings(ctx.db, areaId);
-  return { date, definition: checklistFor(date), seasons: seasonFlags(date, settings['visits.seasons']) };
+  return {
+    date,
+    definition: checklistFor(date),
+    seasons: seasonFlags(date, settings['visits.seasons']),
+    rounds: rounds.map((r) => ({ ...r, windowStart: toIso(r.windowStart), windowEnd: toIso(r.windowEnd) })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,6 +801,8 @@ export async function openCampaign(
     deadline: string;
     selection: repo.CampaignSelection;
     note?: string;
+    /** Section G checks its visits carry whatever the season (default none). */
+    checks?: Season[];
   },
 ) {
   const area = await getArea(ctx.db, c.areaId);
@@ -791,7 +812,13 @@ export async function openCampaign(
   const today = chinaDate(now);
   checkCampaignDeadline(c.deadline, today);
   return ctx.db.tx(async (q) => {
-    const { id } = await openCampaignIn(q, { ...c, areaPath: area.path, userId: actor.userId, now });
+    const { id } = await openCampaignIn(q, {
+      ...c,
+      checks: c.checks ?? [],
+      areaPath: area.path,
+      userId: actor.userId,
+      now,
+    });
     return (await repo.getCampaign(q, id))!;
   });
 }
@@ -811,11 +838,15 @@ export async function openCampaignIn(
     deadline: string;
     selection: repo.CampaignSelection;
     note?: string;
+    /** Section G checks its visits carry whatever the season (shared/checklist.ts ROUND_CHECKS). */
+    checks: readonly Season[];
     userId: number | null;
     now: Date;
     auditDetail?: Record<string, unknown>;
   },
 ): Promise<{ id: number; tasks: number }> {
+  // One of each, in ROUND_CHECKS order: the stored array reads the same however it was asked for.
+  const checks = ROUND_CHECKS.filter((k) => c.checks.includes(k));
   const id = await repo.insertCampaign(q, {
     name: c.name,
     kind: c.kind,
@@ -824,6 +855,7 @@ export async function openCampaignIn(
     opensAt: c.now,
     deadline: c.deadline,
     note: c.note,
+    checks,
     userId: c.userId,
   });
   const created = await repo.insertCampaignTasks(q, {
@@ -848,6 +880,7 @@ export async function openCampaignIn(
       name: c.name,
       deadline: c.deadline,
       selection: c.selection as never,
+      ...(checks.length ? { checks } : {}),
       tasks: created,
       ...c.auditDetail,
     },

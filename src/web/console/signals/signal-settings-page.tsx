@@ -324,7 +324,8 @@ function AccountsTab() {
         <Typography.Paragraph type="secondary">
           调用方式：POST /api/signals，请求头 Authorization: Bearer 令牌；X-Tanfang-Timestamp：Unix 秒；
           X-Tanfang-Signature：sha256=HMAC-SHA256(签名密钥, 时间戳 + "." + 请求体)。时间戳须在服务器时间前后{' '}
-          {REPLAY_WINDOW_SECONDS / 60} 分钟内。详见接口文档 /api/docs。
+          {REPLAY_WINDOW_SECONDS / 60} 分钟内。部门系统也可把 .xlsx 或 .csv 文件本身作为请求体 POST
+          /api/signals/file（签名覆盖文件字节，同一文件只记一次）。详见接口文档 /api/docs。
         </Typography.Paragraph>
       </Modal>
       <Modal

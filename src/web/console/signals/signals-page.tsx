@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Signal } from '../../../shared/api/signals';
 import * as signalsApi from '../../../shared/api/signals';
+import { roundChecksText } from '../../../shared/checklist';
 import { can } from '../../../shared/roles';
 import {
   SIGNAL_STATUS_LABELS,
@@ -53,7 +54,8 @@ function opened(s: Signal) {
   if (s.campaign)
     parts.push(
       <Link key="c" to="/visit-campaigns">
-        {s.campaign.name}（{s.campaign.taskCount} 人）
+        {s.campaign.name}（{s.campaign.taskCount} 人
+        {s.campaign.checks.length ? `；${roundChecksText(s.campaign.checks)}` : ''}）
       </Link>,
     );
   if (s.mergedInto) parts.push(<span key="m">并入预警 #{s.mergedInto}</span>);

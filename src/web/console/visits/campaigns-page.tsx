@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   App,
   Button,
+  Checkbox,
   DatePicker,
   Form,
   Input,
@@ -20,6 +21,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Campaign } from '../../../shared/api/visits';
 import * as visitsApi from '../../../shared/api/visits';
+import { CHECKLIST_V1, ROUND_CHECK_LABELS, ROUND_CHECKS, type Season } from '../../../shared/checklist';
 import { PERSON_FLAG_LABELS, TIER_LABELS } from '../../../shared/person';
 import { call } from '../../lib/api';
 import { toTreeData, useAreaTree } from '../../lib/areas';
@@ -33,6 +35,14 @@ const KIND_LABELS: Record<string, string> = {
   festival: '节日',
   other: '其他',
 };
+
+/** The section G items a round's check asks, for the form's help ("室内温度、取暖安全、…"). */
+const checkItems = (c: Season) =>
+  CHECKLIST_V1.sections
+    .flatMap((s) => s.items)
+    .filter((i) => i.season === c)
+    .map((i) => i.label)
+    .join('、');
 
 /** 专项探访: the bureau or a town opens a round for an area and a selection of persons, with a deadline. */
 export function CampaignsPage() {
@@ -91,6 +101,7 @@ export function CampaignsPage() {
       flags?: NonNullable<NonNullable<visitsApi.BodyOfOpenCampaign['selection']>['flags']>;
       minAge?: number;
       note?: string;
+      checks?: Season[];
     }) =>
       call(visitsApi.openCampaign, {
         body: {
@@ -104,6 +115,7 @@ export function CampaignsPage() {
             minAge: v.minAge || undefined,
           },
           note: v.note || undefined,
+          checks: v.checks?.length ? v.checks : undefined,
         },
       }),
     onSuccess: (c) => {
@@ -158,6 +170,17 @@ export function CampaignsPage() {
               ]
                 .filter(Boolean)
                 .join('；') || '全部在册对象',
+          },
+          {
+            title: '须检查',
+            render: (_, c) =>
+              c.checks.length ? (
+                <span data-testid="campaign-checks">
+                  须检查：{c.checks.map((k) => ROUND_CHECK_LABELS[k]).join('、')}
+                </span>
+              ) : (
+                <Typography.Text type="secondary">—</Typography.Text>
+              ),
           },
           { title: '截止日期', dataIndex: 'deadline' },
           {
@@ -240,6 +263,18 @@ export function CampaignsPage() {
           </Form.Item>
           <Form.Item name="deadline" label="截止日期" rules={[{ required: true, message: '请选择截止日期' }]}>
             <DatePicker />
+          </Form.Item>
+          <Form.Item
+            name="checks"
+            label="须做的季节性检查（不在供暖期、汛期也必须填写）"
+            extra="不选则按季节询问。寒潮、暴雪宜选取暖安全，暴雨宜选防汛与用电安全。"
+          >
+            <Checkbox.Group
+              options={ROUND_CHECKS.map((c) => ({
+                value: c,
+                label: `${ROUND_CHECK_LABELS[c]}（${checkItems(c)}）`,
+              }))}
+            />
           </Form.Item>
           <Form.Item name="note" label="说明">
             <Input.TextArea rows={2} maxLength={1000} />

@@ -26,6 +26,10 @@ import {
   type ChecklistAnswers,
   isQualifying,
   OUTCOMES_BY_METHOD,
+  roundChecksText,
+  roundErrorMessage,
+  roundsAt,
+  seasonsWithRounds,
   VISIT_METHOD_LABELS,
   VISIT_METHODS,
   VISIT_OUTCOME_LABELS,
@@ -85,12 +89,22 @@ export function VisitFormPage() {
     if (!OUTCOMES_BY_METHOD[method].includes(outcome)) setOutcome('reached');
   }, [method, outcome]);
   const qualifying = isQualifying(outcome);
+  // The special rounds whose tasks this visit completes ask their checks whatever the season (the
+  // server's rule, shared/checklist.ts roundsAt): the form shows and requires those items too.
+  const rounds = useMemo(() => roundsAt(checklist.data?.rounds ?? [], at.toDate()), [checklist.data, at]);
+  const seasons = useMemo(
+    () => (checklist.data ? seasonsWithRounds(checklist.data.seasons, rounds) : null),
+    [checklist.data, rounds],
+  );
   const localErrors = useMemo(
     () =>
-      checklist.data && qualifying
-        ? validateChecklist(checklist.data.definition, answers, { method, seasons: checklist.data.seasons })
+      checklist.data && seasons && qualifying
+        ? validateChecklist(checklist.data.definition, answers, { method, seasons }).map((e) => ({
+            ...e,
+            message: roundErrorMessage(checklist.data.definition, e, checklist.data.seasons, rounds),
+          }))
         : [],
-    [checklist.data, answers, method, qualifying],
+    [checklist.data, answers, method, qualifying, seasons, rounds],
   );
 
   if (!personId) return <Alert type="warning" message="请从任务列表或对象档案进入“记录探访”" />;
@@ -230,11 +244,20 @@ export function VisitFormPage() {
             </div>
           </Space>
         </Card>
-        {qualifying && checklist.data && (
+        {rounds.map((r) => (
+          <Alert
+            key={`${r.name}-${r.windowStart}`}
+            type="warning"
+            showIcon
+            data-testid="round-checks"
+            message={`本次探访完成专项探访「${r.name}」：${roundChecksText(r.checks)}`}
+          />
+        ))}
+        {qualifying && checklist.data && seasons && (
           <ChecklistForm
             def={checklist.data.definition}
             method={method}
-            seasons={checklist.data.seasons}
+            seasons={seasons}
             value={answers}
             onChange={setAnswers}
             errors={errors}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { roundChecksText } from '../../../shared/checklist';
 import { TIER_LABELS } from '../../../shared/person';
 import { periodLabel } from '../../../shared/schedule';
 import { navigate } from '../router';
@@ -42,6 +43,8 @@ export function TasksScreen() {
                   <span className="row-sub">
                     {p?.villageName} · {t.kind === 'regular' ? periodLabel(t.period) : (t.reason ?? '')} ·
                     截止 {t.dueDate}
+                    {/* A bundle stored before the rounds carried checks has none. */}
+                    {t.checks?.length > 0 && ` · ${roundChecksText(t.checks)}`}
                   </span>
                 </span>
                 {q ? (

@@ -15,7 +15,11 @@ import {
   REQUEST_CATEGORY_LABELS,
   RISK_CODES,
   RISK_LABELS,
+  roundChecksText,
+  roundErrorMessage,
+  roundsAt,
   SEASON_LABELS,
+  seasonsWithRounds,
   VISIT_METHOD_LABELS,
   VISIT_METHODS,
   VISIT_OUTCOME_LABELS,
@@ -78,7 +82,20 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
   const day = at.slice(0, 10);
   const def = checklistFor(day);
   // A refused visit may be for a person no longer on the list: it can still be corrected and resent.
-  const seasons = seasonFlags(day, person?.seasons ?? DEFAULT_SEASONS);
+  const daySeasons = seasonFlags(day, person?.seasons ?? DEFAULT_SEASONS);
+  // The special rounds this visit settles (their tasks are in the bundle, so offline too) ask their
+  // section G checks whatever the season: the same rule the server applies.
+  const when0 = fromLocalInput(at);
+  const rounds = Number.isNaN(when0.getTime())
+    ? []
+    : roundsAt(
+        // A bundle stored before the rounds carried checks has none (`?? []`): nothing to add then.
+        (s.bundle?.tasks ?? [])
+          .filter((t) => t.personId === personId)
+          .map((t) => ({ ...t, checks: t.checks ?? [] })),
+        when0,
+      ).map((t) => ({ ...t, name: t.reason }));
+  const seasons = seasonsWithRounds(daySeasons, rounds);
   const personName = person?.name ?? editing?.personName ?? '';
   const sections = def.sections.filter(
     (sec) => sectionShown(sec, method) && sec.items.some((i) => itemApplies(i, { seasons })),
@@ -153,7 +170,8 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
       errs.durationMinutes = `时长应为 ${min}–${max} 分钟`;
     if (notes.trim().length > VISIT_LIMITS.notesMax) errs.notes = `备注不超过 ${VISIT_LIMITS.notesMax} 字`;
     if (outcome === 'reached')
-      for (const e of validateChecklist(def, ans, { method, seasons })) errs[e.field] ??= e.message;
+      for (const e of validateChecklist(def, ans, { method, seasons }))
+        errs[e.field] ??= roundErrorMessage(def, e, daySeasons, rounds);
     setErrors(errs);
     if (Object.keys(errs).length) {
       toast(`还有 ${Object.keys(errs).length} 处需要填写或修改`);
@@ -266,15 +284,20 @@ export function VisitScreen({ personId, editClientId }: { personId: number; edit
             aria-label="时长（分钟）"
           />
         </Field>
-        {(seasons.heating || seasons.flood) && (
+        {(daySeasons.heating || daySeasons.flood) && (
           <p className="muted">
             当前处于
-            {[seasons.heating && SEASON_LABELS.heating, seasons.flood && SEASON_LABELS.flood]
+            {[daySeasons.heating && SEASON_LABELS.heating, daySeasons.flood && SEASON_LABELS.flood]
               .filter(Boolean)
               .join('、')}
             ，请完成季节性检查。
           </p>
         )}
+        {rounds.map((r) => (
+          <p key={`${r.id}`} className="notice warn" data-testid="round-checks">
+            专项探访「{r.reason}」{roundChecksText(r.checks)}
+          </p>
+        ))}
       </div>
 
       {outcome === 'reached' ? (
