@@ -150,7 +150,13 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     await page.goto(`${baseUrl()}/persons/${personId}?tab=home-point`);
     await page.getByRole('button', { name: '删除坐标' }).click();
     await page.getByLabel('删除原因').fill('坐标录错，待重新核实');
+    const removed = page.waitForResponse(
+      (r) => r.url().includes(`/api/persons/${personId}/home-point`) && r.request().method() === 'DELETE',
+    );
     await page.getByRole('button', { name: /^删\s*除$/ }).click();
+    const answer = await removed;
+    if (answer.status() !== 204)
+      throw new Error(`DELETE home-point: ${answer.status()} ${await answer.text()}`);
     await page.getByText('尚未确认住址坐标').waitFor();
     await expect.poll(rules, POLL).not.toContain('place');
     const hp = (await apiCall(townT, 'GET', `/api/persons/${personId}/home-point`)).body;

@@ -153,8 +153,10 @@ describe.runIf(hasChromium())(
       );
       await ap.getByRole('button', { name: /^抽\s*取$/ }).click();
       const answer = await drawn;
-      expect(answer.status(), await answer.text()).toBe(201);
+      if (answer.status() !== 201) throw new Error(`draw: ${answer.status()} ${await answer.text()}`);
       await ap.getByTestId('draw-summary').waitFor({ timeout: 60000 });
+      // Counted once the drawn list is on the page (read at once, it was sometimes the empty list's 0).
+      await ap.getByRole('button', { name: '分派给我' }).first().waitFor();
       const unassigned = await ap.getByRole('button', { name: '分派给我' }).count();
       await ap.getByRole('button', { name: '分派给我' }).first().click();
       await expect
