@@ -149,11 +149,12 @@ describe.runIf(hasChromium())('authenticity thresholds page (真实性核查 →
     await page.waitForURL(/\/($|\?)/);
     await page.goto(`${baseUrl()}/persons/${personId}?tab=home-point`);
     await page.getByRole('button', { name: '删除坐标' }).click();
-    await page.getByLabel('删除原因').fill('坐标录错，待重新核实');
+    const dialog = page.getByRole('dialog', { name: '删除住址坐标？' });
+    await dialog.getByLabel('删除原因').fill('坐标录错，待重新核实');
     const removed = page.waitForResponse(
       (r) => r.url().includes(`/api/persons/${personId}/home-point`) && r.request().method() === 'DELETE',
     );
-    await page.getByRole('button', { name: /^删\s*除$/ }).click();
+    await dialog.getByRole('button', { name: /^删\s*除$/ }).click();
     const answer = await removed;
     if (answer.status() !== 204)
       throw new Error(`DELETE home-point: ${answer.status()} ${await answer.text()}`);

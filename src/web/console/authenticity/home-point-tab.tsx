@@ -7,6 +7,7 @@ import {
   Form,
   Input,
   InputNumber,
+  Modal,
   Popconfirm,
   Space,
   Table,
@@ -43,12 +44,16 @@ export function HomePointTab({ personId }: { personId: number }) {
     await q.refetch();
   };
   const [removeNote, setRemoveNote] = useState('');
+  // A dialog, not a popover: it holds a text field (a reason), and a popover over the page header
+  // lost the click on its button while it was still fading in on a busy machine.
+  const [removing, setRemoving] = useState(false);
   const remove = async () => {
     await call(authApi.removeHomePoint, {
       params: { id: personId },
       query: { note: removeNote.trim() || undefined },
     });
     setRemoveNote('');
+    setRemoving(false);
     message.success('住址坐标已删除，位置类疑点已撤除（不再作位置比对）');
     await q.refetch();
   };
@@ -69,29 +74,9 @@ export function HomePointTab({ personId }: { personId: number }) {
           </Descriptions.Item>
           {mayEdit && (
             <Descriptions.Item label="操作">
-              <Popconfirm
-                title="删除住址坐标？"
-                description={
-                  <Space direction="vertical" style={{ maxWidth: 320 }}>
-                    <span>删除后上门定位不再与住址比对，本月和上月探访的“离家过远”疑点将撤除。</span>
-                    <Input
-                      aria-label="删除原因"
-                      placeholder="删除原因（选填，如：坐标有误、对象已搬家）"
-                      maxLength={200}
-                      value={removeNote}
-                      onChange={(e) => setRemoveNote(e.target.value)}
-                    />
-                  </Space>
-                }
-                okText="删除"
-                okButtonProps={{ danger: true }}
-                cancelText="取消"
-                onConfirm={remove}
-              >
-                <Button size="small" danger>
-                  删除坐标
-                </Button>
-              </Popconfirm>
+              <Button size="small" danger onClick={() => setRemoving(true)}>
+                删除坐标
+              </Button>
             </Descriptions.Item>
           )}
         </Descriptions>
@@ -171,6 +156,27 @@ export function HomePointTab({ personId }: { personId: number }) {
           ]}
         />
       )}
+      <Modal
+        open={removing}
+        title="删除住址坐标？"
+        okText="删除"
+        okButtonProps={{ danger: true }}
+        cancelText="取消"
+        onOk={remove}
+        onCancel={() => setRemoving(false)}
+        destroyOnHidden
+      >
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <span>删除后上门定位不再与住址比对，本月和上月探访的“离家过远”疑点将撤除。</span>
+          <Input
+            aria-label="删除原因"
+            placeholder="删除原因（选填，如：坐标有误、对象已搬家）"
+            maxLength={200}
+            value={removeNote}
+            onChange={(e) => setRemoveNote(e.target.value)}
+          />
+        </Space>
+      </Modal>
     </Space>
   );
 }
