@@ -19,6 +19,9 @@ export async function launch(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The console then turns antd's animations off (app.tsx): no click lands on a dialog still
+      // zooming in (CI lost one so, on 预警信息's 核对 dialog).
+      '--force-prefers-reduced-motion',
     ],
   });
 }
