@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import type { Db } from '../src/server/db/db.js';
 import { sql } from '../src/server/db/sql.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import { fakeIdNumber } from '../src/server/seed/fake.js';
+import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
+import { chinaDate } from '../src/shared/china-time.js';
 import { ROSTER_COLUMNS } from '../src/shared/roster.js';
+import { seasonFlags } from '../src/shared/schedule.js';
 import { BENCH_PASSWORD } from './generate.js';
 
 const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢';
@@ -127,4 +131,23 @@ export async function pickActors(db: Db): Promise<Actors> {
     personId: persons[Math.floor(persons.length / 2)]?.id ?? persons[0]?.id,
     visitorPersonIds: persons.map((p) => p.id),
   };
+}
+
+/**
+ * The visit bench/run.ts's throughput part submits (and bench/submit-ab.ts, to compare with it): in
+ * person, reached, 30 minutes, every checklist item answered fine for the season of `at`. Returns a
+ * maker of request bodies, a new client id each.
+ */
+export function benchVisitBody(at: Date): (personId: number) => string {
+  const answers = fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at)));
+  return (personId) =>
+    JSON.stringify({
+      clientId: randomUUID(),
+      personId,
+      at: at.toISOString(),
+      method: 'in_person',
+      outcome: 'reached',
+      durationMinutes: 30,
+      answers,
+    });
 }

@@ -29,7 +29,7 @@ import { REGISTRY } from '../src/server/modules/registry.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
 import { periodOf, periodWindow, seasonFlags } from '../src/shared/schedule.js';
-import { type Actors, pickActors, rosterFile } from './fixtures.js';
+import { type Actors, benchVisitBody, pickActors, rosterFile } from './fixtures.js';
 import { BENCH_PASSWORD, generate } from './generate.js';
 import {
   type EndpointResult,
@@ -698,7 +698,7 @@ async function throughput(server: Server, actors: Actors, engine: string) {
   const ids = actors.visitorPersonIds;
   let i = 0;
   const at = new Date(Date.parse(NOW) - 3600000);
-  const answers = fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at)));
+  const body = benchVisitBody(at);
   const result = await autocannon({
     url: `${server.url}/api/visits`,
     connections: 8,
@@ -708,16 +708,7 @@ async function throughput(server: Server, actors: Actors, engine: string) {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         setupRequest: (req: any) => {
-          const personId = ids[i++ % ids.length];
-          req.body = JSON.stringify({
-            clientId: randomUUID(),
-            personId,
-            at: at.toISOString(),
-            method: 'in_person',
-            outcome: 'reached',
-            durationMinutes: 30,
-            answers,
-          });
+          req.body = body(ids[i++ % ids.length]);
           return req;
         },
       },

@@ -15,16 +15,12 @@
  * newer schema (columns it does not know have defaults).
  */
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { openDb } from '../src/server/db/db.js';
-import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
-import { chinaDate } from '../src/shared/china-time.js';
-import { seasonFlags } from '../src/shared/schedule.js';
-import { pickActors } from './fixtures.js';
+import { benchVisitBody, pickActors } from './fixtures.js';
 import { BENCH_PASSWORD } from './generate.js';
 import { machineWindow } from './measure.js';
 import { ROOT, type Server, startServer } from './trust-setup.js';
@@ -55,8 +51,7 @@ const actors = await pickActors(db);
 await db.close();
 log(`visitor ${actors.visitor}: ${actors.visitorPersonIds.length} persons`);
 
-const at = new Date(Date.parse(NOW) - 3600000);
-const answers = fineAnswers(CHECKLIST_V1, seasonFlags(chinaDate(at)));
+const body = benchVisitBody(new Date(Date.parse(NOW) - 3600000));
 
 async function sql(text: string, params: unknown[] = []) {
   const c = new pg.Client({ connectionString: args.db });
@@ -109,15 +104,7 @@ async function once(label: string, root: string) {
             method: 'POST',
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
             setupRequest: (req: any) => {
-              req.body = JSON.stringify({
-                clientId: randomUUID(),
-                personId: ids[i++ % ids.length],
-                at: at.toISOString(),
-                method: 'in_person',
-                outcome: 'reached',
-                durationMinutes: 30,
-                answers,
-              });
+              req.body = body(ids[i++ % ids.length]);
               return req;
             },
           },
