@@ -472,15 +472,19 @@ export function answersCanon(answers: unknown, notes: string | null | undefined)
 
 /** Characters typed into the answers' notes (`note` of any item, risk or request), trimmed. */
 function freeText(v: unknown): number {
+  if (!v || typeof v !== 'object') return 0;
+  let n = 0;
   if (Array.isArray(v)) {
-    let n = 0;
     for (const x of v) n += freeText(x);
     return n;
   }
-  if (!v || typeof v !== 'object') return 0;
-  let n = 0;
-  for (const [k, x] of Object.entries(v as Record<string, unknown>))
+  // for…in over own keys, not Object.entries: no array of pairs built for every answer of every visit.
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
+    const x = o[k];
     n += k === 'note' && typeof x === 'string' ? x.trim().length : freeText(x);
+  }
   return n;
 }
 

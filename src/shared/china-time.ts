@@ -47,6 +47,26 @@ export function chinaDayStart(date: string): Date {
   return new Date(Date.UTC(y, m - 1, d) - CHINA_OFFSET_MS);
 }
 
+const DAY_MS = 86400000;
+
+/** The China day containing `at`: [its first instant, the next day's) — arithmetic, no date text. */
+export function chinaDayBounds(at: Date): { start: Date; end: Date } {
+  const start = Math.floor((at.getTime() + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
+  return { start: new Date(start), end: new Date(start + DAY_MS) };
+}
+
+/** The China month containing `at`: [its first instant, the next month's). */
+export function chinaMonthBounds(at: Date): { start: Date; end: Date } {
+  const d = new Date(at.getTime() + CHINA_OFFSET_MS);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  // Date.UTC carries month 12 into January of the next year.
+  return {
+    start: new Date(Date.UTC(y, m, 1) - CHINA_OFFSET_MS),
+    end: new Date(Date.UTC(y, m + 1, 1) - CHINA_OFFSET_MS),
+  };
+}
+
 /** Number of days in a month (month 1–12). */
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();

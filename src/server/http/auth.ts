@@ -46,7 +46,7 @@ export function registerAuth(app: FastifyInstance, ctx: Ctx) {
     if (!token) throw unauthorized();
     // A machine's token (modules/signals) is never a person's session: refused and audited.
     if (token.startsWith(SERVICE_TOKEN_PREFIX)) await refuseServiceToken(ctx, token, req.url);
-    const actor = await authenticate({ ...ctx, token, viaCookie });
+    const actor = await authenticate(ctx, token, viaCookie);
     if (viaCookie && !SAFE.has(req.method) && req.headers[CSRF_HEADER] !== actor.csrfToken) {
       throw new AppError(403, 'CSRF', '缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token），请刷新页面后重试');
     }

@@ -114,7 +114,7 @@ async function authorizeMetrics(req: FastifyRequest, ctx: Ctx) {
   if (bearer && expected && sameSecret(bearer, expected)) return;
   const token = bearer ?? req.cookies?.[SESSION_COOKIE];
   if (!token) throw new AppError(401, 'UNAUTHORIZED', '需要监控令牌（TANFANG_METRICS_TOKEN）或管理员登录');
-  const actor = await authenticate({ ...ctx, token, viaCookie: !bearer });
+  const actor = await authenticate(ctx, token, !bearer);
   if (!actor.roles.includes('bureau_admin'))
     throw new AppError(403, 'FORBIDDEN', '只有管理员可以查看监控指标');
 }

@@ -195,7 +195,7 @@ export function auditInStatementSql(
     entity: e.entity,
     entity_id: ID,
     area_id: e.areaId ?? null,
-    detail: { ...detail, [e.idsKey]: IDS },
+    detail: Object.assign(detail, { [e.idsKey]: IDS }),
     ip: e.ip ?? null,
   });
   const [before, rest] = text.split(JSON.stringify(ID));

@@ -242,25 +242,23 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
 const uniqueRoles = (grants: { role: Role }[]) => [...new Set(grants.map((g) => g.role))];
 
 /** Resolves a bearer or cookie token to an actor, or explains why not. */
-export async function authenticate(opts: {
-  db: Db;
-  clock: Clock;
-  config: Config;
-  token: string;
-  viaCookie: boolean;
-}): Promise<Actor> {
-  const now = opts.clock.now();
+export async function authenticate(
+  ctx: { db: Db; clock: Clock; config: Config },
+  token: string,
+  viaCookie: boolean,
+): Promise<Actor> {
+  const now = ctx.clock.now();
   // One statement: session, user, grants and scope areas (this runs on every request).
-  const s = await repo.findSessionActor(opts.db, tokenId(opts.token));
+  const s = await repo.findSessionActor(ctx.db, tokenId(token));
   if (!s || s.revoked_at) throw new AppError(401, 'UNAUTHORIZED', '登录已失效，请重新登录');
   if (s.expires_at <= now) throw new AppError(401, 'SESSION_EXPIRED', '登录已过期，请重新登录');
-  if (now.getTime() - s.last_seen_at.getTime() > opts.config.idleMinutes * 60000) {
-    await repo.revokeSession(opts.db, s.id, now);
+  if (now.getTime() - s.last_seen_at.getTime() > ctx.config.idleMinutes * 60000) {
+    await repo.revokeSession(ctx.db, s.id, now);
     throw new AppError(401, 'SESSION_IDLE', '长时间未操作，登录已失效，请重新登录');
   }
   if (s.disabled_at) throw new AppError(401, 'ACCOUNT_DISABLED', '账户已停用');
   // Write last-seen at most once a minute: a busy visitor should not cost a write per request.
-  if (now.getTime() - s.last_seen_at.getTime() > 60000) await repo.touchSession(opts.db, s.id, now);
+  if (now.getTime() - s.last_seen_at.getTime() > 60000) await repo.touchSession(ctx.db, s.id, now);
   const grants = s.grants.map((r) => ({ role: r.role, areaId: r.area_id, department: r.department }));
   const areas = { all: s.all_areas, areaIds: s.area_ids };
   const roles = uniqueRoles(grants);
@@ -271,7 +269,7 @@ export async function authenticate(opts: {
     roles,
     grants,
     sessionId: s.id,
-    viaCookie: opts.viaCookie,
+    viaCookie,
     csrfToken: s.csrf_token,
     mustChangePassword: s.must_change_password,
     scope: {

@@ -301,11 +301,12 @@ export async function visitContext(
        from (select 1) one left join persons p on p.id = $1 and ${cond}`),
     params,
   );
-  const { existing_id, settings, settled, status_since, audit_tail, assess_inputs, rounds, ...person } = r;
+  // status_since stays in the rest (no property added to it afterwards: see ARCHITECTURE.md "Hot paths").
+  const { existing_id, settings, settled, audit_tail, assess_inputs, rounds, ...person } = r;
   return {
     assessInputs: assess_inputs ?? null,
     existingVisitId: existing_id == null ? null : Number(existing_id),
-    person: person.id == null ? null : { ...(person as PersonBrief), status_since },
+    person: person.id == null ? null : (person as PersonBrief & { status_since: string | null }),
     settings: settings ?? [],
     settled: settled === true,
     auditTail: audit_tail,
@@ -642,12 +643,11 @@ const TASK_SELECT = taskSelect('visit_tasks');
 /** A TaskRow that came back inside json (json_agg): its instants are strings there. */
 function taskFromJson(t: TaskRow): TaskRow {
   const at = (x: Date | string | null) => (x == null ? null : new Date(x));
-  return {
-    ...t,
+  return Object.assign({}, t, {
     window_start: at(t.window_start)!,
     window_end: at(t.window_end)!,
     status_at: at(t.status_at),
-  };
+  });
 }
 
 export interface TaskFilter {
@@ -886,7 +886,7 @@ export async function insertVisit(
   const auditSql = audit
     ? `, ${auditInStatementSql(
         params,
-        { ...audit, idsKey: 'completedTasks' },
+        Object.assign({}, audit, { idsKey: 'completedTasks' }),
         `select ins.id, coalesce((select array_agg(d.id order by d.id) from done d), '{}') as ids from ins`,
       )}`
     : '';

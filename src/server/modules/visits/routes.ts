@@ -118,15 +118,15 @@ function presentVisit(
   const id = Number(d.visit.id);
   const url = (f: { id: number }) => `/api/visits/${id}/files/${f.id}`;
   const sig = d.files.find((f) => f.kind === 'signature');
-  return {
-    ...presentVisitBrief(d.visit),
+  // Object.assign onto the fresh brief, not a spread: ARCHITECTURE.md "Hot paths" (every visit's answer).
+  return Object.assign(presentVisitBrief(d.visit), {
     answers: d.visit.answers,
     photos: d.files
       .filter((f) => f.kind === 'photo')
       .map((f) => ({ id: Number(f.id), url: url(f), size: f.size })),
     signatureUrl: sig ? url(sig) : null,
     completedTasks: presentTasks(d.tasks, today),
-  };
+  });
 }
 
 const presentCampaign = (c: Awaited<ReturnType<typeof service.openCampaign>>): api.Campaign => ({
@@ -172,7 +172,9 @@ export function visitRoutes(app: FastifyInstance, ctx: Ctx) {
     async ({ req, reply, actor }) => {
       const res = await service.recordVisit(ctx, actor, req.body);
       const d = res.view ?? (await service.getVisit(ctx, actor, res.visitId, false, res.known));
-      return reply.code(res.repeated ? 200 : 201).send({ ...presentVisit(d, today()), notice: res.notice });
+      return reply
+        .code(res.repeated ? 200 : 201)
+        .send(Object.assign(presentVisit(d, today()), { notice: res.notice }));
     },
     { bodyLimit: VISIT_BODY_LIMIT },
   );
