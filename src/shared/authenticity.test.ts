@@ -112,6 +112,12 @@ describe('authenticity rules', () => {
     expect(rules(base({ recordedAt: new Date(AT.getTime() + 2 * 86400000) }))).toEqual([]);
     expect(rules(base({ sameDayInPerson: 12 }))).toEqual(['too_many']);
     expect(rules(base({ sameDayInPerson: 11 }))).toEqual([]);
+    // The server stops counting one past the highest limit: the reason then gives a lower bound.
+    const reason = (i: AuthenticityInput) => assessVisit(i, S).find((s) => s.rule === 'too_many')?.reason;
+    expect(reason(base({ sameDayInPerson: 12 }))).toBe('该探访人当天已有 13 次上门探访（超过 12 次）');
+    expect(reason(base({ sameDayInPerson: 13, sameDayCapped: true }))).toBe(
+      '该探访人当天已有 14 次以上上门探访（超过 12 次）',
+    );
   });
 
   it('copy: identical free text as the previous visit or across persons; plain "all fine" is not copying', () => {

@@ -198,8 +198,13 @@ export interface AuthenticityInput {
   /** The visitor's in-person visits just before (or at the same time) and just after this one. */
   previous?: NeighbourVisit | null;
   next?: NeighbourVisit | null;
-  /** The visitor's other in-person visits on the same China day (counted up to MAX_PER_DAY_CAP). */
+  /**
+   * The visitor's other in-person visits on the same China day, counted only as far as a rule can
+   * use: one past the highest "too many" limit configured anywhere (at most MAX_PER_DAY_CAP).
+   */
   sameDayInPerson?: number;
+  /** The count stopped there: the visitor has at least that many (the reason says "以上"). */
+  sameDayCapped?: boolean;
   /** Other visits carrying one of this visit's photo hashes. */
   reusedPhotoVisitIds?: readonly number[];
   /** This visit's answers fingerprint (null when there is no free text to compare: `answersCanon`). */
@@ -400,7 +405,7 @@ export function timeRules(i: AuthenticityInput, s: AuthenticitySettings): Signal
     const n = i.sameDayInPerson + 1;
     out.push({
       rule: 'too_many',
-      reason: `该探访人当天已有 ${n >= MAX_PER_DAY_CAP ? `${MAX_PER_DAY_CAP} 次以上` : `${n} 次`}上门探访（超过 ${maxPerDay} 次）`,
+      reason: `该探访人当天已有 ${n}${i.sameDayCapped ? ' 次以上' : ' 次'}上门探访（超过 ${maxPerDay} 次）`,
       evidence: { count: n, limit: maxPerDay },
     });
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { testEnv } from '../../../../test/context.js';
 import { actorClient, buildPerson, buildTown } from '../../../../test/factories.js';
 import { CHECKLIST_V1, fineAnswers } from '../../../shared/checklist.js';
-import { chinaDate } from '../../../shared/china-time.js';
+import { addDays, chinaDate, chinaDayStart } from '../../../shared/china-time.js';
 import { seasonFlags } from '../../../shared/schedule.js';
 import { sql } from '../../db/sql.js';
 
@@ -209,6 +209,60 @@ describe('thresholds per area, inherited', () => {
     await admin.http.put('/api/authenticity/settings', { ...setting, value: null });
     const again = await officer.http.get(`/api/authenticity/settings?areaId=${villages[0].id}`);
     expect(again.json()['authenticity.placeMeters'].source).toBe('default');
+  });
+});
+
+describe('too many in a day: counted to the limit in force, no further than a rule can use', () => {
+  it("a village's limit of 2 flags the third visit; the default 12 the thirteenth; past the highest limit the count stops and says 以上", async () => {
+    const { town, villages, visitor, persons } = await setup();
+    const admin = await actorClient(env, 'bureau_admin', env.districtId);
+    const setting = { areaId: villages[0].id, key: 'authenticity.maxPerDay', value: 2 };
+    expect((await admin.http.put('/api/authenticity/settings', setting)).statusCode).toBe(200);
+    // Yesterday (China), from 08:00 every 20 minutes: one day, never in the future.
+    const day = chinaDayStart(addDays(chinaDate(new Date()), -1));
+    const at = (i: number) => new Date(day.getTime() + 8 * 3600000 + i * 20 * 60000);
+    const reasons = async (client: typeof visitor, ids: number[], n: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const res = await client.http.post('/api/visits', body(ids[i % ids.length], at(i)));
+        expect(res.statusCode).toBe(201);
+        const s = (res.json().authenticity?.signals ?? []).find(
+          (x: { rule: string }) => x.rule === 'too_many',
+        );
+        out.push(s?.reason ?? '');
+      }
+      return out;
+    };
+    const first = await reasons(
+      visitor,
+      persons.map((p) => p.id),
+      3,
+    );
+    expect(first).toEqual(['', '', '该探访人当天已有 3 次上门探访（超过 2 次）']);
+
+    // Another visitor in the other village keeps the default (12). The count reads one row past the
+    // highest limit configured anywhere (here the default, 12): 13 rows at most.
+    const other = await actorClient(env, 'visitor', villages[1].id);
+    const theirs = [];
+    for (let i = 0; i < 3; i++)
+      theirs.push(
+        await buildPerson(env, {
+          townId: town.id,
+          villageId: villages[1].id,
+          visitorId: other.id,
+          supportStart: '2025-01-01',
+        }),
+      );
+    const all = await reasons(
+      other,
+      theirs.map((p) => p.id),
+      15,
+    );
+    expect(all.slice(0, 12)).toEqual(Array(12).fill(''));
+    expect(all[12]).toBe('该探访人当天已有 13 次上门探访（超过 12 次）');
+    expect(all[13]).toBe('该探访人当天已有 14 次以上上门探访（超过 12 次）');
+    expect(all[14]).toBe('该探访人当天已有 14 次以上上门探访（超过 12 次）');
+    await admin.http.put('/api/authenticity/settings', { ...setting, value: null });
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  AUTHENTICITY_DEFAULTS,
   type AuthenticityInput,
   MAX_PER_DAY_CAP,
   type NeighbourVisit,
@@ -13,7 +14,8 @@ import type { AssessQuery } from '../visits/index.js';
  * left out of the text (a visit without location reads no neighbours, without free text no copies):
  * - home: person_home_points by primary key (confirmed only);
  * - previous / next in-person visit of the visitor within TRAVEL_WINDOW_HOURS: visits_visitor_idx;
- * - the visitor's in-person visits that China day, at most MAX_PER_DAY_CAP read: visits_visitor_idx;
+ * - the visitor's in-person visits that China day, read only up to one past the highest limit
+ *   configured (a settings subquery; MAX_PER_DAY_CAP at most): visits_visitor_idx;
  * - visits with one of the photo hashes: visits_photo_hashes_idx (GIN, only visits with photos);
  * - the person's previous qualifying visit: visits_person_qualifying_idx;
  * - other persons of the visitor with the same answers fingerprint this month: visits_answers_hash_idx.
@@ -47,9 +49,20 @@ export function authenticityInputsSql(params: unknown[], o: AssessQuery): string
     );
   }
   if (o.inPerson) {
-    parts.push(`'sameDay', (select count(*) from (select 1 from visits d where d.visitor_id = ${o.visitorExpr()}
+    // Counted only as far as a rule can use: one past the highest limit configured anywhere (the
+    // settings table is small; the contract keeps the limit a whole number under MAX_PER_DAY_CAP).
+    // A visitor with 10,000 visits in a day reads 13 rows of them by default, not 50.
+    // Areas without a row of their own use the default: the cap is never below it.
+    const dflt = AUTHENTICITY_DEFAULTS['authenticity.maxPerDay'];
+    const cap = `(select least(${MAX_PER_DAY_CAP}, greatest(${dflt}, coalesce(max(ceil((s.value #>> '{}')::numeric)::int),
+          ${dflt})) + 1)
+        from settings s where s.key = 'authenticity.maxPerDay' and jsonb_typeof(s.value) = 'number')`;
+    parts.push(
+      `'sameDay', (select count(*) from (select 1 from visits d where d.visitor_id = ${o.visitorExpr()}
           and d.at >= ${p(o.dayStart)} and d.at < ${p(o.dayEnd)} and d.method = 'in_person'
-          limit ${MAX_PER_DAY_CAP}) d)`);
+          limit ${cap}) d)`,
+      `'sameDayCap', ${cap}`,
+    );
   }
   if (o.photoHashes.length) {
     parts.push(`'reused', (select json_agg(r.id) from (select r.id from visits r
@@ -76,6 +89,7 @@ export interface InputsJson {
   previous?: (Omit<NeighbourVisit, 'at'> & { at: string }) | null;
   next?: (Omit<NeighbourVisit, 'at'> & { at: string }) | null;
   sameDay?: number | null;
+  sameDayCap?: number | null;
   reused?: number[] | null;
   previousOfPerson?: { visitId: number; answersHash: string | null } | null;
   sameAnswers?: number | null;
@@ -92,6 +106,7 @@ export function inputsFrom(j: InputsJson | null, visit: Omit<AuthenticityInput, 
     previous: n(j?.previous),
     next: n(j?.next),
     sameDayInPerson: j?.sameDay == null ? undefined : Number(j.sameDay),
+    sameDayCapped: j?.sameDay != null && j.sameDayCap != null && Number(j.sameDay) >= Number(j.sameDayCap),
     reusedPhotoVisitIds: (j?.reused ?? []).map(Number),
     previousOfPerson: j?.previousOfPerson
       ? { visitId: Number(j.previousOfPerson.visitId), answersHash: j.previousOfPerson.answersHash }
