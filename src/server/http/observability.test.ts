@@ -182,5 +182,26 @@ describe('NUL characters', () => {
     expect(res.json().field).toBe('body.name');
     const q = await officer.http.get('/api/users?q=%00');
     expect(q.statusCode).toBe(400);
+    expect(q.json().field).toBe('querystring.q');
+  });
+
+  it('name the field deep in a body, in an array, or in a key; ids past 32 bits are refused the same way', async () => {
+    const { town } = await buildTown(env, 0);
+    const visitor = await actorClient(env, 'visitor', town.id);
+    const deep = await visitor.http.post('/api/visits', {
+      answers: { A: { health: { value: 'good', note: 'x' } }, B: [{ note: 'ok' }, { note: 'y\u0000' }] },
+    });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.json()).toMatchObject({ field: 'body.answers.B.1.note' });
+    expect(deep.json().message).toContain('字段 answers.B.1.note');
+    const key = await visitor.http.post('/api/visits', { answers: { A: { 'he\u0000alth': 1 } } });
+    expect(key.json()).toMatchObject({ field: 'body.answers.A.health' });
+    expect(key.json().message).toContain('字段 health：');
+    const huge = await visitor.http.post('/api/visits', { personId: 1, extra: { visitorId: '99999999999' } });
+    expect(huge.statusCode).toBe(400);
+    expect(huge.json()).toMatchObject({ field: 'body.extra.visitorId' });
+    expect(huge.json().message).toBe('字段 visitorId：编号超出范围');
+    const fine = await visitor.http.post('/api/visits', { personId: 2147483647 });
+    expect(fine.json().message ?? '').not.toContain('编号超出范围');
   });
 });
