@@ -98,7 +98,7 @@ export interface InputsJson {
 /** The rules' input from the visit and what the lookups found. */
 export function inputsFrom(j: InputsJson | null, visit: Omit<AuthenticityInput, 'home'>): AuthenticityInput {
   // Object.assign, not spreads: a spread followed by properties cost ~11 µs here on every visit
-  // (ARCHITECTURE.md, "Hot paths").
+  // (ARCHITECTURE.md, "Things that bite"; test/hot-paths.test.ts).
   const n = (x: InputsJson['previous']) =>
     x ? Object.assign({}, x, { visitId: Number(x.visitId), at: new Date(x.at) }) : null;
   return Object.assign({}, visit, {

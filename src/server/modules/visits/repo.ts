@@ -301,7 +301,7 @@ export async function visitContext(
        from (select 1) one left join persons p on p.id = $1 and ${cond}`),
     params,
   );
-  // status_since stays in the rest (no property added to it afterwards: see ARCHITECTURE.md "Hot paths").
+  // status_since stays in the rest (no property added to it afterwards: test/hot-paths.test.ts).
   const { existing_id, settings, settled, audit_tail, assess_inputs, rounds, ...person } = r;
   return {
     assessInputs: assess_inputs ?? null,

@@ -118,7 +118,7 @@ function presentVisit(
   const id = Number(d.visit.id);
   const url = (f: { id: number }) => `/api/visits/${id}/files/${f.id}`;
   const sig = d.files.find((f) => f.kind === 'signature');
-  // Object.assign onto the fresh brief, not a spread: ARCHITECTURE.md "Hot paths" (every visit's answer).
+  // Object.assign onto the fresh brief, not a spread (test/hot-paths.test.ts; every visit's answer).
   return Object.assign(presentVisitBrief(d.visit), {
     answers: d.visit.answers,
     photos: d.files
