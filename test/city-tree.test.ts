@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/server/db/migrate.js';
 import { sql } from '../src/server/db/sql.js';
+import { AREA_KINDS } from '../src/shared/areas.js';
 import { METRIC_IDS, METRICS } from '../src/shared/metrics.js';
 import { type TestEnv, testEnv } from './context.js';
 import { actorClient, buildPerson, buildUser, freshIdNumber, multipartFile } from './factories.js';
@@ -48,6 +49,9 @@ describe('the area tree beyond the district', () => {
       const t1 = await add(d, '150627100', '乌兰木伦镇', 'town');
       const t2 = await add(d, '150627200', '红庆河苏木', 'town');
       const t3 = await add(d, '150627300', '阿勒腾席热街道', 'town');
+      // Development zones run as townships (031 called them 镇; 035 gives them their own kind).
+      const t4 = await add(d, '150627400', '伊金霍洛旗高新区', 'town');
+      const t5 = await add(d, '150627500', '江苏工业园区', 'town');
       const v1 = await add(t1, '150627100001', '乌兰木伦村', 'village');
       const v2 = await add(t2, '150627200001', '巴音敖包嘎查', 'village');
       const v3 = await add(t3, '150627300001', '西街社区', 'village');
@@ -63,17 +67,19 @@ describe('the area tree beyond the district', () => {
         sql('select id, path from areas order by id'),
       );
 
-      await migrate(db); // the rest, 031 among them
+      await migrate(db); // the rest, 031 and 035 among them
       const rows = await db.query<{ id: number; level: string; kind: string; path: string }>(
         sql('select id, level, kind, path from areas order by id'),
       );
       expect(rows.map((r) => [r.id, r.path])).toEqual(paths.map((r) => [r.id, r.path]));
       const kind = new Map(rows.map((r) => [r.id, r.kind]));
-      expect([d, t1, t2, t3, v1, v2, v3].map((id) => kind.get(id))).toEqual([
+      expect([d, t1, t2, t3, t4, t5, v1, v2, v3].map((id) => kind.get(id))).toEqual([
         '旗',
         '镇',
         '苏木',
         '街道',
+        '高新区',
+        '园区',
         '村',
         '嘎查',
         '社区',
@@ -85,6 +91,20 @@ describe('the area tree beyond the district', () => {
       await expect(
         db.query(sql(`insert into areas (code, name, level, kind) values ('1', '某', 'village', '苏木')`)),
       ).rejects.toThrow();
+      // The database's list of kinds is shared/areas.ts AREA_KINDS, level by level.
+      const [{ def }] = await db.query<{ def: string }>(
+        sql(`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'areas_kind_check'`),
+      );
+      for (const [level, kinds] of Object.entries(AREA_KINDS)) {
+        const clause = def.match(
+          new RegExp(`level = '${level}'::text\\) AND \\(kind = ANY \\(ARRAY\\[([^\\]]*)\\]`),
+        );
+        expect(clause, `${level} in ${def}`).not.toBeNull();
+        expect(
+          [...clause![1].matchAll(/'([^']+)'/g)].map((m) => m[1]),
+          level,
+        ).toEqual([...kinds]);
+      }
     } finally {
       rmSync(before, { recursive: true, force: true });
       await drop();
@@ -149,7 +169,7 @@ describe('the area tree beyond the district', () => {
       await month(hantaiTown, hantaiVillage, visitor.id, 5, 3);
       const beforeJoin = (await districtAdmin.http.get(`/api/oversight/metrics?period=${PERIOD}`)).json();
       expect(beforeJoin.area).toMatchObject({ level: 'district', kind: '区' });
-      expect(beforeJoin.childLabel).toBe('镇（街道）');
+      expect(beforeJoin.childLabel).toBe('镇（街道、高新区）'); // 高新区 405 is a development zone, its own kind
 
       // Only a bureau admin of the root may join it to a city; the join is one level up.
       const townOfficer = await actorClient(env, 'town_officer', hantaiTown);

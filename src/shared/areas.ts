@@ -10,7 +10,8 @@ export const AREA_KINDS = {
   region: ['自治区', '省', '直辖市'],
   city: ['市', '盟', '自治州', '地区'],
   district: ['区', '旗', '县', '自治旗', '自治县', '县级市'],
-  town: ['镇', '苏木', '街道', '乡', '民族乡', '民族苏木'],
+  // A development zone (高新区, 开发区, 园区) runs as a township in civil affairs: its own kind, not 镇.
+  town: ['镇', '苏木', '街道', '乡', '民族乡', '民族苏木', '高新区', '开发区', '园区'],
   village: ['村', '嘎查', '社区'],
 } as const satisfies Record<AreaLevel, readonly string[]>;
 export type AreaKind = (typeof AREA_KINDS)[AreaLevel][number];
@@ -54,7 +55,7 @@ export function areaKindLabel(a: { level: AreaLevel; kind?: string | null }): st
 }
 
 /**
- * The heading of a column of child areas, from the kinds present: '镇（街道）' for Dongsheng's towns,
+ * The heading of a column of child areas, from the kinds present: '镇（街道、高新区）' for Dongsheng's towns,
  * '村（社区）' for a town's villages, '镇（苏木）' for a banner, '嘎查' for a 苏木 of 嘎查 only; the level's
  * generic name when none is known.
  */

@@ -12,6 +12,7 @@ interface Node {
   id: number;
   name: string;
   level: string;
+  kind: string;
   children: Node[];
 }
 const flatten = (ns: Node[]): Node[] => ns.flatMap((n) => [n, ...flatten(n.children)]);
@@ -27,6 +28,13 @@ describe('areas', () => {
       expect.arrayContaining(['泊尔江海子镇', '罕台镇', '铜川镇', '高新区', '交通街道', '民族街道']),
     );
     expect(tree[0].children.every((c) => c.level === 'town')).toBe(true);
+    // Each township by its own kind: 高新区 is a development zone run as a township, not a 镇.
+    const kinds = new Map(tree[0].children.map((c) => [c.name, c.kind]));
+    expect([kinds.get('罕台镇'), kinds.get('交通街道'), kinds.get('高新区')]).toEqual([
+      '镇',
+      '街道',
+      '高新区',
+    ]);
   });
 
   it('a town officer sees only their town and adds, renames and retires its villages', async () => {
