@@ -169,7 +169,8 @@ describe('the area tree beyond the district', () => {
       await month(hantaiTown, hantaiVillage, visitor.id, 5, 3);
       const beforeJoin = (await districtAdmin.http.get(`/api/oversight/metrics?period=${PERIOD}`)).json();
       expect(beforeJoin.area).toMatchObject({ level: 'district', kind: '区' });
-      expect(beforeJoin.childLabel).toBe('镇（街道、高新区）'); // 高新区 405 is a development zone, its own kind
+      // 高新区 405 is a development zone (its own kind) and does not lengthen the heading.
+      expect(beforeJoin.childLabel).toBe('镇（街道）');
 
       // Only a bureau admin of the root may join it to a city; the join is one level up.
       const townOfficer = await actorClient(env, 'town_officer', hantaiTown);

@@ -6,12 +6,17 @@ import { AREA_LEVEL_LABELS, AREA_LEVELS, type AreaLevel } from './roles.js';
  * One definition, read by the migration's backfill test, the server (new areas, roster import) and
  * the console (labels, the area form).
  */
+/**
+ * Development zones run as townships in civil affairs (东胜区's 高新区): their own kind, not 镇; not
+ * named in a column's heading (`childColumnLabel`).
+ */
+const ZONE_KINDS = ['高新区', '开发区', '园区'] as const;
+
 export const AREA_KINDS = {
   region: ['自治区', '省', '直辖市'],
   city: ['市', '盟', '自治州', '地区'],
   district: ['区', '旗', '县', '自治旗', '自治县', '县级市'],
-  // A development zone (高新区, 开发区, 园区) runs as a township in civil affairs: its own kind, not 镇.
-  town: ['镇', '苏木', '街道', '乡', '民族乡', '民族苏木', '高新区', '开发区', '园区'],
+  town: ['镇', '苏木', '街道', '乡', '民族乡', '民族苏木', ...ZONE_KINDS],
   village: ['村', '嘎查', '社区'],
 } as const satisfies Record<AreaLevel, readonly string[]>;
 export type AreaKind = (typeof AREA_KINDS)[AreaLevel][number];
@@ -55,13 +60,17 @@ export function areaKindLabel(a: { level: AreaLevel; kind?: string | null }): st
 }
 
 /**
- * The heading of a column of child areas, from the kinds present: '镇（街道、高新区）' for Dongsheng's towns,
+ * The heading of a column of child areas, from the kinds present: '镇（街道）' for Dongsheng's towns,
  * '村（社区）' for a town's villages, '镇（苏木）' for a banner, '嘎查' for a 苏木 of 嘎查 only; the level's
- * generic name when none is known.
+ * generic name when none is known. A development zone among townships (东胜区's 高新区) does not
+ * lengthen the heading — the usual 镇（街道） covers it, as the bureau's own tables say it, and the
+ * printed report's first column stays one line — unless zones are all there is.
  */
 export function childColumnLabel(level: AreaLevel, kinds: readonly (string | null | undefined)[]): string {
   const order = AREA_KINDS[level] as readonly string[];
-  const present = order.filter((k) => kinds.includes(k));
+  const all = order.filter((k) => kinds.includes(k));
+  const units = all.filter((k) => !(ZONE_KINDS as readonly string[]).includes(k));
+  const present = units.length ? units : all;
   if (!present.length) return AREA_LEVEL_LABELS[level];
   const [first, ...rest] = present;
   return rest.length ? `${first}（${rest.join('、')}）` : first;
