@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
 import ExcelJS from 'exceljs';
 import type { Db } from '../src/server/db/db.js';
 import { sql } from '../src/server/db/sql.js';
@@ -150,4 +151,36 @@ export function benchVisitBody(at: Date): (personId: number) => string {
       durationMinutes: 30,
       answers,
     });
+}
+
+/**
+ * bench/run.ts's visit load against a server: `benchVisitBody` for the visitor's persons in turn,
+ * bearer `token`, 8 connections unless told, for `duration` seconds or `amount` requests.
+ */
+export function visitLoad(o: {
+  url: string;
+  token: string;
+  personIds: readonly number[];
+  at: Date;
+  connections?: number;
+  duration?: number;
+  amount?: number;
+}) {
+  const body = benchVisitBody(o.at);
+  let i = 0;
+  return autocannon({
+    url: `${o.url}/api/visits`,
+    connections: o.connections ?? 8,
+    ...(o.amount ? { amount: o.amount } : { duration: o.duration }),
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
+        setupRequest: (req: any) => {
+          req.body = body(o.personIds[i++ % o.personIds.length]);
+          return req;
+        },
+      },
+    ],
+  });
 }

@@ -29,7 +29,7 @@ import { REGISTRY } from '../src/server/modules/registry.js';
 import { CHECKLIST_V1, fineAnswers } from '../src/shared/checklist.js';
 import { chinaDate } from '../src/shared/china-time.js';
 import { periodOf, periodWindow, seasonFlags } from '../src/shared/schedule.js';
-import { type Actors, benchVisitBody, pickActors, rosterFile } from './fixtures.js';
+import { type Actors, pickActors, rosterFile, visitLoad } from './fixtures.js';
 import { BENCH_PASSWORD, generate } from './generate.js';
 import {
   type EndpointResult,
@@ -693,26 +693,13 @@ async function scenario(engine: 'pglite' | 'pg', persons: number, months: number
 
 async function throughput(server: Server, actors: Actors, engine: string) {
   log('visit submission throughput (autocannon)');
-  const autocannon = (await import('autocannon')).default;
   const token = await loginHttp(server.url, actors.visitor);
-  const ids = actors.visitorPersonIds;
-  let i = 0;
-  const at = new Date(Date.parse(NOW) - 3600000);
-  const body = benchVisitBody(at);
-  const result = await autocannon({
-    url: `${server.url}/api/visits`,
-    connections: 8,
+  const result = await visitLoad({
+    url: server.url,
+    token,
+    personIds: actors.visitorPersonIds,
+    at: new Date(Date.parse(NOW) - 3600000),
     duration: Number(args.seconds),
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        setupRequest: (req: any) => {
-          req.body = body(ids[i++ % ids.length]);
-          return req;
-        },
-      },
-    ],
   });
   const ok = result['2xx'];
   out(

@@ -17,10 +17,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { openDb } from '../src/server/db/db.js';
-import { benchVisitBody, pickActors } from './fixtures.js';
+import { pickActors, visitLoad } from './fixtures.js';
 import { BENCH_PASSWORD } from './generate.js';
 import { machineWindow } from './measure.js';
 import { ROOT, type Server, startServer } from './trust-setup.js';
@@ -51,7 +50,7 @@ const actors = await pickActors(db);
 await db.close();
 log(`visitor ${actors.visitor}: ${actors.visitorPersonIds.length} persons`);
 
-const body = benchVisitBody(new Date(Date.parse(NOW) - 3600000));
+const VISIT_AT = new Date(Date.parse(NOW) - 3600000); // bench/run.ts's visit time
 
 async function sql(text: string, params: unknown[] = []) {
   const c = new pg.Client({ connectionString: args.db });
@@ -92,23 +91,14 @@ async function once(label: string, root: string) {
     });
     if (!r.ok) throw new Error(`login: ${r.status} ${await r.text()}`);
     const token = ((await r.json()) as { token: string }).token;
-    let i = 0;
-    const ids = actors.visitorPersonIds;
     const fire = (seconds: number) =>
-      autocannon({
-        url: `${server.url}/api/visits`,
+      visitLoad({
+        url: server.url,
+        token,
+        personIds: actors.visitorPersonIds,
+        at: VISIT_AT,
         connections: Number(args.connections),
         duration: seconds,
-        requests: [
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            setupRequest: (req: any) => {
-              req.body = body(ids[i++ % ids.length]);
-              return req;
-            },
-          },
-        ],
       });
     await fire(2); // warm-up: the pool's connections open, the JIT settles
     // CPU time of the server process and of the database's backends serving it: what a visit costs,

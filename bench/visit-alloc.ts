@@ -11,10 +11,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { openDb } from '../src/server/db/db.js';
-import { benchVisitBody, pickActors } from './fixtures.js';
+import { pickActors, visitLoad } from './fixtures.js';
 import { BENCH_PASSWORD } from './generate.js';
 
 const root = process.argv[2] ?? join(import.meta.dirname, '..');
@@ -66,24 +65,13 @@ const token = (
     })
   ).json()) as any
 ).token;
-const body = benchVisitBody(new Date(Date.parse('2026-11-20T10:00:00+08:00') - 3600000));
-let i = 0;
-const ids = actors.visitorPersonIds;
 const fire = (amount: number) =>
-  autocannon({
-    url: `${url}/api/visits`,
-    connections: 8,
+  visitLoad({
+    url,
+    token,
+    personIds: actors.visitorPersonIds,
+    at: new Date(Date.parse('2026-11-20T10:00:00+08:00') - 3600000),
     amount,
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        setupRequest: (req: any) => {
-          req.body = body(ids[i++ % ids.length]);
-          return req;
-        },
-      },
-    ],
   });
 await fire(500);
 proc.kill('SIGUSR2');
