@@ -21,20 +21,19 @@ const PNG_BYTES = Buffer.from(
 const freshPng = () => Buffer.concat([PNG_BYTES, Buffer.from(randomUUID())]).toString('base64');
 const PNG = freshPng();
 
+/** Three persons of a village, all in `visitorId`'s care. */
+async function personsOf(townId: number, villageId: number, visitorId: number) {
+  const persons = [];
+  for (let i = 0; i < 3; i++)
+    persons.push(await buildPerson(env, { townId, villageId, visitorId, supportStart: '2025-01-01' }));
+  return persons;
+}
+
 async function setup() {
   const { town, villages } = await buildTown(env);
   const visitor = await actorClient(env, 'visitor', villages[0].id);
   const officer = await actorClient(env, 'town_officer', town.id);
-  const persons = [];
-  for (let i = 0; i < 3; i++)
-    persons.push(
-      await buildPerson(env, {
-        townId: town.id,
-        villageId: villages[0].id,
-        visitorId: visitor.id,
-        supportStart: '2025-01-01',
-      }),
-    );
+  const persons = await personsOf(town.id, villages[0].id, visitor.id);
   return { town, villages, visitor, officer, persons };
 }
 
@@ -243,16 +242,7 @@ describe('too many in a day: counted to the limit in force, no further than a ru
     // Another visitor in the other village keeps the default (12). The count reads one row past the
     // highest limit configured anywhere (here the default, 12): 13 rows at most.
     const other = await actorClient(env, 'visitor', villages[1].id);
-    const theirs = [];
-    for (let i = 0; i < 3; i++)
-      theirs.push(
-        await buildPerson(env, {
-          townId: town.id,
-          villageId: villages[1].id,
-          visitorId: other.id,
-          supportStart: '2025-01-01',
-        }),
-      );
+    const theirs = await personsOf(town.id, villages[1].id, other.id);
     const all = await reasons(
       other,
       theirs.map((p) => p.id),

@@ -16,7 +16,13 @@ import {
   SPOT_CHECK_RESULT_LABELS,
   type SpotCheckResult,
 } from '../../../shared/authenticity.js';
-import { chinaDate, chinaDateTime, chinaDayStart, chinaMonth } from '../../../shared/china-time.js';
+import {
+  chinaDate,
+  chinaDateTime,
+  chinaDayStart,
+  chinaMonth,
+  chinaMonthBounds,
+} from '../../../shared/china-time.js';
 import type { Ctx } from '../../context.js';
 import type { Queryable } from '../../db/db.js';
 import { badRequest, conflict, notFound } from '../../http/errors.js';
@@ -53,9 +59,8 @@ export const authenticitySettings = (ctx: Ctx, areaId: number | null): Promise<A
 
 /** Month 'YYYY-MM' → [first day 00:00 China, next month's first day). */
 export function monthWindow(month: string): { from: Date; to: Date } {
-  const [y, m] = month.split('-').map(Number);
-  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
-  return { from: chinaDayStart(`${month}-01`), to: chinaDayStart(next) };
+  const b = chinaMonthBounds(chinaDayStart(`${month}-01`));
+  return { from: b.start, to: b.end };
 }
 
 // ---------------------------------------------------------------------------------------------
